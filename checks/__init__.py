@@ -1,0 +1,1 @@
+"""Check functions: plain functions registered by name, returning a result with evidence."""

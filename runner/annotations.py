@@ -1,0 +1,183 @@
+"""Our lesson annotations: front matter, `<!-- step: ... -->`, `<!-- check: ... -->`, fence attributes.
+
+They add what inference cannot know without changing how the Markdown renders
+on GitHub or MkDocs: HTML comments are invisible there, and a fence info string
+like ```` ```yaml {file=s1.yaml} ```` still highlights as YAML. Unknown keys are
+errors at their line, so a typo in an annotation is never silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import LessonError
+from .model import LessonMeta, Placeholder, RubricItem
+
+STEP_KEYS = {
+    "id": "a stable id for the step (pytest item name, rubric key)",
+    "file": "the file name the block is saved under in the run's working directory",
+    "apply": "true/false: whether the runner applies this manifest itself",
+    "skip": "never run this step; the value is the reason",
+    "wait": "what to wait for after the step: ready, running, succeeded, complete, bound, deleted, none",
+    "timeout": "how long the wait may take (e.g. 90s, 2m)",
+    "pod": "run the block's commands inside this pod (or a pod of this Job)",
+    "container": "the container for in-pod commands",
+    "expect": "fail: the command must fail; success (default)",
+    "requires": "comma-separated requirements (gpu, network, storage-class:NAME, object:KIND/NAME)",
+    "instead": "for an interactive step: the command to run instead",
+    "noqa": "comma-separated lint rules silenced on this step",
+    "type": "force the step type: manifest, fragment, command, in-pod, interactive, file, other",
+}
+WAIT_VALUES = {"ready", "running", "succeeded", "complete", "bound", "deleted", "none", "exists"}
+FRONT_MATTER_KEYS = {"id", "title", "description", "placeholders", "requires", "rubric", "shared_namespace", "quota"}
+PLACEHOLDER_KEYS = {"default", "required", "description"}
+
+
+@dataclass(frozen=True)
+class Annotation:
+    kind: str  # "step" or "check"
+    line: int
+    values: tuple[tuple[str, str], ...]
+    check: str | None = None
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return dict(self.values).get(key, default)
+
+
+_ANNOTATION = re.compile(r"^(step|check)\s*:\s*(.*)$", re.S)
+
+
+def parse_comment(text: str, path: str, line: int) -> Annotation | None:
+    """An HTML comment's text as an annotation, or None when it is not one of ours."""
+    m = _ANNOTATION.match(text.strip())
+    if not m:
+        return None
+    kind, rest = m.group(1), m.group(2).strip()
+    try:
+        words = shlex.split(rest.replace("\n", " "))
+    except ValueError as exc:
+        raise LessonError(f"cannot read annotation: {exc}", path, line) from None
+    if kind == "check":
+        if not words or "=" in words[0]:
+            raise LessonError("a check annotation needs a check name: <!-- check: NAME key=value ... -->", path, line)
+        name, pairs = words[0], _pairs(words[1:], path, line, known=None)
+        return Annotation("check", line, pairs, check=name)
+    return Annotation("step", line, _pairs(words, path, line, known=STEP_KEYS))
+
+
+def parse_fence_info(info: str, path: str, line: int) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Split a fence info string into its language and `{key=value}` attributes.
+
+    ```` ```{yaml} ```` (MyST) is a language in braces, not attributes.
+    """
+    info = info.strip()
+    attrs: tuple[tuple[str, str], ...] = ()
+    m = re.search(r"\{([^}]*)\}\s*$", info)
+    if m and "=" in m.group(1):
+        inner = m.group(1)
+        info = info[: m.start()].strip()
+        try:
+            words = shlex.split(inner)
+        except ValueError as exc:
+            raise LessonError(f"cannot read fence attributes: {exc}", path, line) from None
+        attrs = _pairs([w.lstrip("#.") for w in words if not w.startswith((".", "#"))], path, line, known=STEP_KEYS)
+    lang = info.split()[0] if info.split() else ""
+    lang = lang.strip("{}").lower()
+    return lang, attrs
+
+
+def _pairs(words: list[str], path: str, line: int, known: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    out = []
+    for word in words:
+        key, sep, value = word.partition("=")
+        key = key.strip()
+        if known is not None and key not in known:
+            raise LessonError(f"unknown annotation key '{key}' (known: {', '.join(sorted(known))})", path, line)
+        if known is not None and key == "wait" and value and value not in WAIT_VALUES:
+            raise LessonError(f"unknown wait condition '{value}' (one of: {', '.join(sorted(WAIT_VALUES))})", path, line)
+        out.append((key, value if sep else "true"))
+    return tuple(out)
+
+
+def parse_duration(value: str, path: str, line: int) -> float:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", value)
+    if not m:
+        raise LessonError(f"cannot read duration '{value}' (use e.g. 90s, 2m)", path, line)
+    number, unit = float(m.group(1)), m.group(2) or "s"
+    return number * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+
+
+def parse_front_matter(text: str, path: str, first_line: int, default_id: str, default_title: str) -> LessonMeta:
+    """Front matter YAML -> LessonMeta; errors point at the offending key's line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        raise LessonError(f"front matter is not valid YAML: {exc.problem or exc}", path, line) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise LessonError("front matter must be a mapping of keys", path, first_line)
+    lines = _key_lines(node, first_line)
+    for key in data:
+        if key not in FRONT_MATTER_KEYS:
+            raise LessonError(f"unknown front matter key '{key}' (known: {', '.join(sorted(FRONT_MATTER_KEYS))})", path, lines.get(str(key), first_line))
+
+    def need(cond: bool, key: str, message: str) -> None:
+        if not cond:
+            raise LessonError(f"front matter '{key}': {message}", path, lines.get(key, first_line))
+
+    lesson_id = data.get("id", default_id)
+    need(isinstance(lesson_id, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", lesson_id or "") is not None, "id", "must be lower-case letters, digits, - or _")
+    title = data.get("title", default_title)
+    need(isinstance(title, str), "title", "must be text")
+    placeholders = [Placeholder("username", required=True, description="the participant's username (--user)")]
+    raw_ph = data.get("placeholders") or {}
+    need(isinstance(raw_ph, dict), "placeholders", "must map a name to its default or to {default, required, description}")
+    for name, spec in raw_ph.items():
+        need(isinstance(name, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", name) is not None, "placeholders", f"bad placeholder name {name!r}")
+        if name == "username":
+            continue
+        if isinstance(spec, dict):
+            extra = set(spec) - PLACEHOLDER_KEYS
+            need(not extra, "placeholders", f"unknown key(s) {', '.join(sorted(map(str, extra)))} for '{name}' (known: {', '.join(sorted(PLACEHOLDER_KEYS))})")
+            default = spec.get("default")
+            placeholders.append(Placeholder(name, None if default is None else str(default), bool(spec.get("required", default is None)), str(spec.get("description", ""))))
+        else:
+            placeholders.append(Placeholder(name, None if spec is None else str(spec), spec is None))
+    requires = data.get("requires") or []
+    need(isinstance(requires, list) and all(isinstance(r, str) for r in requires), "requires", "must be a list of requirement names")
+    rubric_raw = data.get("rubric") or {}
+    need(isinstance(rubric_raw, dict), "rubric", "must map a check name to its points")
+    rubric = []
+    for name, points in rubric_raw.items():
+        need(isinstance(points, (int, float)) and not isinstance(points, bool) and points >= 0, "rubric", f"points for '{name}' must be a number >= 0")
+        rubric.append(RubricItem(str(name), float(points)))
+    shared = data.get("shared_namespace", True)
+    need(isinstance(shared, bool), "shared_namespace", "must be true or false")
+    quota = data.get("quota", False)
+    need(isinstance(quota, bool), "quota", "must be true or false")
+    return LessonMeta(
+        id=lesson_id,
+        title=title,
+        description=str(data.get("description", "") or ""),
+        placeholders=tuple(placeholders),
+        requires=tuple(requires),
+        rubric=tuple(rubric),
+        shared_namespace=shared,
+        quota=quota,
+        annotated=True,
+    )
+
+
+def _key_lines(node: Any, first_line: int) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): first_line + k.start_mark.line for k, _ in node.value}

@@ -1,0 +1,237 @@
+"""What a single code block is, judged from its fence language and its content.
+
+Context (the prose around it, whether the reader is inside a pod) is the
+parser's business; this module answers block-local questions: is this YAML a
+complete Kubernetes object, a fragment or a CI workflow; is this text a shell
+session or command output; does this command need a person at a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from . import kubectl
+from .model import K8sObject
+
+YAML_LANGS = {"yaml", "yml", "k8s", "kubernetes"}
+SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "terminal", "cmd"}
+TEXT_LANGS = {"", "txt", "text", "plain", "plaintext", "none", "output", "log"}
+DOCKER_LANGS = {"dockerfile", "docker", "containerfile"}
+
+KNOWN_COMMANDS = {
+    "kubectl", "oc", "helm", "kustomize", "kind", "minikube", "cd", "ls", "ll", "df", "du", "cat", "echo", "mkdir",
+    "rm", "rmdir", "cp", "mv", "touch", "chmod", "chown", "ln", "git", "python", "python3", "pip", "pip3", "conda",
+    "mamba", "wget", "curl", "tar", "unzip", "zip", "gzip", "gunzip", "source", ".", "export", "unset", "nvidia-smi",
+    "sleep", "date", "env", "printenv", "grep", "egrep", "sed", "awk", "head", "tail", "wc", "find", "which", "whoami",
+    "hostname", "id", "ps", "top", "htop", "free", "uname", "mount", "umount", "apt", "apt-get", "yum", "dnf", "apk",
+    "screen", "tmux", "vi", "vim", "nano", "emacs", "ssh", "scp", "rsync", "rclone", "make", "cmake", "gcc", "g++", "go",
+    "docker", "podman", "sh", "bash", "zsh", "true", "false", "test", "printf", "kill", "pkill", "nproc", "lscpu",
+    "jupyter", "aws", "s3cmd", "mc", "time", "nohup", "exit", "set", "for", "while", "if", "base64", "openssl", "jq",
+    "yq", "tee", "xargs", "sort", "uniq", "diff", "stat", "file", "less", "more", "tree", "pwd", "watch", "module",
+    "srun", "sbatch", "squeue", "ping", "nslookup", "dig", "ip", "ifconfig", "nc", "telnet", "java", "node", "npm",
+    "R", "Rscript", "julia", "mpirun", "torchrun", "accelerate", "sudo", "history", "clear", "alias", "gsutil", "az",
+    "gcloud", "eksctl", "k9s", "stern", "openstack", "lsblk", "blkid", "dd", "fio", "md5sum", "sha256sum", "xz",
+    "bzip2", "unxz", "rpm", "dpkg", "ldd", "strace", "install", "systemctl", "journalctl", "crictl", "ctr",
+}
+
+INTERACTIVE_PROGRAMS = {
+    "screen": "starts a terminal multiplexer session",
+    "tmux": "starts a terminal multiplexer session",
+    "vi": "opens an editor",
+    "vim": "opens an editor",
+    "nano": "opens an editor",
+    "emacs": "opens an editor",
+    "less": "opens a pager",
+    "more": "opens a pager",
+    "top": "shows a live screen until stopped",
+    "htop": "shows a live screen until stopped",
+    "watch": "repeats until stopped",
+    "k9s": "opens a terminal UI",
+    "jupyter": "starts a server that runs until stopped",
+}
+SHELLS = {"bash", "sh", "/bin/bash", "/bin/sh", "zsh", "/bin/zsh", "ash", "/bin/ash", "python", "python3", "ipython", "/usr/bin/bash"}
+
+
+@dataclass(frozen=True)
+class YamlResult:
+    """A YAML block read: its documents, or the error with its line."""
+
+    objects: tuple[K8sObject, ...]
+    documents: tuple[Any, ...]
+    error: str | None = None
+    error_line: int | None = None
+
+
+def read_yaml(content: str, first_line: int) -> YamlResult:
+    """Parse every document, keeping each one's line (`first_line` is the content's first line)."""
+    loader = yaml.SafeLoader(content)
+    docs: list[Any] = []
+    objects: list[K8sObject] = []
+    texts = _document_texts(content)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            doc_line = first_line + node.start_mark.line
+            docs.append(data)
+            obj = _object(data, node, doc_line, first_line, texts[index] if index < len(texts) else content)
+            if obj is not None:
+                objects.append(obj)
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        problem = exc.problem or str(exc).splitlines()[0]
+        context = f" {exc.context}" if exc.context else ""
+        return YamlResult((), tuple(docs), f"YAML does not parse: {problem}{context}", line)
+    except yaml.YAMLError as exc:
+        return YamlResult((), tuple(docs), f"YAML does not parse: {exc}", first_line)
+    finally:
+        loader.dispose()
+    return YamlResult(tuple(objects), tuple(docs))
+
+
+def _document_texts(content: str) -> list[str]:
+    parts = re.split(r"(?m)^---[ \t]*$\n?", content)
+    return [p for p in parts if p.strip() and not all(l.strip().startswith("#") or not l.strip() for l in p.splitlines())] or [content]
+
+
+def _object(data: Any, node: yaml.Node, doc_line: int, first_line: int, text: str) -> K8sObject | None:
+    """A complete Kubernetes object (apiVersion, kind, metadata.name or generateName), else None."""
+    if not isinstance(data, dict):
+        return None
+    api, kind, meta = data.get("apiVersion"), data.get("kind"), data.get("metadata")
+    if not (isinstance(api, str) and isinstance(kind, str) and isinstance(meta, dict)):
+        return None
+    name, gen = meta.get("name"), meta.get("generateName")
+    if not isinstance(name, str) and not isinstance(gen, str):
+        return None
+    name_line = doc_line
+    for key, value in getattr(node, "value", []):
+        if getattr(key, "value", None) == "metadata" and isinstance(value, yaml.MappingNode):
+            for mk, mv in value.value:
+                if mk.value in ("name", "generateName"):
+                    name_line = first_line + mv.start_mark.line
+    ns = meta.get("namespace")
+    return K8sObject(kind, api, name if isinstance(name, str) else None, gen if isinstance(gen, str) else None,
+                     ns if isinstance(ns, str) else None, doc_line, name_line, text, data)
+
+
+def yaml_kind(result: YamlResult) -> tuple[str, str | None]:
+    """("manifest" | "fragment" | "other", reason) for a parsed YAML block."""
+    docs = [d for d in result.documents if d is not None]
+    if not docs:
+        return "fragment", "empty YAML"
+    if result.objects and len(result.objects) == len(docs):
+        return "manifest", None
+    first = docs[0]
+    if isinstance(first, dict):
+        keys = set(first.keys())
+        if "jobs" in keys and ({"on", True} & keys):
+            return "other", "CI workflow (GitHub Actions)"
+        if "stages" in keys or ("script" in keys and "image" in keys):
+            return "other", "CI configuration"
+        if "services" in keys and isinstance(first.get("services"), dict):
+            return "other", "Compose file"
+        if isinstance(first.get("kind"), str) and isinstance(first.get("apiVersion"), str):
+            return "fragment", "a Kubernetes object without metadata.name"
+    if result.objects:
+        return "fragment", "mixes complete objects with pieces of objects"
+    return "fragment", "a piece of a Kubernetes object"
+
+
+def looks_like_yaml_object(content: str) -> bool:
+    return bool(re.search(r"(?m)^\s*apiVersion\s*:", content) and re.search(r"(?m)^\s*kind\s*:", content))
+
+
+def looks_like_dockerfile(content: str) -> bool:
+    first = next((l.strip() for l in content.splitlines() if l.strip() and not l.strip().startswith("#")), "")
+    return bool(re.match(r"(?i)^FROM\s+\S+", first))
+
+
+_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_PATH_ONLY = re.compile(r"^[~/.][\w./~-]*$")
+
+
+def command_word(line: str) -> str:
+    stripped = re.sub(r"^\s*(?:\$|#|%)\s+", "", line.strip())
+    word = stripped.split()[0] if stripped.split() else ""
+    return word
+
+
+def looks_like_shell(content: str) -> bool:
+    """True when every non-empty line starts like a command a reader would type."""
+    lines = [l for l in content.splitlines() if l.strip() and not l.strip().startswith("#")]
+    if not lines:
+        return False
+    if any(re.match(r"^\s*\$\s", l) for l in lines):
+        return True
+    joined_continuation = False
+    for line in lines:
+        if joined_continuation:
+            joined_continuation = line.rstrip().endswith("\\")
+            continue
+        word = command_word(line)
+        if not (word in KNOWN_COMMANDS or _ASSIGN.match(word) or word.startswith(("./", "~/")) or
+                (word.startswith("/") and ("/bin/" in word or line.strip() != word))):
+            return False
+        joined_continuation = line.rstrip().endswith("\\")
+    return True
+
+
+def path_only(content: str) -> bool:
+    """A block holding only a path ("try making changes to ```/tmp/hello.txt```")."""
+    lines = [l.strip() for l in content.splitlines() if l.strip()]
+    return len(lines) == 1 and bool(_PATH_ONLY.match(lines[0])) and "/bin/" not in lines[0]
+
+
+def interactive_reason(segments: list[list[str]]) -> str | None:
+    """Why a command needs a person at a terminal, or None."""
+    for words in segments:
+        if not words:
+            continue
+        prog = words[0]
+        call = kubectl.parse(words)
+        if call is not None:
+            tty = call.has("-it", "-ti", "-t", "--tty") or (call.has("-i", "--stdin") and call.has("-t", "--tty"))
+            if call.verb == "exec":
+                inner = list(call.after_dash) or list(call.args[1:])
+                if tty and (not inner or (len(inner) == 1 and inner[0] in SHELLS)):
+                    target = call.targets[0][1] if call.targets else "a pod"
+                    return f"opens an interactive shell in {target}"
+                if tty:
+                    return "runs a command with a terminal attached"
+            if call.verb == "run" and (tty or call.has("-i", "--stdin")):
+                return "starts a pod with an interactive terminal"
+            if call.verb == "attach":
+                return "attaches a terminal to a running container"
+            if call.verb == "edit":
+                return "opens an editor on the object"
+            if call.verb == "port-forward":
+                return "blocks while forwarding a port until stopped"
+            if call.verb == "proxy":
+                return "blocks while proxying until stopped"
+            if call.has("-w", "--watch") or (call.verb == "logs" and call.has("-f", "--follow")):
+                return "watches until stopped"
+            continue
+        if prog in INTERACTIVE_PROGRAMS:
+            return INTERACTIVE_PROGRAMS[prog]
+        if prog in SHELLS and len(words) == 1:
+            return "starts an interactive shell"
+        if prog == "ssh" and not any(not w.startswith("-") for w in words[2:]):
+            return "opens a remote shell"
+    return None
+
+
+def exec_pod(segments: list[list[str]]) -> str | None:
+    """The pod an interactive `kubectl exec` opens a shell in."""
+    for words in segments:
+        call = kubectl.parse(words)
+        if call is not None and call.verb == "exec" and call.targets:
+            return call.targets[0][1]
+    return None

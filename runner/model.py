@@ -1,0 +1,177 @@
+"""The lesson plan as data: what the parser produces and every later stage reads.
+
+Everything here is a frozen dataclass so a plan can travel through render, plan,
+execute, check and report without anyone changing it behind another's back.
+Each step knows its source path and the 1-based line it came from, because
+every message about a step must point at that line.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+
+class StepType(str, enum.Enum):
+    """What a block of a tutorial is, which decides what the runner does with it."""
+
+    MANIFEST = "manifest"  # complete Kubernetes object(s): applied
+    FRAGMENT = "fragment"  # a piece of an object (a volumes: list): shown, never applied
+    COMMAND = "command"  # one shell command on the user's machine
+    IN_POD = "in-pod"  # one command typed inside a pod after `kubectl exec -it`
+    INTERACTIVE = "interactive"  # needs a person: shell, editor, port-forward
+    FILE = "file"  # a local file the reader is asked to create or change
+    CHECK = "check"  # a named check with arguments (lesson annotation)
+    OTHER = "other"  # Dockerfile, CI workflow, output shown as text: recognised, not run
+    INVALID = "invalid"  # a block that does not parse: shown, refuses to run
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+@dataclass(frozen=True)
+class K8sObject:
+    """One Kubernetes object of a manifest step, with the line of its YAML document."""
+
+    kind: str
+    api_version: str
+    name: str | None
+    generate_name: str | None
+    namespace: str | None
+    line: int  # first line of the YAML document
+    name_line: int  # line of metadata.name (or generateName), for name errors
+    text: str  # the document's YAML text, as written
+    body: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def display_name(self) -> str:
+        return self.name if self.name else f"{self.generate_name}*"
+
+    def ref(self) -> str:
+        """kubectl-style reference, e.g. `pod/s1-bob`."""
+        return f"{self.kind.lower()}/{self.display_name}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a lesson plan.
+
+    A single type with optional fields keeps the JSON plan flat and lets
+    `dataclasses.replace` render any step the same way; `type` says which
+    fields are meaningful.
+    """
+
+    index: int
+    type: StepType
+    path: str
+    line: int  # 1-based line of the command or of the fence opening the block
+    id: str
+    section: str = ""
+    text: str = ""  # the step's source text (command, block content)
+    objects: tuple[K8sObject, ...] = ()  # manifest
+    file: str | None = None  # manifest/file: the file name the text gives it
+    command: str | None = None  # command / in-pod / interactive
+    pod: str | None = None  # in-pod: the pod (or Job) the command runs in
+    pod_kind: str | None = None  # "Pod" or "Job" (a Job's pod is resolved at run time)
+    container: str | None = None
+    reason: str | None = None  # why it is interactive / other / skipped
+    apply: bool = True  # manifest: the runner applies it (False when a command does)
+    expect_failure: bool = False
+    wait: str | None = None  # what to wait for after this step (ready, complete, bound, ...)
+    timeout: float | None = None  # seconds
+    requires: tuple[str, ...] = ()
+    instead: str | None = None  # interactive: what to run instead
+    skip: str | None = None  # annotated: never run, with this reason
+    noqa: tuple[str, ...] = ()  # lint rules silenced on this step
+    check: str | None = None  # check step: registered check name
+    check_args: tuple[tuple[str, str], ...] = ()
+    error: str | None = None  # invalid: the parser's message
+    error_line: int | None = None  # invalid: the line of the error itself
+    content_line: int | None = None  # first line of the block's content
+    action: str | None = None  # file: "create" or "update"
+    duplicate_of: int | None = None  # index of an identical earlier block
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    @property
+    def runnable(self) -> bool:
+        return self.type in (StepType.MANIFEST, StepType.COMMAND, StepType.IN_POD, StepType.FILE, StepType.CHECK)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form; empty optional fields are left out."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("objects", "check_args", "path"):
+                continue
+            if value is None or value == () or (f.name == "apply" and self.type is not StepType.MANIFEST):
+                continue
+            if f.name == "expect_failure" and not value:
+                continue
+            out[f.name] = value.value if isinstance(value, StepType) else (list(value) if isinstance(value, tuple) else value)
+        if self.type is StepType.MANIFEST:
+            out["objects"] = [
+                {k: v for k, v in (("kind", o.kind), ("name", o.name), ("generateName", o.generate_name), ("line", o.line)) if v is not None}
+                for o in self.objects
+            ]
+            first = self.objects[0]
+            out["kind"] = first.kind
+            if first.name is not None:
+                out["name"] = first.name
+            if first.generate_name is not None:
+                out["generateName"] = first.generate_name
+            out.setdefault("file", None)
+        if self.check_args:
+            out["args"] = dict(self.check_args)
+        return out
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A value the lesson expects: `<username>` from --user, others from --set or a default."""
+
+    name: str
+    default: str | None = None
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RubricItem:
+    """How many points a check (by name) or step (by id) is worth when grading."""
+
+    check: str
+    points: float = 1.0
+
+
+@dataclass(frozen=True)
+class LessonMeta:
+    id: str
+    title: str
+    description: str = ""
+    placeholders: tuple[Placeholder, ...] = ()
+    requires: tuple[str, ...] = ()
+    rubric: tuple[RubricItem, ...] = ()
+    shared_namespace: bool = True
+    quota: bool = False
+    annotated: bool = False  # the lesson has our front matter (written for this tool)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    path: str
+    meta: LessonMeta
+    steps: tuple[Step, ...]
+
+    @property
+    def checks(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.type is StepType.CHECK)
+
+    def objects(self) -> list[tuple[Step, K8sObject]]:
+        return [(s, o) for s in self.steps if s.type is StepType.MANIFEST for o in s.objects]
+
+    def placeholder(self, name: str) -> Placeholder | None:
+        return next((p for p in self.meta.placeholders if p.name == name), None)

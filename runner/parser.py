@@ -1,0 +1,318 @@
+"""Tutorial Markdown -> `Lesson`: ordered steps that each know their source line.
+
+Works on tutorials as published (no annotations) by combining what a block
+contains (classify) with what the prose around it says (prose): the file a
+manifest is saved as, files the reader must create, whether the reader is
+inside a pod. Annotations of our own lessons override inference.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import classify, kubectl, prose
+from .annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
+from .errors import LessonError
+from .markdown import Block, blocks
+from .model import Lesson, LessonMeta, Placeholder, Step, StepType
+from .shell import split_commands, segments
+
+FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "file", "other"}
+
+
+def read_text(path: str | Path) -> str:
+    """A lesson file's text; missing, unreadable or non-UTF-8 files are LessonErrors."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise LessonError("no such file", str(path)) from None
+    except IsADirectoryError:
+        raise LessonError("is a directory, not a Markdown file", str(path)) from None
+    except OSError as exc:
+        raise LessonError(f"cannot read: {exc.strerror}", str(path)) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LessonError(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", str(path), line) from None
+
+
+def parse_file(path: str | Path) -> Lesson:
+    return parse_lesson(read_text(path), str(path))
+
+
+@dataclass
+class _Context:
+    """What the reader's situation is at this point of the text."""
+
+    section: str = ""
+    file_hint: str | None = None  # file name given by the heading/prose just before a block
+    file_content: str | None = None  # "Create the file `x`:" -> the next block is x's content
+    pending: list[Annotation] = field(default_factory=list)
+    pod: str | None = None
+    pod_kind: str | None = None
+    last_workload: tuple[str, str] | None = None  # (kind, name) of the last Pod/Job created
+    local_files: set[str] = field(default_factory=set)
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.steps: list[Step] = []
+        self.ids: set[str] = set()
+
+    def add(self, type_: StepType, line: int, section: str, slug: str, ann: dict[str, str] | None = None, **kw) -> Step:
+        ann = ann or {}
+        explicit = ann.get("id")
+        if explicit:
+            if explicit in self.ids:
+                raise LessonError(f"duplicate step id '{explicit}'", self.path, line)
+            step_id = explicit
+        else:
+            step_id = f"{_slug(slug) or type_.value}-L{line}"
+            n = 2
+            while step_id in self.ids:
+                step_id = f"{_slug(slug)}-L{line}-{n}"
+                n += 1
+        self.ids.add(step_id)
+        kw.update(_annotation_fields(ann, self.path, line))
+        step = Step(index=len(self.steps), type=type_, path=self.path, line=line, id=step_id, section=section, **kw)
+        self.steps.append(step)
+        return step
+
+
+def _annotation_fields(ann: dict[str, str], path: str, line: int) -> dict:
+    out: dict = {}
+    if "file" in ann:
+        out["file"] = ann["file"]
+    if "apply" in ann:
+        out["apply"] = ann["apply"].lower() not in ("false", "no", "0")
+    if "skip" in ann:
+        out["skip"] = ann["skip"] if ann["skip"] != "true" else "skipped by the lesson"
+    if "wait" in ann:
+        out["wait"] = ann["wait"]
+    if "timeout" in ann:
+        out["timeout"] = parse_duration(ann["timeout"], path, line)
+    if "container" in ann:
+        out["container"] = ann["container"]
+    if "expect" in ann:
+        if ann["expect"] not in ("fail", "failure", "success"):
+            raise LessonError(f"expect must be 'fail' or 'success', not '{ann['expect']}'", path, line)
+        out["expect_failure"] = ann["expect"] in ("fail", "failure")
+    if "requires" in ann:
+        out["requires"] = tuple(r.strip() for r in ann["requires"].split(",") if r.strip())
+    if "instead" in ann:
+        out["instead"] = ann["instead"]
+    if "noqa" in ann:
+        out["noqa"] = tuple(r.strip() for r in ann["noqa"].split(",") if r.strip())
+    return out
+
+
+def _slug(text: str) -> str:
+    text = text.replace("<", "").replace(">", "")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48].strip("-")
+
+
+def parse_lesson(source: str, path: str = "<string>") -> Lesson:
+    """Parse Markdown text into a Lesson. Raises LessonError only for unusable input."""
+    found = blocks(source)
+    stem = Path(path).stem
+    default_id = _slug(stem) or "lesson"
+    title = next((b.text for b in found if b.kind == "heading" and b.level == 1), None) or \
+        next((b.text for b in found if b.kind == "heading"), stem)
+    meta = LessonMeta(id=default_id, title=title, placeholders=(Placeholder("username", required=True),))
+    if found and found[0].kind == "front_matter":
+        meta = parse_front_matter(found[0].text, path, found[0].line + 1, default_id, title)
+    b = _Builder(path)
+    ctx = _Context()
+    seen_blocks: dict[tuple[str, str], int] = {}
+    for block in found:
+        if block.kind == "front_matter":
+            continue
+        if block.kind == "heading":
+            if prose.heading_file(block.text):
+                ctx.file_hint = prose.heading_file(block.text)
+                continue
+            ctx.section, ctx.pod, ctx.pod_kind, ctx.file_hint, ctx.file_content = block.text, None, None, None, None
+            continue
+        if block.kind == "comment":
+            ann = parse_comment(block.text, path, block.line)
+            if ann is None:
+                continue
+            if ann.kind == "check":
+                b.add(StepType.CHECK, block.line, ctx.section, ann.check or "check", {"id": ann.check or ""} if ann.check not in b.ids else {},
+                      check=ann.check, check_args=ann.values, text=block.text)
+            else:
+                ctx.pending.append(ann)
+            continue
+        if block.kind == "prose":
+            _read_prose(block, ctx, b)
+            continue
+        if block.kind == "code":
+            _code_block(block, ctx, b, seen_blocks)
+    steps = _link_files(b.steps)
+    return Lesson(path=path, meta=meta, steps=tuple(steps))
+
+
+def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
+    text = block.text
+    ctx.file_hint = prose.prose_file(text)
+    ctx.file_content = None
+    created = prose.create_local_file(text)
+    if created:
+        name, any_content = created
+        if text.rstrip().endswith(":") and not any_content:
+            ctx.file_content = name
+        else:
+            ann = _take_annotation(ctx)
+            b.add(StepType.FILE, block.line, ctx.section, f"create {name}", ann, file=name, action="create",
+                  text=text, reason="the reader writes any content")
+            ctx.local_files.add(name)
+    updated = prose.update_file(text)
+    if updated and updated in ctx.local_files:
+        b.add(StepType.FILE, block.line, ctx.section, f"update {updated}", _take_annotation(ctx), file=updated,
+              action="update", text=text, reason="the reader changes the file's content")
+    cue = prose.pod_cue(text)
+    if cue == "enter":
+        named = prose.named_pod(text)
+        if named:
+            ctx.pod, ctx.pod_kind = named, "Pod"
+        elif ctx.last_workload:
+            ctx.pod_kind, ctx.pod = ctx.last_workload
+    elif cue == "leave":
+        ctx.pod = ctx.pod_kind = None
+
+
+def _take_annotation(ctx: _Context) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for ann in ctx.pending:
+        merged.update(dict(ann.values))
+    ctx.pending.clear()
+    return merged
+
+
+def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, str], int]) -> None:
+    path = b.path
+    lang, attrs = parse_fence_info(block.info, path, block.line) if block.fenced else ("", ())
+    ann = _take_annotation(ctx)
+    ann.update(dict(attrs))
+    forced = ann.pop("type", None)
+    if forced is not None and forced not in FORCEABLE_TYPES:
+        raise LessonError(f"unknown step type '{forced}' (one of: {', '.join(sorted(FORCEABLE_TYPES))})", path, block.line)
+    if "pod" in ann:
+        forced = forced or "in-pod"
+    content, first = block.text, block.content_line
+    file_hint = ann.get("file") or ctx.file_content or ctx.file_hint
+    file_content_cue = ctx.file_content
+    ctx.file_hint = ctx.file_content = None
+    key = (lang, content)
+    duplicate_of = seen.get(key)
+    start_index = len(b.steps)
+
+    is_yaml = lang in classify.YAML_LANGS or (lang in classify.TEXT_LANGS and classify.looks_like_yaml_object(content))
+    if forced in ("manifest", "fragment") or (forced is None and is_yaml):
+        _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of)
+    elif forced == "file" or (forced is None and file_content_cue and lang not in classify.SHELL_LANGS):
+        name = file_hint or ann.get("file") or "file"
+        b.add(StepType.FILE, block.line, ctx.section, f"create {name}", ann, file=name, action="create", text=content,
+              content_line=first, duplicate_of=duplicate_of)
+        ctx.local_files.add(name)
+    elif forced == "other" or (forced is None and (lang in classify.DOCKER_LANGS or classify.looks_like_dockerfile(content))):
+        b.add(StepType.OTHER, block.line, ctx.section, "dockerfile" if forced is None else "other", ann, text=content,
+              content_line=first, reason="Dockerfile" if forced is None else "marked as not runnable")
+    elif forced in ("command", "in-pod", "interactive") or (forced is None and (lang in classify.SHELL_LANGS or (
+            lang in classify.TEXT_LANGS and classify.looks_like_shell(content)))):
+        _shell_block(block, content, first, ann, ctx, b, forced, duplicate_of)
+    elif forced is None and lang in classify.TEXT_LANGS and classify.path_only(content):
+        b.add(StepType.OTHER, block.line, ctx.section, "path", ann, text=content, content_line=first,
+              reason="a path mentioned in the text, not a command")
+    elif forced is None and file_hint and lang not in classify.TEXT_LANGS:
+        b.add(StepType.FILE, block.line, ctx.section, f"create {file_hint}", ann, file=file_hint, action="create",
+              text=content, content_line=first, duplicate_of=duplicate_of)
+        ctx.local_files.add(file_hint)
+    else:
+        reason = f"{lang} code shown in the text" if lang and lang not in classify.TEXT_LANGS else "text or command output shown in the text"
+        b.add(StepType.OTHER, block.line, ctx.section, lang or "text", ann, text=content, content_line=first, reason=reason)
+    if len(b.steps) > start_index:
+        seen.setdefault(key, start_index)
+
+
+def _yaml_block(block: Block, content: str, first: int, file_hint: str | None, ann: dict[str, str], ctx: _Context,
+                b: _Builder, forced: str | None, duplicate_of: int | None) -> None:
+    result = classify.read_yaml(content, first)
+    if result.error:
+        b.add(StepType.INVALID, block.line, ctx.section, "invalid yaml", ann, text=content, content_line=first,
+              error=result.error, error_line=result.error_line, file=file_hint)
+        return
+    kind, reason = classify.yaml_kind(result)
+    if forced == "fragment":
+        kind, reason = "fragment", "marked as a fragment"
+    if kind == "manifest":
+        obj = result.objects[0]
+        slug = f"{obj.kind} {obj.name or obj.generate_name or ''}"
+        b.add(StepType.MANIFEST, block.line, ctx.section, slug, ann, text=content, content_line=first, objects=result.objects,
+              file=file_hint, duplicate_of=duplicate_of)
+        for o in result.objects:
+            if o.kind in ("Pod", "Job"):
+                ctx.last_workload = (o.kind, o.name or o.generate_name or "")
+    elif kind == "other":
+        b.add(StepType.OTHER, block.line, ctx.section, "workflow", ann, text=content, content_line=first, reason=reason)
+    elif file_hint and forced != "fragment":
+        b.add(StepType.FILE, block.line, ctx.section, f"create {file_hint}", ann, file=file_hint, action="create", text=content,
+              content_line=first, duplicate_of=duplicate_of)
+        ctx.local_files.add(file_hint)
+    else:
+        b.add(StepType.FRAGMENT, block.line, ctx.section, "fragment", ann, text=content, content_line=first, reason=reason)
+
+
+def _shell_block(block: Block, content: str, first: int, ann: dict[str, str], ctx: _Context, b: _Builder,
+                 forced: str | None, duplicate_of: int | None) -> None:
+    pod = ann.get("pod") or ctx.pod
+    pod_kind = ("Pod" if ann.get("pod") else ctx.pod_kind) if pod else None
+    commands = split_commands(content, first)
+    if not commands and content.strip():
+        b.add(StepType.OTHER, block.line, ctx.section, "text", ann, text=content, content_line=first, reason="no command in the block")
+        return
+    for cmd in commands:
+        segs = segments(cmd.text)
+        host = bool(segs) and segs[0][0] in ("kubectl", "oc", "helm", "kind", "minikube")
+        reason = classify.interactive_reason(segs)
+        first_word = segs[0][0] if segs and segs[0] else cmd.text.split()[0]
+        extra = dict(command=cmd.text, text=cmd.text, duplicate_of=duplicate_of)
+        if forced == "interactive" or (forced is None and reason):
+            target = classify.exec_pod(segs)
+            b.add(StepType.INTERACTIVE, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else "interactive", ann,
+                  reason=reason or "marked as interactive", pod=target, **extra)
+            if target:
+                ctx.pod, ctx.pod_kind = target, "Pod"
+            continue
+        if forced == "in-pod" or (forced is None and pod and not host):
+            b.add(StepType.IN_POD, cmd.line, ctx.section, f"in pod {first_word}", ann, pod=pod, pod_kind=pod_kind or "Pod",
+                  **extra)
+            continue
+        step = b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, ann, **extra)
+        for seg in segs:
+            call = kubectl.parse(seg)
+            if call and call.creates and call.creates[0] in ("Pod", "Job"):
+                ctx.last_workload = call.creates
+        del step
+
+
+def _link_files(steps: list[Step]) -> list[Step]:
+    """A manifest whose file a command applies (`kubectl create -f s1.yaml`) is applied by that command."""
+    applied_by_command: set[str] = set()
+    for step in steps:
+        if step.type is StepType.COMMAND and step.command:
+            for seg in segments(step.command):
+                call = kubectl.parse(seg)
+                if call and call.verb in ("create", "apply", "replace") and call.files:
+                    applied_by_command.update(f for f in call.files if f != "-")
+    out = []
+    for step in steps:
+        if step.type is StepType.MANIFEST and step.file in applied_by_command and step.apply:
+            step = replace(step, apply=False, reason=f"applied by the tutorial's own command (kubectl ... -f {step.file})")
+        out.append(step)
+    return out

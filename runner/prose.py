@@ -1,0 +1,88 @@
+"""What the prose around the code says: file names, files to create, "log into the pod".
+
+Unannotated tutorials say in English what annotations would say in data. These
+cues are deliberately narrow (each pattern was taken from a real tutorial) and
+every one is only a hint the parser combines with what the blocks contain.
+"""
+
+from __future__ import annotations
+
+import re
+
+FILE_EXT = r"(?:ya?ml|json|txt|py|sh|cfg|conf|ini|toml|csv|dat|r|jl|ipynb|env|properties)"
+_FILE = rf"[\w][\w.+-]*\.{FILE_EXT}"
+_FILE_RE = re.compile(rf"(?<![\w/.-])({_FILE})(?![\w/-])", re.I)
+_BACKTICKED = re.compile(rf"`({_FILE})`", re.I)
+_LINK_TEXT = re.compile(rf"\[`?({_FILE})`?\]\([^)]*\)", re.I)
+_HEADING_FILE = re.compile(rf"^\s*`?({_FILE})`?\s*:?\s*$", re.I)
+_FILE_VERBS = re.compile(r"\b(file|save|saved|create|creating|named|called|following|put|write|content of)\b", re.I)
+
+_CREATE_LOCAL_FILE = re.compile(
+    rf"\bcreate\s+(?:a|an|the)?\s*(?:new\s+|additional\s+|local\s+|small\s+|text\s+)*file\s+(?:named|called)\s+`?({_FILE})`?",
+    re.I,
+)
+_ANY_CONTENT = re.compile(r"\b(any content|anything you like|some text|any text)\b", re.I)
+_UPDATE_FILE = re.compile(r"\b(?:update|change|modify|edit)\s+(?:the\s+)?(?:content|contents)\s+of\s+(?:either\s+)?`?([\w.+-]+\.\w+)`?", re.I)
+
+_ENTER_POD = re.compile(
+    r"\b(log(?:ged)?\s*(?:back\s+)?in(?:to)?\b|login\b|exec\s+into|shell\s+into|inside\s+the\s+(?:pod|container)|in\s+the\s+(?:pod|container)\s*,|attach\s+to\s+the\s+pod|kubectl\s+exec\b)",
+    re.I,
+)
+_LEAVE_POD = re.compile(
+    r"\b(log\s*out|logout|exit\s+the\s+(?:pod|shell|container)|(?:once|when)\s+you\s+are\s+done|delete\s+the\s+(?:pod|job)|back\s+on\s+your\s+(?:machine|laptop|computer))\b",
+    re.I,
+)
+_POD_IN_TEXT = re.compile(r"`([a-z0-9][a-z0-9.<>_-]*)`")
+
+
+def heading_file(text: str) -> str | None:
+    """`###### s1.yaml:` names the file of the block below it."""
+    m = _HEADING_FILE.match(text)
+    return m.group(1) if m else None
+
+
+def prose_file(text: str) -> str | None:
+    """A file name the paragraph just before a block gives it ("Create the file `pvc.yaml`:").
+
+    A link's text (`[pytorch-example.yaml](...)`) counts too. Only one file
+    name may be mentioned, and the paragraph must talk about a file.
+    """
+    linked = _LINK_TEXT.findall(text)
+    if len(set(linked)) == 1:
+        return linked[0]
+    names = set(_BACKTICKED.findall(text)) or set(_FILE_RE.findall(text))
+    if len(names) == 1 and _FILE_VERBS.search(text):
+        return names.pop()
+    return None
+
+
+def create_local_file(text: str) -> tuple[str, bool] | None:
+    """("hello.txt", any_content) for "Create a local file named `hello.txt` with any content you like"."""
+    m = _CREATE_LOCAL_FILE.search(text)
+    if not m:
+        return None
+    return m.group(1), bool(_ANY_CONTENT.search(text))
+
+
+def update_file(text: str) -> str | None:
+    """"update the content of either hello.txt or world.txt" -> "hello.txt"."""
+    m = _UPDATE_FILE.search(text)
+    return m.group(1) if m else None
+
+
+def pod_cue(text: str) -> str | None:
+    """"enter" or "leave" for prose that moves the reader into or out of a pod (the last cue wins)."""
+    events = [(m.start(), "enter") for m in _ENTER_POD.finditer(text)]
+    events += [(m.start(), "leave") for m in _LEAVE_POD.finditer(text)]
+    if not events:
+        return None
+    return max(events)[1]
+
+
+def named_pod(text: str) -> str | None:
+    """A pod name given in backticks in the prose, if any."""
+    for m in _POD_IN_TEXT.finditer(text):
+        word = m.group(1)
+        if "-" in word and not _FILE_RE.fullmatch(word):
+            return word
+    return None

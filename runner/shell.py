@@ -1,0 +1,158 @@
+"""Split a shell block into the commands a reader would type, each with its line.
+
+Handles what real tutorials contain: `$ ` prompts (lines without one are
+output), backslash continuations, lines ending in `|`/`&&`/`||`, quotes spanning
+lines, here-documents, full-line and trailing comments. A pipeline or an `&&`
+chain stays one command: the runner runs it with `pipefail` so every part's
+exit status counts.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    text: str  # the command as it would be typed (continuations joined by newlines)
+    line: int  # 1-based line where it starts
+
+
+_PROMPT = re.compile(r"^\s*(?:\(\w[\w.-]*\)\s*)?(?:[\w.@-]+(?::[~\w/.-]*)?)?[$%#]\s")
+_PLAIN_PROMPT = re.compile(r"^\s*\$\s")
+_HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+
+
+def split_commands(content: str, first_line: int) -> list[Command]:
+    """Commands of a shell block whose content starts at `first_line`."""
+    lines = content.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    prompted = any(_PLAIN_PROMPT.match(line) for line in lines)
+    commands: list[Command] = []
+    buf: list[str] = []
+    start = 0
+    heredoc_end: str | None = None
+    for offset, raw in enumerate(lines):
+        line = raw.rstrip("\r")
+        if heredoc_end is not None:
+            buf.append(line)
+            if line.strip() == heredoc_end:
+                heredoc_end = None
+                commands.append(Command("\n".join(buf), first_line + start))
+                buf = []
+            continue
+        if not buf:
+            if prompted:
+                m = _PLAIN_PROMPT.match(line)
+                if not m:
+                    continue  # output shown after a prompt
+                line = line[m.end():]
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            start = offset
+        else:
+            if prompted:
+                # continuation lines in console blocks may carry a `> ` secondary prompt
+                line = re.sub(r"^\s*>\s", "", line)
+        code = strip_comment(line)
+        buf.append(code.rstrip())
+        joined = "\n".join(buf)
+        m = _HEREDOC.search(code)
+        if m:
+            heredoc_end = m.group(2)
+            continue
+        if _continues(joined):
+            if buf[-1].endswith("\\"):
+                continue
+            continue
+        commands.append(Command(_tidy(joined), first_line + start))
+        buf = []
+    if buf:
+        commands.append(Command(_tidy("\n".join(buf)), first_line + start))
+    return commands
+
+
+def _tidy(text: str) -> str:
+    return text.strip()
+
+
+def _continues(text: str) -> bool:
+    """True when the command goes on on the next line."""
+    stripped = text.rstrip()
+    if stripped.endswith("\\") and not stripped.endswith("\\\\"):
+        return True
+    if re.search(r"(\|\||&&|\|)\s*$", stripped):
+        return True
+    return _open_quote(text)
+
+
+def _open_quote(text: str) -> bool:
+    try:
+        shlex.split(text.replace("\\\n", " "), comments=False)
+    except ValueError:
+        return True
+    return False
+
+
+def strip_comment(line: str) -> str:
+    """Remove a trailing `# comment` that is outside quotes and starts a word."""
+    quote: str | None = None
+    escaped = False
+    for i, ch in enumerate(line):
+        if escaped:
+            escaped = False
+            continue
+        if ch == "\\" and quote != "'":
+            escaped = True
+            continue
+        if quote:
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return line[:i].rstrip()
+    return line
+
+
+def words(command: str) -> list[str]:
+    """shlex words of a command, tolerant of unbalanced quotes and continuations."""
+    flat = command.replace("\\\n", " ")
+    try:
+        return shlex.split(flat, comments=False)
+    except ValueError:
+        return flat.split()
+
+
+def segments(command: str) -> list[list[str]]:
+    """The simple commands of a pipeline / `&&` / `;` chain, as word lists.
+
+    Redirections and their targets are dropped; a here-document body is ignored.
+    """
+    head = command.split("\n")[0] if _HEREDOC.search(command.split("\n")[0]) else command
+    lexer = shlex.shlex(head.replace("\\\n", " "), posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    parts: list[list[str]] = [[]]
+    skip_next = False
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        tokens = head.split()
+    for tok in tokens:
+        if skip_next:
+            skip_next = False
+            continue
+        if tok in ("|", "||", "&&", ";", "&", ";;", "(", ")"):
+            parts.append([])
+        elif tok and set(tok) <= set("<>&|"):
+            if parts[-1] and parts[-1][-1].isdigit():
+                parts[-1].pop()  # the fd number of `2>&1`
+            skip_next = True
+        else:
+            parts[-1].append(tok)
+    return [p for p in parts if p]

@@ -1,0 +1,113 @@
+"""Renderers of a lesson plan for `show` and `list` (text for people and CI logs, JSON for scripts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Lesson, Step, StepType
+from .render import Rendered
+
+
+def plan_json(rendered: Rendered) -> dict[str, Any]:
+    lesson = rendered.lesson
+    return {
+        "lesson": lesson.meta.id,
+        "title": lesson.meta.title,
+        "path": lesson.path,
+        "values": dict(rendered.values),
+        "requires": list(lesson.meta.requires),
+        "steps": [step.to_dict() for step in lesson.steps],
+        "unresolved": [{"placeholder": u.name, "line": u.line, "suggestion": u.suggestion} for u in rendered.unresolved],
+    }
+
+
+def describe(step: Step) -> str:
+    """One line saying what a step does."""
+    t = step.type
+    if t is StepType.MANIFEST:
+        objs = ", ".join(f"{o.kind} {o.display_name}" for o in step.objects)
+        how = "applied by the runner" if step.apply else "applied by a command of the tutorial"
+        where = f" as {step.file}" if step.file else ""
+        return f"{objs}{where} ({how})"
+    if t in (StepType.COMMAND,):
+        return f"$ {_one_line(step.command)}" + ("   [expected to fail]" if step.expect_failure else "")
+    if t is StepType.IN_POD:
+        where = step.pod + (" (a pod of Job)" if step.pod_kind == "Job" else "")
+        return f"[in {where}] $ {_one_line(step.command)}"
+    if t is StepType.INTERACTIVE:
+        instead = f"; runs instead: {step.instead}" if step.instead else ""
+        return f"$ {_one_line(step.command)}   [interactive: {step.reason}{instead}]"
+    if t is StepType.FILE:
+        verb = "update" if step.action == "update" else "create"
+        return f"{verb} local file {step.file}" + (f" ({step.reason})" if step.reason else "")
+    if t is StepType.CHECK:
+        args = " ".join(f"{k}={v}" for k, v in step.check_args)
+        return f"check {step.check} {args}".rstrip()
+    if t is StepType.INVALID:
+        return f"INVALID at line {step.error_line}: {step.error}"
+    return f"({step.reason})"
+
+
+def _one_line(text: str | None) -> str:
+    text = text or ""
+    first = text.split("\n")[0]
+    return first + (" ..." if "\n" in text else "")
+
+
+def plan_text(rendered: Rendered) -> str:
+    lesson = rendered.lesson
+    lines = [f"{lesson.meta.id}: {lesson.meta.title}", f"  source: {lesson.path}"]
+    if lesson.meta.requires:
+        lines.append(f"  requires: {', '.join(lesson.meta.requires)}")
+    lines.append("")
+    lines.append(f"  {'#':>3}  {'line':>5}  {'type':<11}  step")
+    section = None
+    for step in lesson.steps:
+        if step.section != section:
+            section = step.section
+            lines.append(f"  -- {section or '(top)'}")
+        flags = []
+        if step.skip:
+            flags.append(f"skip: {step.skip}")
+        if step.duplicate_of is not None:
+            flags.append(f"repeats step {step.duplicate_of + 1}")
+        if step.requires:
+            flags.append("requires " + ",".join(step.requires))
+        suffix = f"   [{'; '.join(flags)}]" if flags else ""
+        lines.append(f"  {step.index + 1:>3}  {step.line:>5}  {step.type.value:<11}  {describe(step)}{suffix}")
+    counts: dict[str, int] = {}
+    for step in lesson.steps:
+        counts[step.type.value] = counts.get(step.type.value, 0) + 1
+    lines.append("")
+    lines.append("  " + ", ".join(f"{n} {t}" for t, n in counts.items()) if counts else "  no steps")
+    return "\n".join(lines)
+
+
+def lesson_summary(lesson: Lesson) -> dict[str, Any]:
+    rubric = {r.check: r.points for r in lesson.meta.rubric}
+    checks = [s.check for s in lesson.checks]
+    return {
+        "id": lesson.meta.id,
+        "title": lesson.meta.title,
+        "path": lesson.path,
+        "description": lesson.meta.description,
+        "steps": len(lesson.steps),
+        "checks": [{"name": c, "points": rubric.get(c, 0.0)} for c in checks],
+        "points": sum(rubric.values()),
+        "requires": list(lesson.meta.requires),
+    }
+
+
+def lessons_text(lessons: list[Lesson]) -> str:
+    if not lessons:
+        return "no lessons found"
+    width = max(len(l.meta.id) for l in lessons)
+    lines = []
+    for lesson in lessons:
+        s = lesson_summary(lesson)
+        req = f"  requires: {', '.join(s['requires'])}" if s["requires"] else ""
+        lines.append(f"{s['id']:<{width}}  {s['title']}")
+        lines.append(f"{'':<{width}}  {s['steps']} steps, {len(s['checks'])} checks, {s['points']:g} points{req}")
+        if s["checks"]:
+            lines.append(f"{'':<{width}}  checks: " + ", ".join(f"{c['name']} ({c['points']:g})" for c in s["checks"]))
+    return "\n".join(lines)
