@@ -100,6 +100,10 @@ def _pairs(words: list[str], path: str, line: int, known: dict[str, str] | None)
             raise LessonError(f"unknown annotation key '{key}' (known: {', '.join(sorted(known))})", path, line)
         if known is not None and key == "wait" and value and value not in WAIT_VALUES:
             raise LessonError(f"unknown wait condition '{value}' (one of: {', '.join(sorted(WAIT_VALUES))})", path, line)
+        if known is not None and key == "timeout":
+            parse_duration(value, path, line)
+        if known is not None and key == "expect" and value not in ("fail", "failure", "success"):
+            raise LessonError(f"expect must be 'fail' or 'success', not '{value}'", path, line)
         out.append((key, value if sep else "true"))
     return tuple(out)
 
@@ -121,6 +125,8 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         raise LessonError(f"front matter is not valid YAML: {exc.problem or exc}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise LessonError(f"front matter is not valid YAML: {exc}", path, first_line) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

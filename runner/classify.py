@@ -68,7 +68,10 @@ class YamlResult:
 
 def read_yaml(content: str, first_line: int) -> YamlResult:
     """Parse every document, keeping each one's line (`first_line` is the content's first line)."""
-    loader = yaml.SafeLoader(content)
+    try:
+        loader = yaml.SafeLoader(content)
+    except yaml.YAMLError as exc:  # e.g. a non-printable character (ReaderError)
+        return YamlResult((), (), f"YAML does not parse: {exc}", first_line)
     docs: list[Any] = []
     objects: list[K8sObject] = []
     texts = _document_texts(content)

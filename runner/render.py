@@ -93,7 +93,8 @@ def render(lesson: Lesson, values: Mapping[str, str]) -> Rendered:
         new, left = _render_step(step, values, declared)
         steps.append(new)
         unresolved.extend(left)
-    return Rendered(replace(lesson, steps=tuple(steps)), dict(values), tuple(unresolved))
+    meta = replace(lesson.meta, requires=tuple(substitute(r, values) for r in lesson.meta.requires))
+    return Rendered(replace(lesson, meta=meta, steps=tuple(steps)), dict(values), tuple(unresolved))
 
 
 def substitute(text: str, values: Mapping[str, str]) -> str:
@@ -115,6 +116,7 @@ def _render_step(step: Step, values: Mapping[str, str], declared: list[str]) -> 
         "pod": sub(step.pod),
         "file": sub(step.file),
         "instead": sub(step.instead),
+        "reason": sub(step.reason),
         "check_args": tuple((k, substitute(v, values)) for k, v in step.check_args),
     }
     if step.type is StepType.MANIFEST:

@@ -22,6 +22,7 @@ class Command:
 
 _PROMPT = re.compile(r"^\s*(?:\(\w[\w.-]*\)\s*)?(?:[\w.@-]+(?::[~\w/.-]*)?)?[$%#]\s")
 _PLAIN_PROMPT = re.compile(r"^\s*\$\s")
+_PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*>")
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 
 
@@ -135,6 +136,15 @@ def segments(command: str) -> list[list[str]]:
     Redirections and their targets are dropped; a here-document body is ignored.
     """
     head = command.split("\n")[0] if _HEREDOC.search(command.split("\n")[0]) else command
+    # `<username>` is a placeholder, not two redirections: hide it from the lexer
+    hidden: dict[str, str] = {}
+
+    def _hide(m: re.Match) -> str:
+        key = f"\x00{len(hidden)}\x00"
+        hidden[key] = m.group(0)
+        return key
+
+    head = _PLACEHOLDER.sub(_hide, head)
     lexer = shlex.shlex(head.replace("\\\n", " "), posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     parts: list[list[str]] = [[]]
@@ -155,4 +165,12 @@ def segments(command: str) -> list[list[str]]:
             skip_next = True
         else:
             parts[-1].append(tok)
+    if hidden:
+        parts = [[_unhide(w, hidden) for w in p] for p in parts]
     return [p for p in parts if p]
+
+
+def _unhide(word: str, hidden: dict[str, str]) -> str:
+    for key, value in hidden.items():
+        word = word.replace(key, value)
+    return word

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Lesson, Step, StepType
+from .redact import redact
 from .render import Rendered
 
 
@@ -16,9 +17,13 @@ def plan_json(rendered: Rendered) -> dict[str, Any]:
         "path": lesson.path,
         "values": dict(rendered.values),
         "requires": list(lesson.meta.requires),
-        "steps": [step.to_dict() for step in lesson.steps],
+        "steps": [_redacted(step.to_dict()) for step in lesson.steps],
         "unresolved": [{"placeholder": u.name, "line": u.line, "suggestion": u.suggestion} for u in rendered.unresolved],
     }
+
+
+def _redacted(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (redact(v) if isinstance(v, str) else v) for k, v in d.items()}
 
 
 def describe(step: Step) -> str:
@@ -49,7 +54,7 @@ def describe(step: Step) -> str:
 
 
 def _one_line(text: str | None) -> str:
-    text = text or ""
+    text = redact(text) or ""
     first = text.split("\n")[0]
     return first + (" ..." if "\n" in text else "")
 

@@ -1,0 +1,61 @@
+"""Keep secret values out of every output, log and report.
+
+A tutorial may carry a token in plain text (`--from-literal=token=...`, a
+Secret's `stringData`, `https://user:token@host`). The tool needs the value
+to run the step, but never prints it: every renderer passes text through
+`redact` first, and the runner registers values it learns at run time.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+MASK = "***"
+_LITERAL = re.compile(r"(--from-literal[= ]['\"]?[\w.-]+=)(['\"]?)([^\s'\"]+)")
+_URL_CRED = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@$]+:)([^@\s/$][^@\s/]*)(@)", re.I)
+_FLAG_SECRET = re.compile(r"(--(?:docker-password|password|token)[= ])(['\"]?)([^\s'\"]+)")
+_SECRET_KIND = re.compile(r"(?m)^kind:\s*Secret\s*$")
+
+_known: set[str] = set()
+_lock = threading.Lock()
+
+
+def remember(value: str) -> None:
+    """A value learnt at run time (profile token, generated password) that must never be printed."""
+    if value and len(value) >= 4:
+        with _lock:
+            _known.add(value)
+
+
+def redact(text: str | None) -> str | None:
+    if not text:
+        return text
+    out = _LITERAL.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    out = _URL_CRED.sub(lambda m: m.group(1) + MASK + m.group(3), out)
+    out = _FLAG_SECRET.sub(lambda m: m.group(1) + m.group(2) + MASK, out)
+    if _SECRET_KIND.search(out):
+        out = _redact_secret_yaml(out)
+    with _lock:
+        known = sorted(_known, key=len, reverse=True)
+    for value in known:
+        out = out.replace(value, MASK)
+    return out
+
+
+def _redact_secret_yaml(text: str) -> str:
+    """Mask the values under `data:` / `stringData:` of a Secret manifest, keeping keys."""
+    lines = text.split("\n")
+    inside = None
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)(data|stringData):\s*$", line)
+        if m:
+            inside = len(m.group(1))
+            continue
+        if inside is not None:
+            indent = len(line) - len(line.lstrip())
+            if line.strip() and indent <= inside:
+                inside = None
+            elif line.strip():
+                lines[i] = re.sub(r"^(\s*[\w.-]+:\s*).+$", lambda mm: mm.group(1) + MASK, line)
+    return "\n".join(lines)

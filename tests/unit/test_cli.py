@@ -1,0 +1,95 @@
+"""The CLI on good and bad input: one line, a stable exit status, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runner.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_help_teaches():
+    res = invoke("--help")
+    assert res.exit_code == 0
+    for word in ("show", "list", "lint", "cluster", "LESSON"):
+        assert word in res.output
+
+
+def test_show_json_shape(storage_wild):
+    res = invoke("show", str(storage_wild), "--user", "bob", "--format", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["lesson"] == "000-b57e32573c2d5ae6"
+    first = data["steps"][0]
+    assert (first["index"], first["line"], first["type"], first["kind"], first["name"], first["file"]) == (0, 20, "manifest", "Pod", "s1-bob", "s1.yaml")
+    assert any(s["type"] == "interactive" and s["reason"] for s in data["steps"])
+    assert any(s["type"] == "command" and s["command"] == "kubectl get pvc vol-bob" for s in data["steps"])
+
+
+def test_show_reports_unknown_placeholders_with_line(data_wild):
+    res = invoke("show", str(data_wild), "--user", "bob")
+    assert res.exit_code == 0
+    assert f"{data_wild}:171: warning: placeholder `<usernam>` is not declared: did you mean `<username>`?" in res.stderr
+    assert "github_pat" not in res.output
+
+
+def test_show_lesson_by_id_and_list():
+    res = invoke("show", "storage", "--user", "bob")
+    assert res.exit_code == 0 and "Pod s1-bob as s1.yaml" in res.stdout
+    listing = json.loads(invoke("list", "--format", "json").stdout)
+    ids = [l["id"] for l in listing["lessons"]]
+    assert "storage" in ids
+    storage = next(l for l in listing["lessons"] if l["id"] == "storage")
+    assert storage["points"] > 0 and {"name": "pvc-bound", "points": 2.0} in storage["checks"]
+
+
+@pytest.mark.parametrize("content, expect", [
+    (None, "no such file"),
+    (b"\xff\xfe not utf8", "not UTF-8"),
+    (b"---\nid: [\n---\n", "front matter is not valid YAML"),
+    (b"# t\n<!-- step: bogus=1 -->\n```bash\nls\n```\n", "unknown annotation key 'bogus'"),
+])
+def test_bad_input_is_one_line_exit_2(tmp_path, content, expect):
+    path = tmp_path / "lesson.md"
+    if content is not None:
+        path.write_bytes(content)
+    res = invoke("show", str(path), "--user", "bob")
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and expect in lines[0] and lines[0].startswith(str(path))
+    assert "Traceback" not in res.output
+
+
+def test_unknown_lesson_and_bad_user():
+    res = invoke("show", "nope")
+    assert res.exit_code == 2 and "no lesson 'nope'" in res.stderr
+    res = invoke("show", "storage", "--user", "Bad_User")
+    assert res.exit_code == 2 and "--user" in res.stderr
+
+
+def test_invalid_yaml_step_is_shown_and_rest_of_plan_too(tmp_path):
+    path = tmp_path / "x.md"
+    path.write_text("```yaml\napiVersion: v1\nkind: Pod\n  bad: [\n```\n\n```bash\nkubectl get pods\n```\n")
+    res = invoke("show", str(path), "--user", "bob")
+    assert res.exit_code == 0
+    assert "INVALID at line" in res.stdout and "kubectl get pods" in res.stdout
+
+
+def test_offline_commands_do_not_import_the_kubernetes_client():
+    code = ("import sys; from runner.cli import main\n"
+            "try: main(['show', 'storage', '--user', 'bob'], standalone_mode=False)\n"
+            "except SystemExit: pass\n"
+            "print('kubernetes' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -1,0 +1,207 @@
+"""Block formats real tutorials use, and our annotations."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from runner.errors import LessonError
+from runner.model import StepType
+from runner.parser import parse_lesson
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: p-<username>
+spec:
+  containers:
+  - name: c
+    image: busybox
+"""
+
+
+def parse(md: str):
+    return parse_lesson(textwrap.dedent(md), "t.md")
+
+
+def types(lesson):
+    return [(s.line, s.type.value) for s in lesson.steps]
+
+
+def test_myst_braced_languages_and_space_after_backticks():
+    lesson = parse("```{yaml}\n" + POD + "```\n\n``` \nkubectl get pods\n```\n\n```{bash}\nkubectl get pvc\n```\n")
+    assert types(lesson) == [(1, "manifest"), (13, "command"), (17, "command")]
+
+
+def test_fence_indented_in_numbered_list_keeps_its_line():
+    md = "1. Create it:\n\n   ```yaml\n" + "".join("   " + l + "\n" for l in POD.splitlines()) + "   ```\n2. Then run\n\n   ```bash\n   kubectl get pod p-<username>\n   ```\n"
+    lesson = parse(md)
+    assert types(lesson) == [(3, "manifest"), (16, "command")]
+    assert lesson.steps[0].objects[0].name_line == 7
+
+
+def test_admonition_body_is_parsed_as_markdown():
+    md = "!!! note\n\n    Run this:\n\n    ```bash\n    kubectl get nodes\n    ```\n"
+    lesson = parse(md)
+    assert types(lesson) == [(6, "command")]
+    assert lesson.steps[0].command == "kubectl get nodes"
+
+
+def test_indented_text_that_is_not_an_admonition_is_not_run():
+    lesson = parse("Some text.\n\n    this is just indented prose\n")
+    assert types(lesson) == [(3, "other")]
+
+
+def test_fragment_and_ci_workflow_and_dockerfile_and_output():
+    md = """
+    ```yaml
+    volumes:
+    - name: x
+      emptyDir: {}
+    ```
+
+    ```yaml
+    on:
+      push:
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+    ```
+
+    ```
+    FROM python:3.11
+    RUN pip install numpy
+    ```
+
+    ```
+    NAME      READY   STATUS    RESTARTS   AGE
+    s1-bob    1/1     Running   0          10s
+    ```
+    """
+    lesson = parse(md)
+    assert [s.type for s in lesson.steps] == [StepType.FRAGMENT, StepType.OTHER, StepType.OTHER, StepType.OTHER]
+    assert "CI workflow" in lesson.steps[1].reason
+    assert lesson.steps[2].reason == "Dockerfile"
+
+
+def test_invalid_yaml_points_at_the_error_line_not_the_fence():
+    md = "intro\n\n```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n```\n"
+    lesson = parse(md)
+    step = lesson.steps[0]
+    assert step.type is StepType.INVALID and step.line == 3
+    assert step.error_line == 8 and "YAML does not parse" in step.error
+
+
+def test_console_prompts_continuations_heredoc_and_comments():
+    md = """
+    ```console
+    $ kubectl get pods   # everything
+    NAME   READY
+    x      1/1
+    $ kubectl create -f - <<EOF
+    > apiVersion: v1
+    > EOF
+    ```
+
+    ```bash
+    # a comment line
+    kubectl create configmap c \\
+      --from-file=a.txt
+    echo done | tee out.txt
+    ```
+    """
+    lesson = parse(md)
+    cmds = [(s.line, s.command) for s in lesson.steps]
+    assert cmds[0] == (3, "kubectl get pods")
+    assert cmds[1][0] == 6 and cmds[1][1].startswith("kubectl create -f - <<EOF")
+    assert cmds[2] == (13, "kubectl create configmap c \\\n  --from-file=a.txt")
+    assert cmds[3] == (15, "echo done | tee out.txt")
+
+
+def test_interactive_steps():
+    md = "```bash\nkubectl exec -it p -- /bin/bash\nkubectl port-forward pod/p 8888:8888\nscreen -S work\nkubectl exec p -- ls\n```\n"
+    lesson = parse(md)
+    assert [s.type.value for s in lesson.steps] == ["interactive", "interactive", "interactive", "command"]
+    assert "blocks" in lesson.steps[1].reason
+
+
+def test_identical_blocks_are_marked_as_repeats():
+    md = "```yaml\n" + POD + "```\n\nagain:\n\n```yaml\n" + POD + "```\n"
+    lesson = parse(md)
+    assert lesson.steps[1].duplicate_of == 0 and lesson.steps[0].duplicate_of is None
+
+
+def test_file_names_from_heading_prose_and_link():
+    md = ("###### a.yaml:\n\n```yaml\n" + POD + "```\n\n"
+          "Create the file `b.yaml`:\n\n```yaml\n" + POD.replace("p-", "q-") + "```\n\n"
+          "Download [c.yaml](https://example.org/c.yaml) or copy it:\n\n```yaml\n" + POD.replace("p-", "r-") + "```\n")
+    lesson = parse(md)
+    assert [s.file for s in lesson.steps] == ["a.yaml", "b.yaml", "c.yaml"]
+
+
+def test_generate_name_objects():
+    lesson = parse("```yaml\napiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: load-<username>-\nspec: {}\n```\n")
+    obj = lesson.steps[0].objects[0]
+    assert obj.name is None and obj.generate_name == "load-<username>-"
+    assert lesson.steps[0].to_dict()["generateName"] == "load-<username>-"
+
+
+def test_multi_document_manifest():
+    lesson = parse("```yaml\n" + POD + "---\n" + POD.replace("p-", "q-") + "```\n")
+    step = lesson.steps[0]
+    assert [o.name for o in step.objects] == ["p-<username>", "q-<username>"]
+    assert [o.line for o in step.objects] == [2, 11]
+
+
+def test_front_matter_and_annotations():
+    md = """---
+id: demo
+title: Demo
+placeholders:
+  ns: {default: team-a, description: the namespace}
+requires: [gpu]
+rubric:
+  pvc-bound: 2
+---
+# Demo
+
+<!-- step: id=make-pod wait=ready timeout=2m -->
+```yaml
+""" + POD + """```
+
+```bash {pod=p-<username> container=c expect=fail}
+cat /etc/shadow
+```
+
+<!-- check: pvc-bound claim=vol-<username> -->
+"""
+    lesson = parse_lesson(md, "demo.md")
+    assert lesson.meta.id == "demo" and lesson.meta.requires == ("gpu",)
+    assert [p.name for p in lesson.meta.placeholders] == ["username", "ns"]
+    assert lesson.meta.rubric[0].points == 2.0
+    pod, cmd, check = lesson.steps
+    assert (pod.id, pod.wait, pod.timeout) == ("make-pod", "ready", 120.0)
+    assert (cmd.type, cmd.pod, cmd.container, cmd.expect_failure) == (StepType.IN_POD, "p-<username>", "c", True)
+    assert (check.type, check.id, check.check, check.check_args) == (StepType.CHECK, "pvc-bound", "pvc-bound", (("claim", "vol-<username>"),))
+
+
+@pytest.mark.parametrize("md, line, text", [
+    ("---\nid: x\nrubrik: {}\n---\n", 3, "unknown front matter key 'rubrik'"),
+    ("---\nid: [x\n---\n", 2, "front matter is not valid YAML"),
+    ("---\nid: Bad Id\n---\n", 2, "front matter 'id'"),
+    ("# t\n\n<!-- step: wiat=ready -->\n```bash\nls\n```\n", 3, "unknown annotation key 'wiat'"),
+    ("# t\n\n<!-- step: wait=forever -->\n```bash\nls\n```\n", 3, "unknown wait condition"),
+    ("# t\n\n```bash {colour=red}\nls\n```\n", 3, "unknown annotation key 'colour'"),
+    ("# t\n\n<!-- step: timeout=soon -->\n```bash\nls\n```\n", 3, "cannot read duration"),
+])
+def test_bad_annotations_are_errors_at_their_line(md, line, text):
+    with pytest.raises(LessonError) as err:
+        parse_lesson(md, "bad.md")
+    assert err.value.line == line and text in err.value.message
+    assert str(err.value).startswith(f"bad.md:{line}: ")
+
+
+def test_ordinary_html_comments_are_ignored():
+    lesson = parse("<!-- TODO: polish this -->\n\n```bash\nls\n```\n")
+    assert types(lesson) == [(4, "command")]

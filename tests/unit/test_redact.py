@@ -1,0 +1,27 @@
+"""Secrets never appear in output."""
+
+from runner import redact as r
+
+
+def test_from_literal_values_are_masked():
+    text = "kubectl create secret generic s --from-literal=username=dimm0 --from-literal=token=github_pat_11ABC"
+    out = r.redact(text)
+    assert "dimm0" not in out and "github_pat" not in out and out.count("***") == 2
+    assert "--from-literal=token=" in out
+
+
+def test_url_credentials_masked_but_env_references_kept():
+    assert r.redact("git clone https://me:s3cret@github.com/x.git") == "git clone https://me:***@github.com/x.git"
+    kept = "git clone https://$GH_USERNAME:$GH_TOKEN@github.com/x.git"
+    assert r.redact(kept) == kept
+
+
+def test_secret_manifest_values_masked():
+    text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  token: abcdef\n  user: me\ntype: Opaque\n"
+    out = r.redact(text)
+    assert "abcdef" not in out and "  token: ***" in out and "type: Opaque" in out
+
+
+def test_remembered_values_masked_anywhere():
+    r.remember("tok-123456")
+    assert r.redact("Authorization: tok-123456") == "Authorization: ***"
