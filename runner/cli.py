@@ -28,6 +28,7 @@ class LazyGroup(click.Group):
     lazy: dict[str, str] = {
         "lint": "runner.lint.command:lint",
         "cluster": "runner.cluster.commands:cluster",
+        "run": "runner.run_cli:run",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -65,6 +66,7 @@ SHORT_HELP = {
     "list": "List the lessons with their steps, checks and requirements.",
     "lint": "Find what would break a live session, with no cluster.",
     "cluster": "Build, start and stop the local single-node Kubernetes.",
+    "run": "Run a lesson end to end on a cluster, check it, clean up.",
 }
 
 

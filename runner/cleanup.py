@@ -1,0 +1,98 @@
+"""Cleanup you can trust: delete what the run created, newest first, and wait until it is gone.
+
+After Chainsaw's cleaner, with its users' complaints designed out: a failed or
+timed-out deletion is recorded as failed (the run's exit status becomes
+non-zero), leftovers of an interrupted earlier run of the same lesson and user
+are swept before a new run starts, and nothing is deleted that does not carry
+this run's labels (or, when sweeping, this lesson's and user's labels) and
+whose uid we did not see.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .kube.client import Cluster
+from .kube.errors import ClusterError
+from .kube.objects import SWEEP_KINDS, ObjectRef, delete, list_labeled
+from .kube.wait import gone, wait_for
+from .report import CleanupRecord
+
+LABEL_PREFIX = "tutorial-runner.io"
+LESSON_LABEL, USER_LABEL, RUN_LABEL = f"{LABEL_PREFIX}/lesson", f"{LABEL_PREFIX}/user", f"{LABEL_PREFIX}/run"
+
+
+def run_labels(lesson: str, user: str, run_id: str) -> dict[str, str]:
+    return {LESSON_LABEL: lesson[:63], USER_LABEL: user, RUN_LABEL: run_id}
+
+
+def selector(labels: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in labels.items())
+
+
+class Cleaner:
+    def __init__(self, cluster: Cluster, timeout: float = 120.0) -> None:
+        self.cluster = cluster
+        self.timeout = timeout
+        self.tracked: list[ObjectRef] = []
+
+    def track(self, ref: ObjectRef) -> None:
+        key = (ref.kind, ref.name, ref.uid)
+        if not any((r.kind, r.name, r.uid) == key for r in self.tracked):
+            self.tracked.append(ref)
+
+    def clean(self, labels: dict[str, str]) -> list[CleanupRecord]:
+        """Tracked objects newest first, then anything else carrying `labels`; wait for all to be gone."""
+        refs = list(reversed(self.tracked))
+        try:
+            extra = list_labeled(self.cluster, selector(labels))
+        except ClusterError as exc:
+            extra = []
+            refs_error = CleanupRecord(f"objects labelled {selector(labels)}", "failed", 0.0, str(exc))
+        else:
+            refs_error = None
+        seen = {(r.kind, r.name) for r in refs}
+        order = {kind: i for i, kind in enumerate(SWEEP_KINDS)}
+        refs += sorted((r for r in extra if (r.kind, r.name) not in seen), key=lambda r: order.get(r.kind, 99))
+        records = self._delete_all(refs)
+        return records + ([refs_error] if refs_error else [])
+
+    def sweep(self, labels: dict[str, str]) -> list[CleanupRecord]:
+        """Leftovers of earlier runs (same lesson and user), deleted before a new run starts."""
+        refs = list_labeled(self.cluster, selector(labels))
+        order = {kind: i for i, kind in enumerate(SWEEP_KINDS)}
+        return self._delete_all(sorted(refs, key=lambda r: order.get(r.kind, 99)))
+
+    def _delete_all(self, refs: list[ObjectRef]) -> list[CleanupRecord]:
+        started: list[tuple[ObjectRef, float, bool]] = []
+        records: list[CleanupRecord] = []
+        for ref in refs:
+            t0 = time.monotonic()
+            try:
+                existed = delete(self.cluster, ref)
+            except ClusterError as exc:
+                records.append(CleanupRecord(str(ref), "failed", time.monotonic() - t0, str(exc)))
+                continue
+            started.append((ref, t0, existed))
+        deadline = time.monotonic() + self.timeout
+        for ref, t0, existed in started:
+            try:
+                wait_for(self.cluster, ObjectRef(ref.kind, ref.name, ref.namespace, ref.api_version), _gone_of(ref),
+                         max(1.0, deadline - time.monotonic()))
+            except ClusterError as exc:
+                records.append(CleanupRecord(str(ref), "failed", time.monotonic() - t0, str(exc)))
+                continue
+            records.append(CleanupRecord(str(ref), "deleted" if existed else "gone", time.monotonic() - t0))
+        return records
+
+
+def _gone_of(ref: ObjectRef):
+    """Gone, or replaced by a different object of the same name (not ours to wait for)."""
+    if not ref.uid:
+        return gone
+
+    def check(obj):
+        if obj is not None and (obj.get("metadata") or {}).get("uid") != ref.uid:
+            return gone(None)
+        return gone(obj)
+    return check

@@ -1,0 +1,136 @@
+"""Choosing a cluster the way kubectl does: --kubeconfig, --context, -n, $KUBECONFIG, in-cluster.
+
+`Cluster` bundles an ApiClient with the namespace and the kubeconfig a
+tutorial's own kubectl commands must use, so that the runner and the
+tutorial's commands always talk to the same cluster and namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Unreachable, translate
+
+
+@dataclass
+class Cluster:
+    api: Any  # kubernetes.client.ApiClient
+    namespace: str
+    kubeconfig: str | None  # file for kubectl (None in-cluster)
+    context: str | None
+    _dynamic: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def core(self):
+        from kubernetes import client
+        return client.CoreV1Api(self.api)
+
+    @property
+    def batch(self):
+        from kubernetes import client
+        return client.BatchV1Api(self.api)
+
+    @property
+    def storage(self):
+        from kubernetes import client
+        return client.StorageV1Api(self.api)
+
+    @property
+    def dynamic(self):
+        with self._lock:
+            if self._dynamic is None:
+                from kubernetes.dynamic import DynamicClient
+                try:
+                    self._dynamic = DynamicClient(self.api)
+                except Exception as exc:  # discovery is the first request: map unreachable etc.
+                    raise translate(exc, "reading the cluster's API resources") from exc
+            return self._dynamic
+
+    def kubectl_env(self) -> dict[str, str]:
+        """Environment for the tutorial's own kubectl commands."""
+        env = {}
+        if self.kubeconfig:
+            env["KUBECONFIG"] = self.kubeconfig
+        return env
+
+
+def connect(kubeconfig: str | None = None, context: str | None = None, namespace: str | None = None,
+            qps: float | None = None, workdir: Path | None = None) -> Cluster:
+    """Load configuration like kubectl; write a run kubeconfig pinned to the context and namespace."""
+    from kubernetes import client, config
+
+    path = kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or str(Path.home() / ".kube" / "config")
+    cfg = client.Configuration()
+    try:
+        if Path(path).is_file():
+            config.load_kube_config(config_file=path, context=context, client_configuration=cfg, persist_config=False)
+            contexts, current = config.list_kube_config_contexts(config_file=path)
+            ctx = next((c for c in contexts if c["name"] == (context or current["name"])), current)
+            ns = namespace or ctx.get("context", {}).get("namespace") or "default"
+            ctx_name = ctx["name"]
+        elif os.environ.get("KUBERNETES_SERVICE_HOST"):
+            config.load_incluster_config(client_configuration=cfg)
+            sa_ns = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+            ns = namespace or (sa_ns.read_text().strip() if sa_ns.exists() else "default")
+            path, ctx_name = None, None
+        else:
+            raise Unreachable(f"no kubeconfig at {path} and not running in a cluster (use --kubeconfig, KUBECONFIG or `tutorial cluster up`)")
+    except Unreachable:
+        raise
+    except Exception as exc:
+        raise translate(exc, f"loading {path}") from exc
+    cfg.retries = 2
+    api = client.ApiClient(cfg)
+    if qps:
+        _rate_limit(api, qps)
+    run_config = _pinned_kubeconfig(path, ctx_name, ns, workdir) if path and workdir else path
+    return Cluster(api=api, namespace=ns, kubeconfig=run_config, context=ctx_name)
+
+
+def _pinned_kubeconfig(path: str, context: str | None, namespace: str, workdir: Path) -> str:
+    """A copy of the kubeconfig whose current context is ours, with our namespace."""
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    current = context or data.get("current-context")
+    for ctx in data.get("contexts") or []:
+        if ctx.get("name") == current:
+            ctx.setdefault("context", {})["namespace"] = namespace
+    data["current-context"] = current
+    out = workdir / ".kubeconfig"
+    out.write_text(yaml.safe_dump(data))
+    out.chmod(0o600)
+    return str(out)
+
+
+def _rate_limit(api: Any, qps: float) -> None:
+    """Client-side token bucket on every request, so a shared API server is not hammered."""
+    lock = threading.Lock()
+    interval = 1.0 / qps
+    state = {"next": time.monotonic()}
+    original = api.call_api
+
+    def limited(*args, **kwargs):
+        with lock:
+            now = time.monotonic()
+            wait = state["next"] - now
+            state["next"] = max(now, state["next"]) + interval
+        if wait > 0:
+            time.sleep(wait)
+        return original(*args, **kwargs)
+
+    api.call_api = limited
+
+
+def check_access(cluster: Cluster) -> None:
+    """Fail early (exit 3) when the namespace cannot be read: unreachable, expired or forbidden."""
+    try:
+        cluster.core.list_namespaced_pod(cluster.namespace, limit=1, _request_timeout=15)
+    except Exception as exc:
+        raise translate(exc, f"reading pods in namespace {cluster.namespace}") from exc

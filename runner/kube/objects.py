@@ -1,0 +1,128 @@
+"""Generic object operations through the dynamic client, with errors translated.
+
+`ObjectRef` names an object precisely enough to find it again (kind,
+apiVersion, name, namespace, uid): the cleaner keeps a list of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .client import Cluster
+from .errors import NotFound, translate
+
+API_VERSIONS = {
+    "Pod": "v1", "ConfigMap": "v1", "Secret": "v1", "PersistentVolumeClaim": "v1", "Service": "v1",
+    "ServiceAccount": "v1", "Event": "v1", "Namespace": "v1", "Node": "v1", "PersistentVolume": "v1",
+    "ResourceQuota": "v1", "LimitRange": "v1",
+    "Job": "batch/v1", "CronJob": "batch/v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1",
+    "DaemonSet": "apps/v1", "ReplicaSet": "apps/v1", "Role": "rbac.authorization.k8s.io/v1",
+    "RoleBinding": "rbac.authorization.k8s.io/v1", "Ingress": "networking.k8s.io/v1",
+    "StorageClass": "storage.k8s.io/v1", "PodDisruptionBudget": "policy/v1",
+}
+# namespaced kinds a tutorial creates, in the order they are safely deleted (owners before what they use)
+SWEEP_KINDS = ("CronJob", "Job", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Service", "Ingress",
+               "RoleBinding", "Role", "ServiceAccount", "ConfigMap", "Secret", "PersistentVolumeClaim")
+CLUSTER_SCOPED = {"Namespace", "Node", "PersistentVolume", "StorageClass"}
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    kind: str
+    name: str
+    namespace: str | None
+    api_version: str = ""
+    uid: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind.lower()}/{self.name}"
+
+    @property
+    def version(self) -> str:
+        return self.api_version or API_VERSIONS.get(self.kind, "v1")
+
+
+def resource(cluster: Cluster, kind: str, api_version: str | None = None):
+    try:
+        return cluster.dynamic.resources.get(api_version=api_version or API_VERSIONS.get(kind, "v1"), kind=kind)
+    except Exception as exc:
+        raise translate(exc, f"finding the API of kind {kind}") from exc
+
+
+def create(cluster: Cluster, body: dict[str, Any]) -> ObjectRef:
+    kind, version = body.get("kind", ""), body.get("apiVersion", "")
+    res = resource(cluster, kind, version)
+    ns = None if not res.namespaced else (body.get("metadata", {}).get("namespace") or cluster.namespace)
+    meta = body.get("metadata", {})
+    what = f"creating {kind.lower()}/{meta.get('name') or meta.get('generateName', '') + '*'}"
+    try:
+        out = res.create(body=body, namespace=ns)
+    except Exception as exc:
+        raise translate(exc, what) from exc
+    return ObjectRef(kind, out.metadata.name, ns, version, out.metadata.uid)
+
+
+def get(cluster: Cluster, ref: ObjectRef) -> dict[str, Any] | None:
+    """The object as a dict, or None when it does not exist."""
+    res = resource(cluster, ref.kind, ref.version)
+    try:
+        return res.get(name=ref.name, namespace=ref.namespace if res.namespaced else None).to_dict()
+    except Exception as exc:
+        err = translate(exc, f"reading {ref}")
+        if isinstance(err, NotFound):
+            return None
+        raise err from exc
+
+
+def delete(cluster: Cluster, ref: ObjectRef, propagation: str = "Background") -> bool:
+    """Delete; False when it was already gone. Pods of a Job go with it (propagation)."""
+    res = resource(cluster, ref.kind, ref.version)
+    body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+    if ref.uid:
+        body["preconditions"] = {"uid": ref.uid}
+    try:
+        res.delete(name=ref.name, namespace=ref.namespace if res.namespaced else None, body=body)
+        return True
+    except Exception as exc:
+        err = translate(exc, f"deleting {ref}")
+        if isinstance(err, NotFound):
+            return False
+        if err.__class__.__name__ == "Conflict" and ref.uid:
+            return False  # a newer object of that name: not ours, leave it
+        raise err from exc
+
+
+def patch_labels(cluster: Cluster, ref: ObjectRef, labels: dict[str, str]) -> None:
+    res = resource(cluster, ref.kind, ref.version)
+    try:
+        res.patch(name=ref.name, namespace=ref.namespace, body={"metadata": {"labels": labels}},
+                  content_type="application/merge-patch+json")
+    except Exception as exc:
+        raise translate(exc, f"labelling {ref}") from exc
+
+
+def list_labeled(cluster: Cluster, selector: str, kinds: Iterable[str] = SWEEP_KINDS) -> list[ObjectRef]:
+    """Objects of these kinds in the namespace that match a label selector."""
+    found: list[ObjectRef] = []
+    for kind in kinds:
+        res = resource(cluster, kind)
+        try:
+            items = res.get(namespace=cluster.namespace, label_selector=selector).items
+        except Exception as exc:
+            raise translate(exc, f"listing {kind} objects") from exc
+        for item in items:
+            found.append(ObjectRef(kind, item.metadata.name, cluster.namespace, API_VERSIONS.get(kind, "v1"), item.metadata.uid))
+    return found
+
+
+def pods_of_job(cluster: Cluster, job: str) -> list[dict[str, Any]]:
+    """The pods of a Job, oldest first (`<job>-<hash>` in tutorials)."""
+    try:
+        pods = cluster.core.list_namespaced_pod(cluster.namespace, label_selector=f"batch.kubernetes.io/job-name={job}").items
+        if not pods:
+            pods = cluster.core.list_namespaced_pod(cluster.namespace, label_selector=f"job-name={job}").items
+    except Exception as exc:
+        raise translate(exc, f"listing the pods of job/{job}") from exc
+    dicts = [cluster.api.sanitize_for_serialization(p) for p in pods]
+    return sorted(dicts, key=lambda p: (p["metadata"].get("creationTimestamp", ""), p["metadata"]["name"]))

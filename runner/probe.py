@@ -1,0 +1,103 @@
+"""What checks may look at: objects, pods of a Job, logs, exec, and a claim's contents.
+
+The same small API serves run mode (objects the runner created) and grade
+mode (objects a participant made by hand), so a check is written once. When
+the evidence needs a pod that is gone (a PVC's files after its Jobs were
+deleted), a short-lived inspector pod mounts the claim read-only and is
+deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .kube.client import Cluster
+from .kube.errors import ClusterError, NotFound, translate
+from .kube.objects import ObjectRef, create, delete, get, pods_of_job
+from .kube.podexec import ExecResult, exec_in_pod
+from .kube.wait import gone, pod_condition, predicate_for, wait_for
+
+
+@dataclass
+class Probe:
+    cluster: Cluster
+    labels: dict[str, str] = field(default_factory=dict)  # put on inspector pods (so cleanup finds them)
+    inspector_image: str = "busybox"
+    simulated_gpu: bool = False
+
+    @property
+    def namespace(self) -> str:
+        return self.cluster.namespace
+
+    def get(self, kind: str, name: str) -> dict[str, Any] | None:
+        return get(self.cluster, ObjectRef(kind, name, self.cluster.namespace))
+
+    def pods_of_job(self, job: str) -> list[dict[str, Any]]:
+        return pods_of_job(self.cluster, job)
+
+    def wait(self, kind: str, name: str, condition: str, timeout: float = 120) -> dict[str, Any] | None:
+        obj, _ = wait_for(self.cluster, ObjectRef(kind, name, self.cluster.namespace), predicate_for(kind, condition), timeout)
+        return obj
+
+    def running_pod(self, name: str, timeout: float = 120) -> str:
+        """`name` if it is a pod, else a running pod of the Job `name` (waiting for one to run)."""
+        if self.get("Pod", name) is not None:
+            self.wait("Pod", name, "running", timeout)
+            return name
+        if self.get("Job", name) is None:
+            raise NotFound(f"no pod or job named {name}")
+        def any_running(job: dict[str, Any] | None):
+            from .kube.wait import Outcome
+            pods = self.pods_of_job(name)
+            running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
+            return Outcome(bool(running), state=f"{len(running)} of {len(pods)} pods running")
+        wait_for(self.cluster, ObjectRef("Job", name, self.cluster.namespace), any_running, timeout)
+        pods = [p for p in self.pods_of_job(name) if (p.get("status") or {}).get("phase") == "Running"]
+        if not pods:
+            raise NotFound(f"job/{name} has no running pod")
+        return pods[-1]["metadata"]["name"]
+
+    def exec(self, pod: str, command: str, container: str | None = None, timeout: float = 120) -> ExecResult:
+        return exec_in_pod(self.cluster, pod, command, container, timeout)
+
+    def logs(self, pod: str, container: str | None = None, tail: int | None = None) -> str:
+        try:
+            kwargs: dict[str, Any] = {}
+            if container:
+                kwargs["container"] = container
+            if tail:
+                kwargs["tail_lines"] = tail
+            return self.cluster.core.read_namespaced_pod_log(pod, self.cluster.namespace, **kwargs)
+        except Exception as exc:
+            raise translate(exc, f"reading the logs of pod/{pod}") from exc
+
+    def read_claim(self, claim: str, command: str, timeout: float = 120) -> ExecResult:
+        """Run `command` in a throw-away pod that mounts `claim` read-only at /data."""
+        name = f"inspect-{claim[:40]}-{uuid.uuid4().hex[:5]}".lower()
+        body = {
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "labels": {**self.labels, "tutorial-runner.io/role": "inspector"}},
+            "spec": {
+                "restartPolicy": "Never",
+                "terminationGracePeriodSeconds": 0,
+                "containers": [{
+                    "name": "inspect", "image": self.inspector_image, "imagePullPolicy": "IfNotPresent",
+                    "command": ["sh", "-c", "sleep 600"],
+                    "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
+                    "volumeMounts": [{"name": "data", "mountPath": "/data", "readOnly": True}],
+                }],
+                "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}],
+            },
+        }
+        ref = create(self.cluster, body)
+        try:
+            wait_for(self.cluster, ref, pod_condition("ready"), timeout)
+            return exec_in_pod(self.cluster, name, command, timeout=timeout)
+        finally:
+            try:
+                delete(self.cluster, ref)
+                wait_for(self.cluster, ref, gone, 60)
+            except ClusterError:
+                pass  # the run's label sweep deletes it
