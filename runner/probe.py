@@ -15,7 +15,7 @@ from typing import Any
 
 from .kube.client import Cluster
 from .kube.errors import ClusterError, NotFound, translate
-from .kube.objects import ObjectRef, create, delete, get, pods_of_job
+from .kube.objects import ObjectRef, create, delete, get, pods_of_job, resource
 from .kube.podexec import ExecResult, exec_in_pod
 from .kube.wait import gone, pod_condition, predicate_for, wait_for
 
@@ -33,6 +33,16 @@ class Probe:
 
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
         return get(self.cluster, ObjectRef(kind, name, self.cluster.namespace))
+
+    def list(self, kind: str, label_selector: str | None = None) -> list[dict[str, Any]]:
+        """Objects of `kind` in the namespace (optionally by label), oldest first: finds generateName objects."""
+        res = resource(self.cluster, kind)
+        kwargs = {"label_selector": label_selector} if label_selector else {}
+        try:
+            items = [i.to_dict() for i in res.get(namespace=self.cluster.namespace, **kwargs).items]
+        except Exception as exc:
+            raise translate(exc, f"listing {kind} objects") from exc
+        return sorted(items, key=lambda o: ((o.get("metadata") or {}).get("creationTimestamp") or "", (o.get("metadata") or {}).get("name", "")))
 
     def pods_of_job(self, job: str) -> list[dict[str, Any]]:
         return pods_of_job(self.cluster, job)

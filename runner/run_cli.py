@@ -76,8 +76,11 @@ def gather_facts(cluster, profile, lesson):
 
 
 @click.command("run")
-@click.argument("lesson")
-@click.option("--user", "-u", required=True, metavar="USERNAME", help="Participant name; fills <username> and labels every object.")
+@click.argument("lesson", required=False)
+@click.option("--user", "-u", metavar="USERNAME", help="Participant name; fills <username> and labels every object.")
+@click.option("--all", "run_all", is_flag=True, help="Run every lesson in lessons/, concurrently, each for its own user.")
+@click.option("--parallel", default=2, show_default=True, metavar="N", help="With --all: lessons at once.")
+@click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="With --all: write a Markdown summary (default: $GITHUB_STEP_SUMMARY when set).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a lesson placeholder (repeatable).")
 @cluster_options
 @click.option("--section", "sections", multiple=True, metavar="TEXT", help="Only run steps of sections whose heading contains TEXT (repeatable).")
@@ -89,8 +92,8 @@ def gather_facts(cluster, profile, lesson):
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the report: .json or .xml (JUnit).")
 @click.option("--workdir", type=click.Path(file_okay=False), help="Working directory of the run (default: a new temporary one).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the evidence of every step, not only of failures.")
-def run(lesson, user, sets, kubeconfig, context, namespace, profile_name, sections, keep, keep_on_failure, keep_going,
-        strict, fmt, report_file, workdir, verbose):
+def run(lesson, user, run_all, parallel, summary_file, sets, kubeconfig, context, namespace, profile_name, sections, keep,
+        keep_on_failure, keep_going, strict, fmt, report_file, workdir, verbose):
     """Run LESSON end to end for --user on a cluster, check it, and clean up.
 
     The cluster is chosen like kubectl does (--kubeconfig, --context, -n,
@@ -104,7 +107,18 @@ def run(lesson, user, sets, kubeconfig, context, namespace, profile_name, sectio
     Examples:
       tutorial run storage --user bob --profile local
       tutorial run tutorial.md --user ci-1 -n workshop --report run.xml
+      tutorial run --all --parallel 3 --profile local --report lessons.xml
     """
+    if run_all:
+        if lesson:
+            raise UsageError("give either LESSON or --all, not both")
+        from .runall import run_all_lessons
+        sys.exit(run_all_lessons(user=user, parallel=parallel, report_file=report_file, summary_file=summary_file,
+                                 passthrough=_passthrough(sets, kubeconfig, context, namespace, profile_name, strict, keep_going)))
+    if not lesson:
+        raise UsageError("missing LESSON (an id from lessons/ or a path), or --all")
+    if not user:
+        raise UsageError("missing --user USERNAME (it fills <username> and names the objects)")
     from .runflow import run_lesson
     report = run_lesson(lesson, user=user, sets=sets, kubeconfig=kubeconfig, context=context, namespace=namespace,
                         profile_name=profile_name, sections=sections, keep=keep, keep_on_failure=keep_on_failure,
@@ -118,3 +132,17 @@ def run(lesson, user, sets, kubeconfig, context, namespace, profile_name, sectio
         text = to_junit([report]) if report_file.endswith(".xml") else to_json(report)
         Path(report_file).write_text(text)
     sys.exit(0 if report.status == "passed" else 130 if report.status == "interrupted" else 1)
+
+
+def _passthrough(sets, kubeconfig, context, namespace, profile_name, strict, keep_going) -> list[str]:
+    args: list[str] = []
+    for value in sets:
+        args += ["--set", value]
+    for flag, value in (("--kubeconfig", kubeconfig), ("--context", context), ("-n", namespace), ("--profile", profile_name)):
+        if value:
+            args += [flag, value]
+    if strict:
+        args.append("--strict")
+    if keep_going:
+        args.append("--keep-going")
+    return args

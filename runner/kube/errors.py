@@ -88,8 +88,9 @@ def translate(exc: BaseException, doing: str = "") -> ClusterError:
         return Unreachable(f"{prefix}no usable cluster configuration ({_cut(str(exc))})")
     if isinstance(exc, (urllib3.exceptions.MaxRetryError, urllib3.exceptions.NewConnectionError, ConnectionError,
                         urllib3.exceptions.ProtocolError, TimeoutError)):
-        reason = getattr(exc, "reason", exc)
-        return Unreachable(f"{prefix}cluster unreachable ({_cut(str(reason), 160)})")
+        reason = str(getattr(exc, "reason", exc))
+        reason = reason.split(">: ", 1)[-1]  # drop urllib3's object repr, keep "Failed to establish ... refused"
+        return Unreachable(f"{prefix}cluster unreachable ({_cut(reason, 160)})")
     if isinstance(exc, ApiException):
         status = _status(exc)
         message = _cut(status.get("message") or exc.reason or str(exc))

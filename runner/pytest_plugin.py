@@ -1,0 +1,175 @@
+"""pytest plugin: lessons as tests (`pytest --lessons`), registered through the `pytest11` entry point.
+
+Each lesson file is collected as a test file; its items are a lint item and one
+item per step and check, named by the step's id (`storage.md::pvc-bound`). The
+first step item of a lesson runs the whole lesson (the runner cleans up in any
+case, also on Ctrl-C) and every item reports its own step's result: failures
+show the Markdown lines and the evidence, skips are pytest skips with the
+reason. A lesson that does not parse fails at collection. Only pytest's public
+API is used.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lessons", "tutorial-runner lessons")
+    group.addoption("--lessons", nargs="?", const="lessons", default=None, metavar="PATH",
+                    help="collect Markdown lessons under PATH (default: lessons/) as tests")
+    group.addoption("--lessons-static", action="store_true", help="only parse and lint the lessons (no cluster)")
+    group.addoption("--lesson-profile", default=None, metavar="NAME", help="cluster profile (e.g. local)")
+    group.addoption("--lesson-kubeconfig", default=None, metavar="FILE", help="kubeconfig (default: $KUBECONFIG)")
+    group.addoption("--lesson-context", default=None, metavar="NAME", help="kubeconfig context")
+    group.addoption("--lesson-namespace", "--lesson-ns", default=None, metavar="NS", help="namespace")
+    group.addoption("--lesson-user", default=None, metavar="USER", help="participant name (default: a unique one per session)")
+
+
+def pytest_load_initial_conftests(early_config, parser, args: list[str]) -> None:
+    """`pytest --lessons[=PATH]` with no path among the arguments also collects PATH."""
+    for i, arg in enumerate(args):
+        if arg == "--lessons" or arg.startswith("--lessons="):
+            path = arg.split("=", 1)[1] if "=" in arg else "lessons"
+            if i + 1 < len(args) and "=" not in arg and not args[i + 1].startswith("-"):
+                return  # `--lessons PATH`: PATH is already an argument
+            if path not in args:
+                args.append(path)
+            return
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "lesson: a tutorial-runner lesson step or check")
+    config._lesson_runs = {}  # type: ignore[attr-defined]  (lesson path -> RunReport or exception)
+    config._lesson_user = config.getoption("--lesson-user") or f"ci-{uuid.uuid4().hex[:6]}"  # type: ignore[attr-defined]
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path):
+    root = parent.config.getoption("--lessons")
+    if root is None or file_path.suffix.lower() != ".md" or file_path.name.lower() == "readme.md":
+        return None
+    root_path = Path(root).resolve()
+    if root_path != file_path.resolve() and root_path not in file_path.resolve().parents:
+        return None
+    return LessonFile.from_parent(parent, path=file_path)
+
+
+class LessonFile(pytest.File):
+    def collect(self):
+        from runner.errors import TutorialError
+        from runner.parser import parse_file
+
+        try:
+            lesson = parse_file(self.path)
+        except TutorialError as exc:
+            raise self.CollectError(f"lesson does not parse: {exc}") from None
+        yield LintItem.from_parent(self, name="lint", lesson=lesson)
+        if self.config.getoption("--lessons-static"):
+            return
+        for step in lesson.steps:
+            if step.type.value in ("other", "fragment"):
+                continue
+            yield StepItem.from_parent(self, name=step.id, lesson=lesson, step=step)
+
+
+class LintItem(pytest.Item):
+    def __init__(self, *, lesson, **kw):
+        super().__init__(**kw)
+        self.lesson = lesson
+        self.findings: list[Any] = []
+
+    def runtest(self) -> None:
+        from runner.lint import lint_lesson
+
+        self.findings = [f for f in lint_lesson(self.lesson) if f.severity == "error"]
+        if self.findings:
+            raise LessonFailure("\n".join(f"{f.path}:{f.line}: {f.severity} {f.rule}: {f.message}" for f in self.findings))
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, LessonFailure):
+            return f"lint errors in {self.path}:\n{excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, 0, f"lint {self.path.name}"
+
+
+class LessonFailure(Exception):
+    pass
+
+
+class StepItem(pytest.Item):
+    def __init__(self, *, lesson, step, **kw):
+        super().__init__(**kw)
+        self.lesson = lesson
+        self.step = step
+        self.add_marker(pytest.mark.lesson)
+
+    def _report(self):
+        runs = self.config._lesson_runs  # type: ignore[attr-defined]
+        key = str(self.path)
+        if key not in runs:
+            runs[key] = _run(self.config, str(self.path))
+        return runs[key]
+
+    def runtest(self) -> None:
+        report = self._report()
+        if isinstance(report, BaseException):
+            raise LessonFailure(f"the lesson could not run: {report}")
+        result = next((s for s in report.steps if s.index == self.step.index), None)
+        if result is None:
+            raise LessonFailure("the step did not run")
+        if result.status == "skipped":
+            pytest.skip(result.message or "skipped")
+        if result.status != "passed":
+            check = next((c for c in report.checks if c.step_id == self.step.id), None)
+            raise StepFailure(result, check)
+
+    def repr_failure(self, excinfo, style=None):
+        exc = excinfo.value
+        if isinstance(exc, StepFailure):
+            return _describe_failure(self.path, self.step, exc.result, exc.check)
+        if isinstance(exc, LessonFailure):
+            return str(exc)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, self.step.line - 1, f"{self.path.name}:{self.step.line} {self.step.type.value} {self.step.id}"
+
+
+class StepFailure(Exception):
+    def __init__(self, result, check):
+        super().__init__(result.message)
+        self.result = result
+        self.check = check
+
+
+def _describe_failure(path: Path, step, result, check) -> str:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = max(0, step.line - 2)
+    end = min(len(lines), step.line + 6)
+    out = [f"{path}:{step.line}: {result.status}: {result.message}", ""]
+    out += [f"{'>' if n + 1 == step.line else ' '} {n + 1:5} | {lines[n]}" for n in range(start, end)]
+    if check is not None and check.hint:
+        out += ["", f"hint: {check.hint}"]
+    for ev in result.evidence:
+        out += ["", f"evidence: {ev.source}"] + [f"    {l}" for l in ev.lines[-20:]]
+    return "\n".join(out)
+
+
+def _run(config: pytest.Config, path: str):
+    from runner.errors import TutorialError
+    from runner.runflow import run_lesson
+
+    try:
+        return run_lesson(path, user=config._lesson_user,  # type: ignore[attr-defined]
+                          kubeconfig=config.getoption("--lesson-kubeconfig") or os.environ.get("KUBECONFIG"),
+                          context=config.getoption("--lesson-context"), namespace=config.getoption("--lesson-namespace"),
+                          profile_name=config.getoption("--lesson-profile"), progress=False)
+    except TutorialError as exc:
+        return exc

@@ -1,0 +1,179 @@
+"""`tutorial run` end to end on the real local cluster (no mocks): lessons, interrupts, reruns, users, rights."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+
+
+def kubeconfig() -> str:
+    from runner.cluster import paths
+    return str(paths.admin_kubeconfig())
+
+
+def tutorial(*args, env=None, timeout=420, **kw) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "KUBECONFIG": kubeconfig(), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=REPO, env=full_env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL, **kw)
+
+
+def leftovers(kube_api, namespace: str, user: str) -> list[str]:
+    """Every object of the user's in the namespace, by label or by name."""
+    from kubernetes import client
+    core, batch = client.CoreV1Api(kube_api), client.BatchV1Api(kube_api)
+    sel = f"tutorial-runner.io/user={user}"
+    found = []
+    for kind, items in (("pod", core.list_namespaced_pod(namespace).items), ("job", batch.list_namespaced_job(namespace).items),
+                        ("pvc", core.list_namespaced_persistent_volume_claim(namespace).items),
+                        ("configmap", core.list_namespaced_config_map(namespace).items),
+                        ("secret", core.list_namespaced_secret(namespace).items)):
+        for item in items:
+            labels = item.metadata.labels or {}
+            if labels.get("tutorial-runner.io/user") == user or item.metadata.name.endswith(f"-{user}") or f"-{user}-" in item.metadata.name:
+                found.append(f"{kind}/{item.metadata.name}")
+    del sel
+    return found
+
+
+def test_storage_lesson_passes_and_leaves_nothing(kube_api, namespace):
+    res = tutorial("run", "storage", "--user", "e2e-st", "--profile", "local", "-n", namespace, "--format", "json")
+    report = json.loads(res.stdout)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert report["status"] == "passed"
+    assert {c["name"]: c["status"] for c in report["checks"]} == {
+        "scratch-on-disk": "passed", "ramdisk-is-tmpfs": "passed", "pvc-bound": "passed",
+        "pvc-data-survives": "passed", "no-running-pods": "passed"}
+    assert report["score"] == report["max_score"] > 0
+    assert all(c["outcome"] in ("deleted", "gone") for c in report["cleanup"])
+    assert leftovers(kube_api, namespace, "e2e-st") == []
+
+
+def test_wild_storage_tutorial_runs_where_it_can(kube_api, namespace, storage_wild):
+    res = tutorial("run", str(storage_wild), "--user", "e2e-wild", "--profile", "local", "-n", namespace,
+                   "--section", "ephemeral", "--section", "persistent", "--format", "json")
+    report = json.loads(res.stdout)
+    assert res.returncode == 0, res.stdout[-3000:]
+    steps = {s["line"]: s for s in report["steps"]}
+    assert steps[20]["status"] == "passed" and steps[57]["status"] == "passed"
+    assert "/mytmp" in " ".join(steps[57]["evidence"][0]["lines"])
+    assert steps[88]["status"] == "passed" and steps[107]["status"] == "passed"
+    assert steps[123]["status"] == "skipped" and "nvcr.io" in steps[123]["message"]
+    assert leftovers(kube_api, namespace, "e2e-wild") == []
+
+
+EXPECT = textwrap.dedent("""\
+    ---
+    id: expect
+    title: Expected failures
+    ---
+    # Expected failures
+
+    <!-- step: expect=fail -->
+    ```bash
+    kubectl get pod does-not-exist-<username>
+    ```
+
+    ```bash
+    kubectl create configmap cfg-<username> --from-literal=a=b
+    kubectl get configmap cfg-<username>
+    ```
+    """)
+
+
+def test_expected_failure_step(kube_api, namespace, tmp_path):
+    lesson = tmp_path / "expect.md"
+    lesson.write_text(EXPECT)
+    res = tutorial("run", str(lesson), "--user", "e2e-ex", "-n", namespace, "--format", "json")
+    report = json.loads(res.stdout)
+    assert res.returncode == 0, res.stdout[-2000:]
+    assert report["steps"][0]["message"].startswith("failed as expected")
+    # the configmap the tutorial's own command made was labelled and cleaned up
+    assert any(c["object"] == "configmap/cfg-e2e-ex" and c["outcome"] == "deleted" for c in report["cleanup"])
+    assert leftovers(kube_api, namespace, "e2e-ex") == []
+    # and a command that the lesson says must fail, but succeeds, fails the step
+    lesson.write_text(EXPECT.replace("does-not-exist-<username>", "--all-namespaces"))
+    res = tutorial("run", str(lesson), "--user", "e2e-ex", "-n", namespace, "--format", "json")
+    assert res.returncode == 1 and "expects this command to fail" in json.loads(res.stdout)["steps"][0]["message"]
+
+
+@pytest.mark.parametrize("delay", [3.0, 12.0, 30.0])
+def test_interrupt_leaves_nothing(kube_api, namespace, delay):
+    user = f"e2e-int{int(delay)}"
+    env = {**os.environ, "KUBECONFIG": kubeconfig()}
+    proc = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local",
+                             "-n", namespace], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    time.sleep(delay)  # interrupting at a point in time is the test's input, not a wait for a condition
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode in (130, 0), out[-2000:] + err[-2000:]
+    assert leftovers(kube_api, namespace, user) == []
+
+
+def test_rerun_after_killed_run_sweeps_leftovers(kube_api, namespace):
+    user = "e2e-kill"
+    env = {**os.environ, "KUBECONFIG": kubeconfig()}
+    proc = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local",
+                             "-n", namespace], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not any(x.startswith("persistentvolumeclaim") or x.startswith("pvc/") for x in leftovers(kube_api, namespace, user)):
+        time.sleep(1)
+    proc.kill()  # no cleanup possible: SIGKILL
+    proc.wait()
+    assert leftovers(kube_api, namespace, user), "the killed run should have left objects behind"
+    res = tutorial("run", "storage", "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
+    report = json.loads(res.stdout)
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert report["swept"], "the rerun must sweep the killed run's objects first"
+    assert leftovers(kube_api, namespace, user) == []
+
+
+def test_two_users_at_once_do_not_interfere(kube_api, namespace):
+    results = {}
+
+    def go(user):
+        results[user] = tutorial("run", "storage", "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
+
+    threads = [threading.Thread(target=go, args=(u,)) for u in ("e2e-ann", "e2e-ben")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for user, res in results.items():
+        assert res.returncode == 0, f"{user}: {res.stdout[-2000:]}"
+        assert leftovers(kube_api, namespace, user) == []
+
+
+def test_forbidden_namespace_is_a_clear_error_exit_3(kube_api, namespace, tmp_path):
+    from kubernetes import client
+    import yaml
+    core = client.CoreV1Api(kube_api)
+    core.create_namespaced_service_account(namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="nobody")))
+    token = core.create_namespaced_service_account_token("nobody", namespace, client.AuthenticationV1TokenRequest(
+        spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600))).status.token
+    admin = yaml.safe_load(Path(kubeconfig()).read_text())
+    cluster = admin["clusters"][0]
+    cfg = {"apiVersion": "v1", "kind": "Config", "clusters": [cluster],
+           "users": [{"name": "nobody", "user": {"token": token}}],
+           "contexts": [{"name": "nobody", "context": {"cluster": cluster["name"], "user": "nobody", "namespace": namespace}}],
+           "current-context": "nobody"}
+    path = tmp_path / "nobody.kubeconfig"
+    path.write_text(yaml.safe_dump(cfg))
+    res = tutorial("run", "storage", "--user", "e2e-no", "--kubeconfig", str(path), env={"KUBECONFIG": str(path)})
+    assert res.returncode == 3, res.stdout + res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "forbidden" in lines[0] and "Traceback" not in res.stderr
+    assert token not in res.stdout + res.stderr

@@ -1,0 +1,67 @@
+"""Planning is pure: what runs, what is skipped and why, what is waited for."""
+
+from __future__ import annotations
+
+from runner.parser import parse_file, parse_lesson
+from runner.plan import Facts, build_plan
+from runner.profile import profile_from_dict
+from runner.render import render
+
+
+def plan_of(path_or_md, facts, values=None):
+    lesson = parse_file(path_or_md) if not str(path_or_md).startswith(("#", "`", "-", "<")) else parse_lesson(path_or_md, "t.md")
+    return build_plan(render(lesson, values or {"username": "bob"}).lesson, facts)
+
+
+LOCAL = profile_from_dict("local", {"images": {"rockylinux:8": "docker.io/library/rockylinux:8"}, "network": False,
+                                    "storage": {"classes": {"rook-cephfs": {}}}, "gpu": {"available": True, "simulated": True}})
+LOCAL_FACTS = Facts(storage_classes=frozenset({"rook-cephfs"}), gpu=True, network=False, image_for=LOCAL.image_for)
+
+
+def by_line(plan):
+    return {a.step.line: a for a in plan.actions}
+
+
+def test_wild_storage_tutorial_on_a_cluster_without_network_or_that_image(storage_wild):
+    plan = by_line(plan_of(storage_wild, LOCAL_FACTS))
+    assert plan[20].do == "apply" and [(w.kind, w.condition) for w in plan[20].waits] == [("Pod", "ready")]
+    assert plan[57].do == "exec"
+    assert plan[88].do == "apply" and plan[88].waits[0].condition == "bound"
+    assert plan[123].do == "skip" and "nvcr.io/hpc/lammps" in plan[123].reason and plan[123].requirement_skip
+    assert plan[188].do == "skip" and "depends on lammps-nvidia-gpu1-bob" in plan[188].reason
+    assert plan[220].do == "skip" and plan[220].reason.startswith("interactive:")
+    assert plan[227].do == "skip" and "external hosts" in plan[227].reason
+
+
+def test_gpu_and_storage_class_requirements(storage_wild):
+    facts = Facts(storage_classes=frozenset({"standard"}), gpu=False, network=True)
+    plan = by_line(plan_of(storage_wild, facts))
+    assert "StorageClass rook-cephfs" in plan[88].reason
+    assert "GPU" in plan[123].reason
+
+
+def test_storage_lesson_commands_apply_the_files_and_wait():
+    plan = by_line(plan_of("lessons/storage.md", LOCAL_FACTS, {"username": "bob", "storage-class": "rook-cephfs"}))
+    assert plan[38].do == "write"  # `kubectl create -f s1.yaml` applies it
+    assert [(w.kind, w.name, w.condition, w.timeout) for w in plan[75].waits] == [("Pod", "s1-bob", "ready", 120.0)]
+    assert [(w.kind, w.condition) for w in plan[100].waits] == [("Pod", "deleted")]
+    assert [(w.kind, w.condition) for w in plan[125].waits] == [("PersistentVolumeClaim", "bound")]
+    assert plan[90].do == "command" and plan[90].command.startswith("kubectl exec s1-bob -- ls")  # interactive, run `instead`
+    assert {a.do for a in plan.values()} <= {"write", "command", "check"}
+
+
+def test_lesson_level_requirement_skips_everything_but_files():
+    md = "---\nid: g\ntitle: G\nrequires: [gpu]\n---\n```bash\nkubectl get nodes\n```\n"
+    plan = plan_of(md, Facts(gpu=False))
+    assert plan.actions[0].do == "skip" and "GPU" in plan.actions[0].reason
+
+
+def test_files_of_the_run(data_wild):
+    plan = plan_of(data_wild, LOCAL_FACTS)
+    assert {"hello.txt", "world.txt", "s1.yaml", "pvc.yaml", "s3.yaml"} <= set(plan.files)
+
+
+def test_image_names_resolve_through_the_profile_map():
+    assert LOCAL.image_for("rockylinux:8") == "docker.io/library/rockylinux:8"
+    assert LOCAL.image_for("docker.io/library/rockylinux:8") == "docker.io/library/rockylinux:8"
+    assert LOCAL.image_for("nvcr.io/hpc/lammps:x") is None
