@@ -118,6 +118,13 @@ def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
     completions = int(args.get("completions", "1"))
     runs = int(args.get("runs", "2"))
     subdir = args.get("dir", "").strip("/")
+    pvc = probe.get("PersistentVolumeClaim", claim)
+    if pvc is None:
+        return failed(f"no PersistentVolumeClaim {claim}", f"create the claim `{claim}` first; the Job writes into it.",
+                      Evidence(f"kubectl get pvc {claim}", ("NotFound",)))
+    if (pvc.get("status") or {}).get("phase") != "Bound":
+        return failed(f"claim {claim} is {(pvc.get('status') or {}).get('phase')}, not Bound", "is its StorageClass right?",
+                      Evidence(f"kubectl get pvc {claim}", (f"phase: {(pvc.get('status') or {}).get('phase')}",)))
     result = probe.read_claim(claim, f"ls -1 /data/{subdir}")
     names = [n for n in result.stdout.split() if n]
     ev = Evidence(f"ls -1 of claim {claim} (read-only inspector pod, exit {result.exit_code})", tuple(names[:40]))
@@ -139,21 +146,30 @@ def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
 
 
 @check("no-running-pods")
-def no_running_pods(*, probe, user: str, mode: str = "run", labels: dict[str, str] | None = None, **_: Any):
-    """The participant left no running (or pending) pods behind; completed Job pods are fine."""
-    core = probe.cluster.core
+def no_running_pods(*, probe, user: str, lesson=None, mode: str = "run", labels: dict[str, str] | None = None, **_: Any):
+    """The participant left no running (or pending) pods behind; completed Job pods are fine.
+
+    Pods are the participant's when the lesson names them (rendered for this
+    user), belong to one of the lesson's Jobs, or carry our user label.
+    """
     if mode == "run" and labels:
         sel = ",".join(f"{k}={v}" for k, v in labels.items() if k.endswith("/run"))
-        pods = core.list_namespaced_pod(probe.namespace, label_selector=sel).items
+        pods = probe.list("Pod", sel)
     else:
-        pods = [p for p in core.list_namespaced_pod(probe.namespace).items
-                if p.metadata.name.endswith(f"-{user}") or f"-{user}-" in p.metadata.name
-                or (p.metadata.labels or {}).get("tutorial-runner.io/user") == user]
-    pods = [p for p in pods if (p.metadata.labels or {}).get("tutorial-runner.io/role") != "inspector"]
-    alive = [p for p in pods if p.status.phase in ("Running", "Pending") and not p.metadata.deletion_timestamp]
-    ev = Evidence("kubectl get pods", tuple(f"{p.metadata.name} {p.status.phase}" for p in pods) or ("no pods",))
+        objects = [o for _, o in lesson.objects()] if lesson is not None else []
+        own_pods = {o.name for o in objects if o.kind == "Pod"}
+        own_jobs = {o.name for o in objects if o.kind == "Job"}
+
+        def mine(p: dict) -> bool:
+            labels_ = p["metadata"].get("labels") or {}
+            job = labels_.get("batch.kubernetes.io/job-name") or labels_.get("job-name")
+            return p["metadata"]["name"] in own_pods or job in own_jobs or labels_.get("tutorial-runner.io/user") == user
+        pods = [p for p in probe.list("Pod") if mine(p)]
+    pods = [p for p in pods if (p["metadata"].get("labels") or {}).get("tutorial-runner.io/role") != "inspector"]
+    alive = [p for p in pods if (p.get("status") or {}).get("phase") in ("Running", "Pending") and not p["metadata"].get("deletion_timestamp") and not p["metadata"].get("deletionTimestamp")]
+    ev = Evidence("kubectl get pods", tuple(f"{p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods) or ("no pods",))
     if alive:
-        names = ", ".join(p.metadata.name for p in alive)
+        names = ", ".join(p["metadata"]["name"] for p in alive)
         return failed(f"{len(alive)} pod(s) still running: {names}",
-                      f"delete pods you are done with: kubectl delete pod {alive[0].metadata.name}", ev)
+                      f"delete pods you are done with: kubectl delete pod {alive[0]['metadata']['name']}", ev)
     return passed("no running pods left", ev)

@@ -29,6 +29,8 @@ class LazyGroup(click.Group):
         "lint": "runner.lint.command:lint",
         "cluster": "runner.cluster.commands:cluster",
         "run": "runner.run_cli:run",
+        "grade": "runner.grade.command:grade",
+        "clean": "runner.grade.command:clean",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -67,6 +69,8 @@ SHORT_HELP = {
     "lint": "Find what would break a live session, with no cluster.",
     "cluster": "Build, start and stop the local single-node Kubernetes.",
     "run": "Run a lesson end to end on a cluster, check it, clean up.",
+    "grade": "Grade a roster: every check for every participant; reports, live board.",
+    "clean": "Delete participants' leftovers (ours or the lesson's names), nothing else.",
 }
 
 
@@ -120,7 +124,7 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
 
     parsed = load(lesson)
     set_values = parse_sets(sets)
-    values = values_for(parsed, user, set_values) if user is not None else {**{p.name: p.default for p in parsed.meta.placeholders if p.default is not None}, **set_values}
+    values = values_for(parsed, user, set_values, require=False) if user is not None else {**{p.name: p.default for p in parsed.meta.placeholders if p.default is not None}, **set_values}
     rendered = render(parsed, values)
     if fmt == "json":
         click.echo(json.dumps(views.plan_json(rendered), indent=2))
@@ -128,6 +132,8 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
         click.echo(views.plan_text(rendered))
     if user is not None:
         for u in rendered.unresolved:
+            if parsed.placeholder(u.name) is not None:
+                continue  # declared, only not given (--set): shown as written
             click.echo(f"{u.path}:{u.line}: warning: {u.message()}", err=True)
 
 

@@ -23,14 +23,18 @@ class ExecResult:
 
 def exec_in_pod(cluster: Cluster, pod: str, command: str, container: str | None = None, timeout: float = 120) -> ExecResult:
     """`sh -c COMMAND` in the pod; a command that outlives `timeout` is a Timeout."""
+    from kubernetes import client
     from kubernetes.stream import stream
 
     argv = ["sh", "-c", command]
+    # `stream` swaps the request method of the ApiClient it is given while it runs: an ApiClient of
+    # its own keeps concurrent requests of other threads (grading, watches) off the websocket path.
+    own = client.CoreV1Api(client.ApiClient(cluster.api.configuration))
     try:
         kwargs = dict(command=argv, stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
         if container:
             kwargs["container"] = container
-        resp = stream(cluster.core.connect_get_namespaced_pod_exec, pod, cluster.namespace, **kwargs)
+        resp = stream(own.connect_get_namespaced_pod_exec, pod, cluster.namespace, **kwargs)
     except Exception as exc:
         raise translate(exc, f"exec in pod/{pod}") from exc
     out: list[str] = []

@@ -1,0 +1,110 @@
+"""Who is graded: a roster file (one username per line, or CSV with a `username` column), --users, or --discover."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from ..errors import TutorialError, UsageError
+from ..model import Lesson, StepType
+from ..render import DNS_LABEL
+
+
+@dataclass(frozen=True)
+class Participant:
+    user: str
+    extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)  # name, email ... from the roster
+
+
+def _valid(user: str, where: str) -> str:
+    user = user.strip()
+    if not DNS_LABEL.match(user) or len(user) > 40:
+        raise TutorialError(f"username '{user}' cannot be part of object names (lower-case letters, digits, '-')", where)
+    return user
+
+
+def load_roster(path: str) -> list[Participant]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such roster file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: roster is not UTF-8 text") from None
+    lines = text.splitlines()
+    first = next((l for l in lines if l.strip() and not l.lstrip().startswith("#")), "")
+    people: list[Participant] = []
+    seen: set[str] = set()
+    if "," in first or "\t" in first:
+        dialect = "excel-tab" if "\t" in first else "excel"
+        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if "username" not in fields:
+            raise UsageError(f"{path}:1: a CSV roster needs a 'username' column (columns: {', '.join(fields)})")
+        for n, row in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            if not row.get("username"):
+                continue
+            user = _valid(row["username"], f"{path}:{n}")
+            if user not in seen:
+                seen.add(user)
+                people.append(Participant(user, {k: v for k, v in row.items() if k != "username"}))
+    else:
+        for n, line in enumerate(lines, start=1):
+            word = line.split("#", 1)[0].strip()
+            if not word:
+                continue
+            user = _valid(word, f"{path}:{n}")
+            if user not in seen:
+                seen.add(user)
+                people.append(Participant(user))
+    if not people:
+        raise UsageError(f"{path}: the roster names nobody")
+    return people
+
+
+def from_users(users: str) -> list[Participant]:
+    out = []
+    for raw in users.split(","):
+        if raw.strip():
+            out.append(Participant(_valid(raw, "--users")))
+    if not out:
+        raise UsageError("--users names nobody")
+    return out
+
+
+def name_patterns(lesson: Lesson) -> list[tuple[str, re.Pattern[str]]]:
+    """(kind, regex with a `user` group) for every object name of the lesson that contains <username>."""
+    out = []
+    for step in lesson.steps:
+        names: list[tuple[str, str]] = []
+        if step.type is StepType.MANIFEST:
+            names = [(o.kind, o.name or o.generate_name or "") for o in step.objects]
+        for kind, name in names:
+            if "<username>" in name:
+                parts = [re.escape(p) for p in name.split("<username>")]
+                pattern = "(?P<user>[a-z0-9]([-a-z0-9]*[a-z0-9])?)".join(parts)
+                if step.type is StepType.MANIFEST and name.endswith("-") :
+                    pattern += "[a-z0-9]{5}"
+                out.append((kind, re.compile(f"^{pattern}$")))
+    return out
+
+
+def discover(lesson: Lesson, objects_by_kind: Mapping[str, Iterable[dict]]) -> list[Participant]:
+    """Usernames found in existing object names that match the lesson's patterns, or in our labels."""
+    users: set[str] = set()
+    for kind, pattern in name_patterns(lesson):
+        for obj in objects_by_kind.get(kind, ()):
+            m = pattern.match((obj.get("metadata") or {}).get("name", ""))
+            if m:
+                users.add(m.group("user"))
+    for objs in objects_by_kind.values():
+        for obj in objs:
+            labels = (obj.get("metadata") or {}).get("labels") or {}
+            if labels.get("tutorial-runner.io/lesson") == lesson.meta.id and labels.get("tutorial-runner.io/user"):
+                users.add(labels["tutorial-runner.io/user"])
+    return [Participant(u) for u in sorted(users)]
