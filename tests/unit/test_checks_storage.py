@@ -95,13 +95,19 @@ def test_pvc_bound_variants():
 
 
 def test_pvc_data_survives_counts_files_per_index():
+    claims = _pvc() | {("PersistentVolumeClaim", "v"): _pvc()[("PersistentVolumeClaim", "vol-bob")]}
     both = "\n".join(f"run-{t}-{i}.txt" for t in (1700000000, 1700000100) for i in range(4))
-    r = pvc_data_survives(probe=FakeProbe(claim_listing=both), args={"claim": "vol-bob", "completions": "4", "runs": "2"})
+    r = pvc_data_survives(probe=FakeProbe(claim_listing=both, objects=claims), args={"claim": "vol-bob", "completions": "4", "runs": "2"})
     assert r.status == "passed" and "8 files" in r.summary
     # the PVC replaced by an emptyDir: only the second run's files (or none) are there
     one = "\n".join(f"run-1700000100-{i}.txt" for i in range(4))
-    r = pvc_data_survives(probe=FakeProbe(claim_listing=one), args={"claim": "vol-bob", "completions": "4", "runs": "2"})
+    r = pvc_data_survives(probe=FakeProbe(claim_listing=one, objects=claims), args={"claim": "vol-bob", "completions": "4", "runs": "2"})
     assert r.status == "failed" and "emptyDir" in r.hint
     # the wild tutorial's naming (log.<date>.<index>) is understood too
     wild = "\n".join(f"log.{t}.{i}" for t in (1, 2) for i in range(10))
-    assert pvc_data_survives(probe=FakeProbe(claim_listing=wild), args={"claim": "v", "completions": "10", "runs": "2"}).status == "passed"
+    assert pvc_data_survives(probe=FakeProbe(claim_listing=wild, objects=claims), args={"claim": "v", "completions": "10", "runs": "2"}).status == "passed"
+
+
+def test_pvc_data_survives_without_the_claim():
+    r = pvc_data_survives(probe=FakeProbe(objects={}), args={"claim": "vol-bob", "completions": "4"})
+    assert r.status == "failed" and "no PersistentVolumeClaim vol-bob" in r.summary
