@@ -94,6 +94,9 @@ def grade(lesson, roster, users, discover_flag, kubeconfig, context, namespace, 
                            best=best if progress_file else None)
     finally:
         _bar_close(bar)
+    if progress_file:  # a one-shot grade during the session adds to the record too
+        if progressfile.record(best, report, report.graded_at):
+            progressfile.save(progress_file, lesson_obj.meta.id, probe.namespace, best)
     text = RENDERERS[fmt](report)
     if output:
         Path(output).write_text(text)

@@ -1,0 +1,92 @@
+"""Grading a cohort of simulated participants who used kubectl by hand, then instructor cleanup (real cluster)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+
+
+def kubeconfig() -> str:
+    from runner.cluster import paths
+    return str(paths.admin_kubeconfig())
+
+
+def kubectl_bin() -> str:
+    from runner.cluster import paths
+    return str(Path(paths.k8s_bin_dir()) / "kubectl")
+
+
+def sh(*args, input=None, check=True):
+    return subprocess.run([kubectl_bin(), *args], input=input, capture_output=True, text=True, check=check,
+                          env={**os.environ, "KUBECONFIG": kubeconfig()}, timeout=300)
+
+
+def tutorial(*args):
+    return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "KUBECONFIG": kubeconfig()}, timeout=600, stdin=subprocess.DEVNULL)
+
+
+def manifests(user: str) -> dict[str, str]:
+    res = tutorial("show", "storage", "--user", user, "--format", "json")
+    plan = json.loads(res.stdout)
+    return {s["file"]: s["text"] for s in plan["steps"] if s["type"] == "manifest"}
+
+
+def scores(report: dict) -> dict[str, float]:
+    return {p["user"]: p["score"] for p in report["participants"]}
+
+
+def test_cohort_grades_and_clean(kube_api, namespace, tmp_path):
+    ns = ["-n", namespace]
+    m = {u: manifests(u) for u in ("ann", "ben", "cat", "dan", "zed")}
+    # pods first (they need time to start), as participants would create them
+    for u in ("ann", "cat", "dan", "zed"):
+        sh(*ns, "create", "-f", "-", input=m[u]["s1.yaml"])
+    for u in ("ann", "ben", "cat", "dan", "zed"):
+        sh(*ns, "create", "-f", "-", input=m[u]["pvc.yaml"])
+    for u in ("ann", "cat", "dan", "zed"):
+        sh(*ns, "wait", "--for=condition=Ready", f"pod/s1-{u}", "--timeout=180s")
+    sh(*ns, "wait", "--for=jsonpath={.status.phase}=Bound", "pvc/vol-ann", "pvc/vol-ben", "pvc/vol-cat", "--timeout=120s")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("username,name,email\nann,Ann A,ann@example.org\nben,Ben B,ben@example.org\ncat,Cat C,c@example.org\n"
+                      "dan,Dan D,d@example.org\neve,Eve E,e@example.org\n")
+    progress = tmp_path / "progress.json"
+    mid = tutorial("grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "json")
+    assert mid.returncode == 0, mid.stderr
+    assert scores(json.loads(mid.stdout))["ann"] >= 6  # scratch, ramdisk, pvc seen while her pod ran
+
+    # ann finishes the lesson; cat's Job claims a volume whose name she mistyped
+    sh(*ns, "delete", "pod", "s1-ann", "s1-cat", "--wait=true")
+    for _ in range(2):
+        sh(*ns, "create", "-f", "-", input=m["ann"]["s3.yaml"])
+        sh(*ns, "wait", "--for=condition=Complete", "job/s3-ann", "--timeout=180s")
+        sh(*ns, "delete", "job", "s3-ann", "--wait=true")
+    sh(*ns, "create", "-f", "-", input=m["cat"]["s3.yaml"].replace("claimName: vol-cat", "claimName: vol-cta"))
+
+    final = tutorial("grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "json")
+    assert final.returncode == 0, final.stderr
+    report = json.loads(final.stdout)
+    assert scores(report) == {"ann": 11, "ben": 3, "cat": 6, "dan": 6, "eve": 0}
+    by_user = {p["user"]: {c["name"]: c for c in p["checks"]} for p in report["participants"]}
+    assert by_user["dan"]["no-running-pods"]["status"] == "failed" and "s1-dan" in by_user["dan"]["no-running-pods"]["summary"]
+    assert by_user["cat"]["pvc-data-survives"]["hint"]
+    assert "not started" in by_user["eve"]["pvc-bound"]["summary"]
+    assert report["participants"][0]["info"]["email"] == "ann@example.org"
+
+    csv_out = tutorial("grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "csv")
+    assert csv_out.stdout.splitlines()[0].startswith("username,email,name,scratch-on-disk")
+    assert "ann,ann@example.org,Ann A,2,2,2,4,1,11,11" in csv_out.stdout
+
+    clean = tutorial("clean", "storage", "--roster", str(roster), *ns, "-y")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "s1-dan" in clean.stdout and "RUNNING" in clean.stdout
+    left = sh(*ns, "get", "pods,pvc,jobs", "-o", "name").stdout.split()
+    assert sorted(x for x in left if not x.startswith("pod/inspect")) == ["persistentvolumeclaim/vol-zed", "pod/s1-zed"]
