@@ -7,6 +7,7 @@ syntax; the runner to know which objects a command creates.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 KINDS = {
@@ -102,15 +103,24 @@ class KubectlCall:
                 rest = self.args[1:]
                 if kind == "Secret" and rest and rest[0] in ("generic", "tls", "docker-registry"):
                     rest = rest[1:]
+                if kind == "Service" and rest and rest[0] in ("clusterip", "nodeport", "loadbalancer", "externalname"):
+                    rest = rest[1:]
                 if rest:
                     return kind, rest[0]
         if self.verb == "run" and self.args:
             return "Pod", self.args[0]
+        if self.verb == "expose" and self.targets:
+            return "Service", self.flag("--name") or self.targets[0][1]
         return None
 
 
 def parse(words: list[str]) -> KubectlCall | None:
-    """Read a kubectl command's words (`words[0]` is kubectl); None for anything else."""
+    """Read a kubectl command's words (`words[0]` is kubectl); None for anything else.
+
+    Whether a flag takes the next word as its value is decided by the verb's own
+    flags when kubectl's syntax table knows the verb (`logs -p` is --previous,
+    `patch -p` is --patch), else by the global lists.
+    """
     if not words or words[0] not in ("kubectl", "oc"):
         return None
     verb: str | None = None
@@ -124,20 +134,20 @@ def parse(words: list[str]) -> KubectlCall | None:
         if w == "--":
             after = words[i + 1:]
             break
-        if w.startswith("-") and len(w) > 1:
+        if w.startswith("-") and len(w) > 1 and not _NUMBER.match(w):
             key, eq, value = w.partition("=")
+            table = verb_flags(verb, args[0] if args else None)
+            takes = takes_value(key, table)
             if eq:
                 flags.append((key, value))
-            elif key in VALUE_FLAGS:
+            elif takes:
                 value = words[i + 1] if i + 1 < len(words) else ""
                 flags.append((key, value))
                 i += 1
-            elif re_short_combo(key):
-                flags.append((key, ""))
             else:
                 flags.append((key, ""))
-                if key not in BOOL_FLAGS:
-                    bad.append(key)
+            if takes is None and not (re_short_combo(key) or key in BOOL_FLAGS):
+                bad.append(key)
         elif verb is None:
             verb = w
         else:
@@ -148,6 +158,26 @@ def parse(words: list[str]) -> KubectlCall | None:
     return KubectlCall(verb, tuple(words), tuple(args), tuple(flags), tuple(after), targets, files, tuple(bad))
 
 
+_NUMBER = re.compile(r"^-\d+(\.\d+)?$")
+
+
+def takes_value(flag: str, table: dict[str, bool] | None) -> bool | None:
+    """True/False when `flag` is known to take a value or not (for this verb's table), None when unknown."""
+    if table is not None:
+        if flag in table:
+            return table[flag]
+        if flag in GLOBAL_FLAGS:
+            return GLOBAL_FLAGS[flag]
+        if re_short_combo(flag):
+            return False
+        return None
+    if flag in VALUE_FLAGS or GLOBAL_FLAGS.get(flag):
+        return True
+    if flag in BOOL_FLAGS or flag in GLOBAL_FLAGS or re_short_combo(flag):
+        return False
+    return None
+
+
 def re_short_combo(flag: str) -> bool:
     """`-it`, `-ti`, `-itq`: combined single-letter boolean flags."""
     return len(flag) > 2 and flag[0] == "-" and flag[1] != "-" and set(flag[1:]) <= set("itqwA")
@@ -155,7 +185,7 @@ def re_short_combo(flag: str) -> bool:
 
 def _targets(verb: str | None, args: list[str]) -> tuple[tuple[str | None, str], ...]:
     """The objects a verb's positional words name, as (kind, name); kind None when kubectl infers a pod."""
-    if verb in ("get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale", "top"):
+    if verb in ("get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale", "top", "expose"):
         out: list[tuple[str | None, str]] = []
         kind: str | None = None
         for a in args:
@@ -183,3 +213,84 @@ def _targets(verb: str | None, args: list[str]) -> tuple[tuple[str | None, str],
             return ((kind_of(k) or k, name),)
         return ((None, first),)
     return ()
+
+
+# --- kubectl syntax: the flags each verb accepts (kubectl 1.34) -------------------------------
+# "--flag=" takes a value, "--flag" does not. Short forms are listed beside their long form.
+# Only verbs listed here get their flags checked; for the others only the global ones are known.
+
+def _table(spec: str) -> dict[str, bool]:
+    return {w.rstrip("="): w.endswith("=") for w in spec.split()}
+
+
+GLOBAL_FLAGS = _table(
+    "--as= --as-group= --as-uid= --cache-dir= --certificate-authority= --client-certificate= --client-key= "
+    "--cluster= --context= --kubeconfig= -n= --namespace= --request-timeout= -s= --server= --tls-server-name= "
+    "--token= --user= -v= --v= --vmodule= --log-flush-frequency= --profile= --profile-output= "
+    "--insecure-skip-tls-verify --match-server-version --warnings-as-errors --disable-compression -h --help"
+)
+_PRINT = "--allow-missing-template-keys -o= --output= --template= --show-managed-fields "
+_FILES = "-f= --filename= -k= --kustomize= -R --recursive "
+_DRY = "--dry-run --field-manager= "  # --dry-run, --validate, --cascade: value only with `=`
+_SELECT = "-l= --selector= --field-selector= "
+VERB_FLAGS: dict[str, dict[str, bool]] = {
+    "get": _table(_PRINT + _FILES + _SELECT + "-A --all-namespaces --chunk-size= --ignore-not-found -L= --label-columns= "
+                  "--no-headers --output-watch-events --raw= --server-print --show-kind --show-labels --sort-by= "
+                  "--subresource= -w --watch --watch-only"),
+    "describe": _table(_FILES + _SELECT + "-A --all-namespaces --chunk-size= --show-events"),
+    "create": _table(_PRINT + _FILES + _DRY + "--edit --raw= --save-config -l= --selector= --validate --windows-line-endings "
+                     # subcommands: configmap, secret, job, deployment, cronjob, service, quota, role(binding), ingress, pdb, token
+                     "--append-hash --from-env-file= --from-file= --from-literal= --type= --cert= --key= --docker-email= "
+                     "--docker-password= --docker-server= --docker-username= --from= --image= --port= -r= --replicas= "
+                     "--restart= --schedule= --tcp= --clusterip= --node-port= --external-name= --hard= --scopes= --verb= "
+                     "--resource= --resource-name= --clusterrole= --role= --serviceaccount= --group= --user= --annotation= "
+                     "--class= --default-backend= --rule= --max-unavailable= --min-available= --audience= --duration= "
+                     "--bound-object-kind= --bound-object-name= --bound-object-uid="),
+    "apply": _table(_PRINT + _FILES + _DRY + "--all --cascade --force --force-conflicts --grace-period= --openapi-patch "
+                    "--overwrite --prune --prune-allowlist= -l= --selector= --server-side --timeout= --validate --wait "
+                    "--subresource="),
+    "replace": _table(_PRINT + _FILES + _DRY + "--cascade --force --grace-period= --raw= --save-config --subresource= "
+                      "--timeout= --validate --wait"),
+    "delete": _table(_FILES + _SELECT + "--all -A --all-namespaces --cascade --dry-run --force --grace-period= "
+                     "--ignore-not-found -i --interactive --now -o= --output= --raw= --timeout= --wait"),
+    "logs": _table("--all-containers --all-pods -c= --container= -f --follow --ignore-errors "
+                   "--insecure-skip-tls-verify-backend --limit-bytes= --max-log-requests= --pod-running-timeout= --prefix "
+                   "-p --previous -l= --selector= --since= --since-time= --tail= --timestamps"),
+    "exec": _table("-c= --container= -f= --filename= --pod-running-timeout= -q --quiet -i --stdin -t --tty"),
+    "attach": _table("-c= --container= --pod-running-timeout= -q --quiet -i --stdin -t --tty"),
+    "run": _table(_PRINT + _DRY + "--annotations= --attach --command --env= --expose --image= --image-pull-policy= "
+                  "-l= --labels= --leave-stdin-open --override-type= --overrides= --pod-running-timeout= --port= "
+                  "--privileged -q --quiet --restart= --rm --save-config -i --stdin -t --tty --cascade --force "
+                  "--grace-period= --timeout= --wait"),
+    "wait": _table(_PRINT + _FILES + _SELECT + "--all -A --all-namespaces --for= --local --timeout="),
+    "cp": _table("-c= --container= --no-preserve --retries="),
+    "port-forward": _table("--address= --pod-running-timeout="),
+    "scale": _table(_PRINT + _FILES + _DRY + "--all --current-replicas= --replicas= --resource-version= -l= --selector= --timeout="),
+    "label": _table(_PRINT + _FILES + _DRY + _SELECT + "--all -A --all-namespaces --list --local --overwrite --resource-version="),
+    "annotate": _table(_PRINT + _FILES + _DRY + _SELECT + "--all -A --all-namespaces --list --local --overwrite --resource-version="),
+    "edit": _table(_PRINT + _FILES + "--field-manager= --output-patch --save-config --subresource= --validate --windows-line-endings"),
+    "patch": _table(_PRINT + _FILES + _DRY + "--local -p= --patch= --patch-file= --subresource= --type="),
+    "top": _table(_SELECT + "-A --all-namespaces --containers --no-headers --sort-by= --sum --use-protocol-buffers "
+                  "--show-capacity"),
+    "explain": _table("--api-version= --output= -o= --recursive"),
+    "expose": _table(_PRINT + _FILES + _DRY + "--cluster-ip= --external-ip= --labels= -l= --load-balancer-ip= --name= "
+                     "--override-type= --overrides= --port= --protocol= --save-config --selector= --session-affinity= "
+                     "--target-port= --type="),
+}
+# verbs with subcommands or free-form arguments: only global flags are known, others are not flagged
+UNCHECKED_VERBS = {"config", "auth", "rollout", "certificate", "plugin", "alpha", "set", "debug", "diff", "events",
+                   "kustomize", "completion", "api-resources", "api-versions", "cluster-info", "version", "proxy",
+                   "autoscale", "cordon", "uncordon", "drain", "taint", "help", "options"}
+
+
+def verb_flags(verb: str | None, subcommand: str | None = None) -> dict[str, bool] | None:
+    """The flags `kubectl VERB` accepts (flag -> takes a value), None when the verb is not in the table."""
+    if verb is None:
+        return None
+    if verb == "apply" and subcommand in ("edit-last-applied", "set-last-applied", "view-last-applied"):
+        return None
+    return VERB_FLAGS.get(verb)
+
+
+def known_verb(verb: str) -> bool:
+    return verb in VERBS or verb in VERB_FLAGS or verb in UNCHECKED_VERBS

@@ -277,6 +277,8 @@ def _shell_block(block: Block, content: str, first: int, ann: dict[str, str], ct
         b.add(StepType.OTHER, block.line, ctx.section, "text", ann, text=content, content_line=first, reason="no command in the block")
         return
     for cmd in commands:
+        if not ann.get("pod") and ctx.pod and not pod:  # `kubectl exec -it POD -- bash` earlier in this block
+            pod, pod_kind = ctx.pod, ctx.pod_kind
         segs = segments(cmd.text)
         host = bool(segs) and segs[0][0] in ("kubectl", "oc", "helm", "kind", "minikube")
         reason = classify.interactive_reason(segs)

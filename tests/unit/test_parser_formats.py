@@ -205,3 +205,12 @@ def test_bad_annotations_are_errors_at_their_line(md, line, text):
 def test_ordinary_html_comments_are_ignored():
     lesson = parse("<!-- TODO: polish this -->\n\n```bash\nls\n```\n")
     assert types(lesson) == [(4, "command")]
+
+
+def test_commands_after_an_interactive_exec_in_the_same_block_go_to_that_pod():
+    lesson = parse("```bash\nkubectl exec -it work-<username> -- /bin/bash\ncd /scratch\npython3 -i run.py\nkubectl debug -it node/x --image=busybox\n```\n")
+    exec_, cd, py, debug = lesson.steps
+    assert exec_.type is StepType.INTERACTIVE
+    assert (cd.type, cd.pod) == (StepType.IN_POD, "work-<username>")
+    assert py.type is StepType.INTERACTIVE and "interpreter" in py.reason
+    assert debug.type is StepType.INTERACTIVE

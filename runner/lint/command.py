@@ -1,0 +1,39 @@
+"""`tutorial lint`: the click command (imported lazily by the CLI group)."""
+
+from __future__ import annotations
+
+import click
+
+from .engine import DEFAULT_KUBE_VERSION, Options, lint_paths, parse_rule_list
+
+
+@click.command("lint", short_help="Find what would break a live session, with no cluster.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format; json is stable for scripts.")
+@click.option("--select", metavar="RULES", help="Only these rules (comma-separated).")
+@click.option("--ignore", metavar="RULES", help="Not these rules (comma-separated).")
+@click.option("--kube-version", default=DEFAULT_KUBE_VERSION, show_default=True, metavar="X.Y",
+              help="Kubernetes version whose OpenAPI schema manifests are checked against.")
+def lint(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None, kube_version: str) -> None:
+    """Check tutorials (files, or folders of *.md) for what breaks a hands-on session.
+
+    \b
+    Exit status: 0 no error-level finding, 1 there are, 2 unusable input.
+    Rules: placeholders, yaml, schema, references, state, paths, kubectl,
+    secrets, shared-namespace, interactive, network (see docs/lint.md).
+    Silence rules on one step with <!-- step: noqa=RULE,RULE -->.
+
+    \b
+    Examples:
+      tutorial lint lessons/
+      tutorial lint ../wild/tutorial.md --format json --ignore network,interactive
+    """
+    from . import output
+
+    options = Options(kube_version, parse_rule_list(select, "--select"), parse_rule_list(ignore, "--ignore"))
+    report = lint_paths(list(paths), options)
+    click.echo(output.to_json(report) if fmt == "json" else output.to_text(report))
+    for exc in report.unusable:  # one `path:line: message` line each, after the findings of the usable files
+        click.echo(str(exc), err=True)
+    raise SystemExit(2 if report.unusable else 1 if report.failed else 0)

@@ -1,0 +1,39 @@
+"""placeholders: `<usernam>` (a near miss of a declared placeholder), and placeholders nothing fills."""
+
+from __future__ import annotations
+
+from ... import placeholders as ph
+from ...model import StepType
+from ..base import rule
+
+# steps whose text is run or applied: a placeholder left there reaches the shell or the API server
+RUN_TYPES = (StepType.COMMAND, StepType.IN_POD, StepType.INTERACTIVE, StepType.MANIFEST, StepType.CHECK)
+
+
+@rule("placeholders", summary="undeclared placeholders: near misses of declared ones, and ones left after rendering")
+def placeholders(*, lesson, facts, emit, **_) -> None:
+    declared = facts.declared
+    for step in lesson.steps:
+        if step.type in (StepType.OTHER, StepType.FRAGMENT):
+            continue  # shown, never run
+        first = step.line if step.type in (StepType.CHECK, StepType.COMMAND, StepType.IN_POD, StepType.INTERACTIVE) \
+            else (step.content_line or step.line)
+        text = step.text
+        if step.type is StepType.FILE and not step.content_line:
+            continue  # a file the reader writes, described in prose
+        seen: set[tuple[str, int]] = set()
+        for occ in ph.find(text, first):
+            if occ.name in declared or occ.name in ph.RUNTIME or (occ.name, occ.line) in seen:
+                continue
+            seen.add((occ.name, occ.line))
+            near = ph.near_miss(occ.name, declared)
+            if near:
+                emit(step, occ.line, "error", f"placeholder `<{occ.name}>` is not declared: did you mean `<{near}>`?",
+                     hint=f"write `<{near}>`")
+            elif step.type in RUN_TYPES:
+                # a lesson with our front matter must declare its placeholders; a tutorial as published
+                # (no front matter) addresses a reader who fills `<nodename>` by hand: a warning there
+                where = "manifest" if step.type is StepType.MANIFEST else "command"
+                emit(step, occ.line, "error" if lesson.meta.annotated else "warning",
+                     f"placeholder `<{occ.name}>` is not declared, so it stays in the {where} after rendering",
+                     hint=f"declare `{occ.name}` under `placeholders:` in the front matter, or write the value")
