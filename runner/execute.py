@@ -243,6 +243,7 @@ class Runner:
                               redact(f"{step.location}: {exc}"), action.command and redact(action.command), ev), None
         except ClusterError as exc:
             if exc.exit_code == 3:
+                exc.path, exc.line = step.path, step.line  # one line naming the step's file:line
                 raise
             ev = tuple(self._catch(action))
             return StepResult(step.index, step.line, step.path, step.id, step.type.value, FAILED, time.monotonic() - t0,
