@@ -1,0 +1,80 @@
+"""Runner pieces without a cluster: API error mapping, the run's working directory, labels, image names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import urllib3
+import yaml
+from kubernetes.client.exceptions import ApiException
+
+from runner.execute import RunOptions, Runner
+from runner.kube import errors as E
+from runner.parser import parse_file
+from runner.plan import Facts, build_plan
+from runner.profile import load_profile
+from runner.render import render
+
+
+def api_error(status: int, message: str, reason: str = "") -> ApiException:
+    exc = ApiException(status=status, reason=reason or "x")
+    exc.body = json.dumps({"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": status})
+    return exc
+
+
+@pytest.mark.parametrize("status, message, cls, exit_code, words", [
+    (403, 'pods is forbidden: User "system:serviceaccount:ci:x" cannot create resource "pods"', E.Forbidden, 3, "forbidden (403)"),
+    (403, 'pods "p" is forbidden: exceeded quota: compute, requested: limits.memory=8Gi', E.QuotaExceeded, 1, "quota exceeded"),
+    (404, 'pods "s1-bob" not found', E.NotFound, 1, "not found"),
+    (409, 'pods "s1-bob" already exists', E.Conflict, 1, "already exists"),
+    (422, 'Pod "S1" is invalid: metadata.name: Invalid value', E.Invalid, 1, "rejected"),
+    (401, "Unauthorized", E.Unauthorized, 3, "expired"),
+    (429, "too many requests", E.TooManyRequests, 1, "too many"),
+])
+def test_api_errors_become_one_sentence(status, message, cls, exit_code, words):
+    err = E.translate(api_error(status, message), "creating pod/s1-bob")
+    assert isinstance(err, cls) and err.exit_code == exit_code
+    assert str(err).startswith("creating pod/s1-bob: ") and words in str(err) and "\n" not in str(err)
+
+
+def test_unreachable_server():
+    exc = urllib3.exceptions.MaxRetryError(None, "/api", urllib3.exceptions.NewConnectionError(
+        object(), "Failed to establish a new connection: [Errno 111] Connection refused"))
+    err = E.translate(exc, "reading pods")
+    assert isinstance(err, E.Unreachable) and err.exit_code == 3
+    assert "Connection refused" in str(err) and "object at" not in str(err)
+
+
+def test_long_messages_are_cut():
+    err = E.translate(api_error(422, "x" * 2000))
+    assert len(str(err)) < 400
+
+
+def _runner(tmp_path, path, user="bob", profile="local"):
+    prof = load_profile(profile)
+    lesson = render(parse_file(path), {"username": user, "storage-class": "rook-cephfs"}).lesson
+    plan = build_plan(lesson, Facts(image_for=prof.image_for))
+    return Runner(plan, cluster=None, options=RunOptions(user=user, workdir=tmp_path), profile=prof)
+
+
+def test_working_directory_holds_every_named_file_with_labels_and_local_images(tmp_path, data_wild):
+    runner = _runner(tmp_path, data_wild)
+    runner._write_files()
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert names == ["hello.txt", "pvc.yaml", "s1.yaml", "s3.yaml", "s4.yaml", "world.txt"]
+    assert "bob" in (tmp_path / "hello.txt").read_text()
+    pod = yaml.safe_load((tmp_path / "s1.yaml").read_text())
+    labels = pod["metadata"]["labels"]
+    assert labels["tutorial-runner.io/user"] == "bob" and labels["tutorial-runner.io/lesson"] == "001-86ab03304d8711f1"
+    assert labels["tutorial-runner.io/run"] == runner.run_id
+    assert pod["spec"]["containers"][0]["image"] == "docker.io/library/rockylinux:8"
+    job = yaml.safe_load((tmp_path / "s3.yaml").read_text())
+    assert job["spec"]["template"]["metadata"]["labels"]["tutorial-runner.io/run"] == runner.run_id
+
+
+def test_file_names_cannot_leave_the_working_directory(tmp_path, data_wild):
+    from runner.errors import TutorialError
+    runner = _runner(tmp_path, data_wild)
+    with pytest.raises(TutorialError, match="leaves the run's working directory"):
+        runner._path("../../etc/passwd")
