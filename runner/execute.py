@@ -119,8 +119,8 @@ class Runner:
                 if outcome is not None:
                     checks.append(outcome)
                 self.progress("done", {"step": action.step, "result": result})
-                if result.status in (FAILED, ERROR):
-                    failed = True
+                if result.status in (FAILED, ERROR) and action.step.type is not StepType.CHECK:
+                    failed = True  # a failed check is reported, but later steps can still run
         except Interrupted:
             interrupted = True
             self.progress("interrupted", {})

@@ -62,8 +62,8 @@ def parse_sets(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def values_for(lesson: Lesson, user: str | None, sets: Mapping[str, str]) -> dict[str, str]:
-    """The placeholder values of a run: --user, --set, then defaults; required ones must be given."""
+def values_for(lesson: Lesson, user: str | None, sets: Mapping[str, str], require: bool = True) -> dict[str, str]:
+    """The placeholder values of a run: --user, --set, then defaults; required ones must be given (unless `require` is off, as for `show`)."""
     values: dict[str, str] = {}
     if user is not None:
         if not DNS_LABEL.match(user) or len(user) > 40:
@@ -79,7 +79,7 @@ def values_for(lesson: Lesson, user: str | None, sets: Mapping[str, str]) -> dic
             raise UsageError(f"--set {name}: the lesson declares no placeholder `<{name}>`")
         values[name] = value
     missing = [p.name for p in lesson.meta.placeholders if p.required and p.name not in values]
-    if missing:
+    if missing and require:
         flag = ["--user" if m == "username" else f"--set {m}=..." for m in missing]
         raise UsageError(f"missing value for {', '.join('<' + m + '>' for m in missing)}: give {' and '.join(flag)}")
     return values
