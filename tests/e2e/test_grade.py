@@ -90,3 +90,32 @@ def test_cohort_grades_and_clean(kube_api, namespace, tmp_path):
     assert "s1-dan" in clean.stdout and "RUNNING" in clean.stdout
     left = sh(*ns, "get", "pods,pvc,jobs", "-o", "name").stdout.split()
     assert sorted(x for x in left if not x.startswith("pod/inspect")) == ["persistentvolumeclaim/vol-zed", "pod/s1-zed"]
+
+
+def test_watch_board_records_when_a_check_first_passes(kube_api, namespace, tmp_path):
+    import signal
+    import time
+    progress = tmp_path / "progress.json"
+    proc = subprocess.Popen([sys.executable, "-m", "runner.cli", "grade", "storage", "--users", "wat", "-n", namespace,
+                             "--profile", "local", "--watch", "--progress", str(progress)], cwd=REPO,
+                            env={**os.environ, "KUBECONFIG": kubeconfig()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not progress.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert progress.exists(), "the board saves its progress file at start"
+        assert "pvc-bound" not in json.loads(progress.read_text())["participants"].get("wat", {})
+        sh("-n", namespace, "create", "-f", "-", input=manifests("wat")["pvc.yaml"])
+        deadline = time.monotonic() + 90
+        seen = {}
+        while time.monotonic() < deadline:
+            seen = json.loads(progress.read_text())["participants"].get("wat", {})
+            if "pvc-bound" in seen:
+                break
+            time.sleep(0.5)
+        assert "pvc-bound" in seen and seen["pvc-bound"]["at"]  # driven by the PVC's watch events
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+        sh("-n", namespace, "delete", "pvc", "vol-wat", "--ignore-not-found", check=False)
