@@ -110,7 +110,16 @@ def wait_for(cluster: Cluster, ref: ObjectRef, predicate: Predicate, timeout: fl
     res = resource(cluster, ref.kind, ref.version)
     ns = ref.namespace if res.namespaced else None
     deadline = time.monotonic() + timeout
-    obj, outcome = None, Outcome(False)
+
+    def judge(obj: dict[str, Any] | None) -> Outcome:
+        """The predicate's verdict on one state of the object; a failure ends the wait."""
+        outcome = predicate(obj)
+        if progress:
+            progress(f"{ref}: {outcome.state}")
+        if not outcome.done and outcome.failure:
+            raise WaitFailed(f"{ref} {outcome.failure}")
+        return outcome
+
     while True:
         try:
             listing = res.get(namespace=ns, field_selector=f"metadata.name={ref.name}")
@@ -118,31 +127,22 @@ def wait_for(cluster: Cluster, ref: ObjectRef, predicate: Predicate, timeout: fl
             raise translate(exc, f"reading {ref}") from exc
         items = [i.to_dict() for i in listing.items]
         obj = items[0] if items else None
-        outcome = predicate(obj)
-        if progress:
-            progress(f"{ref}: {outcome.state}")
+        outcome = judge(obj)
         if outcome.done:
             return obj, outcome
-        if outcome.failure:
-            raise WaitFailed(f"{ref} {outcome.failure}")
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise Timeout(f"{ref} not {_what(predicate)} after {timeout:.0f}s (last state: {outcome.state})")
-        rv = listing.metadata.resourceVersion
         try:
             for event in cluster.dynamic.watch(res, namespace=ns, field_selector=f"metadata.name={ref.name}",
-                                               resource_version=rv, timeout=max(1, int(min(remaining, 60)))):
-                raw = event.get("raw_object") or {}
-                obj = None if event.get("type") == "DELETED" else raw
+                                               resource_version=listing.metadata.resourceVersion,
+                                               timeout=max(1, int(min(remaining, 60)))):
                 if event.get("type") == "ERROR":
                     break  # resourceVersion too old: read again
-                outcome = predicate(obj)
-                if progress:
-                    progress(f"{ref}: {outcome.state}")
+                obj = None if event.get("type") == "DELETED" else (event.get("raw_object") or {})
+                outcome = judge(obj)
                 if outcome.done:
                     return obj, outcome
-                if outcome.failure:
-                    raise WaitFailed(f"{ref} {outcome.failure}")
                 if time.monotonic() >= deadline:
                     break
         except ClusterError:
