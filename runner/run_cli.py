@@ -33,7 +33,8 @@ def connect_for(kubeconfig, context, namespace, profile_name, workdir: Path | No
     profile = load_profile(profile_name) if profile_name else None
     if profile and not kubeconfig and profile.kubeconfig and not os.environ.get("KUBECONFIG"):
         kubeconfig = profile.kubeconfig
-    cluster = connect(kubeconfig, context, namespace or (profile.namespace if profile else None), qps=qps, workdir=workdir)
+    cluster = connect(kubeconfig, context, namespace, qps=qps, workdir=workdir,
+                      default_namespace=(profile.namespace if profile and profile.namespace else "default"))
     return cluster, profile
 
 

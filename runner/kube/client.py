@@ -63,8 +63,11 @@ class Cluster:
 
 
 def connect(kubeconfig: str | None = None, context: str | None = None, namespace: str | None = None,
-            qps: float | None = None, workdir: Path | None = None) -> Cluster:
-    """Load configuration like kubectl; write a run kubeconfig pinned to the context and namespace."""
+            qps: float | None = None, workdir: Path | None = None, default_namespace: str = "default") -> Cluster:
+    """Load configuration like kubectl; write a run kubeconfig pinned to the context and namespace.
+
+    The namespace is -n, else the context's, else `default_namespace` (a profile's), as kubectl does.
+    """
     from kubernetes import client, config
 
     path = kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or str(Path.home() / ".kube" / "config")
@@ -74,12 +77,12 @@ def connect(kubeconfig: str | None = None, context: str | None = None, namespace
             config.load_kube_config(config_file=path, context=context, client_configuration=cfg, persist_config=False)
             contexts, current = config.list_kube_config_contexts(config_file=path)
             ctx = next((c for c in contexts if c["name"] == (context or current["name"])), current)
-            ns = namespace or ctx.get("context", {}).get("namespace") or "default"
+            ns = namespace or ctx.get("context", {}).get("namespace") or default_namespace
             ctx_name = ctx["name"]
         elif os.environ.get("KUBERNETES_SERVICE_HOST"):
             config.load_incluster_config(client_configuration=cfg)
             sa_ns = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
-            ns = namespace or (sa_ns.read_text().strip() if sa_ns.exists() else "default")
+            ns = namespace or (sa_ns.read_text().strip() if sa_ns.exists() else default_namespace)
             path, ctx_name = None, None
         else:
             raise Unreachable(f"no kubeconfig at {path} and not running in a cluster (use --kubeconfig, KUBECONFIG or `tutorial cluster up`)")
