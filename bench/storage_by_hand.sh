@@ -2,7 +2,7 @@
 # The storage lesson's steps as a participant would script them with kubectl, for bench/run_vs_kubectl.py.
 # Usage: storage_by_hand.sh USER NAMESPACE WORKDIR (WORKDIR holds s1.yaml, pvc.yaml, s3.yaml rendered for USER)
 set -euo pipefail
-u=$1 ns=$2 cd "$3"
+u=$1; ns=$2; cd "$3"
 k() { kubectl -n "$ns" "$@"; }
 k create -f s1.yaml
 k wait --for=condition=Ready "pod/s1-$u" --timeout=120s
