@@ -83,10 +83,9 @@ class Probe:
         except Exception as exc:
             raise translate(exc, f"reading the logs of pod/{pod}") from exc
 
-    def read_claim(self, claim: str, command: str, timeout: float = 120) -> ExecResult:
-        """Run `command` in a throw-away pod that mounts `claim` read-only at /data."""
-        name = f"inspect-{claim[:40]}-{uuid.uuid4().hex[:5]}".lower()
-        body = {
+    def inspector_body(self, name: str, mounts: dict[str, str]) -> dict[str, Any]:
+        """A pod that mounts each claim read-only at its path and sleeps: for reading what is on volumes."""
+        return {
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "labels": {**self.labels, "tutorial-runner.io/role": "inspector"}},
             "spec": {
@@ -96,12 +95,17 @@ class Probe:
                     "name": "inspect", "image": self.inspector_image, "imagePullPolicy": "IfNotPresent",
                     "command": ["sh", "-c", "sleep 600"],
                     "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
-                    "volumeMounts": [{"name": "data", "mountPath": "/data", "readOnly": True}],
+                    "volumeMounts": [{"name": f"c{i}", "mountPath": path, "readOnly": True} for i, path in enumerate(mounts.values())],
                 }],
-                "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}],
+                "volumes": [{"name": f"c{i}", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}
+                            for i, claim in enumerate(mounts)],
             },
         }
-        ref = create(self.cluster, body)
+
+    def read_claim(self, claim: str, command: str, timeout: float = 120) -> ExecResult:
+        """Run `command` in a throw-away pod that mounts `claim` read-only at /data."""
+        name = f"inspect-{claim[:40]}-{uuid.uuid4().hex[:5]}".lower()
+        ref = create(self.cluster, self.inspector_body(name, {claim: "/data"}))
         try:
             wait_for(self.cluster, ref, pod_condition("ready"), timeout)
             return exec_in_pod(self.cluster, name, command, timeout=timeout)

@@ -66,7 +66,7 @@ def grade(lesson, roster, users, discover_flag, kubeconfig, context, namespace, 
     from ..render import parse_sets
     from . import progressfile
     from .cache import ClusterCache
-    from .engine import cache_kinds, grade_all
+    from .engine import cache_kinds, claims_to_read, grade_all
     from .gprobe import CachedProbe
     from .report import RENDERERS
 
@@ -90,10 +90,14 @@ def grade(lesson, roster, users, discover_flag, kubeconfig, context, namespace, 
         return
     bar = _bar(len(people))
     try:
+        probe.prefetch_claims(claims_to_read(lesson_obj, people, values))
         report = grade_all(lesson_obj, people, probe, registry, values, profile, concurrency, progress=bar,
                            best=best if progress_file else None)
     finally:
         _bar_close(bar)
+        probe.close()
+    import dataclasses
+    report = dataclasses.replace(report, api_requests=cluster.requests[0])
     if progress_file:  # a one-shot grade during the session adds to the record too
         if progressfile.record(best, report, report.graded_at):
             progressfile.save(progress_file, lesson_obj.meta.id, probe.namespace, best)

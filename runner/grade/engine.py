@@ -107,6 +107,15 @@ def grade_all(lesson: Lesson, people: list[Participant], probe: CachedProbe, reg
                        checks=tuple(s.id for s in lesson.checks))
 
 
+def claims_to_read(lesson: Lesson, people: list[Participant], values: Mapping[str, str]) -> list[str]:
+    """The claims the lesson's checks will read (their `claim=` argument), for every participant."""
+    claims = []
+    for who in people:
+        rendered = render(lesson, {**values, "username": who.user}).lesson
+        claims.extend(dict(s.check_args).get("claim") for s in rendered.checks)
+    return [c for c in claims if c]
+
+
 def cache_kinds(lesson: Lesson) -> tuple[str, ...]:
     kinds = ["Pod", "Job", "PersistentVolumeClaim", "ConfigMap", "Secret"]
     for step in lesson.steps:

@@ -69,7 +69,8 @@ class GradeReport:
     def to_dict(self) -> dict[str, Any]:
         return {"lesson": self.lesson, "namespace": self.namespace, "graded_at": self.graded_at,
                 "participants": [p.to_dict() for p in self.participants],
-                "summary": {"participants": len(self.participants), "passed": self.passed_counts()}}
+                "summary": {"participants": len(self.participants), "passed": self.passed_counts(),
+                            "seconds": round(self.seconds, 3), "api_requests": self.api_requests}}
 
 
 MARK = {"passed": "✓", "failed": "✗", "skipped": "-", "error": "!"}

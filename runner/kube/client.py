@@ -26,6 +26,7 @@ class Cluster:
     kubeconfig: str | None  # file for kubectl (None in-cluster)
     context: str | None
     _dynamic: Any = field(default=None, repr=False)
+    requests: list[int] = field(default_factory=lambda: [0], repr=False)  # API requests made (a box: shared with wrappers)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -92,10 +93,10 @@ def connect(kubeconfig: str | None = None, context: str | None = None, namespace
         raise translate(exc, f"loading {path}") from exc
     cfg.retries = 2
     api = client.ApiClient(cfg)
-    if qps:
-        _rate_limit(api, qps)
+    counter = [0]
+    _count_and_limit(api, counter, qps)
     run_config = _pinned_kubeconfig(path, ctx_name, ns, workdir) if path and workdir else path
-    return Cluster(api=api, namespace=ns, kubeconfig=run_config, context=ctx_name)
+    return Cluster(api=api, namespace=ns, kubeconfig=run_config, context=ctx_name, requests=counter)
 
 
 def _pinned_kubeconfig(path: str, context: str | None, namespace: str, workdir: Path) -> str:
@@ -112,23 +113,24 @@ def _pinned_kubeconfig(path: str, context: str | None, namespace: str, workdir: 
     return str(out)
 
 
-def _rate_limit(api: Any, qps: float) -> None:
-    """Client-side token bucket on every request, so a shared API server is not hammered."""
+def _count_and_limit(api: Any, counter: list[int], qps: float | None) -> None:
+    """Count every request, and with `qps` space them (a client-side token bucket) so a shared API server is not hammered."""
     lock = threading.Lock()
-    interval = 1.0 / qps
+    interval = 1.0 / qps if qps else 0.0
     state = {"next": time.monotonic()}
     original = api.call_api
 
-    def limited(*args, **kwargs):
+    def counted(*args, **kwargs):
         with lock:
+            counter[0] += 1
             now = time.monotonic()
-            wait = state["next"] - now
+            wait = state["next"] - now if interval else 0.0
             state["next"] = max(now, state["next"]) + interval
         if wait > 0:
-            time.sleep(wait)
+            time.sleep(wait)  # rate limiting, not waiting for a condition
         return original(*args, **kwargs)
 
-    api.call_api = limited
+    api.call_api = counted
 
 
 def check_access(cluster: Cluster) -> None:

@@ -30,6 +30,7 @@ def exec_in_pod(cluster: Cluster, pod: str, command: str, container: str | None 
     # `stream` swaps the request method of the ApiClient it is given while it runs: an ApiClient of
     # its own keeps concurrent requests of other threads (grading, watches) off the websocket path.
     own = client.CoreV1Api(client.ApiClient(cluster.api.configuration))
+    cluster.requests[0] += 1
     try:
         kwargs = dict(command=argv, stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
         if container:
