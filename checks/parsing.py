@@ -158,10 +158,10 @@ class GitOutcome:
 
 
 _GIT_PATTERNS = (
-    ("auth-missing", re.compile(r"could not read (?:Username|Password)|terminal prompts disabled|"
-                                r"Authentication required|HTTP 401|The requested URL returned error: 401", re.I)),
     ("auth-failed", re.compile(r"Authentication failed|Invalid username or (?:password|token)|HTTP Basic: Access denied|"
                                r"Password authentication is not supported|returned error: 403|Permission denied \(publickey", re.I)),
+    ("auth-missing", re.compile(r"could not read (?:Username|Password)|terminal prompts disabled|"
+                                r"Authentication required|HTTP 401|The requested URL returned error: 401", re.I)),
     ("not-found", re.compile(r"Repository not found|repository '.*' not found|does not appear to be a git repository|"
                              r"returned error: 404", re.I)),
     ("network", re.compile(r"Could not resolve host|Failed to connect|Connection refused|Connection timed out|"
@@ -172,7 +172,11 @@ _CLONING = re.compile(r"Cloning into (?:bare repository )?'([^']+)'")
 
 
 def parse_git_output(text: str) -> GitOutcome:
-    """What a `git clone` log says: the kind of failure (first match by precedence) and where it cloned to."""
+    """What a `git clone` log says: the kind of failure (first match by precedence) and where it cloned to.
+
+    "Authentication failed" (credentials sent and refused) wins over a server's
+    "authentication required": both lines appear when a wrong token is sent.
+    """
     into = None
     for m in _CLONING.finditer(text):
         into = m.group(1)

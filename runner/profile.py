@@ -96,7 +96,7 @@ def profile_from_dict(name: str, data: Mapping[str, Any]) -> Profile:
     if isinstance(git, dict):
         for key, placeholder in (("url", "git-server"), ("username", "git-username"), ("token", "git-token")):
             if git.get(key):
-                values.setdefault(placeholder, str(git[key]))
+                values.setdefault(placeholder, str(git[key]).rstrip("/") if key == "url" else str(git[key]))
         if git.get("token"):
             secrets.append("git-token")
     images = data.get("image_map") or data.get("images") or {}
