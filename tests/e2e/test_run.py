@@ -177,3 +177,61 @@ def test_forbidden_namespace_is_a_clear_error_exit_3(kube_api, namespace, tmp_pa
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "forbidden" in lines[0] and "Traceback" not in res.stderr
     assert token not in res.stdout + res.stderr
+
+
+HASH = textwrap.dedent("""\
+    ---
+    id: hashes
+    title: A Job's pod by its hash
+    ---
+    # A Job's pod
+
+    ```yaml
+    apiVersion: batch/v1
+    kind: Job
+    metadata:
+      name: hello-<username>
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: main
+            image: busybox
+            command: ["sh", "-c", "echo hello from the job"]
+    ```
+
+    Once the pod terminated, read its log:
+
+    ```bash
+    kubectl logs hello-<username>-<hash>
+    ```
+    """)
+
+
+def test_job_pod_named_by_hash_is_resolved(kube_api, namespace, tmp_path):
+    lesson = tmp_path / "hashes.md"
+    lesson.write_text(HASH)
+    res = tutorial("run", str(lesson), "--user", "e2e-hash", "--profile", "local", "-n", namespace, "--format", "json")
+    report = json.loads(res.stdout)
+    assert res.returncode == 0, res.stdout[-3000:]
+    logs = report["steps"][1]
+    assert "hello from the job" in " ".join(logs["evidence"][0]["lines"])
+    assert logs["evidence"][0]["source"].startswith("$ kubectl logs hello-e2e-hash-")
+    assert leftovers(kube_api, namespace, "e2e-hash") == []
+
+
+def test_run_all_writes_junit_and_a_markdown_summary(kube_api, namespace, tmp_path):
+    import xml.etree.ElementTree as ET
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    (folder / "hashes.md").write_text(HASH)
+    (folder / "expect.md").write_text(EXPECT)
+    junit, summary = tmp_path / "all.xml", tmp_path / "summary.md"
+    res = tutorial("run", "--all", "--parallel", "2", "--profile", "local", "-n", namespace, "--user", "e2e-all",
+                   "--report", str(junit), "--summary", str(summary), env={"TUTORIAL_LESSONS": str(folder)})
+    assert res.returncode == 0, res.stdout + res.stderr
+    suites = ET.parse(junit).getroot()
+    assert sorted(s.get("name") for s in suites) == ["expect[e2e-all-expect]", "hashes[e2e-all-hashes]"]
+    assert all(s.get("failures") == "0" for s in suites)
+    assert "| hashes | e2e-all-hashes | ✅ passed |" in summary.read_text()
