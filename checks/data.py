@@ -113,12 +113,9 @@ def configmap_file(*, probe, args: dict[str, str], **_: Any):
     if key not in data:
         return failed(f"ConfigMap {name} has no key {key} (keys: {', '.join(data) or 'none'})",
                       f"create the ConfigMap from the file: kubectl create configmap {name} --from-file={key}", cm_ev)
-    try:
-        target = probe.running_pod(pod, float(args.get("timeout", 60)))
-    except ClusterError as exc:
-        if exc.exit_code == 3:
-            raise  # the cluster is unreachable or refuses us: not the learner's failure
-        return failed(f"pod {pod} is not running", f"create the pod `{pod}` and wait until it runs ({str(exc)[:160]})", cm_ev)
+    target, not_running = _running(probe, pod, args, cm_ev)
+    if not_running:
+        return not_running
     files, write, result = _read(probe, target, [path], path, args.get("container"))
     content, err = files.get(path, (None, "not read"))
     ev = Evidence(f"kubectl exec {target} -- cat {path}; touch {path}", _lines(content) + ((err,) if err else ()) + ((write,) if write else ()))
@@ -153,12 +150,9 @@ def configmap_dir(*, probe, args: dict[str, str], **_: Any):
     if missing_keys or not keys:
         return failed(f"ConfigMap {name} lacks {', '.join(missing_keys) or 'any key'}",
                       f"create it from both files: kubectl create configmap {name} " + " ".join(f"--from-file={k}" for k in (keys or ["hello.txt"])), cm_ev)
-    try:
-        target = probe.running_pod(pod, float(args.get("timeout", 60)))
-    except ClusterError as exc:
-        if exc.exit_code == 3:
-            raise  # the cluster is unreachable or refuses us: not the learner's failure
-        return failed(f"pod {pod} is not running", f"create the pod `{pod}` and wait until it runs ({str(exc)[:160]})", cm_ev)
+    target, not_running = _running(probe, pod, args, cm_ev)
+    if not_running:
+        return not_running
     files, write, _r = _read(probe, target, [_join(path, k) for k in keys], f"{path.rstrip('/')}/{_PROBE_FILE}", args.get("container"))
     lines = []
     for k in keys:
@@ -177,6 +171,16 @@ def configmap_dir(*, probe, args: dict[str, str], **_: Any):
     if not ok:
         return failed(f"{path} in pod {target} is not read-only", hint, ev, cm_ev)
     return passed(f"{path} in pod {target} holds all {len(keys)} keys of ConfigMap {name} ({', '.join(keys)}), read-only", ev, cm_ev)
+
+
+def _running(probe, pod: str, args: dict[str, str], *evidence: Evidence):
+    """(the running pod, None), or (None, a failed result a learner understands)."""
+    try:
+        return probe.running_pod(pod, float(args.get("timeout", 60))), None
+    except ClusterError as exc:
+        if exc.exit_code == 3:
+            raise  # the cluster is unreachable or refuses us: not the learner's failure
+        return None, failed(f"pod {pod} is not running", f"create the pod `{pod}` and wait until it runs ({str(exc)[:160]})", *evidence)
 
 
 def _time(value: str | None) -> datetime | None:
