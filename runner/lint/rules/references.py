@@ -150,18 +150,25 @@ def _container(e, facts, emit) -> None:
              hint=f"`-c {names[-1]}`" if names else None)
 
 
+def volume_sources(w):
+    """(name, kind, YAML path of the name, source dict) of every claim/config map/secret a workload's volumes use."""
+    for i, vol in enumerate(w.spec.get("volumes") or []):
+        if not isinstance(vol, dict):
+            continue
+        for (source, field), kind in VOLUME_SOURCES:
+            src = vol.get(source)
+            if isinstance(src, dict) and isinstance(src.get(field), str):
+                yield src[field], kind, w.spec_path + ("volumes", i, source, field), src
+
+
 def _volume_sources(facts, emit) -> set[str]:
     """Claims, config maps and secrets a pod uses: info when the tutorial never creates them. Returns their names."""
     names: set[str] = set()
     for w in facts.workloads:
         m = w.manifest
-        for i, vol in enumerate(w.spec.get("volumes") or []):
-            if not isinstance(vol, dict):
-                continue
-            for (source, field), kind in VOLUME_SOURCES:
-                src = vol.get(source)
-                if isinstance(src, dict) and isinstance(src.get(field), str) and not src.get("optional"):
-                    _source(facts, emit, m, src[field], kind, w.spec_path + ("volumes", i, source, field), names)
+        for name, kind, path, src in volume_sources(w):
+            if not src.get("optional"):
+                _source(facts, emit, m, name, kind, path, names)
         for c in w.containers:
             for j, env in enumerate(c.body.get("env") or []):
                 ref = (env or {}).get("valueFrom") if isinstance(env, dict) else None

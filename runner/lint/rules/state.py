@@ -78,19 +78,13 @@ def _created_keys(facts):
 
 def _sources_created_later(facts, emit) -> None:
     """A pod that uses a claim/config map/secret the tutorial creates only after the pod."""
-    from .references import VOLUME_SOURCES
+    from .references import volume_sources
     for w in facts.workloads:
         m = w.manifest
-        for i, vol in enumerate(w.spec.get("volumes") or []):
-            if not isinstance(vol, dict):
-                continue
-            for (source, field), kind in VOLUME_SOURCES:
-                src = vol.get(source)
-                if not (isinstance(src, dict) and isinstance(src.get(field), str)):
-                    continue
-                name = facts.norm(src[field])
-                created = [e for e in facts.creations.get(name, ()) if e.kind == kind]
-                if created and all(e.step.index > m.step.index for e in created):
-                    emit(m.step, m.pos.value_line(w.spec_path + ("volumes", i, source, field)), "warning",
-                         f"{kind} `{name}` is created only later, at line {created[0].line}: the pod waits until then",
-                         hint="create it in an earlier step")
+        for raw, kind, path, _src in volume_sources(w):
+            name = facts.norm(raw)
+            created = [e for e in facts.creations.get(name, ()) if e.kind == kind]
+            if created and all(e.step.index > m.step.index for e in created):
+                emit(m.step, m.pos.value_line(path), "warning",
+                     f"{kind} `{name}` is created only later, at line {created[0].line}: the pod waits until then",
+                     hint="create it in an earlier step")
