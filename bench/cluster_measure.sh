@@ -4,7 +4,7 @@
 # Usage (root): bench/cluster_measure.sh   (the build must already be cached)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-T() { python3 -m runner.cluster.commands "$@"; }
+T() { python3 -m runner.cli.cluster "$@"; }
 secs() { local t0=$(date +%s%N); "$@" > /dev/null; local ms=$(( ($(date +%s%N) - t0) / 1000000 )); printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)); }
 T up -q
 echo "up (already up):        $(secs T up -q) s"

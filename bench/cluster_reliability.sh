@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
-T() { python3 -m runner.cluster.commands "$@"; }
+T() { python3 -m runner.cli.cluster "$@"; }
 step() {  # step NAME CMD...
   local name=$1; shift
   local t0=$(date +%s%N)

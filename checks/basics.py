@@ -10,7 +10,7 @@ from typing import Any
 
 from runner.kube.errors import ClusterError, NotFound
 
-from .registry import Evidence, check, error, failed, passed
+from checks.registry import Evidence, check, error, failed, passed
 
 # ----------------------------------------------------------------------------- helpers (shared by the lesson checks)
 

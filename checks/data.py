@@ -9,10 +9,9 @@ from typing import Any
 
 from runner.kube.errors import ClusterError
 
-from .basics import (container_statuses, job_evidence, job_spec_containers, logs_of, pod_spec_containers, pods_by_age,
-                     status_of, tail, terminated, wait_job)
-from .parsing import numbers_in, parse_git_output, read_only_error
-from .registry import Evidence, check, error, failed, passed
+from checks.basics import container_statuses, job_evidence, job_spec_containers, logs_of, pod_spec_containers, pods_by_age, status_of, tail, terminated, wait_job
+from checks.parsing import numbers_in, parse_git_output, read_only_error
+from checks.registry import Evidence, check, error, failed, passed
 
 _MARK = "@@tutorial-runner"
 _PROBE_FILE = ".tutorial-runner-write-test"

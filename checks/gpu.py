@@ -11,10 +11,9 @@ from typing import Any
 
 from runner.kube.errors import ClusterError
 
-from .basics import (container_line, container_statuses, job_evidence, logs_of, pod_spec_containers, pods_by_age,
-                     status_of, tail, wait_job)
-from .parsing import key_values, parse_nvidia_smi
-from .registry import Evidence, check, error, failed, passed
+from checks.basics import container_line, container_statuses, job_evidence, logs_of, pod_spec_containers, pods_by_age, status_of, tail, wait_job
+from checks.parsing import key_values, parse_nvidia_smi
+from checks.registry import Evidence, check, error, failed, passed
 
 RESOURCE = "nvidia.com/gpu"
 SIMULATED = "GPU: a stand-in node resource and nvidia-smi (local profile)"  # the runner's wording: reports list it once

@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from runner.results import (  # noqa: F401  (re-exported: checks import them from here)
-    ERROR, FAILED, PASSED, SKIPPED, CheckResult, Evidence, error, failed, passed, skipped,
-)
+from runner.core.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Evidence, error, failed, passed, skipped  # noqa: F401  (re-exported: checks import them from here)
 
 
 CheckFn = Callable[..., CheckResult]

@@ -8,10 +8,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from .basics import (container_line, container_statuses, job_evidence, job_spec_containers, logs_of, pods_by_age,
-                     resolve_job, status_of, tail, terminated, wait_job)
-from .parsing import numbers_in, parse_git_output
-from .registry import Evidence, check, error, failed, passed
+from checks.basics import container_line, container_statuses, job_evidence, job_spec_containers, logs_of, pods_by_age, resolve_job, status_of, tail, terminated, wait_job
+from checks.parsing import numbers_in, parse_git_output
+from checks.registry import Evidence, check, error, failed, passed
 
 _AUTH = ("auth-missing", "auth-failed")
 

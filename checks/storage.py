@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .parsing import parse_df, parse_mounts
-from .registry import Evidence, check, error, failed, passed
+from checks.parsing import parse_df, parse_mounts
+from checks.registry import Evidence, check, error, failed, passed
 
 _FS_PROBE = "df -P / {path} /dev/shm; echo '--- mounts'; cat /proc/mounts"
 

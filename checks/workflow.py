@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from .basics import job_evidence, logs_of, pods_by_age, resolve_job, status_of, tail, wait_job
-from .registry import Evidence, check, error, failed, passed
+from checks.basics import job_evidence, logs_of, pods_by_age, resolve_job, status_of, tail, wait_job
+from checks.registry import Evidence, check, error, failed, passed
 
 
 @check("generated-job-complete")

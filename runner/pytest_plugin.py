@@ -61,8 +61,8 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path):
 
 class LessonFile(pytest.File):
     def collect(self):
-        from runner.errors import TutorialError
-        from runner.parser import parse_file
+        from runner.core.errors import TutorialError
+        from runner.lesson.parser import parse_file
 
         try:
             lesson = parse_file(self.path)
@@ -163,8 +163,8 @@ def _describe_failure(path: Path, step, result, check) -> str:
 
 
 def _run(config: pytest.Config, path: str):
-    from runner.errors import TutorialError
-    from runner.runflow import run_lesson
+    from runner.core.errors import TutorialError
+    from runner.run.flow import run_lesson
 
     try:
         return run_lesson(path, user=config._lesson_user,  # type: ignore[attr-defined]

@@ -7,23 +7,23 @@ the click group lives in :mod:`runner.cluster.commands` (imported lazily so that
 
 from __future__ import annotations
 
-from . import paths
+from runner.cluster import paths
 
 
 def up(smoke: bool = True, quiet: bool = False) -> float:
-    from .cluster import up as _up
-    from .ui import Reporter
+    from runner.cluster.cluster import up as _up
+    from runner.cluster.ui import Reporter
     return _up(Reporter(quiet=quiet), smoke=smoke)
 
 
 def down(reset: bool = False) -> None:
-    from .cluster import down as _down
-    from .ui import Reporter
+    from runner.cluster.cluster import down as _down
+    from runner.cluster.ui import Reporter
     _down(Reporter(), reset=reset)
 
 
 def is_up() -> bool:
-    from .cluster import is_up as _is_up
+    from runner.cluster.cluster import is_up as _is_up
     return _is_up()
 
 

@@ -14,7 +14,7 @@ import traceback
 
 from kubernetes import client, config, watch
 
-from . import gpu, storage
+from runner.cluster import gpu, storage
 
 
 def main() -> None:

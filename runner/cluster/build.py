@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from . import paths
+from runner.cluster import paths
 
 GOBUILD_SRC = Path(__file__).with_name("gobuild") / "main.go"
 WRAPPER_MODULE = "tutorial-runner.local/kube"

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import build, configs, gitserver, host, images, paths, pki
-from .processes import Proc, kill_strays, pids_by_exe
-from .ui import Reporter
+from runner.cluster import build, configs, gitserver, host, images, paths, pki
+from runner.cluster.processes import Proc, kill_strays, pids_by_exe
+from runner.cluster.ui import Reporter
 
 
 class ClusterError(RuntimeError):
@@ -251,7 +251,7 @@ COMPONENT_NAMES = ["registry", "etcd", "kube-apiserver", "kube-controller-manage
 
 def expected_components() -> list[str]:
     """Components that must run; CoreDNS only if it could be built (DNS is optional)."""
-    from . import build as _b
+    from runner.cluster import build as _b
     return [n for n in COMPONENT_NAMES if n != "coredns" or _b.coredns_is_built()]
 
 
@@ -374,7 +374,7 @@ def is_up() -> bool:
     if not all(h.values()):
         return False
     try:
-        from . import kube
+        from runner.cluster import kube
         return kube.node_ready(kube.api(), configs.NODE_NAME)
     except Exception:
         return False
@@ -476,7 +476,7 @@ def up(rep: Reporter | None = None, smoke: bool = True) -> float:
     with rep.phase("git server and agent"):
         _start(comps["gitserver"], rep)
         _start(comps["agent"], rep)
-    from . import kube
+    from runner.cluster import kube
     with rep.phase("node ready"):
         api = kube.api()
         kube.post_start(api, rep.log)

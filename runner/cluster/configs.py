@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import images, paths, pki
+from runner.cluster import images, paths, pki
 
 NODE_NAME = "tutorial-node"
 POD_CIDR = "10.244.0.0/24"

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import paths
+from runner.cluster import paths
 
 ASSETS = Path(__file__).with_name("assets")
 REGISTRY_ADDR = "127.0.0.1:5000"
@@ -120,7 +120,7 @@ def _sha256_file(p: Path) -> str:
 def _apt_get_install(pkgs: list[str], log: Log) -> None:
     missing = [p for p in pkgs if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
     if missing:
-        from .host import apt_install
+        from runner.cluster.host import apt_install
         apt_install(missing, log)
 
 

@@ -14,7 +14,7 @@ from typing import Callable
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
-from . import gpu, paths, storage
+from runner.cluster import gpu, paths, storage
 
 
 def api() -> client.ApiClient:

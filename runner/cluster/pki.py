@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from . import paths
+from runner.cluster import paths
 
 SERVICE_IP = "10.96.0.1"
 CLUSTER_NAME = "tutorial-local"

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from runner.cluster import paths
 
 
 def _start_time(pid: int) -> str | None:

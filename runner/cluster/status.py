@@ -11,8 +11,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from . import build, cluster, configs, gitserver, gpu, images, paths, storage
-from .processes import Proc
+from runner.cluster import build, cluster, configs, gitserver, gpu, images, paths, storage
+from runner.cluster.processes import Proc
 
 
 def _session_rss_kib(sid: int) -> int:
@@ -33,7 +33,7 @@ def _session_rss_kib(sid: int) -> int:
 
 
 def _shim_rss_kib() -> int:
-    from .processes import pids_by_exe
+    from runner.cluster.processes import pids_by_exe
     total = 0
     for pid in pids_by_exe(f"-address {configs.CONTAINERD_SOCK}"):
         try:
@@ -79,7 +79,7 @@ def collect() -> dict:
     if health.get("kube-apiserver"):
         try:
             from kubernetes import client
-            from . import kube
+            from runner.cluster import kube
             a = kube.api()
             n = client.CoreV1Api(a).read_node(configs.NODE_NAME, _request_timeout=5)
             info["node"] = {

@@ -17,7 +17,7 @@ from pathlib import Path
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from . import paths
+from runner.cluster import paths
 
 PROVISIONER = "tutorial-runner.local/hostpath"
 ANN_PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"

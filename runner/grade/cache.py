@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from ..kube.client import Cluster
-from ..kube.errors import translate
-from ..kube.objects import resource
+from runner.kube.client import Cluster
+from runner.kube.errors import translate
+from runner.kube.objects import resource
 
 DEFAULT_KINDS = ("Pod", "Job", "PersistentVolumeClaim", "ConfigMap", "Secret")
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..cleanup import LESSON_LABEL, USER_LABEL
-from ..kube.objects import SWEEP_KINDS, ObjectRef
-from ..model import Lesson
-from ..plan import created_objects
-from ..render import render
-from .cache import ClusterCache
+from runner.run.cleanup import LESSON_LABEL, USER_LABEL
+from runner.kube.objects import SWEEP_KINDS, ObjectRef
+from runner.lesson.model import Lesson
+from runner.plan.build import created_objects
+from runner.lesson.render import render
+from runner.grade.cache import ClusterCache
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def find_leftovers(cache: ClusterCache, lesson: Lesson | None, users: list[str] 
 
 
 def _users_by_pattern(cache: ClusterCache, lesson: Lesson) -> set[str]:
-    from .roster import discover
+    from runner.grade.roster import discover
     return {p.user for p in discover(lesson, {k: cache.list(k) for k in cache.kinds})}
 
 

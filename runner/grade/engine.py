@@ -14,15 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
-from ..errors import TutorialError
-from ..kube.errors import ClusterError
-from ..model import Lesson, StepType
-from ..redact import redact
-from ..render import render
-from ..results import ERROR, PASSED, Evidence
-from .gprobe import CachedProbe
-from .report import CheckGrade, GradeReport, ParticipantGrade
-from .roster import Participant
+from runner.core.errors import TutorialError
+from runner.kube.errors import ClusterError
+from runner.lesson.model import Lesson, StepType
+from runner.core.redact import redact
+from runner.lesson.render import render
+from runner.core.results import ERROR, PASSED, Evidence
+from runner.grade.gprobe import CachedProbe
+from runner.grade.result import CheckGrade, GradeReport, ParticipantGrade
+from runner.grade.roster import Participant
 
 
 def rubric_points(lesson: Lesson) -> dict[str, float]:
@@ -71,7 +71,7 @@ def grade_participant(lesson: Lesson, who: Participant, probe: CachedProbe, regi
 
 def has_started(rendered: Lesson, probe: CachedProbe, user: str) -> bool:
     """Does any object the lesson names for this user exist (or carry our label for them)?"""
-    from ..plan import created_objects
+    from runner.plan.build import created_objects
     for kind, name in created_objects(rendered):
         if probe.get(kind, name) is not None:
             return True

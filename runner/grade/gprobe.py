@@ -11,12 +11,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..kube.errors import ClusterError, NotFound, Timeout
-from ..kube.objects import ObjectRef, create, delete
-from ..kube.podexec import ExecResult, exec_in_pod
-from ..kube.wait import gone, pod_condition, predicate_for, wait_for
-from ..probe import Probe
-from .cache import ClusterCache
+from runner.kube.errors import ClusterError, NotFound, Timeout
+from runner.kube.objects import ObjectRef, create, delete
+from runner.kube.exec import ExecResult, exec_in_pod
+from runner.kube.wait import gone, pod_condition, predicate_for, wait_for
+from runner.kube.probe import Probe
+from runner.grade.cache import ClusterCache
 
 
 @dataclass

@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from .report import GradeReport
+from runner.core.errors import UsageError
+from runner.grade.result import GradeReport
 
 
 def load(path: str) -> dict[str, dict[str, Any]]:

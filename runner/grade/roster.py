@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ..errors import TutorialError, UsageError
-from ..model import Lesson, StepType
-from ..render import DNS_LABEL
+from runner.core.errors import TutorialError, UsageError
+from runner.lesson.model import Lesson, StepType
+from runner.lesson.render import DNS_LABEL
 
 
 @dataclass(frozen=True)

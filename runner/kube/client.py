@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Unreachable, translate
+from runner.kube.errors import Unreachable, translate
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import TutorialError
+from runner.core.errors import TutorialError
 
 
 class ClusterError(TutorialError):

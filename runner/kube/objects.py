@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .client import Cluster
-from .errors import NotFound, translate
+from runner.kube.client import Cluster
+from runner.kube.errors import NotFound, translate
 
 API_VERSIONS = {
     "Pod": "v1", "ConfigMap": "v1", "Secret": "v1", "PersistentVolumeClaim": "v1", "Service": "v1",

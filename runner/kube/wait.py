@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .client import Cluster
-from .errors import ClusterError, Timeout, translate
-from .objects import ObjectRef, resource
+from runner.kube.client import Cluster
+from runner.kube.errors import ClusterError, Timeout, translate
+from runner.kube.objects import ObjectRef, resource
 
 BAD_WAITING = {"ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff", "CreateContainerConfigError",
                "InvalidImageName", "CreateContainerError", "RunContainerError"}

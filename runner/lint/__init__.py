@@ -9,7 +9,7 @@ Rules live in `runner.lint.rules`, one module per family, registered with
 
 from __future__ import annotations
 
-from .base import RULES, Finding, rule
-from .engine import Options, Report, lint_lesson, lint_paths, lint_text
+from runner.lint.base import RULES, Finding, rule
+from runner.lint.engine import Options, Report, lint_lesson, lint_paths, lint_text
 
 __all__ = ["Finding", "Options", "RULES", "Report", "lint_lesson", "lint_paths", "lint_text", "rule"]

@@ -71,7 +71,7 @@ def rule(rule_id: str, *, summary: str) -> Callable[[Callable[..., None]], Calla
 
 def all_rules() -> dict[str, Rule]:
     """Every rule, importing the rule modules on first use."""
-    from . import rules  # noqa: F401  (registers)
+    from runner.lint import rules  # noqa: F401  (registers)
     return RULES
 
 

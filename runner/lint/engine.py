@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalog import markdown_files
-from ..errors import LessonError, TutorialError, UsageError
-from ..model import Lesson, Step
-from ..parser import parse_file
-from .base import Finding, all_rules, iter_rules
-from .facts import Facts
+from runner.lesson.catalog import markdown_files
+from runner.core.errors import LessonError, TutorialError, UsageError
+from runner.lesson.model import Lesson, Step
+from runner.lesson.parser import parse_file
+from runner.lint.base import Finding, all_rules, iter_rules
+from runner.lint.facts import Facts
 
 DEFAULT_KUBE_VERSION = "1.34"
 
@@ -83,7 +83,7 @@ def lint_lesson(lesson: Lesson, options: Options = Options()) -> list[Finding]:
 
 
 def lint_text(source: str, path: str = "<string>", options: Options = Options()) -> list[Finding]:
-    from ..parser import parse_lesson
+    from runner.lesson.parser import parse_lesson
     return lint_lesson(parse_lesson(source, path), options)
 
 
@@ -94,7 +94,7 @@ def lint_paths(paths: list[str], options: Options = Options()) -> Report:
     in `Report.unusable` and the others are still linted.
     """
     if "schema" in {r.id for r in iter_rules(set(options.select), set(options.ignore))}:
-        from .rules.schema import schema_dir
+        from runner.lint.rules.schema import schema_dir
         schema_dir(options.kube_version)  # an unknown --kube-version is a usage error before any work
     report = Report()
     existing = []

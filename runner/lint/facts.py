@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterator
 
-from .. import kubectl
-from .. import placeholders as ph
-from ..classify import read_yaml
-from ..kubectl import KubectlCall
-from ..model import K8sObject, Lesson, Step, StepType
-from ..shell import segments, split_commands
-from .yamlpos import Positions, document_positions
+from runner.syntax import kubectl
+from runner.lesson import placeholders as ph
+from runner.lesson.classify import read_yaml
+from runner.syntax.kubectl import KubectlCall
+from runner.lesson.model import K8sObject, Lesson, Step, StepType
+from runner.syntax.shell import segments, split_commands
+from runner.syntax.yaml import Positions, document_positions
 
 HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
 POD_SPEC_PATHS = {

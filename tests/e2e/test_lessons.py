@@ -56,7 +56,7 @@ def _apply(spec: dict, name: str) -> str:
 @pytest.mark.parametrize("path", _sabotages(), ids=lambda p: p.stem)
 def test_sabotage_still_applies_to_its_lesson(path):
     """No cluster needed: the mistake can be made in today's lesson, and the check it must fail is in it."""
-    from runner.catalog import load
+    from runner.lesson.catalog import load
 
     spec = _load(path)
     _apply(spec, path.name)
@@ -67,7 +67,7 @@ def test_sabotage_still_applies_to_its_lesson(path):
 
 
 def _run(lesson: str, namespace: str, user: str, workdir: Path):
-    from runner.runflow import run_lesson
+    from runner.run.flow import run_lesson
 
     return run_lesson(lesson, user=user, namespace=namespace, profile_name="local", progress=False, workdir=workdir / "run")
 

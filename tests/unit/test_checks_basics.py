@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from checks.basics import job_state, pod_exec_output, pod_logs_contain, pod_running, resolve_job
 from runner.kube.errors import NotFound, Timeout
-from runner.kube.podexec import ExecResult
+from runner.kube.exec import ExecResult
 from runner.kube.wait import WaitFailed
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from checks import data as data_checks
 from checks.data import configmap_dir, configmap_file, configmap_live_update, env_changes_result, job_result
-from runner.kube.podexec import ExecResult
+from runner.kube.exec import ExecResult
 from test_checks_basics import FakeProbe, job, pod
 
 M = "@@tutorial-runner"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checks.gpu import SIMULATED, gpu_visible, indexed_sweep
 from checks.parsing import parse_nvidia_smi
-from runner.kube.podexec import ExecResult
+from runner.kube.exec import ExecResult
 from test_checks_basics import FakeProbe, job, pod
 
 # recorded: `kubectl exec gpu-eng6a -- nvidia-smi` on the local cluster (the A10 stand-in, driver 535 layout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checks.storage import pvc_bound, pvc_data_survives, ramdisk_is_tmpfs, scratch_on_disk
-from runner.kube.podexec import ExecResult
+from runner.kube.exec import ExecResult
 
 GOOD_DF = """Filesystem     1024-blocks     Used Available Capacity Mounted on
 overlay          263174212 12345678 237382452       5% /

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from runner.cli import main
+from runner.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from runner.errors import TutorialError, UsageError
-from runner.grade.report import CheckGrade, GradeReport, ParticipantGrade, RENDERERS
+from runner.core.errors import TutorialError, UsageError
+from runner.grade.result import CheckGrade, GradeReport, ParticipantGrade, RENDERERS
 from runner.grade.roster import discover, from_users, load_roster, name_patterns
-from runner.parser import parse_file
-from runner.results import Evidence
+from runner.lesson.parser import parse_file
+from runner.core.results import Evidence
 
 
 def test_plain_roster_with_comments_and_duplicates(tmp_path):

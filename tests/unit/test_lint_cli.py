@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from runner import kubectl
-from runner.cli import main
+from runner.syntax import kubectl
+from runner.cli.main import main
 from runner.lint import Finding, RULES, rule
 from runner.lint.base import all_rules
 

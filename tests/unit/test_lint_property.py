@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from runner.lint import Options, lint_text
 from runner.lint.engine import Report
-from runner.lint import output
+from runner.report import lint as output
 
 SECRET = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", min_size=12, max_size=40).filter(
     lambda s: not set(s) <= set("x"))  # all x: a "xxxx" placeholder, not a value

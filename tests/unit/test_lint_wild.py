@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from runner.cli import main
+from runner.cli.main import main
 from runner.lint import lint_paths
 
 

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from runner.errors import LessonError
-from runner.model import StepType
-from runner.parser import parse_lesson
+from runner.core.errors import LessonError
+from runner.lesson.model import StepType
+from runner.lesson.parser import parse_lesson
 
 POD = """apiVersion: v1
 kind: Pod

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from runner.model import StepType
-from runner.parser import parse_file
+from runner.lesson.model import StepType
+from runner.lesson.parser import parse_file
 
 
 def by_line(lesson):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from runner.parser import parse_file, parse_lesson
-from runner.plan import Facts, build_plan
-from runner.profile import profile_from_dict
-from runner.render import render
+from runner.lesson.parser import parse_file, parse_lesson
+from runner.plan.build import Facts, build_plan
+from runner.plan.profile import profile_from_dict
+from runner.lesson.render import render
 
 
 def plan_of(path_or_md, facts, values=None):

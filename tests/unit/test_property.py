@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from runner.errors import TutorialError
-from runner.parser import parse_lesson
-from runner.render import render
+from runner.core.errors import TutorialError
+from runner.lesson.parser import parse_lesson
+from runner.lesson.render import render
 
 FRAGMENTS = st.sampled_from([
     "```yaml\n", "```\n", "``` \n", "```{bash}\n", "```bash {file=x.yaml}\n", "---\n", "apiVersion: v1\n", "kind: Pod\n",

@@ -1,6 +1,6 @@
 """Secrets never appear in output."""
 
-from runner import redact as r
+from runner.core import redact as r
 
 
 def test_from_literal_values_are_masked():

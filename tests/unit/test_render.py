@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from runner.errors import RenderError, UsageError
-from runner.model import StepType
-from runner.parser import parse_lesson
-from runner.render import parse_sets, render, values_for
+from runner.core.errors import RenderError, UsageError
+from runner.lesson.model import StepType
+from runner.lesson.parser import parse_lesson
+from runner.lesson.render import parse_sets, render, values_for
 
 LESSON = """---
 id: r

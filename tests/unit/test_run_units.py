@@ -9,12 +9,12 @@ import urllib3
 import yaml
 from kubernetes.client.exceptions import ApiException
 
-from runner.execute import RunOptions, Runner
+from runner.run.runner import RunOptions, Runner
 from runner.kube import errors as E
-from runner.parser import parse_file
-from runner.plan import Facts, build_plan
-from runner.profile import load_profile
-from runner.render import render
+from runner.lesson.parser import parse_file
+from runner.plan.build import Facts, build_plan
+from runner.plan.profile import load_profile
+from runner.lesson.render import render
 
 
 def api_error(status: int, message: str, reason: str = "") -> ApiException:
@@ -74,7 +74,7 @@ def test_working_directory_holds_every_named_file_with_labels_and_local_images(t
 
 
 def test_file_names_cannot_leave_the_working_directory(tmp_path, data_wild):
-    from runner.errors import TutorialError
+    from runner.core.errors import TutorialError
     runner = _runner(tmp_path, data_wild)
     with pytest.raises(TutorialError, match="leaves the run's working directory"):
         runner._path("../../etc/passwd")

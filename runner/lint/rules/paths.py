@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from ... import placeholders as ph
-from ...model import StepType
-from ..base import rule
-from ..facts import line_of
+from runner.lesson import placeholders as ph
+from runner.lesson.model import StepType
+from runner.lint.base import rule
+from runner.lint.facts import line_of
 
 ABS_PATH = re.compile(r"(?<![\w:/.$~-])(/[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]*)")
 STANDARD_DIRS = {"tmp", "dev", "proc", "sys", "etc", "usr", "var", "bin", "sbin", "lib", "lib32", "lib64", "opt",

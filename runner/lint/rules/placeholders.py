@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ... import placeholders as ph
-from ...model import StepType
-from ..base import rule
+from runner.lesson import placeholders as ph
+from runner.lesson.model import StepType
+from runner.lint.base import rule
 
 # steps whose text is run or applied: a placeholder left there reaches the shell or the API server
 RUN_TYPES = (StepType.COMMAND, StepType.IN_POD, StepType.INTERACTIVE, StepType.MANIFEST, StepType.CHECK)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ... import kubectl
-from ..base import rule
-from ..facts import CLUSTER_SCOPED, HASH_SUFFIX, HASHED_POD_OWNERS, INDEX_SUFFIX, checkable_name
+from runner.syntax import kubectl
+from runner.lint.base import rule
+from runner.lint.facts import CLUSTER_SCOPED, HASH_SUFFIX, HASHED_POD_OWNERS, INDEX_SUFFIX, checkable_name
 
 NOT_CHECKED = CLUSTER_SCOPED | {"Event"}
 # object kinds that a pod's volumes and env name, by where they appear
@@ -116,7 +116,7 @@ def _never(e, message: str, unseen: list[tuple[str, int]], emit, pre_existing: s
 
 def _near_file(facts, name: str) -> str | None:
     import posixpath
-    from ... import placeholders as ph
+    from runner.lesson import placeholders as ph
     base = posixpath.basename(name)
     best = None
     for shown in facts.shown_files:

@@ -21,11 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ... import placeholders as ph
-from ...errors import UsageError
-from ...render import DNS_LABEL, DNS_SUBDOMAIN, LABEL_KINDS
-from ..base import rule
-from ..facts import POD_SPEC_PATHS, get
+from runner.lesson import placeholders as ph
+from runner.core.errors import UsageError
+from runner.lesson.render import DNS_LABEL, DNS_SUBDOMAIN, LABEL_KINDS
+from runner.lint.base import rule
+from runner.lint.facts import POD_SPEC_PATHS, get
 
 DUMMY_USER = "user1"
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$")

@@ -11,9 +11,9 @@ import base64
 import binascii
 import re
 
-from ...model import StepType
-from ..base import rule
-from ..facts import POD_SPEC_PATHS, get
+from runner.lesson.model import StepType
+from runner.lint.base import rule
+from runner.lint.facts import POD_SPEC_PATHS, get
 
 SECRET_KEY = re.compile(r"(?i)(token|passw|passwd|pwd|secret|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth)")
 TOKEN_PATTERNS = [

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ...model import StepType
-from ..base import rule
-from ..facts import POD_SPEC_PATHS, get
+from runner.lesson.model import StepType
+from runner.lint.base import rule
+from runner.lint.facts import POD_SPEC_PATHS, get
 
 URL = re.compile(r"\b(?:https?|ftp|git|ssh)://(?:[^/\s@'\"]+@)?([A-Za-z0-9.-]+)")
 SCP_LIKE = re.compile(r"\bgit@([A-Za-z0-9.-]+):")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..base import rule
-from ..facts import CLUSTER_SCOPED, checkable_name, get
+from runner.lint.base import rule
+from runner.lint.facts import CLUSTER_SCOPED, checkable_name, get
 
 REF_PARENTS = {"configMap", "secretKeyRef", "configMapKeyRef", "configMapRef", "secretRef"}
 LITERAL_USERNAME = re.compile(r"(?<![<\w])username(?![>\w])", re.I)

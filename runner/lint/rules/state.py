@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ... import kubectl
-from ..base import rule
-from ..facts import HASH_SUFFIX, HASHED_POD_OWNERS, INDEX_SUFFIX, checkable_name
+from runner.syntax import kubectl
+from runner.lint.base import rule
+from runner.lint.facts import HASH_SUFFIX, HASHED_POD_OWNERS, INDEX_SUFFIX, checkable_name
 
 CREATES = ("manifest", "create", "apply", "run", "replace")
 
@@ -78,7 +78,7 @@ def _created_keys(facts):
 
 def _sources_created_later(facts, emit) -> None:
     """A pod that uses a claim/config map/secret the tutorial creates only after the pod."""
-    from .references import volume_sources
+    from runner.lint.rules.references import volume_sources
     for w in facts.workloads:
         m = w.manifest
         for raw, kind, path, _src in volume_sources(w):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ... import kubectl
-from ...model import StepType
-from ..base import rule
+from runner.syntax import kubectl
+from runner.lesson.model import StepType
+from runner.lint.base import rule
 
 TARGET_VERBS = ("get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale")
 
@@ -52,7 +52,7 @@ def kubectl_syntax(*, lesson, facts, emit, **_) -> None:
             for seg in facts.segments(step.command):
                 call = kubectl.parse(seg)
                 if call is not None:
-                    from ..facts import Call
+                    from runner.lint.facts import Call
                     calls.append(Call(step, step.line, tuple(seg), call))
     for c in calls:
         _check(c, emit)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...model import StepType
-from ..base import rule
+from runner.lesson.model import StepType
+from runner.lint.base import rule
 
 
 @rule("yaml", summary="YAML blocks that do not parse; duplicate keys")

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError
-from ..run_cli import cluster_options, connect_for
+from runner.core.errors import UsageError
+from runner.cli.run import cluster_options, connect_for
 
 FORMATS = ["table", "json", "csv", "junit", "markdown", "html"]
 
 
 def _people(lesson, roster, users, discover_flag, cache):
-    from .roster import discover, from_users, load_roster
+    from runner.grade.roster import discover, from_users, load_roster
     chosen = [x for x in (roster, users, discover_flag) if x]
     if len(chosen) != 1:
         raise UsageError("name the participants with exactly one of --roster FILE, --users a,b,c or --discover")
@@ -61,14 +61,14 @@ def grade(lesson, roster, users, discover_flag, kubeconfig, context, namespace, 
       tutorial grade storage --roster roster.txt --progress progress.json --format csv -o gradebook.csv
     """
     from checks.registry import load_all
-    from ..catalog import load
-    from ..kube.client import check_access
-    from ..render import parse_sets
-    from . import progressfile
-    from .cache import ClusterCache
-    from .engine import cache_kinds, claims_to_read, grade_all
-    from .gprobe import CachedProbe
-    from .report import RENDERERS
+    from runner.lesson.catalog import load
+    from runner.kube.client import check_access
+    from runner.lesson.render import parse_sets
+    from runner.grade import progressfile
+    from runner.grade.cache import ClusterCache
+    from runner.grade.engine import cache_kinds, claims_to_read, grade_all
+    from runner.grade.gprobe import CachedProbe
+    from runner.grade.result import RENDERERS
 
     lesson_obj = load(lesson)
     cluster, profile = connect_for(kubeconfig, context, namespace, profile_name, qps=qps)
@@ -132,9 +132,9 @@ def _board(lesson, people, probe, registry, values, profile, concurrency, cache,
     """Live table driven by watch events: whoever's objects changed is graded again."""
     from rich.console import Console
     from rich.live import Live
-    from . import progressfile
-    from .engine import grade_all, grade_participant
-    from .report import render_table, GradeReport
+    from runner.grade import progressfile
+    from runner.grade.engine import grade_all, grade_participant
+    from runner.grade.result import render_table, GradeReport
 
     users = {p.user: p for p in people}
     changed = threading.Event()
@@ -211,18 +211,18 @@ def clean(lesson, users_opt, roster, all_users, kubeconfig, context, namespace, 
       tutorial clean storage --user bob -y
       tutorial clean --all -y            # everything our runs labelled, every lesson
     """
-    from ..catalog import load
-    from ..cleanup import Cleaner
-    from .cache import ClusterCache
-    from .clean import find_leftovers
-    from .roster import load_roster
+    from runner.lesson.catalog import load
+    from runner.run.cleanup import Cleaner
+    from runner.grade.cache import ClusterCache
+    from runner.grade.clean import find_leftovers
+    from runner.grade.roster import load_roster
 
     chosen = [x for x in (users_opt, roster, all_users) if x]
     if len(chosen) != 1:
         raise UsageError("name whose leftovers to delete with exactly one of --user U, --roster FILE or --all")
     lesson_obj = load(lesson) if lesson else None
     cluster, _ = connect_for(kubeconfig, context, namespace, profile_name)
-    from ..kube.objects import SWEEP_KINDS
+    from runner.kube.objects import SWEEP_KINDS
     cache = ClusterCache(cluster, SWEEP_KINDS)
     cache.load()
     users = None if all_users else (list(users_opt) if users_opt else [p.user for p in load_roster(roster)])

@@ -9,16 +9,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import UsageError
-from .model import Lesson
-from .parser import parse_file
+from runner.core.errors import UsageError
+from runner.lesson.model import Lesson
+from runner.lesson.parser import parse_file
 
 
 def lessons_dir() -> Path:
     env = os.environ.get("TUTORIAL_LESSONS")
     if env:
         return Path(env)
-    beside = Path(__file__).resolve().parent.parent / "lessons"
+    beside = Path(__file__).resolve().parents[2] / "lessons"
     if beside.is_dir():
         return beside
     return Path("lessons")

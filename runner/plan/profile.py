@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .errors import UsageError
+from runner.core.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def profiles_dir() -> Path:
     env = os.environ.get("TUTORIAL_PROFILES")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "profiles"
+    return Path(__file__).resolve().parents[2] / "profiles"
 
 
 def load_profile(name_or_path: str) -> Profile:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .results import Evidence
+from runner.core.results import Evidence
 
 STATUSES = ("passed", "failed", "skipped", "error")
 

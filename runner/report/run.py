@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Iterable
 
-from .report import RunReport
+from runner.run.result import RunReport
 
 MARK = {"passed": "ok", "failed": "FAIL", "skipped": "skip", "error": "ERROR"}
 

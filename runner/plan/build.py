@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
-from . import kubectl
-from .model import K8sObject, Lesson, Step, StepType
-from .shell import segments
+from runner.syntax import kubectl
+from runner.lesson.model import K8sObject, Lesson, Step, StepType
+from runner.syntax.shell import segments
 
 DEFAULT_TIMEOUTS = {"ready": 180.0, "running": 180.0, "succeeded": 300.0, "complete": 300.0, "bound": 120.0,
                     "deleted": 120.0, "exists": 30.0}

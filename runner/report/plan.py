@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Lesson, Step, StepType
-from .redact import redact
-from .render import Rendered
+from runner.lesson.model import Lesson, Step, StepType
+from runner.core.redact import redact
+from runner.lesson.render import Rendered
 
 
 def plan_json(rendered: Rendered) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import click
 
-from .catalog import lesson_files
-from .parser import parse_file
-from .report import RunReport, report_from_dict
-from .reporting import to_junit, to_markdown
+from runner.lesson.catalog import lesson_files
+from runner.lesson.parser import parse_file
+from runner.run.result import RunReport, report_from_dict
+from runner.report.run import to_junit, to_markdown
 
 
 def run_all_lessons(*, user: str | None, parallel: int, report_file: str | None, summary_file: str | None,

@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import classify, kubectl, prose
-from .annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
-from .errors import LessonError
-from .markdown import Block, blocks
-from .model import Lesson, LessonMeta, Placeholder, Step, StepType
-from .shell import split_commands, segments
+from runner.lesson import classify, prose
+from runner.syntax import kubectl
+from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
+from runner.core.errors import LessonError
+from runner.lesson.markdown import Block, blocks
+from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
+from runner.syntax.shell import split_commands, segments
 
 FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "file", "other"}
 

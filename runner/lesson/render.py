@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from . import placeholders as ph
-from .classify import read_yaml
-from .errors import RenderError, UsageError
-from .model import Lesson, Step, StepType
+from runner.lesson import placeholders as ph
+from runner.lesson.classify import read_yaml
+from runner.core.errors import RenderError, UsageError
+from runner.lesson.model import Lesson, Step, StepType
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

@@ -9,15 +9,15 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
-from .errors import TutorialError, UsageError
-from .model import Lesson, StepType
-from .report import RunReport
+from runner.core.errors import TutorialError, UsageError
+from runner.lesson.model import Lesson, StepType
+from runner.run.result import RunReport
 
 
 def prepare(lesson_name: str, user: str, sets=(), profile=None):
     """Parse and render; refuse to start when a manifest or file still holds an unknown placeholder."""
-    from .catalog import load
-    from .render import parse_sets, render, values_for
+    from runner.lesson.catalog import load
+    from runner.lesson.render import parse_sets, render, values_for
 
     lesson = load(lesson_name)
     set_values = parse_sets(list(sets))
@@ -49,12 +49,12 @@ def select_sections(lesson: Lesson, sections) -> Lesson:
 def run_lesson(lesson_name: str, *, user: str, sets=(), kubeconfig=None, context=None, namespace=None, profile_name=None,
                sections=(), keep=False, keep_on_failure=False, keep_going=False, strict=False, workdir=None,
                progress: bool = True, registry=None) -> RunReport:
-    from .execute import RunOptions, Runner
-    from .kube.client import check_access
-    from .plan import build_plan
-    from .progress import Progress
-    from .run_cli import connect_for, gather_facts
-    from .profile import load_profile
+    from runner.run.runner import RunOptions, Runner
+    from runner.kube.client import check_access
+    from runner.plan.build import build_plan
+    from runner.cli.progress import Progress
+    from runner.cli.run import connect_for, gather_facts
+    from runner.plan.profile import load_profile
 
     profile = load_profile(profile_name) if profile_name else None
     lesson = select_sections(prepare(lesson_name, user, sets, profile), sections)

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .errors import LessonError
-from .model import LessonMeta, Placeholder, RubricItem
+from runner.core.errors import LessonError
+from runner.lesson.model import LessonMeta, Placeholder, RubricItem
 
 STEP_KEYS = {
     "id": "a stable id for the step (pytest item name, rubric key)",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .client import Cluster
-from .errors import Timeout, translate
+from runner.kube.client import Cluster
+from runner.kube.errors import Timeout, translate
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..results import Evidence
+from runner.core.results import Evidence
 
 
 @dataclass(frozen=True)

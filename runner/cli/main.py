@@ -16,8 +16,8 @@ import sys
 
 import click
 
-from . import __version__
-from .errors import TutorialError
+from runner import __version__
+from runner.core.errors import TutorialError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CLUSTER = 0, 1, 2, 3
 
@@ -26,11 +26,11 @@ class LazyGroup(click.Group):
     """A click group whose heavy subcommands are imported on first use."""
 
     lazy: dict[str, str] = {
-        "lint": "runner.lint.command:lint",
-        "cluster": "runner.cluster.commands:cluster",
-        "run": "runner.run_cli:run",
-        "grade": "runner.grade.command:grade",
-        "clean": "runner.grade.command:clean",
+        "lint": "runner.cli.lint:lint",
+        "cluster": "runner.cli.cluster:cluster",
+        "run": "runner.cli.run:run",
+        "grade": "runner.cli.grade:grade",
+        "clean": "runner.cli.grade:clean",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -118,9 +118,9 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
       tutorial show storage --user bob
       tutorial show ../wild/tutorial.md --user alice --format json
     """
-    from .catalog import load
-    from .render import parse_sets, render, values_for
-    from . import views
+    from runner.lesson.catalog import load
+    from runner.lesson.render import parse_sets, render, values_for
+    from runner.report import plan as views
 
     parsed = load(lesson)
     set_values = parse_sets(sets)
@@ -145,9 +145,9 @@ def list_(fmt: str) -> None:
     Each line gives the id to use with `show`, `run` and `grade`, the title,
     the number of steps and checks, the points and the requirements.
     """
-    from .catalog import lesson_files, lessons_dir
-    from .parser import parse_file
-    from . import views
+    from runner.lesson.catalog import lesson_files, lessons_dir
+    from runner.lesson.parser import parse_file
+    from runner.report import plan as views
 
     lessons = [parse_file(p) for p in lesson_files()]
     if fmt == "json":

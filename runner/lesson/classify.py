@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from . import kubectl
-from .model import K8sObject
+from runner.syntax import kubectl
+from runner.lesson.model import K8sObject
 
 YAML_LANGS = {"yaml", "yml", "k8s", "kubernetes"}
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "terminal", "cmd"}

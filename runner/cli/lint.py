@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .engine import DEFAULT_KUBE_VERSION, Options, lint_paths, parse_rule_list
+from runner.lint.engine import DEFAULT_KUBE_VERSION, Options, lint_paths, parse_rule_list
 
 
 @click.command("lint", short_help="Find what would break a live session, with no cluster.")
@@ -29,7 +29,7 @@ def lint(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | Non
       tutorial lint lessons/
       tutorial lint ../wild/tutorial.md --format json --ignore network,interactive
     """
-    from . import output
+    from runner.report import lint as output
 
     options = Options(kube_version, parse_rule_list(select, "--select"), parse_rule_list(ignore, "--ignore"))
     report = lint_paths(list(paths), options)

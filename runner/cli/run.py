@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .errors import TutorialError, UsageError
+from runner.core.errors import TutorialError, UsageError
 
 
 def cluster_options(f):
@@ -27,8 +27,8 @@ def cluster_options(f):
 def connect_for(kubeconfig, context, namespace, profile_name, workdir: Path | None = None, qps: float | None = None):
     """(cluster, profile) the way kubectl picks a cluster, with the profile's defaults underneath."""
     import os
-    from .kube.client import connect
-    from .profile import load_profile
+    from runner.kube.client import connect
+    from runner.plan.profile import load_profile
 
     profile = load_profile(profile_name) if profile_name else None
     if profile and not kubeconfig and profile.kubeconfig and not os.environ.get("KUBECONFIG"):
@@ -40,9 +40,9 @@ def connect_for(kubeconfig, context, namespace, profile_name, workdir: Path | No
 
 def gather_facts(cluster, profile, lesson):
     """What the cluster offers, from the profile and from the cluster itself."""
-    from .kube.errors import translate
-    from .plan import Facts, step_requirements, created_objects
-    from . import kubectl
+    from runner.kube.errors import translate
+    from runner.plan.build import Facts, step_requirements, created_objects
+    from runner.syntax import kubectl
 
     try:
         classes = cluster.storage.list_storage_class().items
@@ -66,7 +66,7 @@ def gather_facts(cluster, profile, lesson):
                 kind_word, _, name = value.partition("/")
                 kind = kubectl.kind_of(kind_word) or kind_word
                 try:
-                    from .kube.objects import ObjectRef, get
+                    from runner.kube.objects import ObjectRef, get
                     if get(cluster, ObjectRef(kind, name, cluster.namespace)) is not None:
                         existing.add((kind, name))
                 except TutorialError:
@@ -113,18 +113,18 @@ def run(lesson, user, run_all, parallel, summary_file, sets, kubeconfig, context
     if run_all:
         if lesson:
             raise UsageError("give either LESSON or --all, not both")
-        from .runall import run_all_lessons
+        from runner.run.all import run_all_lessons
         sys.exit(run_all_lessons(user=user, parallel=parallel, report_file=report_file, summary_file=summary_file,
                                  passthrough=_passthrough(sets, kubeconfig, context, namespace, profile_name, strict, keep_going)))
     if not lesson:
         raise UsageError("missing LESSON (an id from lessons/ or a path), or --all")
     if not user:
         raise UsageError("missing --user USERNAME (it fills <username> and names the objects)")
-    from .runflow import run_lesson
+    from runner.run.flow import run_lesson
     report = run_lesson(lesson, user=user, sets=sets, kubeconfig=kubeconfig, context=context, namespace=namespace,
                         profile_name=profile_name, sections=sections, keep=keep, keep_on_failure=keep_on_failure,
                         keep_going=keep_going, strict=strict, workdir=workdir, progress=True)
-    from .reporting import summary_text, to_json, to_junit
+    from runner.report.run import summary_text, to_json, to_junit
     if fmt == "json":
         click.echo(to_json(report))
     else:

@@ -1,7 +1,7 @@
 """``tutorial cluster up|status|env|down``: a real single-node Kubernetes on this machine.
 
 The group is attached to the root CLI by ``runner/cli.py`` (``main.add_command(cluster)``);
-``python -m runner.cluster.commands ...`` runs it standalone.
+``python -m runner.cli.cluster ...`` runs it standalone.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from . import paths
+from runner.cluster import paths
 
 EXIT_UNSUPPORTED = 2
 
@@ -29,9 +29,9 @@ cluster = click.Group("cluster", help="Run a real single-node Kubernetes cluster
 @click.option("--quiet", "-q", is_flag=True, help="Only print errors.")
 def up_cmd(no_smoke: bool, quiet: bool) -> None:
     """Build (cached) and start the cluster; fast no-op when already healthy."""
-    from .cluster import ClusterError, up
-    from .host import PreconditionError
-    from .ui import Reporter
+    from runner.cluster.cluster import ClusterError, up
+    from runner.cluster.host import PreconditionError
+    from runner.cluster.ui import Reporter
     rep = Reporter(quiet=quiet)
     try:
         dt = up(rep, smoke=not no_smoke)
@@ -50,9 +50,9 @@ def up_cmd(no_smoke: bool, quiet: bool) -> None:
 @click.option("--keep-bridge", is_flag=True, help="Leave the cni0 bridge in place.")
 def down_cmd(reset: bool, keep_bridge: bool) -> None:
     """Stop everything the cluster started (processes, containers, mounts)."""
-    from .cluster import down
-    from .host import PreconditionError
-    from .ui import Reporter
+    from runner.cluster.cluster import down
+    from runner.cluster.host import PreconditionError
+    from runner.cluster.ui import Reporter
     try:
         down(Reporter(), reset=reset, remove_bridge=not keep_bridge)
     except PreconditionError as e:
@@ -74,7 +74,7 @@ def status_cmd(as_json: bool) -> None:
     import platform
     if platform.system() != "Linux" or os.geteuid() != 0:
         _fail("the local cluster needs root on Linux", EXIT_UNSUPPORTED)
-    from .status import collect
+    from runner.cluster.status import collect
     info = collect()
     if as_json:
         click.echo(json.dumps(info, indent=2, default=str))

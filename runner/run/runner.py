@@ -26,21 +26,21 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
-from . import kubectl
-from .cleanup import Cleaner, LESSON_LABEL, USER_LABEL, run_labels, selector
-from .errors import TutorialError
-from .kube.client import Cluster
-from .kube.errors import ClusterError, NotFound, translate
-from .kube.objects import ObjectRef, create, get, patch_labels, pods_of_job
-from .kube.wait import WaitFailed, predicate_for, wait_for
-from .model import Step, StepType
-from .plan import Action, Plan, Wait
-from .probe import Probe
-from .profile import Profile
-from .redact import redact, remember
-from .report import CheckOutcome, CleanupRecord, RunReport, StepResult
-from .results import ERROR, FAILED, PASSED, SKIPPED, Evidence
-from .shell import segments
+from runner.syntax import kubectl
+from runner.run.cleanup import Cleaner, LESSON_LABEL, USER_LABEL, run_labels, selector
+from runner.core.errors import TutorialError
+from runner.kube.client import Cluster
+from runner.kube.errors import ClusterError, NotFound, translate
+from runner.kube.objects import ObjectRef, create, get, patch_labels, pods_of_job
+from runner.kube.wait import WaitFailed, predicate_for, wait_for
+from runner.lesson.model import Step, StepType
+from runner.plan.build import Action, Plan, Wait
+from runner.kube.probe import Probe
+from runner.plan.profile import Profile
+from runner.core.redact import redact, remember
+from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
+from runner.core.results import ERROR, FAILED, PASSED, SKIPPED, Evidence
+from runner.syntax.shell import segments
 
 _HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)-<hash>")
 
@@ -468,7 +468,7 @@ class StepFailed(TutorialError):
 
 
 def _refuse_unresolved(command: str) -> None:
-    from .placeholders import PLACEHOLDER, RUNTIME
+    from runner.lesson.placeholders import PLACEHOLDER, RUNTIME
     left = [m.group(1) for m in PLACEHOLDER.finditer(command) if m.group(1) not in RUNTIME]
     if left:
         raise TutorialError(f"placeholder <{left[0]}> is not declared, so the command cannot run as written")

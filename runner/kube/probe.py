@@ -13,11 +13,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .kube.client import Cluster
-from .kube.errors import ClusterError, NotFound, translate
-from .kube.objects import ObjectRef, create, delete, get, pods_of_job, resource
-from .kube.podexec import ExecResult, exec_in_pod
-from .kube.wait import gone, pod_condition, predicate_for, wait_for
+from runner.kube.client import Cluster
+from runner.kube.errors import ClusterError, NotFound, translate
+from runner.kube.objects import ObjectRef, create, delete, get, pods_of_job, resource
+from runner.kube.exec import ExecResult, exec_in_pod
+from runner.kube.wait import gone, pod_condition, predicate_for, wait_for
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Probe:
         if self.get("Job", name) is None:
             raise NotFound(f"no pod or job named {name}")
         def any_running(job: dict[str, Any] | None):
-            from .kube.wait import Outcome
+            from runner.kube.wait import Outcome
             pods = self.pods_of_job(name)
             running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
             return Outcome(bool(running), state=f"{len(running)} of {len(pods)} pods running")

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import time
 
-from .kube.client import Cluster
-from .kube.errors import ClusterError
-from .kube.objects import SWEEP_KINDS, ObjectRef, delete, list_labeled
-from .kube.wait import gone, wait_for
-from .report import CleanupRecord
+from runner.kube.client import Cluster
+from runner.kube.errors import ClusterError
+from runner.kube.objects import SWEEP_KINDS, ObjectRef, delete, list_labeled
+from runner.kube.wait import gone, wait_for
+from runner.run.result import CleanupRecord
 
 LABEL_PREFIX = "tutorial-runner.io"
 LESSON_LABEL, USER_LABEL, RUN_LABEL = f"{LABEL_PREFIX}/lesson", f"{LABEL_PREFIX}/user", f"{LABEL_PREFIX}/run"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from itertools import groupby
 
-from .engine import Report
+from runner.lint.engine import Report
 
 
 def to_json(report: Report) -> str:
