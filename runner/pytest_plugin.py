@@ -164,12 +164,17 @@ def _describe_failure(path: Path, step, result, check) -> str:
 
 def _run(config: pytest.Config, path: str):
     from runner.core.errors import TutorialError
+    from runner.kube.client import ClusterTarget
     from runner.run.flow import run_lesson
+    from runner.run.request import RunRequest
 
+    target = ClusterTarget(
+        kubeconfig=config.getoption("--lesson-kubeconfig") or os.environ.get("KUBECONFIG"),
+        context=config.getoption("--lesson-context"),
+        namespace=config.getoption("--lesson-namespace"),
+        profile=config.getoption("--lesson-profile"),
+    )
     try:
-        return run_lesson(path, user=config._lesson_user,  # type: ignore[attr-defined]
-                          kubeconfig=config.getoption("--lesson-kubeconfig") or os.environ.get("KUBECONFIG"),
-                          context=config.getoption("--lesson-context"), namespace=config.getoption("--lesson-namespace"),
-                          profile_name=config.getoption("--lesson-profile"), progress=False)
+        return run_lesson(RunRequest(path, config._lesson_user, target))  # type: ignore[attr-defined]
     except TutorialError as exc:
         return exc

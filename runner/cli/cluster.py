@@ -29,7 +29,7 @@ cluster = click.Group("cluster", help="Run a real single-node Kubernetes cluster
 @click.option("--quiet", "-q", is_flag=True, help="Only print errors.")
 def up_cmd(no_smoke: bool, quiet: bool) -> None:
     """Build (cached) and start the cluster; fast no-op when already healthy."""
-    from runner.cluster.cluster import ClusterError, up
+    from runner.cluster.cluster import ComponentFailed, up
     from runner.cluster.host import PreconditionError
     from runner.cluster.ui import Reporter
     rep = Reporter(quiet=quiet)
@@ -37,7 +37,7 @@ def up_cmd(no_smoke: bool, quiet: bool) -> None:
         dt = up(rep, smoke=not no_smoke)
     except PreconditionError as e:
         _fail(str(e), EXIT_UNSUPPORTED)
-    except (ClusterError, TimeoutError, RuntimeError) as e:
+    except (ComponentFailed, TimeoutError, RuntimeError) as e:
         _fail(str(e))
     except Exception as e:  # noqa: BLE001 - API errors etc.: one readable line, not a traceback
         _fail(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")

@@ -11,7 +11,6 @@ unreachable or forbidden.
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 
 import click
@@ -26,11 +25,13 @@ class LazyGroup(click.Group):
     """A click group whose heavy subcommands are imported on first use."""
 
     lazy: dict[str, str] = {
+        "show": "runner.cli.show:show",
+        "list": "runner.cli.list:list_",
         "lint": "runner.cli.lint:lint",
         "cluster": "runner.cli.cluster:cluster",
         "run": "runner.cli.run:run",
         "grade": "runner.cli.grade:grade",
-        "clean": "runner.cli.grade:clean",
+        "clean": "runner.cli.clean:clean",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -95,65 +96,6 @@ def main() -> None:
 
     A LESSON is an id from lessons/ (e.g. storage) or a path to a Markdown file.
     """
-
-
-def _format_option(f):
-    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-                        help="Output format; json is stable for scripts.")(f)
-
-
-@main.command("show", short_help=SHORT_HELP["show"])
-@click.argument("lesson")
-@click.option("--user", "-u", metavar="USERNAME", help="Fills <username>; object names get it as suffix.")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a placeholder the lesson declares (repeatable).")
-@_format_option
-def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None:
-    """Show the plan of LESSON: every step, its line, its type and what it does.
-
-    Without --user, placeholders are shown as written. Unknown placeholders
-    (typos such as <usernam>) are reported on stderr with their line.
-
-    \b
-    Examples:
-      tutorial show storage --user bob
-      tutorial show ../wild/tutorial.md --user alice --format json
-    """
-    from runner.lesson.catalog import load
-    from runner.lesson.render import parse_sets, render, values_for
-    from runner.report import plan as views
-
-    parsed = load(lesson)
-    set_values = parse_sets(sets)
-    values = values_for(parsed, user, set_values, require=False) if user is not None else {**{p.name: p.default for p in parsed.meta.placeholders if p.default is not None}, **set_values}
-    rendered = render(parsed, values)
-    if fmt == "json":
-        click.echo(json.dumps(views.plan_json(rendered), indent=2))
-    else:
-        click.echo(views.plan_text(rendered))
-    if user is not None:
-        for u in rendered.unresolved:
-            if parsed.placeholder(u.name) is not None:
-                continue  # declared, only not given (--set): shown as written
-            click.echo(f"{u.path}:{u.line}: warning: {u.message()}", err=True)
-
-
-@main.command("list", short_help=SHORT_HELP["list"])
-@_format_option
-def list_(fmt: str) -> None:
-    """List the lessons in the lessons folder (`$TUTORIAL_LESSONS` or ./lessons).
-
-    Each line gives the id to use with `show`, `run` and `grade`, the title,
-    the number of steps and checks, the points and the requirements.
-    """
-    from runner.lesson.catalog import lesson_files, lessons_dir
-    from runner.lesson.parser import parse_file
-    from runner.report import plan as views
-
-    lessons = [parse_file(p) for p in lesson_files()]
-    if fmt == "json":
-        click.echo(json.dumps({"lessons_dir": str(lessons_dir()), "lessons": [views.lesson_summary(l) for l in lessons]}, indent=2))
-    else:
-        click.echo(views.lessons_text(lessons))
 
 
 def run() -> None:  # console-script entry point

@@ -12,9 +12,9 @@ from typing import Any
 
 
 class Progress:
-    def __init__(self, total: int, label: str, enabled: bool | None = None) -> None:
+    def __init__(self, label: str, enabled: bool | None = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.total = total
+        self.total = 0
         self.label = label
         self.t0 = time.monotonic()
         self.current = ""
@@ -32,7 +32,9 @@ class Progress:
     def __call__(self, event: str, data: dict[str, Any]) -> None:
         if not self.enabled:
             return
-        if event == "step":
+        if event == "plan":
+            self.total = data["steps"]
+        elif event == "step":
             step = data["step"]
             what = (step.command or step.check or step.id or "").split("\n")[0][:70]
             self.current = f"[{step.index + 1}/{self.total}] line {step.line} {step.type.value}: {what}"

@@ -31,7 +31,7 @@ from runner.cluster.processes import Proc, kill_strays, pids_by_exe
 from runner.cluster.ui import Reporter
 
 
-class ClusterError(RuntimeError):
+class ComponentFailed(RuntimeError):
     """A component failed; the message includes the tail of its log."""
 
 
@@ -403,7 +403,7 @@ def _start(comp: Component, rep: Reporter) -> None:
         code = p.exit_code()
         why = (f"exited (code {code})" if code is not None else
                "exited" if not p.running() else f"not healthy after {comp.timeout:.0f}s")
-        raise ClusterError(f"{comp.name} {why}; last lines of {p.logfile}:\n{p.tail(25)}")
+        raise ComponentFailed(f"{comp.name} {why}; last lines of {p.logfile}:\n{p.tail(25)}")
 
 
 def _wait(pred: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:

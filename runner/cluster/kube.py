@@ -7,14 +7,17 @@ local registry, CNI and the container runtime all work before ``up`` returns.
 
 from __future__ import annotations
 
-import time
 import uuid
-from typing import Callable
+from typing import Any, Callable
 
-from kubernetes import client, config, watch
+from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 from runner.cluster import gpu, paths, storage
+from runner.kube.client import Cluster
+from runner.kube.errors import ClusterError
+from runner.kube.objects import ObjectRef
+from runner.kube.wait import Outcome, exists, wait_for
 
 
 def api() -> client.ApiClient:
@@ -48,73 +51,49 @@ def post_start(a: client.ApiClient, log: Callable[[str], None] = lambda s: None)
     storage.ensure_storage_classes(a)
 
 
+def _cluster(a: client.ApiClient, namespace: str = "default") -> Cluster:
+    return Cluster(api=a, namespace=namespace, kubeconfig=None, context=None)
+
+
+def _node_ready(node: dict[str, Any] | None) -> Outcome:
+    if node is None:
+        return Outcome(False, state="not registered yet")
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in (node.get("status") or {}).get("conditions") or [])
+    return Outcome(ready, state="Ready" if ready else "NotReady")
+
+
 def wait_node_ready(a: client.ApiClient, name: str, timeout: float) -> None:
-    core = client.CoreV1Api(a)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if node_ready(a, name):
-            try:
-                gpu.ensure_gpu(a, name)
-            except ApiException:
-                pass
-            return
-        w = watch.Watch()
-        try:
-            for ev in w.stream(core.list_node, field_selector=f"metadata.name={name}",
-                               timeout_seconds=max(1, int(min(10, deadline - time.monotonic())))):
-                obj = ev["object"]
-                if any(c.type == "Ready" and c.status == "True" for c in (obj.status.conditions or [])):
-                    w.stop()
-                    break
-        except ApiException:
-            time.sleep(1)
-    if not node_ready(a, name):
-        raise TimeoutError(f"node {name} not Ready after {timeout:.0f}s (see {paths.logs_dir() / 'kubelet.log'})")
+    """Watch the node until it is Ready (the same watch-with-deadline as every other wait), then give it its GPUs."""
+    try:
+        wait_for(_cluster(a), ObjectRef("Node", name, None), _node_ready, timeout)
+    except ClusterError as exc:
+        raise TimeoutError(f"node {name} not Ready after {timeout:.0f}s ({exc}; see {paths.logs_dir() / 'kubelet.log'})") from exc
     gpu.ensure_gpu(a, name)
 
 
 def wait_default_sa(a: client.ApiClient, timeout: float, namespace: str = "default") -> None:
-    core = client.CoreV1Api(a)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            core.read_namespaced_service_account("default", namespace)
-            return
-        except ApiException as e:
-            if e.status != 404:
-                raise
-        w = watch.Watch()
-        for ev in w.stream(core.list_namespaced_service_account, namespace,
-                           timeout_seconds=max(1, int(min(5, deadline - time.monotonic())))):
-            if ev["object"].metadata.name == "default":
-                w.stop()
-                return
-    raise TimeoutError(f"ServiceAccount {namespace}/default not created after {timeout:.0f}s "
-                       f"(controller-manager log: {paths.logs_dir() / 'kube-controller-manager.log'})")
+    try:
+        wait_for(_cluster(a, namespace), ObjectRef("ServiceAccount", "default", namespace), exists, timeout)
+    except ClusterError as exc:
+        raise TimeoutError(f"ServiceAccount {namespace}/default not created after {timeout:.0f}s "
+                           f"(controller-manager log: {paths.logs_dir() / 'kube-controller-manager.log'})") from exc
 
 
 def wait_pod_phase(a: client.ApiClient, namespace: str, name: str, phases: set[str], timeout: float) -> client.V1Pod:
     """Watch a pod until its phase is in ``phases``; raise with its status on timeout/failure."""
-    core = client.CoreV1Api(a)
-    deadline = time.monotonic() + timeout
-    pod = core.read_namespaced_pod(name, namespace)
-    while pod.status.phase not in phases and time.monotonic() < deadline:
-        if pod.status.phase == "Failed" and "Failed" not in phases:
-            break
-        w = watch.Watch()
-        for ev in w.stream(core.list_namespaced_pod, namespace, field_selector=f"metadata.name={name}",
-                           resource_version=pod.metadata.resource_version,
-                           timeout_seconds=max(1, int(min(10, deadline - time.monotonic())))):
-            pod = ev["object"]
-            if pod.status.phase in phases or pod.status.phase == "Failed":
-                w.stop()
-                break
-        else:
-            pod = core.read_namespaced_pod(name, namespace)
-    if pod.status.phase not in phases:
-        raise TimeoutError(f"pod {namespace}/{name} is {pod.status.phase}, wanted {sorted(phases)}: "
-                           f"{_pod_why(pod)}")
-    return pod
+
+    def in_phase(pod: dict[str, Any] | None) -> Outcome:
+        phase = ((pod or {}).get("status") or {}).get("phase", "Pending")
+        if phase == "Failed" and "Failed" not in phases:
+            return Outcome(False, f"failed (wanted {sorted(phases)})", phase)
+        return Outcome(pod is not None and phase in phases, state=phase)
+
+    try:
+        wait_for(_cluster(a, namespace), ObjectRef("Pod", name, namespace), in_phase, timeout)
+    except ClusterError:
+        pod = client.CoreV1Api(a).read_namespaced_pod(name, namespace)
+        raise TimeoutError(f"pod {namespace}/{name} is {pod.status.phase}, wanted {sorted(phases)}: {_pod_why(pod)}") from None
+    return client.CoreV1Api(a).read_namespaced_pod(name, namespace)
 
 
 def _pod_why(pod: client.V1Pod) -> str:

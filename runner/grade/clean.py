@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner.run.cleanup import LESSON_LABEL, USER_LABEL
+from runner.kube.labels import LESSON_LABEL, USER_LABEL
 from runner.kube.objects import SWEEP_KINDS, ObjectRef
 from runner.lesson.model import Lesson
-from runner.plan.build import created_objects
+from runner.effects import Effects
 from runner.lesson.render import render
 from runner.grade.cache import ClusterCache
 
@@ -44,7 +44,7 @@ def find_leftovers(cache: ClusterCache, lesson: Lesson | None, users: list[str] 
         names_users = wanted if wanted is not None else {l.user for l in found.values()} | _users_by_pattern(cache, lesson)
         for user in sorted(names_users):
             rendered = render(lesson, {"username": user, **{p.name: p.default for p in lesson.meta.placeholders if p.default}}).lesson
-            for kind, name in created_objects(rendered):
+            for kind, name in Effects(rendered).created():
                 if (kind, name) in found or kind not in cache.kinds:
                     continue
                 obj = cache.get(kind, name)

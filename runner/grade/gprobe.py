@@ -15,12 +15,12 @@ from runner.kube.errors import ClusterError, NotFound, Timeout
 from runner.kube.objects import ObjectRef, create, delete
 from runner.kube.exec import ExecResult, exec_in_pod
 from runner.kube.wait import gone, pod_condition, predicate_for, wait_for
-from runner.kube.probe import Probe
+from runner.kube.probe import ClusterProbe
 from runner.grade.cache import ClusterCache
 
 
 @dataclass
-class CachedProbe(Probe):
+class CachedProbe(ClusterProbe):
     cache: ClusterCache | None = None
     _inspector: ObjectRef | None = field(default=None, repr=False)
     _mounted: frozenset[str] = frozenset()

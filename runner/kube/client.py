@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from runner.kube.errors import Unreachable, translate
+from runner.plan.profile import Profile, load_profile
 
 
 @dataclass
@@ -61,6 +62,36 @@ class Cluster:
         if self.kubeconfig:
             env["KUBECONFIG"] = self.kubeconfig
         return env
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """Which cluster and namespace, chosen like kubectl: --kubeconfig, --context, -n, $KUBECONFIG; a profile underneath."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    profile: str | None = None  # a profile's name or path (its kubeconfig and namespace are defaults)
+    qps: float | None = None  # client-side rate limit
+
+    def load_profile(self) -> Profile | None:
+        return load_profile(self.profile) if self.profile else None
+
+
+def connect_target(target: ClusterTarget, workdir: Path | None = None, profile: Profile | None = None) -> Cluster:
+    """Connect to `target`, with the profile's kubeconfig and namespace as defaults under kubectl's own rules."""
+    profile = profile if profile is not None else target.load_profile()
+    kubeconfig = target.kubeconfig
+    if profile and not kubeconfig and profile.kubeconfig and not os.environ.get("KUBECONFIG"):
+        kubeconfig = profile.kubeconfig
+    return connect(
+        kubeconfig,
+        target.context,
+        target.namespace,
+        qps=target.qps,
+        workdir=workdir,
+        default_namespace=(profile.namespace if profile and profile.namespace else "default"),
+    )
 
 
 def connect(kubeconfig: str | None = None, context: str | None = None, namespace: str | None = None,

@@ -10,21 +10,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from runner.kube.client import Cluster
-from runner.kube.errors import NotFound, translate
+from runner.kube.errors import Conflict, NotFound, translate
+from runner.syntax.k8s import API_VERSIONS
 
-API_VERSIONS = {
-    "Pod": "v1", "ConfigMap": "v1", "Secret": "v1", "PersistentVolumeClaim": "v1", "Service": "v1",
-    "ServiceAccount": "v1", "Event": "v1", "Namespace": "v1", "Node": "v1", "PersistentVolume": "v1",
-    "ResourceQuota": "v1", "LimitRange": "v1",
-    "Job": "batch/v1", "CronJob": "batch/v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1",
-    "DaemonSet": "apps/v1", "ReplicaSet": "apps/v1", "Role": "rbac.authorization.k8s.io/v1",
-    "RoleBinding": "rbac.authorization.k8s.io/v1", "Ingress": "networking.k8s.io/v1",
-    "StorageClass": "storage.k8s.io/v1", "PodDisruptionBudget": "policy/v1",
-}
 # namespaced kinds a tutorial creates, in the order they are safely deleted (owners before what they use)
 SWEEP_KINDS = ("CronJob", "Job", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Service", "Ingress",
                "RoleBinding", "Role", "ServiceAccount", "ConfigMap", "Secret", "PersistentVolumeClaim")
-CLUSTER_SCOPED = {"Namespace", "Node", "PersistentVolume", "StorageClass"}
 
 
 @dataclass(frozen=True)
@@ -88,7 +79,7 @@ def delete(cluster: Cluster, ref: ObjectRef, propagation: str = "Background") ->
         err = translate(exc, f"deleting {ref}")
         if isinstance(err, NotFound):
             return False
-        if err.__class__.__name__ == "Conflict" and ref.uid:
+        if isinstance(err, Conflict) and ref.uid:
             return False  # a newer object of that name: not ours, leave it
         raise err from exc
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, NotFound, translate
@@ -20,8 +20,41 @@ from runner.kube.exec import ExecResult, exec_in_pod
 from runner.kube.wait import gone, pod_condition, predicate_for, wait_for
 
 
+@runtime_checkable
+class Probe(Protocol):
+    """What a check may do: read objects, find pods, wait, exec, read logs and claims.
+
+    Implemented by `ClusterProbe` (the live cluster, for runs), the grader's
+    `CachedProbe` (reads from one shared cache), and the fakes of unit tests.
+    """
+
+    cluster: Cluster
+    simulated_gpu: bool
+
+    @property
+    def namespace(self) -> str: ...
+
+    def get(self, kind: str, name: str) -> dict[str, Any] | None: ...
+
+    def list(self, kind: str, label_selector: str | None = None) -> list[dict[str, Any]]: ...
+
+    def pods_of_job(self, job: str) -> list[dict[str, Any]]: ...
+
+    def wait(self, kind: str, name: str, condition: str, timeout: float = 120) -> dict[str, Any] | None: ...
+
+    def running_pod(self, name: str, timeout: float = 120) -> str: ...
+
+    def exec(self, pod: str, command: str, container: str | None = None, timeout: float = 120) -> ExecResult: ...
+
+    def logs(self, pod: str, container: str | None = None, tail: int | None = None) -> str: ...
+
+    def read_claim(self, claim: str, command: str, timeout: float = 120) -> ExecResult: ...
+
+
 @dataclass
-class Probe:
+class ClusterProbe:
+    """The probe of a run: every read and wait goes to the live cluster."""
+
     cluster: Cluster
     labels: dict[str, str] = field(default_factory=dict)  # put on inspector pods (so cleanup finds them)
     inspector_image: str = "busybox"

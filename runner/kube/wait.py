@@ -105,8 +105,14 @@ def predicate_for(kind: str, condition: str) -> Predicate:
 
 
 def wait_for(cluster: Cluster, ref: ObjectRef, predicate: Predicate, timeout: float,
-             progress: Callable[[str], None] | None = None) -> tuple[dict[str, Any] | None, Outcome]:
-    """Watch `ref` until `predicate` says done; raise WaitFailed or Timeout with the last state."""
+             progress: Callable[[str], None] | None = None,
+             checkpoint: Callable[[], None] | None = None) -> tuple[dict[str, Any] | None, Outcome]:
+    """Watch `ref` until `predicate` says done; raise WaitFailed or Timeout with the last state.
+
+    `checkpoint` is called between watch events and at least every few seconds: it raises to stop the
+    wait (a cancelled `run --all`).
+    """
+    slice_seconds = 5 if checkpoint else 60
     res = resource(cluster, ref.kind, ref.version)
     ns = ref.namespace if res.namespaced else None
     deadline = time.monotonic() + timeout
@@ -121,6 +127,8 @@ def wait_for(cluster: Cluster, ref: ObjectRef, predicate: Predicate, timeout: fl
         return outcome
 
     while True:
+        if checkpoint:
+            checkpoint()
         try:
             listing = res.get(namespace=ns, field_selector=f"metadata.name={ref.name}")
         except Exception as exc:
@@ -136,13 +144,15 @@ def wait_for(cluster: Cluster, ref: ObjectRef, predicate: Predicate, timeout: fl
         try:
             for event in cluster.dynamic.watch(res, namespace=ns, field_selector=f"metadata.name={ref.name}",
                                                resource_version=listing.metadata.resourceVersion,
-                                               timeout=max(1, int(min(remaining, 60)))):
+                                               timeout=max(1, int(min(remaining, slice_seconds)))):
                 if event.get("type") == "ERROR":
                     break  # resourceVersion too old: read again
                 obj = None if event.get("type") == "DELETED" else (event.get("raw_object") or {})
                 outcome = judge(obj)
                 if outcome.done:
                     return obj, outcome
+                if checkpoint:
+                    checkpoint()
                 if time.monotonic() >= deadline:
                     break
         except ClusterError:

@@ -9,13 +9,9 @@ session or command output; does this command need a person at a terminal.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
-
-import yaml
 
 from runner.syntax import kubectl
-from runner.lesson.model import K8sObject
+from runner.syntax.yaml import YamlResult
 
 YAML_LANGS = {"yaml", "yml", "k8s", "kubernetes"}
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "terminal", "cmd"}
@@ -54,78 +50,6 @@ INTERACTIVE_PROGRAMS = {
     "jupyter": "starts a server that runs until stopped",
 }
 SHELLS = {"bash", "sh", "/bin/bash", "/bin/sh", "zsh", "/bin/zsh", "ash", "/bin/ash", "python", "python3", "ipython", "/usr/bin/bash"}
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same marks, several times faster
-
-
-@dataclass(frozen=True)
-class YamlResult:
-    """A YAML block read: its documents, or the error with its line."""
-
-    objects: tuple[K8sObject, ...]
-    documents: tuple[Any, ...]
-    error: str | None = None
-    error_line: int | None = None
-
-
-def read_yaml(content: str, first_line: int) -> YamlResult:
-    """Parse every document, keeping each one's line (`first_line` is the content's first line)."""
-    try:
-        loader = _LOADER(content)
-    except yaml.YAMLError as exc:  # e.g. a non-printable character (ReaderError)
-        return YamlResult((), (), f"YAML does not parse: {exc}", first_line)
-    docs: list[Any] = []
-    objects: list[K8sObject] = []
-    texts = _document_texts(content)
-    try:
-        index = 0
-        while loader.check_node():
-            node = loader.get_node()
-            data = loader.construct_document(node)
-            doc_line = first_line + node.start_mark.line
-            docs.append(data)
-            obj = _object(data, node, doc_line, first_line, texts[index] if index < len(texts) else content)
-            if obj is not None:
-                objects.append(obj)
-            index += 1
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        problem = exc.problem or str(exc).splitlines()[0]
-        context = f" {exc.context}" if exc.context else ""
-        return YamlResult((), tuple(docs), f"YAML does not parse: {problem}{context}", line)
-    except yaml.YAMLError as exc:
-        return YamlResult((), tuple(docs), f"YAML does not parse: {exc}", first_line)
-    finally:
-        loader.dispose()
-    return YamlResult(tuple(objects), tuple(docs))
-
-
-def _document_texts(content: str) -> list[str]:
-    parts = re.split(r"(?m)^---[ \t]*$\n?", content)
-    return [p for p in parts if p.strip() and not all(l.strip().startswith("#") or not l.strip() for l in p.splitlines())] or [content]
-
-
-def _object(data: Any, node: yaml.Node, doc_line: int, first_line: int, text: str) -> K8sObject | None:
-    """A complete Kubernetes object (apiVersion, kind, metadata.name or generateName), else None."""
-    if not isinstance(data, dict):
-        return None
-    api, kind, meta = data.get("apiVersion"), data.get("kind"), data.get("metadata")
-    if not (isinstance(api, str) and isinstance(kind, str) and isinstance(meta, dict)):
-        return None
-    name, gen = meta.get("name"), meta.get("generateName")
-    if not isinstance(name, str) and not isinstance(gen, str):
-        return None
-    name_line = doc_line
-    for key, value in getattr(node, "value", []):
-        if getattr(key, "value", None) == "metadata" and isinstance(value, yaml.MappingNode):
-            for mk, mv in value.value:
-                if mk.value in ("name", "generateName"):
-                    name_line = first_line + mv.start_mark.line
-    ns = meta.get("namespace")
-    return K8sObject(kind, api, name if isinstance(name, str) else None, gen if isinstance(gen, str) else None,
-                     ns if isinstance(ns, str) else None, doc_line, name_line, text, data)
 
 
 def yaml_kind(result: YamlResult) -> tuple[str, str | None]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
+
+from runner.syntax.k8s import K8sObject
 
 
 class StepType(str, enum.Enum):
@@ -28,29 +30,6 @@ class StepType(str, enum.Enum):
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
-
-
-@dataclass(frozen=True)
-class K8sObject:
-    """One Kubernetes object of a manifest step, with the line of its YAML document."""
-
-    kind: str
-    api_version: str
-    name: str | None
-    generate_name: str | None
-    namespace: str | None
-    line: int  # first line of the YAML document
-    name_line: int  # line of metadata.name (or generateName), for name errors
-    text: str  # the document's YAML text, as written
-    body: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def display_name(self) -> str:
-        return self.name if self.name else f"{self.generate_name}*"
-
-    def ref(self) -> str:
-        """kubectl-style reference, e.g. `pod/s1-bob`."""
-        return f"{self.kind.lower()}/{self.display_name}"
 
 
 @dataclass(frozen=True)
@@ -139,6 +118,9 @@ class Placeholder:
     description: str = ""
 
 
+DEFAULT_POINTS = 1.0  # a check the rubric does not name
+
+
 @dataclass(frozen=True)
 class RubricItem:
     """How many points a check (by name) or step (by id) is worth when grading."""
@@ -172,6 +154,18 @@ class Lesson:
 
     def objects(self) -> list[tuple[Step, K8sObject]]:
         return [(s, o) for s in self.steps if s.type is StepType.MANIFEST for o in s.objects]
+
+    def points(self, step: Step) -> float:
+        """What a check step is worth: its rubric entry (by step id, else by check name), 1 when it has none.
+
+        The one scoring rule: `run`, `grade` and `list` all ask here.
+        """
+        rubric = {r.check: r.points for r in self.meta.rubric}
+        return rubric.get(step.id, rubric.get(step.check or "", DEFAULT_POINTS))
+
+    @property
+    def max_points(self) -> float:
+        return sum(self.points(s) for s in self.checks)
 
     def placeholder(self, name: str) -> Placeholder | None:
         return next((p for p in self.meta.placeholders if p.name == name), None)

@@ -19,6 +19,7 @@ from runner.core.errors import LessonError
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
 from runner.syntax.shell import split_commands, segments
+from runner.syntax.yaml import read_yaml
 
 FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "file", "other"}
 
@@ -243,7 +244,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
 
 def _yaml_block(block: Block, content: str, first: int, file_hint: str | None, ann: dict[str, str], ctx: _Context,
                 b: _Builder, forced: str | None, duplicate_of: int | None) -> None:
-    result = classify.read_yaml(content, first)
+    result = read_yaml(content, first)
     if result.error:
         b.add(StepType.INVALID, block.line, ctx.section, "invalid yaml", ann, text=content, content_line=first,
               error=result.error, error_line=result.error_line, file=file_hint)

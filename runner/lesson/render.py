@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from runner.lesson import placeholders as ph
-from runner.lesson.classify import read_yaml
+from runner.syntax.yaml import read_yaml
 from runner.core.errors import RenderError, UsageError
 from runner.lesson.model import Lesson, Step, StepType
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from runner.lesson.catalog import markdown_files
@@ -11,7 +12,7 @@ from runner.core.errors import LessonError, TutorialError, UsageError
 from runner.lesson.model import Lesson, Step
 from runner.lesson.parser import parse_file
 from runner.lint.base import Finding, all_rules, iter_rules
-from runner.lint.facts import Facts
+from runner.lint.facts import LessonFacts
 
 DEFAULT_KUBE_VERSION = "1.34"
 
@@ -51,8 +52,9 @@ def parse_rule_list(value: str | None, option: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def lint_lesson(lesson: Lesson, options: Options = Options()) -> list[Finding]:
-    facts = Facts(lesson)
+def lint_lesson(lesson: Lesson, options: Options = Options(), schemas: Any = None) -> list[Finding]:
+    """Findings of every selected rule on one lesson; `schemas` (a `rules.schema.Schemas`) is shared across files."""
+    facts = LessonFacts(lesson)
     found: dict[tuple, Finding] = {}
     for r in iter_rules(set(options.select), set(options.ignore)):
         def emit(step: Step | None, line: int, severity: str, message: str, hint: str | None = None, *, _rule=r.id) -> None:
@@ -61,7 +63,7 @@ def lint_lesson(lesson: Lesson, options: Options = Options()) -> list[Finding]:
             f = Finding(lesson.path, line, _rule, severity, message, hint)
             found.setdefault((f.line, f.rule, f.message), f)
         try:
-            r.check(lesson=lesson, facts=facts, options=options, emit=emit)
+            r.check(lesson=lesson, facts=facts, options=options, emit=emit, schemas=schemas)
         except TutorialError:
             raise
         except Exception as exc:  # a bug in one rule must not hide the findings of the others
@@ -93,9 +95,11 @@ def lint_paths(paths: list[str], options: Options = Options()) -> Report:
     A file that cannot be used (missing, not UTF-8, bad front matter) is kept
     in `Report.unusable` and the others are still linted.
     """
+    schemas = None
     if "schema" in {r.id for r in iter_rules(set(options.select), set(options.ignore))}:
-        from runner.lint.rules.schema import schema_dir
-        schema_dir(options.kube_version)  # an unknown --kube-version is a usage error before any work
+        from runner.lint.rules.schema import Schemas
+
+        schemas = Schemas(options.kube_version)  # an unknown --kube-version is a usage error before any work
     report = Report()
     existing = []
     for raw in paths:
@@ -110,5 +114,5 @@ def lint_paths(paths: list[str], options: Options = Options()) -> Report:
             report.unusable.append(exc)
             continue
         report.files.append(str(path))
-        report.findings.extend(lint_lesson(lesson, options))
+        report.findings.extend(lint_lesson(lesson, options, schemas))
     return report

@@ -4,59 +4,34 @@ Decides, for every step: run it or skip it (and why), and what to wait for
 afterwards. Requirements come from the lesson (front matter, annotations) and
 from the manifests themselves (a GPU request, a StorageClass, an image, an
 external URL), so a published tutorial also skips with a reason instead of
-failing. Keeping this pure makes it unit-testable without a cluster.
+failing. What a step creates or deletes comes from `runner.effects`, the
+model lint and the runner share. Keeping this pure makes it unit-testable
+without a cluster.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
 
-from runner.syntax import kubectl
+from runner.effects import Effect, Effects, pod_base
 from runner.lesson.model import K8sObject, Lesson, Step, StepType
+from runner.plan.facts import ClusterFacts
+from runner.syntax.k8s import containers, pod_spec
 from runner.syntax.shell import segments
 
-DEFAULT_TIMEOUTS = {"ready": 180.0, "running": 180.0, "succeeded": 300.0, "complete": 300.0, "bound": 120.0,
-                    "deleted": 120.0, "exists": 30.0}
+DEFAULT_TIMEOUTS = {
+    "ready": 180.0,
+    "running": 180.0,
+    "succeeded": 300.0,
+    "complete": 300.0,
+    "bound": 120.0,
+    "deleted": 120.0,
+    "exists": 30.0,
+}
 _URL = re.compile(r"\b(?:https?|git|ftp|s3)://([^/\s:'\"]+)", re.I)
 _NETWORK_TOOLS = {"wget", "curl", "git", "pip", "pip3", "apt", "apt-get", "yum", "dnf", "conda", "aws", "rclone", "scp", "ssh"}
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the cluster (or its profile) offers."""
-
-    storage_classes: frozenset[str] | None = None  # None: unknown, assume present
-    wait_for_first_consumer: frozenset[str] = frozenset()
-    gpu: bool = False
-    gpu_simulated: bool = False
-    network: bool = True
-    existing: frozenset[tuple[str, str]] = frozenset()  # (kind, name) that exist before the run
-    image_for: Callable[[str], str | None] | None = None  # None: every image is pullable
-    local_hosts: frozenset[str] = frozenset()  # hosts that count as local (git server) for `network`
-
-    def unmet(self, requirement: str) -> str | None:
-        """Why `requirement` is not met here, or None."""
-        key, _, value = requirement.partition(":")
-        key = key.strip().lower()
-        if key == "gpu":
-            return None if self.gpu else "needs a GPU (nvidia.com/gpu), which this cluster does not offer"
-        if key in ("storage-class", "storageclass"):
-            if self.storage_classes is None or value in self.storage_classes:
-                return None
-            return f"needs StorageClass {value}, which this cluster does not have"
-        if key == "network":
-            return None if self.network else "needs access to external hosts, which this cluster does not have"
-        if key == "image":
-            if self.image_for is None or self.image_for(value):
-                return None
-            return f"needs image {value}, which this cluster cannot pull"
-        if key == "object":
-            kind_word, _, name = value.partition("/")
-            kind = kubectl.kind_of(kind_word) or kind_word
-            return None if (kind, name) in self.existing else f"needs {kind_word}/{name} to exist before the lesson"
-        return None  # unknown requirement words are the linter's business
 
 
 @dataclass(frozen=True)
@@ -82,31 +57,32 @@ class Plan:
     lesson: Lesson
     actions: tuple[Action, ...]
     files: Mapping[str, str] = field(default_factory=dict)  # file name -> content (manifests and files)
+    effects: Effects | None = field(default=None, compare=False, repr=False)  # of the rendered lesson
 
 
-def step_requirements(step: Step, created: set[tuple[str, str]]) -> list[str]:
+def step_requirements(step: Step, created: Iterable[tuple[str, str]]) -> list[str]:
     """Requirements of one step: annotated ones plus what its content implies."""
+    made = set(created)
     reqs = list(step.requires)
     if step.type is StepType.MANIFEST:
         for obj in step.objects:
-            reqs.extend(_object_requirements(obj, created))
+            reqs.extend(object_requirements(obj, made))
     if step.type in (StepType.COMMAND, StepType.IN_POD) and step.command and _reaches_network(step.command):
         reqs.append("network")
     return reqs
 
 
-def _object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[str]:
+def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[str]:
+    """What an object needs of the cluster: its StorageClass, GPUs, images, network, claims made elsewhere."""
     body = obj.body or {}
     reqs: list[str] = []
     if obj.kind == "PersistentVolumeClaim":
         sc = (body.get("spec") or {}).get("storageClassName")
         if sc:
             reqs.append(f"storage-class:{sc}")
-    pod_spec = _pod_spec(body)
-    if pod_spec:
-        for container in (pod_spec.get("containers") or []) + (pod_spec.get("initContainers") or []):
-            if not isinstance(container, dict):
-                continue
+    spec = pod_spec(body)
+    if spec:
+        for container in containers(spec, init=None):
             res = container.get("resources") or {}
             if any("nvidia.com/gpu" in (res.get(k) or {}) for k in ("limits", "requests")):
                 reqs.append("gpu")
@@ -115,7 +91,7 @@ def _object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[
             script = " ".join(str(w) for w in (container.get("command") or []) + (container.get("args") or []))
             if _reaches_network(script) or _reaches_network("git " + script if "clone" in script else ""):
                 reqs.append("network")
-        for vol in pod_spec.get("volumes") or []:
+        for vol in spec.get("volumes") or []:
             if not isinstance(vol, dict):
                 continue
             claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
@@ -124,45 +100,18 @@ def _object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[
     return list(dict.fromkeys(reqs))
 
 
-def _pod_spec(body: Mapping) -> Mapping | None:
-    kind = body.get("kind")
-    spec = body.get("spec") or {}
-    if kind == "Pod":
-        return spec
-    if kind in ("Job", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
-        return ((spec.get("template") or {}).get("spec")) or {}
-    if kind == "CronJob":
-        return ((((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec")) or {}
-    return None
-
-
 def _reaches_network(command: str, local_hosts: Iterable[str] = ()) -> bool:
+    local = set(local_hosts)
     for seg in segments(command):
         if seg and seg[0] in _NETWORK_TOOLS:
             for m in _URL.finditer(" ".join(seg)):
                 host = m.group(1).split("@")[-1]
-                if host not in ("localhost", "127.0.0.1") and host not in set(local_hosts) and not host.startswith("10.244."):
+                if host not in ("localhost", "127.0.0.1") and host not in local and not host.startswith("10.244."):
                     return True
     return False
 
 
-def created_objects(lesson: Lesson) -> dict[tuple[str, str], int]:
-    """(kind, name) -> index of the step that creates it."""
-    out: dict[tuple[str, str], int] = {}
-    for step in lesson.steps:
-        if step.type is StepType.MANIFEST:
-            for obj in step.objects:
-                if obj.name:
-                    out.setdefault((obj.kind, obj.name), step.index)
-        elif step.type is StepType.COMMAND and step.command:
-            for seg in segments(step.command):
-                call = kubectl.parse(seg)
-                if call and call.creates and "--dry-run" not in " ".join(seg):
-                    out.setdefault(call.creates, step.index)
-    return out
-
-
-def _default_condition(kind: str, facts: Facts, obj: K8sObject | None) -> str | None:
+def _default_condition(kind: str, facts: ClusterFacts, obj: K8sObject | None) -> str | None:
     if kind == "Pod":
         return "ready"
     if kind == "PersistentVolumeClaim":
@@ -171,7 +120,9 @@ def _default_condition(kind: str, facts: Facts, obj: K8sObject | None) -> str | 
     return None
 
 
-def _waits_for(step: Step, objects: list[tuple[str, str, K8sObject | None]], facts: Facts, deleting: bool) -> tuple[Wait, ...]:
+def _waits_for(
+    step: Step, objects: list[tuple[str, str, K8sObject | None]], facts: ClusterFacts, deleting: bool
+) -> tuple[Wait, ...]:
     waits = []
     for kind, name, obj in objects:
         if step.wait == "none":
@@ -185,11 +136,10 @@ def _waits_for(step: Step, objects: list[tuple[str, str, K8sObject | None]], fac
     return tuple(waits)
 
 
-def build_plan(lesson: Lesson, facts: Facts) -> Plan:
+def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     """Decide every step's action. `lesson` must be rendered."""
-    by_file: dict[str, Step] = {s.file: s for s in lesson.steps if s.type is StepType.MANIFEST and s.file}
-    creators = created_objects(lesson)
-    created = set(creators)
+    effects = Effects(lesson)
+    created = set(effects.created())
     lesson_unmet = [why for r in lesson.meta.requires if (why := facts.unmet(r))]
     skipped_objects: set[str] = set()
     actions: list[Action] = []
@@ -199,24 +149,23 @@ def build_plan(lesson: Lesson, facts: Facts) -> Plan:
             files.setdefault(step.file, step.text)
         if step.type is StepType.FILE and step.file and step.action == "create":
             files.setdefault(step.file, step.text if step.text.strip() and step.content_line else "")
-        action = _action(step, facts, lesson_unmet, created, by_file, skipped_objects)
-        if action.do == "skip" and step.type is StepType.MANIFEST:
-            skipped_objects.update(o.name for o in step.objects if o.name)
-        if action.do == "skip" and step.type is StepType.COMMAND and step.command:
-            for seg in segments(step.command):
-                call = kubectl.parse(seg)
-                if call and call.verb in ("create", "apply"):
-                    for f in call.files:
-                        if f in by_file:
-                            skipped_objects.update(o.name for o in by_file[f].objects if o.name)
-                if call and call.creates:
-                    skipped_objects.add(call.creates[1])
+        action = _action(step, facts, lesson_unmet, created, effects, skipped_objects)
+        if action.do == "skip":
+            if step.type is StepType.MANIFEST:
+                skipped_objects.update(o.name for o in step.objects if o.name)
+            skipped_objects.update(e.name for e in effects.of_step(step) if e.creates and not e.generated)
         actions.append(action)
-    return Plan(lesson, tuple(actions), files)
+    return Plan(lesson, tuple(actions), files, effects)
 
 
-def _action(step: Step, facts: Facts, lesson_unmet: list[str], created: set[tuple[str, str]],
-            by_file: dict[str, Step], skipped_objects: set[str]) -> Action:
+def _action(
+    step: Step,
+    facts: ClusterFacts,
+    lesson_unmet: list[str],
+    created: set[tuple[str, str]],
+    effects: Effects,
+    skipped_objects: set[str],
+) -> Action:
     if step.type in (StepType.OTHER, StepType.FRAGMENT):
         return Action(step, "skip", f"not runnable: {step.reason or step.type.value}")
     if step.skip:
@@ -226,7 +175,7 @@ def _action(step: Step, facts: Facts, lesson_unmet: list[str], created: set[tupl
     unmet = [why for r in step_requirements(step, created) if (why := facts.unmet(r))]
     if unmet:
         return Action(step, "skip", unmet[0], requirement_skip=True)
-    depends = _depends_on_skipped(step, skipped_objects, by_file)
+    depends = _depends_on_skipped(step, skipped_objects, effects)
     if depends:
         return Action(step, "skip", f"depends on {depends}, which was skipped", requirement_skip=True)
     if step.type is StepType.INTERACTIVE:
@@ -239,7 +188,7 @@ def _action(step: Step, facts: Facts, lesson_unmet: list[str], created: set[tupl
             return Action(step, "write", step.reason or "applied by a command of the tutorial")
         return Action(step, "apply", waits=_waits_for(step, objs, facts, deleting=False))
     if step.type is StepType.COMMAND:
-        return Action(step, "command", command=step.command, waits=_command_waits(step, facts, by_file))
+        return Action(step, "command", command=step.command, waits=_command_waits(step, facts, effects))
     if step.type is StepType.IN_POD:
         return Action(step, "exec", command=step.command)
     if step.type is StepType.FILE:
@@ -249,29 +198,21 @@ def _action(step: Step, facts: Facts, lesson_unmet: list[str], created: set[tupl
     return Action(step, "skip", f"cannot run a step of type {step.type.value}")
 
 
-def _command_waits(step: Step, facts: Facts, by_file: dict[str, Step]) -> tuple[Wait, ...]:
+def _command_waits(step: Step, facts: ClusterFacts, effects: Effects) -> tuple[Wait, ...]:
+    """What to wait for after a command: what it created (pods ready, claims bound), what it deleted (gone)."""
     waits: list[Wait] = []
-    for seg in segments(step.command or ""):
-        call = kubectl.parse(seg)
-        if call is None or "--dry-run" in " ".join(seg):
+    for e in effects.of_step(step):
+        if not e.kind or e.name == "*" or e.generated:
             continue
-        deleting = call.verb == "delete"
-        objs: list[tuple[str, str, K8sObject | None]] = []
-        if call.verb in ("create", "apply", "delete", "replace") and call.files:
-            for f in call.files:
-                if f in by_file:
-                    objs.extend((o.kind, o.name or "", o) for o in by_file[f].objects)
-        elif deleting:
-            objs.extend((kind or "Pod", name, None) for kind, name in call.targets if kind and kind != "*")
-        elif call.creates and call.verb == "run":
-            objs.append((call.creates[0], call.creates[1], None))
-        if call.verb == "replace":
-            continue
-        waits.extend(_waits_for(step, objs, facts, deleting))
+        obj = e.manifest.obj if e.manifest else None
+        if e.action in ("create", "apply", "run"):
+            waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=False))
+        elif e.action == "delete" and e.via != "kubectl run --rm":
+            waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=True))
     return tuple(waits)
 
 
-def _depends_on_skipped(step: Step, skipped: set[str], by_file: dict[str, Step]) -> str | None:
+def _depends_on_skipped(step: Step, skipped: set[str], effects: Effects) -> str | None:
     if not skipped:
         return None
     if step.type is StepType.IN_POD and step.pod in skipped:
@@ -280,16 +221,15 @@ def _depends_on_skipped(step: Step, skipped: set[str], by_file: dict[str, Step])
         for _, value in step.check_args:
             if value in skipped:
                 return value
-    if step.type is StepType.COMMAND and step.command:
-        for seg in segments(step.command):
-            call = kubectl.parse(seg)
-            if not call:
-                continue
-            for _, name in call.targets:
-                base = name.split("-<hash>")[0]
-                if name in skipped or base in skipped:
-                    return base
-            for f in call.files:
-                if f in by_file and any(o.name in skipped for o in by_file[f].objects):
-                    return f
+    if step.type is StepType.COMMAND:
+        for e in effects.of_step(step):
+            if _names_skipped(e, skipped):
+                return e.call.call.files[0] if e.manifest and e.call and e.call.call.files else pod_base(e.name)
     return None
+
+
+def _names_skipped(e: Effect, skipped: set[str]) -> bool:
+    """Does this effect touch an object whose creation was skipped? (Creating a new one by name does not.)"""
+    if e.action in ("create", "run") and e.manifest is None:
+        return False
+    return e.name in skipped or pod_base(e.name) in skipped

@@ -89,16 +89,14 @@ def plan_text(rendered: Rendered) -> str:
 
 
 def lesson_summary(lesson: Lesson) -> dict[str, Any]:
-    rubric = {r.check: r.points for r in lesson.meta.rubric}
-    checks = [s.check for s in lesson.checks]
     return {
         "id": lesson.meta.id,
         "title": lesson.meta.title,
         "path": lesson.path,
         "description": lesson.meta.description,
         "steps": len(lesson.steps),
-        "checks": [{"name": c, "points": rubric.get(c, 0.0)} for c in checks],
-        "points": sum(rubric.values()),
+        "checks": [{"name": c.check, "points": lesson.points(c)} for c in lesson.checks],
+        "points": lesson.max_points,
         "requires": list(lesson.meta.requires),
     }
 

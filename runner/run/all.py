@@ -1,61 +1,58 @@
-"""`tutorial run --all`: every lesson at once, each for its own user, as separate processes.
+"""`tutorial run --all`: every lesson at once, each for its own user, in this process.
 
-Processes rather than threads: each run installs its own signal handlers and
-cleans up after Ctrl-C (the whole process group gets the signal), and one
-lesson's crash cannot take the others down. Reports are collected from each
-run's JSON output into one JUnit file and a Markdown summary for CI.
+Each lesson runs on a thread of its own with the same request (only the
+lesson, the user and the working directory differ), so every option the user
+gave holds for every lesson. Signals reach the main thread only: it sets the
+shared `Cancel`, each run stops at its next step or wait and cleans up. One
+lesson's failure, even an unexpected error, is that lesson's report, never the
+others' end.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import click
-
-from runner.lesson.catalog import lesson_files
+from checks.registry import Registry, load_all
+from runner.core.errors import TutorialError
 from runner.lesson.parser import parse_file
-from runner.run.result import RunReport, report_from_dict
-from runner.report.run import to_junit, to_markdown
+from runner.run.flow import run_lesson
+from runner.run.request import RunRequest
+from runner.run.result import RunReport, StepResult
+from runner.run.signals import Cancel, interrupts_cancel
 
 
-def run_all_lessons(*, user: str | None, parallel: int, report_file: str | None, summary_file: str | None,
-                    passthrough: list[str]) -> int:
-    files = lesson_files()
-    if not files:
-        click.echo("tutorial: no lessons found", err=True)
-        return 2
-    base = user or f"ci-{uuid.uuid4().hex[:5]}"
-    jobs = [(path, f"{base}-{parse_file(path).meta.id}"[:40].rstrip("-")) for path in files]
+def run_all(request: RunRequest, files: list[Path], parallel: int = 2,
+            on_done: Callable[[RunReport], None] | None = None) -> list[RunReport]:
+    """Run every lesson file with `request` (user `<request.user>-<lesson id>`), `parallel` at a time."""
+    base = request.user or f"ci-{uuid.uuid4().hex[:5]}"
+    registry: Registry = load_all()
+    cancel = Cancel()
+    jobs = []
+    for path in files:
+        lesson_id = parse_file(path).meta.id
+        user = f"{base}-{lesson_id}"[:40].rstrip("-")
+        workdir = str(Path(request.workdir) / lesson_id) if request.workdir else None
+        jobs.append((path, request.for_lesson(str(path), user, workdir)))
 
-    def one(job: tuple[Path, str]) -> RunReport:
-        path, who = job
-        proc = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(path), "--user", who, "--format", "json", *passthrough],
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    def one(job: tuple[Path, RunRequest]) -> RunReport:
+        path, req = job
         try:
-            report = report_from_dict(json.loads(proc.stdout))
-        except ValueError:
-            message = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            report = report_from_dict({"lesson": path.stem, "path": str(path), "user": who, "status": "error",
-                                       "steps": [{"index": -1, "line": 0, "id": "run", "type": "run", "status": "error",
-                                                  "message": message}]})
-        click.echo(f"{report.lesson:<12} {report.user:<24} {report.status:<8} {report.seconds:6.1f}s", err=True)
+            report = run_lesson(req, registry=registry, cancel=cancel)
+        except TutorialError as exc:
+            report = _failed(path, req, str(exc))
+        except Exception as exc:  # one lesson's crash is its report, not the end of the others
+            report = _failed(path, req, f"{type(exc).__name__}: {exc}")
+        if on_done:
+            on_done(report)
         return report
 
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        reports = list(pool.map(one, jobs))
-    for r in reports:
-        click.echo(f"{r.lesson}: {r.status} ({sum(s.status == 'passed' for s in r.steps)}/{len(r.steps)} steps, "
-                   f"{sum(c.status == 'passed' for c in r.checks)}/{len(r.checks)} checks, {r.seconds:.0f}s)")
-    if report_file:
-        Path(report_file).write_text(to_junit(reports) if report_file.endswith(".xml") else json.dumps([r.to_dict() for r in reports], indent=2))
-    target = summary_file or os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(to_markdown(reports))
-    return 0 if all(r.status == "passed" for r in reports) else 1
+    with interrupts_cancel(cancel), ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return list(pool.map(one, jobs))
+
+
+def _failed(path: Path, req: RunRequest, message: str) -> RunReport:
+    step = StepResult(-1, 0, str(path), "run", "run", "error", 0.0, message)
+    return RunReport(path.stem, "", str(path), req.user, req.target.namespace or "", "", "error", 0.0, (step,), ())

@@ -14,21 +14,10 @@ import time
 
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError
+from runner.kube.labels import selector
 from runner.kube.objects import SWEEP_KINDS, ObjectRef, delete, list_labeled
 from runner.kube.wait import gone, wait_for
 from runner.run.result import CleanupRecord
-
-LABEL_PREFIX = "tutorial-runner.io"
-LESSON_LABEL, USER_LABEL, RUN_LABEL = f"{LABEL_PREFIX}/lesson", f"{LABEL_PREFIX}/user", f"{LABEL_PREFIX}/run"
-
-
-def run_labels(lesson: str, user: str, run_id: str) -> dict[str, str]:
-    return {LESSON_LABEL: lesson[:63], USER_LABEL: user, RUN_LABEL: run_id}
-
-
-def selector(labels: dict[str, str]) -> str:
-    return ",".join(f"{k}={v}" for k, v in labels.items())
-
 
 class Cleaner:
     def __init__(self, cluster: Cluster, timeout: float = 120.0) -> None:

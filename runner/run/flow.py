@@ -1,4 +1,4 @@
-"""One lesson run from a name to a report: parse, render, connect, plan, execute.
+"""One lesson run from a request to a report: parse, render, connect, plan, execute.
 
 Shared by `tutorial run`, `tutorial run --all` and the pytest plugin.
 """
@@ -7,20 +7,28 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from runner.core.errors import TutorialError, UsageError
+from checks.registry import Registry
+from runner.core.errors import UsageError
+from runner.kube.client import check_access, connect_target
+from runner.lesson.catalog import load
 from runner.lesson.model import Lesson, StepType
+from runner.lesson.render import render, values_for
+from runner.plan.build import build_plan
+from runner.plan.profile import Profile
+from runner.run.facts import gather_facts
+from runner.run.request import RunRequest
 from runner.run.result import RunReport
+from runner.run.runner import ProgressFn, Runner, _noop
+from runner.run.signals import Cancel
 
 
-def prepare(lesson_name: str, user: str, sets=(), profile=None):
+def prepare(lesson_name: str, user: str, sets: Mapping[str, str] | None = None, profile: Profile | None = None) -> Lesson:
     """Parse and render; refuse to start when a manifest or file still holds an unknown placeholder."""
-    from runner.lesson.catalog import load
-    from runner.lesson.render import parse_sets, render, values_for
-
     lesson = load(lesson_name)
-    set_values = parse_sets(list(sets))
+    set_values = dict(sets or {})
     if profile is not None:
         for key, value in profile.values.items():
             if lesson.placeholder(key) is not None and key not in set_values:
@@ -37,38 +45,28 @@ def prepare(lesson_name: str, user: str, sets=(), profile=None):
     return rendered.lesson
 
 
-def select_sections(lesson: Lesson, sections) -> Lesson:
-    if not sections:
-        return lesson
+def select_sections(lesson: Lesson, sections: Iterable[str]) -> Lesson:
     wanted = [s.lower() for s in sections]
-    steps = tuple(s if any(w in s.section.lower() for w in wanted) else dataclasses.replace(s, skip="not in the selected sections")
-                  for s in lesson.steps)
+    if not wanted:
+        return lesson
+    steps = tuple(
+        s if any(w in s.section.lower() for w in wanted) else dataclasses.replace(s, skip="not in the selected sections")
+        for s in lesson.steps
+    )
     return dataclasses.replace(lesson, steps=steps)
 
 
-def run_lesson(lesson_name: str, *, user: str, sets=(), kubeconfig=None, context=None, namespace=None, profile_name=None,
-               sections=(), keep=False, keep_on_failure=False, keep_going=False, strict=False, workdir=None,
-               progress: bool = True, registry=None) -> RunReport:
-    from runner.run.runner import RunOptions, Runner
-    from runner.kube.client import check_access
-    from runner.plan.build import build_plan
-    from runner.cli.progress import Progress
-    from runner.cli.run import connect_for, gather_facts
-    from runner.plan.profile import load_profile
-
-    profile = load_profile(profile_name) if profile_name else None
-    lesson = select_sections(prepare(lesson_name, user, sets, profile), sections)
-    wd = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"tutorial-{lesson.meta.id}-{user}-"))
-    wd.mkdir(parents=True, exist_ok=True)
-    cluster, profile = connect_for(kubeconfig, context, namespace, profile_name, workdir=wd)
+def run_lesson(request: RunRequest, progress: ProgressFn = _noop, registry: Registry | None = None,
+               cancel: Cancel | None = None) -> RunReport:
+    """Run one lesson as `request` says and return its report (cleanup done, whatever happened)."""
+    profile = request.target.load_profile()
+    lesson = select_sections(prepare(request.lesson, request.user, request.sets, profile), request.sections)
+    workdir = Path(request.workdir) if request.workdir else Path(tempfile.mkdtemp(prefix=f"tutorial-{lesson.meta.id}-{request.user}-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    cluster = connect_target(request.target, workdir=workdir, profile=profile)
     check_access(cluster)
     plan = build_plan(lesson, gather_facts(cluster, profile, lesson))
     kubectl_dir = str(Path(profile.kubectl).parent) if profile and profile.kubectl else None
-    bar = Progress(len(plan.actions), f"{lesson.meta.id}/{user}", enabled=None if progress else False)
-    try:
-        runner = Runner(plan, cluster, RunOptions(user=user, keep=keep, keep_on_failure=keep_on_failure, strict=strict,
-                                                  keep_going=keep_going, workdir=wd, kubectl_dir=kubectl_dir),
-                        profile=profile, progress=bar, registry=registry)
-        return runner.run()
-    finally:
-        bar.close()
+    runner = Runner(plan, cluster, request, workdir, profile=profile, progress=progress, registry=registry, cancel=cancel,
+                    kubectl_dir=kubectl_dir)
+    return runner.run()

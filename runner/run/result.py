@@ -109,17 +109,3 @@ class RunReport:
             "cleanup": [c.to_dict() for c in self.cleanup], "swept": [c.to_dict() for c in self.swept],
             "simulated": list(self.simulated), "cpu_seconds": round(self.cpu_seconds, 3),
         }
-
-
-def report_from_dict(d: dict[str, Any]) -> RunReport:
-    """The inverse of `RunReport.to_dict` (reports of `tutorial run` subprocesses, for --all)."""
-    ev = lambda items: tuple(Evidence(e.get("source", ""), tuple(e.get("lines", ()))) for e in items or ())  # noqa: E731
-    steps = tuple(StepResult(s["index"], s["line"], d.get("path", ""), s["id"], s["type"], s["status"], s.get("seconds", 0.0),
-                             s.get("message", ""), s.get("command"), ev(s.get("evidence"))) for s in d.get("steps", []))
-    checks = tuple(CheckOutcome(c["name"], c.get("id", c["name"]), c.get("line", 0), c["status"], c.get("points", 0.0),
-                                c.get("max_points", 0.0), c.get("summary", ""), ev(c.get("evidence")), c.get("hint"),
-                                c.get("simulated")) for c in d.get("checks", []))
-    cleanup = tuple(CleanupRecord(c["object"], c["outcome"], c.get("seconds", 0.0), c.get("error")) for c in d.get("cleanup", []))
-    return RunReport(d.get("lesson", "?"), d.get("title", ""), d.get("path", ""), d.get("user", ""), d.get("namespace", ""),
-                     d.get("run", ""), d.get("status", "error"), d.get("seconds", 0.0), steps, checks, cleanup,
-                     simulated=tuple(d.get("simulated", ())), cpu_seconds=d.get("cpu_seconds", 0.0))

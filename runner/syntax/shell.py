@@ -121,6 +121,28 @@ def strip_comment(line: str) -> str:
     return line
 
 
+@dataclass(frozen=True)
+class HereDoc:
+    """The body of a command's here-document (`<<EOF ... EOF`)."""
+
+    text: str
+    first_line: int  # offset of the body's first line from the command's first line
+    delimiter: str
+
+
+def heredoc(command: str) -> HereDoc | None:
+    """The here-document a command feeds to its first `<<WORD`, or None."""
+    lines = command.split("\n")
+    for i, line in enumerate(lines):
+        m = _HEREDOC.search(strip_comment(line))
+        if m:
+            body = lines[i + 1 :]
+            if body and body[-1].strip() == m.group(2):
+                body = body[:-1]
+            return HereDoc("\n".join(body) + "\n", i + 1, m.group(2))
+    return None
+
+
 def words(command: str) -> list[str]:
     """shlex words of a command, tolerant of unbalanced quotes and continuations."""
     flat = command.replace("\\\n", " ")

@@ -67,9 +67,11 @@ def test_sabotage_still_applies_to_its_lesson(path):
 
 
 def _run(lesson: str, namespace: str, user: str, workdir: Path):
+    from runner.kube.client import ClusterTarget
     from runner.run.flow import run_lesson
+    from runner.run.request import RunRequest
 
-    return run_lesson(lesson, user=user, namespace=namespace, profile_name="local", progress=False, workdir=workdir / "run")
+    return run_lesson(RunRequest(str(lesson), user, ClusterTarget(namespace=namespace, profile="local"), workdir=str(workdir / "run")))
 
 
 def _user(prefix: str) -> str:

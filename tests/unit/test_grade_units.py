@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from runner.core.errors import TutorialError, UsageError
-from runner.grade.result import CheckGrade, GradeReport, ParticipantGrade, RENDERERS
+from runner.grade.result import CheckGrade, GradeReport, ParticipantGrade
+from runner.report.grades import RENDERERS
 from runner.grade.roster import discover, from_users, load_roster, name_patterns
 from runner.lesson.parser import parse_file
 from runner.core.results import Evidence

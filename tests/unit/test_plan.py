@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from runner.lesson.parser import parse_file, parse_lesson
-from runner.plan.build import Facts, build_plan
+from runner.plan.build import build_plan
+from runner.plan.facts import ClusterFacts
 from runner.plan.profile import profile_from_dict
 from runner.lesson.render import render
 
@@ -15,7 +16,7 @@ def plan_of(path_or_md, facts, values=None):
 
 LOCAL = profile_from_dict("local", {"images": {"rockylinux:8": "docker.io/library/rockylinux:8"}, "network": False,
                                     "storage": {"classes": {"rook-cephfs": {}}}, "gpu": {"available": True, "simulated": True}})
-LOCAL_FACTS = Facts(storage_classes=frozenset({"rook-cephfs"}), gpu=True, network=False, image_for=LOCAL.image_for)
+LOCAL_FACTS = ClusterFacts(storage_classes=frozenset({"rook-cephfs"}), gpu=True, network=False, image_for=LOCAL.image_for)
 
 
 def by_line(plan):
@@ -34,7 +35,7 @@ def test_wild_storage_tutorial_on_a_cluster_without_network_or_that_image(storag
 
 
 def test_gpu_and_storage_class_requirements(storage_wild):
-    facts = Facts(storage_classes=frozenset({"standard"}), gpu=False, network=True)
+    facts = ClusterFacts(storage_classes=frozenset({"standard"}), gpu=False, network=True)
     plan = by_line(plan_of(storage_wild, facts))
     assert "StorageClass rook-cephfs" in plan[88].reason
     assert "GPU" in plan[123].reason
@@ -52,7 +53,7 @@ def test_storage_lesson_commands_apply_the_files_and_wait():
 
 def test_lesson_level_requirement_skips_everything_but_files():
     md = "---\nid: g\ntitle: G\nrequires: [gpu]\n---\n```bash\nkubectl get nodes\n```\n"
-    plan = plan_of(md, Facts(gpu=False))
+    plan = plan_of(md, ClusterFacts(gpu=False))
     assert plan.actions[0].do == "skip" and "GPU" in plan.actions[0].reason
 
 

@@ -23,5 +23,14 @@ def test_secret_manifest_values_masked():
 
 
 def test_remembered_values_masked_anywhere():
-    r.remember("tok-123456")
-    assert r.redact("Authorization: tok-123456") == "Authorization: ***"
+    redactor = r.Redactor()
+    redactor.remember("tok-123456")
+    assert redactor("Authorization: tok-123456") == "Authorization: ***"
+
+
+def test_what_one_run_learnt_is_its_own():
+    """Redactors are per run: a value remembered by one does not leak into (or depend on) another's state."""
+    one, other = r.Redactor(), r.Redactor()
+    one.remember("run-one-secret")
+    assert one("x run-one-secret") == "x ***"
+    assert other("x run-one-secret") == "x run-one-secret"

@@ -9,10 +9,11 @@ import urllib3
 import yaml
 from kubernetes.client.exceptions import ApiException
 
-from runner.run.runner import RunOptions, Runner
+from runner.run.workspace import Workspace
 from runner.kube import errors as E
 from runner.lesson.parser import parse_file
-from runner.plan.build import Facts, build_plan
+from runner.plan.build import build_plan
+from runner.plan.facts import ClusterFacts
 from runner.plan.profile import load_profile
 from runner.lesson.render import render
 
@@ -54,27 +55,28 @@ def test_long_messages_are_cut():
 def _runner(tmp_path, path, user="bob", profile="local"):
     prof = load_profile(profile)
     lesson = render(parse_file(path), {"username": user, "storage-class": "rook-cephfs"}).lesson
-    plan = build_plan(lesson, Facts(image_for=prof.image_for))
-    return Runner(plan, cluster=None, options=RunOptions(user=user, workdir=tmp_path), profile=prof)
+    plan = build_plan(lesson, ClusterFacts(image_for=prof.image_for))
+    labels = {"tutorial-runner.io/lesson": lesson.meta.id, "tutorial-runner.io/user": user, "tutorial-runner.io/run": "r1234567"}
+    return plan, Workspace(tmp_path, labels, user, prof)
 
 
 def test_working_directory_holds_every_named_file_with_labels_and_local_images(tmp_path, data_wild):
-    runner = _runner(tmp_path, data_wild)
-    runner._write_files()
+    plan, workspace = _runner(tmp_path, data_wild)
+    workspace.write_files(plan)
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
     assert names == ["hello.txt", "pvc.yaml", "s1.yaml", "s3.yaml", "s4.yaml", "world.txt"]
     assert "bob" in (tmp_path / "hello.txt").read_text()
     pod = yaml.safe_load((tmp_path / "s1.yaml").read_text())
     labels = pod["metadata"]["labels"]
     assert labels["tutorial-runner.io/user"] == "bob" and labels["tutorial-runner.io/lesson"] == "001-86ab03304d8711f1"
-    assert labels["tutorial-runner.io/run"] == runner.run_id
+    assert labels["tutorial-runner.io/run"] == "r1234567"
     assert pod["spec"]["containers"][0]["image"] == "docker.io/library/rockylinux:8"
     job = yaml.safe_load((tmp_path / "s3.yaml").read_text())
-    assert job["spec"]["template"]["metadata"]["labels"]["tutorial-runner.io/run"] == runner.run_id
+    assert job["spec"]["template"]["metadata"]["labels"]["tutorial-runner.io/run"] == "r1234567"
 
 
 def test_file_names_cannot_leave_the_working_directory(tmp_path, data_wild):
     from runner.core.errors import TutorialError
-    runner = _runner(tmp_path, data_wild)
+    _, workspace = _runner(tmp_path, data_wild)
     with pytest.raises(TutorialError, match="leaves the run's working directory"):
-        runner._path("../../etc/passwd")
+        workspace.path("../../etc/passwd")

@@ -6,7 +6,8 @@ import re
 
 from runner.syntax import kubectl
 from runner.lint.base import rule
-from runner.lint.facts import CLUSTER_SCOPED, HASH_SUFFIX, HASHED_POD_OWNERS, INDEX_SUFFIX, checkable_name
+from runner.lint.facts import HASH_SUFFIX, INDEX_SUFFIX, checkable_name
+from runner.syntax.k8s import CLUSTER_SCOPED, HASHED_POD_OWNERS
 
 NOT_CHECKED = CLUSTER_SCOPED | {"Event"}
 # object kinds that a pod's volumes and env name, by where they appear

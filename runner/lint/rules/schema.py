@@ -17,7 +17,6 @@ import importlib.util
 import json
 import re
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,8 @@ from runner.lesson import placeholders as ph
 from runner.core.errors import UsageError
 from runner.lesson.render import DNS_LABEL, DNS_SUBDOMAIN, LABEL_KINDS
 from runner.lint.base import rule
-from runner.lint.facts import POD_SPEC_PATHS, get
+from runner.lint.facts import get
+from runner.syntax.k8s import POD_SPEC_PATHS
 
 DUMMY_USER = "user1"
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$")
@@ -64,7 +64,6 @@ def _schema_root() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
 
 
-@lru_cache(maxsize=None)
 def schema_dir(version: str) -> Path:
     """The strict schema folder for a Kubernetes version (`1.34`): the newest one not newer than it."""
     m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", version.strip())
@@ -84,33 +83,51 @@ def schema_dir(version: str) -> Path:
     return usable[-1]
 
 
-@lru_cache(maxsize=None)
-def _registry(folder: Path):
-    from referencing import Registry, Resource
-    defs = json.loads((folder / "_definitions.json").read_text())
-    return Resource.from_contents(defs) @ Registry()
+class Schemas:
+    """The OpenAPI schemas of one Kubernetes version, loaded on first use and kept for one lint run.
 
+    Loading a schema and building its validator is the slow part of this rule;
+    `lint_paths` makes one store for all the files it lints.
+    """
 
-@lru_cache(maxsize=None)
-def validator(folder: Path, kind: str, api_version: str):
-    """A jsonschema validator for kind/apiVersion, or None when the version has no such schema."""
-    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    path = folder / f"{kind.lower()}-{group}.json"
-    if not path.is_file():
-        return None
-    import jsonschema
-    schema = json.loads(path.read_text())
-    return jsonschema.Draft202012Validator(schema, registry=_registry(folder))
+    def __init__(self, version: str) -> None:
+        self.folder = schema_dir(version)
+        self._registry: Any = None
+        self._validators: dict[tuple[str, str], Any] = {}
+        self._served: dict[str, tuple[str, ...]] = {}
 
+    def _refs(self) -> Any:
+        if self._registry is None:
+            from referencing import Registry, Resource
 
-@lru_cache(maxsize=None)
-def served_versions(folder: Path, kind: str) -> tuple[str, ...]:
-    """The apiVersions a kind is served in (for `apiVersion: batch/v1beta1`-style mistakes)."""
-    out = []
-    for p in folder.glob(f"{kind.lower()}-*.json"):
-        rest = p.stem[len(kind) + 1:]
-        out.append(rest.replace("-", "/", 1) if "-" in rest else rest)
-    return tuple(sorted(out))
+            defs = json.loads((self.folder / "_definitions.json").read_text())
+            self._registry = Resource.from_contents(defs) @ Registry()
+        return self._registry
+
+    def validator(self, kind: str, api_version: str) -> Any:
+        """A jsonschema validator for kind/apiVersion, or None when the version has no such schema."""
+        key = (kind, api_version)
+        if key not in self._validators:
+            group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+            path = self.folder / f"{kind.lower()}-{group}.json"
+            if not path.is_file():
+                self._validators[key] = None
+            else:
+                import jsonschema
+
+                schema = json.loads(path.read_text())
+                self._validators[key] = jsonschema.Draft202012Validator(schema, registry=self._refs())
+        return self._validators[key]
+
+    def served_versions(self, kind: str) -> tuple[str, ...]:
+        """The apiVersions a kind is served in (for `apiVersion: batch/v1beta1`-style mistakes)."""
+        if kind not in self._served:
+            out = []
+            for p in self.folder.glob(f"{kind.lower()}-*.json"):
+                rest = p.stem[len(kind) + 1 :]
+                out.append(rest.replace("-", "/", 1) if "-" in rest else rest)
+            self._served[kind] = tuple(sorted(out))
+        return self._served[kind]
 
 
 # ---- rendering ----------------------------------------------------------------------------------
@@ -152,16 +169,16 @@ def _short(text: str, limit: int = 140) -> str:
 # ---- the rule -----------------------------------------------------------------------------------
 
 @rule("schema", summary="manifests the API server rejects: OpenAPI schema, names, quantities, requests/limits, quota")
-def schema(*, lesson, facts, emit, options, **_) -> None:
-    folder = schema_dir(options.kube_version)
+def schema(*, lesson, facts, emit, options, schemas: Schemas | None = None, **_) -> None:
+    store = schemas if schemas is not None and schemas.folder == schema_dir(options.kube_version) else Schemas(options.kube_version)
     values = dummy_values(lesson)
     for m in facts.manifests:
         obj = m.obj
         body = render_data(obj.body, values)
         _names(m, body, emit)
-        v = validator(folder, obj.kind, obj.api_version)
+        v = store.validator(obj.kind, obj.api_version)
         if v is None:
-            served = served_versions(folder, obj.kind)
+            served = store.served_versions(obj.kind)
             if served:
                 emit(m.step, m.pos.value_line(("apiVersion",)), "error",
                      f"Kubernetes {options.kube_version} serves {obj.kind} as {', '.join(served)}, not {obj.api_version}",

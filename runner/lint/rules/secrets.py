@@ -13,7 +13,8 @@ import re
 
 from runner.lesson.model import StepType
 from runner.lint.base import rule
-from runner.lint.facts import POD_SPEC_PATHS, get
+from runner.lint.facts import get
+from runner.syntax.k8s import POD_SPEC_PATHS
 
 SECRET_KEY = re.compile(r"(?i)(token|passw|passwd|pwd|secret|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth)")
 TOKEN_PATTERNS = [

@@ -10,7 +10,8 @@ import re
 
 from runner.lesson.model import StepType
 from runner.lint.base import rule
-from runner.lint.facts import POD_SPEC_PATHS, get
+from runner.lint.facts import get
+from runner.syntax.k8s import POD_SPEC_PATHS
 
 URL = re.compile(r"\b(?:https?|ftp|git|ssh)://(?:[^/\s@'\"]+@)?([A-Za-z0-9.-]+)")
 SCP_LIKE = re.compile(r"\bgit@([A-Za-z0-9.-]+):")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from runner.lint.base import rule
-from runner.lint.facts import CLUSTER_SCOPED, checkable_name, get
+from runner.lint.facts import checkable_name, get
+from runner.syntax.k8s import CLUSTER_SCOPED
 
 REF_PARENTS = {"configMap", "secretKeyRef", "configMapKeyRef", "configMapRef", "secretRef"}
 LITERAL_USERNAME = re.compile(r"(?<![<\w])username(?![>\w])", re.I)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from runner.syntax import kubectl
 from runner.lint.base import rule
-from runner.lint.facts import HASH_SUFFIX, HASHED_POD_OWNERS, INDEX_SUFFIX, checkable_name
+from runner.lint.facts import HASH_SUFFIX, INDEX_SUFFIX, checkable_name
+from runner.syntax.k8s import HASHED_POD_OWNERS
 
 CREATES = ("manifest", "create", "apply", "run", "replace")
 

@@ -52,7 +52,7 @@ def kubectl_syntax(*, lesson, facts, emit, **_) -> None:
             for seg in facts.segments(step.command):
                 call = kubectl.parse(seg)
                 if call is not None:
-                    from runner.lint.facts import Call
+                    from runner.effects import Call
                     calls.append(Call(step, step.line, tuple(seg), call))
     for c in calls:
         _check(c, emit)

@@ -1,0 +1,68 @@
+"""`tutorial clean`: delete participants' leftovers (ours or the lesson's names), nothing else."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from runner.cli.options import cluster_options, target_of
+from runner.core.errors import UsageError
+
+
+@click.command("clean")
+@click.argument("lesson", required=False)
+@click.option("--user", "users_opt", multiple=True, metavar="USER", help="A participant whose leftovers go (repeatable).")
+@click.option("--roster", type=click.Path(dir_okay=False), help="Every participant of a roster file.")
+@click.option("--all", "all_users", is_flag=True, help="Every participant (found by our labels and the lesson's names).")
+@cluster_options
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
+    """Delete participants' leftovers of LESSON (or of every lesson, by our labels).
+
+    Lists first, asks before deleting (unless -y), and never touches objects of
+    users not named or of other lessons. Pods still running are reported.
+
+    \b
+    Examples:
+      tutorial clean storage --roster roster.txt -n workshop --dry-run
+      tutorial clean storage --user bob -y
+      tutorial clean --all -y            # everything our runs labelled, every lesson
+    """
+    from runner.grade.cache import ClusterCache
+    from runner.grade.clean import find_leftovers
+    from runner.grade.roster import load_roster
+    from runner.kube.client import connect_target
+    from runner.kube.objects import SWEEP_KINDS
+    from runner.lesson.catalog import load
+    from runner.run.cleanup import Cleaner
+
+    chosen = [x for x in (users_opt, roster, all_users) if x]
+    if len(chosen) != 1:
+        raise UsageError("name whose leftovers to delete with exactly one of --user U, --roster FILE or --all")
+    lesson_obj = load(lesson) if lesson else None
+    cluster = connect_target(target_of(target))
+    cache = ClusterCache(cluster, SWEEP_KINDS)
+    cache.load()
+    users = None if all_users else (list(users_opt) if users_opt else [p.user for p in load_roster(roster)])
+    found = find_leftovers(cache, lesson_obj, users)
+    running = [l for l in found if l.running]
+    if not found:
+        click.echo("nothing to clean")
+        return
+    for l in found:
+        click.echo(f"{l.ref.kind.lower()}/{l.ref.name}  (user {l.user}, by {l.why}{', RUNNING' if l.running else ''})")
+    click.echo(f"{len(found)} object(s); {len(running)} pod(s) still running")
+    if dry_run:
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("not asking without a terminal: add -y to delete")
+        click.confirm(f"delete these {len(found)} objects?", abort=True)
+    records = Cleaner(cluster)._delete_all([l.ref for l in found])
+    failed = [r for r in records if r.outcome == "failed"]
+    click.echo(f"deleted {sum(r.outcome in ('deleted', 'gone') for r in records)} object(s)")
+    for r in failed:
+        click.echo(f"FAILED {r.ref}: {r.error}", err=True)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,300 @@
+"""What each step of a lesson does to cluster objects: the one model lint, the planner, the runner and `clean` use.
+
+A step creates objects (a manifest the runner applies, `kubectl create -f
+FILE`, `kubectl apply -f - <<EOF ... EOF`, `kubectl create configmap`,
+`kubectl run`, `kubectl expose`), deletes them (`kubectl delete`, `kubectl run
+--rm`) or refers to them (`kubectl logs`, `exec`, `describe` ...). `Effects`
+works this out once per lesson, in lesson order, each effect with the line it
+comes from:
+
+- lint compares names as written (placeholders kept, typos normalized by the
+  `norm` function it passes in);
+- the planner asks what a step creates or deletes (waits, skips of dependent
+  steps), the runner what a command made (labels, cleanup tracking), and
+  `clean` and the graders which objects a lesson names for a user.
+
+Here-documents are read like manifest blocks: their objects are `Manifest`s
+too, so every consumer sees them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from runner.lesson.model import K8sObject, Lesson, Step, StepType
+from runner.syntax import kubectl
+from runner.syntax.kubectl import KubectlCall
+from runner.syntax.shell import heredoc, segments
+from runner.syntax.yaml import Positions, read_yaml
+
+HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
+CREATING = frozenset({"manifest", "create", "apply", "replace", "run"})
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One object of a manifest block, of a file a command applies, or of a here-document."""
+
+    step: Step
+    obj: K8sObject
+    file: str | None
+    heredoc: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.obj.name or self.obj.generate_name or ""
+
+    @property
+    def pos(self) -> Positions:
+        """The line of every field of the object."""
+        return self.obj.positions  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One kubectl simple command of a host step, with its line."""
+
+    step: Step
+    line: int
+    words: tuple[str, ...]
+    call: KubectlCall
+
+    @property
+    def dry_run(self) -> bool:
+        value = self.call.flag("--dry-run")
+        return value is not None and value not in ("none", "false")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something a step does to an object, in lesson order."""
+
+    order: tuple[int, int]
+    step: Step
+    line: int
+    action: str  # manifest | create | apply | replace | run | delete | ref
+    kind: str | None  # None: a kubectl verb that names a pod (logs, exec)
+    name: str  # as written (normalized by `norm`); "*" for all of a kind
+    via: str  # how, for messages: "the manifest at line 29", "kubectl create configmap"
+    call: Call | None = None
+    generated: bool = False  # created with generateName: `name` is the prefix
+    ignore_missing: bool = False
+    manifest: Manifest | None = None  # the object's body, when the step shows it
+
+    @property
+    def creates(self) -> bool:
+        return self.action in CREATING and self.name != "*"
+
+
+def _same(text: str) -> str:
+    return text
+
+
+class Effects:
+    """The effects of every step of one lesson (rendered or as written), computed once."""
+
+    def __init__(self, lesson: Lesson, norm: Callable[[str], str] = _same) -> None:
+        self.lesson = lesson
+        self.norm = norm
+        self._segments: dict[str, list[list[str]]] = {}
+        self._step_calls: dict[int, list[Call]] = {}
+
+    # ---- manifests ---------------------------------------------------------------------------
+
+    @cached_property
+    def heredocs(self) -> dict[int, tuple[Manifest, ...]]:
+        """`kubectl create/apply -f - <<EOF ... EOF` and `cat <<EOF | kubectl apply -f -`: objects by step index."""
+        out: dict[int, tuple[Manifest, ...]] = {}
+        for step in self.lesson.steps:
+            if step.type not in HOST_TYPES or not step.command:
+                continue
+            if not any(c.call.verb in ("create", "apply", "replace") and "-" in c.call.files for c in self.step_calls(step)):
+                continue
+            doc = heredoc(step.command)
+            if doc is None:
+                continue
+            result = read_yaml(doc.text, step.line + doc.first_line)
+            if result.error:
+                continue
+            out[step.index] = tuple(Manifest(step, o, None, heredoc=True) for o in result.objects)
+        return out
+
+    @cached_property
+    def manifests(self) -> list[Manifest]:
+        """Objects of manifest blocks, then of here-documents."""
+        out = [
+            Manifest(step, obj, step.file) for step in self.lesson.steps if step.type is StepType.MANIFEST for obj in step.objects
+        ]
+        for objects in self.heredocs.values():
+            out.extend(objects)
+        return out
+
+    @cached_property
+    def shown_files(self) -> dict[str, list[Step]]:
+        """Files whose content the tutorial shows (a block saved as FILE) or asks the reader to create."""
+        out: dict[str, list[Step]] = {}
+        for step in self.lesson.steps:
+            if step.file and step.type in (StepType.MANIFEST, StepType.FILE, StepType.INVALID):
+                out.setdefault(step.file, []).append(step)
+        return out
+
+    def file_manifests(self, name: str, before: int) -> list[Manifest] | None:
+        """The objects of the file `name` as last shown before step `before` (else anywhere); None when not shown."""
+        steps = self.shown_files.get(name) or self.shown_files.get(name.rsplit("/", 1)[-1])
+        if not steps:
+            return None
+        earlier = [s for s in steps if s.index < before] or steps
+        step = earlier[-1]
+        return [m for m in self.manifests if m.step is step]
+
+    # ---- commands ----------------------------------------------------------------------------
+
+    def segments(self, text: str) -> list[list[str]]:
+        """`shell.segments`, computed once per command text."""
+        if text not in self._segments:
+            self._segments[text] = segments(text)
+        return self._segments[text]
+
+    def step_calls(self, step: Step) -> list[Call]:
+        """The kubectl calls of a host step, each with its line."""
+        if step.index not in self._step_calls:
+            out = []
+            text = step.command or ""
+            pos = 0
+            for seg in self.segments(text):
+                call = kubectl.parse(seg)
+                if call is None:
+                    continue
+                at = text.find(seg[0], pos)
+                if at >= 0:
+                    pos = at + len(seg[0])
+                line = step.line + text.count("\n", 0, max(at, 0))
+                out.append(Call(step, line, tuple(seg), call))
+            self._step_calls[step.index] = out
+        return self._step_calls[step.index]
+
+    @cached_property
+    def calls(self) -> list[Call]:
+        return [c for step in self.lesson.steps if step.type in HOST_TYPES and step.command for c in self.step_calls(step)]
+
+    # ---- effects -----------------------------------------------------------------------------
+
+    @cached_property
+    def events(self) -> list[Effect]:
+        out: list[Effect] = []
+        by_step: dict[int, list[Manifest]] = {}
+        for m in self.manifests:
+            if not m.heredoc:
+                by_step.setdefault(m.step.index, []).append(m)
+        for step in self.lesson.steps:
+            if step.type is StepType.MANIFEST and step.apply:
+                for m in by_step.get(step.index, ()):
+                    out.append(
+                        Effect(
+                            (step.index, 0),
+                            step,
+                            m.obj.name_line,
+                            "manifest",
+                            m.obj.kind,
+                            self.norm(m.name),
+                            f"the manifest at line {step.line}",
+                            generated=m.obj.name is None,
+                            manifest=m,
+                        )
+                    )
+            if step.type not in HOST_TYPES:
+                continue
+            for n, c in enumerate(self.step_calls(step), 1):
+                out.extend(self._call_effects(c, (step.index, n)))
+        return out
+
+    def of_step(self, step: Step) -> list[Effect]:
+        return [e for e in self.events if e.step.index == step.index]
+
+    def _call_effects(self, c: Call, order: tuple[int, int]) -> Iterator[Effect]:
+        call, step = c.call, c.step
+        verb = call.verb
+        if verb in ("create", "apply", "replace"):
+            if c.dry_run:
+                return
+            for f in call.files:
+                if f == "-":
+                    objects: list[Manifest] | tuple[Manifest, ...] = self.heredocs.get(step.index, ())
+                    via = f"kubectl {verb} -f - (here-document)"
+                else:
+                    objects = self.file_manifests(f, step.index) or []
+                    via = f"kubectl {verb} -f {f}"
+                for m in objects:
+                    yield Effect(order, step, c.line, verb, m.obj.kind, self.norm(m.name), via, c, m.obj.name is None, manifest=m)
+            created = call.creates
+            if created:
+                yield Effect(order, step, c.line, "create", created[0], self.norm(created[1]), f"kubectl create {call.args[0]}", c)
+            return
+        if verb == "run":
+            created = call.creates
+            if created and not c.dry_run:
+                yield Effect(order, step, c.line, "run", "Pod", self.norm(created[1]), "kubectl run", c)
+                if call.has("--rm"):  # deleted when the session ends
+                    yield Effect(
+                        (order[0], order[1] + 1000), step, c.line, "delete", "Pod", self.norm(created[1]), "kubectl run --rm", c,
+                        ignore_missing=True,
+                    )
+            return
+        if verb == "expose":
+            for kind, name in call.targets[:1]:
+                yield Effect(order, step, c.line, "ref", kind, self.norm(name), "kubectl expose", c)
+            created = call.creates
+            if created and not c.dry_run:
+                yield Effect(order, step, c.line, "create", "Service", self.norm(created[1]), "kubectl expose", c)
+            return
+        if verb == "delete":
+            ignore = call.has("--ignore-not-found")
+            for f in call.files:
+                for m in self.file_manifests(f, step.index) or []:
+                    yield Effect(
+                        order, step, c.line, "delete", m.obj.kind, self.norm(m.name), f"kubectl delete -f {f}", c,
+                        ignore_missing=True, manifest=m,
+                    )
+            if call.has("--all", "-l", "--selector", "--field-selector", "-A", "--all-namespaces") and call.args:
+                for k in call.args[0].split(","):
+                    yield Effect(order, step, c.line, "delete", kubectl.kind_of(k) or k, "*", "kubectl delete", c, ignore_missing=True)
+                return
+            for kind, name in call.targets:
+                yield Effect(order, step, c.line, "delete", kind, self.norm(name), "kubectl delete", c, ignore_missing=ignore)
+            return
+        if verb == "wait" and (call.flag("--for") or "").startswith("delete"):
+            return  # waiting for the object to be gone
+        for kind, name in call.targets:
+            yield Effect(order, step, c.line, "ref", kind, self.norm(name), f"kubectl {verb}", c, ignore_missing=call.has("--ignore-not-found"))
+
+    @cached_property
+    def creations(self) -> dict[str, list[Effect]]:
+        """Every object the tutorial creates, by name (as written, normalized)."""
+        out: dict[str, list[Effect]] = {}
+        for e in self.events:
+            if e.creates:
+                out.setdefault(e.name, []).append(e)
+        return out
+
+    def created(self) -> dict[tuple[str, str], int]:
+        """(kind, name) -> index of the first step that creates it; generateName objects have no name to give."""
+        out: dict[tuple[str, str], int] = {}
+        for e in self.events:
+            if e.creates and e.kind and not e.generated:
+                out.setdefault((e.kind, e.name), e.step.index)
+        for m in self.manifests:  # a manifest a command of another lesson part applies is still the lesson's object
+            if m.obj.name and not m.heredoc:
+                out.setdefault((m.obj.kind, self.norm(m.obj.name)), m.step.index)
+        return out
+
+    def kinds_named(self, name: str) -> set[str]:
+        """Kinds of the objects created under this exact name (a generateName prefix is not a name)."""
+        return {e.kind for e in self.creations.get(name, ()) if e.kind and not e.generated}
+
+
+def pod_base(name: str) -> str:
+    """`c3-bob-<hash>` -> `c3-bob`: the Job (or other owner) a pod reference stands for."""
+    return re.sub(r"-<hash>$", "", name)

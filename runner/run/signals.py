@@ -1,0 +1,90 @@
+"""Ctrl-C and SIGTERM during runs: stop at once, then clean up; a second signal never stops the cleanup.
+
+A run on the main thread turns the signal into `Interrupted`, which unwinds
+out of whatever it waits for. Runs on other threads (`run --all`) cannot
+receive signals: the main thread sets their shared `Cancel`, and each run
+stops at its next step or wait.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class Interrupted(BaseException):
+    """SIGINT/SIGTERM during a run: stop, then clean up."""
+
+
+class Cancel:
+    """A stop request shared by the runs of one `run --all`."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = ""
+
+    def set(self, reason: str = "interrupted") -> None:
+        self.reason = reason
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_set(self) -> None:
+        if self._event.is_set():
+            raise Interrupted(self.reason)
+
+
+def _install(handler: Any) -> dict[int, Any]:
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous  # only the main thread receives signals: the caller's Cancel speaks for it
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+@contextmanager
+def interrupts_raise() -> Iterator[None]:
+    """Within: SIGINT/SIGTERM raise `Interrupted` (on the main thread)."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = _install(handler)
+    try:
+        yield
+    finally:
+        _restore(previous)
+
+
+@contextmanager
+def interrupts_ignored() -> Iterator[None]:
+    """Within (cleanup): SIGINT/SIGTERM are ignored, so a second Ctrl-C cannot leave objects behind."""
+    previous = _install(signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        _restore(previous)
+
+
+@contextmanager
+def interrupts_cancel(cancel: Cancel) -> Iterator[None]:
+    """Within (`run --all` on the main thread): SIGINT/SIGTERM set `cancel` for every run."""
+
+    def handler(signum: int, frame: Any) -> None:
+        cancel.set(signal.Signals(signum).name)
+
+    previous = _install(handler)
+    try:
+        yield
+    finally:
+        _restore(previous)
