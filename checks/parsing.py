@@ -57,7 +57,7 @@ def parse_df(output: str, si: bool = False) -> list[DfRow]:
         fs = parts[0]
         fstype = parts[1] if has_type else None
         size = parts[2] if has_type else parts[1]
-        mounted = " ".join(parts[(6 if has_type else 5):])
+        mounted = " ".join(parts[(6 if has_type else 5) :])
         rows.append(DfRow(fs, size_to_bytes(size, si=si, block=block), mounted, fstype, line.strip()))
     return rows
 
@@ -74,6 +74,7 @@ def parse_mounts(text: str) -> dict[str, tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------- nvidia-smi
+
 
 @dataclass(frozen=True)
 class Gpu:
@@ -94,12 +95,16 @@ class NvidiaSmi:
 
 
 _SMI_HEADER = re.compile(r"NVIDIA-SMI\s+(\S+)\s+Driver Version:\s*(\S+)(?:\s+CUDA Version:\s*([\w./]+))?", re.I)
-_SMI_GPU_ROW = re.compile(r"^\|\s*(\d+)\s+(.+?)\s+(On|Off|TCC|WDDM)\s*\|\s*([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d)", re.I)
+_SMI_GPU_ROW = re.compile(
+    r"^\|\s*(\d+)\s+(.+?)\s+(On|Off|TCC|WDDM)\s*\|\s*([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d)", re.I
+)
 _SMI_MEMORY = re.compile(r"(\d+)\s*MiB\s*/\s*(\d+)\s*MiB", re.I)
 _SMI_LIST = re.compile(r"^\s*GPU\s+(\d+):\s*(.+?)\s*(?:\(UUID:\s*([^)]+)\))?\s*$")
 _SMI_ERRORS = re.compile(
     r"(NVIDIA-SMI has failed.*|No devices were found.*|Failed to initialize NVML.*|"
-    r".*nvidia-smi.*(?:not found|No such file or directory).*|.*executable file not found.*)", re.I)
+    r".*nvidia-smi.*(?:not found|No such file or directory).*|.*executable file not found.*)",
+    re.I,
+)
 
 
 def parse_nvidia_smi(text: str) -> NvidiaSmi:
@@ -123,7 +128,7 @@ def parse_nvidia_smi(text: str) -> NvidiaSmi:
         if m := _SMI_GPU_ROW.match(line):
             idx = int(m.group(1))
             used = total = None
-            for nxt in lines[i + 1:i + 3]:
+            for nxt in lines[i + 1 : i + 3]:
                 if mm := _SMI_MEMORY.search(nxt):
                     used, total = int(mm.group(1)), int(mm.group(2))
                     break
@@ -133,14 +138,20 @@ def parse_nvidia_smi(text: str) -> NvidiaSmi:
         if m := _SMI_LIST.match(line):
             idx = int(m.group(1))
             old = gpus.get(idx)
-            gpus[idx] = Gpu(idx, old.name if old else m.group(2), old.memory_total_mib if old else None,
-                            old.memory_used_mib if old else None, old.bus_id if old else None, m.group(3))
+            gpus[idx] = Gpu(
+                idx,
+                old.name if old else m.group(2),
+                old.memory_total_mib if old else None,
+                old.memory_used_mib if old else None,
+                old.bus_id if old else None,
+                m.group(3),
+            )
             continue
         parts = [p.strip() for p in line.split(",")]
-        if len(parts) >= 2 and not line.lstrip().startswith("|") and re.fullmatch(r"\d+(?:\s*MiB)?", parts[1], re.I):
+        if len(parts) >= 2 and not line.lstrip().startswith("|") and (mem_m := re.fullmatch(r"(\d+)(?:\s*MiB)?", parts[1], re.I)):
             if parts[0].lower() == "name":
                 continue  # the csv header
-            mem = int(re.match(r"\d+", parts[1]).group(0))
+            mem = int(mem_m.group(1))
             if len(parts) >= 3 and re.fullmatch(r"\d+(?:\.\d+)+", parts[2]):
                 driver = driver or parts[2]
             gpus[csv_index] = Gpu(csv_index, parts[0], mem, None, None, None)
@@ -150,6 +161,7 @@ def parse_nvidia_smi(text: str) -> NvidiaSmi:
 
 # --------------------------------------------------------------------------- git
 
+
 @dataclass(frozen=True)
 class GitOutcome:
     kind: str | None  # None (no error seen), auth-missing, auth-failed, not-found, network, exists, other
@@ -158,14 +170,38 @@ class GitOutcome:
 
 
 _GIT_PATTERNS = (
-    ("auth-failed", re.compile(r"Authentication failed|Invalid username or (?:password|token)|HTTP Basic: Access denied|"
-                               r"Password authentication is not supported|returned error: 403|Permission denied \(publickey", re.I)),
-    ("auth-missing", re.compile(r"could not read (?:Username|Password)|terminal prompts disabled|"
-                                r"Authentication required|HTTP 401|The requested URL returned error: 401", re.I)),
-    ("not-found", re.compile(r"Repository not found|repository '.*' not found|does not appear to be a git repository|"
-                             r"returned error: 404", re.I)),
-    ("network", re.compile(r"Could not resolve host|Failed to connect|Connection refused|Connection timed out|"
-                           r"Network is unreachable|Operation timed out|SSL certificate problem", re.I)),
+    (
+        "auth-failed",
+        re.compile(
+            r"Authentication failed|Invalid username or (?:password|token)|HTTP Basic: Access denied|"
+            r"Password authentication is not supported|returned error: 403|Permission denied \(publickey",
+            re.I,
+        ),
+    ),
+    (
+        "auth-missing",
+        re.compile(
+            r"could not read (?:Username|Password)|terminal prompts disabled|"
+            r"Authentication required|HTTP 401|The requested URL returned error: 401",
+            re.I,
+        ),
+    ),
+    (
+        "not-found",
+        re.compile(
+            r"Repository not found|repository '.*' not found|does not appear to be a git repository|"
+            r"returned error: 404",
+            re.I,
+        ),
+    ),
+    (
+        "network",
+        re.compile(
+            r"Could not resolve host|Failed to connect|Connection refused|Connection timed out|"
+            r"Network is unreachable|Operation timed out|SSL certificate problem",
+            re.I,
+        ),
+    ),
     ("exists", re.compile(r"destination path '.*' already exists", re.I)),
 )
 _CLONING = re.compile(r"Cloning into (?:bare repository )?'([^']+)'")

@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from runner.lesson.model import K8sObject, Lesson, Step, StepType
+from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import kubectl
+from runner.syntax.k8s import K8sObject
 from runner.syntax.kubectl import KubectlCall
 from runner.syntax.shell import heredoc, segments
 from runner.syntax.yaml import Positions, read_yaml
@@ -231,7 +232,9 @@ class Effects:
                     yield Effect(order, step, c.line, verb, m.obj.kind, self.norm(m.name), via, c, m.obj.name is None, manifest=m)
             created = call.creates
             if created:
-                yield Effect(order, step, c.line, "create", created[0], self.norm(created[1]), f"kubectl create {call.args[0]}", c)
+                yield Effect(
+                    order, step, c.line, "create", created[0], self.norm(created[1]), f"kubectl create {call.args[0]}", c
+                )
             return
         if verb == "run":
             created = call.creates
@@ -239,7 +242,14 @@ class Effects:
                 yield Effect(order, step, c.line, "run", "Pod", self.norm(created[1]), "kubectl run", c)
                 if call.has("--rm"):  # deleted when the session ends
                     yield Effect(
-                        (order[0], order[1] + 1000), step, c.line, "delete", "Pod", self.norm(created[1]), "kubectl run --rm", c,
+                        (order[0], order[1] + 1000),
+                        step,
+                        c.line,
+                        "delete",
+                        "Pod",
+                        self.norm(created[1]),
+                        "kubectl run --rm",
+                        c,
                         ignore_missing=True,
                     )
             return
@@ -255,12 +265,22 @@ class Effects:
             for f in call.files:
                 for m in self.file_manifests(f, step.index) or []:
                     yield Effect(
-                        order, step, c.line, "delete", m.obj.kind, self.norm(m.name), f"kubectl delete -f {f}", c,
-                        ignore_missing=True, manifest=m,
+                        order,
+                        step,
+                        c.line,
+                        "delete",
+                        m.obj.kind,
+                        self.norm(m.name),
+                        f"kubectl delete -f {f}",
+                        c,
+                        ignore_missing=True,
+                        manifest=m,
                     )
             if call.has("--all", "-l", "--selector", "--field-selector", "-A", "--all-namespaces") and call.args:
                 for k in call.args[0].split(","):
-                    yield Effect(order, step, c.line, "delete", kubectl.kind_of(k) or k, "*", "kubectl delete", c, ignore_missing=True)
+                    yield Effect(
+                        order, step, c.line, "delete", kubectl.kind_of(k) or k, "*", "kubectl delete", c, ignore_missing=True
+                    )
                 return
             for kind, name in call.targets:
                 yield Effect(order, step, c.line, "delete", kind, self.norm(name), "kubectl delete", c, ignore_missing=ignore)
@@ -268,7 +288,17 @@ class Effects:
         if verb == "wait" and (call.flag("--for") or "").startswith("delete"):
             return  # waiting for the object to be gone
         for kind, name in call.targets:
-            yield Effect(order, step, c.line, "ref", kind, self.norm(name), f"kubectl {verb}", c, ignore_missing=call.has("--ignore-not-found"))
+            yield Effect(
+                order,
+                step,
+                c.line,
+                "ref",
+                kind,
+                self.norm(name),
+                f"kubectl {verb}",
+                c,
+                ignore_missing=call.has("--ignore-not-found"),
+            )
 
     @cached_property
     def creations(self) -> dict[str, list[Effect]]:

@@ -14,15 +14,30 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from runner.core.errors import TutorialError
+    from runner.run.result import RunReport
+
+# kept on the pytest Config for the session: each lesson's run (lesson path -> its report, or the error that
+# stopped it), and the participant every lesson runs as
+LESSON_RUNS: pytest.StashKey[dict[str, RunReport | TutorialError]] = pytest.StashKey()
+LESSON_USER: pytest.StashKey[str] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("lessons", "tutorial-runner lessons")
-    group.addoption("--lessons", nargs="?", const="lessons", default=None, metavar="PATH",
-                    help="collect Markdown lessons under PATH (default: lessons/) as tests")
+    group.addoption(
+        "--lessons",
+        nargs="?",
+        const="lessons",
+        default=None,
+        metavar="PATH",
+        help="collect Markdown lessons under PATH (default: lessons/) as tests",
+    )
     group.addoption("--lessons-static", action="store_true", help="only parse and lint the lessons (no cluster)")
     group.addoption("--lesson-profile", default=None, metavar="NAME", help="cluster profile (e.g. local)")
     group.addoption("--lesson-kubeconfig", default=None, metavar="FILE", help="kubeconfig (default: $KUBECONFIG)")
@@ -45,8 +60,8 @@ def pytest_load_initial_conftests(early_config, parser, args: list[str]) -> None
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "lesson: a tutorial-runner lesson step or check")
-    config._lesson_runs = {}  # type: ignore[attr-defined]  (lesson path -> RunReport or exception)
-    config._lesson_user = config.getoption("--lesson-user") or f"ci-{uuid.uuid4().hex[:6]}"  # type: ignore[attr-defined]
+    config.stash[LESSON_RUNS] = {}
+    config.stash[LESSON_USER] = config.getoption("--lesson-user") or f"ci-{uuid.uuid4().hex[:6]}"
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):
@@ -110,8 +125,8 @@ class StepItem(pytest.Item):
         self.step = step
         self.add_marker(pytest.mark.lesson)
 
-    def _report(self):
-        runs = self.config._lesson_runs  # type: ignore[attr-defined]
+    def _report(self) -> RunReport | TutorialError:
+        runs = self.config.stash[LESSON_RUNS]
         key = str(self.path)
         if key not in runs:
             runs[key] = _run(self.config, str(self.path))
@@ -162,7 +177,7 @@ def _describe_failure(path: Path, step, result, check) -> str:
     return "\n".join(out)
 
 
-def _run(config: pytest.Config, path: str):
+def _run(config: pytest.Config, path: str) -> RunReport | TutorialError:
     from runner.core.errors import TutorialError
     from runner.kube.client import ClusterTarget
     from runner.run.flow import run_lesson
@@ -175,6 +190,6 @@ def _run(config: pytest.Config, path: str):
         profile=config.getoption("--lesson-profile"),
     )
     try:
-        return run_lesson(RunRequest(path, config._lesson_user, target))  # type: ignore[attr-defined]
+        return run_lesson(RunRequest(path, config.stash[LESSON_USER], target))
     except TutorialError as exc:
         return exc

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 from runner.cli.options import cluster_options, target_of
 
@@ -22,8 +26,12 @@ FORMATS = ["table", "json", "csv", "junit", "markdown", "html"]
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
 @click.option("--watch", is_flag=True, help="A live board updated as participants progress (Ctrl-C to stop).")
-@click.option("--progress", "progress_file", type=click.Path(dir_okay=False),
-              help="Progress file: --watch records when each check first passed; a final grade counts what passed earlier.")
+@click.option(
+    "--progress",
+    "progress_file",
+    type=click.Path(dir_okay=False),
+    help="Progress file: --watch records when each check first passed; a final grade counts what passed earlier.",
+)
 @click.option("--concurrency", default=8, show_default=True, help="Checks that exec into pods at once.")
 @click.option("--qps", default=20.0, show_default=True, help="Client request rate limit (requests/second).")
 def grade(lesson, roster, users, discover_flag, sets, fmt, output, watch, progress_file, concurrency, qps, **target):
@@ -45,8 +53,9 @@ def grade(lesson, roster, users, discover_flag, sets, fmt, output, watch, progre
     from runner.lesson.render import parse_sets
     from runner.report.grades import RENDERERS
 
-    request = GradeRequest(lesson, target_of(target, qps), roster, users, discover_flag, parse_sets(sets), concurrency,
-                           progress_file)
+    request = GradeRequest(
+        lesson, target_of(target, qps), roster, users, discover_flag, parse_sets(sets), concurrency, progress_file
+    )
     session = open_session(request)
     if watch:
         from runner.cli.board import board
@@ -67,22 +76,28 @@ def grade(lesson, roster, users, discover_flag, sets, fmt, output, watch, progre
         click.echo(text)
 
 
-def _bar(total: int):
+class _Bar:
+    """The grading progress bar on stderr; called as the grader's progress callback."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.progress = progress
+        self.task = task
+
+    def __call__(self, done: int, total_: int, user: str) -> None:
+        self.progress.update(self.task, completed=done, description=f"grading {user}")
+
+
+def _bar(total: int) -> _Bar | None:
     if not sys.stderr.isatty():
         return None
     from rich.progress import Progress
+
     progress = Progress(transient=True)
     task = progress.add_task("grading", total=total)
     progress.start()
-
-    def update(done: int, total_: int, user: str) -> None:
-        progress.update(task, completed=done, description=f"grading {user}")
-    update.progress = progress  # type: ignore[attr-defined]
-    return update
+    return _Bar(progress, task)
 
 
-def _bar_close(bar) -> None:
+def _bar_close(bar: _Bar | None) -> None:
     if bar is not None:
-        bar.progress.stop()  # type: ignore[attr-defined]
-
-
+        bar.progress.stop()

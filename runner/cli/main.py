@@ -48,10 +48,14 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # help for lazy commands without importing them
-        rows = [(name, SHORT_HELP.get(name) or (super().get_command(ctx, name).get_short_help_str(60) if super().get_command(ctx, name) else ""))
-                for name in self.list_commands(ctx)]
+        rows = [(name, SHORT_HELP.get(name) or self._short_help(ctx, name)) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+    def _short_help(self, ctx: click.Context, name: str) -> str:
+        # a method of its own: zero-argument super() does not work inside a comprehension (Python 3.11)
+        command = super().get_command(ctx, name)
+        return command.get_short_help_str(60) if command else ""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -79,6 +83,7 @@ def _broken(name: str, why: str) -> click.Command:
     @click.command(name, help=f"(unavailable: {why})")
     def broken() -> None:
         raise TutorialError(f"'{name}' is unavailable in this installation: {why}")
+
     return broken
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.status import Status
 
 
 class Progress:
@@ -19,9 +22,10 @@ class Progress:
         self.t0 = time.monotonic()
         self.current = ""
         self.detail = ""
-        self._status = None
+        self._status: Status | None = None
         if self.enabled:
             from rich.console import Console
+
             self._console = Console(stderr=True)
             self._status = self._console.status(self._text())
             self._status.start()
@@ -30,7 +34,7 @@ class Progress:
         return f"[bold]{self.label}[/] {self.current} [dim]{self.detail}[/] ({time.monotonic() - self.t0:.0f}s)"
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
-        if not self.enabled:
+        if not self.enabled or self._status is None:  # enabled: the status line exists
             return
         if event == "plan":
             self.total = data["steps"]
@@ -46,7 +50,9 @@ class Progress:
             self.detail = f"waiting for {w.kind.lower()}/{w.name} to be {w.condition}"
         elif event == "done":
             r = data["result"]
-            mark = {"passed": "[green]ok[/]", "failed": "[red]FAIL[/]", "error": "[red]ERROR[/]", "skipped": "[yellow]skip[/]"}[r.status]
+            mark = {"passed": "[green]ok[/]", "failed": "[red]FAIL[/]", "error": "[red]ERROR[/]", "skipped": "[yellow]skip[/]"}[
+                r.status
+            ]
             self._console.print(f"{mark} line {r.line} {r.type} {r.id} [dim]{r.seconds:.1f}s[/]")
         elif event == "sweep":
             self.current, self.detail = "sweeping leftovers of earlier runs", ""

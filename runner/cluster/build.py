@@ -24,8 +24,8 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from runner.cluster import paths
 
@@ -84,14 +84,17 @@ def upstream_gomod(version: str = paths.K8S_VERSION) -> str:
     """Return the text of k8s.io/kubernetes' go.mod at ``version`` (via the module proxy)."""
     out = subprocess.run(
         [_go(), "mod", "download", "-json", f"k8s.io/kubernetes@{version}"],
-        env=_go_env(), capture_output=True, text=True, check=True, cwd="/",
+        env=_go_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
     ).stdout
     info = json.loads(out)
     return Path(info["GoMod"]).read_text()
 
 
-def wrapper_gomod(upstream: str, k8s_version: str = paths.K8S_VERSION,
-                  staging_version: str = paths.STAGING_VERSION) -> str:
+def wrapper_gomod(upstream: str, k8s_version: str = paths.K8S_VERSION, staging_version: str = paths.STAGING_VERSION) -> str:
     """Generate the wrapper go.mod from upstream's go.mod text."""
     staging = re.findall(r"^\s*(\S+)\s+=>\s+\./staging/\S+\s*$", upstream, re.M)
     if not staging:
@@ -108,14 +111,19 @@ def wrapper_gomod(upstream: str, k8s_version: str = paths.K8S_VERSION,
 
 def version_ldflags(version: str = paths.K8S_VERSION) -> str:
     m = re.match(r"v(\d+)\.(\d+)\.(\d+)", version)
+    if m is None:
+        raise RuntimeError(f"not a Kubernetes version: {version!r} (want vMAJOR.MINOR.PATCH)")
     major, minor = m.group(1), m.group(2)
-    build_date = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    build_date = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     flags = ["-s", "-w"]
     for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
         for key, val in (
-            ("gitVersion", version), ("gitMajor", major), ("gitMinor", minor),
+            ("gitVersion", version),
+            ("gitMajor", major),
+            ("gitMinor", minor),
             ("gitCommit", "0000000000000000000000000000000000000000"),
-            ("gitTreeState", "clean"), ("buildDate", build_date),
+            ("gitTreeState", "clean"),
+            ("buildDate", build_date),
         ):
             flags.append(f"-X {pkg}.{key}={val}")
     return " ".join(flags)
@@ -150,8 +158,7 @@ def build_k8s(version: str = paths.K8S_VERSION, log: Log = print) -> Path:
     t1 = time.monotonic()
     log("compiling and linking kube (multi-call binary); cold build takes a while")
     tmp_out = bin_dir / "kube.tmp"
-    _run([_go(), "build", "-trimpath", "-ldflags", version_ldflags(version), "-o", str(tmp_out), "."],
-         src, log_file, env, log)
+    _run([_go(), "build", "-trimpath", "-ldflags", version_ldflags(version), "-o", str(tmp_out), "."], src, log_file, env, log)
     tmp_out.rename(bin_dir / "kube")
     for name in paths.K8S_COMPONENTS:
         link = bin_dir / name
@@ -159,8 +166,12 @@ def build_k8s(version: str = paths.K8S_VERSION, log: Log = print) -> Path:
             link.unlink()
         link.symlink_to("kube")
     t2 = time.monotonic()
-    stamp = {"version": version, "tidy_s": round(t1 - t0, 1), "build_s": round(t2 - t1, 1),
-             "finished": _dt.datetime.now(_dt.timezone.utc).isoformat()}
+    stamp = {
+        "version": version,
+        "tidy_s": round(t1 - t0, 1),
+        "build_s": round(t2 - t1, 1),
+        "finished": _dt.datetime.now(_dt.UTC).isoformat(),
+    }
     (bdir / "BUILT").write_text(json.dumps(stamp) + "\n")
     log(f"kube built in {t2 - t0:.0f}s")
     return bin_dir
@@ -194,8 +205,9 @@ def _build_module_main(name: str, module: str, version: str, bdir: Path, out: Pa
 
 def build_etcd(version: str = paths.ETCD_VERSION, log: Log = print) -> Path:
     """etcd: go.etcd.io/etcd/server/v3 is package main at its module root."""
-    return _build_module_main("etcd", "go.etcd.io/etcd/server/v3", version, paths.etcd_build_dir(version),
-                              paths.etcd_bin(version), log)
+    return _build_module_main(
+        "etcd", "go.etcd.io/etcd/server/v3", version, paths.etcd_build_dir(version), paths.etcd_bin(version), log
+    )
 
 
 def coredns_is_built(version: str = paths.COREDNS_VERSION) -> bool:
@@ -204,14 +216,18 @@ def coredns_is_built(version: str = paths.COREDNS_VERSION) -> bool:
 
 def build_coredns(version: str = paths.COREDNS_VERSION, log: Log = print) -> Path:
     """CoreDNS (cluster DNS on the host): github.com/coredns/coredns, main at the root."""
-    return _build_module_main("coredns", "github.com/coredns/coredns", version, paths.coredns_build_dir(version),
-                              paths.coredns_bin(version), log)
+    return _build_module_main(
+        "coredns", "github.com/coredns/coredns", version, paths.coredns_build_dir(version), paths.coredns_bin(version), log
+    )
 
 
 if __name__ == "__main__":  # background build: python -m runner.cluster.build
     import sys
+
     what = sys.argv[1:] or ["etcd", "k8s", "coredns"]
     for w in what:
         t = time.monotonic()
-        {"etcd": build_etcd, "k8s": build_k8s, "coredns": build_coredns}[w](log=lambda s: print(time.strftime("%H:%M:%S"), s, flush=True))
+        {"etcd": build_etcd, "k8s": build_k8s, "coredns": build_coredns}[w](
+            log=lambda s: print(time.strftime("%H:%M:%S"), s, flush=True)
+        )
         print(w, "done", round(time.monotonic() - t, 1), flush=True)

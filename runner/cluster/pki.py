@@ -21,6 +21,7 @@ import base64
 import datetime as dt
 import ipaddress
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -39,8 +40,11 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 def _write_key(key, path: Path) -> None:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+    )
     path.chmod(0o600)
 
 
@@ -56,7 +60,7 @@ def _name(cn: str, org: str | None = None) -> x509.Name:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
 
 
 def ensure_ca(d: Path):
@@ -65,31 +69,75 @@ def ensure_ca(d: Path):
         return x509.load_pem_x509_certificate(crt.read_bytes()), _load_key(key)
     k = _key()
     name = _name("tutorial-runner-local-ca")
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(k.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(_now())
-            .not_valid_after(_now() + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                         content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(k, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(k.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(_now())
+        .not_valid_after(_now() + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(k, hashes.SHA256())
+    )
     _write_key(k, key)
     crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert, k
 
 
-def _issue(d: Path, name: str, ca, ca_key, cn: str, org: str | None = None, server: bool = False,
-           client: bool = False, dns: list[str] = (), ips: list[str] = ()) -> None:
+def _issue(
+    d: Path,
+    name: str,
+    ca,
+    ca_key,
+    cn: str,
+    org: str | None = None,
+    server: bool = False,
+    client: bool = False,
+    dns: Sequence[str] = (),
+    ips: Sequence[str] = (),
+) -> None:
     k = _key()
     usages = ([ExtendedKeyUsageOID.SERVER_AUTH] if server else []) + ([ExtendedKeyUsageOID.CLIENT_AUTH] if client else [])
-    b = (x509.CertificateBuilder().subject_name(_name(cn, org)).issuer_name(ca.subject).public_key(k.public_key())
-         .serial_number(x509.random_serial_number()).not_valid_before(_now())
-         .not_valid_after(_now() + dt.timedelta(days=3650))
-         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-         .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=True, key_cert_sign=False,
-                                      crl_sign=False, content_commitment=False, data_encipherment=False,
-                                      key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-         .add_extension(x509.ExtendedKeyUsage(usages), critical=False))
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn, org))
+        .issuer_name(ca.subject)
+        .public_key(k.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(_now())
+        .not_valid_after(_now() + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_encipherment=True,
+                key_cert_sign=False,
+                crl_sign=False,
+                content_commitment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+    )
     if dns or ips:
         sans = [x509.DNSName(n) for n in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
         b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
@@ -116,13 +164,37 @@ def ensure_pki(node_name: str, node_ip: str) -> Path:
     ca, ca_key = ensure_ca(d)
     host = socket.gethostname()
     if not _cert_has_ip(d / "apiserver.crt", node_ip):
-        _issue(d, "apiserver", ca, ca_key, "kube-apiserver", server=True,
-               dns=["kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                    "kubernetes.default.svc.cluster.local", "localhost", host, node_name],
-               ips=sorted({"127.0.0.1", node_ip, SERVICE_IP}))
+        _issue(
+            d,
+            "apiserver",
+            ca,
+            ca_key,
+            "kube-apiserver",
+            server=True,
+            dns=[
+                "kubernetes",
+                "kubernetes.default",
+                "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local",
+                "localhost",
+                host,
+                node_name,
+            ],
+            ips=sorted({"127.0.0.1", node_ip, SERVICE_IP}),
+        )
     if not _cert_has_ip(d / "kubelet.crt", node_ip):
-        _issue(d, "kubelet", ca, ca_key, f"system:node:{node_name}", "system:nodes", server=True, client=True,
-               dns=sorted({host, node_name, "localhost"}), ips=sorted({"127.0.0.1", node_ip}))
+        _issue(
+            d,
+            "kubelet",
+            ca,
+            ca_key,
+            f"system:node:{node_name}",
+            "system:nodes",
+            server=True,
+            client=True,
+            dns=sorted({host, node_name, "localhost"}),
+            ips=sorted({"127.0.0.1", node_ip}),
+        )
     simple = {
         "admin": ("admin", "system:masters"),
         "apiserver-kubelet-client": ("kube-apiserver-kubelet-client", None),
@@ -136,8 +208,9 @@ def ensure_pki(node_name: str, node_ip: str) -> Path:
     if not (d / "sa.key").exists():
         k = _key()
         _write_key(k, d / "sa.key")
-        (d / "sa.pub").write_bytes(k.public_key().public_bytes(serialization.Encoding.PEM,
-                                                              serialization.PublicFormat.SubjectPublicKeyInfo))
+        (d / "sa.pub").write_bytes(
+            k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
     return d
 
 
@@ -150,8 +223,7 @@ def kubeconfig(user: str, server: str, embed: bool = True) -> str:
 
     if embed:
         cluster = f"certificate-authority-data: {b64(d / 'ca.crt')}"
-        creds = (f"client-certificate-data: {b64(d / f'{user}.crt')}\n"
-                 f"    client-key-data: {b64(d / f'{user}.key')}")
+        creds = f"client-certificate-data: {b64(d / f'{user}.crt')}\n    client-key-data: {b64(d / f'{user}.key')}"
     else:
         cluster = f"certificate-authority: {d / 'ca.crt'}"
         creds = f"client-certificate: {d / f'{user}.crt'}\n    client-key: {d / f'{user}.key'}"

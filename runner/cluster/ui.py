@@ -10,16 +10,22 @@ import contextlib
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.status import Status
 
 
 class Reporter:
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
         self.fancy = sys.stdout.isatty() and not os.environ.get("CI")
-        self._console = None
-        self._status = None
+        self._console: Console | None = None
+        self._status: Status | None = None
         if self.fancy:
             from rich.console import Console
+
             self._console = Console()
 
     def log(self, msg: str) -> None:

@@ -21,7 +21,6 @@ _FLAG_SECRET = re.compile(r"(--(?:docker-password|password|token)[= ])(['\"]?)([
 _SECRET_KIND = re.compile(r"(?m)^kind:\s*Secret\s*$")
 
 
-
 class Redactor:
     """Masks secrets in text: by pattern, and the values `remember`ed for this run or grade."""
 
@@ -75,5 +74,10 @@ def _redact_secret_yaml(text: str) -> str:
             if line.strip() and indent <= inside:
                 inside = None
             elif line.strip():
-                lines[i] = re.sub(r"^(\s*[\w.-]+:\s*).+$", lambda mm: mm.group(1) + MASK, line)
+                lines[i] = re.sub(r"^(\s*[\w.-]+:\s*).+$", _mask_value, line)
     return "\n".join(lines)
+
+
+def _mask_value(m: re.Match[str]) -> str:
+    """`key: value` -> `key: ***`."""
+    return m.group(1) + MASK

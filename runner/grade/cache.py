@@ -7,8 +7,10 @@ events also tell the live board whose objects changed.
 
 from __future__ import annotations
 
+import builtins
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runner.kube.client import Cluster
 from runner.kube.errors import translate
@@ -22,7 +24,7 @@ class ClusterCache:
         self.cluster = cluster
         self.kinds = tuple(dict.fromkeys(kinds))
         self._store: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in self.kinds}
-        self._versions: dict[str, str] = {}
+        self._versions: dict[str, str | None] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -57,14 +59,14 @@ class ClusterCache:
         with self._lock:
             return self._store[kind].get(name)
 
-    def list(self, kind: str) -> list[dict[str, Any]]:
+    def list(self, kind: str) -> builtins.list[dict[str, Any]]:
         if kind not in self._store or kind not in self.kinds:
             self.get(kind, "")
         with self._lock:
             items = list(self._store.get(kind, {}).values())
         return sorted(items, key=lambda o: ((o.get("metadata") or {}).get("creationTimestamp") or "", o["metadata"]["name"]))
 
-    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+    def snapshot(self) -> dict[str, builtins.list[dict[str, Any]]]:
         return {k: self.list(k) for k in self.kinds}
 
     # ---- watch mode
@@ -78,8 +80,9 @@ class ClusterCache:
         res = resource(self.cluster, kind)
         while not self._stop.is_set():
             try:
-                for event in self.cluster.dynamic.watch(res, namespace=self.cluster.namespace,
-                                                        resource_version=self._versions.get(kind), timeout=30):
+                for event in self.cluster.dynamic.watch(
+                    res, namespace=self.cluster.namespace, resource_version=self._versions.get(kind), timeout=30
+                ):
                     if self._stop.is_set():
                         return
                     raw = event.get("raw_object") or {}

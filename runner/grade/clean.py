@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from runner.effects import Effects
+from runner.grade.cache import ClusterCache
 from runner.kube.labels import LESSON_LABEL, USER_LABEL
 from runner.kube.objects import SWEEP_KINDS, ObjectRef
 from runner.lesson.model import Lesson
-from runner.effects import Effects
 from runner.lesson.render import render
-from runner.grade.cache import ClusterCache
 
 
 @dataclass(frozen=True)
@@ -38,25 +38,33 @@ def find_leftovers(cache: ClusterCache, lesson: Lesson | None, users: list[str] 
                 continue
             if wanted is not None and user not in wanted:
                 continue
-            found[(kind, meta["name"])] = Leftover(ObjectRef(kind, meta["name"], cache.cluster.namespace, uid=meta.get("uid")),
-                                                   user, "label", _running(kind, obj))
+            found[(kind, meta["name"])] = Leftover(
+                ObjectRef(kind, meta["name"], cache.cluster.namespace, uid=meta.get("uid")), user, "label", _running(kind, obj)
+            )
     if lesson is not None:
         names_users = wanted if wanted is not None else {l.user for l in found.values()} | _users_by_pattern(cache, lesson)
         for user in sorted(names_users):
-            rendered = render(lesson, {"username": user, **{p.name: p.default for p in lesson.meta.placeholders if p.default}}).lesson
+            rendered = render(
+                lesson, {"username": user, **{p.name: p.default for p in lesson.meta.placeholders if p.default}}
+            ).lesson
             for kind, name in Effects(rendered).created():
                 if (kind, name) in found or kind not in cache.kinds:
                     continue
-                obj = cache.get(kind, name)
-                if obj is not None:
-                    found[(kind, name)] = Leftover(ObjectRef(kind, name, cache.cluster.namespace, uid=obj["metadata"].get("uid")),
-                                                   user, "name", _running(kind, obj))
+                existing = cache.get(kind, name)
+                if existing is not None:
+                    found[(kind, name)] = Leftover(
+                        ObjectRef(kind, name, cache.cluster.namespace, uid=existing["metadata"].get("uid")),
+                        user,
+                        "name",
+                        _running(kind, existing),
+                    )
     order = {k: i for i, k in enumerate(SWEEP_KINDS)}
     return sorted(found.values(), key=lambda l: (order.get(l.ref.kind, 99), l.user, l.ref.name))
 
 
 def _users_by_pattern(cache: ClusterCache, lesson: Lesson) -> set[str]:
     from runner.grade.roster import discover
+
     return {p.user for p in discover(lesson, {k: cache.list(k) for k in cache.kinds})}
 
 

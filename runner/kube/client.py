@@ -33,16 +33,19 @@ class Cluster:
     @property
     def core(self):
         from kubernetes import client
+
         return client.CoreV1Api(self.api)
 
     @property
     def batch(self):
         from kubernetes import client
+
         return client.BatchV1Api(self.api)
 
     @property
     def storage(self):
         from kubernetes import client
+
         return client.StorageV1Api(self.api)
 
     @property
@@ -50,6 +53,7 @@ class Cluster:
         with self._lock:
             if self._dynamic is None:
                 from kubernetes.dynamic import DynamicClient
+
                 try:
                     self._dynamic = DynamicClient(self.api)
                 except Exception as exc:  # discovery is the first request: map unreachable etc.
@@ -94,8 +98,14 @@ def connect_target(target: ClusterTarget, workdir: Path | None = None, profile: 
     )
 
 
-def connect(kubeconfig: str | None = None, context: str | None = None, namespace: str | None = None,
-            qps: float | None = None, workdir: Path | None = None, default_namespace: str = "default") -> Cluster:
+def connect(
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
+    qps: float | None = None,
+    workdir: Path | None = None,
+    default_namespace: str = "default",
+) -> Cluster:
     """Load configuration like kubectl; write a run kubeconfig pinned to the context and namespace.
 
     The namespace is -n, else the context's, else `default_namespace` (a profile's), as kubectl does.
@@ -111,13 +121,16 @@ def connect(kubeconfig: str | None = None, context: str | None = None, namespace
             ctx = next((c for c in contexts if c["name"] == (context or current["name"])), current)
             ns = namespace or ctx.get("context", {}).get("namespace") or default_namespace
             ctx_name = ctx["name"]
+            kubeconfig_file: str | None = path
         elif os.environ.get("KUBERNETES_SERVICE_HOST"):
             config.load_incluster_config(client_configuration=cfg)
             sa_ns = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
             ns = namespace or (sa_ns.read_text().strip() if sa_ns.exists() else default_namespace)
-            path, ctx_name = None, None
+            kubeconfig_file, ctx_name = None, None
         else:
-            raise Unreachable(f"no kubeconfig at {path} and not running in a cluster (use --kubeconfig, KUBECONFIG or `tutorial cluster up`)")
+            raise Unreachable(
+                f"no kubeconfig at {path} and not running in a cluster (use --kubeconfig, KUBECONFIG or `tutorial cluster up`)"
+            )
     except Unreachable:
         raise
     except Exception as exc:
@@ -126,7 +139,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None, namespace
     api = client.ApiClient(cfg)
     counter = [0]
     _count_and_limit(api, counter, qps)
-    run_config = _pinned_kubeconfig(path, ctx_name, ns, workdir) if path and workdir else path
+    run_config = _pinned_kubeconfig(kubeconfig_file, ctx_name, ns, workdir) if kubeconfig_file and workdir else kubeconfig_file
     return Cluster(api=api, namespace=ns, kubeconfig=run_config, context=ctx_name, requests=counter)
 
 

@@ -6,16 +6,32 @@ apiVersion, name, namespace, uid): the cleaner keeps a list of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from runner.kube.client import Cluster
 from runner.kube.errors import Conflict, NotFound, translate
 from runner.syntax.k8s import API_VERSIONS
 
 # namespaced kinds a tutorial creates, in the order they are safely deleted (owners before what they use)
-SWEEP_KINDS = ("CronJob", "Job", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Service", "Ingress",
-               "RoleBinding", "Role", "ServiceAccount", "ConfigMap", "Secret", "PersistentVolumeClaim")
+SWEEP_KINDS = (
+    "CronJob",
+    "Job",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Pod",
+    "Service",
+    "Ingress",
+    "RoleBinding",
+    "Role",
+    "ServiceAccount",
+    "ConfigMap",
+    "Secret",
+    "PersistentVolumeClaim",
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +85,7 @@ def get(cluster: Cluster, ref: ObjectRef) -> dict[str, Any] | None:
 def delete(cluster: Cluster, ref: ObjectRef, propagation: str = "Background") -> bool:
     """Delete; False when it was already gone. Pods of a Job go with it (propagation)."""
     res = resource(cluster, ref.kind, ref.version)
-    body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+    body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
     if ref.uid:
         body["preconditions"] = {"uid": ref.uid}
     try:
@@ -87,8 +103,12 @@ def delete(cluster: Cluster, ref: ObjectRef, propagation: str = "Background") ->
 def patch_labels(cluster: Cluster, ref: ObjectRef, labels: dict[str, str]) -> None:
     res = resource(cluster, ref.kind, ref.version)
     try:
-        res.patch(name=ref.name, namespace=ref.namespace, body={"metadata": {"labels": labels}},
-                  content_type="application/merge-patch+json")
+        res.patch(
+            name=ref.name,
+            namespace=ref.namespace,
+            body={"metadata": {"labels": labels}},
+            content_type="application/merge-patch+json",
+        )
     except Exception as exc:
         raise translate(exc, f"labelling {ref}") from exc
 

@@ -9,14 +9,15 @@ deleted afterwards.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, NotFound, translate
-from runner.kube.objects import ObjectRef, create, delete, get, pods_of_job, resource
 from runner.kube.exec import ExecResult, exec_in_pod
+from runner.kube.objects import ObjectRef, create, delete, get, pods_of_job, resource
 from runner.kube.wait import gone, pod_condition, predicate_for, wait_for
 
 
@@ -36,9 +37,9 @@ class Probe(Protocol):
 
     def get(self, kind: str, name: str) -> dict[str, Any] | None: ...
 
-    def list(self, kind: str, label_selector: str | None = None) -> list[dict[str, Any]]: ...
+    def list(self, kind: str, label_selector: str | None = None) -> builtins.list[dict[str, Any]]: ...
 
-    def pods_of_job(self, job: str) -> list[dict[str, Any]]: ...
+    def pods_of_job(self, job: str) -> builtins.list[dict[str, Any]]: ...
 
     def wait(self, kind: str, name: str, condition: str, timeout: float = 120) -> dict[str, Any] | None: ...
 
@@ -67,7 +68,7 @@ class ClusterProbe:
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
         return get(self.cluster, ObjectRef(kind, name, self.cluster.namespace))
 
-    def list(self, kind: str, label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list(self, kind: str, label_selector: str | None = None) -> builtins.list[dict[str, Any]]:
         """Objects of `kind` in the namespace (optionally by label), oldest first: finds generateName objects."""
         res = resource(self.cluster, kind)
         kwargs = {"label_selector": label_selector} if label_selector else {}
@@ -75,9 +76,12 @@ class ClusterProbe:
             items = [i.to_dict() for i in res.get(namespace=self.cluster.namespace, **kwargs).items]
         except Exception as exc:
             raise translate(exc, f"listing {kind} objects") from exc
-        return sorted(items, key=lambda o: ((o.get("metadata") or {}).get("creationTimestamp") or "", (o.get("metadata") or {}).get("name", "")))
+        return sorted(
+            items,
+            key=lambda o: ((o.get("metadata") or {}).get("creationTimestamp") or "", (o.get("metadata") or {}).get("name", "")),
+        )
 
-    def pods_of_job(self, job: str) -> list[dict[str, Any]]:
+    def pods_of_job(self, job: str) -> builtins.list[dict[str, Any]]:
         return pods_of_job(self.cluster, job)
 
     def wait(self, kind: str, name: str, condition: str, timeout: float = 120) -> dict[str, Any] | None:
@@ -91,11 +95,14 @@ class ClusterProbe:
             return name
         if self.get("Job", name) is None:
             raise NotFound(f"no pod or job named {name}")
+
         def any_running(job: dict[str, Any] | None):
             from runner.kube.wait import Outcome
+
             pods = self.pods_of_job(name)
             running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
             return Outcome(bool(running), state=f"{len(running)} of {len(pods)} pods running")
+
         wait_for(self.cluster, ObjectRef("Job", name, self.cluster.namespace), any_running, timeout)
         pods = [p for p in self.pods_of_job(name) if (p.get("status") or {}).get("phase") == "Running"]
         if not pods:
@@ -119,19 +126,28 @@ class ClusterProbe:
     def inspector_body(self, name: str, mounts: dict[str, str]) -> dict[str, Any]:
         """A pod that mounts each claim read-only at its path and sleeps: for reading what is on volumes."""
         return {
-            "apiVersion": "v1", "kind": "Pod",
+            "apiVersion": "v1",
+            "kind": "Pod",
             "metadata": {"name": name, "labels": {**self.labels, "tutorial-runner.io/role": "inspector"}},
             "spec": {
                 "restartPolicy": "Never",
                 "terminationGracePeriodSeconds": 0,
-                "containers": [{
-                    "name": "inspect", "image": self.inspector_image, "imagePullPolicy": "IfNotPresent",
-                    "command": ["sh", "-c", "sleep 600"],
-                    "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
-                    "volumeMounts": [{"name": f"c{i}", "mountPath": path, "readOnly": True} for i, path in enumerate(mounts.values())],
-                }],
-                "volumes": [{"name": f"c{i}", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}
-                            for i, claim in enumerate(mounts)],
+                "containers": [
+                    {
+                        "name": "inspect",
+                        "image": self.inspector_image,
+                        "imagePullPolicy": "IfNotPresent",
+                        "command": ["sh", "-c", "sleep 600"],
+                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
+                        "volumeMounts": [
+                            {"name": f"c{i}", "mountPath": path, "readOnly": True} for i, path in enumerate(mounts.values())
+                        ],
+                    }
+                ],
+                "volumes": [
+                    {"name": f"c{i}", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}
+                    for i, claim in enumerate(mounts)
+                ],
             },
         }
 

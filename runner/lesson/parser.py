@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from runner.lesson import classify, prose
-from runner.syntax import kubectl
-from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
 from runner.core.errors import LessonError
+from runner.lesson import classify, prose
+from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
-from runner.syntax.shell import split_commands, segments
+from runner.syntax import kubectl
+from runner.syntax.shell import segments, split_commands
 from runner.syntax.yaml import read_yaml
 
 FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "file", "other"}
@@ -66,7 +67,7 @@ class _Builder:
         self.steps: list[Step] = []
         self.ids: set[str] = set()
 
-    def add(self, type_: StepType, line: int, section: str, slug: str, ann: dict[str, str] | None = None, **kw) -> Step:
+    def add(self, type_: StepType, line: int, section: str, slug: str, ann: dict[str, str] | None = None, **kw: Any) -> Step:
         ann = ann or {}
         explicit = ann.get("id")
         if explicit:
@@ -86,8 +87,8 @@ class _Builder:
         return step
 
 
-def _annotation_fields(ann: dict[str, str], path: str, line: int) -> dict:
-    out: dict = {}
+def _annotation_fields(ann: dict[str, str], path: str, line: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     if "file" in ann:
         out["file"] = ann["file"]
     if "apply" in ann:
@@ -123,8 +124,9 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
     found = blocks(source)
     stem = Path(path).stem
     default_id = _slug(stem) or "lesson"
-    title = next((b.text for b in found if b.kind == "heading" and b.level == 1), None) or \
-        next((b.text for b in found if b.kind == "heading"), stem)
+    title = next((b.text for b in found if b.kind == "heading" and b.level == 1), None) or next(
+        (b.text for b in found if b.kind == "heading"), stem
+    )
     meta = LessonMeta(id=default_id, title=title, placeholders=(Placeholder("username", required=True),))
     if found and found[0].kind == "front_matter":
         meta = parse_front_matter(found[0].text, path, found[0].line + 1, default_id, title)
@@ -145,8 +147,16 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             if ann is None:
                 continue
             if ann.kind == "check":
-                b.add(StepType.CHECK, block.line, ctx.section, ann.check or "check", {"id": ann.check or ""} if ann.check not in b.ids else {},
-                      check=ann.check, check_args=ann.values, text=block.text)
+                b.add(
+                    StepType.CHECK,
+                    block.line,
+                    ctx.section,
+                    ann.check or "check",
+                    {"id": ann.check or ""} if ann.check not in b.ids else {},
+                    check=ann.check,
+                    check_args=ann.values,
+                    text=block.text,
+                )
             else:
                 ctx.pending.append(ann)
             continue
@@ -170,13 +180,31 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
             ctx.file_content = name
         else:
             ann = _take_annotation(ctx)
-            b.add(StepType.FILE, block.line, ctx.section, f"create {name}", ann, file=name, action="create",
-                  text=text, reason="the reader writes any content")
+            b.add(
+                StepType.FILE,
+                block.line,
+                ctx.section,
+                f"create {name}",
+                ann,
+                file=name,
+                action="create",
+                text=text,
+                reason="the reader writes any content",
+            )
             ctx.local_files.add(name)
     updated = prose.update_file(text)
     if updated and updated in ctx.local_files:
-        b.add(StepType.FILE, block.line, ctx.section, f"update {updated}", _take_annotation(ctx), file=updated,
-              action="update", text=text, reason="the reader changes the file's content")
+        b.add(
+            StepType.FILE,
+            block.line,
+            ctx.section,
+            f"update {updated}",
+            _take_annotation(ctx),
+            file=updated,
+            action="update",
+            text=text,
+            reason="the reader changes the file's content",
+        )
     cue = prose.pod_cue(text)
     if cue == "enter":
         named = prose.named_pod(text)
@@ -219,35 +247,95 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
         _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of)
     elif forced == "file" or (forced is None and file_content_cue and lang not in classify.SHELL_LANGS):
         name = file_hint or ann.get("file") or "file"
-        b.add(StepType.FILE, block.line, ctx.section, f"create {name}", ann, file=name, action="create", text=content,
-              content_line=first, duplicate_of=duplicate_of)
+        b.add(
+            StepType.FILE,
+            block.line,
+            ctx.section,
+            f"create {name}",
+            ann,
+            file=name,
+            action="create",
+            text=content,
+            content_line=first,
+            duplicate_of=duplicate_of,
+        )
         ctx.local_files.add(name)
     elif forced == "other" or (forced is None and (lang in classify.DOCKER_LANGS or classify.looks_like_dockerfile(content))):
-        b.add(StepType.OTHER, block.line, ctx.section, "dockerfile" if forced is None else "other", ann, text=content,
-              content_line=first, reason="Dockerfile" if forced is None else "marked as not runnable")
-    elif forced in ("command", "in-pod", "interactive") or (forced is None and (lang in classify.SHELL_LANGS or (
-            lang in classify.TEXT_LANGS and classify.looks_like_shell(content)))):
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "dockerfile" if forced is None else "other",
+            ann,
+            text=content,
+            content_line=first,
+            reason="Dockerfile" if forced is None else "marked as not runnable",
+        )
+    elif forced in ("command", "in-pod", "interactive") or (
+        forced is None and (lang in classify.SHELL_LANGS or (lang in classify.TEXT_LANGS and classify.looks_like_shell(content)))
+    ):
         _shell_block(block, content, first, ann, ctx, b, forced, duplicate_of)
     elif forced is None and lang in classify.TEXT_LANGS and classify.path_only(content):
-        b.add(StepType.OTHER, block.line, ctx.section, "path", ann, text=content, content_line=first,
-              reason="a path mentioned in the text, not a command")
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "path",
+            ann,
+            text=content,
+            content_line=first,
+            reason="a path mentioned in the text, not a command",
+        )
     elif forced is None and file_hint and lang not in classify.TEXT_LANGS:
-        b.add(StepType.FILE, block.line, ctx.section, f"create {file_hint}", ann, file=file_hint, action="create",
-              text=content, content_line=first, duplicate_of=duplicate_of)
+        b.add(
+            StepType.FILE,
+            block.line,
+            ctx.section,
+            f"create {file_hint}",
+            ann,
+            file=file_hint,
+            action="create",
+            text=content,
+            content_line=first,
+            duplicate_of=duplicate_of,
+        )
         ctx.local_files.add(file_hint)
     else:
-        reason = f"{lang} code shown in the text" if lang and lang not in classify.TEXT_LANGS else "text or command output shown in the text"
+        reason = (
+            f"{lang} code shown in the text"
+            if lang and lang not in classify.TEXT_LANGS
+            else "text or command output shown in the text"
+        )
         b.add(StepType.OTHER, block.line, ctx.section, lang or "text", ann, text=content, content_line=first, reason=reason)
     if len(b.steps) > start_index:
         seen.setdefault(key, start_index)
 
 
-def _yaml_block(block: Block, content: str, first: int, file_hint: str | None, ann: dict[str, str], ctx: _Context,
-                b: _Builder, forced: str | None, duplicate_of: int | None) -> None:
+def _yaml_block(
+    block: Block,
+    content: str,
+    first: int,
+    file_hint: str | None,
+    ann: dict[str, str],
+    ctx: _Context,
+    b: _Builder,
+    forced: str | None,
+    duplicate_of: int | None,
+) -> None:
     result = read_yaml(content, first)
     if result.error:
-        b.add(StepType.INVALID, block.line, ctx.section, "invalid yaml", ann, text=content, content_line=first,
-              error=result.error, error_line=result.error_line, file=file_hint)
+        b.add(
+            StepType.INVALID,
+            block.line,
+            ctx.section,
+            "invalid yaml",
+            ann,
+            text=content,
+            content_line=first,
+            error=result.error,
+            error_line=result.error_line,
+            file=file_hint,
+        )
         return
     kind, reason = classify.yaml_kind(result)
     if forced == "fragment":
@@ -255,28 +343,65 @@ def _yaml_block(block: Block, content: str, first: int, file_hint: str | None, a
     if kind == "manifest":
         obj = result.objects[0]
         slug = f"{obj.kind} {obj.name or obj.generate_name or ''}"
-        b.add(StepType.MANIFEST, block.line, ctx.section, slug, ann, text=content, content_line=first, objects=result.objects,
-              file=file_hint, duplicate_of=duplicate_of)
+        b.add(
+            StepType.MANIFEST,
+            block.line,
+            ctx.section,
+            slug,
+            ann,
+            text=content,
+            content_line=first,
+            objects=result.objects,
+            file=file_hint,
+            duplicate_of=duplicate_of,
+        )
         for o in result.objects:
             if o.kind in ("Pod", "Job"):
                 ctx.last_workload = (o.kind, o.name or o.generate_name or "")
     elif kind == "other":
         b.add(StepType.OTHER, block.line, ctx.section, "workflow", ann, text=content, content_line=first, reason=reason)
     elif file_hint and forced != "fragment":
-        b.add(StepType.FILE, block.line, ctx.section, f"create {file_hint}", ann, file=file_hint, action="create", text=content,
-              content_line=first, duplicate_of=duplicate_of)
+        b.add(
+            StepType.FILE,
+            block.line,
+            ctx.section,
+            f"create {file_hint}",
+            ann,
+            file=file_hint,
+            action="create",
+            text=content,
+            content_line=first,
+            duplicate_of=duplicate_of,
+        )
         ctx.local_files.add(file_hint)
     else:
         b.add(StepType.FRAGMENT, block.line, ctx.section, "fragment", ann, text=content, content_line=first, reason=reason)
 
 
-def _shell_block(block: Block, content: str, first: int, ann: dict[str, str], ctx: _Context, b: _Builder,
-                 forced: str | None, duplicate_of: int | None) -> None:
+def _shell_block(
+    block: Block,
+    content: str,
+    first: int,
+    ann: dict[str, str],
+    ctx: _Context,
+    b: _Builder,
+    forced: str | None,
+    duplicate_of: int | None,
+) -> None:
     pod = ann.get("pod") or ctx.pod
     pod_kind = ("Pod" if ann.get("pod") else ctx.pod_kind) if pod else None
     commands = split_commands(content, first)
     if not commands and content.strip():
-        b.add(StepType.OTHER, block.line, ctx.section, "text", ann, text=content, content_line=first, reason="no command in the block")
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "text",
+            ann,
+            text=content,
+            content_line=first,
+            reason="no command in the block",
+        )
         return
     for cmd in commands:
         if not ann.get("pod") and ctx.pod and not pod:  # `kubectl exec -it POD -- bash` earlier in this block
@@ -285,17 +410,26 @@ def _shell_block(block: Block, content: str, first: int, ann: dict[str, str], ct
         host = bool(segs) and segs[0][0] in ("kubectl", "oc", "helm", "kind", "minikube")
         reason = classify.interactive_reason(segs)
         first_word = segs[0][0] if segs and segs[0] else cmd.text.split()[0]
-        extra = dict(command=cmd.text, text=cmd.text, duplicate_of=duplicate_of)
+        extra = {"command": cmd.text, "text": cmd.text, "duplicate_of": duplicate_of}
         if forced == "interactive" or (forced is None and reason):
             target = classify.exec_pod(segs)
-            b.add(StepType.INTERACTIVE, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else "interactive", ann,
-                  reason=reason or "marked as interactive", pod=target, **extra)
+            b.add(
+                StepType.INTERACTIVE,
+                cmd.line,
+                ctx.section,
+                " ".join(segs[0][:3]) if segs else "interactive",
+                ann,
+                reason=reason or "marked as interactive",
+                pod=target,
+                **extra,
+            )
             if target:
                 ctx.pod, ctx.pod_kind = target, "Pod"
             continue
         if forced == "in-pod" or (forced is None and pod and not host):
-            b.add(StepType.IN_POD, cmd.line, ctx.section, f"in pod {first_word}", ann, pod=pod, pod_kind=pod_kind or "Pod",
-                  **extra)
+            b.add(
+                StepType.IN_POD, cmd.line, ctx.section, f"in pod {first_word}", ann, pod=pod, pod_kind=pod_kind or "Pod", **extra
+            )
             continue
         step = b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, ann, **extra)
         for seg in segs:

@@ -22,7 +22,9 @@ _CREATE_LOCAL_FILE = re.compile(
     re.I,
 )
 _ANY_CONTENT = re.compile(r"\b(any content|anything you like|some text|any text)\b", re.I)
-_UPDATE_FILE = re.compile(r"\b(?:update|change|modify|edit)\s+(?:the\s+)?(?:content|contents)\s+of\s+(?:either\s+)?`?([\w.+-]+\.\w+)`?", re.I)
+_UPDATE_FILE = re.compile(
+    r"\b(?:update|change|modify|edit)\s+(?:the\s+)?(?:content|contents)\s+of\s+(?:either\s+)?`?([\w.+-]+\.\w+)`?", re.I
+)
 
 _ENTER_POD = re.compile(
     r"\b(log(?:ged)?\s*(?:back\s+)?in(?:to)?\b|login\b|exec\s+into|shell\s+into|inside\s+the\s+(?:pod|container)|in\s+the\s+(?:pod|container)\s*,|attach\s+to\s+the\s+pod|kubectl\s+exec\b)",
@@ -47,10 +49,10 @@ def prose_file(text: str) -> str | None:
     A link's text (`[pytorch-example.yaml](...)`) counts too. Only one file
     name may be mentioned, and the paragraph must talk about a file.
     """
-    linked = _LINK_TEXT.findall(text)
+    linked: list[str] = _LINK_TEXT.findall(text)
     if len(set(linked)) == 1:
         return linked[0]
-    names = set(_BACKTICKED.findall(text)) or set(_FILE_RE.findall(text))
+    names: set[str] = set(_BACKTICKED.findall(text)) or set(_FILE_RE.findall(text))
     if len(names) == 1 and _FILE_VERBS.search(text):
         return names.pop()
     return None
@@ -65,13 +67,13 @@ def create_local_file(text: str) -> tuple[str, bool] | None:
 
 
 def update_file(text: str) -> str | None:
-    """"update the content of either hello.txt or world.txt" -> "hello.txt"."""
+    """ "update the content of either hello.txt or world.txt" -> "hello.txt"."""
     m = _UPDATE_FILE.search(text)
     return m.group(1) if m else None
 
 
 def pod_cue(text: str) -> str | None:
-    """"enter" or "leave" for prose that moves the reader into or out of a pod (the last cue wins)."""
+    """ "enter" or "leave" for prose that moves the reader into or out of a pod (the last cue wins)."""
     events = [(m.start(), "enter") for m in _ENTER_POD.finditer(text)]
     events += [(m.start(), "leave") for m in _LEAVE_POD.finditer(text)]
     if not events:

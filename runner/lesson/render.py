@@ -10,13 +10,14 @@ flagged so that nothing applies them).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Any
 
-from runner.lesson import placeholders as ph
-from runner.syntax.yaml import read_yaml
 from runner.core.errors import RenderError, UsageError
+from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
+from runner.syntax.yaml import read_yaml
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -67,7 +68,9 @@ def values_for(lesson: Lesson, user: str | None, sets: Mapping[str, str], requir
     values: dict[str, str] = {}
     if user is not None:
         if not DNS_LABEL.match(user) or len(user) > 40:
-            raise UsageError(f"--user '{user}' must be lower-case letters, digits and '-' (at most 40), as it becomes part of object names")
+            raise UsageError(
+                f"--user '{user}' must be lower-case letters, digits and '-' (at most 40), as it becomes part of object names"
+            )
         values["username"] = user
     for p in lesson.meta.placeholders:
         if p.name in sets:
@@ -109,8 +112,11 @@ def _render_step(step: Step, values: Mapping[str, str], declared: list[str]) -> 
     for occ in ph.find(step.text, first if step.type is not StepType.CHECK else step.line):
         if occ.name not in values and occ.name not in ph.RUNTIME:
             left.append(Unresolved(occ.name, step.path, occ.line, step.index, ph.near_miss(occ.name, declared)))
-    sub = lambda s: substitute(s, values) if s else s  # noqa: E731
-    changes: dict = {
+
+    def sub(s: str | None) -> str | None:
+        return substitute(s, values) if s else s
+
+    changes: dict[str, Any] = {
         "text": sub(step.text),
         "command": sub(step.command),
         "pod": sub(step.pod),
@@ -122,7 +128,11 @@ def _render_step(step: Step, values: Mapping[str, str], declared: list[str]) -> 
     if step.type is StepType.MANIFEST:
         result = read_yaml(changes["text"], first)
         if result.error:
-            raise RenderError(f"manifest no longer parses after substituting placeholders: {result.error}", step.path, result.error_line or step.line)
+            raise RenderError(
+                f"manifest no longer parses after substituting placeholders: {result.error}",
+                step.path,
+                result.error_line or step.line,
+            )
         changes["objects"] = result.objects
         blocked = {u.line for u in left}
         for obj in result.objects:
@@ -138,4 +148,8 @@ def _check_name(step: Step, kind: str, name: str | None, generate: str | None, l
     limit = 63 if kind in LABEL_KINDS else 253
     if not pattern.match(value) or len(value) > limit:
         shown = name if name is not None else generate
-        raise RenderError(f"{kind} name '{shown}' is not a valid Kubernetes name ({what}: lower-case letters, digits, '-', at most {limit})", step.path, line)
+        raise RenderError(
+            f"{kind} name '{shown}' is not a valid Kubernetes name ({what}: lower-case letters, digits, '-', at most {limit})",
+            step.path,
+            line,
+        )

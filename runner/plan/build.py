@@ -12,13 +12,13 @@ without a cluster.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from runner.effects import Effect, Effects, pod_base
-from runner.lesson.model import K8sObject, Lesson, Step, StepType
+from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
-from runner.syntax.k8s import containers, pod_spec
+from runner.syntax.k8s import K8sObject, containers, pod_spec
 from runner.syntax.shell import segments
 
 DEFAULT_TIMEOUTS = {
@@ -121,7 +121,7 @@ def _default_condition(kind: str, facts: ClusterFacts, obj: K8sObject | None) ->
 
 
 def _waits_for(
-    step: Step, objects: list[tuple[str, str, K8sObject | None]], facts: ClusterFacts, deleting: bool
+    step: Step, objects: Sequence[tuple[str, str, K8sObject | None]], facts: ClusterFacts, deleting: bool
 ) -> tuple[Wait, ...]:
     waits = []
     for kind, name, obj in objects:

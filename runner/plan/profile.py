@@ -10,9 +10,10 @@ cluster itself what it can.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -55,9 +56,9 @@ def _image_names(image: str) -> list[str]:
     elif name.count("/") == 1 and "." not in name.split("/")[0]:
         names.append(f"docker.io/{name}:{tag}")
     elif name.startswith("docker.io/library/"):
-        names.append(f"{name[len('docker.io/library/'):]}:{tag}")
+        names.append(f"{name[len('docker.io/library/') :]}:{tag}")
     elif name.startswith("docker.io/"):
-        names.append(f"{name[len('docker.io/'):]}:{tag}")
+        names.append(f"{name[len('docker.io/') :]}:{tag}")
     return names
 
 
@@ -83,7 +84,8 @@ def load_profile(name_or_path: str) -> Profile:
 
 
 def profile_from_dict(name: str, data: Mapping[str, Any]) -> Profile:
-    storage_block = data.get("storage") if isinstance(data.get("storage"), dict) else {}
+    raw_storage = data.get("storage")
+    storage_block: dict[str, Any] = raw_storage if isinstance(raw_storage, dict) else {}
     storage = data.get("storage_classes") or storage_block.get("classes") or {}
     classes = tuple(storage) if isinstance(storage, (dict, list)) else ()
     default = data.get("default_storage_class") or storage_block.get("default_class")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.lesson.model import Lesson, Step, StepType
 from runner.core.redact import redact
+from runner.lesson.model import Lesson, Step, StepType
 from runner.lesson.render import Rendered
 
 
@@ -37,7 +37,7 @@ def describe(step: Step) -> str:
     if t in (StepType.COMMAND,):
         return f"$ {_one_line(step.command)}" + ("   [expected to fail]" if step.expect_failure else "")
     if t is StepType.IN_POD:
-        where = step.pod + (" (a pod of Job)" if step.pod_kind == "Job" else "")
+        where = (step.pod or "") + (" (a pod of Job)" if step.pod_kind == "Job" else "")
         return f"[in {where}] $ {_one_line(step.command)}"
     if t is StepType.INTERACTIVE:
         instead = f"; runs instead: {step.instead}" if step.instead else ""

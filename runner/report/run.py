@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from typing import Iterable
+from collections.abc import Iterable
 
 from runner.run.result import RunReport
 
@@ -13,8 +13,10 @@ MARK = {"passed": "ok", "failed": "FAIL", "skipped": "skip", "error": "ERROR"}
 
 def summary_text(report: RunReport, verbose: bool = False) -> str:
     """Plain text that reads well in a terminal and in CI logs."""
-    lines = [f"{report.lesson} for {report.user} in namespace {report.namespace} (run {report.run_id}): "
-             f"{report.status.upper()} in {report.seconds:.1f}s"]
+    lines = [
+        f"{report.lesson} for {report.user} in namespace {report.namespace} (run {report.run_id}): "
+        f"{report.status.upper()} in {report.seconds:.1f}s"
+    ]
     lines.append("")
     lines.append(f"  {'line':>5}  {'status':<6}  {'secs':>6}  step")
     for s in report.steps:
@@ -29,9 +31,13 @@ def summary_text(report: RunReport, verbose: bool = False) -> str:
     if report.checks:
         got, total = report.score
         lines.append("")
-        lines.append(f"  checks: {sum(c.status == 'passed' for c in report.checks)}/{len(report.checks)} passed, {got:g}/{total:g} points")
+        lines.append(
+            f"  checks: {sum(c.status == 'passed' for c in report.checks)}/{len(report.checks)} passed, {got:g}/{total:g} points"
+        )
         for c in report.checks:
-            lines.append(f"  {c.line:>5}  {MARK.get(c.status, c.status):<6}  {c.points:>4g}/{c.max_points:<4g} {c.name}: {c.summary}")
+            lines.append(
+                f"  {c.line:>5}  {MARK.get(c.status, c.status):<6}  {c.points:>4g}/{c.max_points:<4g} {c.name}: {c.summary}"
+            )
             if c.status != "passed" and c.hint:
                 lines.append(f"  {'':>5}  {'':<6}  hint: {c.hint}")
     if report.simulated:
@@ -44,8 +50,8 @@ def summary_text(report: RunReport, verbose: bool = False) -> str:
     kept = [c for c in report.cleanup if c.outcome == "kept"]
     if deleted:
         lines.append(f"  cleanup: deleted {len(deleted)} object(s)")
-    for c in failed_cleanup:
-        lines.append(f"  cleanup FAILED for {c.ref}: {c.error}")
+    for rec in failed_cleanup:
+        lines.append(f"  cleanup FAILED for {rec.ref}: {rec.error}")
     if kept or report.kept_hint:
         lines.append(f"  kept {len(kept)} object(s) for inspection; clean later with: {report.kept_hint}")
     return "\n".join(lines)
@@ -62,8 +68,9 @@ def to_junit(reports: Iterable[RunReport]) -> str:
         suite = ET.SubElement(suites, "testsuite", name=f"{report.lesson}[{report.user}]", time=f"{report.seconds:.3f}")
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for s in report.steps:
-            case = ET.SubElement(suite, "testcase", classname=report.lesson, name=f"{s.id}", time=f"{s.seconds:.3f}",
-                                 file=s.path, line=str(s.line))
+            case = ET.SubElement(
+                suite, "testcase", classname=report.lesson, name=f"{s.id}", time=f"{s.seconds:.3f}", file=s.path, line=str(s.line)
+            )
             counts["tests"] += 1
             body = "\n".join([f"{ev.source}\n" + "\n".join(ev.lines) for ev in s.evidence])
             if s.status == "failed":
@@ -87,7 +94,9 @@ def to_markdown(reports: Iterable[RunReport]) -> str:
         passed = sum(s.status == "passed" for s in r.steps)
         cpass = sum(c.status == "passed" for c in r.checks)
         icon = {"passed": "✅", "failed": "❌"}.get(r.status, "⚠️")
-        lines.append(f"| {r.lesson} | {r.user} | {icon} {r.status} | {passed}/{len(r.steps)} | {cpass}/{len(r.checks)} | {r.seconds:.0f} |")
+        lines.append(
+            f"| {r.lesson} | {r.user} | {icon} {r.status} | {passed}/{len(r.steps)} | {cpass}/{len(r.checks)} | {r.seconds:.0f} |"
+        )
     for r in reports:
         bad = [s for s in r.steps if s.status in ("failed", "error")]
         for s in bad:

@@ -19,6 +19,7 @@ from runner.kube.objects import SWEEP_KINDS, ObjectRef, delete, list_labeled
 from runner.kube.wait import gone, wait_for
 from runner.run.result import CleanupRecord
 
+
 class Cleaner:
     def __init__(self, cluster: Cluster, timeout: float = 120.0) -> None:
         self.cluster = cluster
@@ -33,6 +34,7 @@ class Cleaner:
     def clean(self, labels: dict[str, str]) -> list[CleanupRecord]:
         """Tracked objects newest first, then anything else carrying `labels`; wait for all to be gone."""
         refs = list(reversed(self.tracked))
+        refs_error: CleanupRecord | None
         try:
             extra = list_labeled(self.cluster, selector(labels))
         except ClusterError as exc:
@@ -66,8 +68,12 @@ class Cleaner:
         deadline = time.monotonic() + self.timeout
         for ref, t0, existed in started:
             try:
-                wait_for(self.cluster, ObjectRef(ref.kind, ref.name, ref.namespace, ref.api_version), _gone_of(ref),
-                         max(1.0, deadline - time.monotonic()))
+                wait_for(
+                    self.cluster,
+                    ObjectRef(ref.kind, ref.name, ref.namespace, ref.api_version),
+                    _gone_of(ref),
+                    max(1.0, deadline - time.monotonic()),
+                )
             except ClusterError as exc:
                 records.append(CleanupRecord(str(ref), "failed", time.monotonic() - t0, str(exc)))
                 continue
@@ -84,4 +90,5 @@ def _gone_of(ref: ObjectRef):
         if obj is not None and (obj.get("metadata") or {}).get("uid") != ref.uid:
             return gone(None)
         return gone(obj)
+
     return check

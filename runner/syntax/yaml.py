@@ -8,10 +8,9 @@ composer is used when PyYAML has it: the same marks, several times faster.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
-
-import re
 
 import yaml
 
@@ -76,6 +75,7 @@ def read_yaml(content: str, first_line: int) -> YamlResult:
         index = 0
         while loader.check_node():
             node = loader.get_node()
+            assert node is not None  # check_node() said a document follows
             data = loader.construct_document(node)
             docs.append(data)
             obj = _object(data, node, first_line, texts[index] if index < len(texts) else content)

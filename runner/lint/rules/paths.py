@@ -15,8 +15,28 @@ from runner.lint.base import rule
 from runner.lint.facts import line_of
 
 ABS_PATH = re.compile(r"(?<![\w:/.$~-])(/[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]*)")
-STANDARD_DIRS = {"tmp", "dev", "proc", "sys", "etc", "usr", "var", "bin", "sbin", "lib", "lib32", "lib64", "opt",
-                 "home", "root", "run", "srv", "boot", "mnt", "media"}
+STANDARD_DIRS = {
+    "tmp",
+    "dev",
+    "proc",
+    "sys",
+    "etc",
+    "usr",
+    "var",
+    "bin",
+    "sbin",
+    "lib",
+    "lib32",
+    "lib64",
+    "opt",
+    "home",
+    "root",
+    "run",
+    "srv",
+    "boot",
+    "mnt",
+    "media",
+}
 
 
 def paths_in(text: str) -> list[str]:
@@ -66,12 +86,12 @@ def paths(*, lesson, facts, emit, **_) -> None:
             _check(facts, emit, step, step.pod, step.container, step.command, step.line)
     for c in facts.calls:
         if c.call.verb == "exec" and c.call.targets and c.call.after_dash:
-            kind, pod = c.call.targets[0]
+            _kind, pod = c.call.targets[0]
             _check(facts, emit, c.step, pod, c.call.flag("-c", "--container"), " ".join(c.call.after_dash), c.line)
     for w in facts.workloads:
         mounts = {c.name: [p for p, _ in c.mounts] for c in w.containers}
         for c in w.containers:
-            texts = []
+            texts: list[str] = []
             for field in ("command", "args"):
                 v = c.body.get(field)
                 texts.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
@@ -82,17 +102,24 @@ def paths(*, lesson, facts, emit, **_) -> None:
                 for p in paths_in(text):
                     mount = typo_of(p, mounts.get(c.name, []))
                     if mount:
-                        emit(w.manifest.step, line_of(w.manifest.step, p, start), "warning",
-                             f"`{p}` is under no volume of container `{c.name}`: did you mean the mount `{mount}`?",
-                             hint=f"use `{mount}`, or mount a volume at `{p}`")
+                        emit(
+                            w.manifest.step,
+                            line_of(w.manifest.step, p, start),
+                            "warning",
+                            f"`{p}` is under no volume of container `{c.name}`: did you mean the mount `{mount}`?",
+                            hint=f"use `{mount}`, or mount a volume at `{p}`",
+                        )
 
 
 def _check(facts, emit, step, pod: str, container: str | None, command: str, line: int) -> None:
     w = facts.workload(pod, before=step.index)
     if w is None:
         return
-    chosen = next((c for c in w.containers if c.name == container), None) if container else \
-        next((c for c in w.containers if not c.init), None)
+    chosen = (
+        next((c for c in w.containers if c.name == container), None)
+        if container
+        else next((c for c in w.containers if not c.init), None)
+    )
     if chosen is None:
         return
     mounts = [p for p, _ in chosen.mounts]
@@ -102,6 +129,10 @@ def _check(facts, emit, step, pod: str, container: str | None, command: str, lin
         mount = typo_of(p, mounts)
         if mount:
             at = line + command.count("\n", 0, command.find(p))
-            emit(step, at, "warning",
-                 f"`{p}` is under no volume of {w.kind} `{w.manifest.name}`: did you mean the mount `{mount}`?",
-                 hint=f"use `{mount}`; files outside the volumes are lost with the container")
+            emit(
+                step,
+                at,
+                "warning",
+                f"`{p}` is under no volume of {w.kind} `{w.manifest.name}`: did you mean the mount `{mount}`?",
+                hint=f"use `{mount}`; files outside the volumes are lost with the container",
+            )

@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from runner.lesson import placeholders as ph
 from runner.core.errors import UsageError
+from runner.lesson import placeholders as ph
 from runner.lesson.render import DNS_LABEL, DNS_SUBDOMAIN, LABEL_KINDS
 from runner.lint.base import rule
 from runner.lint.facts import get
@@ -29,9 +29,24 @@ from runner.syntax.k8s import POD_SPEC_PATHS
 
 DUMMY_USER = "user1"
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$")
-_SUFFIX = {None: 1, "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": Decimal(10) ** 3,
-           "M": Decimal(10) ** 6, "G": Decimal(10) ** 9, "T": Decimal(10) ** 12, "P": Decimal(10) ** 15,
-           "E": Decimal(10) ** 18, "Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
+_SUFFIX: dict[str | None, Decimal | int] = {
+    None: 1,
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
 STANDARD_RESOURCES = {"cpu", "memory", "ephemeral-storage", "storage"}
 
 
@@ -57,11 +72,12 @@ def parse_quantity(value: Any) -> Decimal | None:
 
 # ---- schemas ------------------------------------------------------------------------------------
 
+
 def _schema_root() -> Path:
     spec = importlib.util.find_spec("kubernetes_validate")
     if spec is None or not spec.submodule_search_locations:
         raise UsageError("the schema rule needs the kubernetes-validate package (pip install kubernetes-validate)")
-    return Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
 
 
 def schema_dir(version: str) -> Path:
@@ -132,6 +148,7 @@ class Schemas:
 
 # ---- rendering ----------------------------------------------------------------------------------
 
+
 def dummy_values(lesson) -> dict[str, str]:
     values = {"username": DUMMY_USER}
     for p in lesson.meta.placeholders:
@@ -150,6 +167,7 @@ def render_data(data: Any, values: dict[str, str]) -> Any:
         out = ph.PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), data)
         if whole and whole.group(1) in values and re.fullmatch(r"-?\d+(\.\d+)?|true|false", out):
             import yaml
+
             return yaml.safe_load(out)
         return out
     return data
@@ -168,9 +186,12 @@ def _short(text: str, limit: int = 140) -> str:
 
 # ---- the rule -----------------------------------------------------------------------------------
 
+
 @rule("schema", summary="manifests the API server rejects: OpenAPI schema, names, quantities, requests/limits, quota")
 def schema(*, lesson, facts, emit, options, schemas: Schemas | None = None, **_) -> None:
-    store = schemas if schemas is not None and schemas.folder == schema_dir(options.kube_version) else Schemas(options.kube_version)
+    store = (
+        schemas if schemas is not None and schemas.folder == schema_dir(options.kube_version) else Schemas(options.kube_version)
+    )
     values = dummy_values(lesson)
     for m in facts.manifests:
         obj = m.obj
@@ -180,12 +201,20 @@ def schema(*, lesson, facts, emit, options, schemas: Schemas | None = None, **_)
         if v is None:
             served = store.served_versions(obj.kind)
             if served:
-                emit(m.step, m.pos.value_line(("apiVersion",)), "error",
-                     f"Kubernetes {options.kube_version} serves {obj.kind} as {', '.join(served)}, not {obj.api_version}",
-                     hint=f"`apiVersion: {served[-1]}`")
+                emit(
+                    m.step,
+                    m.pos.value_line(("apiVersion",)),
+                    "error",
+                    f"Kubernetes {options.kube_version} serves {obj.kind} as {', '.join(served)}, not {obj.api_version}",
+                    hint=f"`apiVersion: {served[-1]}`",
+                )
             else:
-                emit(m.step, m.pos.value_line(("kind",)), "info",
-                     f"no schema for {obj.kind} ({obj.api_version}) in Kubernetes {options.kube_version}: a custom resource? not validated")
+                emit(
+                    m.step,
+                    m.pos.value_line(("kind",)),
+                    "info",
+                    f"no schema for {obj.kind} ({obj.api_version}) in Kubernetes {options.kube_version}: a custom resource? not validated",
+                )
         else:
             _validate(m, v, body, emit)
         _resources(m, body, lesson.meta.quota, emit)
@@ -205,12 +234,17 @@ def _names(m, body, emit) -> None:
         pattern, what, limit = (DNS_LABEL, "a DNS label", 63) if kind in LABEL_KINDS else (DNS_SUBDOMAIN, "a DNS subdomain", 253)
         if not pattern.match(check) or len(check) > limit:
             shown = m.obj.name or m.obj.generate_name or value
-            emit(m.step, m.pos.value_line(("metadata", field)), "error",
-                 f"{kind} name `{shown}` is not a valid Kubernetes name ({what}: lower-case letters, digits and '-', at most {limit})")
+            emit(
+                m.step,
+                m.pos.value_line(("metadata", field)),
+                "error",
+                f"{kind} name `{shown}` is not a valid Kubernetes name ({what}: lower-case letters, digits and '-', at most {limit})",
+            )
 
 
 def _validate(m, v, body, emit) -> None:
     from jsonschema.exceptions import best_match
+
     seen: set[tuple[int, str]] = set()
     for err in v.iter_errors(body):
         if err.validator in ("oneOf", "anyOf") and err.context:
@@ -224,16 +258,18 @@ def _validate(m, v, body, emit) -> None:
                 near = next((a for a in sorted(allowed) if ph.distance(str(key).lower(), a.lower()) <= 2), None)
                 where = _dotted(path + (key,))
                 line = m.pos.line(path + (key,))
-                msg = f"{m.obj.kind} `{m.name}`: `{where}` is not a field of the {m.obj.kind} schema" + \
-                    (f": did you mean `{near}`?" if near else "")
+                msg = f"{m.obj.kind} `{m.name}`: `{where}` is not a field of the {m.obj.kind} schema" + (
+                    f": did you mean `{near}`?" if near else ""
+                )
                 if (line, msg) not in seen:
                     seen.add((line, msg))
                     emit(m.step, line, "error", msg, hint=f"`{near}`" if near else None)
             continue
         if err.validator == "required":
             line = m.pos.line(path) if path else m.pos.start
-            msg = f"{m.obj.kind} `{m.name}`: {err.message.replace(' is a required property', '')} is required" + \
-                (f" in `{_dotted(path)}`" if path else "")
+            msg = f"{m.obj.kind} `{m.name}`: {err.message.replace(' is a required property', '')} is required" + (
+                f" in `{_dotted(path)}`" if path else ""
+            )
         else:
             line = m.pos.value_line(path)
             detail = err.message if m.obj.kind != "Secret" else f"invalid value ({err.validator})"
@@ -251,21 +287,29 @@ ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce
 
 def _enum(m, emit, path: tuple, value: Any, allowed: tuple[str, ...], what: str) -> None:
     if isinstance(value, str) and value not in allowed and not ph.PLACEHOLDER.search(value):
-        emit(m.step, m.pos.value_line(path), "error",
-             f"{m.obj.kind} `{m.name}`: {what} `{value}` is not one of {', '.join(allowed)}")
+        emit(
+            m.step,
+            m.pos.value_line(path),
+            "error",
+            f"{m.obj.kind} `{m.name}`: {what} `{value}` is not one of {', '.join(allowed)}",
+        )
 
 
 def _enums(m, body, emit) -> None:
     kind = m.obj.kind
     spec_path = POD_SPEC_PATHS.get(kind)
     spec = get(body, spec_path) if spec_path else None
-    if isinstance(spec, dict):
+    if spec_path is not None and isinstance(spec, dict):
         policy = spec.get("restartPolicy")
         if kind in ("Job", "CronJob"):
             if policy is None:
-                emit(m.step, m.pos.line(spec_path), "error",
-                     f"{kind} `{m.name}` sets no restartPolicy: a Job's pods need `restartPolicy: Never` or `OnFailure`",
-                     hint="add `restartPolicy: Never` to the pod template's spec")
+                emit(
+                    m.step,
+                    m.pos.line(spec_path),
+                    "error",
+                    f"{kind} `{m.name}` sets no restartPolicy: a Job's pods need `restartPolicy: Never` or `OnFailure`",
+                    hint="add `restartPolicy: Never` to the pod template's spec",
+                )
             else:
                 _enum(m, emit, spec_path + ("restartPolicy",), policy, ("OnFailure", "Never"), "restartPolicy")
         else:
@@ -280,10 +324,14 @@ def _enums(m, body, emit) -> None:
             _enum(m, emit, ("spec", "accessModes", i), mode, ACCESS_MODES, "access mode")
 
 
+def _dict_or_empty(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _resources(m, body, quota: bool, emit) -> None:
     spec_path = POD_SPEC_PATHS.get(m.obj.kind)
     spec = get(body, spec_path) if spec_path else None
-    if not isinstance(spec, dict):
+    if spec_path is None or not isinstance(spec, dict):
         return
     for key in ("initContainers", "containers"):
         for i, c in enumerate(spec.get(key) or []):
@@ -291,35 +339,51 @@ def _resources(m, body, quota: bool, emit) -> None:
                 continue
             cpath = spec_path + (key, i)
             name = c.get("name", "")
-            res = c.get("resources") if isinstance(c.get("resources"), dict) else {}
-            limits = res.get("limits") if isinstance(res.get("limits"), dict) else {}
-            requests = res.get("requests") if isinstance(res.get("requests"), dict) else {}
+            res = _dict_or_empty(c.get("resources"))
+            limits = _dict_or_empty(res.get("limits"))
+            requests = _dict_or_empty(res.get("requests"))
             parsed: dict[tuple[str, str], Decimal | None] = {}
             for section, values in (("limits", limits), ("requests", requests)):
                 for rname, raw in values.items():
                     q = parse_quantity(raw)
                     parsed[(section, rname)] = q
                     if q is None and not (isinstance(raw, str) and ph.PLACEHOLDER.search(raw)):
-                        emit(m.step, m.pos.value_line(cpath + ("resources", section, rname)), "error",
-                             f"container `{name}`: {section}.{rname} `{raw}` is not a Kubernetes quantity (e.g. 100m, 512Mi, 2Gi)")
+                        emit(
+                            m.step,
+                            m.pos.value_line(cpath + ("resources", section, rname)),
+                            "error",
+                            f"container `{name}`: {section}.{rname} `{raw}` is not a Kubernetes quantity (e.g. 100m, 512Mi, 2Gi)",
+                        )
             for rname in requests:
                 req, lim = parsed.get(("requests", rname)), parsed.get(("limits", rname))
                 if req is None or lim is None or rname not in limits:
                     continue
                 line = m.pos.value_line(cpath + ("resources", "requests", rname))
                 if req > lim:
-                    emit(m.step, line, "error",
-                         f"container `{name}` requests more {rname} ({requests[rname]}) than its limit ({limits[rname]})",
-                         hint=f"raise limits.{rname} to at least {requests[rname]}, or lower the request")
+                    emit(
+                        m.step,
+                        line,
+                        "error",
+                        f"container `{name}` requests more {rname} ({requests[rname]}) than its limit ({limits[rname]})",
+                        hint=f"raise limits.{rname} to at least {requests[rname]}, or lower the request",
+                    )
                 elif rname not in STANDARD_RESOURCES and req != lim:
-                    emit(m.step, line, "error",
-                         f"container `{name}`: the request for {rname} must equal its limit (extended resources are not overcommitted)",
-                         hint=f"set both to {limits[rname]}")
+                    emit(
+                        m.step,
+                        line,
+                        "error",
+                        f"container `{name}`: the request for {rname} must equal its limit (extended resources are not overcommitted)",
+                        hint=f"set both to {limits[rname]}",
+                    )
             if quota:
                 missing = [r for r in ("cpu", "memory") if r not in limits and r not in requests]
                 if missing:
                     line = m.pos.line(cpath + ("resources",)) if res else m.pos.line(cpath)
-                    emit(m.step, line, "error",
-                         f"container `{name}` sets no {' or '.join(missing)} resources, but the lesson declares a quota: "
-                         f"the ResourceQuota rejects its pod",
-                         hint="set requests and limits for cpu and memory")
+                    emit(
+                        m.step,
+                        line,
+                        "error",
+                        f"container `{name}` sets no {' or '.join(missing)} resources, but the lesson declares a quota: "
+                        f"the ResourceQuota rejects its pod",
+                        hint="set requests and limits for cpu and memory",
+                    )

@@ -15,15 +15,26 @@ from runner.syntax.k8s import POD_SPEC_PATHS
 
 URL = re.compile(r"\b(?:https?|ftp|git|ssh)://(?:[^/\s@'\"]+@)?([A-Za-z0-9.-]+)")
 SCP_LIKE = re.compile(r"\bgit@([A-Za-z0-9.-]+):")
-LOCAL_HOST = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|[^.]+|.*\.svc(\.cluster\.local)?|.*\.cluster\.local|.*\.local|.*\.internal|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+)$")
+LOCAL_HOST = re.compile(
+    r"^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|[^.]+|.*\.svc(\.cluster\.local)?|.*\.cluster\.local|.*\.local|.*\.internal|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+)$"
+)
 # programs that reach a package index or a cloud service without a URL on the command line
 IMPLICIT = {
-    ("pip", "install"): "pypi.org", ("pip3", "install"): "pypi.org", ("python", "-m"): "pypi.org",
-    ("python3", "-m"): "pypi.org", ("conda", "install"): "conda channels", ("mamba", "install"): "conda channels",
-    ("apt-get", "install"): "the distribution's package mirrors", ("apt", "install"): "the distribution's package mirrors",
-    ("dnf", "install"): "the distribution's package mirrors", ("yum", "install"): "the distribution's package mirrors",
-    ("apk", "add"): "the distribution's package mirrors", ("npm", "install"): "registry.npmjs.org",
-    ("docker", "pull"): "a container registry", ("helm", "repo"): "a chart repository", ("aws", "s3"): "Amazon S3",
+    ("pip", "install"): "pypi.org",
+    ("pip3", "install"): "pypi.org",
+    ("python", "-m"): "pypi.org",
+    ("python3", "-m"): "pypi.org",
+    ("conda", "install"): "conda channels",
+    ("mamba", "install"): "conda channels",
+    ("apt-get", "install"): "the distribution's package mirrors",
+    ("apt", "install"): "the distribution's package mirrors",
+    ("dnf", "install"): "the distribution's package mirrors",
+    ("yum", "install"): "the distribution's package mirrors",
+    ("apk", "add"): "the distribution's package mirrors",
+    ("npm", "install"): "registry.npmjs.org",
+    ("docker", "pull"): "a container registry",
+    ("helm", "repo"): "a chart repository",
+    ("aws", "s3"): "Amazon S3",
     ("gsutil", "cp"): "Google Cloud Storage",
 }
 LOCAL_REGISTRIES = {"docker.io", "index.docker.io", "registry-1.docker.io", "localhost", "127.0.0.1:5000", "localhost:5000"}
@@ -56,8 +67,13 @@ def interactive(*, lesson, emit, **_) -> None:
     for step in lesson.steps:
         if step.type is StepType.INTERACTIVE:
             instead = f"; the runner runs `{step.instead}` instead" if step.instead else ""
-            emit(step, step.line, "info", f"needs a terminal: {step.reason or 'interactive'}{instead}",
-                 hint=None if step.instead else "add `<!-- step: instead=\"...\" -->` with a command that runs unattended")
+            emit(
+                step,
+                step.line,
+                "info",
+                f"needs a terminal: {step.reason or 'interactive'}{instead}",
+                hint=None if step.instead else 'add `<!-- step: instead="..." -->` with a command that runs unattended',
+            )
 
 
 @rule("network", summary="info: steps that reach a host outside the cluster")
@@ -76,7 +92,9 @@ def network(*, lesson, facts, emit, **_) -> None:
                         break
     for m in facts.manifests:
         spec_path = POD_SPEC_PATHS.get(m.obj.kind)
-        spec = get(m.obj.body, spec_path) if spec_path else None
+        if spec_path is None:
+            continue
+        spec = get(m.obj.body, spec_path)
         if not isinstance(spec, dict):
             continue
         for key in ("initContainers", "containers"):
@@ -86,8 +104,12 @@ def network(*, lesson, facts, emit, **_) -> None:
                 cpath = spec_path + (key, i)
                 image = c.get("image")
                 if isinstance(image, str) and image_registry(image):
-                    emit(m.step, m.pos.value_line(cpath + ("image",)), "info",
-                         f"container `{c.get('name', '')}` pulls its image from {image_registry(image)}, not from Docker Hub")
+                    emit(
+                        m.step,
+                        m.pos.value_line(cpath + ("image",)),
+                        "info",
+                        f"container `{c.get('name', '')}` pulls its image from {image_registry(image)}, not from Docker Hub",
+                    )
                 for field in ("command", "args"):
                     items = c.get(field)
                     if isinstance(items, str):
@@ -95,7 +117,11 @@ def network(*, lesson, facts, emit, **_) -> None:
                     for j, item in enumerate(items or []):
                         if not isinstance(item, str):
                             continue
-                        start = m.pos.value_line(cpath + (field, j)) if isinstance(c.get(field), list) else m.pos.value_line(cpath + (field,))
+                        start = (
+                            m.pos.value_line(cpath + (field, j))
+                            if isinstance(c.get(field), list)
+                            else m.pos.value_line(cpath + (field,))
+                        )
                         by_line: dict[int, list[str]] = {}
                         for host in external_hosts(item):
                             by_line.setdefault(_find_line(m.step, host, start), []).append(host)
