@@ -27,11 +27,13 @@ sys.path.insert(0, str(REPO))
 
 def kubectl() -> str:
     from runner.cluster import paths
+
     return str(Path(paths.k8s_bin_dir()) / "kubectl")
 
 
 def env() -> dict[str, str]:
     from runner.cluster import paths
+
     return {**os.environ, "KUBECONFIG": str(paths.admin_kubeconfig())}
 
 
@@ -46,24 +48,36 @@ def requests_total() -> float:
 
 
 def manifests(user: str) -> dict[str, str]:
-    out = subprocess.run([sys.executable, "-m", "runner.cli", "show", "storage", "--user", user, "--format", "json"],
-                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "runner.cli", "show", "storage", "--user", user, "--format", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return {s["file"]: s["text"] for s in json.loads(out)["steps"] if s["type"] == "manifest"}
 
 
 def naive(users: list[str], ns: str) -> int:
     """Run the loop; return the number of API requests kubectl made (counted from its -v=6 request log)."""
-    script = "kubectl() { command kubectl -v=6 \"$@\"; }\n" + "\n".join(
+    script = 'kubectl() { command kubectl -v=6 "$@"; }\n' + "\n".join(
         f"kubectl -n {ns} get pod s1-{u} >/dev/null 2>&1 && kubectl -n {ns} exec s1-{u} -- df -P / /mnt/myscratch /mytmp /dev/shm >/dev/null 2>&1; "
         f"kubectl -n {ns} get pvc vol-{u} -o jsonpath='{{.status.phase}}' >/dev/null 2>&1; "
         f"kubectl -n {ns} get job s3-{u} >/dev/null 2>&1; "
         f"kubectl -n {ns} get pods -o name | grep -- '-{u}$' >/dev/null 2>&1; true"
-        for u in users)
+        for u in users
+    )
     log = Path(f"/tmp/naive-{uuid.uuid4().hex[:6]}.log")
     with log.open("w") as fh:
-        subprocess.run(["bash", "-c", script.replace(">/dev/null 2>&1", ">/dev/null 2>>" + str(log))],
-                       env={**env(), "PATH": f"{Path(kubectl()).parent}:{os.environ['PATH']}"}, check=False, stderr=fh)
-    count = sum(1 for line in log.read_text().splitlines() if '"Response"' in line or " Response Status" in line or "GET https" in line)
+        subprocess.run(
+            ["bash", "-c", script.replace(">/dev/null 2>&1", ">/dev/null 2>>" + str(log))],
+            env={**env(), "PATH": f"{Path(kubectl()).parent}:{os.environ['PATH']}"},
+            check=False,
+            stderr=fh,
+        )
+    count = sum(
+        1 for line in log.read_text().splitlines() if '"Response"' in line or " Response Status" in line or "GET https" in line
+    )
     log.unlink()
     return count
 
@@ -95,8 +109,27 @@ def main() -> None:
         # the server's counter also sees the cluster's own components and is printed for reference only
         before = requests_total()
         t0 = time.monotonic()
-        res = subprocess.run([sys.executable, "-m", "runner.cli", "grade", "storage", "--roster", str(roster), "-n", ns,
-                              "--profile", "local", "--format", "json"], cwd=REPO, env=env(), capture_output=True, text=True)
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "runner.cli",
+                "grade",
+                "storage",
+                "--roster",
+                str(roster),
+                "-n",
+                ns,
+                "--profile",
+                "local",
+                "--format",
+                "json",
+            ],
+            cwd=REPO,
+            env=env(),
+            capture_output=True,
+            text=True,
+        )
         ours = time.monotonic() - t0
         server_ours = requests_total() - before - 1
         data = json.loads(res.stdout) if res.returncode == 0 else None

@@ -58,7 +58,7 @@ def make_corpus(wild: Path, copies: int, dest: Path) -> list[Path]:
         src = sources[i % len(sources)]
         text = src.read_text()
         # every copy names its objects differently: c1-<username> -> c1x17-<username>
-        text = re.sub(r"(?m)(\b[a-z][a-z0-9]*)(-<username>)", lambda m: f"{m.group(1)}x{i}{m.group(2)}", text)
+        text = re.sub(r"(?m)(\b[a-z][a-z0-9]*)(-<username>)", lambda m, i=i: f"{m.group(1)}x{i}{m.group(2)}", text)
         path = dest / f"t{i:03d}_{src.name}"
         path.write_text(text)
         made.append(path)
@@ -93,8 +93,17 @@ def main() -> int:
 
         runs = {
             "lint (all rules)": [sys.executable, "-m", "runner.cli", "lint", str(corpus), "--format", "json"],
-            "lint --ignore schema": [sys.executable, "-m", "runner.cli", "lint", str(corpus), "--format", "json",
-                                     "--ignore", "schema"],
+            "lint --ignore schema": [
+                sys.executable,
+                "-m",
+                "runner.cli",
+                "lint",
+                str(corpus),
+                "--format",
+                "json",
+                "--ignore",
+                "schema",
+            ],
             "parse-only (PyYAML)": [sys.executable, "-c", PARSE_ONLY, str(corpus)],
         }
         kv = shutil.which("kubernetes-validate")
@@ -118,13 +127,16 @@ def main() -> int:
             "parse-only (PyYAML)": "nothing: YAML blocks parse",
             "kubernetes-validate --strict": f"schema only, {len(yaml_files)} extracted files",
         }
-        for name, (seconds, proc) in results.items():
+        for name, (seconds, _proc) in results.items():
             print(f"{name:32} {seconds:>18.2f} s  {what[name]}")
         lint_out = results["lint (all rules)"][1].stdout
         import json
+
         findings = json.loads(lint_out)["findings"]
-        print(f"\nlint found {len(findings)} findings "
-              f"({sum(f['severity'] == 'error' for f in findings)} errors) in {len(files)} tutorials")
+        print(
+            f"\nlint found {len(findings)} findings "
+            f"({sum(f['severity'] == 'error' for f in findings)} errors) in {len(files)} tutorials"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -34,21 +34,37 @@ def main() -> None:
     for i in range(args.rounds):
         user = f"bench-{i}"
         t0 = time.monotonic()
-        res = subprocess.run([sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local",
-                              "--format", "json"], cwd=REPO, env=env, capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local", "--format", "json"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         ours.append(time.monotonic() - t0)
         report = json.loads(res.stdout)
         assert report["status"] == "passed", res.stdout[-2000:]
         cpu.append(report["cpu_seconds"])
-        plan = json.loads(subprocess.run([sys.executable, "-m", "runner.cli", "show", "storage", "--user", f"hand-{i}", "--format", "json"],
-                                         cwd=REPO, capture_output=True, text=True, check=True).stdout)
+        plan = json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "runner.cli", "show", "storage", "--user", f"hand-{i}", "--format", "json"],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         with tempfile.TemporaryDirectory() as wd:
             for s in plan["steps"]:
                 if s["type"] == "manifest":
                     Path(wd, s["file"]).write_text(s["text"])
             t0 = time.monotonic()
-            subprocess.run(["bash", str(REPO / "bench" / "storage_by_hand.sh"), f"hand-{i}", "default", wd], env=env, check=True,
-                           capture_output=True)
+            subprocess.run(
+                ["bash", str(REPO / "bench" / "storage_by_hand.sh"), f"hand-{i}", "default", wd],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             theirs.append(time.monotonic() - t0)
     o, t = statistics.median(ours), statistics.median(theirs)
     print(f"{'':<46} {'wall (s), median of ' + str(args.rounds):>24}")

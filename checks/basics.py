@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.kube.errors import ClusterError, NotFound
-
 from checks.registry import Evidence, check, error, failed, passed
+from runner.kube.errors import ClusterError, NotFound
 
 # ----------------------------------------------------------------------------- helpers (shared by the lesson checks)
 
@@ -81,8 +80,10 @@ def wait_job(probe, name: str, timeout: float = 120) -> tuple[dict[str, Any] | N
 
 
 def pods_by_age(probe, job: str) -> list[dict[str, Any]]:
-    return sorted(probe.pods_of_job(job), key=lambda p: ((p.get("metadata") or {}).get("creationTimestamp") or "",
-                                                        (p.get("metadata") or {}).get("name", "")))
+    return sorted(
+        probe.pods_of_job(job),
+        key=lambda p: ((p.get("metadata") or {}).get("creationTimestamp") or "", (p.get("metadata") or {}).get("name", "")),
+    )
 
 
 def logs_of(probe, pod: str, container: str | None = None) -> tuple[str, str | None]:
@@ -103,7 +104,9 @@ def tail(text: str, n: int = 12) -> tuple[str, ...]:
     return tuple(l for l in text.splitlines() if l.strip())[-n:]
 
 
-def resolve_job(probe, args: dict[str, str], *, mode: str = "run", labels: dict[str, str] | None = None) -> tuple[str | None, Evidence | None, str]:
+def resolve_job(
+    probe, args: dict[str, str], *, mode: str = "run", labels: dict[str, str] | None = None
+) -> tuple[str | None, Evidence | None, str]:
     """The Job a check is about: `job=NAME`, or the newest Job made from `generate-name=PREFIX`.
 
     Grade mode finds a participant's generated Jobs by their generateName (or a
@@ -144,23 +147,34 @@ def pod_running(*, probe, args: dict[str, str], **_: Any):
             raise  # the cluster is unreachable or refuses us: not the learner's failure
         pod = probe.get("Pod", name)
         if pod is None:
-            return failed(f"no pod {name}", f"create the pod `{name}` (kubectl create -f pod.yaml) and check its name.",
-                          Evidence(f"kubectl get pod {name}", ("NotFound",)))
+            return failed(
+                f"no pod {name}",
+                f"create the pod `{name}` (kubectl create -f pod.yaml) and check its name.",
+                Evidence(f"kubectl get pod {name}", ("NotFound",)),
+            )
         lines = tuple(container_line(cs) for cs in container_statuses(pod))
-        return failed(f"pod {name} is not ready: {exc}",
-                      "look at the Events at the end of `kubectl describe pod " + name + "`: they say why it does not start.",
-                      Evidence(f"kubectl get pod {name}", (f"phase: {status_of(pod).get('phase')}",) + lines))
+        return failed(
+            f"pod {name} is not ready: {exc}",
+            "look at the Events at the end of `kubectl describe pod " + name + "`: they say why it does not start.",
+            Evidence(f"kubectl get pod {name}", (f"phase: {status_of(pod).get('phase')}",) + lines),
+        )
     st = status_of(pod)
-    lines = (f"phase: {st.get('phase')}", f"node: {(pod.get('spec') or {}).get('nodeName')}", f"podIP: {st.get('podIP')}") + \
-        tuple(container_line(cs) for cs in container_statuses(pod))
+    lines = (
+        f"phase: {st.get('phase')}",
+        f"node: {(pod.get('spec') or {}).get('nodeName')}",
+        f"podIP: {st.get('podIP')}",
+    ) + tuple(container_line(cs) for cs in container_statuses(pod))
     ev = Evidence(f"kubectl get pod {name} -o yaml", lines)
     for c in pod_spec_containers(pod):
         res = c.get("resources") or {}
         missing = [k for k in ("requests", "limits") if not res.get(k)]
         if missing:
-            return failed(f"container {c.get('name')} of pod {name} has no resource {' or '.join(missing)}",
-                          "a shared cluster needs to know what your pod uses: add `resources: {requests: ..., limits: ...}` "
-                          "with memory and cpu to the container.", ev)
+            return failed(
+                f"container {c.get('name')} of pod {name} has no resource {' or '.join(missing)}",
+                "a shared cluster needs to know what your pod uses: add `resources: {requests: ..., limits: ...}` "
+                "with memory and cpu to the container.",
+                ev,
+            )
     return passed(f"pod {name} is running on {(pod.get('spec') or {}).get('nodeName')} with requests and limits set", ev)
 
 
@@ -174,8 +188,11 @@ def pod_logs_contain(*, probe, args: dict[str, str], **_: Any):
     if args.get("job"):
         pods = pods_by_age(probe, name)
         if not pods:
-            return failed(f"job {name} has no pods", f"create the Job `{name}` and wait until its pod ran.",
-                          Evidence(f"kubectl get pods -l job-name={name}", ("no pods",)))
+            return failed(
+                f"job {name} has no pods",
+                f"create the Job `{name}` and wait until its pod ran.",
+                Evidence(f"kubectl get pods -l job-name={name}", ("no pods",)),
+            )
         pod = pods[-1]["metadata"]["name"]
     log, why = logs_of(probe, pod, args.get("container"))
     ev = Evidence(f"kubectl logs {pod}", tail(log) or ((why,) if why else ("(empty log)",)))
@@ -183,8 +200,11 @@ def pod_logs_contain(*, probe, args: dict[str, str], **_: Any):
         return failed(f"could not read the log of pod {pod}", f"does the pod `{pod}` exist and has it started? ({why[:160]})", ev)
     hits = [l for l in log.splitlines() if text in l]
     if not hits:
-        return failed(f"the log of pod {pod} does not contain {text!r}",
-                      f"the container should print {text!r}: check the `command` of the pod `{name}`.", ev)
+        return failed(
+            f"the log of pod {pod} does not contain {text!r}",
+            f"the container should print {text!r}: check the `command` of the pod `{name}`.",
+            ev,
+        )
     return passed(f"the log of pod {pod} says: {hits[-1].strip()[:120]}", Evidence(f"kubectl logs {pod}", tuple(hits[-3:])))
 
 
@@ -199,15 +219,24 @@ def pod_exec_output(*, probe, args: dict[str, str], **_: Any):
     except (NotFound, ClusterError) as exc:
         if exc.exit_code == 3:
             raise  # the cluster is unreachable or refuses us: not the learner's failure
-        return failed(f"no running pod {name}", f"`kubectl exec` needs a running pod: is `{name}` running? ({str(exc)[:160]})",
-                      Evidence(f"kubectl get pod {name}", (str(exc)[:200],)))
+        return failed(
+            f"no running pod {name}",
+            f"`kubectl exec` needs a running pod: is `{name}` running? ({str(exc)[:160]})",
+            Evidence(f"kubectl get pod {name}", (str(exc)[:200],)),
+        )
     result = probe.exec(target, command, args.get("container"))
     out = result.stdout + result.stderr
     ev = Evidence(f"kubectl exec {target} -- {command} (exit {result.exit_code})", tail(out) or ("(no output)",))
     if not result.ok:
-        return failed(f"`{command}` failed in pod {target} (exit {result.exit_code})",
-                      f"run `kubectl exec {target} -- {command}` yourself and read the error.", ev)
+        return failed(
+            f"`{command}` failed in pod {target} (exit {result.exit_code})",
+            f"run `kubectl exec {target} -- {command}` yourself and read the error.",
+            ev,
+        )
     if expect not in out:
-        return failed(f"`{command}` in pod {target} did not print {expect!r}",
-                      f"`kubectl exec {target} -- {command}` should print {expect!r}.", ev)
+        return failed(
+            f"`{command}` in pod {target} did not print {expect!r}",
+            f"`kubectl exec {target} -- {command}` should print {expect!r}.",
+            ev,
+        )
     return passed(f"`{command}` in pod {target} printed {expect!r}", ev)

@@ -8,11 +8,10 @@ never print.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
 
 from runner.core.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Evidence, error, failed, passed, skipped  # noqa: F401  (re-exported: checks import them from here)
-
 
 CheckFn = Callable[..., CheckResult]
 
@@ -28,6 +27,7 @@ class Registry:
                 raise ValueError(f"check '{key}' is already registered by {self.checks[key].__module__}")
             self.checks[key] = fn
             return fn
+
         return deco
 
     def get(self, name: str) -> CheckFn | None:

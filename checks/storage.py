@@ -19,7 +19,7 @@ def _filesystems(probe, pod: str, path: str, container: str | None = None):
     rows = parse_df(df_text)
     mounts = parse_mounts(mounts_text)
     asked = ["/", path, "/dev/shm"]
-    by_path = {want: row for want, row in zip(asked, rows)} if len(rows) == 3 else {r.mounted_on: r for r in rows}
+    by_path = dict(zip(asked, rows, strict=False)) if len(rows) == 3 else {r.mounted_on: r for r in rows}
     relevant = [l for l in df_text.splitlines() if l.strip()]
     ev = Evidence(f"kubectl exec {target} -- df -P / {path} /dev/shm (exit {result.exit_code})", tuple(relevant))
     return by_path, mounts, ev, result
@@ -37,18 +37,33 @@ def scratch_on_disk(*, probe, args: dict[str, str], **_: Any):
         return error("scratch-on-disk needs pod=NAME")
     rows, mounts, ev, result = _filesystems(probe, pod, path, args.get("container"))
     if not result.ok or path not in rows or "/" not in rows:
-        return failed(f"could not read the filesystems of {path} in pod {pod}",
-                      f"is `{path}` a mountPath of the pod's scratch volume? df said: {result.stderr.strip()[:200]}", ev)
+        return failed(
+            f"could not read the filesystems of {path} in pod {pod}",
+            f"is `{path}` a mountPath of the pod's scratch volume? df said: {result.stderr.strip()[:200]}",
+            ev,
+        )
     root, scratch = rows["/"], rows[path]
     ftype = _fstype(scratch, mounts)
     mount_ev = Evidence("/proc/mounts", tuple(f"{m} {d} {t}" for m, (d, t) in mounts.items() if m in ("/", path)))
     if scratch.mounted_on == root.mounted_on:
-        return failed(f"{path} is on the same filesystem as / ({root.filesystem})",
-                      f"`{path}` is not a separate volume: mount an emptyDir volume there (volumeMounts.mountPath: {path}).", ev, mount_ev)
+        return failed(
+            f"{path} is on the same filesystem as / ({root.filesystem})",
+            f"`{path}` is not a separate volume: mount an emptyDir volume there (volumeMounts.mountPath: {path}).",
+            ev,
+            mount_ev,
+        )
     if ftype == "tmpfs":
-        return failed(f"{path} is tmpfs, a RAM disk, not disk scratch",
-                      f"`{path}` is in memory: remove `medium: Memory` from the scratch volume to get disk-backed scratch.", ev, mount_ev)
-    return passed(f"{path} is its own {ftype} filesystem ({scratch.filesystem} mounted on {scratch.mounted_on}), not / ({root.filesystem})", ev, mount_ev)
+        return failed(
+            f"{path} is tmpfs, a RAM disk, not disk scratch",
+            f"`{path}` is in memory: remove `medium: Memory` from the scratch volume to get disk-backed scratch.",
+            ev,
+            mount_ev,
+        )
+    return passed(
+        f"{path} is its own {ftype} filesystem ({scratch.filesystem} mounted on {scratch.mounted_on}), not / ({root.filesystem})",
+        ev,
+        mount_ev,
+    )
 
 
 @check("ramdisk-is-tmpfs")
@@ -59,17 +74,26 @@ def ramdisk_is_tmpfs(*, probe, args: dict[str, str], **_: Any):
         return error("ramdisk-is-tmpfs needs pod=NAME")
     rows, mounts, ev, result = _filesystems(probe, pod, path, args.get("container"))
     if not result.ok or path not in rows:
-        return failed(f"could not read the filesystem of {path} in pod {pod}",
-                      f"is `{path}` a mountPath of the pod's ramdisk volume? df said: {result.stderr.strip()[:200]}", ev)
+        return failed(
+            f"could not read the filesystem of {path} in pod {pod}",
+            f"is `{path}` a mountPath of the pod's ramdisk volume? df said: {result.stderr.strip()[:200]}",
+            ev,
+        )
     ram, shm = rows[path], rows.get("/dev/shm")
     ftype = _fstype(ram, mounts)
     if ftype != "tmpfs" or ram.mounted_on == "/":
         where = ram.filesystem if ram.mounted_on != "/" else "the container's root filesystem"
-        return failed(f"{path} is on {where} ({ftype}), not tmpfs",
-                      f"`{path}` is on {where}, not tmpfs: did you set `medium: Memory` on the ramdisk volume?", ev)
+        return failed(
+            f"{path} is on {where} ({ftype}), not tmpfs",
+            f"`{path}` is on {where}, not tmpfs: did you set `medium: Memory` on the ramdisk volume?",
+            ev,
+        )
     if shm is not None and ram.size_bytes is not None and shm.size_bytes is not None and ram.size_bytes <= shm.size_bytes:
-        return failed(f"{path} is tmpfs but not larger than /dev/shm ({ram.size_bytes} <= {shm.size_bytes} bytes)",
-                      "the RAM disk should be larger than /dev/shm: give the pod a memory limit (or sizeLimit) above 64Mi.", ev)
+        return failed(
+            f"{path} is tmpfs but not larger than /dev/shm ({ram.size_bytes} <= {shm.size_bytes} bytes)",
+            "the RAM disk should be larger than /dev/shm: give the pod a memory limit (or sizeLimit) above 64Mi.",
+            ev,
+        )
     size = f"{ram.size_bytes / 2**20:.0f} MiB" if ram.size_bytes else "?"
     shm_size = f"{shm.size_bytes / 2**20:.0f} MiB" if shm and shm.size_bytes else "?"
     return passed(f"{path} is tmpfs of {size}, larger than /dev/shm ({shm_size})", ev)
@@ -86,24 +110,43 @@ def pvc_bound(*, probe, args: dict[str, str], **_: Any):
     except Exception as exc:  # not found, or never bound within the deadline
         pvc = probe.get("PersistentVolumeClaim", claim)
         if pvc is None:
-            return failed(f"no PersistentVolumeClaim {claim}", f"create the claim `{claim}` (kubectl create -f pvc.yaml).",
-                          Evidence(f"kubectl get pvc {claim}", ("NotFound",)))
+            return failed(
+                f"no PersistentVolumeClaim {claim}",
+                f"create the claim `{claim}` (kubectl create -f pvc.yaml).",
+                Evidence(f"kubectl get pvc {claim}", ("NotFound",)),
+            )
         phase = (pvc.get("status") or {}).get("phase")
-        return failed(f"claim {claim} is {phase}, not Bound", f"is the StorageClass `{(pvc.get('spec') or {}).get('storageClassName')}` right? ({exc})",
-                      Evidence(f"kubectl get pvc {claim}", (f"phase: {phase}",)))
+        return failed(
+            f"claim {claim} is {phase}, not Bound",
+            f"is the StorageClass `{(pvc.get('spec') or {}).get('storageClassName')}` right? ({exc})",
+            Evidence(f"kubectl get pvc {claim}", (f"phase: {phase}",)),
+        )
     spec, status = pvc.get("spec") or {}, pvc.get("status") or {}
-    lines = (f"phase: {status.get('phase')}", f"storageClassName: {spec.get('storageClassName')}",
-             f"accessModes: {', '.join(spec.get('accessModes') or [])}", f"volumeName: {spec.get('volumeName')}",
-             f"capacity: {(status.get('capacity') or {}).get('storage')}")
+    lines = (
+        f"phase: {status.get('phase')}",
+        f"storageClassName: {spec.get('storageClassName')}",
+        f"accessModes: {', '.join(spec.get('accessModes') or [])}",
+        f"volumeName: {spec.get('volumeName')}",
+        f"capacity: {(status.get('capacity') or {}).get('storage')}",
+    )
     ev = Evidence(f"kubectl get pvc {claim} -o yaml", lines)
     want_class, want_mode = args.get("class"), args.get("mode")
     if want_class and spec.get("storageClassName") != want_class:
-        return failed(f"claim {claim} uses StorageClass {spec.get('storageClassName')}, not {want_class}",
-                      f"set `storageClassName: {want_class}` in the claim.", ev)
+        return failed(
+            f"claim {claim} uses StorageClass {spec.get('storageClassName')}, not {want_class}",
+            f"set `storageClassName: {want_class}` in the claim.",
+            ev,
+        )
     if want_mode and want_mode not in (spec.get("accessModes") or []):
-        return failed(f"claim {claim} has access modes {spec.get('accessModes')}, not {want_mode}",
-                      f"set `accessModes: [{want_mode}]` so several pods can mount it at once.", ev)
-    return passed(f"claim {claim} is Bound to {spec.get('volumeName')} ({spec.get('storageClassName')}, {', '.join(spec.get('accessModes') or [])})", ev)
+        return failed(
+            f"claim {claim} has access modes {spec.get('accessModes')}, not {want_mode}",
+            f"set `accessModes: [{want_mode}]` so several pods can mount it at once.",
+            ev,
+        )
+    return passed(
+        f"claim {claim} is Bound to {spec.get('volumeName')} ({spec.get('storageClassName')}, {', '.join(spec.get('accessModes') or [])})",
+        ev,
+    )
 
 
 _INDEX = re.compile(r"[.-](\d+)(?:\.[A-Za-z]\w*)?$")
@@ -120,11 +163,17 @@ def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
     subdir = args.get("dir", "").strip("/")
     pvc = probe.get("PersistentVolumeClaim", claim)
     if pvc is None:
-        return failed(f"no PersistentVolumeClaim {claim}", f"create the claim `{claim}` first; the Job writes into it.",
-                      Evidence(f"kubectl get pvc {claim}", ("NotFound",)))
+        return failed(
+            f"no PersistentVolumeClaim {claim}",
+            f"create the claim `{claim}` first; the Job writes into it.",
+            Evidence(f"kubectl get pvc {claim}", ("NotFound",)),
+        )
     if (pvc.get("status") or {}).get("phase") != "Bound":
-        return failed(f"claim {claim} is {(pvc.get('status') or {}).get('phase')}, not Bound", "is its StorageClass right?",
-                      Evidence(f"kubectl get pvc {claim}", (f"phase: {(pvc.get('status') or {}).get('phase')}",)))
+        return failed(
+            f"claim {claim} is {(pvc.get('status') or {}).get('phase')}, not Bound",
+            "is its StorageClass right?",
+            Evidence(f"kubectl get pvc {claim}", (f"phase: {(pvc.get('status') or {}).get('phase')}",)),
+        )
     result = probe.read_claim(claim, f"ls -1 /data/{subdir}")
     names = [n for n in result.stdout.split() if n]
     ev = Evidence(f"ls -1 of claim {claim} (read-only inspector pod, exit {result.exit_code})", tuple(names[:40]))
@@ -138,10 +187,14 @@ def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
     short = {i: per_index.get(i, 0) for i in range(completions) if per_index.get(i, 0) < runs}
     if short:
         worst = min(short.values())
-        return failed(f"{len(names)} file(s) on {claim}; index {min(short)} has {short[min(short)]}, expected {runs} (one per run)",
-                      "the files of the first run are gone or were never written to the claim: does the Job mount "
-                      f"the PVC `{claim}` (persistentVolumeClaim.claimName), not an emptyDir, at the path it writes to?"
-                      if worst < runs else "", ev)
+        return failed(
+            f"{len(names)} file(s) on {claim}; index {min(short)} has {short[min(short)]}, expected {runs} (one per run)",
+            "the files of the first run are gone or were never written to the claim: does the Job mount "
+            f"the PVC `{claim}` (persistentVolumeClaim.claimName), not an emptyDir, at the path it writes to?"
+            if worst < runs
+            else "",
+            ev,
+        )
     return passed(f"{len(names)} files on {claim}: every one of {completions} indexes wrote in each of {runs} runs", ev)
 
 
@@ -164,12 +217,24 @@ def no_running_pods(*, probe, user: str, lesson=None, mode: str = "run", labels:
             labels_ = p["metadata"].get("labels") or {}
             job = labels_.get("batch.kubernetes.io/job-name") or labels_.get("job-name")
             return p["metadata"]["name"] in own_pods or job in own_jobs or labels_.get("tutorial-runner.io/user") == user
+
         pods = [p for p in probe.list("Pod") if mine(p)]
     pods = [p for p in pods if (p["metadata"].get("labels") or {}).get("tutorial-runner.io/role") != "inspector"]
-    alive = [p for p in pods if (p.get("status") or {}).get("phase") in ("Running", "Pending") and not p["metadata"].get("deletion_timestamp") and not p["metadata"].get("deletionTimestamp")]
-    ev = Evidence("kubectl get pods", tuple(f"{p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods) or ("no pods",))
+    alive = [
+        p
+        for p in pods
+        if (p.get("status") or {}).get("phase") in ("Running", "Pending")
+        and not p["metadata"].get("deletion_timestamp")
+        and not p["metadata"].get("deletionTimestamp")
+    ]
+    ev = Evidence(
+        "kubectl get pods", tuple(f"{p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods) or ("no pods",)
+    )
     if alive:
         names = ", ".join(p["metadata"]["name"] for p in alive)
-        return failed(f"{len(alive)} pod(s) still running: {names}",
-                      f"delete pods you are done with: kubectl delete pod {alive[0]['metadata']['name']}", ev)
+        return failed(
+            f"{len(alive)} pod(s) still running: {names}",
+            f"delete pods you are done with: kubectl delete pod {alive[0]['metadata']['name']}",
+            ev,
+        )
     return passed("no running pods left", ev)

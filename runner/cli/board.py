@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -13,7 +13,7 @@ from runner.grade.session import Session
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def board(session: Session) -> None:
@@ -46,13 +46,14 @@ def board(session: Session) -> None:
             changed.set()
 
     report = session.grader.grade_all(session.people)
-    session.record(report, _now())
+    session.record(report, _now(), save=True)  # the file exists from the start
     grades = {p.user: p for p in report.participants}
     session.cache.watch(on_change)
 
     def view() -> str:
-        current = GradeReport(report.lesson, report.title, report.namespace, _now(), tuple(grades[u] for u in users),
-                              checks=report.checks)
+        current = GradeReport(
+            report.lesson, report.title, report.namespace, _now(), tuple(grades[u] for u in users), checks=report.checks
+        )
         return render_table(current) + f"\n(live: updated on changes; {progress_file or 'no progress file'}; Ctrl-C to stop)"
 
     try:
@@ -65,8 +66,9 @@ def board(session: Session) -> None:
                     dirty.clear()
                 for user in todo:
                     grades[user] = session.grader.grade_participant(users[user])
-                partial = GradeReport(report.lesson, report.title, report.namespace, _now(), tuple(grades[u] for u in todo),
-                                      checks=report.checks)
+                partial = GradeReport(
+                    report.lesson, report.title, report.namespace, _now(), tuple(grades[u] for u in todo), checks=report.checks
+                )
                 session.record(partial, _now())
                 live.update(view())
     except KeyboardInterrupt:

@@ -32,6 +32,7 @@ def up_cmd(no_smoke: bool, quiet: bool) -> None:
     from runner.cluster.cluster import ComponentFailed, up
     from runner.cluster.host import PreconditionError
     from runner.cluster.ui import Reporter
+
     rep = Reporter(quiet=quiet)
     try:
         dt = up(rep, smoke=not no_smoke)
@@ -39,10 +40,10 @@ def up_cmd(no_smoke: bool, quiet: bool) -> None:
         _fail(str(e), EXIT_UNSUPPORTED)
     except (ComponentFailed, TimeoutError, RuntimeError) as e:
         _fail(str(e))
-    except Exception as e:  # noqa: BLE001 - API errors etc.: one readable line, not a traceback
+    except Exception as e:
         _fail(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
     if not quiet:
-        rep.info(f"cluster up in {dt:.1f}s; run: eval \"$(tutorial cluster env)\"")
+        rep.info(f'cluster up in {dt:.1f}s; run: eval "$(tutorial cluster env)"')
 
 
 @cluster.command("down")
@@ -53,6 +54,7 @@ def down_cmd(reset: bool, keep_bridge: bool) -> None:
     from runner.cluster.cluster import down
     from runner.cluster.host import PreconditionError
     from runner.cluster.ui import Reporter
+
     try:
         down(Reporter(), reset=reset, remove_bridge=not keep_bridge)
     except PreconditionError as e:
@@ -72,15 +74,18 @@ def status_cmd(as_json: bool) -> None:
     """Show components, versions, node, images, storage and what is simulated; exit 0 iff healthy."""
     import os
     import platform
+
     if platform.system() != "Linux" or os.geteuid() != 0:
         _fail("the local cluster needs root on Linux", EXIT_UNSUPPORTED)
     from runner.cluster.status import collect
+
     info = collect()
     if as_json:
         click.echo(json.dumps(info, indent=2, default=str))
         sys.exit(0 if info["healthy"] else 1)
     from rich.console import Console
     from rich.table import Table
+
     con = Console()
     t = Table(title="local cluster components")
     for col in ("component", "pid", "healthy", "RSS MiB"):
@@ -94,14 +99,18 @@ def status_cmd(as_json: bool) -> None:
     con.print(f"versions: kubernetes {v['kubernetes']}, etcd {v['etcd']}, {v['containerd']}, runc {v['runc'].split()[-1]}")
     n = info["node"]
     if n:
-        con.print(f"node: {n['name']} ready={n['ready']} kubelet={n['kubelet']} runtime={n['runtime']} "
-                  f"addresses={','.join(n['addresses'])}")
+        con.print(
+            f"node: {n['name']} ready={n['ready']} kubelet={n['kubelet']} runtime={n['runtime']} "
+            f"addresses={','.join(n['addresses'])}"
+        )
         con.print("capacity: " + ", ".join(f"{k}={v}" for k, v in sorted(n["capacity"].items())))
     else:
         con.print("node: [red]unavailable[/] " + info.get("node_error", ""))
     for sc in info["storage_classes"]:
-        con.print(f"storage class: {sc['name']}{' (default)' if sc['default'] else ''} "
-                  f"provisioner={sc['provisioner']} binding={sc['binding']}")
+        con.print(
+            f"storage class: {sc['name']}{' (default)' if sc['default'] else ''} "
+            f"provisioner={sc['provisioner']} binding={sc['binding']}"
+        )
     con.print(f"images ({len(info['images'])}, via {info['registry']}): " + ", ".join(info["images"]))
     con.print(f"cluster DNS: {info['dns']}")
     con.print(f"git server for pods: {info['git_server']}")

@@ -9,12 +9,23 @@ from runner.lint.engine import DEFAULT_KUBE_VERSION, Options, lint_paths, parse_
 
 @click.command("lint", short_help="Find what would break a live session, with no cluster.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format; json is stable for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format; json is stable for scripts.",
+)
 @click.option("--select", metavar="RULES", help="Only these rules (comma-separated).")
 @click.option("--ignore", metavar="RULES", help="Not these rules (comma-separated).")
-@click.option("--kube-version", default=DEFAULT_KUBE_VERSION, show_default=True, metavar="X.Y",
-              help="Kubernetes version whose OpenAPI schema manifests are checked against.")
+@click.option(
+    "--kube-version",
+    default=DEFAULT_KUBE_VERSION,
+    show_default=True,
+    metavar="X.Y",
+    help="Kubernetes version whose OpenAPI schema manifests are checked against.",
+)
 def lint(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None, kube_version: str) -> None:
     """Check tutorials (files, or folders of *.md) for what breaks a hands-on session.
 

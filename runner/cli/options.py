@@ -17,17 +17,28 @@ def cluster_options(f: F) -> F:
     f = click.option("--profile", "profile_name", metavar="NAME", help="Cluster facts from profiles/NAME.yaml (e.g. local).")(f)
     f = click.option("-n", "--namespace", help="Namespace (default: the context's, or the profile's).")(f)
     f = click.option("--context", help="kubeconfig context to use.")(f)
-    f = click.option("--kubeconfig", type=click.Path(dir_okay=False),
-                     help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster).")(f)
+    f = click.option(
+        "--kubeconfig",
+        type=click.Path(dir_okay=False),
+        help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster).",
+    )(f)
     return f
 
 
 def target_of(options: dict[str, Any], qps: float | None = None) -> ClusterTarget:
     """The cluster target the options of `cluster_options` name."""
-    return ClusterTarget(options.get("kubeconfig"), options.get("context"), options.get("namespace"), options.get("profile_name"), qps)
+    return ClusterTarget(
+        options.get("kubeconfig"), options.get("context"), options.get("namespace"), options.get("profile_name"), qps
+    )
 
 
 def format_option(f: F) -> F:
     """--format text|json, for the offline commands."""
-    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-                        help="Output format; json is stable for scripts.")(f)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Output format; json is stable for scripts.",
+    )(f)

@@ -22,20 +22,32 @@ from runner.core.errors import UsageError
 @click.option("--user", "-u", metavar="USERNAME", help="Participant name; fills <username> and labels every object.")
 @click.option("--all", "run_all", is_flag=True, help="Run every lesson in lessons/, concurrently, each for its own user.")
 @click.option("--parallel", default=2, show_default=True, metavar="N", help="With --all: lessons at once.")
-@click.option("--summary", "summary_file", type=click.Path(dir_okay=False),
-              help="With --all: write a Markdown summary (default: $GITHUB_STEP_SUMMARY when set).")
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(dir_okay=False),
+    help="With --all: write a Markdown summary (default: $GITHUB_STEP_SUMMARY when set).",
+)
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a lesson placeholder (repeatable).")
 @cluster_options
-@click.option("--section", "sections", multiple=True, metavar="TEXT",
-              help="Only run steps of sections whose heading contains TEXT (repeatable).")
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    metavar="TEXT",
+    help="Only run steps of sections whose heading contains TEXT (repeatable).",
+)
 @click.option("--keep", is_flag=True, help="Keep every object for inspection (prints how to clean later).")
 @click.option("--keep-on-failure", is_flag=True, help="Keep the objects only when something failed.")
 @click.option("--keep-going", is_flag=True, help="Go on after a failed step instead of stopping.")
 @click.option("--strict", is_flag=True, help="A skipped step (missing requirement, interactive) counts as a failure.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the report: .json or .xml (JUnit).")
-@click.option("--workdir", type=click.Path(file_okay=False),
-              help="Working directory of the run (default: a new temporary one; with --all, one folder per lesson).")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False),
+    help="Working directory of the run (default: a new temporary one; with --all, one folder per lesson).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show the evidence of every step, not only of failures.")
 def run(**options: Any) -> None:
     """Run LESSON end to end for --user on a cluster, check it, and clean up.
@@ -116,12 +128,16 @@ def _run_all(request: Any, options: dict[str, Any]) -> int:
     for r in reports:
         if options["verbose"]:
             click.echo(summary_text(r, True))
-        click.echo(f"{r.lesson}: {r.status} ({sum(s.status == 'passed' for s in r.steps)}/{len(r.steps)} steps, "
-                   f"{sum(c.status == 'passed' for c in r.checks)}/{len(r.checks)} checks, {r.seconds:.0f}s)")
+        click.echo(
+            f"{r.lesson}: {r.status} ({sum(s.status == 'passed' for s in r.steps)}/{len(r.steps)} steps, "
+            f"{sum(c.status == 'passed' for c in r.checks)}/{len(r.checks)} checks, {r.seconds:.0f}s)"
+        )
     if options["fmt"] == "json":
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
     if options["report_file"]:
-        text = to_junit(reports) if options["report_file"].endswith(".xml") else json.dumps([r.to_dict() for r in reports], indent=2)
+        text = (
+            to_junit(reports) if options["report_file"].endswith(".xml") else json.dumps([r.to_dict() for r in reports], indent=2)
+        )
         Path(options["report_file"]).write_text(text)
     target = options["summary_file"] or os.environ.get("GITHUB_STEP_SUMMARY")
     if target:

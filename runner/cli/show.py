@@ -12,7 +12,9 @@ from runner.cli.options import format_option
 @click.command("show")
 @click.argument("lesson")
 @click.option("--user", "-u", metavar="USERNAME", help="Fills <username>; object names get it as suffix.")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a placeholder the lesson declares (repeatable).")
+@click.option(
+    "--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a placeholder the lesson declares (repeatable)."
+)
 @format_option
 def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None:
     """Show the plan of LESSON: every step, its line, its type and what it does.
@@ -31,7 +33,11 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
 
     parsed = load(lesson)
     set_values = parse_sets(sets)
-    values = values_for(parsed, user, set_values, require=False) if user is not None else {**{p.name: p.default for p in parsed.meta.placeholders if p.default is not None}, **set_values}
+    values = (
+        values_for(parsed, user, set_values, require=False)
+        if user is not None
+        else {**{p.name: p.default for p in parsed.meta.placeholders if p.default is not None}, **set_values}
+    )
     rendered = render(parsed, values)
     if fmt == "json":
         click.echo(json.dumps(views.plan_json(rendered), indent=2))

@@ -13,17 +13,20 @@ from runner.cluster import paths
 def up(smoke: bool = True, quiet: bool = False) -> float:
     from runner.cluster.cluster import up as _up
     from runner.cluster.ui import Reporter
+
     return _up(Reporter(quiet=quiet), smoke=smoke)
 
 
 def down(reset: bool = False) -> None:
     from runner.cluster.cluster import down as _down
     from runner.cluster.ui import Reporter
+
     _down(Reporter(), reset=reset)
 
 
 def is_up() -> bool:
     from runner.cluster.cluster import is_up as _is_up
+
     return _is_up()
 
 

@@ -46,8 +46,7 @@ def main() -> None:
                 if ev["type"] in ("ADDED", "MODIFIED"):
                     pv = storage.provision(api, ev["object"])
                     if pv:
-                        print(f"provisioned {pv} for {ev['object'].metadata.namespace}/{ev['object'].metadata.name}",
-                              flush=True)
+                        print(f"provisioned {pv} for {ev['object'].metadata.namespace}/{ev['object'].metadata.name}", flush=True)
                 elif ev["type"] == "DELETED":
                     storage.reclaim(api)
         except Exception:

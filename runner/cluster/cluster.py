@@ -22,9 +22,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from runner.cluster import build, configs, gitserver, host, images, paths, pki
 from runner.cluster.processes import Proc, kill_strays, pids_by_exe
@@ -39,6 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # ----------------------------------------------------------------------------- probes
+
 
 def _https_ctx(client_cert: bool = True) -> ssl.SSLContext:
     d = paths.pki_dir()
@@ -90,8 +91,9 @@ def probe_scheduler() -> bool:
 
 
 def _ctr(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
-    return subprocess.run(["ctr", "--address", str(configs.CONTAINERD_SOCK), "-n", "k8s.io", *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        ["ctr", "--address", str(configs.CONTAINERD_SOCK), "-n", "k8s.io", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def probe_containerd() -> bool:
@@ -125,6 +127,7 @@ def probe_agent() -> bool:
 
 # ----------------------------------------------------------------------------- components
 
+
 def _py() -> list[str]:
     return [sys.executable, "-m"]
 
@@ -145,49 +148,94 @@ def argv_registry() -> list[str]:
 
 
 def argv_etcd() -> list[str]:
-    return [str(paths.etcd_bin()), "--name", "tutorial", "--data-dir", str(paths.state_root() / "etcd"),
-            "--listen-client-urls", configs.ETCD_CLIENT, "--advertise-client-urls", configs.ETCD_CLIENT,
-            "--listen-peer-urls", configs.ETCD_PEER, "--initial-advertise-peer-urls", configs.ETCD_PEER,
-            "--initial-cluster", f"tutorial={configs.ETCD_PEER}", "--listen-metrics-urls", "http://127.0.0.1:2381",
-            "--quota-backend-bytes", str(2 * 1024**3), "--snapshot-count", "10000", "--log-level", "warn",
-            "--unsafe-no-fsync"]
+    return [
+        str(paths.etcd_bin()),
+        "--name",
+        "tutorial",
+        "--data-dir",
+        str(paths.state_root() / "etcd"),
+        "--listen-client-urls",
+        configs.ETCD_CLIENT,
+        "--advertise-client-urls",
+        configs.ETCD_CLIENT,
+        "--listen-peer-urls",
+        configs.ETCD_PEER,
+        "--initial-advertise-peer-urls",
+        configs.ETCD_PEER,
+        "--initial-cluster",
+        f"tutorial={configs.ETCD_PEER}",
+        "--listen-metrics-urls",
+        "http://127.0.0.1:2381",
+        "--quota-backend-bytes",
+        str(2 * 1024**3),
+        "--snapshot-count",
+        "10000",
+        "--log-level",
+        "warn",
+        "--unsafe-no-fsync",
+    ]
 
 
 def argv_apiserver(node_ip: str) -> list[str]:
     d = paths.pki_dir()
-    return [_k8s("kube-apiserver"),
-            f"--etcd-servers={configs.ETCD_CLIENT}",
-            "--bind-address=0.0.0.0", f"--secure-port={configs.APISERVER_PORT}", f"--advertise-address={node_ip}",
-            "--authorization-mode=Node,RBAC", f"--client-ca-file={d / 'ca.crt'}",
-            f"--tls-cert-file={d / 'apiserver.crt'}", f"--tls-private-key-file={d / 'apiserver.key'}",
-            f"--service-account-key-file={d / 'sa.pub'}", f"--service-account-signing-key-file={d / 'sa.key'}",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-cluster-ip-range={configs.SERVICE_CIDR}",
-            f"--kubelet-client-certificate={d / 'apiserver-kubelet-client.crt'}",
-            f"--kubelet-client-key={d / 'apiserver-kubelet-client.key'}",
-            f"--kubelet-certificate-authority={d / 'ca.crt'}",
-            "--kubelet-preferred-address-types=InternalIP,Hostname",
-            "--allow-privileged=true", "--enable-admission-plugins=NodeRestriction",
-            "--profiling=false", "--event-ttl=1h", "--v=1"]
+    return [
+        _k8s("kube-apiserver"),
+        f"--etcd-servers={configs.ETCD_CLIENT}",
+        "--bind-address=0.0.0.0",
+        f"--secure-port={configs.APISERVER_PORT}",
+        f"--advertise-address={node_ip}",
+        "--authorization-mode=Node,RBAC",
+        f"--client-ca-file={d / 'ca.crt'}",
+        f"--tls-cert-file={d / 'apiserver.crt'}",
+        f"--tls-private-key-file={d / 'apiserver.key'}",
+        f"--service-account-key-file={d / 'sa.pub'}",
+        f"--service-account-signing-key-file={d / 'sa.key'}",
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+        f"--service-cluster-ip-range={configs.SERVICE_CIDR}",
+        f"--kubelet-client-certificate={d / 'apiserver-kubelet-client.crt'}",
+        f"--kubelet-client-key={d / 'apiserver-kubelet-client.key'}",
+        f"--kubelet-certificate-authority={d / 'ca.crt'}",
+        "--kubelet-preferred-address-types=InternalIP,Hostname",
+        "--allow-privileged=true",
+        "--enable-admission-plugins=NodeRestriction",
+        "--profiling=false",
+        "--event-ttl=1h",
+        "--v=1",
+    ]
 
 
 def argv_controller_manager() -> list[str]:
     d, c = paths.pki_dir(), paths.config_dir()
     kc = c / "controller-manager.kubeconfig"
-    return [_k8s("kube-controller-manager"), f"--kubeconfig={kc}",
-            f"--authentication-kubeconfig={kc}", f"--authorization-kubeconfig={kc}",
-            f"--service-account-private-key-file={d / 'sa.key'}", f"--root-ca-file={d / 'ca.crt'}",
-            "--use-service-account-credentials=true",
-            f"--cluster-signing-cert-file={d / 'ca.crt'}", f"--cluster-signing-key-file={d / 'ca.key'}",
-            "--leader-elect=false", "--bind-address=127.0.0.1",
-            f"--service-cluster-ip-range={configs.SERVICE_CIDR}", "--profiling=false", "--v=1"]
+    return [
+        _k8s("kube-controller-manager"),
+        f"--kubeconfig={kc}",
+        f"--authentication-kubeconfig={kc}",
+        f"--authorization-kubeconfig={kc}",
+        f"--service-account-private-key-file={d / 'sa.key'}",
+        f"--root-ca-file={d / 'ca.crt'}",
+        "--use-service-account-credentials=true",
+        f"--cluster-signing-cert-file={d / 'ca.crt'}",
+        f"--cluster-signing-key-file={d / 'ca.key'}",
+        "--leader-elect=false",
+        "--bind-address=127.0.0.1",
+        f"--service-cluster-ip-range={configs.SERVICE_CIDR}",
+        "--profiling=false",
+        "--v=1",
+    ]
 
 
 def argv_scheduler() -> list[str]:
     c = paths.config_dir()
     kc = c / "scheduler.kubeconfig"
-    return [_k8s("kube-scheduler"), f"--config={c / 'scheduler.yaml'}", f"--authentication-kubeconfig={kc}",
-            f"--authorization-kubeconfig={kc}", "--bind-address=127.0.0.1", "--v=1"]
+    return [
+        _k8s("kube-scheduler"),
+        f"--config={c / 'scheduler.yaml'}",
+        f"--authentication-kubeconfig={kc}",
+        f"--authorization-kubeconfig={kc}",
+        "--bind-address=127.0.0.1",
+        "--v=1",
+    ]
 
 
 def argv_containerd() -> list[str]:
@@ -196,9 +244,15 @@ def argv_containerd() -> list[str]:
 
 def argv_kubelet(node_ip: str) -> list[str]:
     c = paths.config_dir()
-    return [_k8s("kubelet"), f"--config={c / 'kubelet.yaml'}", f"--kubeconfig={c / 'kubelet.kubeconfig'}",
-            f"--hostname-override={configs.NODE_NAME}", f"--node-ip={node_ip}",
-            f"--root-dir={configs.KUBELET_ROOT}", "--v=1"]
+    return [
+        _k8s("kubelet"),
+        f"--config={c / 'kubelet.yaml'}",
+        f"--kubeconfig={c / 'kubelet.kubeconfig'}",
+        f"--hostname-override={configs.NODE_NAME}",
+        f"--node-ip={node_ip}",
+        f"--root-dir={configs.KUBELET_ROOT}",
+        "--v=1",
+    ]
 
 
 def argv_kube_proxy() -> list[str]:
@@ -211,13 +265,22 @@ def argv_coredns() -> list[str]:
 
 def argv_gitserver() -> list[str]:
     tok = paths.state_root() / "git" / "token"
-    return [*_py(), "runner.cluster.gitserver", "--root", str(paths.state_root() / "git" / "repos"),
-            "--port", str(gitserver.PORT), "--user", git_credentials()[0], "--token-file", str(tok)]
+    return [
+        *_py(),
+        "runner.cluster.gitserver",
+        "--root",
+        str(paths.state_root() / "git" / "repos"),
+        "--port",
+        str(gitserver.PORT),
+        "--user",
+        git_credentials()[0],
+        "--token-file",
+        str(tok),
+    ]
 
 
 def argv_agent() -> list[str]:
-    return [*_py(), "runner.cluster.agent", "--kubeconfig", str(paths.admin_kubeconfig()),
-            "--node", configs.NODE_NAME]
+    return [*_py(), "runner.cluster.agent", "--kubeconfig", str(paths.admin_kubeconfig()), "--node", configs.NODE_NAME]
 
 
 @dataclass
@@ -245,13 +308,25 @@ def components(node_ip: str) -> list[Component]:
     ]
 
 
-COMPONENT_NAMES = ["registry", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
-                   "containerd", "kubelet", "kube-proxy", "coredns", "gitserver", "agent"]
+COMPONENT_NAMES = [
+    "registry",
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "containerd",
+    "kubelet",
+    "kube-proxy",
+    "coredns",
+    "gitserver",
+    "agent",
+]
 
 
 def expected_components() -> list[str]:
     """Components that must run; CoreDNS only if it could be built (DNS is optional)."""
     from runner.cluster import build as _b
+
     return [n for n in COMPONENT_NAMES if n != "coredns" or _b.coredns_is_built()]
 
 
@@ -261,14 +336,16 @@ def git_credentials() -> tuple[str, str]:
     user, token = gitserver.DEFAULT_USER, gitserver.DEFAULT_TOKEN
     if prof.exists():
         import yaml
+
         data = yaml.safe_load(prof.read_text()) or {}
-        g = (data.get("git") or {})
+        g = data.get("git") or {}
         user = g.get("username", user)
         token = g.get("token", token)
     return user, token
 
 
 # ----------------------------------------------------------------------------- cleanup
+
 
 def _mounts_under(*prefixes: str) -> list[str]:
     out = []
@@ -281,8 +358,13 @@ def _mounts_under(*prefixes: str) -> list[str]:
 
 def unmount_all(log: Callable[[str], None] = lambda s: None) -> int:
     """Unmount pod volumes, container rootfs, shm and netns mounts we own (deepest first)."""
-    prefixes = [str(configs.KUBELET_ROOT), str(configs.CONTAINERD_RUN), str(configs.containerd_root()),
-                "/run/netns", "/var/run/netns"]
+    prefixes = [
+        str(configs.KUBELET_ROOT),
+        str(configs.CONTAINERD_RUN),
+        str(configs.containerd_root()),
+        "/run/netns",
+        "/var/run/netns",
+    ]
     n = 0
     for _ in range(3):
         mps = sorted(set(_mounts_under(*prefixes)), key=lambda m: m.count("/"), reverse=True)
@@ -364,6 +446,7 @@ def prepare_cgroups() -> None:
 
 # ----------------------------------------------------------------------------- up / down
 
+
 def healthy_components(node_ip: str | None = None) -> dict[str, bool]:
     probes = {c.name: c.probe for c in components(node_ip or "127.0.0.1")}
     return {name: (Proc(name).running() and probes[name]()) for name in expected_components()}
@@ -375,6 +458,7 @@ def is_up() -> bool:
         return False
     try:
         from runner.cluster import kube
+
         return kube.node_ready(kube.api(), configs.NODE_NAME)
     except Exception:
         return False
@@ -401,8 +485,13 @@ def _start(comp: Component, rep: Reporter) -> None:
     ok = comp.probe()
     if not ok:
         code = p.exit_code()
-        why = (f"exited (code {code})" if code is not None else
-               "exited" if not p.running() else f"not healthy after {comp.timeout:.0f}s")
+        why = (
+            f"exited (code {code})"
+            if code is not None
+            else "exited"
+            if not p.running()
+            else f"not healthy after {comp.timeout:.0f}s"
+        )
         raise ComponentFailed(f"{comp.name} {why}; last lines of {p.logfile}:\n{p.tail(25)}")
 
 
@@ -436,7 +525,7 @@ def up(rep: Reporter | None = None, smoke: bool = True) -> float:
     with rep.phase(f"build coredns {paths.COREDNS_VERSION}"):
         try:
             build.build_coredns(log=rep.log)
-        except Exception as e:  # noqa: BLE001 - DNS is a nice-to-have; the cluster works without
+        except Exception as e:
             dns = False
             rep.log(f"WARNING: CoreDNS build failed, cluster DNS disabled: {str(e).splitlines()[0]}")
     node_ip = host.node_ip()
@@ -477,6 +566,7 @@ def up(rep: Reporter | None = None, smoke: bool = True) -> float:
         _start(comps["gitserver"], rep)
         _start(comps["agent"], rep)
     from runner.cluster import kube
+
     with rep.phase("node ready"):
         api = kube.api()
         kube.post_start(api, rep.log)
@@ -514,7 +604,16 @@ def down(rep: Reporter | None = None, reset: bool = False, remove_bridge: bool =
         if remove_bridge:
             subprocess.run(["ip", "link", "delete", "cni0"], capture_output=True)
     with rep.phase("stop control plane"):
-        for name in ("coredns", "kube-proxy", "gitserver", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd", "registry"):
+        for name in (
+            "coredns",
+            "kube-proxy",
+            "gitserver",
+            "kube-scheduler",
+            "kube-controller-manager",
+            "kube-apiserver",
+            "etcd",
+            "registry",
+        ):
             # the apiserver drains requests for up to a minute on SIGTERM: not worth waiting
             _stop(name, 5 if name == "kube-apiserver" else 15, rep)
         strays = kill_strays()
@@ -528,8 +627,15 @@ def down(rep: Reporter | None = None, reset: bool = False, remove_bridge: bool =
         with rep.phase("reset state"):
             unmount_all()
             shutil.rmtree(paths.state_root(), ignore_errors=True)
-            for sub in ("pods", "plugins", "pod-resources", "device-plugins", "checkpoints", "cpu_manager_state",
-                        "memory_manager_state"):
+            for sub in (
+                "pods",
+                "plugins",
+                "pod-resources",
+                "device-plugins",
+                "checkpoints",
+                "cpu_manager_state",
+                "memory_manager_state",
+            ):
                 p = configs.KUBELET_ROOT / sub
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)

@@ -61,7 +61,7 @@ def write_all(node_ip: str, dns: bool = True) -> None:
     (c / "scheduler.yaml").write_text(f"""apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:
-  kubeconfig: {c / 'scheduler.kubeconfig'}
+  kubeconfig: {c / "scheduler.kubeconfig"}
 leaderElection:
   leaderElect: false
 """)
@@ -74,11 +74,11 @@ authentication:
   webhook:
     enabled: true
   x509:
-    clientCAFile: {d / 'ca.crt'}
+    clientCAFile: {d / "ca.crt"}
 authorization:
   mode: Webhook
-tlsCertFile: {d / 'kubelet.crt'}
-tlsPrivateKeyFile: {d / 'kubelet.key'}
+tlsCertFile: {d / "kubelet.crt"}
+tlsPrivateKeyFile: {d / "kubelet.key"}
 containerRuntimeEndpoint: unix://{CONTAINERD_SOCK}
 cgroupDriver: cgroupfs
 failSwapOn: false
@@ -117,7 +117,7 @@ oomScoreAdj: 0
     (c / "kube-proxy.yaml").write_text(f"""apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
-  kubeconfig: {c / 'kube-proxy.kubeconfig'}
+  kubeconfig: {c / "kube-proxy.kubeconfig"}
 mode: iptables
 clusterCIDR: 10.244.0.0/16
 hostnameOverride: {NODE_NAME}
@@ -148,7 +148,9 @@ conntrack:
     certs = cr / "certs.d"
     (certs / "docker.io").mkdir(parents=True, exist_ok=True)
     reg = images.REGISTRY_ADDR
-    (certs / "docker.io" / "hosts.toml").write_text(f"""# tutorial-runner: the local registry is the only docker.io host (no internet here)
+    (
+        certs / "docker.io" / "hosts.toml"
+    ).write_text(f"""# tutorial-runner: the local registry is the only docker.io host (no internet here)
 server = "http://{reg}"
 
 [host."http://{reg}"]
@@ -156,15 +158,15 @@ server = "http://{reg}"
   skip_verify = true
 """)
     (c / "containerd.toml").write_text(f"""version = 2
-root = "{cr / 'root'}"
-state = "{CONTAINERD_RUN / 'state'}"
+root = "{cr / "root"}"
+state = "{CONTAINERD_RUN / "state"}"
 disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.internal.v1.tracing", "io.containerd.tracing.processor.v1.otlp"]
 
 [grpc]
   address = "{CONTAINERD_SOCK}"
 
 [ttrpc]
-  address = "{CONTAINERD_RUN / 'containerd.sock.ttrpc'}"
+  address = "{CONTAINERD_RUN / "containerd.sock.ttrpc"}"
 
 [debug]
   address = ""
@@ -201,10 +203,19 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         "cniVersion": "0.4.0",
         "name": "tutorial-bridge",
         "plugins": [
-            {"type": "bridge", "bridge": "cni0", "isGateway": True, "ipMasq": True, "hairpinMode": True,
-             "ipam": {"type": "host-local", "ranges": [[{"subnet": POD_CIDR, "gateway": POD_GATEWAY}]],
-                      "routes": [{"dst": "0.0.0.0/0"}],
-                      "dataDir": str(paths.state_root() / "cni" / "ipam")}},
+            {
+                "type": "bridge",
+                "bridge": "cni0",
+                "isGateway": True,
+                "ipMasq": True,
+                "hairpinMode": True,
+                "ipam": {
+                    "type": "host-local",
+                    "ranges": [[{"subnet": POD_CIDR, "gateway": POD_GATEWAY}]],
+                    "routes": [{"dst": "0.0.0.0/0"}],
+                    "dataDir": str(paths.state_root() / "cni" / "ipam"),
+                },
+            },
             {"type": "portmap", "capabilities": {"portMappings": True}},
         ],
     }

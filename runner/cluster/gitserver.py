@@ -41,10 +41,17 @@ README = "# {name}\n\nExample code for the tutorial. Run `python3 pi.py` (set PI
 def ensure_repos(root: Path) -> None:
     """Create the two bare repositories with one deterministic commit each (idempotent)."""
     root.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, GIT_AUTHOR_NAME="Tutorial", GIT_AUTHOR_EMAIL="tutorial@example.org",
-               GIT_COMMITTER_NAME="Tutorial", GIT_COMMITTER_EMAIL="tutorial@example.org",
-               GIT_AUTHOR_DATE="2023-07-23T12:00:00Z", GIT_COMMITTER_DATE="2023-07-23T12:00:00Z",
-               GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="Tutorial",
+        GIT_AUTHOR_EMAIL="tutorial@example.org",
+        GIT_COMMITTER_NAME="Tutorial",
+        GIT_COMMITTER_EMAIL="tutorial@example.org",
+        GIT_AUTHOR_DATE="2023-07-23T12:00:00Z",
+        GIT_COMMITTER_DATE="2023-07-23T12:00:00Z",
+        GIT_CONFIG_GLOBAL="/dev/null",
+        GIT_CONFIG_NOSYSTEM="1",
+    )
     for name in (PUBLIC_REPO, PRIVATE_REPO):
         bare = root / f"{name}.git"
         if (bare / "refs" / "heads" / "main").exists():
@@ -112,8 +119,9 @@ class Handler(BaseHTTPRequestHandler):
         parts = path.lstrip("/").split("/", 1)
         repo = parts[0].removesuffix(".git")
         if repo == "" or repo == "healthz":
-            return self._deny(200, "tutorial git server: " + ", ".join(sorted(
-                p.name.removesuffix(".git") for p in self.root.glob("*.git"))))
+            return self._deny(
+                200, "tutorial git server: " + ", ".join(sorted(p.name.removesuffix(".git") for p in self.root.glob("*.git")))
+            )
         if not (self.root / f"{repo}.git").is_dir():
             return self._deny(404, "repository not found")
         remote_user = self._authorized()
@@ -122,11 +130,16 @@ class Handler(BaseHTTPRequestHandler):
         body = self._body() if self.command == "POST" else b""
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "GIT_PROJECT_ROOT": str(self.root), "GIT_HTTP_EXPORT_ALL": "1",
+            "GIT_PROJECT_ROOT": str(self.root),
+            "GIT_HTTP_EXPORT_ALL": "1",
             "PATH_INFO": f"/{repo}.git/" + (parts[1] if len(parts) > 1 else ""),
-            "QUERY_STRING": query, "REQUEST_METHOD": self.command,
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
-            "REMOTE_ADDR": self.client_address[0], "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(self.root),
+            "QUERY_STRING": query,
+            "REQUEST_METHOD": self.command,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "REMOTE_ADDR": self.client_address[0],
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(self.root),
         }
         if remote_user:
             env["REMOTE_USER"] = remote_user

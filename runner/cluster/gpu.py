@@ -35,7 +35,6 @@ def ensure_gpu(api: client.ApiClient, node_name: str) -> bool:
     cap = (node.status.capacity or {}).get(RESOURCE)
     alloc = (node.status.allocatable or {}).get(RESOURCE)
     if cap != str(COUNT) or alloc != str(COUNT):
-        core.patch_node_status(node_name, {"status": {"capacity": {RESOURCE: str(COUNT)},
-                                                      "allocatable": {RESOURCE: str(COUNT)}}})
+        core.patch_node_status(node_name, {"status": {"capacity": {RESOURCE: str(COUNT)}, "allocatable": {RESOURCE: str(COUNT)}}})
         changed = True
     return changed

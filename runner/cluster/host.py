@@ -12,8 +12,8 @@ import os
 import platform
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 Log = Callable[[str], None]
 
@@ -71,8 +71,9 @@ def apt_install(pkgs: list[str], log: Log = print) -> None:
             subprocess.run(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _apt_updated = True
         log("apt-get install " + " ".join(pkgs))
-        r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *pkgs],
-                           env=env, capture_output=True, text=True)
+        r = subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *pkgs], env=env, capture_output=True, text=True
+        )
         if r.returncode != 0:
             raise RuntimeError(f"apt-get install {' '.join(pkgs)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
     finally:

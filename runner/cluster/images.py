@@ -30,16 +30,26 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from runner.cluster import paths
 
 ASSETS = Path(__file__).with_name("assets")
 REGISTRY_ADDR = "127.0.0.1:5000"
-BASE_PACKAGES = ["bash", "coreutils", "git", "python3", "python-is-python3", "curl", "tar",
-                 "ca-certificates", "procps", "iproute2"]
+BASE_PACKAGES = [
+    "bash",
+    "coreutils",
+    "git",
+    "python3",
+    "python-is-python3",
+    "curl",
+    "tar",
+    "ca-certificates",
+    "procps",
+    "iproute2",
+]
 DEBIAN_MIRROR = os.environ.get("TUTORIAL_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 IMAGES_REVISION = "1"  # bump to force a rebuild of every image
 
@@ -55,8 +65,9 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class ImageSpec:
     """A published image name and what it is made of locally."""
-    name: str                       # fully qualified, e.g. docker.io/library/busybox:latest
-    flavor: str = "base"            # base | gpu | pause
+
+    name: str  # fully qualified, e.g. docker.io/library/busybox:latest
+    flavor: str = "base"  # base | gpu | pause
     entrypoint: list[str] | None = None
     cmd: list[str] = field(default_factory=lambda: ["/bin/bash"])
     env: tuple[str, ...] = ()
@@ -79,10 +90,12 @@ IMAGES: list[ImageSpec] = [
     ImageSpec("docker.io/cicirello/pyaction:latest", cmd=["python3"]),
     ImageSpec("docker.io/tensorflow/tensorflow:2.13.0", cmd=["/bin/bash"]),
     ImageSpec("docker.io/tensorflow/tensorflow:latest", cmd=["/bin/bash"]),
-    ImageSpec("docker.io/nvidia/cuda:12.2.0-base-ubuntu22.04", flavor="gpu", env=(
-        "NVIDIA_VISIBLE_DEVICES=all", "CUDA_VERSION=12.2.0")),
-    ImageSpec("docker.io/nvidia/cuda:11.8.0-base-ubuntu22.04", flavor="gpu", env=(
-        "NVIDIA_VISIBLE_DEVICES=all", "CUDA_VERSION=11.8.0")),
+    ImageSpec(
+        "docker.io/nvidia/cuda:12.2.0-base-ubuntu22.04", flavor="gpu", env=("NVIDIA_VISIBLE_DEVICES=all", "CUDA_VERSION=12.2.0")
+    ),
+    ImageSpec(
+        "docker.io/nvidia/cuda:11.8.0-base-ubuntu22.04", flavor="gpu", env=("NVIDIA_VISIBLE_DEVICES=all", "CUDA_VERSION=11.8.0")
+    ),
     ImageSpec(PAUSE_IMAGE, flavor="pause", entrypoint=["/pause"], cmd=[]),
 ]
 
@@ -109,6 +122,7 @@ def split_name(name: str) -> tuple[str, str]:
 
 # ---------------------------------------------------------------------------- layers
 
+
 def _sha256_file(p: Path) -> str:
     h = hashlib.sha256()
     with open(p, "rb") as f:
@@ -121,6 +135,7 @@ def _apt_get_install(pkgs: list[str], log: Log) -> None:
     missing = [p for p in pkgs if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
     if missing:
         from runner.cluster.host import apt_install
+
         apt_install(missing, log)
 
 
@@ -136,13 +151,30 @@ def build_rootfs(log: Log = print) -> Path:
     log(f"debootstrap {paths.DEBIAN_SUITE} minbase rootfs")
     logf = paths.images_dir() / "debootstrap.log"
     with open(logf, "w") as lf:
-        rc = subprocess.run(["debootstrap", "--variant=minbase", "--include=" + ",".join(BASE_PACKAGES),
-                             paths.DEBIAN_SUITE, str(tmp), DEBIAN_MIRROR], stdout=lf, stderr=subprocess.STDOUT).returncode
+        rc = subprocess.run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                "--include=" + ",".join(BASE_PACKAGES),
+                paths.DEBIAN_SUITE,
+                str(tmp),
+                DEBIAN_MIRROR,
+            ],
+            stdout=lf,
+            stderr=subprocess.STDOUT,
+        ).returncode
     if rc != 0:
         tail = "\n".join(logf.read_text(errors="replace").splitlines()[-20:])
         raise RuntimeError(f"debootstrap failed (exit {rc}):\n{tail}")
-    for sub in ("usr/share/doc", "usr/share/man", "usr/share/info", "var/lib/apt/lists", "var/cache/apt",
-                "var/log", "usr/share/locale"):
+    for sub in (
+        "usr/share/doc",
+        "usr/share/man",
+        "usr/share/info",
+        "var/lib/apt/lists",
+        "var/cache/apt",
+        "var/log",
+        "usr/share/locale",
+    ):
         p = tmp / sub
         if p.exists():
             shutil.rmtree(p)
@@ -207,9 +239,16 @@ def build_layers(log: Log = print) -> dict[str, list[dict]]:
 def _config_blob(spec: ImageSpec, layers: list[dict]) -> bytes:
     env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", *spec.env]
     cfg = {
-        "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
-        "config": {"Env": env, "Cmd": spec.cmd or None, "Entrypoint": spec.entrypoint, "WorkingDir": "/",
-                   "Labels": {"org.tutorial-runner.local": "true", "org.tutorial-runner.stands-in-for": spec.name}},
+        "architecture": "amd64",
+        "os": "linux",
+        "created": "2026-01-01T00:00:00Z",
+        "config": {
+            "Env": env,
+            "Cmd": spec.cmd or None,
+            "Entrypoint": spec.entrypoint,
+            "WorkingDir": "/",
+            "Labels": {"org.tutorial-runner.local": "true", "org.tutorial-runner.stands-in-for": spec.name},
+        },
         "rootfs": {"type": "layers", "diff_ids": [l["diff_id"] for l in layers]},
         "history": [{"created_by": f"tutorial-runner local image ({spec.flavor})"}],
     }
@@ -217,6 +256,7 @@ def _config_blob(spec: ImageSpec, layers: list[dict]) -> bytes:
 
 
 # ---------------------------------------------------------------------------- registry
+
 
 def _req(method: str, url: str, data=None, headers=None, timeout=300):
     r = urllib.request.Request(url, data=data, method=method, headers=headers or {})
@@ -241,8 +281,9 @@ def _blob_exists(addr: str, repo: str, digest: str) -> bool:
         raise
 
 
-def _push_blob(addr: str, repo: str, digest: str, data_path: Path | None = None, data: bytes | None = None,
-               mount_from: str | None = None) -> None:
+def _push_blob(
+    addr: str, repo: str, digest: str, data_path: Path | None = None, data: bytes | None = None, mount_from: str | None = None
+) -> None:
     if _blob_exists(addr, repo, digest):
         return
     if mount_from:
@@ -261,13 +302,18 @@ def _push_blob(addr: str, repo: str, digest: str, data_path: Path | None = None,
     sep = "&" if "?" in loc else "?"
     if data_path is not None:
         size = data_path.stat().st_size
-        with open(data_path, "rb") as f:
-            with _req("PUT", f"{loc}{sep}digest={digest}", data=f,
-                      headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)}) as r:
-                assert r.status in (201, 202), r.status
+        with (
+            open(data_path, "rb") as f,
+            _req(
+                "PUT",
+                f"{loc}{sep}digest={digest}",
+                data=f,
+                headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+            ) as r,
+        ):
+            assert r.status in (201, 202), r.status
     else:
-        with _req("PUT", f"{loc}{sep}digest={digest}", data=data,
-                  headers={"Content-Type": "application/octet-stream"}) as r:
+        with _req("PUT", f"{loc}{sep}digest={digest}", data=data, headers={"Content-Type": "application/octet-stream"}) as r:
             assert r.status in (201, 202), r.status
 
 
@@ -281,24 +327,27 @@ def push_all(addr: str = REGISTRY_ADDR, log: Log = print) -> list[str]:
         ls = layers[spec.flavor]
         cfg = _config_blob(spec, ls)
         cfg_digest = "sha256:" + hashlib.sha256(cfg).hexdigest()
-        manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": MT_MANIFEST,
-            "config": {"mediaType": MT_CONFIG, "size": len(cfg), "digest": cfg_digest},
-            "layers": [{"mediaType": MT_LAYER, "size": l["size"], "digest": l["digest"]} for l in ls],
-        }, sort_keys=True).encode()
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": MT_MANIFEST,
+                "config": {"mediaType": MT_CONFIG, "size": len(cfg), "digest": cfg_digest},
+                "layers": [{"mediaType": MT_LAYER, "size": l["size"], "digest": l["digest"]} for l in ls],
+            },
+            sort_keys=True,
+        ).encode()
         want[spec.name] = (spec, cfg, cfg_digest, ls, manifest)
     want_key = hashlib.sha256(b"".join(v[4] for v in want.values())).hexdigest()
     if stamp.exists() and json.loads(stamp.read_text()).get("key") == want_key and _all_present(addr, want):
         return list(want)
     log(f"pushing {len(want)} image names to the local registry")
-    for name, (spec, cfg, cfg_digest, ls, manifest) in want.items():
+    for name, (_spec, cfg, cfg_digest, ls, manifest) in want.items():
         repo, tag = split_name(name)
         for l in ls:
             _push_blob(addr, repo, l["digest"], data_path=Path(l["path"]), mount_from=first_repo_for_blob.get(l["digest"]))
             first_repo_for_blob.setdefault(l["digest"], repo)
         _push_blob(addr, repo, cfg_digest, data=cfg)
-        with _req("PUT", f"http://{addr}/v2/{repo}/manifests/{tag}", data=manifest,
-                  headers={"Content-Type": MT_MANIFEST}) as r:
+        with _req("PUT", f"http://{addr}/v2/{repo}/manifests/{tag}", data=manifest, headers={"Content-Type": MT_MANIFEST}) as r:
             assert r.status == 201, r.status
     stamp.write_text(json.dumps({"key": want_key, "names": list(want)}))
     return list(want)
@@ -308,8 +357,7 @@ def _all_present(addr: str, want: dict) -> bool:
     for name in want:
         repo, tag = split_name(name)
         try:
-            with _req("HEAD", f"http://{addr}/v2/{repo}/manifests/{tag}",
-                      headers={"Accept": MT_MANIFEST}, timeout=10):
+            with _req("HEAD", f"http://{addr}/v2/{repo}/manifests/{tag}", headers={"Accept": MT_MANIFEST}, timeout=10):
                 pass
         except (urllib.error.URLError, OSError):
             return False

@@ -8,7 +8,8 @@ local registry, CNI and the container runtime all work before ``up`` returns.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
@@ -37,7 +38,8 @@ def _apply_crb(a: client.ApiClient, name: str, role: str, user: str) -> None:
     body = client.V1ClusterRoleBinding(
         metadata=client.V1ObjectMeta(name=name),
         role_ref=client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=role),
-        subjects=[client.RbacV1Subject(kind="User", name=user, api_group="rbac.authorization.k8s.io")])
+        subjects=[client.RbacV1Subject(kind="User", name=user, api_group="rbac.authorization.k8s.io")],
+    )
     try:
         rbac.create_cluster_role_binding(body)
     except ApiException as e:
@@ -58,7 +60,9 @@ def _cluster(a: client.ApiClient, namespace: str = "default") -> Cluster:
 def _node_ready(node: dict[str, Any] | None) -> Outcome:
     if node is None:
         return Outcome(False, state="not registered yet")
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in (node.get("status") or {}).get("conditions") or [])
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in (node.get("status") or {}).get("conditions") or []
+    )
     return Outcome(ready, state="Ready" if ready else "NotReady")
 
 
@@ -75,8 +79,10 @@ def wait_default_sa(a: client.ApiClient, timeout: float, namespace: str = "defau
     try:
         wait_for(_cluster(a, namespace), ObjectRef("ServiceAccount", "default", namespace), exists, timeout)
     except ClusterError as exc:
-        raise TimeoutError(f"ServiceAccount {namespace}/default not created after {timeout:.0f}s "
-                           f"(controller-manager log: {paths.logs_dir() / 'kube-controller-manager.log'})") from exc
+        raise TimeoutError(
+            f"ServiceAccount {namespace}/default not created after {timeout:.0f}s "
+            f"(controller-manager log: {paths.logs_dir() / 'kube-controller-manager.log'})"
+        ) from exc
 
 
 def wait_pod_phase(a: client.ApiClient, namespace: str, name: str, phases: set[str], timeout: float) -> client.V1Pod:
@@ -116,10 +122,13 @@ def smoke_pod(a: client.ApiClient, timeout: float) -> None:
     name = f"tutorial-smoke-{uuid.uuid4().hex[:6]}"
     pod = client.V1Pod(
         metadata=client.V1ObjectMeta(name=name, labels={"app": "tutorial-smoke"}),
-        spec=client.V1PodSpec(restart_policy="Never", termination_grace_period_seconds=0,
-                              automount_service_account_token=False,
-                              containers=[client.V1Container(name="smoke", image="busybox:latest",
-                                                             command=["sh", "-c", "echo smoke-ok"])]))
+        spec=client.V1PodSpec(
+            restart_policy="Never",
+            termination_grace_period_seconds=0,
+            automount_service_account_token=False,
+            containers=[client.V1Container(name="smoke", image="busybox:latest", command=["sh", "-c", "echo smoke-ok"])],
+        ),
+    )
     core.create_namespaced_pod("default", pod)
     try:
         wait_pod_phase(a, "default", name, {"Succeeded"}, timeout)

@@ -74,8 +74,16 @@ class Proc:
         with open(self.logfile, "ab") as lf:
             lf.write(f"\n==== {time.strftime('%F %T')} starting: {' '.join(argv)}\n".encode())
             lf.flush()
-            p = subprocess.Popen(argv, stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                 start_new_session=True, env=env, cwd=cwd or "/", close_fds=True)
+            p = subprocess.Popen(
+                argv,
+                stdout=lf,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+                cwd=cwd or "/",
+                close_fds=True,
+            )
         self.pidfile.write_text(json.dumps({"pid": p.pid, "start": _start_time(p.pid), "argv": argv}))
         # detach: we never wait() on it; reap it if it dies while we are still around
         _children[self.name] = p
@@ -147,10 +155,17 @@ def _cmdline(pid: int) -> list[str]:
 
 #: how to recognise each component's process: argv[0] basename or a module name
 _SIGNATURES = {
-    "registry": "docker-registry", "etcd": "etcd", "kube-apiserver": "kube-apiserver",
-    "kube-controller-manager": "kube-controller-manager", "kube-scheduler": "kube-scheduler",
-    "containerd": "containerd", "kubelet": "kubelet", "kube-proxy": "kube-proxy", "coredns": "coredns",
-    "gitserver": "runner.cluster.gitserver", "agent": "runner.cluster.agent",
+    "registry": "docker-registry",
+    "etcd": "etcd",
+    "kube-apiserver": "kube-apiserver",
+    "kube-controller-manager": "kube-controller-manager",
+    "kube-scheduler": "kube-scheduler",
+    "containerd": "containerd",
+    "kubelet": "kubelet",
+    "kube-proxy": "kube-proxy",
+    "coredns": "coredns",
+    "gitserver": "runner.cluster.gitserver",
+    "agent": "runner.cluster.agent",
 }
 
 
@@ -173,9 +188,9 @@ def stray_pids(name: str | None = None) -> list[int]:
             continue
         for n in names:
             sig = _SIGNATURES.get(n, n)
-            if Path(argv[0]).name == sig or (len(argv) > 2 and argv[1] == "-m" and argv[2] == sig):
-                if int(d.name) not in tracked and not _is_zombie(int(d.name)):
-                    out.append(int(d.name))
+            named = Path(argv[0]).name == sig or (len(argv) > 2 and argv[1] == "-m" and argv[2] == sig)
+            if named and int(d.name) not in tracked and not _is_zombie(int(d.name)):
+                out.append(int(d.name))
     return out
 
 

@@ -34,6 +34,7 @@ def _session_rss_kib(sid: int) -> int:
 
 def _shim_rss_kib() -> int:
     from runner.cluster.processes import pids_by_exe
+
     total = 0
     for pid in pids_by_exe(f"-address {configs.CONTAINERD_SOCK}"):
         try:
@@ -61,8 +62,15 @@ def collect() -> dict:
         pid = Proc(name).pid()
         rss = _session_rss_kib(pid) if pid else 0
         total += rss
-        comps.append({"name": name, "pid": pid, "healthy": health[name], "rss_mib": round(rss / 1024, 1),
-                      "log": str(paths.logs_dir() / f"{name}.log")})
+        comps.append(
+            {
+                "name": name,
+                "pid": pid,
+                "healthy": health[name],
+                "rss_mib": round(rss / 1024, 1),
+                "log": str(paths.logs_dir() / f"{name}.log"),
+            }
+        )
     shim = _shim_rss_kib()
     total += shim
     info: dict = {"components": comps, "shims_rss_mib": round(shim / 1024, 1), "total_rss_mib": round(total / 1024, 1)}
@@ -79,7 +87,9 @@ def collect() -> dict:
     if health.get("kube-apiserver"):
         try:
             from kubernetes import client
+
             from runner.cluster import kube
+
             a = kube.api()
             n = client.CoreV1Api(a).read_node(configs.NODE_NAME, _request_timeout=5)
             info["node"] = {
@@ -91,15 +101,23 @@ def collect() -> dict:
                 "addresses": [x.address for x in n.status.addresses or []],
             }
             info["storage_classes"] = [
-                {"name": sc.metadata.name, "provisioner": sc.provisioner, "binding": sc.volume_binding_mode,
-                 "default": (sc.metadata.annotations or {}).get("storageclass.kubernetes.io/is-default-class") == "true"}
-                for sc in client.StorageV1Api(a).list_storage_class(_request_timeout=5).items]
-        except Exception as e:  # noqa: BLE001 - status must never crash
+                {
+                    "name": sc.metadata.name,
+                    "provisioner": sc.provisioner,
+                    "binding": sc.volume_binding_mode,
+                    "default": (sc.metadata.annotations or {}).get("storageclass.kubernetes.io/is-default-class") == "true",
+                }
+                for sc in client.StorageV1Api(a).list_storage_class(_request_timeout=5).items
+            ]
+        except Exception as e:
             info["node_error"] = str(e)
     info["images"] = [s.name for s in images.IMAGES]
     info["registry"] = f"http://{images.REGISTRY_ADDR} (docker.io mirror for containerd)"
-    info["dns"] = f"CoreDNS {paths.COREDNS_VERSION} on the host, {configs.POD_GATEWAY}:53 (cluster.local)" \
-        if build.coredns_is_built() else "none"
+    info["dns"] = (
+        f"CoreDNS {paths.COREDNS_VERSION} on the host, {configs.POD_GATEWAY}:53 (cluster.local)"
+        if build.coredns_is_built()
+        else "none"
+    )
     info["git_server"] = f"http://{configs.POD_GATEWAY}:{gitserver.PORT}/"
     info["kubeconfig"] = str(paths.admin_kubeconfig())
     info["simulated"] = {

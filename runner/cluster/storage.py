@@ -40,10 +40,15 @@ def storage_class_manifests() -> list[client.V1StorageClass]:
         ann = {"tutorial-runner.local/description": desc}
         if default:
             ann["storageclass.kubernetes.io/is-default-class"] = "true"
-        out.append(client.V1StorageClass(
-            metadata=client.V1ObjectMeta(name=name, annotations=ann),
-            provisioner=PROVISIONER, reclaim_policy="Delete", volume_binding_mode="Immediate",
-            allow_volume_expansion=True))
+        out.append(
+            client.V1StorageClass(
+                metadata=client.V1ObjectMeta(name=name, annotations=ann),
+                provisioner=PROVISIONER,
+                reclaim_policy="Delete",
+                volume_binding_mode="Immediate",
+                allow_volume_expansion=True,
+            )
+        )
     return out
 
 
@@ -78,15 +83,25 @@ def provision(api: client.ApiClient, pvc: client.V1PersistentVolumeClaim) -> str
     d.chmod(0o777)  # pods may run as any uid
     size = (pvc.spec.resources.requests or {}).get("storage", "1Gi")
     pv = client.V1PersistentVolume(
-        metadata=client.V1ObjectMeta(name=pv_name, annotations={ANN_PROVISIONED_BY: PROVISIONER},
-                                     labels={"tutorial-runner.local/volume": "true"}),
+        metadata=client.V1ObjectMeta(
+            name=pv_name, annotations={ANN_PROVISIONED_BY: PROVISIONER}, labels={"tutorial-runner.local/volume": "true"}
+        ),
         spec=client.V1PersistentVolumeSpec(
-            capacity={"storage": size}, access_modes=pvc.spec.access_modes or ["ReadWriteOnce"],
-            storage_class_name=pvc.spec.storage_class_name, persistent_volume_reclaim_policy="Delete",
+            capacity={"storage": size},
+            access_modes=pvc.spec.access_modes or ["ReadWriteOnce"],
+            storage_class_name=pvc.spec.storage_class_name,
+            persistent_volume_reclaim_policy="Delete",
             volume_mode=pvc.spec.volume_mode or "Filesystem",
             host_path=client.V1HostPathVolumeSource(path=str(d), type="DirectoryOrCreate"),
-            claim_ref=client.V1ObjectReference(kind="PersistentVolumeClaim", namespace=pvc.metadata.namespace,
-                                               name=pvc.metadata.name, uid=pvc.metadata.uid, api_version="v1")))
+            claim_ref=client.V1ObjectReference(
+                kind="PersistentVolumeClaim",
+                namespace=pvc.metadata.namespace,
+                name=pvc.metadata.name,
+                uid=pvc.metadata.uid,
+                api_version="v1",
+            ),
+        ),
+    )
     try:
         core.create_persistent_volume(pv)
     except ApiException as e:

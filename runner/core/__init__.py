@@ -1,1 +1,1 @@
-"""core"""
+"""The base every layer may use: the tool's errors (each with its file:line), check results with evidence, and redaction."""

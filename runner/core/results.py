@@ -58,5 +58,3 @@ def skipped(reason: str, *evidence: Evidence) -> CheckResult:
 
 def error(summary: str, *evidence: Evidence) -> CheckResult:
     return CheckResult(ERROR, summary, tuple(evidence))
-
-

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from checks.context import CheckContext, evaluate
@@ -49,12 +49,22 @@ class Grader:
     def grade_participant(self, who: Participant, best: Mapping[str, Any] | None = None) -> ParticipantGrade:
         rendered = self.rendered(who.user)
         if not best and not has_started(rendered, self.probe, who.user):
-            return ParticipantGrade(who.user, dict(who.extra), tuple(
-                CheckGrade(s.id, "failed", 0.0, rendered.points(s),
-                           f"nothing of {who.user}'s found in {self.probe.namespace}: not started?",
-                           (Evidence(f"objects named in the lesson for {who.user}", ("none exist",)),),
-                           f"create the lesson's objects with your username in their names (e.g. {_first_name(rendered)})")
-                for s in rendered.checks))
+            return ParticipantGrade(
+                who.user,
+                dict(who.extra),
+                tuple(
+                    CheckGrade(
+                        s.id,
+                        "failed",
+                        0.0,
+                        rendered.points(s),
+                        f"nothing of {who.user}'s found in {self.probe.namespace}: not started?",
+                        (Evidence(f"objects named in the lesson for {who.user}", ("none exist",)),),
+                        f"create the lesson's objects with your username in their names (e.g. {_first_name(rendered)})",
+                    )
+                    for s in rendered.checks
+                ),
+            )
         ctx = CheckContext(self.probe, who.user, rendered, "grade", self.profile)
         grades: list[CheckGrade] = []
         for step in rendered.checks:
@@ -65,12 +75,22 @@ class Grader:
                 status, summary = PASSED, f"passed earlier in the session at {earlier['at']}: {earlier.get('summary', '')}"
                 evidence = tuple(Evidence(e["source"], self.redact.lines(e["lines"])) for e in earlier.get("evidence", ()))
                 hint = None
-            grades.append(CheckGrade(step.id, status, ev.max_points if status == PASSED else 0.0, ev.max_points,
-                                     self.redact.text(summary or ""), evidence, hint))
+            grades.append(
+                CheckGrade(
+                    step.id,
+                    status,
+                    ev.max_points if status == PASSED else 0.0,
+                    ev.max_points,
+                    self.redact.text(summary or ""),
+                    evidence,
+                    hint,
+                )
+            )
         return ParticipantGrade(who.user, dict(who.extra), tuple(grades))
 
-    def grade_all(self, people: list[Participant], progress: Progress | None = None,
-                  best: Mapping[str, Mapping[str, Any]] | None = None) -> GradeReport:
+    def grade_all(
+        self, people: list[Participant], progress: Progress | None = None, best: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> GradeReport:
         t0 = time.monotonic()
         results: dict[str, ParticipantGrade] = {}
 
@@ -78,14 +98,19 @@ class Grader:
             return self.grade_participant(who, (best or {}).get(who.user))
 
         with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-            for done, (who, grade) in enumerate(zip(people, pool.map(one, people)), 1):
+            for done, (who, grade) in enumerate(zip(people, pool.map(one, people), strict=False), 1):
                 results[who.user] = grade
                 if progress:
                     progress(done, len(people), who.user)
-        return GradeReport(self.lesson.meta.id, self.lesson.meta.title, self.probe.namespace,
-                           datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                           tuple(results[p.user] for p in people), seconds=time.monotonic() - t0,
-                           checks=tuple(s.id for s in self.lesson.checks))
+        return GradeReport(
+            self.lesson.meta.id,
+            self.lesson.meta.title,
+            self.probe.namespace,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            tuple(results[p.user] for p in people),
+            seconds=time.monotonic() - t0,
+            checks=tuple(s.id for s in self.lesson.checks),
+        )
 
     def claims_to_read(self, people: list[Participant]) -> list[str]:
         """The claims the lesson's checks will read (their `claim=` argument), for every participant."""

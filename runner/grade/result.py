@@ -5,8 +5,9 @@ Every text here has already been through the grade's `Redactor`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from runner.core.results import Evidence
 
@@ -23,8 +24,15 @@ class CheckGrade:
     first_passed_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"name": self.name, "status": self.status, "points": self.points, "max_points": self.max_points,
-               "summary": self.summary, "evidence": [e.to_dict() for e in self.evidence], "hint": self.hint}
+        out = {
+            "name": self.name,
+            "status": self.status,
+            "points": self.points,
+            "max_points": self.max_points,
+            "summary": self.summary,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "hint": self.hint,
+        }
         if self.first_passed_at:
             out["first_passed_at"] = self.first_passed_at
         return out
@@ -45,8 +53,13 @@ class ParticipantGrade:
         return sum(c.max_points for c in self.checks)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"user": self.user, **({"info": dict(self.extra)} if self.extra else {}), "score": self.score,
-                "max_score": self.max_score, "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "user": self.user,
+            **({"info": dict(self.extra)} if self.extra else {}),
+            "score": self.score,
+            "max_score": self.max_score,
+            "checks": [c.to_dict() for c in self.checks],
+        }
 
 
 @dataclass(frozen=True)
@@ -61,11 +74,21 @@ class GradeReport:
     api_requests: int | None = field(default=None, compare=False)
 
     def passed_counts(self) -> dict[str, int]:
-        return {name: sum(1 for p in self.participants for c in p.checks if c.name == name and c.status == "passed")
-                for name in self.checks}
+        return {
+            name: sum(1 for p in self.participants for c in p.checks if c.name == name and c.status == "passed")
+            for name in self.checks
+        }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"lesson": self.lesson, "namespace": self.namespace, "graded_at": self.graded_at,
-                "participants": [p.to_dict() for p in self.participants],
-                "summary": {"participants": len(self.participants), "passed": self.passed_counts(),
-                            "seconds": round(self.seconds, 3), "api_requests": self.api_requests}}
+        return {
+            "lesson": self.lesson,
+            "namespace": self.namespace,
+            "graded_at": self.graded_at,
+            "participants": [p.to_dict() for p in self.participants],
+            "summary": {
+                "participants": len(self.participants),
+                "passed": self.passed_counts(),
+                "seconds": round(self.seconds, 3),
+                "api_requests": self.api_requests,
+            },
+        }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from runner.core.errors import TutorialError, UsageError
 from runner.lesson.model import Lesson, StepType
@@ -88,7 +88,7 @@ def name_patterns(lesson: Lesson) -> list[tuple[str, re.Pattern[str]]]:
             if "<username>" in name:
                 parts = [re.escape(p) for p in name.split("<username>")]
                 pattern = "(?P<user>[a-z0-9]([-a-z0-9]*[a-z0-9])?)".join(parts)
-                if step.type is StepType.MANIFEST and name.endswith("-") :
+                if step.type is StepType.MANIFEST and name.endswith("-"):
                     pattern += "[a-z0-9]{5}"
                 out.append((kind, re.compile(f"^{pattern}$")))
     return out

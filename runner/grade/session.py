@@ -36,9 +36,9 @@ class Session:
     people: list[Participant]
     best: dict[str, dict[str, Any]]  # the progress file's record: user -> check -> first pass
 
-    def record(self, report: GradeReport, at: str) -> None:
-        """Add first passes to the record; save it when something is new."""
-        if progressfile.record(self.best, report, at) and self.request.progress_file:
+    def record(self, report: GradeReport, at: str, save: bool = False) -> None:
+        """Add first passes to the record; save it when something is new (or always, with `save`: the board's start)."""
+        if (progressfile.record(self.best, report, at) or save) and self.request.progress_file:
             progressfile.save(self.request.progress_file, self.lesson.meta.id, self.probe.namespace, self.best)
 
     def close(self) -> None:
@@ -58,9 +58,13 @@ def open_session(request: GradeRequest) -> Session:
     cache = ClusterCache(cluster, cache_kinds(lesson))
     cache.load()
     people = _people(lesson, request, cache)
-    probe = CachedProbe(cluster, labels={"tutorial-runner.io/lesson": lesson.meta.id, "tutorial-runner.io/role": "inspector"},
-                        inspector_image=(profile.image_for("busybox") if profile else None) or "busybox",
-                        simulated_gpu=bool(profile and profile.gpu_simulated), cache=cache)
+    probe = CachedProbe(
+        cluster,
+        labels={"tutorial-runner.io/lesson": lesson.meta.id, "tutorial-runner.io/role": "inspector"},
+        inspector_image=(profile.image_for("busybox") if profile else None) or "busybox",
+        simulated_gpu=bool(profile and profile.gpu_simulated),
+        cache=cache,
+    )
     redact = Redactor(profile.values.get(k, "") for k in profile.secrets) if profile else Redactor()
     grader = Grader(lesson, probe, load_all(), values, redact, profile, request.concurrency)
     best = progressfile.load(request.progress_file) if request.progress_file else {}
@@ -87,5 +91,7 @@ def _people(lesson: Lesson, request: GradeRequest, cache: ClusterCache) -> list[
         return from_users(request.users)
     found = discover(lesson, cache.snapshot())
     if not found:
-        raise UsageError(f"--discover found nobody: no objects named like the lesson's ({lesson.meta.id}) in {cache.cluster.namespace}")
+        raise UsageError(
+            f"--discover found nobody: no objects named like the lesson's ({lesson.meta.id}) in {cache.cluster.namespace}"
+        )
     return found

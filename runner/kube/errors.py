@@ -77,17 +77,25 @@ def _cut(text: str, limit: int = 300) -> str:
 
 def translate(exc: BaseException, doing: str = "") -> ClusterError:
     """An exception of the client or of urllib3 as one of ours; `doing` says what we tried."""
+    import urllib3.exceptions
     from kubernetes.client.exceptions import ApiException  # local: offline commands never import this
     from kubernetes.config.config_exception import ConfigException
-    import urllib3.exceptions
 
     prefix = f"{doing}: " if doing else ""
     if isinstance(exc, ClusterError):
         return exc
     if isinstance(exc, ConfigException):
         return Unreachable(f"{prefix}no usable cluster configuration ({_cut(str(exc))})")
-    if isinstance(exc, (urllib3.exceptions.MaxRetryError, urllib3.exceptions.NewConnectionError, ConnectionError,
-                        urllib3.exceptions.ProtocolError, TimeoutError)):
+    if isinstance(
+        exc,
+        (
+            urllib3.exceptions.MaxRetryError,
+            urllib3.exceptions.NewConnectionError,
+            ConnectionError,
+            urllib3.exceptions.ProtocolError,
+            TimeoutError,
+        ),
+    ):
         reason = str(getattr(exc, "reason", exc))
         reason = reason.split(">: ", 1)[-1]  # drop urllib3's object repr, keep "Failed to establish ... refused"
         return Unreachable(f"{prefix}cluster unreachable ({_cut(reason, 160)})")

@@ -32,7 +32,7 @@ def exec_in_pod(cluster: Cluster, pod: str, command: str, container: str | None 
     own = client.CoreV1Api(client.ApiClient(cluster.api.configuration))
     cluster.requests[0] += 1
     try:
-        kwargs = dict(command=argv, stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
+        kwargs = {"command": argv, "stderr": True, "stdin": False, "stdout": True, "tty": False, "_preload_content": False}
         if container:
             kwargs["container"] = container
         resp = stream(own.connect_get_namespaced_pod_exec, pod, cluster.namespace, **kwargs)

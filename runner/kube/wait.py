@@ -8,15 +8,23 @@ deadline passes. Failures carry what decided them (phase, reason, message).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, Timeout, translate
 from runner.kube.objects import ObjectRef, resource
 
-BAD_WAITING = {"ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff", "CreateContainerConfigError",
-               "InvalidImageName", "CreateContainerError", "RunContainerError"}
+BAD_WAITING = {
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "CrashLoopBackOff",
+    "CreateContainerConfigError",
+    "InvalidImageName",
+    "CreateContainerError",
+    "RunContainerError",
+}
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,9 @@ def pod_condition(condition: str) -> Predicate:
         for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
             waiting = (cs.get("state") or {}).get("waiting") or {}
             if waiting.get("reason") in BAD_WAITING:
-                return Outcome(False, f"container {cs.get('name')} is {waiting['reason']}: {waiting.get('message', '')}".strip(": "), phase)
+                return Outcome(
+                    False, f"container {cs.get('name')} is {waiting['reason']}: {waiting.get('message', '')}".strip(": "), phase
+                )
         if phase == "Failed" and condition != "failed":
             return Outcome(False, f"pod failed: {status.get('reason') or ''} {status.get('message') or ''}".strip(), phase)
         if condition == "ready":
@@ -57,6 +67,7 @@ def pod_condition(condition: str) -> Predicate:
         if condition in ("terminated", "finished"):
             return Outcome(phase in ("Succeeded", "Failed"), state=phase)
         return Outcome(True, state=phase)
+
     return check
 
 
@@ -104,9 +115,14 @@ def predicate_for(kind: str, condition: str) -> Predicate:
     return exists
 
 
-def wait_for(cluster: Cluster, ref: ObjectRef, predicate: Predicate, timeout: float,
-             progress: Callable[[str], None] | None = None,
-             checkpoint: Callable[[], None] | None = None) -> tuple[dict[str, Any] | None, Outcome]:
+def wait_for(
+    cluster: Cluster,
+    ref: ObjectRef,
+    predicate: Predicate,
+    timeout: float,
+    progress: Callable[[str], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
+) -> tuple[dict[str, Any] | None, Outcome]:
     """Watch `ref` until `predicate` says done; raise WaitFailed or Timeout with the last state.
 
     `checkpoint` is called between watch events and at least every few seconds: it raises to stop the
@@ -142,9 +158,13 @@ def wait_for(cluster: Cluster, ref: ObjectRef, predicate: Predicate, timeout: fl
         if remaining <= 0:
             raise Timeout(f"{ref} not {_what(predicate)} after {timeout:.0f}s (last state: {outcome.state})")
         try:
-            for event in cluster.dynamic.watch(res, namespace=ns, field_selector=f"metadata.name={ref.name}",
-                                               resource_version=listing.metadata.resourceVersion,
-                                               timeout=max(1, int(min(remaining, slice_seconds)))):
+            for event in cluster.dynamic.watch(
+                res,
+                namespace=ns,
+                field_selector=f"metadata.name={ref.name}",
+                resource_version=listing.metadata.resourceVersion,
+                timeout=max(1, int(min(remaining, slice_seconds))),
+            ):
                 if event.get("type") == "ERROR":
                     break  # resourceVersion too old: read again
                 obj = None if event.get("type") == "DELETED" else (event.get("raw_object") or {})

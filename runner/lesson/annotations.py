@@ -134,37 +134,68 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
     lines = _key_lines(node, first_line)
     for key in data:
         if key not in FRONT_MATTER_KEYS:
-            raise LessonError(f"unknown front matter key '{key}' (known: {', '.join(sorted(FRONT_MATTER_KEYS))})", path, lines.get(str(key), first_line))
+            raise LessonError(
+                f"unknown front matter key '{key}' (known: {', '.join(sorted(FRONT_MATTER_KEYS))})",
+                path,
+                lines.get(str(key), first_line),
+            )
 
     def need(cond: bool, key: str, message: str) -> None:
         if not cond:
             raise LessonError(f"front matter '{key}': {message}", path, lines.get(key, first_line))
 
     lesson_id = data.get("id", default_id)
-    need(isinstance(lesson_id, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", lesson_id or "") is not None, "id", "must be lower-case letters, digits, - or _")
+    need(
+        isinstance(lesson_id, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", lesson_id or "") is not None,
+        "id",
+        "must be lower-case letters, digits, - or _",
+    )
     title = data.get("title", default_title)
     need(isinstance(title, str), "title", "must be text")
     placeholders = [Placeholder("username", required=True, description="the participant's username (--user)")]
     raw_ph = data.get("placeholders") or {}
     need(isinstance(raw_ph, dict), "placeholders", "must map a name to its default or to {default, required, description}")
     for name, spec in raw_ph.items():
-        need(isinstance(name, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", name) is not None, "placeholders", f"bad placeholder name {name!r}")
+        need(
+            isinstance(name, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", name) is not None,
+            "placeholders",
+            f"bad placeholder name {name!r}",
+        )
         if name == "username":
             continue
         if isinstance(spec, dict):
             extra = set(spec) - PLACEHOLDER_KEYS
-            need(not extra, "placeholders", f"unknown key(s) {', '.join(sorted(map(str, extra)))} for '{name}' (known: {', '.join(sorted(PLACEHOLDER_KEYS))})")
+            need(
+                not extra,
+                "placeholders",
+                f"unknown key(s) {', '.join(sorted(map(str, extra)))} for '{name}' (known: {', '.join(sorted(PLACEHOLDER_KEYS))})",
+            )
             default = spec.get("default")
-            placeholders.append(Placeholder(name, None if default is None else str(default), bool(spec.get("required", default is None)), str(spec.get("description", ""))))
+            placeholders.append(
+                Placeholder(
+                    name,
+                    None if default is None else str(default),
+                    bool(spec.get("required", default is None)),
+                    str(spec.get("description", "")),
+                )
+            )
         else:
             placeholders.append(Placeholder(name, None if spec is None else str(spec), spec is None))
     requires = data.get("requires") or []
-    need(isinstance(requires, list) and all(isinstance(r, str) for r in requires), "requires", "must be a list of requirement names")
+    need(
+        isinstance(requires, list) and all(isinstance(r, str) for r in requires),
+        "requires",
+        "must be a list of requirement names",
+    )
     rubric_raw = data.get("rubric") or {}
     need(isinstance(rubric_raw, dict), "rubric", "must map a check name to its points")
     rubric = []
     for name, points in rubric_raw.items():
-        need(isinstance(points, (int, float)) and not isinstance(points, bool) and points >= 0, "rubric", f"points for '{name}' must be a number >= 0")
+        need(
+            isinstance(points, (int, float)) and not isinstance(points, bool) and points >= 0,
+            "rubric",
+            f"points for '{name}' must be a number >= 0",
+        )
         rubric.append(RubricItem(str(name), float(points)))
     shared = data.get("shared_namespace", True)
     need(isinstance(shared, bool), "shared_namespace", "must be true or false")

@@ -59,7 +59,9 @@ def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True) -> l
                 out.append(Block("front_matter", m[0] + 1 + line_offset, m[1] + line_offset, tok.content))
         elif tok.type == "heading_open" and m is not None:
             inline = tokens[i + 1]
-            out.append(Block("heading", m[0] + 1 + line_offset, m[1] + line_offset, inline.content.strip(), level=int(tok.tag[1:])))
+            out.append(
+                Block("heading", m[0] + 1 + line_offset, m[1] + line_offset, inline.content.strip(), level=int(tok.tag[1:]))
+            )
             last_prose = None
         elif tok.type == "inline" and m is not None and i > 0 and tokens[i - 1].type == "paragraph_open":
             last_prose = Block("prose", m[0] + 1 + line_offset, m[1] + line_offset, tok.content)

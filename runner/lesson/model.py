@@ -9,7 +9,7 @@ every message about a step must point at that line.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from runner.syntax.k8s import K8sObject
@@ -93,7 +93,11 @@ class Step:
             out[f.name] = value.value if isinstance(value, StepType) else (list(value) if isinstance(value, tuple) else value)
         if self.type is StepType.MANIFEST:
             out["objects"] = [
-                {k: v for k, v in (("kind", o.kind), ("name", o.name), ("generateName", o.generate_name), ("line", o.line)) if v is not None}
+                {
+                    k: v
+                    for k, v in (("kind", o.kind), ("name", o.name), ("generateName", o.generate_name), ("line", o.line))
+                    if v is not None
+                }
                 for o in self.objects
             ]
             first = self.objects[0]

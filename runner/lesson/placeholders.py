@@ -13,7 +13,32 @@ from dataclasses import dataclass
 PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_.-]{0,62})>")
 RUNTIME = {"hash": "the random suffix of a Job's pod, resolved when the step runs"}
 # words in angle brackets that are HTML, not placeholders
-_HTML_TAGS = {"br", "b", "i", "p", "hr", "em", "strong", "code", "pre", "div", "span", "sub", "sup", "details", "summary", "kbd", "u", "s", "img", "a", "li", "ul", "ol", "tt"}
+_HTML_TAGS = {
+    "br",
+    "b",
+    "i",
+    "p",
+    "hr",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "div",
+    "span",
+    "sub",
+    "sup",
+    "details",
+    "summary",
+    "kbd",
+    "u",
+    "s",
+    "img",
+    "a",
+    "li",
+    "ul",
+    "ol",
+    "tt",
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +80,6 @@ def near_miss(name: str, declared: list[str]) -> str | None:
     for cand in declared:
         d = distance(name.lower(), cand.lower())
         limit = 1 if len(cand) <= 4 else 2 if len(cand) <= 10 else 3
-        if 0 < d <= limit or (d == 0 and name != cand):
-            if best is None or d < best[0]:
-                best = (d, cand)
+        if (0 < d <= limit or (d == 0 and name != cand)) and (best is None or d < best[0]):
+            best = (d, cand)
     return best[1] if best else None

@@ -12,4 +12,4 @@ from __future__ import annotations
 from runner.lint.base import RULES, Finding, rule
 from runner.lint.engine import Options, Report, lint_lesson, lint_paths, lint_text
 
-__all__ = ["Finding", "Options", "RULES", "Report", "lint_lesson", "lint_paths", "lint_text", "rule"]
+__all__ = ["RULES", "Finding", "Options", "Report", "lint_lesson", "lint_paths", "lint_text", "rule"]

@@ -13,8 +13,9 @@ The decorator returns the function unchanged and refuses a duplicate id.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -36,8 +37,13 @@ class Finding:
             raise ValueError(f"unknown severity {self.severity!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "line": self.line, "rule": self.rule,
-                               "severity": self.severity, "message": self.message}
+        out: dict[str, Any] = {
+            "path": self.path,
+            "line": self.line,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+        }
         if self.hint:
             out["hint"] = self.hint
         return out
@@ -72,6 +78,7 @@ def rule(rule_id: str, *, summary: str) -> Callable[[Callable[..., None]], Calla
 def all_rules() -> dict[str, Rule]:
     """Every rule, importing the rule modules on first use."""
     from runner.lint import rules  # noqa: F401  (registers)
+
     return RULES
 
 

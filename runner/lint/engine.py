@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
-from runner.lesson.catalog import markdown_files
 from runner.core.errors import LessonError, TutorialError, UsageError
+from runner.lesson.catalog import markdown_files
 from runner.lesson.model import Lesson, Step
 from runner.lesson.parser import parse_file
 from runner.lint.base import Finding, all_rules, iter_rules
@@ -57,11 +57,13 @@ def lint_lesson(lesson: Lesson, options: Options = Options(), schemas: Any = Non
     facts = LessonFacts(lesson)
     found: dict[tuple, Finding] = {}
     for r in iter_rules(set(options.select), set(options.ignore)):
+
         def emit(step: Step | None, line: int, severity: str, message: str, hint: str | None = None, *, _rule=r.id) -> None:
             if step is not None and (_rule in step.noqa or "all" in step.noqa):
                 return
             f = Finding(lesson.path, line, _rule, severity, message, hint)
             found.setdefault((f.line, f.rule, f.message), f)
+
         try:
             r.check(lesson=lesson, facts=facts, options=options, emit=emit, schemas=schemas)
         except TutorialError:
@@ -69,23 +71,34 @@ def lint_lesson(lesson: Lesson, options: Options = Options(), schemas: Any = Non
         except Exception as exc:  # a bug in one rule must not hide the findings of the others
             if os.environ.get("TUTORIAL_LINT_DEBUG"):
                 raise
-            f = Finding(lesson.path, 1, r.id, "warning",
-                        f"the {r.id} rule failed on this file ({type(exc).__name__}: {str(exc)[:120]}); please report it "
-                        "(TUTORIAL_LINT_DEBUG=1 shows the traceback)")
+            f = Finding(
+                lesson.path,
+                1,
+                r.id,
+                "warning",
+                f"the {r.id} rule failed on this file ({type(exc).__name__}: {str(exc)[:120]}); please report it "
+                "(TUTORIAL_LINT_DEBUG=1 shows the traceback)",
+            )
             found.setdefault((f.line, f.rule, f.message), f)
     known = all_rules()
     if not options.select:
         for step in lesson.steps:
             for name in step.noqa:
                 if name not in known and name != "all":
-                    f = Finding(lesson.path, step.line, "noqa", "warning",
-                                f"`noqa={name}` names no lint rule (rules: {', '.join(sorted(known))})")
+                    f = Finding(
+                        lesson.path,
+                        step.line,
+                        "noqa",
+                        "warning",
+                        f"`noqa={name}` names no lint rule (rules: {', '.join(sorted(known))})",
+                    )
                     found.setdefault((f.line, f.rule, f.message), f)
     return sorted(found.values(), key=Finding.sort_key)
 
 
 def lint_text(source: str, path: str = "<string>", options: Options = Options()) -> list[Finding]:
     from runner.lesson.parser import parse_lesson
+
     return lint_lesson(parse_lesson(source, path), options)
 
 

@@ -68,12 +68,14 @@ class LessonFacts:
 
     def norm(self, text: str) -> str:
         """`text` with near misses of declared placeholders replaced by the placeholder they miss."""
+
         def fix(m: re.Match) -> str:
             name = m.group(1)
             if name in self.declared or name in ph.RUNTIME:
                 return m.group(0)
             near = ph.near_miss(name, self.declared)
             return f"<{near}>" if near else m.group(0)
+
         return ph.PLACEHOLDER.sub(fix, text)
 
     # ---- manifests ---------------------------------------------------------------------------
@@ -112,7 +114,8 @@ class LessonFacts:
                     cpath = spec_path + (key, i)
                     mounts = tuple(
                         (str(vm.get("mountPath")), m.obj.positions.value_line(cpath + ("volumeMounts", j, "mountPath")))
-                        for j, vm in enumerate(c.get("volumeMounts") or []) if isinstance(vm, dict) and vm.get("mountPath")
+                        for j, vm in enumerate(c.get("volumeMounts") or [])
+                        if isinstance(vm, dict) and vm.get("mountPath")
                     )
                     containers.append(Container(str(c.get("name", "")), cpath, c, mounts, key == "initContainers"))
             out.append(Workload(m, spec_path, spec, tuple(containers)))
@@ -122,8 +125,12 @@ class LessonFacts:
         """The Pod or Job (etc.) called `name` (a pod of a Job: `NAME-<hash>`), the last one defined before a step."""
         name = self.norm(name)
         base = HASH_SUFFIX.match(name)
-        matches = [w for w in self.workloads if self.norm(w.manifest.name) == name or
-                   (base and self.norm(w.manifest.name) == base.group("base") and w.kind in HASHED_POD_OWNERS)]
+        matches = [
+            w
+            for w in self.workloads
+            if self.norm(w.manifest.name) == name
+            or (base and self.norm(w.manifest.name) == base.group("base") and w.kind in HASHED_POD_OWNERS)
+        ]
         if before is not None:
             earlier = [w for w in matches if w.manifest.step.index <= before]
             if earlier:
@@ -204,7 +211,11 @@ class LessonFacts:
         for c in self.calls:
             if c.call.verb in ("create", "apply", "replace") and not c.dry_run:
                 for f in c.call.files:
-                    if _checkable_file(f) and self.file_manifests(f, c.step.index) is None and not self.file_known(f, c.step.index):
+                    if (
+                        _checkable_file(f)
+                        and self.file_manifests(f, c.step.index) is None
+                        and not self.file_known(f, c.step.index)
+                    ):
                         out.append((f, c.line))
         return out
 
@@ -230,9 +241,11 @@ class LessonFacts:
         for created, events in self.creations.items():
             if "<username>" not in created:
                 continue
-            pattern = "^" + re.escape(created).replace(re.escape("<username>"), "(?P<user>[a-z0-9]+)") + r"(?P<hash>-[a-z0-9]{5})?$"
+            pattern = (
+                "^" + re.escape(created).replace(re.escape("<username>"), "(?P<user>[a-z0-9]+)") + r"(?P<hash>-[a-z0-9]{5})?$"
+            )
             m = re.match(pattern, name)
-            if m and m.group("user") != "username" or (m and m.group("hash")):
+            if (m and m.group("user") != "username") or (m and m.group("hash")):
                 return events[0], m.group("user")
         return None
 
@@ -253,8 +266,12 @@ def get(data: Any, path: tuple[Any, ...]) -> Any:
 
 
 def _checkable_file(name: str) -> bool:
-    return bool(re.search(r"\.(ya?ml|json)$", name)) and not name.startswith(("http://", "https://")) and \
-        not SHELL_EXPANSION.search(name) and "<" not in name
+    return (
+        bool(re.search(r"\.(ya?ml|json)$", name))
+        and not name.startswith(("http://", "https://"))
+        and not SHELL_EXPANSION.search(name)
+        and "<" not in name
+    )
 
 
 def checkable_name(name: str) -> bool:

@@ -14,7 +14,7 @@ def to_json(report: Report) -> str:
 
 def to_text(report: Report) -> str:
     lines: list[str] = []
-    for path, group in groupby(report.findings, key=lambda f: f.path):
+    for _path, group in groupby(report.findings, key=lambda f: f.path):
         for f in group:
             lines.append(f"{f.path}:{f.line}: {f.severity} {f.rule}: {f.message}")
             if f.hint:

@@ -24,8 +24,9 @@ from runner.run.result import RunReport, StepResult
 from runner.run.signals import Cancel, interrupts_cancel
 
 
-def run_all(request: RunRequest, files: list[Path], parallel: int = 2,
-            on_done: Callable[[RunReport], None] | None = None) -> list[RunReport]:
+def run_all(
+    request: RunRequest, files: list[Path], parallel: int = 2, on_done: Callable[[RunReport], None] | None = None
+) -> list[RunReport]:
     """Run every lesson file with `request` (user `<request.user>-<lesson id>`), `parallel` at a time."""
     base = request.user or f"ci-{uuid.uuid4().hex[:5]}"
     registry: Registry = load_all()

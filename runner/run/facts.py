@@ -24,7 +24,10 @@ def gather_facts(cluster: Cluster, profile: Profile | None, lesson: Lesson) -> C
         err = translate(exc, "listing storage classes")
         if err.exit_code == 3 and not _forbidden(err):
             raise err from exc
-        names, wffc = (frozenset(profile.storage_classes) if profile else None), frozenset()  # not allowed to list: trust the profile
+        names, wffc = (
+            (frozenset(profile.storage_classes) if profile else None),
+            frozenset(),
+        )  # not allowed to list: trust the profile
     gpu = bool(profile and profile.gpu)
     if not profile:
         try:

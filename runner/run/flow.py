@@ -56,17 +56,29 @@ def select_sections(lesson: Lesson, sections: Iterable[str]) -> Lesson:
     return dataclasses.replace(lesson, steps=steps)
 
 
-def run_lesson(request: RunRequest, progress: ProgressFn = _noop, registry: Registry | None = None,
-               cancel: Cancel | None = None) -> RunReport:
+def run_lesson(
+    request: RunRequest, progress: ProgressFn = _noop, registry: Registry | None = None, cancel: Cancel | None = None
+) -> RunReport:
     """Run one lesson as `request` says and return its report (cleanup done, whatever happened)."""
     profile = request.target.load_profile()
     lesson = select_sections(prepare(request.lesson, request.user, request.sets, profile), request.sections)
-    workdir = Path(request.workdir) if request.workdir else Path(tempfile.mkdtemp(prefix=f"tutorial-{lesson.meta.id}-{request.user}-"))
+    workdir = (
+        Path(request.workdir) if request.workdir else Path(tempfile.mkdtemp(prefix=f"tutorial-{lesson.meta.id}-{request.user}-"))
+    )
     workdir.mkdir(parents=True, exist_ok=True)
     cluster = connect_target(request.target, workdir=workdir, profile=profile)
     check_access(cluster)
     plan = build_plan(lesson, gather_facts(cluster, profile, lesson))
     kubectl_dir = str(Path(profile.kubectl).parent) if profile and profile.kubectl else None
-    runner = Runner(plan, cluster, request, workdir, profile=profile, progress=progress, registry=registry, cancel=cancel,
-                    kubectl_dir=kubectl_dir)
+    runner = Runner(
+        plan,
+        cluster,
+        request,
+        workdir,
+        profile=profile,
+        progress=progress,
+        registry=registry,
+        cancel=cancel,
+        kubectl_dir=kubectl_dir,
+    )
     return runner.run()

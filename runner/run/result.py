@@ -29,9 +29,16 @@ class StepResult:
     counts_as_skip: bool = False  # a requirement/interactive skip (fails under --strict)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"index": self.index, "line": self.line, "id": self.id, "type": self.type, "status": self.status,
-               "seconds": round(self.seconds, 3), "message": self.message,
-               "evidence": [e.to_dict() for e in self.evidence]}
+        out = {
+            "index": self.index,
+            "line": self.line,
+            "id": self.id,
+            "type": self.type,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "message": self.message,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
         if self.command:
             out["command"] = self.command
         return out
@@ -52,9 +59,17 @@ class CheckOutcome:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"name": self.name, "id": self.step_id, "line": self.line, "status": self.status, "points": self.points,
-               "max_points": self.max_points, "summary": self.summary, "evidence": [e.to_dict() for e in self.evidence],
-               "hint": self.hint}
+        out = {
+            "name": self.name,
+            "id": self.step_id,
+            "line": self.line,
+            "status": self.status,
+            "points": self.points,
+            "max_points": self.max_points,
+            "summary": self.summary,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "hint": self.hint,
+        }
         if self.simulated:
             out["simulated"] = self.simulated
         return out
@@ -68,7 +83,12 @@ class CleanupRecord:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"object": self.ref, "outcome": self.outcome, "seconds": round(self.seconds, 3), **({"error": self.error} if self.error else {})}
+        return {
+            "object": self.ref,
+            "outcome": self.outcome,
+            "seconds": round(self.seconds, 3),
+            **({"error": self.error} if self.error else {}),
+        }
 
 
 @dataclass(frozen=True)
@@ -102,10 +122,20 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         got, total = self.score
         return {
-            "lesson": self.lesson, "title": self.title, "path": self.path, "user": self.user,
-            "namespace": self.namespace, "run": self.run_id, "status": self.status, "seconds": round(self.seconds, 3),
-            "score": got, "max_score": total,
-            "steps": [s.to_dict() for s in self.steps], "checks": [c.to_dict() for c in self.checks],
-            "cleanup": [c.to_dict() for c in self.cleanup], "swept": [c.to_dict() for c in self.swept],
-            "simulated": list(self.simulated), "cpu_seconds": round(self.cpu_seconds, 3),
+            "lesson": self.lesson,
+            "title": self.title,
+            "path": self.path,
+            "user": self.user,
+            "namespace": self.namespace,
+            "run": self.run_id,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "score": got,
+            "max_score": total,
+            "steps": [s.to_dict() for s in self.steps],
+            "checks": [c.to_dict() for c in self.checks],
+            "cleanup": [c.to_dict() for c in self.cleanup],
+            "swept": [c.to_dict() for c in self.swept],
+            "simulated": list(self.simulated),
+            "cpu_seconds": round(self.cpu_seconds, 3),
         }

@@ -17,7 +17,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from runner.core.results import ERROR, FAILED, PASSED, SKIPPED, Evidence
 from runner.effects import Effects
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, Conflict, translate
+from runner.kube.labels import LESSON_LABEL, USER_LABEL, run_labels
 from runner.kube.objects import ObjectRef, create, get, patch_labels, pods_of_job
 from runner.kube.probe import ClusterProbe
 from runner.kube.wait import WaitFailed, predicate_for, wait_for
@@ -38,7 +39,6 @@ from runner.lesson.model import Step, StepType
 from runner.lesson.placeholders import PLACEHOLDER, RUNTIME
 from runner.plan.build import Action, Plan, Wait
 from runner.plan.profile import Profile
-from runner.kube.labels import LESSON_LABEL, USER_LABEL, run_labels
 from runner.run.cleanup import Cleaner
 from runner.run.request import RunRequest
 from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
@@ -182,8 +182,17 @@ class Runner:
         t0 = time.monotonic()
         if action.do == "skip":
             return (
-                StepResult(step.index, step.line, step.path, step.id, step.type.value, SKIPPED, 0.0, action.reason or "",
-                           counts_as_skip=action.requirement_skip),
+                StepResult(
+                    step.index,
+                    step.line,
+                    step.path,
+                    step.id,
+                    step.type.value,
+                    SKIPPED,
+                    0.0,
+                    action.reason or "",
+                    counts_as_skip=action.requirement_skip,
+                ),
                 self._check_outcome(step, SKIPPED, action.reason or "", ()) if step.type is StepType.CHECK else None,
             )
         command = self.redact(action.command)
@@ -191,30 +200,77 @@ class Runner:
             if action.do == "check":
                 outcome = self._run_check(step)
                 return (
-                    StepResult(step.index, step.line, step.path, step.id, "check", outcome.status, time.monotonic() - t0,
-                               outcome.summary, evidence=outcome.evidence),
+                    StepResult(
+                        step.index,
+                        step.line,
+                        step.path,
+                        step.id,
+                        "check",
+                        outcome.status,
+                        time.monotonic() - t0,
+                        outcome.summary,
+                        evidence=outcome.evidence,
+                    ),
                     outcome,
                 )
             evidence, message = self._act(action)
             for wait in action.waits:
                 self.progress("wait", {"step": step, "wait": wait})
                 self._wait(wait)
-            return StepResult(step.index, step.line, step.path, step.id, step.type.value, PASSED, time.monotonic() - t0,
-                              message, command, tuple(evidence)), None
+            return StepResult(
+                step.index,
+                step.line,
+                step.path,
+                step.id,
+                step.type.value,
+                PASSED,
+                time.monotonic() - t0,
+                message,
+                command,
+                tuple(evidence),
+            ), None
         except StepFailed as exc:
             ev = tuple(exc.evidence) + tuple(self._catch(action))
-            return StepResult(step.index, step.line, step.path, step.id, step.type.value, FAILED, time.monotonic() - t0,
-                              self.redact.text(f"{step.location}: {exc}"), command, ev), None
+            return StepResult(
+                step.index,
+                step.line,
+                step.path,
+                step.id,
+                step.type.value,
+                FAILED,
+                time.monotonic() - t0,
+                self.redact.text(f"{step.location}: {exc}"),
+                command,
+                ev,
+            ), None
         except ClusterError as exc:
             if exc.exit_code == 3:
                 exc.path, exc.line = step.path, step.line  # one line naming the step's file:line
                 raise
             ev = tuple(self._catch(action))
-            return StepResult(step.index, step.line, step.path, step.id, step.type.value, FAILED, time.monotonic() - t0,
-                              self.redact.text(f"{step.location}: {exc}"), command, ev), None
+            return StepResult(
+                step.index,
+                step.line,
+                step.path,
+                step.id,
+                step.type.value,
+                FAILED,
+                time.monotonic() - t0,
+                self.redact.text(f"{step.location}: {exc}"),
+                command,
+                ev,
+            ), None
         except TutorialError as exc:
-            return StepResult(step.index, step.line, step.path, step.id, step.type.value, ERROR, time.monotonic() - t0,
-                              self.redact.text(f"{step.location}: {exc.message}")), None
+            return StepResult(
+                step.index,
+                step.line,
+                step.path,
+                step.id,
+                step.type.value,
+                ERROR,
+                time.monotonic() - t0,
+                self.redact.text(f"{step.location}: {exc.message}"),
+            ), None
 
     def _act(self, action: Action) -> tuple[list[Evidence], str]:
         step = action.step
@@ -224,7 +280,7 @@ class Runner:
             path = self.workspace.path(step.file or "file")
             if step.action == "update":
                 with path.open("a") as fh:
-                    fh.write(f"updated by tutorial-runner run {self.run_id} at {datetime.now(timezone.utc).isoformat()}\n")
+                    fh.write(f"updated by tutorial-runner run {self.run_id} at {datetime.now(UTC).isoformat()}\n")
                 return [Evidence(f"append to {step.file}", ())], f"updated {step.file}"
             if not path.exists():
                 path.write_text(step.text if step.content_line else f"Hello from {self.user}.\n")
@@ -236,7 +292,9 @@ class Runner:
                 try:
                     ref = create(self.cluster, body)
                 except Conflict as exc:
-                    raise StepFailed(f"{obj.kind.lower()}/{obj.display_name} already exists and was not created by this run: {exc}") from exc
+                    raise StepFailed(
+                        f"{obj.kind.lower()}/{obj.display_name} already exists and was not created by this run: {exc}"
+                    ) from exc
                 self.cleaner.track(ref)
                 refs.append(ref)
             return [Evidence(f"created {r}", ()) for r in refs], "created " + ", ".join(str(r) for r in refs)
@@ -250,13 +308,17 @@ class Runner:
     def _command(self, step: Step, command: str) -> tuple[list[Evidence], str]:
         _refuse_unresolved(command)
         command = self._resolve_hashes(command, step)
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         env = {**os.environ, **self.cluster.kubectl_env()}
         if self.kubectl_dir:
             env["PATH"] = f"{self.kubectl_dir}{os.pathsep}{env.get('PATH', '')}"
         code, stdout, stderr = self._shell(command, env)
-        evidence = [Evidence(f"$ {self.redact.text(command)} (exit {code})",
-                             self.redact.lines(stdout.splitlines()[-30:] + [f"stderr: {line}" for line in stderr.splitlines()[-15:]]))]
+        evidence = [
+            Evidence(
+                f"$ {self.redact.text(command)} (exit {code})",
+                self.redact.lines(stdout.splitlines()[-30:] + [f"stderr: {line}" for line in stderr.splitlines()[-15:]]),
+            )
+        ]
         self._label_created(step, started)
         if step.expect_failure:
             if code == 0:
@@ -270,8 +332,16 @@ class Runner:
     def _shell(self, command: str, env: dict[str, str]) -> tuple[int, str, str]:
         """Run `command` with bash (pipefail) in the working directory; stop it on timeout or cancel."""
         timeout = self.request.command_timeout
-        proc = subprocess.Popen(["bash", "-c", "set -eo pipefail\n" + command], cwd=self.workdir, env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            ["bash", "-c", "set -eo pipefail\n" + command],
+            cwd=self.workdir,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         try:
             while True:
@@ -295,7 +365,13 @@ class Runner:
             ref = ObjectRef("Job", job, self.cluster.namespace)
             if get(self.cluster, ref) is not None:
                 try:
-                    wait_for(self.cluster, ref, predicate_for("Job", "complete"), step.timeout or 300, checkpoint=self.cancel.raise_if_set)
+                    wait_for(
+                        self.cluster,
+                        ref,
+                        predicate_for("Job", "complete"),
+                        step.timeout or 300,
+                        checkpoint=self.cancel.raise_if_set,
+                    )
                 except WaitFailed:
                     pass  # the logs of a failed Job are exactly what the reader wants to see
             pods = pods_of_job(self.cluster, job)
@@ -336,8 +412,14 @@ class Runner:
         words = command.split()
         if words and words[0] in ("cd", "export", "source", ".") and result.ok:
             session.append(command)
-        evidence = [Evidence(f"$ {self.redact.text(command)} (in pod/{pod}, exit {result.exit_code})",
-                             self.redact.lines(result.stdout.splitlines()[-30:] + [f"stderr: {line}" for line in result.stderr.splitlines()[-15:]]))]
+        evidence = [
+            Evidence(
+                f"$ {self.redact.text(command)} (in pod/{pod}, exit {result.exit_code})",
+                self.redact.lines(
+                    result.stdout.splitlines()[-30:] + [f"stderr: {line}" for line in result.stderr.splitlines()[-15:]]
+                ),
+            )
+        ]
         if step.expect_failure:
             if result.ok:
                 raise StepFailed("the lesson expects this command to fail, but it succeeded", evidence)
@@ -351,8 +433,14 @@ class Runner:
     def _wait(self, wait: Wait) -> None:
         ref = ObjectRef(wait.kind, wait.name, self.cluster.namespace)
         try:
-            wait_for(self.cluster, ref, predicate_for(wait.kind, wait.condition), wait.timeout,
-                     progress=lambda state: self.progress("waiting", {"state": state}), checkpoint=self.cancel.raise_if_set)
+            wait_for(
+                self.cluster,
+                ref,
+                predicate_for(wait.kind, wait.condition),
+                wait.timeout,
+                progress=lambda state: self.progress("waiting", {"state": state}),
+                checkpoint=self.cancel.raise_if_set,
+            )
         except ClusterError as exc:
             if exc.exit_code == 3:
                 raise
@@ -379,15 +467,28 @@ class Runner:
             yield Evidence(f"{kind.lower()}/{name}", ("does not exist",))
             return
         status = obj.get("status") or {}
-        yield Evidence(f"{kind.lower()}/{name} status", self.redact.lines(yaml.safe_dump(status, sort_keys=False).splitlines()[:25]))
+        yield Evidence(
+            f"{kind.lower()}/{name} status", self.redact.lines(yaml.safe_dump(status, sort_keys=False).splitlines()[:25])
+        )
         try:
-            events = self.cluster.core.list_namespaced_event(self.cluster.namespace, field_selector=f"involvedObject.name={name}").items
+            events = self.cluster.core.list_namespaced_event(
+                self.cluster.namespace, field_selector=f"involvedObject.name={name}"
+            ).items
         except Exception as exc:
             raise translate(exc, "reading events") from exc
-        lines = [f"{e.type} {e.reason}: {e.message}" for e in sorted(events, key=lambda e: str(e.last_timestamp or e.event_time or ""))[-10:]]
+        lines = [
+            f"{e.type} {e.reason}: {e.message}"
+            for e in sorted(events, key=lambda e: str(e.last_timestamp or e.event_time or ""))[-10:]
+        ]
         if lines:
             yield Evidence(f"events of {kind.lower()}/{name}", self.redact.lines(lines))
-        pods = [name] if kind == "Pod" else [p["metadata"]["name"] for p in pods_of_job(self.cluster, name)][-2:] if kind == "Job" else []
+        pods = (
+            [name]
+            if kind == "Pod"
+            else [p["metadata"]["name"] for p in pods_of_job(self.cluster, name)][-2:]
+            if kind == "Job"
+            else []
+        )
         for pod in pods:
             try:
                 log = self.probe.logs(pod, tail=20)
@@ -407,8 +508,19 @@ class Runner:
 
     def _outcome(self, ev: Evaluation) -> CheckOutcome:
         r = ev.result
-        return CheckOutcome(ev.step.check or "", ev.step.id, ev.step.line, r.status, ev.points, ev.max_points, r.summary,
-                            r.evidence, r.hint, r.simulated, ev.seconds)
+        return CheckOutcome(
+            ev.step.check or "",
+            ev.step.id,
+            ev.step.line,
+            r.status,
+            ev.points,
+            ev.max_points,
+            r.summary,
+            r.evidence,
+            r.hint,
+            r.simulated,
+            ev.seconds,
+        )
 
     def _check_outcome(self, step: Step, status: str, summary: str, evidence: tuple[Evidence, ...]) -> CheckOutcome:
         """A check that did not run (skipped): no points, out of what it is worth."""

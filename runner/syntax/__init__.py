@@ -1,1 +1,1 @@
-"""syntax"""
+"""Block-local syntax: shell commands and here-documents, kubectl calls, YAML with the line of every field, Kubernetes object shape."""

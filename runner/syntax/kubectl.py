@@ -38,33 +38,173 @@ _ALIAS = {alias: kind for kind, aliases in KINDS.items() for alias in aliases}
 
 # flags that take a value as the next word (when not written --flag=value)
 VALUE_FLAGS = {
-    "-n", "--namespace", "-o", "--output", "-f", "--filename", "-l", "--selector", "-c", "--container",
-    "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--field-selector", "--sort-by",
-    "--from-file", "--from-literal", "--from-env-file", "--type", "--image", "--timeout", "-p", "--patch",
-    "--for", "--tail", "--since", "--since-time", "--replicas", "--port", "--restart", "--env", "--overrides",
-    "--grace-period", "--request-timeout", "--as", "--token", "-k", "--kustomize", "--docker-username",
-    "--docker-password", "--docker-server", "--docker-email", "--cert", "--key", "--max-log-requests",
-    "--pod-running-timeout", "--address", "--limits", "--requests", "--field-manager", "--template",
-    "--show-kind", "--label-columns", "-L", "--chunk-size", "--subresource", "--cascade", "--from", "--schedule",
+    "-n",
+    "--namespace",
+    "-o",
+    "--output",
+    "-f",
+    "--filename",
+    "-l",
+    "--selector",
+    "-c",
+    "--container",
+    "--context",
+    "--kubeconfig",
+    "--cluster",
+    "--user",
+    "-s",
+    "--server",
+    "--field-selector",
+    "--sort-by",
+    "--from-file",
+    "--from-literal",
+    "--from-env-file",
+    "--type",
+    "--image",
+    "--timeout",
+    "-p",
+    "--patch",
+    "--for",
+    "--tail",
+    "--since",
+    "--since-time",
+    "--replicas",
+    "--port",
+    "--restart",
+    "--env",
+    "--overrides",
+    "--grace-period",
+    "--request-timeout",
+    "--as",
+    "--token",
+    "-k",
+    "--kustomize",
+    "--docker-username",
+    "--docker-password",
+    "--docker-server",
+    "--docker-email",
+    "--cert",
+    "--key",
+    "--max-log-requests",
+    "--pod-running-timeout",
+    "--address",
+    "--limits",
+    "--requests",
+    "--field-manager",
+    "--template",
+    "--show-kind",
+    "--label-columns",
+    "-L",
+    "--chunk-size",
+    "--subresource",
+    "--cascade",
+    "--from",
+    "--schedule",
 }
 BOOL_FLAGS = {
-    "-i", "-t", "-it", "-ti", "--stdin", "--tty", "-w", "--watch", "-A", "--all-namespaces", "--all", "--force",
-    "--now", "--wait", "-q", "--quiet", "--previous", "--follow", "-F", "--rm", "--dry-run",
-    "--no-headers", "--show-labels", "--overwrite", "--recursive", "-R", "--ignore-not-found", "--prefix",
-    "--timestamps", "--all-containers", "--save-config", "--validate", "--local", "--record", "--server-side",
-    "--force-conflicts", "--help", "-h",
+    "-i",
+    "-t",
+    "-it",
+    "-ti",
+    "--stdin",
+    "--tty",
+    "-w",
+    "--watch",
+    "-A",
+    "--all-namespaces",
+    "--all",
+    "--force",
+    "--now",
+    "--wait",
+    "-q",
+    "--quiet",
+    "--previous",
+    "--follow",
+    "-F",
+    "--rm",
+    "--dry-run",
+    "--no-headers",
+    "--show-labels",
+    "--overwrite",
+    "--recursive",
+    "-R",
+    "--ignore-not-found",
+    "--prefix",
+    "--timestamps",
+    "--all-containers",
+    "--save-config",
+    "--validate",
+    "--local",
+    "--record",
+    "--server-side",
+    "--force-conflicts",
+    "--help",
+    "-h",
 }
 VERBS = {
-    "get", "describe", "create", "apply", "delete", "logs", "exec", "run", "replace", "edit", "patch", "label",
-    "annotate", "cp", "port-forward", "wait", "top", "scale", "rollout", "expose", "attach", "explain", "version",
-    "config", "api-resources", "api-versions", "cluster-info", "auth", "debug", "diff", "set", "events", "proxy",
-    "autoscale", "certificate", "cordon", "uncordon", "drain", "taint", "kustomize", "plugin", "completion", "alpha",
+    "get",
+    "describe",
+    "create",
+    "apply",
+    "delete",
+    "logs",
+    "exec",
+    "run",
+    "replace",
+    "edit",
+    "patch",
+    "label",
+    "annotate",
+    "cp",
+    "port-forward",
+    "wait",
+    "top",
+    "scale",
+    "rollout",
+    "expose",
+    "attach",
+    "explain",
+    "version",
+    "config",
+    "api-resources",
+    "api-versions",
+    "cluster-info",
+    "auth",
+    "debug",
+    "diff",
+    "set",
+    "events",
+    "proxy",
+    "autoscale",
+    "certificate",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "kustomize",
+    "plugin",
+    "completion",
+    "alpha",
 }
 CREATE_SUBCOMMANDS = {
-    "configmap": "ConfigMap", "cm": "ConfigMap", "secret": "Secret", "job": "Job", "deployment": "Deployment",
-    "deploy": "Deployment", "namespace": "Namespace", "ns": "Namespace", "serviceaccount": "ServiceAccount",
-    "sa": "ServiceAccount", "service": "Service", "svc": "Service", "cronjob": "CronJob", "role": "Role",
-    "rolebinding": "RoleBinding", "quota": "ResourceQuota", "pdb": "PodDisruptionBudget", "ingress": "Ingress",
+    "configmap": "ConfigMap",
+    "cm": "ConfigMap",
+    "secret": "Secret",
+    "job": "Job",
+    "deployment": "Deployment",
+    "deploy": "Deployment",
+    "namespace": "Namespace",
+    "ns": "Namespace",
+    "serviceaccount": "ServiceAccount",
+    "sa": "ServiceAccount",
+    "service": "Service",
+    "svc": "Service",
+    "cronjob": "CronJob",
+    "role": "Role",
+    "rolebinding": "RoleBinding",
+    "quota": "ResourceQuota",
+    "pdb": "PodDisruptionBudget",
+    "ingress": "Ingress",
 }
 
 
@@ -132,7 +272,7 @@ def parse(words: list[str]) -> KubectlCall | None:
     while i < len(words):
         w = words[i]
         if w == "--":
-            after = words[i + 1:]
+            after = words[i + 1 :]
             break
         if w.startswith("-") and len(w) > 1 and not _NUMBER.match(w):
             key, eq, value = w.partition("=")
@@ -219,6 +359,7 @@ def _targets(verb: str | None, args: list[str]) -> tuple[tuple[str | None, str],
 # "--flag=" takes a value, "--flag" does not. Short forms are listed beside their long form.
 # Only verbs listed here get their flags checked; for the others only the global ones are known.
 
+
 def _table(spec: str) -> dict[str, bool]:
     return {w.rstrip("="): w.endswith("=") for w in spec.split()}
 
@@ -234,53 +375,101 @@ _FILES = "-f= --filename= -k= --kustomize= -R --recursive "
 _DRY = "--dry-run --field-manager= "  # --dry-run, --validate, --cascade: value only with `=`
 _SELECT = "-l= --selector= --field-selector= "
 VERB_FLAGS: dict[str, dict[str, bool]] = {
-    "get": _table(_PRINT + _FILES + _SELECT + "-A --all-namespaces --chunk-size= --ignore-not-found -L= --label-columns= "
-                  "--no-headers --output-watch-events --raw= --server-print --show-kind --show-labels --sort-by= "
-                  "--subresource= -w --watch --watch-only"),
+    "get": _table(
+        _PRINT + _FILES + _SELECT + "-A --all-namespaces --chunk-size= --ignore-not-found -L= --label-columns= "
+        "--no-headers --output-watch-events --raw= --server-print --show-kind --show-labels --sort-by= "
+        "--subresource= -w --watch --watch-only"
+    ),
     "describe": _table(_FILES + _SELECT + "-A --all-namespaces --chunk-size= --show-events"),
-    "create": _table(_PRINT + _FILES + _DRY + "--edit --raw= --save-config -l= --selector= --validate --windows-line-endings "
-                     # subcommands: configmap, secret, job, deployment, cronjob, service, quota, role(binding), ingress, pdb, token
-                     "--append-hash --from-env-file= --from-file= --from-literal= --type= --cert= --key= --docker-email= "
-                     "--docker-password= --docker-server= --docker-username= --from= --image= --port= -r= --replicas= "
-                     "--restart= --schedule= --tcp= --clusterip= --node-port= --external-name= --hard= --scopes= --verb= "
-                     "--resource= --resource-name= --clusterrole= --role= --serviceaccount= --group= --user= --annotation= "
-                     "--class= --default-backend= --rule= --max-unavailable= --min-available= --audience= --duration= "
-                     "--bound-object-kind= --bound-object-name= --bound-object-uid="),
-    "apply": _table(_PRINT + _FILES + _DRY + "--all --cascade --force --force-conflicts --grace-period= --openapi-patch "
-                    "--overwrite --prune --prune-allowlist= -l= --selector= --server-side --timeout= --validate --wait "
-                    "--subresource="),
-    "replace": _table(_PRINT + _FILES + _DRY + "--cascade --force --grace-period= --raw= --save-config --subresource= "
-                      "--timeout= --validate --wait"),
-    "delete": _table(_FILES + _SELECT + "--all -A --all-namespaces --cascade --dry-run --force --grace-period= "
-                     "--ignore-not-found -i --interactive --now -o= --output= --raw= --timeout= --wait"),
-    "logs": _table("--all-containers --all-pods -c= --container= -f --follow --ignore-errors "
-                   "--insecure-skip-tls-verify-backend --limit-bytes= --max-log-requests= --pod-running-timeout= --prefix "
-                   "-p --previous -l= --selector= --since= --since-time= --tail= --timestamps"),
+    "create": _table(
+        _PRINT + _FILES + _DRY + "--edit --raw= --save-config -l= --selector= --validate --windows-line-endings "
+        # subcommands: configmap, secret, job, deployment, cronjob, service, quota, role(binding), ingress, pdb, token
+        "--append-hash --from-env-file= --from-file= --from-literal= --type= --cert= --key= --docker-email= "
+        "--docker-password= --docker-server= --docker-username= --from= --image= --port= -r= --replicas= "
+        "--restart= --schedule= --tcp= --clusterip= --node-port= --external-name= --hard= --scopes= --verb= "
+        "--resource= --resource-name= --clusterrole= --role= --serviceaccount= --group= --user= --annotation= "
+        "--class= --default-backend= --rule= --max-unavailable= --min-available= --audience= --duration= "
+        "--bound-object-kind= --bound-object-name= --bound-object-uid="
+    ),
+    "apply": _table(
+        _PRINT + _FILES + _DRY + "--all --cascade --force --force-conflicts --grace-period= --openapi-patch "
+        "--overwrite --prune --prune-allowlist= -l= --selector= --server-side --timeout= --validate --wait "
+        "--subresource="
+    ),
+    "replace": _table(
+        _PRINT + _FILES + _DRY + "--cascade --force --grace-period= --raw= --save-config --subresource= "
+        "--timeout= --validate --wait"
+    ),
+    "delete": _table(
+        _FILES + _SELECT + "--all -A --all-namespaces --cascade --dry-run --force --grace-period= "
+        "--ignore-not-found -i --interactive --now -o= --output= --raw= --timeout= --wait"
+    ),
+    "logs": _table(
+        "--all-containers --all-pods -c= --container= -f --follow --ignore-errors "
+        "--insecure-skip-tls-verify-backend --limit-bytes= --max-log-requests= --pod-running-timeout= --prefix "
+        "-p --previous -l= --selector= --since= --since-time= --tail= --timestamps"
+    ),
     "exec": _table("-c= --container= -f= --filename= --pod-running-timeout= -q --quiet -i --stdin -t --tty"),
     "attach": _table("-c= --container= --pod-running-timeout= -q --quiet -i --stdin -t --tty"),
-    "run": _table(_PRINT + _DRY + "--annotations= --attach --command --env= --expose --image= --image-pull-policy= "
-                  "-l= --labels= --leave-stdin-open --override-type= --overrides= --pod-running-timeout= --port= "
-                  "--privileged -q --quiet --restart= --rm --save-config -i --stdin -t --tty --cascade --force "
-                  "--grace-period= --timeout= --wait"),
+    "run": _table(
+        _PRINT + _DRY + "--annotations= --attach --command --env= --expose --image= --image-pull-policy= "
+        "-l= --labels= --leave-stdin-open --override-type= --overrides= --pod-running-timeout= --port= "
+        "--privileged -q --quiet --restart= --rm --save-config -i --stdin -t --tty --cascade --force "
+        "--grace-period= --timeout= --wait"
+    ),
     "wait": _table(_PRINT + _FILES + _SELECT + "--all -A --all-namespaces --for= --local --timeout="),
     "cp": _table("-c= --container= --no-preserve --retries="),
     "port-forward": _table("--address= --pod-running-timeout="),
-    "scale": _table(_PRINT + _FILES + _DRY + "--all --current-replicas= --replicas= --resource-version= -l= --selector= --timeout="),
-    "label": _table(_PRINT + _FILES + _DRY + _SELECT + "--all -A --all-namespaces --list --local --overwrite --resource-version="),
-    "annotate": _table(_PRINT + _FILES + _DRY + _SELECT + "--all -A --all-namespaces --list --local --overwrite --resource-version="),
-    "edit": _table(_PRINT + _FILES + "--field-manager= --output-patch --save-config --subresource= --validate --windows-line-endings"),
+    "scale": _table(
+        _PRINT + _FILES + _DRY + "--all --current-replicas= --replicas= --resource-version= -l= --selector= --timeout="
+    ),
+    "label": _table(
+        _PRINT + _FILES + _DRY + _SELECT + "--all -A --all-namespaces --list --local --overwrite --resource-version="
+    ),
+    "annotate": _table(
+        _PRINT + _FILES + _DRY + _SELECT + "--all -A --all-namespaces --list --local --overwrite --resource-version="
+    ),
+    "edit": _table(
+        _PRINT + _FILES + "--field-manager= --output-patch --save-config --subresource= --validate --windows-line-endings"
+    ),
     "patch": _table(_PRINT + _FILES + _DRY + "--local -p= --patch= --patch-file= --subresource= --type="),
-    "top": _table(_SELECT + "-A --all-namespaces --containers --no-headers --sort-by= --sum --use-protocol-buffers "
-                  "--show-capacity"),
+    "top": _table(
+        _SELECT + "-A --all-namespaces --containers --no-headers --sort-by= --sum --use-protocol-buffers --show-capacity"
+    ),
     "explain": _table("--api-version= --output= -o= --recursive"),
-    "expose": _table(_PRINT + _FILES + _DRY + "--cluster-ip= --external-ip= --labels= -l= --load-balancer-ip= --name= "
-                     "--override-type= --overrides= --port= --protocol= --save-config --selector= --session-affinity= "
-                     "--target-port= --type="),
+    "expose": _table(
+        _PRINT + _FILES + _DRY + "--cluster-ip= --external-ip= --labels= -l= --load-balancer-ip= --name= "
+        "--override-type= --overrides= --port= --protocol= --save-config --selector= --session-affinity= "
+        "--target-port= --type="
+    ),
 }
 # verbs with subcommands or free-form arguments: only global flags are known, others are not flagged
-UNCHECKED_VERBS = {"config", "auth", "rollout", "certificate", "plugin", "alpha", "set", "debug", "diff", "events",
-                   "kustomize", "completion", "api-resources", "api-versions", "cluster-info", "version", "proxy",
-                   "autoscale", "cordon", "uncordon", "drain", "taint", "help", "options"}
+UNCHECKED_VERBS = {
+    "config",
+    "auth",
+    "rollout",
+    "certificate",
+    "plugin",
+    "alpha",
+    "set",
+    "debug",
+    "diff",
+    "events",
+    "kustomize",
+    "completion",
+    "api-resources",
+    "api-versions",
+    "cluster-info",
+    "version",
+    "proxy",
+    "autoscale",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "help",
+    "options",
+}
 
 
 def verb_flags(verb: str | None, subcommand: str | None = None) -> dict[str, bool] | None:

@@ -50,7 +50,7 @@ def split_commands(content: str, first_line: int) -> list[Command]:
                 m = _PLAIN_PROMPT.match(line)
                 if not m:
                     continue  # output shown after a prompt
-                line = line[m.end():]
+                line = line[m.end() :]
             stripped = line.strip()
             if not stripped or stripped.startswith("#"):
                 continue

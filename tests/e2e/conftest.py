@@ -37,16 +37,19 @@ def kube_api():
     try:
         import runner.cluster as rc
         from runner.cluster import kube
+
         rc.up(quiet=True)
         return kube.api()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         _unavailable(f"cluster did not come up: {e}")
 
 
 @pytest.fixture(scope="session")
 def namespace(kube_api):
     from kubernetes import client
+
     from runner.cluster import kube
+
     name = f"e2e-{uuid.uuid4().hex[:6]}"
     core = client.CoreV1Api(kube_api)
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))

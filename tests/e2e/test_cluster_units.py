@@ -59,8 +59,16 @@ def test_version_ldflags_cover_both_version_packages():
 
 def test_image_map_has_the_lesson_names():
     m = images.image_map()
-    for short in ("rockylinux:8", "busybox", "busybox:latest", "python:3.11", "alpine/git",
-                  "cicirello/pyaction", "tensorflow/tensorflow:2.13.0", "nvidia/cuda:12.2.0-base-ubuntu22.04"):
+    for short in (
+        "rockylinux:8",
+        "busybox",
+        "busybox:latest",
+        "python:3.11",
+        "alpine/git",
+        "cicirello/pyaction",
+        "tensorflow/tensorflow:2.13.0",
+        "nvidia/cuda:12.2.0-base-ubuntu22.04",
+    ):
         assert short in m, short
     assert m["busybox"] == "docker.io/library/busybox:latest"
     git = next(s for s in images.IMAGES if s.name == "docker.io/alpine/git:latest")
@@ -70,6 +78,7 @@ def test_image_map_has_the_lesson_names():
 def test_profile_matches_the_code():
     prof = yaml.safe_load((Path(__file__).parents[2] / "profiles" / "local.yaml").read_text())
     from runner.cluster import gitserver, storage
+
     assert set(prof["storage"]["classes"]) == set(storage.CLASSES)
     assert prof["images"] == images.image_map()
     assert prof["git"]["url"] == f"http://10.244.0.1:{gitserver.PORT}/"
@@ -79,7 +88,9 @@ def test_profile_matches_the_code():
 def test_pki_and_configs_in_a_scratch_state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TUTORIAL_STATE", str(tmp_path))
     from cryptography import x509
+
     from runner.cluster import configs, pki
+
     pki.ensure_pki("node-x", "192.0.2.77")
     d = paths.pki_dir()
     api = x509.load_pem_x509_certificate((d / "apiserver.crt").read_bytes())
@@ -104,6 +115,7 @@ def test_pki_and_configs_in_a_scratch_state_dir(tmp_path, monkeypatch):
 def test_pidfile_detects_stale_and_stops_process_group(tmp_path, monkeypatch):
     monkeypatch.setenv("TUTORIAL_STATE", str(tmp_path))
     from runner.cluster.processes import Proc
+
     p = Proc("sleeper")
     pid = p.start(["sleep", "30"])
     assert p.pid() == pid and p.running()
@@ -116,6 +128,7 @@ def test_pidfile_detects_stale_and_stops_process_group(tmp_path, monkeypatch):
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -124,7 +137,9 @@ def _free_port() -> int:
 @pytest.mark.skipif(not Path("/usr/bin/git").exists(), reason="needs git")
 def test_git_server_public_private(tmp_path):
     from http.server import ThreadingHTTPServer
+
     from runner.cluster import gitserver
+
     root = tmp_path / "repos"
     gitserver.ensure_repos(root)
     gitserver.Handler.root, gitserver.Handler.user, gitserver.Handler.token = root, "u", "tok"
@@ -136,14 +151,17 @@ def test_git_server_public_private(tmp_path):
         base = f"http://127.0.0.1:{port}"
         ok = subprocess.run(["git", "clone", "-q", f"{base}/{gitserver.PUBLIC_REPO}", str(tmp_path / "a")], env=env)
         assert ok.returncode == 0
-        out = subprocess.run(["python3", str(tmp_path / "a" / "pi.py")], capture_output=True, text=True,
-                             env=dict(env, PI_STEPS="10000"))
+        out = subprocess.run(
+            ["python3", str(tmp_path / "a" / "pi.py")], capture_output=True, text=True, env=dict(env, PI_STEPS="10000")
+        )
         assert out.stdout.startswith("3.14159")
-        denied = subprocess.run(["git", "clone", "-q", f"{base}/{gitserver.PRIVATE_REPO}.git", str(tmp_path / "b")],
-                                env=env, capture_output=True)
+        denied = subprocess.run(
+            ["git", "clone", "-q", f"{base}/{gitserver.PRIVATE_REPO}.git", str(tmp_path / "b")], env=env, capture_output=True
+        )
         assert denied.returncode != 0
-        auth = subprocess.run(["git", "clone", "-q", f"http://u:tok@127.0.0.1:{port}/{gitserver.PRIVATE_REPO}.git",
-                               str(tmp_path / "c")], env=env)
+        auth = subprocess.run(
+            ["git", "clone", "-q", f"http://u:tok@127.0.0.1:{port}/{gitserver.PRIVATE_REPO}.git", str(tmp_path / "c")], env=env
+        )
         assert auth.returncode == 0 and (tmp_path / "c" / "pi.py").exists()
     finally:
         srv.shutdown()

@@ -16,22 +16,38 @@ REPO = Path(__file__).resolve().parents[2]
 
 def kubeconfig() -> str:
     from runner.cluster import paths
+
     return str(paths.admin_kubeconfig())
 
 
 def kubectl_bin() -> str:
     from runner.cluster import paths
+
     return str(Path(paths.k8s_bin_dir()) / "kubectl")
 
 
 def sh(*args, input=None, check=True):
-    return subprocess.run([kubectl_bin(), *args], input=input, capture_output=True, text=True, check=check,
-                          env={**os.environ, "KUBECONFIG": kubeconfig()}, timeout=300)
+    return subprocess.run(
+        [kubectl_bin(), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        check=check,
+        env={**os.environ, "KUBECONFIG": kubeconfig()},
+        timeout=300,
+    )
 
 
 def tutorial(*args):
-    return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "KUBECONFIG": kubeconfig()}, timeout=600, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "runner.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECONFIG": kubeconfig()},
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def manifests(user: str) -> dict[str, str]:
@@ -56,10 +72,14 @@ def test_cohort_grades_and_clean(kube_api, namespace, tmp_path):
         sh(*ns, "wait", "--for=condition=Ready", f"pod/s1-{u}", "--timeout=180s")
     sh(*ns, "wait", "--for=jsonpath={.status.phase}=Bound", "pvc/vol-ann", "pvc/vol-ben", "pvc/vol-cat", "--timeout=120s")
     roster = tmp_path / "roster.csv"
-    roster.write_text("username,name,email\nann,Ann A,ann@example.org\nben,Ben B,ben@example.org\ncat,Cat C,c@example.org\n"
-                      "dan,Dan D,d@example.org\neve,Eve E,e@example.org\n")
+    roster.write_text(
+        "username,name,email\nann,Ann A,ann@example.org\nben,Ben B,ben@example.org\ncat,Cat C,c@example.org\n"
+        "dan,Dan D,d@example.org\neve,Eve E,e@example.org\n"
+    )
     progress = tmp_path / "progress.json"
-    mid = tutorial("grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "json")
+    mid = tutorial(
+        "grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "json"
+    )
     assert mid.returncode == 0, mid.stderr
     assert scores(json.loads(mid.stdout))["ann"] >= 6  # scratch, ramdisk, pvc seen while her pod ran
 
@@ -71,7 +91,9 @@ def test_cohort_grades_and_clean(kube_api, namespace, tmp_path):
         sh(*ns, "delete", "job", "s3-ann", "--wait=true")
     sh(*ns, "create", "-f", "-", input=m["cat"]["s3.yaml"].replace("claimName: vol-cat", "claimName: vol-cta"))
 
-    final = tutorial("grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "json")
+    final = tutorial(
+        "grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "json"
+    )
     assert final.returncode == 0, final.stderr
     report = json.loads(final.stdout)
     assert scores(report) == {"ann": 11, "ben": 3, "cat": 6, "dan": 6, "eve": 0}
@@ -81,7 +103,9 @@ def test_cohort_grades_and_clean(kube_api, namespace, tmp_path):
     assert "not started" in by_user["eve"]["pvc-bound"]["summary"]
     assert report["participants"][0]["info"]["email"] == "ann@example.org"
 
-    csv_out = tutorial("grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "csv")
+    csv_out = tutorial(
+        "grade", "storage", "--roster", str(roster), *ns, "--profile", "local", "--progress", str(progress), "--format", "csv"
+    )
     assert csv_out.stdout.splitlines()[0].startswith("username,email,name,scratch-on-disk")
     assert "ann,ann@example.org,Ann A,2,2,2,4,1,11,11" in csv_out.stdout
 
@@ -98,11 +122,32 @@ def test_cohort_grades_and_clean(kube_api, namespace, tmp_path):
 def test_watch_board_records_when_a_check_first_passes(kube_api, namespace, tmp_path):
     import signal
     import time
+
     progress = tmp_path / "progress.json"
-    proc = subprocess.Popen([sys.executable, "-m", "runner.cli", "grade", "storage", "--users", "wat", "-n", namespace,
-                             "--profile", "local", "--watch", "--progress", str(progress)], cwd=REPO,
-                            env={**os.environ, "KUBECONFIG": kubeconfig()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "runner.cli",
+            "grade",
+            "storage",
+            "--users",
+            "wat",
+            "-n",
+            namespace,
+            "--profile",
+            "local",
+            "--watch",
+            "--progress",
+            str(progress),
+        ],
+        cwd=REPO,
+        env={**os.environ, "KUBECONFIG": kubeconfig()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not progress.exists() and time.monotonic() < deadline:

@@ -71,7 +71,9 @@ def _run(lesson: str, namespace: str, user: str, workdir: Path):
     from runner.run.flow import run_lesson
     from runner.run.request import RunRequest
 
-    return run_lesson(RunRequest(str(lesson), user, ClusterTarget(namespace=namespace, profile="local"), workdir=str(workdir / "run")))
+    return run_lesson(
+        RunRequest(str(lesson), user, ClusterTarget(namespace=namespace, profile="local"), workdir=str(workdir / "run"))
+    )
 
 
 def _user(prefix: str) -> str:

@@ -15,19 +15,44 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_pytest(tmp_path: Path, lesson: Path, *extra: str) -> subprocess.CompletedProcess:
     from runner.cluster import paths
+
     env = {**os.environ, "KUBECONFIG": str(paths.admin_kubeconfig())}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-                           f"--lessons={lesson.parent}", "--lesson-profile", "local", "-rs", "-v", str(lesson), *extra],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            f"--lessons={lesson.parent}",
+            "--lesson-profile",
+            "local",
+            "-rs",
+            "-v",
+            str(lesson),
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def test_storage_lesson_as_pytest_items(kube_api, tmp_path):
     lesson = tmp_path / "storage.md"
     lesson.write_text((REPO / "lessons" / "storage.md").read_text())
-    res = run_pytest(tmp_path, lesson, f"--lesson-namespace=default")
+    res = run_pytest(tmp_path, lesson, "--lesson-namespace=default")
     assert res.returncode == 0, res.stdout[-4000:]
-    for item in ("storage.md::lint PASSED", "storage.md::scratch-pod PASSED", "storage.md::pvc-bound PASSED",
-                 "storage.md::pvc-data-survives PASSED"):
+    for item in (
+        "storage.md::lint PASSED",
+        "storage.md::scratch-pod PASSED",
+        "storage.md::pvc-bound PASSED",
+        "storage.md::pvc-data-survives PASSED",
+    ):
         assert item in res.stdout
 
 

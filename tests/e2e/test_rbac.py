@@ -18,23 +18,38 @@ ROLE = REPO / "docs" / "ci" / "runner-role.yaml"
 
 def _service_account_kubeconfig(kube_api, namespace: str, role: dict, name: str, tmp_path: Path) -> Path:
     from kubernetes import client
+
     from runner.cluster import paths
 
     core, rbac = client.CoreV1Api(kube_api), client.RbacAuthorizationV1Api(kube_api)
     core.create_namespaced_service_account(namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=name)))
     role = {**role, "metadata": {"name": name}}
     rbac.create_namespaced_role(namespace, role)
-    rbac.create_namespaced_role_binding(namespace, {
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": name},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-        "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}]})
-    token = core.create_namespaced_service_account_token(name, namespace, client.AuthenticationV1TokenRequest(
-        spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=3600))).status.token
+    rbac.create_namespaced_role_binding(
+        namespace,
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": name},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+        },
+    )
+    token = core.create_namespaced_service_account_token(
+        name,
+        namespace,
+        client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=3600)),
+    ).status.token
     admin = yaml.safe_load(Path(paths.admin_kubeconfig()).read_text())
     cluster = admin["clusters"][0]
-    cfg = {"apiVersion": "v1", "kind": "Config", "clusters": [cluster], "users": [{"name": name, "user": {"token": token}}],
-           "contexts": [{"name": name, "context": {"cluster": cluster["name"], "user": name, "namespace": namespace}}],
-           "current-context": name}
+    cfg = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [cluster],
+        "users": [{"name": name, "user": {"token": token}}],
+        "contexts": [{"name": name, "context": {"cluster": cluster["name"], "user": name, "namespace": namespace}}],
+        "current-context": name,
+    }
     path = tmp_path / f"{name}.kubeconfig"
     path.write_text(yaml.safe_dump(cfg))
     return path
@@ -42,9 +57,17 @@ def _service_account_kubeconfig(kube_api, namespace: str, role: dict, name: str,
 
 def _run(path: Path, lesson: str, user: str) -> subprocess.CompletedProcess:
     from runner.cluster import paths
+
     env = {**os.environ, "KUBECONFIG": str(path), "PATH": f"{paths.k8s_bin_dir()}:{os.environ['PATH']}"}
-    return subprocess.run([sys.executable, "-m", "runner.cli", "run", lesson, "--user", user, "--profile", "local", "--format", "json"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "runner.cli", "run", lesson, "--user", user, "--profile", "local", "--format", "json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_the_documented_role_is_enough(kube_api, namespace, tmp_path):

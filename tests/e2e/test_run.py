@@ -20,28 +20,45 @@ REPO = Path(__file__).resolve().parents[2]
 
 def kubeconfig() -> str:
     from runner.cluster import paths
+
     return str(paths.admin_kubeconfig())
 
 
 def tutorial(*args, env=None, timeout=420, **kw) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "KUBECONFIG": kubeconfig(), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "runner.cli", *args],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        **kw,
+    )
 
 
 def leftovers(kube_api, namespace: str, user: str) -> list[str]:
     """Every object of the user's in the namespace, by label or by name."""
     from kubernetes import client
+
     core, batch = client.CoreV1Api(kube_api), client.BatchV1Api(kube_api)
     sel = f"tutorial-runner.io/user={user}"
     found = []
-    for kind, items in (("pod", core.list_namespaced_pod(namespace).items), ("job", batch.list_namespaced_job(namespace).items),
-                        ("pvc", core.list_namespaced_persistent_volume_claim(namespace).items),
-                        ("configmap", core.list_namespaced_config_map(namespace).items),
-                        ("secret", core.list_namespaced_secret(namespace).items)):
+    for kind, items in (
+        ("pod", core.list_namespaced_pod(namespace).items),
+        ("job", batch.list_namespaced_job(namespace).items),
+        ("pvc", core.list_namespaced_persistent_volume_claim(namespace).items),
+        ("configmap", core.list_namespaced_config_map(namespace).items),
+        ("secret", core.list_namespaced_secret(namespace).items),
+    ):
         for item in items:
             labels = item.metadata.labels or {}
-            if labels.get("tutorial-runner.io/user") == user or item.metadata.name.endswith(f"-{user}") or f"-{user}-" in item.metadata.name:
+            if (
+                labels.get("tutorial-runner.io/user") == user
+                or item.metadata.name.endswith(f"-{user}")
+                or f"-{user}-" in item.metadata.name
+            ):
                 found.append(f"{kind}/{item.metadata.name}")
     del sel
     return found
@@ -53,16 +70,34 @@ def test_storage_lesson_passes_and_leaves_nothing(kube_api, namespace):
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert report["status"] == "passed"
     assert {c["name"]: c["status"] for c in report["checks"]} == {
-        "scratch-on-disk": "passed", "ramdisk-is-tmpfs": "passed", "pvc-bound": "passed",
-        "pvc-data-survives": "passed", "no-running-pods": "passed"}
+        "scratch-on-disk": "passed",
+        "ramdisk-is-tmpfs": "passed",
+        "pvc-bound": "passed",
+        "pvc-data-survives": "passed",
+        "no-running-pods": "passed",
+    }
     assert report["score"] == report["max_score"] > 0
     assert all(c["outcome"] in ("deleted", "gone") for c in report["cleanup"])
     assert leftovers(kube_api, namespace, "e2e-st") == []
 
 
 def test_wild_storage_tutorial_runs_where_it_can(kube_api, namespace, storage_wild):
-    res = tutorial("run", str(storage_wild), "--user", "e2e-wild", "--profile", "local", "-n", namespace,
-                   "--section", "ephemeral", "--section", "persistent", "--format", "json")
+    res = tutorial(
+        "run",
+        str(storage_wild),
+        "--user",
+        "e2e-wild",
+        "--profile",
+        "local",
+        "-n",
+        namespace,
+        "--section",
+        "ephemeral",
+        "--section",
+        "persistent",
+        "--format",
+        "json",
+    )
     report = json.loads(res.stdout)
     assert res.returncode == 0, res.stdout[-3000:]
     steps = {s["line"]: s for s in report["steps"]}
@@ -112,9 +147,15 @@ def test_expected_failure_step(kube_api, namespace, tmp_path):
 def test_interrupt_leaves_nothing(kube_api, namespace, delay):
     user = f"e2e-int{int(delay)}"
     env = {**os.environ, "KUBECONFIG": kubeconfig()}
-    proc = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local",
-                             "-n", namespace], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local", "-n", namespace],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     time.sleep(delay)  # interrupting at a point in time is the test's input, not a wait for a condition
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=300)
@@ -125,11 +166,18 @@ def test_interrupt_leaves_nothing(kube_api, namespace, delay):
 def test_rerun_after_killed_run_sweeps_leftovers(kube_api, namespace):
     user = "e2e-kill"
     env = {**os.environ, "KUBECONFIG": kubeconfig()}
-    proc = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local",
-                             "-n", namespace], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local", "-n", namespace],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and not any(x.startswith("persistentvolumeclaim") or x.startswith("pvc/") for x in leftovers(kube_api, namespace, user)):
+    while time.monotonic() < deadline and not any(
+        x.startswith("persistentvolumeclaim") or x.startswith("pvc/") for x in leftovers(kube_api, namespace, user)
+    ):
         time.sleep(1)
     proc.kill()  # no cleanup possible: SIGKILL
     proc.wait()
@@ -158,18 +206,26 @@ def test_two_users_at_once_do_not_interfere(kube_api, namespace):
 
 
 def test_forbidden_namespace_is_a_clear_error_exit_3(kube_api, namespace, tmp_path):
-    from kubernetes import client
     import yaml
+    from kubernetes import client
+
     core = client.CoreV1Api(kube_api)
     core.create_namespaced_service_account(namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="nobody")))
-    token = core.create_namespaced_service_account_token("nobody", namespace, client.AuthenticationV1TokenRequest(
-        spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600))).status.token
+    token = core.create_namespaced_service_account_token(
+        "nobody",
+        namespace,
+        client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600)),
+    ).status.token
     admin = yaml.safe_load(Path(kubeconfig()).read_text())
     cluster = admin["clusters"][0]
-    cfg = {"apiVersion": "v1", "kind": "Config", "clusters": [cluster],
-           "users": [{"name": "nobody", "user": {"token": token}}],
-           "contexts": [{"name": "nobody", "context": {"cluster": cluster["name"], "user": "nobody", "namespace": namespace}}],
-           "current-context": "nobody"}
+    cfg = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [cluster],
+        "users": [{"name": "nobody", "user": {"token": token}}],
+        "contexts": [{"name": "nobody", "context": {"cluster": cluster["name"], "user": "nobody", "namespace": namespace}}],
+        "current-context": "nobody",
+    }
     path = tmp_path / "nobody.kubeconfig"
     path.write_text(yaml.safe_dump(cfg))
     res = tutorial("run", "storage", "--user", "e2e-no", "--kubeconfig", str(path), env={"KUBECONFIG": str(path)})
@@ -223,13 +279,29 @@ def test_job_pod_named_by_hash_is_resolved(kube_api, namespace, tmp_path):
 
 def test_run_all_writes_junit_and_a_markdown_summary(kube_api, namespace, tmp_path):
     import xml.etree.ElementTree as ET
+
     folder = tmp_path / "lessons"
     folder.mkdir()
     (folder / "hashes.md").write_text(HASH)
     (folder / "expect.md").write_text(EXPECT)
     junit, summary = tmp_path / "all.xml", tmp_path / "summary.md"
-    res = tutorial("run", "--all", "--parallel", "2", "--profile", "local", "-n", namespace, "--user", "e2e-all",
-                   "--report", str(junit), "--summary", str(summary), env={"TUTORIAL_LESSONS": str(folder)})
+    res = tutorial(
+        "run",
+        "--all",
+        "--parallel",
+        "2",
+        "--profile",
+        "local",
+        "-n",
+        namespace,
+        "--user",
+        "e2e-all",
+        "--report",
+        str(junit),
+        "--summary",
+        str(summary),
+        env={"TUTORIAL_LESSONS": str(folder)},
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     suites = ET.parse(junit).getroot()
     assert sorted(s.get("name") for s in suites) == ["expect[e2e-all-expect]", "hashes[e2e-all-hashes]"]

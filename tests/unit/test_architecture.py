@@ -13,8 +13,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _lint_imports(config: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     code = "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports(config_filename=sys.argv[1], no_cache=True, no_logo=True))"
-    return subprocess.run([sys.executable, "-c", code, str(config)], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-c", code, str(config)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_the_pipeline_layers_hold():
@@ -25,13 +31,19 @@ def test_the_pipeline_layers_hold():
 
 def test_the_contract_catches_an_import_against_the_flow(tmp_path):
     """The same contract on a copy where the lesson layer imports the runner: it must break."""
-    shutil.copytree(REPO / "runner", tmp_path / "runner", ignore=lambda d, names: [n for n in names if n in ("__pycache__", "assets", "gobuild")])
+    shutil.copytree(
+        REPO / "runner",
+        tmp_path / "runner",
+        ignore=lambda d, names: [n for n in names if n in ("__pycache__", "assets", "gobuild")],
+    )
     shutil.copytree(REPO / "checks", tmp_path / "checks", ignore=lambda d, names: [n for n in names if n == "__pycache__"])
     bad = tmp_path / "runner" / "lesson" / "upward.py"
-    bad.write_text(textwrap.dedent('''
+    bad.write_text(
+        textwrap.dedent('''
         """An import against the flow: the lesson layer reaching up into the runner."""
         from runner.run.runner import Runner  # noqa: F401
-    '''))
+    ''')
+    )
     res = _lint_imports(REPO / "pyproject.toml", tmp_path)
     assert res.returncode != 0
     assert "pipeline layers BROKEN" in res.stdout and "runner.lesson.upward -> runner.run.runner" in res.stdout

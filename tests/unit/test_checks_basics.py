@@ -7,8 +7,9 @@ cluster and from real systems); it is not a mock of the Kubernetes API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from checks.basics import job_state, pod_exec_output, pod_logs_contain, pod_running, resolve_job
 from runner.kube.errors import NotFound, Timeout
@@ -75,35 +76,81 @@ class FakeProbe:
         return ExecResult(command, self.claim_output, "", 0)
 
 
-def pod(name: str, phase: str = "Running", containers=None, init_statuses=(), statuses=(), labels=None, annotations=None,
-        node: str = "tutorial-node", start: str = "2026-11-29T10:15:26Z", volumes=()) -> dict[str, Any]:
+def pod(
+    name: str,
+    phase: str = "Running",
+    containers=None,
+    init_statuses=(),
+    statuses=(),
+    labels=None,
+    annotations=None,
+    node: str = "tutorial-node",
+    start: str = "2026-11-29T10:15:26Z",
+    volumes=(),
+) -> dict[str, Any]:
     return {
         "metadata": {"name": name, "labels": labels or {}, "annotations": annotations or {}, "creationTimestamp": start},
-        "spec": {"nodeName": node, "containers": containers or [{"name": "main", "resources": {"requests": {"cpu": "10m"}, "limits": {"cpu": "100m"}}}],
-                 "volumes": list(volumes)},
-        "status": {"phase": phase, "startTime": start, "initContainerStatuses": list(init_statuses), "containerStatuses": list(statuses),
-                   "podIP": "10.244.0.17"},
+        "spec": {
+            "nodeName": node,
+            "containers": containers or [{"name": "main", "resources": {"requests": {"cpu": "10m"}, "limits": {"cpu": "100m"}}}],
+            "volumes": list(volumes),
+        },
+        "status": {
+            "phase": phase,
+            "startTime": start,
+            "initContainerStatuses": list(init_statuses),
+            "containerStatuses": list(statuses),
+            "podIP": "10.244.0.17",
+        },
     }
 
 
-def job(name: str, state: str = "complete", completions: int = 1, containers=None, init_containers=None, generate_name=None,
-        spec_extra=None, created: str = "2026-11-29T10:16:00Z") -> dict[str, Any]:
-    conds = {"complete": [{"type": "Complete", "status": "True"}],
-             "failed": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}],
-             "running": []}[state]
+def job(
+    name: str,
+    state: str = "complete",
+    completions: int = 1,
+    containers=None,
+    init_containers=None,
+    generate_name=None,
+    spec_extra=None,
+    created: str = "2026-11-29T10:16:00Z",
+) -> dict[str, Any]:
+    conds = {
+        "complete": [{"type": "Complete", "status": "True"}],
+        "failed": [
+            {
+                "type": "Failed",
+                "status": "True",
+                "reason": "BackoffLimitExceeded",
+                "message": "Job has reached the specified backoff limit",
+            }
+        ],
+        "running": [],
+    }[state]
     meta = {"name": name, "creationTimestamp": created}
     if generate_name:
         meta["generateName"] = generate_name
     return {
         "metadata": meta,
-        "spec": {"completions": completions, **(spec_extra or {}),
-                 "template": {"spec": {"containers": containers or [{"name": "main"}], "initContainers": init_containers or []}}},
-        "status": {"conditions": conds, "succeeded": completions if state == "complete" else 0, "failed": 1 if state == "failed" else 0},
+        "spec": {
+            "completions": completions,
+            **(spec_extra or {}),
+            "template": {"spec": {"containers": containers or [{"name": "main"}], "initContainers": init_containers or []}},
+        },
+        "status": {
+            "conditions": conds,
+            "succeeded": completions if state == "complete" else 0,
+            "failed": 1 if state == "failed" else 0,
+        },
     }
 
 
 def terminated(name: str, code: int = 0) -> dict[str, Any]:
-    return {"name": name, "restartCount": 0, "state": {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}}}
+    return {
+        "name": name,
+        "restartCount": 0,
+        "state": {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}},
+    }
 
 
 # ------------------------------------------------------------------------- the basics lesson's checks
@@ -112,7 +159,9 @@ HELLO_LOG = "hello from hello-bob\n"  # recorded: `kubectl logs hello-eng6a` on 
 
 
 def test_pod_running_passes_with_resources_and_names_the_node():
-    p = FakeProbe(objects={("Pod", "hello-bob"): pod("hello-bob", statuses=[{"name": "main", "state": {"running": {}}, "restartCount": 0}])})
+    p = FakeProbe(
+        objects={("Pod", "hello-bob"): pod("hello-bob", statuses=[{"name": "main", "state": {"running": {}}, "restartCount": 0}])}
+    )
     r = pod_running(probe=p, args={"pod": "hello-bob"})
     assert r.status == "passed" and "tutorial-node" in r.summary
 
@@ -142,8 +191,9 @@ def test_pod_logs_contain_passes_and_fails():
 
 
 def test_pod_exec_output_checks_what_the_command_printed():
-    p = FakeProbe(objects={("Pod", "hello-bob"): pod("hello-bob")},
-                  on_exec=lambda pod, cmd, c: ExecResult(cmd, "hello-bob\n", "", 0))
+    p = FakeProbe(
+        objects={("Pod", "hello-bob"): pod("hello-bob")}, on_exec=lambda pod, cmd, c: ExecResult(cmd, "hello-bob\n", "", 0)
+    )
     assert pod_exec_output(probe=p, args={"pod": "hello-bob", "command": "hostname", "expect": "hello-bob"}).status == "passed"
     wrong = pod_exec_output(probe=p, args={"pod": "hello-bob", "command": "hostname", "expect": "other"})
     assert wrong.status == "failed"
@@ -152,9 +202,13 @@ def test_pod_exec_output_checks_what_the_command_printed():
 
 
 def test_resolve_job_finds_the_newest_generated_job_in_grade_mode():
-    p = FakeProbe(objects={("Job", "wf-load-bob-aaaaa"): job("wf-load-bob-aaaaa", generate_name="wf-load-bob-", created="2026-11-29T10:00:00Z"),
-                           ("Job", "wf-load-bob-bbbbb"): job("wf-load-bob-bbbbb", generate_name="wf-load-bob-", created="2026-11-29T10:05:00Z"),
-                           ("Job", "wf-load-alice-ccccc"): job("wf-load-alice-ccccc", generate_name="wf-load-alice-")})
+    p = FakeProbe(
+        objects={
+            ("Job", "wf-load-bob-aaaaa"): job("wf-load-bob-aaaaa", generate_name="wf-load-bob-", created="2026-11-29T10:00:00Z"),
+            ("Job", "wf-load-bob-bbbbb"): job("wf-load-bob-bbbbb", generate_name="wf-load-bob-", created="2026-11-29T10:05:00Z"),
+            ("Job", "wf-load-alice-ccccc"): job("wf-load-alice-ccccc", generate_name="wf-load-alice-"),
+        }
+    )
     name, ev, shown = resolve_job(p, {"generate-name": "wf-load-bob-"}, mode="grade")
     assert name == "wf-load-bob-bbbbb" and shown == "wf-load-bob-*"
     assert "wf-load-alice-ccccc" not in ev.lines

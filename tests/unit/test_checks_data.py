@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from test_checks_basics import FakeProbe, job, pod
 
 from checks import data as data_checks
 from checks.data import configmap_dir, configmap_file, configmap_live_update, env_changes_result, job_result
 from runner.kube.exec import ExecResult
-from test_checks_basics import FakeProbe, job, pod
 
 M = "@@tutorial-runner"
 HELLO = "Hello from eng6a, written by tutorial-runner for data.\n"
@@ -19,14 +19,20 @@ FILE_OK = f"{M} file /tmp/hello.txt\n{HELLO}{M} write\ntouch: cannot touch '/tmp
 # busybox prints its errors differently
 FILE_OK_BUSYBOX = f"{M} file /tmp/hello.txt\n{HELLO}{M} write\ntouch: /tmp/hello.txt: Read-only file system\n"
 # the volumeMount without subPath: /tmp/hello.txt is the ConfigMap directory
-FILE_IS_DIR = f"{M} file /tmp/hello.txt\n{M} isdir\nhello.txt\n{M} write\ntouch: cannot touch '/tmp/hello.txt': Read-only file system\n"
+FILE_IS_DIR = (
+    f"{M} file /tmp/hello.txt\n{M} isdir\nhello.txt\n{M} write\ntouch: cannot touch '/tmp/hello.txt': Read-only file system\n"
+)
 # the file was baked into a writable place (not the ConfigMap volume)
 FILE_WRITABLE = f"{M} file /tmp/hello.txt\n{HELLO}{M} write\n{M} writable\n"
-DIR_OK = (f"{M} file /tmp/myconfig/hello.txt\n{HELLO}{M} file /tmp/myconfig/world.txt\n{WORLD}{M} write\n"
-          "touch: cannot touch '/tmp/myconfig/.tutorial-runner-write-test': Read-only file system\n")
-DIR_MISSING = (f"{M} file /tmp/myconfig/hello.txt\n{HELLO}{M} file /tmp/myconfig/world.txt\n"
-               f"cat: /tmp/myconfig/world.txt: No such file or directory\n{M} missing\n{M} write\n"
-               "touch: cannot touch '/tmp/myconfig/.tutorial-runner-write-test': Read-only file system\n")
+DIR_OK = (
+    f"{M} file /tmp/myconfig/hello.txt\n{HELLO}{M} file /tmp/myconfig/world.txt\n{WORLD}{M} write\n"
+    "touch: cannot touch '/tmp/myconfig/.tutorial-runner-write-test': Read-only file system\n"
+)
+DIR_MISSING = (
+    f"{M} file /tmp/myconfig/hello.txt\n{HELLO}{M} file /tmp/myconfig/world.txt\n"
+    f"cat: /tmp/myconfig/world.txt: No such file or directory\n{M} missing\n{M} write\n"
+    "touch: cannot touch '/tmp/myconfig/.tutorial-runner-write-test': Read-only file system\n"
+)
 
 
 def _cm(name: str, data: dict, created="2026-11-29T10:15:25Z", writes=()) -> dict:
@@ -36,8 +42,10 @@ def _cm(name: str, data: dict, created="2026-11-29T10:15:25Z", writes=()) -> dic
 
 
 def _probe(stdout: str, cm: dict, pod_name="cfg-one-bob") -> FakeProbe:
-    return FakeProbe(objects={("ConfigMap", cm["metadata"]["name"]): cm, ("Pod", pod_name): pod(pod_name)},
-                     on_exec=lambda p, cmd, c: ExecResult(cmd, stdout, "", 0))
+    return FakeProbe(
+        objects={("ConfigMap", cm["metadata"]["name"]): cm, ("Pod", pod_name): pod(pod_name)},
+        on_exec=lambda p, cmd, c: ExecResult(cmd, stdout, "", 0),
+    )
 
 
 def test_configmap_file_passes_on_recorded_output_gnu_and_busybox():
@@ -70,7 +78,10 @@ def test_configmap_dir_every_key_and_read_only():
     assert ok.status == "passed" and "2 keys" in ok.summary
     missing = configmap_dir(probe=_probe(DIR_MISSING, cm, "cfg-dir-bob"), args=args)
     assert missing.status == "failed" and "world.txt" in missing.summary and "no subPath" in missing.hint
-    one_key = configmap_dir(probe=_probe(DIR_OK, _cm("cfg-dir-bob", {"hello.txt": HELLO}), "cfg-dir-bob"), args={**args, "keys": "hello.txt,world.txt"})
+    one_key = configmap_dir(
+        probe=_probe(DIR_OK, _cm("cfg-dir-bob", {"hello.txt": HELLO}), "cfg-dir-bob"),
+        args={**args, "keys": "hello.txt,world.txt"},
+    )
     assert one_key.status == "failed" and "--from-file=world.txt" in one_key.hint
 
 
@@ -86,9 +97,13 @@ def no_sleep(monkeypatch):
 def test_live_update_seen_after_a_refresh(no_sleep):
     cm = _cm("cfg-dir-bob", {"hello.txt": UPDATED, "world.txt": WORLD}, writes=["2026-11-29T10:15:28Z"])
     outputs = iter([_dir_output(HELLO), _dir_output(UPDATED)])
-    p = FakeProbe(objects={("ConfigMap", "cfg-dir-bob"): cm, ("Pod", "cfg-dir-bob"): pod("cfg-dir-bob")},
-                  on_exec=lambda pd, cmd, c: ExecResult(cmd, next(outputs), "", 0))
-    r = configmap_live_update(probe=p, args={"pod": "cfg-dir-bob", "path": "/tmp/myconfig", "configmap": "cfg-dir-bob", "timeout": "30"})
+    p = FakeProbe(
+        objects={("ConfigMap", "cfg-dir-bob"): cm, ("Pod", "cfg-dir-bob"): pod("cfg-dir-bob")},
+        on_exec=lambda pd, cmd, c: ExecResult(cmd, next(outputs), "", 0),
+    )
+    r = configmap_live_update(
+        probe=p, args={"pod": "cfg-dir-bob", "path": "/tmp/myconfig", "configmap": "cfg-dir-bob", "timeout": "30"}
+    )
     assert r.status == "passed" and "2 read(s)" in r.summary
     assert any("updated by tutorial-runner" in l for e in r.evidence for l in e.lines)
 
@@ -104,7 +119,10 @@ def test_live_update_mistakes(no_sleep):
     stale = _cm("cfg-dir-bob", {"hello.txt": UPDATED, "world.txt": WORLD}, writes=["2026-11-29T10:15:28Z"])
     r = configmap_live_update(probe=_probe(_dir_output(HELLO), stale, "cfg-dir-bob"), args=args)
     assert r.status == "failed" and "old content of hello.txt" in r.summary
-    sub = pod("cfg-dir-bob", containers=[{"name": "main", "volumeMounts": [{"name": "c", "mountPath": "/tmp/myconfig", "subPath": "hello.txt"}]}])
+    sub = pod(
+        "cfg-dir-bob",
+        containers=[{"name": "main", "volumeMounts": [{"name": "c", "mountPath": "/tmp/myconfig", "subPath": "hello.txt"}]}],
+    )
     p = FakeProbe(objects={("ConfigMap", "cfg-dir-bob"): stale, ("Pod", "cfg-dir-bob"): sub})
     r = configmap_live_update(probe=p, args=args)
     assert r.status == "failed" and "subPath" in r.hint
@@ -112,14 +130,18 @@ def test_live_update_mistakes(no_sleep):
 
 PI_LOG = "Cloning into 'code'...\n3.1415927369231227\n"  # recorded: kubectl logs job/pi-eng6a
 PI_FINE_LOG = "Cloning into 'code'...\n3.1415926535981615\n"  # recorded: PI_STEPS=100000
-DNS_FAIL = ("Cloning into 'code'...\nfatal: unable to access 'https://github.com/PRP-Workshop/PEARC23-code-public.git/': "
-            "Could not resolve host: github.com\n")
+DNS_FAIL = (
+    "Cloning into 'code'...\nfatal: unable to access 'https://github.com/PRP-Workshop/PEARC23-code-public.git/': "
+    "Could not resolve host: github.com\n"
+)
 
 
 def _pi_probe(logs: dict[str, str], states: dict[str, str], env: dict[str, str] | None = None) -> FakeProbe:
     objects, pods, pod_logs = {}, {}, {}
     for name, log in logs.items():
-        containers = [{"name": "pi", "env": [{"name": k, "value": v} for k, v in (env or {}).get(name, {}).items()]}] if env else None
+        containers = (
+            [{"name": "pi", "env": [{"name": k, "value": v} for k, v in (env or {}).get(name, {}).items()]}] if env else None
+        )
         objects[("Job", name)] = job(name, states[name], containers=containers)
         p = pod(f"{name}-x1y2z", phase="Succeeded" if states[name] == "complete" else "Failed")
         pods[name] = [p]
@@ -148,7 +170,11 @@ def test_env_changes_result_needs_the_env_and_a_better_result():
     r = env_changes_result(probe=p, args=args)
     assert r.status == "passed" and "PI_STEPS=100000" in r.summary and "8.4e-12" in r.summary
     # env forgotten: both print the same number
-    same = _pi_probe({"pi-bob": PI_LOG, "pi-fine-bob": PI_LOG}, {"pi-bob": "complete", "pi-fine-bob": "complete"}, {"pi-bob": {}, "pi-fine-bob": {}})
+    same = _pi_probe(
+        {"pi-bob": PI_LOG, "pi-fine-bob": PI_LOG},
+        {"pi-bob": "complete", "pi-fine-bob": "complete"},
+        {"pi-bob": {}, "pi-fine-bob": {}},
+    )
     r = env_changes_result(probe=same, args=args)
     assert r.status == "failed" and "does not set PI_STEPS" in r.summary
     # env set but the program ignores it (e.g. set on the wrong container name): same result

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from test_checks_basics import FakeProbe, job, pod
+
 from checks.gpu import SIMULATED, gpu_visible, indexed_sweep
 from checks.parsing import parse_nvidia_smi
 from runner.kube.exec import ExecResult
-from test_checks_basics import FakeProbe, job, pod
 
 # recorded: `kubectl exec gpu-eng6a -- nvidia-smi` on the local cluster (the A10 stand-in, driver 535 layout)
 SMI_535 = """Sun Nov 29 10:16:02 2026
@@ -64,15 +65,19 @@ SMI_570 = """+------------------------------------------------------------------
 +-----------------------------------------+------------------------+----------------------+
 """
 SMI_CSV = "name, memory.total [MiB], driver_version\nNVIDIA A10, 23028 MiB, 535.104.05\n"
-NO_DRIVER = ("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest "
-             "NVIDIA driver is installed and running.\n")
+NO_DRIVER = (
+    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest "
+    "NVIDIA driver is installed and running.\n"
+)
 NOT_INSTALLED = "sh: 1: nvidia-smi: not found\n"
 
 
 def test_parse_nvidia_smi_layouts():
     a10 = parse_nvidia_smi(SMI_535)
     assert (a10.driver, a10.cuda) == ("535.104.05", "12.2")
-    assert [(g.name, g.memory_total_mib, g.memory_used_mib, g.bus_id) for g in a10.gpus] == [("NVIDIA A10", 23028, 4, "00000000:00:1E.0")]
+    assert [(g.name, g.memory_total_mib, g.memory_used_mib, g.bus_id) for g in a10.gpus] == [
+        ("NVIDIA A10", 23028, 4, "00000000:00:1E.0")
+    ]
     t4 = parse_nvidia_smi(SMI_470)
     assert (t4.driver, t4.cuda, t4.gpus[0].name, t4.gpus[0].memory_total_mib) == ("470.57.02", "11.4", "Tesla T4", 15109)
     h100 = parse_nvidia_smi(SMI_570)
@@ -97,15 +102,20 @@ def _gpu_pod(gpus=1, **kw):
 
 
 def _smi_probe(stdout: str, gpus=1, simulated=True, stderr="") -> FakeProbe:
-    return FakeProbe(objects={("Pod", "gpu-bob"): _gpu_pod(gpus)}, simulated_gpu=simulated,
-                     on_exec=lambda p, cmd, c: ExecResult(cmd, stdout, stderr, 0 if stdout else 127))
+    return FakeProbe(
+        objects={("Pod", "gpu-bob"): _gpu_pod(gpus)},
+        simulated_gpu=simulated,
+        on_exec=lambda p, cmd, c: ExecResult(cmd, stdout, stderr, 0 if stdout else 127),
+    )
 
 
 def test_gpu_visible_parses_and_marks_the_simulation():
     r = gpu_visible(probe=_smi_probe(SMI_535 + "@@list\n" + SMI_L), args={"pod": "gpu-bob", "gpus": "1"})
     assert r.status == "passed" and r.simulated == SIMULATED
     assert "NVIDIA A10, 23028 MiB, driver 535.104.05, CUDA 12.2" in r.summary
-    real = gpu_visible(probe=_smi_probe(SMI_470 + "@@list\nGPU 0: Tesla T4 (UUID: GPU-1)\n", simulated=False), args={"pod": "gpu-bob"})
+    real = gpu_visible(
+        probe=_smi_probe(SMI_470 + "@@list\nGPU 0: Tesla T4 (UUID: GPU-1)\n", simulated=False), args={"pod": "gpu-bob"}
+    )
     assert real.status == "passed" and real.simulated is None and "Tesla T4" in real.summary
 
 
@@ -125,8 +135,12 @@ def _sweep_probe(completions=4, rates=("0.1", "0.03", "0.01", "0.003"), mode="In
     j = job(name, "complete", completions=completions, spec_extra={"completionMode": mode, "parallelism": 2})
     pods, logs = [], {}
     for i in range(completions):
-        p = pod(f"{name}-{i}-abcde", phase="Succeeded", annotations={"batch.kubernetes.io/job-completion-index": str(i)},
-                start=f"2026-11-29T10:16:0{i}Z")
+        p = pod(
+            f"{name}-{i}-abcde",
+            phase="Succeeded",
+            annotations={"batch.kubernetes.io/job-completion-index": str(i)},
+            start=f"2026-11-29T10:16:0{i}Z",
+        )
         pods.append(p)
         rate = rates[i] if i < len(rates) else ""
         # recorded: kubectl logs gpu-sweep-eng6a-<i>-...

@@ -5,19 +5,27 @@ from __future__ import annotations
 import base64
 
 import pytest
+from test_checks_basics import FakeProbe, job, pod, terminated
 
 from checks.parsing import parse_git_output
 from checks.secrets import clone_denied, clone_with_secret, init_clone, secret_has_keys
-from test_checks_basics import FakeProbe, job, pod, terminated
 
 # --- recorded git output -------------------------------------------------------------------------------
-LOCAL_NO_CREDS = "Cloning into 'code'...\nfatal: could not read Username for 'http://10.244.0.1:8418': No such device or address\n"
-GITHUB_NO_PROMPT = "Cloning into 'PEARC23-code-private'...\nfatal: could not read Username for 'https://github.com': terminal prompts disabled\n"
+LOCAL_NO_CREDS = (
+    "Cloning into 'code'...\nfatal: could not read Username for 'http://10.244.0.1:8418': No such device or address\n"
+)
+GITHUB_NO_PROMPT = (
+    "Cloning into 'PEARC23-code-private'...\nfatal: could not read Username for 'https://github.com': terminal prompts disabled\n"
+)
 LOCAL_BAD_TOKEN = "Cloning into 'code'...\nfatal: Authentication failed for 'http://10.244.0.1:8418/PEARC23-code-private.git/'\n"
-GITHUB_BAD_TOKEN = ("Cloning into 'PEARC23-code-private'...\nremote: Invalid username or token. Password authentication is not supported "
-                    "for Git operations.\nfatal: Authentication failed for 'https://github.com/PRP-Workshop/PEARC23-code-private.git/'\n")
-GITHUB_NO_ACCESS = ("Cloning into 'PEARC23-code-private'...\nremote: Repository not found.\n"
-                    "fatal: repository 'https://github.com/PRP-Workshop/PEARC23-code-private.git/' not found\n")
+GITHUB_BAD_TOKEN = (
+    "Cloning into 'PEARC23-code-private'...\nremote: Invalid username or token. Password authentication is not supported "
+    "for Git operations.\nfatal: Authentication failed for 'https://github.com/PRP-Workshop/PEARC23-code-private.git/'\n"
+)
+GITHUB_NO_ACCESS = (
+    "Cloning into 'PEARC23-code-private'...\nremote: Repository not found.\n"
+    "fatal: repository 'https://github.com/PRP-Workshop/PEARC23-code-private.git/' not found\n"
+)
 NO_DNS = "Cloning into 'code'...\nfatal: unable to access 'https://github.com/PRP-Workshop/PEARC23-code-private.git/': Could not resolve host: github.com\n"
 REFUSED = "Cloning into 'code'...\nfatal: unable to access 'http://10.244.0.1:8418/PEARC23-code-private.git/': Failed to connect to 10.244.0.1 port 8418 after 0 ms: Couldn't connect to server\n"
 EXISTS = "fatal: destination path 'code' already exists and is not an empty directory.\n"
@@ -27,11 +35,21 @@ INIT_ELSEWHERE = "Cloning into '/opt/repo/PEARC23-code-private'...\n"
 MAIN_NO_FILE = "python: can't open file '/opt/repo/code/pi.py': [Errno 2] No such file or directory\n"
 
 
-@pytest.mark.parametrize("text,kind", [
-    (LOCAL_NO_CREDS, "auth-missing"), (GITHUB_NO_PROMPT, "auth-missing"), (LOCAL_BAD_TOKEN, "auth-failed"),
-    (GITHUB_BAD_TOKEN, "auth-failed"), (GITHUB_NO_ACCESS, "not-found"), (NO_DNS, "network"), (REFUSED, "network"),
-    (EXISTS, "exists"), (OK_CLONE, None), ("fatal: early EOF\n", "other"),
-])
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        (LOCAL_NO_CREDS, "auth-missing"),
+        (GITHUB_NO_PROMPT, "auth-missing"),
+        (LOCAL_BAD_TOKEN, "auth-failed"),
+        (GITHUB_BAD_TOKEN, "auth-failed"),
+        (GITHUB_NO_ACCESS, "not-found"),
+        (NO_DNS, "network"),
+        (REFUSED, "network"),
+        (EXISTS, "exists"),
+        (OK_CLONE, None),
+        ("fatal: early EOF\n", "other"),
+    ],
+)
 def test_git_output_kinds(text, kind):
     out = parse_git_output(text)
     assert out.kind == kind
@@ -70,24 +88,41 @@ def test_secret_has_keys_mistakes():
 
 def _job_probe(name: str, state: str, log: str, containers=None) -> FakeProbe:
     p = pod(f"{name}-abcde", phase="Failed" if state == "failed" else "Succeeded")
-    return FakeProbe(objects={("Job", name): job(name, state, containers=containers)}, job_pods={name: [p]},
-                     pod_logs={(f"{name}-abcde", None): log})
+    return FakeProbe(
+        objects={("Job", name): job(name, state, containers=containers)},
+        job_pods={name: [p]},
+        pod_logs={(f"{name}-abcde", None): log},
+    )
 
 
 def test_clone_denied_needs_an_auth_failure():
-    assert clone_denied(probe=_job_probe("clone-anon-bob", "failed", LOCAL_NO_CREDS), args={"job": "clone-anon-bob"}).status == "passed"
-    assert clone_denied(probe=_job_probe("clone-anon-bob", "failed", GITHUB_NO_PROMPT), args={"job": "clone-anon-bob"}).status == "passed"
+    assert (
+        clone_denied(probe=_job_probe("clone-anon-bob", "failed", LOCAL_NO_CREDS), args={"job": "clone-anon-bob"}).status
+        == "passed"
+    )
+    assert (
+        clone_denied(probe=_job_probe("clone-anon-bob", "failed", GITHUB_NO_PROMPT), args={"job": "clone-anon-bob"}).status
+        == "passed"
+    )
     ok = clone_denied(probe=_job_probe("clone-anon-bob", "complete", OK_CLONE), args={"job": "clone-anon-bob"})
     assert ok.status == "failed" and "without credentials" in ok.summary
     dns = clone_denied(probe=_job_probe("clone-anon-bob", "failed", NO_DNS), args={"job": "clone-anon-bob"})
     assert dns.status == "failed" and "not reachable" in dns.hint
-    retrying = clone_denied(probe=_job_probe("clone-anon-bob", "running", LOCAL_NO_CREDS), args={"job": "clone-anon-bob", "timeout": "0"})
+    retrying = clone_denied(
+        probe=_job_probe("clone-anon-bob", "running", LOCAL_NO_CREDS), args={"job": "clone-anon-bob", "timeout": "0"}
+    )
     assert retrying.status == "failed" and "backoffLimit: 0" in retrying.hint
 
 
-SECRET_ENV = [{"name": "pi", "env": [
-    {"name": "GIT_USERNAME", "valueFrom": {"secretKeyRef": {"name": "git-creds-bob", "key": "username"}}},
-    {"name": "GIT_TOKEN", "valueFrom": {"secretKeyRef": {"name": "git-creds-bob", "key": "token"}}}]}]
+SECRET_ENV = [
+    {
+        "name": "pi",
+        "env": [
+            {"name": "GIT_USERNAME", "valueFrom": {"secretKeyRef": {"name": "git-creds-bob", "key": "username"}}},
+            {"name": "GIT_TOKEN", "valueFrom": {"secretKeyRef": {"name": "git-creds-bob", "key": "token"}}},
+        ],
+    }
+]
 
 
 def test_clone_with_secret_passes_and_names_the_wrong_token():
@@ -106,10 +141,17 @@ def test_clone_with_secret_passes_and_names_the_wrong_token():
 def _init_probe(state: str, init_log: str, main_log: str, init_code: int = 0, main_code: int = 0) -> FakeProbe:
     name = "pi-init-bob"
     j = job(name, state, containers=[{"name": "pi"}], init_containers=[{"name": "clone"}])
-    p = pod(f"{name}-n5tcl", phase="Succeeded" if state == "complete" else "Failed",
-            init_statuses=[terminated("clone", init_code)], statuses=[terminated("pi", main_code)])
-    return FakeProbe(objects={("Job", name): j}, job_pods={name: [p]},
-                     pod_logs={(f"{name}-n5tcl", "clone"): init_log, (f"{name}-n5tcl", "pi"): main_log})
+    p = pod(
+        f"{name}-n5tcl",
+        phase="Succeeded" if state == "complete" else "Failed",
+        init_statuses=[terminated("clone", init_code)],
+        statuses=[terminated("pi", main_code)],
+    )
+    return FakeProbe(
+        objects={("Job", name): j},
+        job_pods={name: [p]},
+        pod_logs={(f"{name}-n5tcl", "clone"): init_log, (f"{name}-n5tcl", "pi"): main_log},
+    )
 
 
 ARGS = {"job": "pi-init-bob", "init": "clone", "path": "/opt/repo/code", "expect": "3.14159"}
@@ -141,8 +183,10 @@ def test_init_clone_refused_and_generated_names():
 
 def test_an_unreadable_log_is_an_error_not_the_learners_failure():
     """Recorded on the local cluster while the kubelet restarted: the API server could not fetch the log."""
-    p = FakeProbe(objects={("Job", "clone-anon-bob"): job("clone-anon-bob", "failed")},
-                  job_pods={"clone-anon-bob": [pod("clone-anon-bob-c5h4b", phase="Failed")]})  # no log recorded: logs() raises
+    p = FakeProbe(
+        objects={("Job", "clone-anon-bob"): job("clone-anon-bob", "failed")},
+        job_pods={"clone-anon-bob": [pod("clone-anon-bob-c5h4b", phase="Failed")]},
+    )  # no log recorded: logs() raises
     r = clone_denied(probe=p, args={"job": "clone-anon-bob"})
     assert r.status == "error" and "could not be read" in r.summary
     p.objects[("Job", "clone-token-bob")] = job("clone-token-bob", "complete", containers=SECRET_ENV)
@@ -152,7 +196,9 @@ def test_an_unreadable_log_is_an_error_not_the_learners_failure():
 
 def test_a_wrong_token_is_a_failed_authentication_not_a_missing_one():
     """Recorded: the local git server answers 401 with a body, git prints it as `remote:` and then gives up."""
-    text = ("Cloning into 'code'...\nremote: authentication required\n"
-            "fatal: Authentication failed for 'http://10.244.0.1:8418//PEARC23-code-private.git/'\n")
+    text = (
+        "Cloning into 'code'...\nremote: authentication required\n"
+        "fatal: Authentication failed for 'http://10.244.0.1:8418//PEARC23-code-private.git/'\n"
+    )
     out = parse_git_output(text)
     assert out.kind == "auth-failed" and out.line.startswith("fatal: Authentication failed")

@@ -17,20 +17,26 @@ overlay / overlay rw 0 0
 tmpfs /mytmp tmpfs rw,size=262144k 0 0
 shm /dev/shm tmpfs rw,size=65536k 0 0
 """
-RAM_DF = GOOD_DF.replace("/dev/vda         263174212 12345678 237382452       5% /mnt/myscratch",
-                         "tmpfs               262144        0    262144       0% /mytmp")
+RAM_DF = GOOD_DF.replace(
+    "/dev/vda         263174212 12345678 237382452       5% /mnt/myscratch",
+    "tmpfs               262144        0    262144       0% /mytmp",
+)
 # the ramdisk volume without `medium: Memory`: /mytmp is an ordinary emptyDir on the node's disk
-NO_MEDIUM = GOOD_DF.replace("/dev/vda         263174212 12345678 237382452       5% /mnt/myscratch",
-                            "/dev/vda         263174212 12345678 237382452       5% /mytmp").replace(
-    "tmpfs /mytmp tmpfs rw,size=262144k 0 0", "/dev/vda /mytmp ext4 rw 0 0")
+NO_MEDIUM = GOOD_DF.replace(
+    "/dev/vda         263174212 12345678 237382452       5% /mnt/myscratch",
+    "/dev/vda         263174212 12345678 237382452       5% /mytmp",
+).replace("tmpfs /mytmp tmpfs rw,size=262144k 0 0", "/dev/vda /mytmp ext4 rw 0 0")
 # no volume mounted at the path: df reports the root filesystem
-NOT_MOUNTED = GOOD_DF.replace("/dev/vda         263174212 12345678 237382452       5% /mnt/myscratch",
-                              "overlay          263174212 12345678 237382452       5% /")
+NOT_MOUNTED = GOOD_DF.replace(
+    "/dev/vda         263174212 12345678 237382452       5% /mnt/myscratch",
+    "overlay          263174212 12345678 237382452       5% /",
+)
 
 
 @dataclass
 class FakeProbe:
     """Our probe interface fed with recorded output (not a mock of the Kubernetes API)."""
+
     stdout: str = ""
     objects: dict | None = None
     claim_listing: str = ""
@@ -79,14 +85,20 @@ def test_ramdisk_without_medium_memory_fails_with_the_hint_a_learner_needs():
 
 
 def _pvc(phase="Bound", sc="rook-cephfs", modes=("ReadWriteMany",)):
-    return {("PersistentVolumeClaim", "vol-bob"): {"spec": {"storageClassName": sc, "accessModes": list(modes), "volumeName": "pv-1"},
-                                                  "status": {"phase": phase, "capacity": {"storage": "1Gi"}}}}
+    return {
+        ("PersistentVolumeClaim", "vol-bob"): {
+            "spec": {"storageClassName": sc, "accessModes": list(modes), "volumeName": "pv-1"},
+            "status": {"phase": phase, "capacity": {"storage": "1Gi"}},
+        }
+    }
 
 
 def test_pvc_bound_variants():
     ok = pvc_bound(probe=FakeProbe(objects=_pvc()), args={"claim": "vol-bob", "class": "rook-cephfs", "mode": "ReadWriteMany"})
     assert ok.status == "passed"
-    wrong_mode = pvc_bound(probe=FakeProbe(objects=_pvc(modes=("ReadWriteOnce",))), args={"claim": "vol-bob", "mode": "ReadWriteMany"})
+    wrong_mode = pvc_bound(
+        probe=FakeProbe(objects=_pvc(modes=("ReadWriteOnce",))), args={"claim": "vol-bob", "mode": "ReadWriteMany"}
+    )
     assert wrong_mode.status == "failed" and "ReadWriteMany" in wrong_mode.hint
     pending = pvc_bound(probe=FakeProbe(objects=_pvc(phase="Pending")), args={"claim": "vol-bob", "timeout": "1"})
     assert pending.status == "failed" and "Pending" in pending.summary
@@ -97,15 +109,24 @@ def test_pvc_bound_variants():
 def test_pvc_data_survives_counts_files_per_index():
     claims = _pvc() | {("PersistentVolumeClaim", "v"): _pvc()[("PersistentVolumeClaim", "vol-bob")]}
     both = "\n".join(f"run-{t}-{i}.txt" for t in (1700000000, 1700000100) for i in range(4))
-    r = pvc_data_survives(probe=FakeProbe(claim_listing=both, objects=claims), args={"claim": "vol-bob", "completions": "4", "runs": "2"})
+    r = pvc_data_survives(
+        probe=FakeProbe(claim_listing=both, objects=claims), args={"claim": "vol-bob", "completions": "4", "runs": "2"}
+    )
     assert r.status == "passed" and "8 files" in r.summary
     # the PVC replaced by an emptyDir: only the second run's files (or none) are there
     one = "\n".join(f"run-1700000100-{i}.txt" for i in range(4))
-    r = pvc_data_survives(probe=FakeProbe(claim_listing=one, objects=claims), args={"claim": "vol-bob", "completions": "4", "runs": "2"})
+    r = pvc_data_survives(
+        probe=FakeProbe(claim_listing=one, objects=claims), args={"claim": "vol-bob", "completions": "4", "runs": "2"}
+    )
     assert r.status == "failed" and "emptyDir" in r.hint
     # the wild tutorial's naming (log.<date>.<index>) is understood too
     wild = "\n".join(f"log.{t}.{i}" for t in (1, 2) for i in range(10))
-    assert pvc_data_survives(probe=FakeProbe(claim_listing=wild, objects=claims), args={"claim": "v", "completions": "10", "runs": "2"}).status == "passed"
+    assert (
+        pvc_data_survives(
+            probe=FakeProbe(claim_listing=wild, objects=claims), args={"claim": "v", "completions": "10", "runs": "2"}
+        ).status
+        == "passed"
+    )
 
 
 def test_pvc_data_survives_without_the_claim():

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from checks.workflow import claim_has_files, generated_job_complete
 from test_checks_basics import FakeProbe, job, pod
+
+from checks.workflow import claim_has_files, generated_job_complete
 
 LOAD_LOG = "wrote 3 parameter values to /data/input/steps.txt\n"  # recorded: kubectl logs -l app=wf-load-eng6a
 # recorded: the check's script in the inspector pod on claim wf-data-eng6a
@@ -45,10 +46,14 @@ def test_generated_job_found_by_prefix_in_grade_mode():
 
 
 def test_generated_job_newest_run_counts():
-    p = _generated([("wf-load-bob-aaaaa", "failed", "2026-11-29T10:00:00Z"), ("wf-load-bob-bbbbb", "complete", "2026-11-29T10:05:00Z")])
+    p = _generated(
+        [("wf-load-bob-aaaaa", "failed", "2026-11-29T10:00:00Z"), ("wf-load-bob-bbbbb", "complete", "2026-11-29T10:05:00Z")]
+    )
     assert generated_job_complete(probe=p, args={"generate-name": "wf-load-bob-"}, mode="grade").status == "passed"
-    p = _generated([("wf-load-bob-aaaaa", "complete", "2026-11-29T10:00:00Z"), ("wf-load-bob-bbbbb", "failed", "2026-11-29T10:05:00Z")],
-                   log="sh: line 2: /data/input/steps.txt: Permission denied\n")
+    p = _generated(
+        [("wf-load-bob-aaaaa", "complete", "2026-11-29T10:00:00Z"), ("wf-load-bob-bbbbb", "failed", "2026-11-29T10:05:00Z")],
+        log="sh: line 2: /data/input/steps.txt: Permission denied\n",
+    )
     r = generated_job_complete(probe=p, args={"generate-name": "wf-load-bob-"}, mode="grade")
     assert r.status == "failed" and "wf-load-bob-bbbbb" in r.summary and "Permission denied" in r.hint
 
@@ -60,11 +65,15 @@ def test_generated_job_missing_explains_create_versus_apply():
 
 def test_claim_has_files():
     claim = {("PersistentVolumeClaim", "wf-data-bob"): {"status": {"phase": "Bound"}}}
-    ok = claim_has_files(probe=FakeProbe(objects=claim, claim_output=CLAIM_OK),
-                         args={"claim": "wf-data-bob", "files": "input/steps.txt,results/pi-1000.txt,results/pi-100000.txt"})
+    ok = claim_has_files(
+        probe=FakeProbe(objects=claim, claim_output=CLAIM_OK),
+        args={"claim": "wf-data-bob", "files": "input/steps.txt,results/pi-1000.txt,results/pi-100000.txt"},
+    )
     assert ok.status == "passed"
-    empty = claim_has_files(probe=FakeProbe(objects=claim, claim_output=CLAIM_EMPTY),
-                            args={"claim": "wf-data-bob", "files": "input/steps.txt,results/pi-1000.txt"})
+    empty = claim_has_files(
+        probe=FakeProbe(objects=claim, claim_output=CLAIM_EMPTY),
+        args={"claim": "wf-data-bob", "files": "input/steps.txt,results/pi-1000.txt"},
+    )
     assert empty.status == "failed" and "input/steps.txt" in empty.summary and "not an emptyDir" in empty.hint
     gone = claim_has_files(probe=FakeProbe(), args={"claim": "wf-data-bob", "files": "input/steps.txt"})
     assert gone.status == "failed" and "no PersistentVolumeClaim" in gone.summary

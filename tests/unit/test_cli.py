@@ -32,7 +32,14 @@ def test_show_json_shape(storage_wild):
     data = json.loads(res.stdout)
     assert data["lesson"] == "000-b57e32573c2d5ae6"
     first = data["steps"][0]
-    assert (first["index"], first["line"], first["type"], first["kind"], first["name"], first["file"]) == (0, 20, "manifest", "Pod", "s1-bob", "s1.yaml")
+    assert (first["index"], first["line"], first["type"], first["kind"], first["name"], first["file"]) == (
+        0,
+        20,
+        "manifest",
+        "Pod",
+        "s1-bob",
+        "s1.yaml",
+    )
     assert any(s["type"] == "interactive" and s["reason"] for s in data["steps"])
     assert any(s["type"] == "command" and s["command"] == "kubectl get pvc vol-bob" for s in data["steps"])
 
@@ -54,12 +61,15 @@ def test_show_lesson_by_id_and_list():
     assert storage["points"] > 0 and {"name": "pvc-bound", "points": 2.0} in storage["checks"]
 
 
-@pytest.mark.parametrize("content, expect", [
-    (None, "no such file"),
-    (b"\xff\xfe not utf8", "not UTF-8"),
-    (b"---\nid: [\n---\n", "front matter is not valid YAML"),
-    (b"# t\n<!-- step: bogus=1 -->\n```bash\nls\n```\n", "unknown annotation key 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "content, expect",
+    [
+        (None, "no such file"),
+        (b"\xff\xfe not utf8", "not UTF-8"),
+        (b"---\nid: [\n---\n", "front matter is not valid YAML"),
+        (b"# t\n<!-- step: bogus=1 -->\n```bash\nls\n```\n", "unknown annotation key 'bogus'"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(tmp_path, content, expect):
     path = tmp_path / "lesson.md"
     if content is not None:
@@ -87,9 +97,11 @@ def test_invalid_yaml_step_is_shown_and_rest_of_plan_too(tmp_path):
 
 
 def test_offline_commands_do_not_import_the_kubernetes_client():
-    code = ("import sys; from runner.cli import main\n"
-            "try: main(['show', 'storage', '--user', 'bob'], standalone_mode=False)\n"
-            "except SystemExit: pass\n"
-            "print('kubernetes' in sys.modules)")
+    code = (
+        "import sys; from runner.cli import main\n"
+        "try: main(['show', 'storage', '--user', 'bob'], standalone_mode=False)\n"
+        "except SystemExit: pass\n"
+        "print('kubernetes' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.stdout.strip().splitlines()[-1] == "False"

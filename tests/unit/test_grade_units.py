@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from runner.core.errors import TutorialError, UsageError
+from runner.core.results import Evidence
 from runner.grade.result import CheckGrade, GradeReport, ParticipantGrade
-from runner.report.grades import RENDERERS
 from runner.grade.roster import discover, from_users, load_roster, name_patterns
 from runner.lesson.parser import parse_file
-from runner.core.results import Evidence
+from runner.report.grades import RENDERERS
 
 
 def test_plain_roster_with_comments_and_duplicates(tmp_path):
@@ -30,11 +30,14 @@ def test_csv_roster_keeps_other_columns(tmp_path):
     assert [x.user for x in people] == ["ann", "bob"] and people[0].extra == {"name": "Ann A", "email": "ann@example.org"}
 
 
-@pytest.mark.parametrize("content, message", [
-    ("name,email\nAnn,a@x\n", "needs a 'username' column"),
-    ("ann\nBad_User\n", "r.txt:2"),
-    ("# nobody\n", "names nobody"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("name,email\nAnn,a@x\n", "needs a 'username' column"),
+        ("ann\nBad_User\n", "r.txt:2"),
+        ("# nobody\n", "names nobody"),
+    ],
+)
 def test_bad_rosters(tmp_path, content, message):
     p = tmp_path / "r.txt"
     p.write_text(content)
@@ -52,21 +55,37 @@ def test_discover_from_lesson_name_patterns():
     lesson = parse_file("lessons/storage.md")
     kinds = {k for k, _ in name_patterns(lesson)}
     assert {"Pod", "PersistentVolumeClaim", "Job"} <= kinds
-    objects = {"Pod": [{"metadata": {"name": "s1-ann"}}, {"metadata": {"name": "unrelated"}}],
-               "PersistentVolumeClaim": [{"metadata": {"name": "vol-bob"}}],
-               "ConfigMap": [{"metadata": {"name": "x", "labels": {"tutorial-runner.io/lesson": "storage", "tutorial-runner.io/user": "cy"}}}]}
+    objects = {
+        "Pod": [{"metadata": {"name": "s1-ann"}}, {"metadata": {"name": "unrelated"}}],
+        "PersistentVolumeClaim": [{"metadata": {"name": "vol-bob"}}],
+        "ConfigMap": [
+            {"metadata": {"name": "x", "labels": {"tutorial-runner.io/lesson": "storage", "tutorial-runner.io/user": "cy"}}}
+        ],
+    }
     assert [p.user for p in discover(lesson, objects)] == ["ann", "bob", "cy"]
 
 
 def report() -> GradeReport:
     ev = (Evidence("kubectl get pvc vol-ann", ("phase: Bound",)),)
-    ann = ParticipantGrade("ann", {"email": "ann@example.org"}, (
-        CheckGrade("pvc-bound", "passed", 2, 2, "Bound", ev, None),
-        CheckGrade("no-running-pods", "failed", 0, 1, "1 pod still running: s1-ann", (), "kubectl delete pod s1-ann")))
-    bob = ParticipantGrade("bob", {}, (
-        CheckGrade("pvc-bound", "failed", 0, 2, "no claim <script>", (), "create it"),
-        CheckGrade("no-running-pods", "passed", 1, 1, "none", (), None)))
-    return GradeReport("storage", "Storage", "ws", "2026-11-29T10:00:00+00:00", (ann, bob), checks=("pvc-bound", "no-running-pods"))
+    ann = ParticipantGrade(
+        "ann",
+        {"email": "ann@example.org"},
+        (
+            CheckGrade("pvc-bound", "passed", 2, 2, "Bound", ev, None),
+            CheckGrade("no-running-pods", "failed", 0, 1, "1 pod still running: s1-ann", (), "kubectl delete pod s1-ann"),
+        ),
+    )
+    bob = ParticipantGrade(
+        "bob",
+        {},
+        (
+            CheckGrade("pvc-bound", "failed", 0, 2, "no claim <script>", (), "create it"),
+            CheckGrade("no-running-pods", "passed", 1, 1, "none", (), None),
+        ),
+    )
+    return GradeReport(
+        "storage", "Storage", "ws", "2026-11-29T10:00:00+00:00", (ann, bob), checks=("pvc-bound", "no-running-pods")
+    )
 
 
 def test_json_shape():
@@ -91,4 +110,6 @@ def test_table_markdown_junit_html():
     suites = ET.fromstring(RENDERERS["junit"](report()))
     assert [s.get("failures") for s in suites] == ["1", "1"]
     html = RENDERERS["html"](report())
-    assert "<script>" not in html and "&lt;script&gt;" in html and "id='u-ann'" in html and "Hint: kubectl delete pod s1-ann" in html
+    assert (
+        "<script>" not in html and "&lt;script&gt;" in html and "id='u-ann'" in html and "Hint: kubectl delete pod s1-ann" in html
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -10,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from runner.syntax import kubectl
 from runner.cli.main import main
-from runner.lint import Finding, RULES, rule
+from runner.lint import RULES, Finding, rule
 from runner.lint.base import all_rules
+from runner.syntax import kubectl
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -86,11 +87,14 @@ def test_select_and_ignore(files):
     assert invoke(target, "--ignore", "placeholders,references").exit_code == 0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--select", "nope"], "--select: unknown rule(s) nope"),
-    (["--kube-version", "1.99"], "--kube-version 1.99: no OpenAPI schemas"),
-    (["--kube-version", "latest"], "is not a Kubernetes version"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--select", "nope"], "--select: unknown rule(s) nope"),
+        (["--kube-version", "1.99"], "--kube-version 1.99: no OpenAPI schemas"),
+        (["--kube-version", "latest"], "is not a Kubernetes version"),
+    ],
+)
 def test_bad_options_exit_2_in_one_line(files, args, message):
     res = invoke(files / "clean.md", *args)
     assert res.exit_code == 2
@@ -126,25 +130,40 @@ def test_our_lessons_lint_clean():
 
 
 def test_lint_does_not_import_the_kubernetes_client(storage_wild):
-    code = ("import sys; from runner.cli import main\n"
-            f"try:\n    main(['lint', {str(storage_wild)!r}], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
-            "bad = [m for m in sys.modules if m == 'kubernetes' or m.startswith('kubernetes.')]\n"
-            "assert not bad, bad\nassert 'runner.lint.rules.schema' in sys.modules")
+    code = (
+        "import sys; from runner.cli import main\n"
+        f"try:\n    main(['lint', {str(storage_wild)!r}], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "bad = [m for m in sys.modules if m == 'kubernetes' or m.startswith('kubernetes.')]\n"
+        "assert not bad, bad\nassert 'runner.lint.rules.schema' in sys.modules"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
 
 
 # ---- registry and findings --------------------------------------------------------------------
 
+
 def test_every_rule_is_registered_with_a_summary():
-    assert set(all_rules()) == {"placeholders", "yaml", "schema", "references", "state", "paths", "kubectl", "secrets",
-                                "shared-namespace", "interactive", "network"}
+    assert set(all_rules()) == {
+        "placeholders",
+        "yaml",
+        "schema",
+        "references",
+        "state",
+        "paths",
+        "kubectl",
+        "secrets",
+        "shared-namespace",
+        "interactive",
+        "network",
+    }
     assert all(r.summary and r.module.startswith("runner.lint.rules.") for r in RULES.values())
 
 
 def test_the_registry_refuses_a_duplicate_and_returns_the_function():
     def extra(**_):
         pass
+
     assert rule("test-extra-rule", summary="x")(extra) is extra
     try:
         with pytest.raises(ValueError, match="registered twice"):
@@ -156,7 +175,7 @@ def test_the_registry_refuses_a_duplicate_and_returns_the_function():
 def test_finding_is_frozen_and_leaves_out_an_empty_hint():
     f = Finding("a.md", 3, "yaml", "error", "m")
     assert f.to_dict() == {"path": "a.md", "line": 3, "rule": "yaml", "severity": "error", "message": "m"}
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         f.line = 4  # type: ignore[misc]
     with pytest.raises(ValueError):
         Finding("a.md", 3, "yaml", "fatal", "m")
@@ -164,15 +183,16 @@ def test_finding_is_frozen_and_leaves_out_an_empty_hint():
 
 # ---- kubectl syntax knowledge (runner/kubectl.py) ---------------------------------------------
 
+
 def test_kubectl_parse_knows_which_flags_take_a_value_per_verb():
-    call = kubectl.parse("kubectl logs -p c1-x".split())
+    call = kubectl.parse(["kubectl", "logs", "-p", "c1-x"])
     assert call.targets == ((None, "c1-x"),) and call.bad_flags == ()
     call = kubectl.parse(["kubectl", "patch", "pod", "p", "-p", '{"a":1}'])
     assert call.targets == (("Pod", "p"),) and call.flag("-p") == '{"a":1}'
-    call = kubectl.parse("kubectl create configmap c --from-file=a --dry-run -o yaml".split())
+    call = kubectl.parse(["kubectl", "create", "configmap", "c", "--from-file=a", "--dry-run", "-o", "yaml"])
     assert call.flag("-o") == "yaml" and call.flag("--dry-run") == ""
-    assert kubectl.parse("kubectl get pods --bogus".split()).bad_flags == ("--bogus",)
-    assert kubectl.parse("kubectl -n ns get pods".split()).verb == "get"
+    assert kubectl.parse(["kubectl", "get", "pods", "--bogus"]).bad_flags == ("--bogus",)
+    assert kubectl.parse(["kubectl", "-n", "ns", "get", "pods"]).verb == "get"
 
 
 def test_a_failing_rule_is_a_warning_not_a_crash(monkeypatch):
@@ -180,6 +200,7 @@ def test_a_failing_rule_is_a_warning_not_a_crash(monkeypatch):
 
     def broken(**_):
         raise KeyError("boom")
+
     rule("test-broken-rule", summary="x")(broken)
     try:
         monkeypatch.delenv("TUTORIAL_LINT_DEBUG", raising=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from test_lint_support import hits, job, line, lint, md, messages, pod
 
 
@@ -13,6 +12,7 @@ def rules_at(source: str) -> set[tuple[int, str]]:
 
 # ---- placeholders -----------------------------------------------------------------------------
 
+
 def test_placeholder_near_miss_is_an_error_with_a_suggestion():
     src = pod() + "\n```bash\nkubectl logs p-<usernam>\n```\n"
     assert hits(src, "placeholders") == [(line(src, "<usernam>"), "error")]
@@ -20,8 +20,9 @@ def test_placeholder_near_miss_is_an_error_with_a_suggestion():
 
 
 def test_placeholder_left_after_rendering_in_a_command_and_a_manifest():
-    src = "---\ntitle: T\n---\n```bash\nkubectl create configmap c-<username> --from-literal=bucket=<bucket>\n```\n" + \
-        pod("p-<username>").replace("image: busybox", "image: <registry>/busybox")
+    src = "---\ntitle: T\n---\n```bash\nkubectl create configmap c-<username> --from-literal=bucket=<bucket>\n```\n" + pod(
+        "p-<username>"
+    ).replace("image: busybox", "image: <registry>/busybox")
     found = hits(src, "placeholders")
     assert found == [(line(src, "<bucket>"), "error"), (line(src, "<registry>"), "error")]
     assert "stays in the manifest" in messages(src, "placeholders")[1]
@@ -35,7 +36,8 @@ def test_placeholder_for_the_reader_in_a_published_tutorial_is_a_warning():
 
 
 def test_placeholders_declared_runtime_and_in_output_blocks_are_quiet():
-    src = md("""
+    src = (
+        md("""
     ---
     placeholders:
       bucket: data
@@ -50,11 +52,14 @@ def test_placeholders_declared_runtime_and_in_output_blocks_are_quiet():
     ```text
     NAME   <none>   <whatever>
     ```
-    """) + job()
+    """)
+        + job()
+    )
     assert hits(src, "placeholders") == []
 
 
 # ---- yaml -------------------------------------------------------------------------------------
+
 
 def test_yaml_error_at_the_line_of_the_error():
     src = """
@@ -83,6 +88,7 @@ def test_yaml_valid_blocks_are_quiet():
 
 # ---- schema -----------------------------------------------------------------------------------
 
+
 def test_schema_unknown_field_at_its_line_with_suggestion():
     src = pod().replace("    resources:\n", "    resource:\n")
     assert hits(src, "schema") == [(line(src, "resource:"), "error")]
@@ -90,7 +96,11 @@ def test_schema_unknown_field_at_its_line_with_suggestion():
 
 
 def test_schema_wrong_type_and_enum():
-    src = job().replace("restartPolicy: Never", "restartPolicy: Sometimes").replace("spec:\n  template", "spec:\n  completions: four\n  template")
+    src = (
+        job()
+        .replace("restartPolicy: Never", "restartPolicy: Sometimes")
+        .replace("spec:\n  template", "spec:\n  completions: four\n  template")
+    )
     assert sorted(hits(src, "schema")) == [(line(src, "completions: four"), "error"), (line(src, "Sometimes"), "error")]
 
 
@@ -125,8 +135,11 @@ def test_schema_requests_equal_or_below_limits_and_units_compare_numerically():
 
 
 def test_schema_gpu_request_must_equal_limit_and_bad_quantity():
-    src = pod().replace("requests: {cpu: 100m, memory: 64Mi}", "requests: {cpu: 100m, memory: 4GB, nvidia.com/gpu: 1}") \
+    src = (
+        pod()
+        .replace("requests: {cpu: 100m, memory: 64Mi}", "requests: {cpu: 100m, memory: 4GB, nvidia.com/gpu: 1}")
         .replace("limits: {cpu: 200m, memory: 128Mi}", "limits: {cpu: 200m, memory: 128Mi, nvidia.com/gpu: 2}")
+    )
     msgs = messages(src, "schema")
     assert any("4GB` is not a Kubernetes quantity" in m for m in msgs)
     assert any("nvidia.com/gpu must equal its limit" in m for m in msgs)
@@ -138,7 +151,9 @@ def test_schema_invalid_name_after_rendering():
 
 
 def test_schema_quota_needs_resources_only_when_declared():
-    bare = pod().replace("    resources:\n      requests: {cpu: 100m, memory: 64Mi}\n      limits: {cpu: 200m, memory: 128Mi}\n", "")
+    bare = pod().replace(
+        "    resources:\n      requests: {cpu: 100m, memory: 64Mi}\n      limits: {cpu: 200m, memory: 128Mi}\n", ""
+    )
     with_quota = "---\nquota: true\n---\n# T\n" + bare
     assert hits(with_quota, "schema") == [(line(with_quota, "- name: main"), "error")]
     assert hits("# T\n" + bare, "schema") == []
@@ -147,22 +162,31 @@ def test_schema_quota_needs_resources_only_when_declared():
 
 def test_schema_kube_version_option_selects_the_schema():
     # `resourceClaims` in a container's resources exists since 1.26: 1.25 rejects it
-    src = pod().replace("      limits: {cpu: 200m, memory: 128Mi}\n", "      limits: {cpu: 200m, memory: 128Mi}\n      claims: []\n")
+    src = pod().replace(
+        "      limits: {cpu: 200m, memory: 128Mi}\n", "      limits: {cpu: 200m, memory: 128Mi}\n      claims: []\n"
+    )
     assert hits(src, "schema", kube_version="1.34") == []
     assert hits(src, "schema", kube_version="1.25") == [(line(src, "claims: []"), "error")]
 
 
 # ---- references -------------------------------------------------------------------------------
 
+
 def test_references_object_never_created():
-    src = pod() + "\n```bash\nkubectl logs other-<username>\nkubectl delete pod other-<username>\nkubectl get pod p-<username>\n```\n"
-    assert hits(src, "references") == [(line(src, "kubectl logs other"), "error"), (line(src, "kubectl delete pod other"), "error")]
+    src = (
+        pod()
+        + "\n```bash\nkubectl logs other-<username>\nkubectl delete pod other-<username>\nkubectl get pod p-<username>\n```\n"
+    )
+    assert hits(src, "references") == [
+        (line(src, "kubectl logs other"), "error"),
+        (line(src, "kubectl delete pod other"), "error"),
+    ]
 
 
 def test_references_wrong_kind_job_deleted_as_pod():
     src = job() + "\n```bash\nkubectl delete pod j-<username>\nkubectl delete job j-<username>\n```\n"
     assert hits(src, "references") == [(line(src, "delete pod j-"), "error")]
-    f = [f for f in lint(src) if f.rule == "references"][0]
+    f = next(f for f in lint(src) if f.rule == "references")
     assert f.message == "`j-<username>` is a Job, not a pod" and f.hint == "`kubectl delete job j-<username>`"
 
 
@@ -172,8 +196,10 @@ def test_references_hash_pods_of_a_job_are_fine_but_not_of_a_pod():
 
 
 def test_references_pods_of_an_indexed_job():
-    src = job().replace("spec:\n  template", "spec:\n  completionMode: Indexed\n  completions: 2\n  template") + \
-        "\n```bash\nkubectl logs j-<username>-<index>-<hash>\nkubectl logs j-<username>-0-<hash>\n```\n"
+    src = (
+        job().replace("spec:\n  template", "spec:\n  completionMode: Indexed\n  completions: 2\n  template")
+        + "\n```bash\nkubectl logs j-<username>-<index>-<hash>\nkubectl logs j-<username>-0-<hash>\n```\n"
+    )
     assert hits(src, "references") == [] and hits(src, "state") == []
 
 
@@ -193,24 +219,30 @@ def test_references_services_made_by_expose_and_create_service():
 
 
 def test_references_generate_name_prefix():
-    src = job().replace("  name: j-<username>", "  generateName: j-<username>-") + \
-        "\n```bash\nkubectl delete job j-<username>-\nkubectl get jobs\n```\n"
+    src = (
+        job().replace("  name: j-<username>", "  generateName: j-<username>-")
+        + "\n```bash\nkubectl delete job j-<username>-\nkubectl get jobs\n```\n"
+    )
     assert hits(src, "references") == [(line(src, "kubectl delete job"), "error")]
     assert "generateName prefix" in messages(src, "references")[0]
 
 
 def test_references_file_applied_but_never_shown():
-    src = md("""
+    src = (
+        md("""
     # T
 
     Save this as `pod.yaml`:
-    """) + pod() + md("""
+    """)
+        + pod()
+        + md("""
     ```bash
     kubectl create -f pod.yaml
     kubectl apply -f other.yaml
     kubectl apply -f https://example.org/x.yaml
     ```
     """)
+    )
     assert hits(src, "references") == [(line(src, "other.yaml"), "error")]
 
 
@@ -220,17 +252,24 @@ def test_references_file_made_by_an_earlier_command_is_known():
 
 
 def test_references_volume_sources_never_created_are_info():
-    src = pod().replace("    resources:", "    volumeMounts:\n    - {name: d, mountPath: /data}\n    resources:").replace(
-        "limits: {cpu: 200m, memory: 128Mi}\n```",
-        "limits: {cpu: 200m, memory: 128Mi}\n  volumes:\n  - name: d\n    persistentVolumeClaim:\n      claimName: shared-data\n```")
+    src = (
+        pod()
+        .replace("    resources:", "    volumeMounts:\n    - {name: d, mountPath: /data}\n    resources:")
+        .replace(
+            "limits: {cpu: 200m, memory: 128Mi}\n```",
+            "limits: {cpu: 200m, memory: 128Mi}\n  volumes:\n  - name: d\n    persistentVolumeClaim:\n      claimName: shared-data\n```",
+        )
+    )
     assert hits(src, "references") == [(line(src, "claimName: shared-data"), "info")]
     assert messages(src, "references") == [
-        "PersistentVolumeClaim `shared-data` is not created by the tutorial: it must already exist in the namespace"]
+        "PersistentVolumeClaim `shared-data` is not created by the tutorial: it must already exist in the namespace"
+    ]
 
 
 def test_references_volume_source_created_by_the_tutorial_is_quiet():
     src = "```bash\nkubectl create configmap cfg-<username> --from-literal=a=b\n```\n" + pod().replace(
-        "    resources:", "    envFrom:\n    - configMapRef: {name: cfg-<username>}\n    resources:")
+        "    resources:", "    envFrom:\n    - configMapRef: {name: cfg-<username>}\n    resources:"
+    )
     assert hits(src, "references") == []
 
 
@@ -247,6 +286,7 @@ def test_references_near_miss_name_reported_once_by_placeholders():
 
 
 # ---- state ------------------------------------------------------------------------------------
+
 
 def test_state_create_twice_without_delete():
     src = "```bash\nkubectl create configmap c-<username> --from-literal=a=b\nkubectl create configmap c-<username> --from-literal=a=c\n```\n"
@@ -271,8 +311,10 @@ def test_state_create_f_file_twice():
 
 
 def test_state_use_after_delete_and_delete_twice():
-    src = pod() + "\n```bash\nkubectl delete pod p-<username>\nkubectl logs p-<username>\nkubectl delete pod p-<username>\n" \
+    src = (
+        pod() + "\n```bash\nkubectl delete pod p-<username>\nkubectl logs p-<username>\nkubectl delete pod p-<username>\n"
         "kubectl delete pod p-<username> --ignore-not-found\n```\n"
+    )
     assert hits(src, "state") == [(line(src, "kubectl logs"), "error"), (line(src, "kubectl delete pod p-", 2), "error")]
 
 
@@ -305,12 +347,20 @@ def test_state_here_document_creates():
 
 # ---- paths ------------------------------------------------------------------------------------
 
-MOUNTED = pod().replace("    resources:", "    volumeMounts:\n    - {name: d, mountPath: /mnt/mylogs}\n    resources:").replace(
-    "limits: {cpu: 200m, memory: 128Mi}\n```", "limits: {cpu: 200m, memory: 128Mi}\n  volumes:\n  - {name: d, emptyDir: {}}\n```")
+MOUNTED = (
+    pod()
+    .replace("    resources:", "    volumeMounts:\n    - {name: d, mountPath: /mnt/mylogs}\n    resources:")
+    .replace(
+        "limits: {cpu: 200m, memory: 128Mi}\n```",
+        "limits: {cpu: 200m, memory: 128Mi}\n  volumes:\n  - {name: d, emptyDir: {}}\n```",
+    )
+)
 
 
 def test_paths_typo_of_a_mount_in_exec_and_in_pod():
-    src = MOUNTED + """
+    src = (
+        MOUNTED
+        + """
 ```bash
 kubectl exec p-<username> -- ls /mnt/mylog
 kubectl exec p-<username> -- ls /mnt/mylogs/run1 /tmp /etc/hosts
@@ -322,6 +372,7 @@ Log into the pod p-<username> with kubectl exec.
 echo hi > /mnt/mylgs/out.txt
 ```
 """
+    )
     found = hits(src, "paths")
     assert (line(src, "ls /mnt/mylog\n".strip()), "warning") in found
     assert found == [(line(src, "-- ls /mnt/mylog"), "warning"), (line(src, "/mnt/mylgs"), "warning")]
@@ -339,17 +390,21 @@ def test_paths_in_container_command():
 
 # ---- kubectl syntax ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("command, fragment", [
-    ("kubectl exec p-<username> -it bash", "must follow `--`"),
-    ("kubectl logs p-<username> --folow", "did you mean `--follow`?"),
-    ("kubectl get pods --foo", "`--foo` is not a flag of `kubectl get`"),
-    ("kubectl delete p-<username>", "names no resource type"),
-    ("kubectl run p-<username> -- sleep 1", "needs `--image`"),
-    ("kubectl dscribe pod p-<username>", "did you mean `kubectl describe`?"),
-    ("kubectl logs -c main", "needs a pod name"),
-    ("kubectl create", "needs `-f FILE`"),
-    ("kubectl apply -f", "needs a value"),
-])
+
+@pytest.mark.parametrize(
+    "command, fragment",
+    [
+        ("kubectl exec p-<username> -it bash", "must follow `--`"),
+        ("kubectl logs p-<username> --folow", "did you mean `--follow`?"),
+        ("kubectl get pods --foo", "`--foo` is not a flag of `kubectl get`"),
+        ("kubectl delete p-<username>", "names no resource type"),
+        ("kubectl run p-<username> -- sleep 1", "needs `--image`"),
+        ("kubectl dscribe pod p-<username>", "did you mean `kubectl describe`?"),
+        ("kubectl logs -c main", "needs a pod name"),
+        ("kubectl create", "needs `-f FILE`"),
+        ("kubectl apply -f", "needs a value"),
+    ],
+)
 def test_kubectl_syntax_rejected(command, fragment):
     src = pod() + f"\n```bash\n{command}\n```\n"
     found = [f for f in lint(src) if f.rule == "kubectl"]
@@ -357,23 +412,26 @@ def test_kubectl_syntax_rejected(command, fragment):
     assert fragment in found[0].message
 
 
-@pytest.mark.parametrize("command", [
-    "kubectl exec -it p-<username> -- bash",
-    "kubectl exec p-<username> -c main -- ls /",
-    "kubectl logs -p p-<username>",
-    "kubectl logs -f p-<username> --tail=10 --timestamps",
-    "kubectl get pods -o wide -w",
-    "kubectl get pod p-<username> -o jsonpath='{.status.phase}'",
-    "kubectl -n default get pods",
-    "kubectl delete pod p-<username> --grace-period=0 --force",
-    "kubectl create configmap c-<username> --from-file=a.txt --dry-run=client -o yaml",
-    "kubectl run t-<username> --image=busybox --restart=Never --rm -it -- sh",
-    "kubectl wait --for=condition=Ready pod/p-<username> --timeout=60s",
-    "kubectl top pod --containers",
-    "kubectl rollout status deployment/d-<username>",
-    "kubectl port-forward pod/p-<username> 8888:8888",
-    "kubectl cp p-<username>:/tmp/x ./x -c main",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "kubectl exec -it p-<username> -- bash",
+        "kubectl exec p-<username> -c main -- ls /",
+        "kubectl logs -p p-<username>",
+        "kubectl logs -f p-<username> --tail=10 --timestamps",
+        "kubectl get pods -o wide -w",
+        "kubectl get pod p-<username> -o jsonpath='{.status.phase}'",
+        "kubectl -n default get pods",
+        "kubectl delete pod p-<username> --grace-period=0 --force",
+        "kubectl create configmap c-<username> --from-file=a.txt --dry-run=client -o yaml",
+        "kubectl run t-<username> --image=busybox --restart=Never --rm -it -- sh",
+        "kubectl wait --for=condition=Ready pod/p-<username> --timeout=60s",
+        "kubectl top pod --containers",
+        "kubectl rollout status deployment/d-<username>",
+        "kubectl port-forward pod/p-<username> 8888:8888",
+        "kubectl cp p-<username>:/tmp/x ./x -c main",
+    ],
+)
 def test_kubectl_syntax_accepted(command):
     src = pod() + f"\n```bash\n{command}\n```\n"
     assert [f for f in lint(src) if f.rule == "kubectl"] == []
@@ -404,7 +462,9 @@ def test_secret_url_credentials_but_not_env_references():
     git clone https://$GH_USER:$GH_TOKEN@github.com/x/y.git
     git clone https://${GH_USER}:${GH_TOKEN}@github.com/x/y.git
     ```
-    """) + job().replace("image: busybox", 'image: alpine/git\n        args: ["clone", "https://$(GH_USER):$(GH_TOKEN)@github.com/x/y.git"]')
+    """) + job().replace(
+        "image: busybox", 'image: alpine/git\n        args: ["clone", "https://$(GH_USER):$(GH_TOKEN)@github.com/x/y.git"]'
+    )
     assert hits(src, "secrets") == [(line(src, "bob:"), "error")]
     assert "Sup3r" not in " ".join(messages(src, "secrets")) and "bob" not in " ".join(messages(src, "secrets"))
 
@@ -430,8 +490,11 @@ def test_secret_manifest_string_data_and_data():
 
 
 def test_secret_env_value_and_known_token_in_a_manifest():
-    src = job().replace("image: busybox", f"image: busybox\n        env:\n        - name: API_TOKEN\n          value: plainvalue\n"
-                                          f"        - name: OTHER\n          value: {TOKEN}\n        - name: MODE\n          value: fast")
+    src = job().replace(
+        "image: busybox",
+        f"image: busybox\n        env:\n        - name: API_TOKEN\n          value: plainvalue\n"
+        f"        - name: OTHER\n          value: {TOKEN}\n        - name: MODE\n          value: fast",
+    )
     assert sorted(hits(src, "secrets")) == [(line(src, "value: plainvalue"), "warning"), (line(src, f"value: {TOKEN}"), "error")]
 
 
@@ -442,16 +505,22 @@ def test_secret_from_literal_plain_key_is_quiet():
 
 # ---- shared namespace -------------------------------------------------------------------------
 
+
 def test_shared_namespace_names_without_username():
     src = pod("mypod") + "\n```bash\nkubectl create configmap settings --from-literal=a=b\nkubectl get pod mypod\n```\n"
-    assert hits(src, "shared-namespace") == [(line(src, "name: mypod"), "warning"), (line(src, "create configmap settings"), "warning")]
+    assert hits(src, "shared-namespace") == [
+        (line(src, "name: mypod"), "warning"),
+        (line(src, "create configmap settings"), "warning"),
+    ]
 
 
 def test_shared_namespace_literal_username():
     src = pod("pod-username") + "\n```bash\nkubectl logs pod-username\n```\n"
     found = [f for f in lint(src) if f.rule == "shared-namespace"]
-    assert [(f.line, f.hint) for f in found] == [(line(src, "name: pod-username"), "write `pod-<username>`"),
-                                                  (line(src, "kubectl logs pod-username"), "write `pod-<username>`")]
+    assert [(f.line, f.hint) for f in found] == [
+        (line(src, "name: pod-username"), "write `pod-<username>`"),
+        (line(src, "kubectl logs pod-username"), "write `pod-<username>`"),
+    ]
 
 
 def test_shared_namespace_off_by_front_matter_and_fine_names():
@@ -461,13 +530,17 @@ def test_shared_namespace_off_by_front_matter_and_fine_names():
 
 # ---- interactive / network --------------------------------------------------------------------
 
+
 def test_interactive_steps_are_info():
     src = pod() + "\n```bash\nkubectl exec -it p-<username> -- bash\nkubectl get pods\n```\n"
     assert hits(src, "interactive") == [(line(src, "exec -it"), "info")]
 
 
 def test_interactive_with_instead_says_so():
-    src = pod() + '\n<!-- step: instead="kubectl exec p-<username> -- ls" -->\n```bash\nkubectl exec -it p-<username> -- bash\n```\n'
+    src = (
+        pod()
+        + '\n<!-- step: instead="kubectl exec p-<username> -- ls" -->\n```bash\nkubectl exec -it p-<username> -- bash\n```\n'
+    )
     assert "instead" in messages(src, "interactive")[0]
 
 
@@ -480,9 +553,14 @@ def test_network_commands_images_and_container_downloads():
     ls /tmp
     ```
     """) + pod().replace("image: busybox", "image: nvcr.io/nvidia/pytorch:24.01").replace(
-        'command: ["sleep", "3600"]', 'command: ["sh", "-c", "git clone https://github.com/x/y && sleep 3600"]')
-    assert hits(src, "network") == [(line(src, "wget"), "info"), (line(src, "pip install"), "info"),
-                                    (line(src, "image: nvcr.io"), "info"), (line(src, "git clone"), "info")]
+        'command: ["sleep", "3600"]', 'command: ["sh", "-c", "git clone https://github.com/x/y && sleep 3600"]'
+    )
+    assert hits(src, "network") == [
+        (line(src, "wget"), "info"),
+        (line(src, "pip install"), "info"),
+        (line(src, "image: nvcr.io"), "info"),
+        (line(src, "git clone"), "info"),
+    ]
 
 
 def test_network_docker_hub_images_and_local_commands_are_quiet():
@@ -492,18 +570,22 @@ def test_network_docker_hub_images_and_local_commands_are_quiet():
 
 # ---- noqa -------------------------------------------------------------------------------------
 
+
 def test_noqa_silences_only_the_named_rules_on_that_step():
-    src = job() + "\n<!-- step: noqa=references -->\n```bash\nkubectl delete pod j-<username>\n```\n" \
+    src = (
+        job() + "\n<!-- step: noqa=references -->\n```bash\nkubectl delete pod j-<username>\n```\n"
         "\n```bash\nkubectl delete pod j-<username>\n```\n"
+    )
     assert hits(src, "references") == [(line(src, "kubectl delete pod j-", 2), "error")]
 
 
 def test_noqa_with_an_unknown_rule_is_a_warning():
-    src = '<!-- step: noqa=refs -->\n```bash\nkubectl get pods\n```\n'
+    src = "<!-- step: noqa=refs -->\n```bash\nkubectl get pods\n```\n"
     assert hits(src, "noqa") == [(3, "warning")]  # at the step's line
 
 
 # ---- regressions from published tutorials (see docs/lint.md, "False alarms") -------------------
+
 
 def test_references_file_name_near_miss_gets_a_suggestion():
     src = "###### lammps.yaml:\n" + job("lammps-<username>") + "\n```bash\nkubectl apply -f test-lammps.yaml\n```\n"
@@ -556,13 +638,17 @@ def test_state_kubectl_run_twice_unless_rm():
 
 
 def test_state_wait_for_delete_and_generate_name_creates():
-    src = pod() + """
+    src = (
+        pod()
+        + """
 ```bash
 kubectl delete pod p-<username> --wait=false
 kubectl wait --for=delete pod/p-<username> --timeout=60s
 ```
-""" + job().replace("  name: j-<username>", "  generateName: j-<username>-").replace("```yaml", "###### j.yaml:\n```yaml") + \
-        "\n```bash\nkubectl create -f j.yaml\nkubectl create -f j.yaml\n```\n"
+"""
+        + job().replace("  name: j-<username>", "  generateName: j-<username>-").replace("```yaml", "###### j.yaml:\n```yaml")
+        + "\n```bash\nkubectl create -f j.yaml\nkubectl create -f j.yaml\n```\n"
+    )
     assert hits(src, "state") == [] and hits(src, "references") == []
 
 
@@ -572,12 +658,15 @@ def test_kubectl_openshift_client_verbs_are_not_flagged():
 
 
 def test_paths_under_the_mount_other_parents_and_unknown_pods_are_quiet():
-    src = MOUNTED + """
+    src = (
+        MOUNTED
+        + """
 ```bash
 kubectl exec p-<username> -- ls /mnt/mylogs/run-1 /mnt/other /opt/mylog
 kubectl exec unknown-<username> -- ls /mnt/mylog
 ```
 """
+    )
     assert hits(src, "paths") == []
 
 

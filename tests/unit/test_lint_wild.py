@@ -28,26 +28,35 @@ def at(findings, *severities):
 def test_storage_tutorial_errors_and_warnings(storage):
     assert at(storage, "error") == {(210, "references")}  # kubectl apply -f pod-awscli.yaml: no such block
     assert at(storage, "warning") == {
-        (215, "references"), (220, "references"),  # pod-username: made by the unseen pod-awscli.yaml at best
-        (215, "shared-namespace"), (220, "shared-namespace"),  # `pod-username` written literally
+        (215, "references"),
+        (220, "references"),  # pod-username: made by the unseen pod-awscli.yaml at best
+        (215, "shared-namespace"),
+        (220, "shared-namespace"),  # `pod-username` written literally
     }
 
 
 def test_storage_tutorial_infos_for_docs_ci(storage):
     assert at(storage, "info") == {
         (150, "network"),  # image from nvcr.io
-        (157, "network"), (158, "network"),  # wget in the Job's command, each at its own line of the folded scalar
+        (157, "network"),
+        (158, "network"),  # wget in the Job's command, each at its own line of the folded scalar
         (220, "interactive"),  # kubectl exec -it ... -- /bin/bash
-        (227, "network"), (237, "network"),  # wget raw.githubusercontent.com in the pod
+        (227, "network"),
+        (237, "network"),  # wget raw.githubusercontent.com in the pod
     }
 
 
 def test_storage_tutorial_messages(storage):
     by_key = {(f.line, f.rule): f for f in storage}
-    assert by_key[(210, "references")].message == "`kubectl apply -f pod-awscli.yaml`: no block of the tutorial is `pod-awscli.yaml`"
+    assert (
+        by_key[(210, "references")].message == "`kubectl apply -f pod-awscli.yaml`: no block of the tutorial is `pod-awscli.yaml`"
+    )
     assert "pod-awscli.yaml" in by_key[(210, "references")].hint
     assert by_key[(215, "shared-namespace")].hint == "write `pod-<username>`"
-    assert "(unless `pod-awscli.yaml` at line 210, whose content the tutorial does not show, makes it)" in by_key[(220, "references")].message
+    assert (
+        "(unless `pod-awscli.yaml` at line 210, whose content the tutorial does not show, makes it)"
+        in by_key[(220, "references")].message
+    )
 
 
 def test_storage_tutorial_fine_lines_stay_quiet(storage):
@@ -59,16 +68,22 @@ def test_storage_tutorial_fine_lines_stay_quiet(storage):
 
 def test_data_tutorial_errors(data):
     assert at(data, "error") == {
-        (171, "placeholders"), (206, "placeholders"),  # kubectl logs c3-<usernam>-<hash>
+        (171, "placeholders"),
+        (206, "placeholders"),  # kubectl logs c3-<usernam>-<hash>
         (254, "secrets"),  # --from-literal=token=github_pat_...
-        (304, "references"), (305, "references"),  # kubectl delete pod c4p(t)-<username>: they are Jobs
+        (304, "references"),
+        (305, "references"),  # kubectl delete pod c4p(t)-<username>: they are Jobs
     }
     assert at(data, "warning") == set()
 
 
 def test_data_tutorial_infos(data):
     assert at(data, "info") == {
-        (166, "network"), (201, "network"), (244, "network"), (297, "network"), (428, "network"),  # git clone github.com
+        (166, "network"),
+        (201, "network"),
+        (244, "network"),
+        (297, "network"),
+        (428, "network"),  # git clone github.com
         (595, "references"),  # claimName: cvmfs, never created: must pre-exist
     }
 

@@ -35,7 +35,11 @@ def test_myst_braced_languages_and_space_after_backticks():
 
 
 def test_fence_indented_in_numbered_list_keeps_its_line():
-    md = "1. Create it:\n\n   ```yaml\n" + "".join("   " + l + "\n" for l in POD.splitlines()) + "   ```\n2. Then run\n\n   ```bash\n   kubectl get pod p-<username>\n   ```\n"
+    md = (
+        "1. Create it:\n\n   ```yaml\n"
+        + "".join("   " + l + "\n" for l in POD.splitlines())
+        + "   ```\n2. Then run\n\n   ```bash\n   kubectl get pod p-<username>\n   ```\n"
+    )
     lesson = parse(md)
     assert types(lesson) == [(3, "manifest"), (16, "command")]
     assert lesson.steps[0].objects[0].name_line == 7
@@ -133,9 +137,11 @@ def test_identical_blocks_are_marked_as_repeats():
 
 
 def test_file_names_from_heading_prose_and_link():
-    md = ("###### a.yaml:\n\n```yaml\n" + POD + "```\n\n"
-          "Create the file `b.yaml`:\n\n```yaml\n" + POD.replace("p-", "q-") + "```\n\n"
-          "Download [c.yaml](https://example.org/c.yaml) or copy it:\n\n```yaml\n" + POD.replace("p-", "r-") + "```\n")
+    md = (
+        "###### a.yaml:\n\n```yaml\n" + POD + "```\n\n"
+        "Create the file `b.yaml`:\n\n```yaml\n" + POD.replace("p-", "q-") + "```\n\n"
+        "Download [c.yaml](https://example.org/c.yaml) or copy it:\n\n```yaml\n" + POD.replace("p-", "r-") + "```\n"
+    )
     lesson = parse(md)
     assert [s.file for s in lesson.steps] == ["a.yaml", "b.yaml", "c.yaml"]
 
@@ -155,7 +161,8 @@ def test_multi_document_manifest():
 
 
 def test_front_matter_and_annotations():
-    md = """---
+    md = (
+        """---
 id: demo
 title: Demo
 placeholders:
@@ -168,7 +175,9 @@ rubric:
 
 <!-- step: id=make-pod wait=ready timeout=2m -->
 ```yaml
-""" + POD + """```
+"""
+        + POD
+        + """```
 
 ```bash {pod=p-<username> container=c expect=fail}
 cat /etc/shadow
@@ -176,6 +185,7 @@ cat /etc/shadow
 
 <!-- check: pvc-bound claim=vol-<username> -->
 """
+    )
     lesson = parse_lesson(md, "demo.md")
     assert lesson.meta.id == "demo" and lesson.meta.requires == ("gpu",)
     assert [p.name for p in lesson.meta.placeholders] == ["username", "ns"]
@@ -183,18 +193,26 @@ cat /etc/shadow
     pod, cmd, check = lesson.steps
     assert (pod.id, pod.wait, pod.timeout) == ("make-pod", "ready", 120.0)
     assert (cmd.type, cmd.pod, cmd.container, cmd.expect_failure) == (StepType.IN_POD, "p-<username>", "c", True)
-    assert (check.type, check.id, check.check, check.check_args) == (StepType.CHECK, "pvc-bound", "pvc-bound", (("claim", "vol-<username>"),))
+    assert (check.type, check.id, check.check, check.check_args) == (
+        StepType.CHECK,
+        "pvc-bound",
+        "pvc-bound",
+        (("claim", "vol-<username>"),),
+    )
 
 
-@pytest.mark.parametrize("md, line, text", [
-    ("---\nid: x\nrubrik: {}\n---\n", 3, "unknown front matter key 'rubrik'"),
-    ("---\nid: [x\n---\n", 2, "front matter is not valid YAML"),
-    ("---\nid: Bad Id\n---\n", 2, "front matter 'id'"),
-    ("# t\n\n<!-- step: wiat=ready -->\n```bash\nls\n```\n", 3, "unknown annotation key 'wiat'"),
-    ("# t\n\n<!-- step: wait=forever -->\n```bash\nls\n```\n", 3, "unknown wait condition"),
-    ("# t\n\n```bash {colour=red}\nls\n```\n", 3, "unknown annotation key 'colour'"),
-    ("# t\n\n<!-- step: timeout=soon -->\n```bash\nls\n```\n", 3, "cannot read duration"),
-])
+@pytest.mark.parametrize(
+    "md, line, text",
+    [
+        ("---\nid: x\nrubrik: {}\n---\n", 3, "unknown front matter key 'rubrik'"),
+        ("---\nid: [x\n---\n", 2, "front matter is not valid YAML"),
+        ("---\nid: Bad Id\n---\n", 2, "front matter 'id'"),
+        ("# t\n\n<!-- step: wiat=ready -->\n```bash\nls\n```\n", 3, "unknown annotation key 'wiat'"),
+        ("# t\n\n<!-- step: wait=forever -->\n```bash\nls\n```\n", 3, "unknown wait condition"),
+        ("# t\n\n```bash {colour=red}\nls\n```\n", 3, "unknown annotation key 'colour'"),
+        ("# t\n\n<!-- step: timeout=soon -->\n```bash\nls\n```\n", 3, "cannot read duration"),
+    ],
+)
 def test_bad_annotations_are_errors_at_their_line(md, line, text):
     with pytest.raises(LessonError) as err:
         parse_lesson(md, "bad.md")
@@ -208,7 +226,9 @@ def test_ordinary_html_comments_are_ignored():
 
 
 def test_commands_after_an_interactive_exec_in_the_same_block_go_to_that_pod():
-    lesson = parse("```bash\nkubectl exec -it work-<username> -- /bin/bash\ncd /scratch\npython3 -i run.py\nkubectl debug -it node/x --image=busybox\n```\n")
+    lesson = parse(
+        "```bash\nkubectl exec -it work-<username> -- /bin/bash\ncd /scratch\npython3 -i run.py\nkubectl debug -it node/x --image=busybox\n```\n"
+    )
     exec_, cd, py, debug = lesson.steps
     assert exec_.type is StepType.INTERACTIVE
     assert (cd.type, cd.pod) == (StepType.IN_POD, "work-<username>")

@@ -78,10 +78,17 @@ def test_data_tutorial_manifests(data_wild):
     lesson = parse_file(data_wild)
     manifests = [(s.line, s.objects[0].kind, s.objects[0].name) for s in lesson.steps if s.type is StepType.MANIFEST]
     assert manifests == [
-        (29, "Pod", "c1-<username>"), (87, "Pod", "c2-<username>"), (145, "Job", "c3-<username>"),
-        (177, "Job", "c3m-<username>"), (223, "Job", "c4p-<username>"), (265, "Job", "c4pt-<username>"),
-        (322, "Pod", "s1-<username>"), (383, "Job", "c5-<username>"), (472, "PersistentVolumeClaim", "vol-<username>"),
-        (508, "Job", "s3-<username>"), (570, "Pod", "s4-<username>"),
+        (29, "Pod", "c1-<username>"),
+        (87, "Pod", "c2-<username>"),
+        (145, "Job", "c3-<username>"),
+        (177, "Job", "c3m-<username>"),
+        (223, "Job", "c4p-<username>"),
+        (265, "Job", "c4pt-<username>"),
+        (322, "Pod", "s1-<username>"),
+        (383, "Job", "c5-<username>"),
+        (472, "PersistentVolumeClaim", "vol-<username>"),
+        (508, "Job", "s3-<username>"),
+        (570, "Pod", "s4-<username>"),
     ]
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from runner.lesson.parser import parse_file, parse_lesson
+from runner.lesson.render import render
 from runner.plan.build import build_plan
 from runner.plan.facts import ClusterFacts
 from runner.plan.profile import profile_from_dict
-from runner.lesson.render import render
 
 
 def plan_of(path_or_md, facts, values=None):
@@ -14,8 +14,15 @@ def plan_of(path_or_md, facts, values=None):
     return build_plan(render(lesson, values or {"username": "bob"}).lesson, facts)
 
 
-LOCAL = profile_from_dict("local", {"images": {"rockylinux:8": "docker.io/library/rockylinux:8"}, "network": False,
-                                    "storage": {"classes": {"rook-cephfs": {}}}, "gpu": {"available": True, "simulated": True}})
+LOCAL = profile_from_dict(
+    "local",
+    {
+        "images": {"rockylinux:8": "docker.io/library/rockylinux:8"},
+        "network": False,
+        "storage": {"classes": {"rook-cephfs": {}}},
+        "gpu": {"available": True, "simulated": True},
+    },
+)
 LOCAL_FACTS = ClusterFacts(storage_classes=frozenset({"rook-cephfs"}), gpu=True, network=False, image_for=LOCAL.image_for)
 
 

@@ -28,14 +28,23 @@ data:
 
 
 def pytest_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), *args],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_lessons_are_collected_with_step_ids(tmp_path):
     (tmp_path / "ok.md").write_text(GOOD)
     res = pytest_run(tmp_path, f"--lessons={tmp_path}", "--co", "-q", str(tmp_path))
-    assert "ok.md::lint" in res.stdout and "ok.md::configmap-cfg-username-L7" in res.stdout and "ok.md::no-running-pods" in res.stdout
+    assert (
+        "ok.md::lint" in res.stdout
+        and "ok.md::configmap-cfg-username-L7" in res.stdout
+        and "ok.md::no-running-pods" in res.stdout
+    )
 
 
 def test_static_mode_runs_lint_items_only(tmp_path):

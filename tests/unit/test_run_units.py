@@ -9,30 +9,47 @@ import urllib3
 import yaml
 from kubernetes.client.exceptions import ApiException
 
-from runner.run.workspace import Workspace
 from runner.kube import errors as E
 from runner.lesson.parser import parse_file
+from runner.lesson.render import render
 from runner.plan.build import build_plan
 from runner.plan.facts import ClusterFacts
 from runner.plan.profile import load_profile
-from runner.lesson.render import render
+from runner.run.workspace import Workspace
 
 
 def api_error(status: int, message: str, reason: str = "") -> ApiException:
     exc = ApiException(status=status, reason=reason or "x")
-    exc.body = json.dumps({"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": status})
+    exc.body = json.dumps(
+        {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": status}
+    )
     return exc
 
 
-@pytest.mark.parametrize("status, message, cls, exit_code, words", [
-    (403, 'pods is forbidden: User "system:serviceaccount:ci:x" cannot create resource "pods"', E.Forbidden, 3, "forbidden (403)"),
-    (403, 'pods "p" is forbidden: exceeded quota: compute, requested: limits.memory=8Gi', E.QuotaExceeded, 1, "quota exceeded"),
-    (404, 'pods "s1-bob" not found', E.NotFound, 1, "not found"),
-    (409, 'pods "s1-bob" already exists', E.Conflict, 1, "already exists"),
-    (422, 'Pod "S1" is invalid: metadata.name: Invalid value', E.Invalid, 1, "rejected"),
-    (401, "Unauthorized", E.Unauthorized, 3, "expired"),
-    (429, "too many requests", E.TooManyRequests, 1, "too many"),
-])
+@pytest.mark.parametrize(
+    "status, message, cls, exit_code, words",
+    [
+        (
+            403,
+            'pods is forbidden: User "system:serviceaccount:ci:x" cannot create resource "pods"',
+            E.Forbidden,
+            3,
+            "forbidden (403)",
+        ),
+        (
+            403,
+            'pods "p" is forbidden: exceeded quota: compute, requested: limits.memory=8Gi',
+            E.QuotaExceeded,
+            1,
+            "quota exceeded",
+        ),
+        (404, 'pods "s1-bob" not found', E.NotFound, 1, "not found"),
+        (409, 'pods "s1-bob" already exists', E.Conflict, 1, "already exists"),
+        (422, 'Pod "S1" is invalid: metadata.name: Invalid value', E.Invalid, 1, "rejected"),
+        (401, "Unauthorized", E.Unauthorized, 3, "expired"),
+        (429, "too many requests", E.TooManyRequests, 1, "too many"),
+    ],
+)
 def test_api_errors_become_one_sentence(status, message, cls, exit_code, words):
     err = E.translate(api_error(status, message), "creating pod/s1-bob")
     assert isinstance(err, cls) and err.exit_code == exit_code
@@ -40,8 +57,11 @@ def test_api_errors_become_one_sentence(status, message, cls, exit_code, words):
 
 
 def test_unreachable_server():
-    exc = urllib3.exceptions.MaxRetryError(None, "/api", urllib3.exceptions.NewConnectionError(
-        object(), "Failed to establish a new connection: [Errno 111] Connection refused"))
+    exc = urllib3.exceptions.MaxRetryError(
+        None,
+        "/api",
+        urllib3.exceptions.NewConnectionError(object(), "Failed to establish a new connection: [Errno 111] Connection refused"),
+    )
     err = E.translate(exc, "reading pods")
     assert isinstance(err, E.Unreachable) and err.exit_code == 3
     assert "Connection refused" in str(err) and "object at" not in str(err)
@@ -77,6 +97,49 @@ def test_working_directory_holds_every_named_file_with_labels_and_local_images(t
 
 def test_file_names_cannot_leave_the_working_directory(tmp_path, data_wild):
     from runner.core.errors import TutorialError
+
     _, workspace = _runner(tmp_path, data_wild)
     with pytest.raises(TutorialError, match="leaves the run's working directory"):
         workspace.path("../../etc/passwd")
+
+
+def test_run_all_gives_every_lesson_the_same_request(tmp_path, monkeypatch):
+    """`run --all` runs in-process with the user's request: --keep, --section, --workdir, --strict ... all hold."""
+    from runner.kube.client import ClusterTarget
+    from runner.lesson.catalog import lesson_files
+    from runner.run import all as run_all_module
+    from runner.run.request import RunRequest
+    from runner.run.result import RunReport
+
+    seen: list[RunRequest] = []
+
+    def fake_run(req, registry=None, cancel=None):
+        seen.append(req)
+        return RunReport(req.lesson, "", req.lesson, req.user, "ns", "r", "passed", 0.0, (), ())
+
+    monkeypatch.setattr(run_all_module, "run_lesson", fake_run)
+    request = RunRequest(
+        "",
+        "ci",
+        ClusterTarget(namespace="ws", profile="local"),
+        {"a": "b"},
+        ("Part 1",),
+        keep=True,
+        keep_going=True,
+        strict=True,
+        workdir=str(tmp_path),
+    )
+    files = lesson_files()
+    reports = run_all_module.run_all(request, files, parallel=2)
+    assert len(reports) == len(seen) == len(files) >= 6
+    for req in seen:
+        assert (req.target, dict(req.sets), req.sections, req.keep, req.keep_going, req.strict) == (
+            request.target,
+            {"a": "b"},
+            ("Part 1",),
+            True,
+            True,
+            True,
+        )
+        assert req.user.startswith("ci-") and req.workdir and req.workdir.startswith(str(tmp_path))
+    assert len({r.workdir for r in seen}) == len(seen)  # one folder per lesson

@@ -16,8 +16,11 @@ def placeholders(*, lesson, facts, emit, **_) -> None:
     for step in lesson.steps:
         if step.type in (StepType.OTHER, StepType.FRAGMENT):
             continue  # shown, never run
-        first = step.line if step.type in (StepType.CHECK, StepType.COMMAND, StepType.IN_POD, StepType.INTERACTIVE) \
+        first = (
+            step.line
+            if step.type in (StepType.CHECK, StepType.COMMAND, StepType.IN_POD, StepType.INTERACTIVE)
             else (step.content_line or step.line)
+        )
         text = step.text
         if step.type is StepType.FILE and not step.content_line:
             continue  # a file the reader writes, described in prose
@@ -28,12 +31,21 @@ def placeholders(*, lesson, facts, emit, **_) -> None:
             seen.add((occ.name, occ.line))
             near = ph.near_miss(occ.name, declared)
             if near:
-                emit(step, occ.line, "error", f"placeholder `<{occ.name}>` is not declared: did you mean `<{near}>`?",
-                     hint=f"write `<{near}>`")
+                emit(
+                    step,
+                    occ.line,
+                    "error",
+                    f"placeholder `<{occ.name}>` is not declared: did you mean `<{near}>`?",
+                    hint=f"write `<{near}>`",
+                )
             elif step.type in RUN_TYPES:
                 # a lesson with our front matter must declare its placeholders; a tutorial as published
                 # (no front matter) addresses a reader who fills `<nodename>` by hand: a warning there
                 where = "manifest" if step.type is StepType.MANIFEST else "command"
-                emit(step, occ.line, "error" if lesson.meta.annotated else "warning",
-                     f"placeholder `<{occ.name}>` is not declared, so it stays in the {where} after rendering",
-                     hint=f"declare `{occ.name}` under `placeholders:` in the front matter, or write the value")
+                emit(
+                    step,
+                    occ.line,
+                    "error" if lesson.meta.annotated else "warning",
+                    f"placeholder `<{occ.name}>` is not declared, so it stays in the {where} after rendering",
+                    hint=f"declare `{occ.name}` under `placeholders:` in the front matter, or write the value",
+                )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from runner.syntax import kubectl
 from runner.lint.base import rule
 from runner.lint.facts import HASH_SUFFIX, INDEX_SUFFIX, checkable_name
+from runner.syntax import kubectl
 from runner.syntax.k8s import CLUSTER_SCOPED, HASHED_POD_OWNERS
 
 NOT_CHECKED = CLUSTER_SCOPED | {"Event"}
@@ -40,10 +40,16 @@ def references(*, lesson, facts, emit, **_) -> None:
             for f in c.call.files:
                 if (f, c.line) in unknown_files:
                     near = _near_file(facts, f)
-                    emit(c.step, c.line, "error", f"`kubectl {c.call.verb} -f {f}`: no block of the tutorial is `{f}`" +
-                         (f": did you mean `{near}`?" if near else ""),
-                         hint=f"`kubectl {c.call.verb} -f {near}`" if near else
-                         f"show the content of `{f}` in a YAML block (a `###### {f}:` heading or `<!-- step: file={f} -->` above it)")
+                    emit(
+                        c.step,
+                        c.line,
+                        "error",
+                        f"`kubectl {c.call.verb} -f {f}`: no block of the tutorial is `{f}`"
+                        + (f": did you mean `{near}`?" if near else ""),
+                        hint=f"`kubectl {c.call.verb} -f {near}`"
+                        if near
+                        else f"show the content of `{f}` in a YAML block (a `###### {f}:` heading or `<!-- step: file={f} -->` above it)",
+                    )
     unseen = facts.unseen_sources
     pre_existing = _volume_sources(facts, emit)
 
@@ -66,11 +72,18 @@ def references(*, lesson, facts, emit, **_) -> None:
                 _container(e, facts, emit)
                 continue
             if "Pod" in kinds:
-                emit(e.step, e.line, "error", f"`{base}` is a Pod, so its name has no `-<hash>` suffix",
-                     hint=f"`kubectl {verb} {base}`")
+                emit(
+                    e.step,
+                    e.line,
+                    "error",
+                    f"`{base}` is a Pod, so its name has no `-<hash>` suffix",
+                    hint=f"`kubectl {verb} {base}`",
+                )
                 continue
             if not kinds:
-                _never(e, f"no Job `{base}` (whose pods are `{name}`) is created by the tutorial", unseen, emit, pre_existing, facts)
+                _never(
+                    e, f"no Job `{base}` (whose pods are `{name}`) is created by the tutorial", unseen, emit, pre_existing, facts
+                )
                 continue
         kinds = facts.kinds_named(name)
         if kind in kinds:
@@ -83,16 +96,27 @@ def references(*, lesson, facts, emit, **_) -> None:
         if kinds:
             other = sorted(kinds)[0]
             what = "pod" if kind == "Pod" else kind
-            emit(e.step, e.line, "error", f"`{name}` is {article(other)} {other}, not {article(what)} {what}",
-                 hint=hint_for(verb, other, name))
+            emit(
+                e.step,
+                e.line,
+                "error",
+                f"`{name}` is {article(other)} {other}, not {article(what)} {what}",
+                hint=hint_for(verb, other, name),
+            )
             continue
         prefix = _generate_prefix(facts, name)
         if prefix:
-            emit(e.step, e.line, "error",
-                 f"`{name}` is the generateName prefix of {article(prefix.kind)} {prefix.kind}: its real name gets a random suffix",
-                 hint=f"find it with `kubectl get {prefix.kind.lower()}` or a label selector (`-l ...`)")
+            emit(
+                e.step,
+                e.line,
+                "error",
+                f"`{name}` is the generateName prefix of {article(prefix.kind)} {prefix.kind}: its real name gets a random suffix",
+                hint=f"find it with `kubectl get {prefix.kind.lower()}` or a label selector (`-l ...`)",
+            )
             continue
-        _never(e, f"{'pod' if kind == 'Pod' else kind} `{name}` is never created by the tutorial", unseen, emit, pre_existing, facts)
+        _never(
+            e, f"{'pod' if kind == 'Pod' else kind} `{name}` is never created by the tutorial", unseen, emit, pre_existing, facts
+        )
 
 
 def _never(e, message: str, unseen: list[tuple[str, int]], emit, pre_existing: set[str], facts) -> None:
@@ -110,14 +134,21 @@ def _never(e, message: str, unseen: list[tuple[str, int]], emit, pre_existing: s
         emit(e.step, e.line, "info", message + ": it must already exist in the namespace")
     elif before and not like:
         what, line = before[-1]
-        emit(e.step, e.line, "warning", message + f" (unless {what} at line {line}, whose content the tutorial does not show, makes it)")
+        emit(
+            e.step,
+            e.line,
+            "warning",
+            message + f" (unless {what} at line {line}, whose content the tutorial does not show, makes it)",
+        )
     else:
         emit(e.step, e.line, "error", message, hint=hint)
 
 
 def _near_file(facts, name: str) -> str | None:
     import posixpath
+
     from runner.lesson import placeholders as ph
+
     base = posixpath.basename(name)
     best = None
     for shown in facts.shown_files:
@@ -147,8 +178,13 @@ def _container(e, facts, emit) -> None:
         return
     names = [c.name for c in w.containers]
     if wanted not in names:
-        emit(e.step, e.line, "error", f"{w.kind} `{w.manifest.name}` has no container `{wanted}` (it has {', '.join(f'`{n}`' for n in names)})",
-             hint=f"`-c {names[-1]}`" if names else None)
+        emit(
+            e.step,
+            e.line,
+            "error",
+            f"{w.kind} `{w.manifest.name}` has no container `{wanted}` (it has {', '.join(f'`{n}`' for n in names)})",
+            hint=f"`-c {names[-1]}`" if names else None,
+        )
 
 
 def volume_sources(w):
@@ -199,8 +235,18 @@ def _source(facts, emit, m, raw: str, kind: str, path: tuple, names: set[str]) -
         return
     if kinds:
         other = sorted(kinds)[0]
-        emit(m.step, line, "error", f"{m.obj.kind} `{m.name}` uses `{name}` as {article(kind)} {kind}, but it is {article(other)} {other}")
+        emit(
+            m.step,
+            line,
+            "error",
+            f"{m.obj.kind} `{m.name}` uses `{name}` as {article(kind)} {kind}, but it is {article(other)} {other}",
+        )
         return
     names.add(name)
-    emit(m.step, line, "info", f"{kind} `{name}` is not created by the tutorial: it must already exist in the namespace",
-         hint=None if "<" not in name else f"create the {kind} in an earlier step")
+    emit(
+        m.step,
+        line,
+        "info",
+        f"{kind} `{name}` is not created by the tutorial: it must already exist in the namespace",
+        hint=None if "<" not in name else f"create the {kind} in an earlier step",
+    )

@@ -36,8 +36,15 @@ ASSIGN = re.compile(r"(?:^|[\s;])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(['\"]?)
 def is_reference(value: str) -> bool:
     """`$VAR`, `$(VAR)`, `${VAR}`, `<placeholder>`, `***`: not a value written in the tutorial."""
     v = value.strip("'\"")
-    return not v or v.startswith("$") or "$(" in v or "${" in v or bool(re.fullmatch(r"<[^>]+>", v)) or \
-        set(v) <= set("*.x") or v.lower() in ("changeme", "...", "xxx", "redacted")
+    return (
+        not v
+        or v.startswith("$")
+        or "$(" in v
+        or "${" in v
+        or bool(re.fullmatch(r"<[^>]+>", v))
+        or set(v) <= set("*.x")
+        or v.lower() in ("changeme", "...", "xxx", "redacted")
+    )
 
 
 def token_kind(value: str) -> str | None:
@@ -80,28 +87,46 @@ def _command(step, emit) -> None:
             continue
         what = token_kind(value)
         if what or SECRET_KEY.search(key) or looks_random(value):
-            emit(step, at(m.start()), "error" if (what or looks_random(value)) else "warning",
-                 f"`--from-literal={key}=…` writes {what or 'a ' + _noun(key)} in plain text in the tutorial",
-                 hint=f"let each participant supply it: `--from-literal={key}=\"${_var(key)}\"` or `--from-file`")
+            emit(
+                step,
+                at(m.start()),
+                "error" if (what or looks_random(value)) else "warning",
+                f"`--from-literal={key}=…` writes {what or 'a ' + _noun(key)} in plain text in the tutorial",
+                hint=f'let each participant supply it: `--from-literal={key}="${_var(key)}"` or `--from-file`',
+            )
             reported.append(m.span())
     for m in VALUE_FLAG.finditer(text):
         if is_reference(m.group(3)):
             continue
-        emit(step, at(m.start()), _severity(m.group(3)), f"`{m.group(1)}` is given in plain text in the tutorial",
-             hint=f"read it from a variable: `{m.group(1)}=\"$VALUE\"`")
+        emit(
+            step,
+            at(m.start()),
+            _severity(m.group(3)),
+            f"`{m.group(1)}` is given in plain text in the tutorial",
+            hint=f'read it from a variable: `{m.group(1)}="$VALUE"`',
+        )
         reported.append(m.span())
     for m in URL_CRED.finditer(text):
         if is_reference(m.group(3)):
             continue
-        emit(step, at(m.start()), _severity(m.group(3)),
-             f"the URL to {m.group(4)} carries a password in plain text (`{m.group(1)}://…:…@{m.group(4)}`)",
-             hint="use `$VAR` references or a credential helper instead of literal credentials")
+        emit(
+            step,
+            at(m.start()),
+            _severity(m.group(3)),
+            f"the URL to {m.group(4)} carries a password in plain text (`{m.group(1)}://…:…@{m.group(4)}`)",
+            hint="use `$VAR` references or a credential helper instead of literal credentials",
+        )
         reported.append(m.span())
     for m in ASSIGN.finditer(text):
         name, value = m.group(1), m.group(3)
         if SECRET_KEY.search(name) and not is_reference(value) and not _inside(m.start(), reported):
-            emit(step, at(m.start()), _severity(value), f"`{name}` is set to a value written in plain text in the tutorial",
-                 hint=f"let each participant set `{name}` themselves")
+            emit(
+                step,
+                at(m.start()),
+                _severity(value),
+                f"`{name}` is set to a value written in plain text in the tutorial",
+                hint=f"let each participant set `{name}` themselves",
+            )
             reported.append(m.span())
     for pattern, what in TOKEN_PATTERNS:
         for m in pattern.finditer(text):
@@ -119,9 +144,13 @@ def _text_scan(step, text: str, first: int, emit) -> None:
         for m in URL_CRED.finditer(line):
             if is_reference(m.group(3)):
                 continue
-            emit(step, first + i, _severity(m.group(3)),
-                 f"the URL to {m.group(4)} carries a password in plain text (`{m.group(1)}://…:…@{m.group(4)}`)",
-                 hint="put the credentials in a Secret and refer to them as `$(VAR)`")
+            emit(
+                step,
+                first + i,
+                _severity(m.group(3)),
+                f"the URL to {m.group(4)} carries a password in plain text (`{m.group(1)}://…:…@{m.group(4)}`)",
+                hint="put the credentials in a Secret and refer to them as `$(VAR)`",
+            )
         for pattern, what in TOKEN_PATTERNS:
             if pattern.search(line) and not URL_CRED.search(line):
                 emit(step, first + i, "error", f"the manifest holds {what} in plain text")
@@ -146,9 +175,13 @@ def _manifest(m, emit) -> None:
                     if is_reference(plain):
                         continue
                 how = "is only base64-encoded, which is plain text to anyone reading" if field == "data" else "is in plain text"
-                emit(m.step, m.pos.line((field, key)),
-                     _severity(plain), f"Secret `{m.name}` {field} `{key}` {how} in the tutorial",
-                     hint="create the Secret from each participant's own value (`kubectl create secret generic ... --from-literal=KEY=\"$VALUE\"`)")
+                emit(
+                    m.step,
+                    m.pos.line((field, key)),
+                    _severity(plain),
+                    f"Secret `{m.name}` {field} `{key}` {how} in the tutorial",
+                    hint='create the Secret from each participant\'s own value (`kubectl create secret generic ... --from-literal=KEY="$VALUE"`)',
+                )
     # env values with secret-like names
     for path, c in _containers(body, obj.kind):
         for j, env in enumerate(c.get("env") or []):
@@ -156,9 +189,13 @@ def _manifest(m, emit) -> None:
                 continue
             name, value = str(env.get("name", "")), env.get("value")
             if isinstance(value, str) and SECRET_KEY.search(name) and not is_reference(value) and not token_kind(value):
-                emit(m.step, m.pos.line(path + ("env", j, "value")), _severity(value),
-                     f"env `{name}` of container `{c.get('name', '')}` is set in plain text in the tutorial",
-                     hint="use `valueFrom: secretKeyRef` instead")
+                emit(
+                    m.step,
+                    m.pos.line(path + ("env", j, "value")),
+                    _severity(value),
+                    f"env `{name}` of container `{c.get('name', '')}` is set in plain text in the tutorial",
+                    hint="use `valueFrom: secretKeyRef` instead",
+                )
 
 
 def _containers(body, kind):
@@ -187,4 +224,3 @@ def _noun(key: str) -> str:
     if "key" in k:
         return "key"
     return "secret"
-

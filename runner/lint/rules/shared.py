@@ -27,13 +27,23 @@ def shared_namespace(*, lesson, facts, emit, **_) -> None:
     for e in facts.events:
         if e.name != "*" and LITERAL_USERNAME.search(e.name):
             fixed = LITERAL_USERNAME.sub("<username>", e.name)
-            report(e.step, e.line, e.name, f"`{e.name}` has `username` written literally: every participant gets the same name",
-                   f"write `{fixed}`")
+            report(
+                e.step,
+                e.line,
+                e.name,
+                f"`{e.name}` has `username` written literally: every participant gets the same name",
+                f"write `{fixed}`",
+            )
     for m in facts.manifests:
         for ref, line in _manifest_names(m):
             if LITERAL_USERNAME.search(ref):
-                report(m.step, line, ref, f"`{ref}` has `username` written literally: every participant gets the same name",
-                       f"write `{LITERAL_USERNAME.sub('<username>', ref)}`")
+                report(
+                    m.step,
+                    line,
+                    ref,
+                    f"`{ref}` has `username` written literally: every participant gets the same name",
+                    f"write `{LITERAL_USERNAME.sub('<username>', ref)}`",
+                )
     # helm releases are named like objects
     for step in lesson.steps:
         if step.command and step.type.value in ("command", "interactive"):
@@ -41,27 +51,44 @@ def shared_namespace(*, lesson, facts, emit, **_) -> None:
                 if len(seg) > 2 and seg[0] == "helm" and seg[1] in ("install", "upgrade") and not seg[2].startswith("-"):
                     release = seg[2]
                     if LITERAL_USERNAME.search(release):
-                        report(step, step.line, release, f"helm release `{release}` has `username` written literally: "
-                               "every participant gets the same name", f"write `{LITERAL_USERNAME.sub('<username>', release)}`")
+                        report(
+                            step,
+                            step.line,
+                            release,
+                            f"helm release `{release}` has `username` written literally: every participant gets the same name",
+                            f"write `{LITERAL_USERNAME.sub('<username>', release)}`",
+                        )
                     elif "<username>" not in release and checkable_name(release):
-                        report(step, step.line, release, f"helm release `{release}` has no `<username>` in its name, but "
-                               "participants share one namespace: they collide", f"name it `{release}-<username>`")
+                        report(
+                            step,
+                            step.line,
+                            release,
+                            f"helm release `{release}` has no `<username>` in its name, but "
+                            "participants share one namespace: they collide",
+                            f"name it `{release}-<username>`",
+                        )
     # objects the tutorial creates without the participant's name in theirs
     for name, creations in facts.creations.items():
         for e in creations:
             if e.kind in CLUSTER_SCOPED or not checkable_name(name) or "<username>" in name or LITERAL_USERNAME.search(name):
                 continue
             shown = f"{name}*" if e.generated else name
-            report(e.step, e.line, name,
-                   f"{e.kind} `{shown}` has no `<username>` in its name, but participants share one namespace: they collide",
-                   f"name it `{name.rstrip('-')}-<username>`")
+            report(
+                e.step,
+                e.line,
+                name,
+                f"{e.kind} `{shown}` has no `<username>` in its name, but participants share one namespace: they collide",
+                f"name it `{name.rstrip('-')}-<username>`",
+            )
 
 
 def _manifest_names(m):
     """Names of other objects a manifest refers to (claims, config maps, secrets), with their lines."""
     found = []
     for path in m.pos.key:
-        if path and (path[-1] in ("claimName", "secretName") or (len(path) >= 2 and path[-1] == "name" and path[-2] in REF_PARENTS)):
+        if path and (
+            path[-1] in ("claimName", "secretName") or (len(path) >= 2 and path[-1] == "name" and path[-2] in REF_PARENTS)
+        ):
             value = get(m.obj.body, path)
             if isinstance(value, str):
                 found.append((value, m.pos.value_line(path)))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from runner.syntax import kubectl
 from runner.lesson.model import StepType
 from runner.lint.base import rule
+from runner.syntax import kubectl
 
 TARGET_VERBS = ("get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale")
 
@@ -53,6 +53,7 @@ def kubectl_syntax(*, lesson, facts, emit, **_) -> None:
                 call = kubectl.parse(seg)
                 if call is not None:
                     from runner.effects import Call
+
                     calls.append(Call(step, step.line, tuple(seg), call))
     for c in calls:
         _check(c, emit)
@@ -71,14 +72,19 @@ def _check(c, emit) -> None:
     elif not kubectl.known_verb(verb):
         near = _nearest(verb, sorted(kubectl.VERBS | set(kubectl.VERB_FLAGS)))
         if near:
-            emit(step, line, "error", f"`kubectl {verb}` is not a kubectl command: did you mean `kubectl {near}`?",
-                 hint=f"`kubectl {near}`")
+            emit(
+                step,
+                line,
+                "error",
+                f"`kubectl {verb}` is not a kubectl command: did you mean `kubectl {near}`?",
+                hint=f"`kubectl {near}`",
+            )
         else:
             emit(step, line, "warning", f"`kubectl {verb}` is not a kubectl command (unless a plugin provides it)")
         return
     table = kubectl.verb_flags(verb, call.args[0] if call.args else None)
     if table is not None:
-        for flag, value in call.flags:
+        for flag, _value in call.flags:
             if "=" in flag:
                 continue
             for single in _expand(flag):
@@ -88,17 +94,27 @@ def _check(c, emit) -> None:
                     break
                 known = sorted(set(table) | set(kubectl.GLOBAL_FLAGS))
                 near = _nearest(single, [k for k in known if k.startswith("--")] if single.startswith("--") else known)
-                emit(step, line, "error", f"`{single}` is not a flag of `kubectl {verb}`" + (f": did you mean `{near}`?" if near else ""),
-                     hint=f"`{near}`" if near else f"see `kubectl {verb} --help`")
-        for i, (flag, value) in enumerate(call.flags):
+                emit(
+                    step,
+                    line,
+                    "error",
+                    f"`{single}` is not a flag of `kubectl {verb}`" + (f": did you mean `{near}`?" if near else ""),
+                    hint=f"`{near}`" if near else f"see `kubectl {verb} --help`",
+                )
+        for _i, (flag, value) in enumerate(call.flags):
             takes = table.get(flag, kubectl.GLOBAL_FLAGS.get(flag))
             if takes and value == "" and f"{flag}=" not in " ".join(call.words) and (call.words[-1] == flag):
                 emit(step, line, "error", f"`{flag}` of `kubectl {verb}` needs a value")
     if verb == "exec" and not call.after_dash and len(call.args) > 1:
         pod, rest = call.args[0], " ".join(call.args[1:])
         opts = " ".join(k if not v else f"{k} {v}" for k, v in call.flags)
-        emit(step, line, "error", "`kubectl exec POD COMMAND` is no longer accepted: the command must follow `--`",
-             hint=f"`kubectl exec {(opts + ' ') if opts else ''}{pod} -- {rest}`")
+        emit(
+            step,
+            line,
+            "error",
+            "`kubectl exec POD COMMAND` is no longer accepted: the command must follow `--`",
+            hint=f"`kubectl exec {(opts + ' ') if opts else ''}{pod} -- {rest}`",
+        )
     if verb == "exec" and not call.args and not call.has("-f", "--filename"):
         emit(step, line, "error", "`kubectl exec` needs a pod name")
     if verb == "run" and not call.has("--image"):
@@ -108,10 +124,20 @@ def _check(c, emit) -> None:
     if verb in TARGET_VERBS and len(call.args) == 1 and "/" not in call.args[0] and not kubectl.kind_of(call.args[0]):
         first = call.args[0]
         if "." not in first and ("<" in first or re.search(r"[-\d_A-Z]", first)):
-            emit(step, line, "error", f"`kubectl {verb} {first}` names no resource type: kubectl reads `{first}` as one",
-                 hint=f"`kubectl {verb} pod {first}` (or the object's own kind)")
-    if verb in ("create", "apply", "replace") and not call.files and not call.has("-k", "--kustomize") and \
-            not (verb == "create" and call.args) and not (verb == "apply" and call.args):
+            emit(
+                step,
+                line,
+                "error",
+                f"`kubectl {verb} {first}` names no resource type: kubectl reads `{first}` as one",
+                hint=f"`kubectl {verb} pod {first}` (or the object's own kind)",
+            )
+    if (
+        verb in ("create", "apply", "replace")
+        and not call.files
+        and not call.has("-k", "--kustomize")
+        and not (verb == "create" and call.args)
+        and not (verb == "apply" and call.args)
+    ):
         emit(step, line, "error", f"`kubectl {verb}` needs `-f FILE`")
     if call.has("--dry-run") and call.flag("--dry-run") in ("", "true"):
         emit(step, line, "warning", "bare `--dry-run` is deprecated", hint="`--dry-run=client`")

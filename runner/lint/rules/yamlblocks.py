@@ -15,5 +15,10 @@ def yaml_blocks(*, lesson, facts, emit, **_) -> None:
     for m in facts.manifests:
         for path, line in m.pos.duplicates:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-            emit(m.step, line, "error", f"key `{where}` appears twice in {m.obj.kind} `{m.name}`: kubectl rejects duplicate fields",
-                 hint="keep one of the two")
+            emit(
+                m.step,
+                line,
+                "error",
+                f"key `{where}` appears twice in {m.obj.kind} `{m.name}`: kubectl rejects duplicate fields",
+                hint="keep one of the two",
+            )
