@@ -28,7 +28,7 @@ from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import kubectl
 from runner.syntax.k8s import K8sObject
 from runner.syntax.kubectl import KubectlCall
-from runner.syntax.shell import heredoc, segments
+from runner.syntax.shell import heredoc, plain_file, segments
 from runner.syntax.yaml import Positions, read_yaml
 
 HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
@@ -139,11 +139,12 @@ class Effects:
         out: dict[str, list[Step]] = {}
         for step in self.lesson.steps:
             if step.file and step.type in (StepType.MANIFEST, StepType.FILE, StepType.INVALID):
-                out.setdefault(step.file, []).append(step)
+                out.setdefault(plain_file(step.file), []).append(step)
         return out
 
     def file_manifests(self, name: str, before: int) -> list[Manifest] | None:
         """The objects of the file `name` as last shown before step `before` (else anywhere); None when not shown."""
+        name = plain_file(name)
         steps = self.shown_files.get(name) or self.shown_files.get(name.rsplit("/", 1)[-1])
         if not steps:
             return None

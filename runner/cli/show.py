@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -20,7 +21,11 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
     """Show the plan of LESSON: every step, its line, its type and what it does.
 
     Without --user, placeholders are shown as written. Unknown placeholders
-    (typos such as <usernam>) are reported on stderr with their line.
+    (typos such as <usernam>) are reported on stderr with their line. A block
+    that cannot run as written (YAML that does not parse, a name that is not
+    valid after rendering, an unknown kind) is shown as an invalid step and
+    reported on stderr as `file:line: error: ...`; the exit status is then 1
+    (0 when every step is usable, 2 when the file itself is unusable).
 
     \b
     Examples:
@@ -28,7 +33,8 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
       tutorial show ../wild/tutorial.md --user alice --format json
     """
     from runner.lesson.catalog import load
-    from runner.lesson.render import parse_sets, render, values_for
+    from runner.lesson.model import StepType
+    from runner.lesson.render import parse_sets, render, unused_sets, values_for
     from runner.report import plan as views
 
     parsed = load(lesson)
@@ -43,8 +49,15 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
         click.echo(json.dumps(views.plan_json(rendered), indent=2))
     else:
         click.echo(views.plan_text(rendered))
+    for name in unused_sets(parsed, set_values):
+        click.echo(f"tutorial: warning: --set {name}: {parsed.path} has no placeholder `<{name}>`", err=True)
     if user is not None:
         for u in rendered.unresolved:
-            if parsed.placeholder(u.name) is not None:
-                continue  # declared, only not given (--set): shown as written
+            if u.known:
+                continue  # the lesson's own placeholder, only not given (--set): shown as written
             click.echo(f"{u.path}:{u.line}: warning: {u.message()}", err=True)
+    invalid = [s for s in rendered.lesson.steps if s.type is StepType.INVALID]
+    for s in invalid:
+        click.echo(f"{s.path}:{s.error_line or s.line}: error: {s.error}", err=True)
+    if invalid:
+        sys.exit(1)  # the whole plan is shown; a run would fail at these steps

@@ -41,18 +41,60 @@ class WaitFailed(ClusterError):
     """The object reached a state from which the condition cannot be met."""
 
 
-def pod_condition(condition: str) -> Predicate:
+UNSCHEDULABLE_GRACE = 30.0  # seconds a pod may stay Unschedulable, unchanged, before the wait gives up on it
+
+
+class Stuck:
+    """Remembers since when a pod has been Unschedulable with the same message (a wait's own state)."""
+
+    def __init__(self, grace: float = UNSCHEDULABLE_GRACE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.grace = grace
+        self.clock = clock
+        self._since: dict[str, tuple[str, float]] = {}
+
+    def trouble(self, pod: dict[str, Any]) -> str | None:
+        """Why this pod can never get to run or finish, or None: what the wait must not sit out to its deadline."""
+        status = pod.get("status") or {}
+        name = (pod.get("metadata") or {}).get("name", "")
+        for cs in status.get("initContainerStatuses") or []:
+            state, last = cs.get("state") or {}, (cs.get("lastState") or {}).get("terminated") or {}
+            if (cs.get("restartCount") or 0) >= 2 and last.get("exitCode") not in (None, 0):
+                return (
+                    f"init container {cs.get('name')} of pod/{name} has failed {cs.get('restartCount')} times "
+                    f"(exit {last.get('exitCode')}{', ' + last['reason'] if last.get('reason') else ''})"
+                )
+            if (state.get("terminated") or {}).get("exitCode") not in (None, 0) and status.get("phase") == "Failed":
+                return f"init container {cs.get('name')} of pod/{name} failed (exit {state['terminated'].get('exitCode')})"
+        for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+            waiting = (cs.get("state") or {}).get("waiting") or {}
+            if waiting.get("reason") in BAD_WAITING:
+                return f"container {cs.get('name')} of pod/{name} is {waiting['reason']}: {waiting.get('message', '')}".strip(
+                    ": "
+                )
+        cond = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), None)
+        if cond and cond.get("status") == "False" and cond.get("reason") == "Unschedulable":
+            message = cond.get("message") or "Unschedulable"
+            seen = self._since.get(name)
+            if seen is None or seen[0] != message:
+                self._since[name] = (message, self.clock())
+            elif self.clock() - seen[1] >= self.grace:
+                return f"pod/{name} is Unschedulable, unchanged for {self.grace:.0f}s: {message}"
+        else:
+            self._since.pop(name, None)
+        return None
+
+
+def pod_condition(condition: str, stuck: Stuck | None = None) -> Predicate:
+    stuck = stuck or Stuck()
+
     def check(pod: dict[str, Any] | None) -> Outcome:
         if pod is None:
             return Outcome(False, state="not created yet")
         status = pod.get("status") or {}
         phase = status.get("phase", "Pending")
-        for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
-            waiting = (cs.get("state") or {}).get("waiting") or {}
-            if waiting.get("reason") in BAD_WAITING:
-                return Outcome(
-                    False, f"container {cs.get('name')} is {waiting['reason']}: {waiting.get('message', '')}".strip(": "), phase
-                )
+        trouble = stuck.trouble(pod) if condition not in ("failed", "terminated", "finished") else None
+        if trouble:
+            return Outcome(False, trouble, phase)
         if phase == "Failed" and condition != "failed":
             return Outcome(False, f"pod failed: {status.get('reason') or ''} {status.get('message') or ''}".strip(), phase)
         if condition == "ready":
@@ -84,6 +126,30 @@ def job_complete(job: dict[str, Any] | None) -> Outcome:
     return Outcome("Complete" in conds, state=state)
 
 
+def job_complete_watching_pods(pods_of: Callable[[], list[dict[str, Any]]], stuck: Stuck | None = None) -> Predicate:
+    """`job_complete`, and fail at once when a pod of the Job can never run (image, crash loop, init, unschedulable)."""
+    stuck = stuck or Stuck()
+
+    def check(job: dict[str, Any] | None) -> Outcome:
+        outcome = job_complete(job)
+        if outcome.done or outcome.failure or job is None:
+            return outcome
+        pods = pods_of()
+        init_failed: list[str] = []
+        for pod in pods:
+            phase = (pod.get("status") or {}).get("phase")
+            trouble = stuck.trouble(pod) if phase != "Succeeded" else None
+            if trouble and phase == "Failed" and trouble.startswith("init container"):
+                init_failed.append(trouble)  # a Job retries a failed pod: twice is a pattern, not bad luck
+            elif trouble and phase != "Failed":
+                return Outcome(False, trouble, outcome.state)
+        if len(init_failed) >= 2:
+            return Outcome(False, f"{init_failed[-1]}, in {len(init_failed)} pods of the Job", outcome.state)
+        return outcome
+
+    return check
+
+
 def pvc_bound(pvc: dict[str, Any] | None) -> Outcome:
     if pvc is None:
         return Outcome(False, state="not created yet")
@@ -101,7 +167,8 @@ def gone(obj: dict[str, Any] | None) -> Outcome:
     return Outcome(obj is None, state="deleting" if obj else "gone")
 
 
-def predicate_for(kind: str, condition: str) -> Predicate:
+def predicate_for(kind: str, condition: str, pods_of: Callable[[], list[dict[str, Any]]] | None = None) -> Predicate:
+    """The predicate of a wait; with `pods_of` (the Job's pods), a Job's wait also fails fast on pods that cannot run."""
     if condition == "deleted":
         return gone
     if condition == "exists":
@@ -109,7 +176,7 @@ def predicate_for(kind: str, condition: str) -> Predicate:
     if kind == "Pod":
         return pod_condition(condition)
     if kind == "Job" and condition in ("complete", "succeeded", "ready"):
-        return job_complete
+        return job_complete_watching_pods(pods_of) if pods_of else job_complete
     if kind == "PersistentVolumeClaim" and condition in ("bound", "ready"):
         return pvc_bound
     return exists

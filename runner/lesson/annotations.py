@@ -35,6 +35,93 @@ STEP_KEYS = {
 }
 WAIT_VALUES = {"ready", "running", "succeeded", "complete", "bound", "deleted", "none", "exists"}
 FRONT_MATTER_KEYS = {"id", "title", "description", "placeholders", "requires", "rubric", "shared_namespace", "quota"}
+# keys only our lessons use: front matter without any of them belongs to the site generator
+OUR_KEYS = FRONT_MATTER_KEYS - {"title", "description"}
+# keys of Hugo, Jekyll, MkDocs, Docusaurus, Sphinx/MyST front matter: ignored, also beside ours
+SITE_KEYS = {
+    "weight",
+    "content_type",
+    "reviewers",
+    "sidebar_position",
+    "sidebar_label",
+    "sidebar_class_name",
+    "tags",
+    "slug",
+    "date",
+    "lastmod",
+    "draft",
+    "layout",
+    "permalink",
+    "categories",
+    "author",
+    "authors",
+    "aliases",
+    "linktitle",
+    "linkTitle",
+    "toc_hide",
+    "toc",
+    "hide",
+    "nav_order",
+    "parent",
+    "grand_parent",
+    "keywords",
+    "summary",
+    "menu",
+    "type",
+    "url",
+    "image",
+    "images",
+    "card",
+    "no_list",
+    "hide_summary",
+    "math",
+    "published",
+    "excerpt",
+    "redirect_from",
+    "nav_exclude",
+    "has_children",
+    "search",
+    "status",
+    "template",
+    "pagination_next",
+    "pagination_prev",
+    "hide_title",
+    "hide_table_of_contents",
+    "custom_edit_url",
+    "last_update",
+    "jupyter",
+    "jupytext",
+    "kernelspec",
+    "myst",
+    "html_meta",
+    "orphan",
+    "icon",
+    "subtitle",
+    "feature",
+    "featured",
+    "series",
+    "resources",
+    "api_metadata",
+    "main_menu",
+    "simple_list",
+    "body_class",
+    "cascade",
+    "build",
+    "outputs",
+    "sitemap",
+    "translationKey",
+    "expiryDate",
+    "publishDate",
+    "audience",
+    "level",
+    "time",
+    "duration",
+    "difficulty",
+    "overview",
+    "objectives",
+    "questions",
+    "keypoints",
+}
 PLACEHOLDER_KEYS = {"default", "required", "description"}
 
 
@@ -132,8 +219,10 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
     if not isinstance(data, dict):
         raise LessonError("front matter must be a mapping of keys", path, first_line)
     lines = _key_lines(node, first_line)
+    if not OUR_KEYS & set(map(str, data)):
+        return _site_meta(data, default_id, default_title)
     for key in data:
-        if key not in FRONT_MATTER_KEYS:
+        if key not in FRONT_MATTER_KEYS and str(key) not in SITE_KEYS:
             raise LessonError(
                 f"unknown front matter key '{key}' (known: {', '.join(sorted(FRONT_MATTER_KEYS))})",
                 path,
@@ -211,6 +300,18 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
         shared_namespace=shared,
         quota=quota,
         annotated=True,
+    )
+
+
+def _site_meta(data: dict[Any, Any], default_id: str, default_title: str) -> LessonMeta:
+    """The front matter of a site generator (Hugo, Jekyll, MkDocs, Docusaurus): its title, nothing else of it."""
+    title = data.get("title")
+    description = data.get("description")
+    return LessonMeta(
+        id=default_id,
+        title=title.strip() if isinstance(title, str) and title.strip() else default_title,
+        description=description if isinstance(description, str) else "",
+        placeholders=(Placeholder("username", required=True, description="the participant's username (--user)"),),
     )
 
 

@@ -9,9 +9,11 @@ session or command output; does this command need a person at a terminal.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from runner.syntax import kubectl
-from runner.syntax.yaml import YamlResult
+from runner.syntax.shell import segments
+from runner.syntax.yaml import YamlResult, read_yaml
 
 YAML_LANGS = {"yaml", "yml", "k8s", "kubernetes"}
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "terminal", "cmd"}
@@ -257,6 +259,7 @@ def looks_like_dockerfile(content: str) -> bool:
     return bool(re.match(r"(?i)^FROM\s+\S+", first))
 
 
+_HEREDOC_START = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PATH_ONLY = re.compile(r"^[~/.][\w./~-]*$")
 
@@ -275,10 +278,18 @@ def looks_like_shell(content: str) -> bool:
     if any(re.match(r"^\s*\$\s", l) for l in lines):
         return True
     joined_continuation = False
+    heredoc_end: str | None = None
     for line in lines:
+        if heredoc_end is not None:  # the body of `<<EOF`: data for the command, not commands
+            if line.strip() == heredoc_end:
+                heredoc_end = None
+            continue
         if joined_continuation:
             joined_continuation = line.rstrip().endswith("\\")
             continue
+        m = _HEREDOC_START.search(line)
+        if m:
+            heredoc_end = m.group(2)
         word = command_word(line)
         if not (
             word in KNOWN_COMMANDS
@@ -346,3 +357,97 @@ def exec_pod(segments: list[list[str]]) -> str | None:
         if call is not None and call.verb == "exec" and call.targets:
             return call.targets[0][1]
     return None
+
+
+# ---- what is not a command, and what is output ----------------------------------------------------
+
+_YAML_LINE = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s+\S.*)?\s*$|^\s*-\s+\S")
+_OUTPUT_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "selfLink", "managedFields")
+_OUTPUT_PROSE = re.compile(
+    r"(?:\b(?:output|result)\b[^.:]{0,40}\b(?:similar\s+to|looks?\s+like|should\s+(?:look|be)|is\s+like|resembles)"
+    r"|\b(?:sample|example|expected|typical)\s+output\b|\byou\s+(?:should|will)\s+see\b|\bcreated\s+as\s+follows\b"
+    r"|\b(?:prints?|returns?|shows?|displays?)\s+(?:something\s+)?like\b|^\s*(?:\*\*)?output(?:\*\*)?\s*:?\s*$)",
+    re.I,
+)
+
+
+def is_yaml_line(command: str) -> bool:
+    """`key: value`, `- name: x`, `- item`: a line of YAML, never to be run as a shell command."""
+    first = command.strip().split("\n")[0]
+    return bool(_YAML_LINE.match(first)) and not first.lstrip().startswith(("- <", "-<"))
+
+
+def is_option_only(command: str) -> bool:
+    """A line that starts with an option (`--token-cache-storage=disk`): part of some other command, shown in the text."""
+    return command.lstrip().startswith("-") and not is_yaml_line(command)
+
+
+def output_prose(text: str) -> bool:
+    """The paragraph ends by saying the next block is what a command prints ("The output is similar to:").
+
+    The cue must run to the colon that ends the paragraph: "(you will see wget
+    output in the logs), we can get interactive access:" introduces commands.
+    """
+    stripped = text.rstrip()
+    if not stripped.endswith(":"):
+        return False
+    return any(not re.search(r"[.,;()!?]", stripped[m.end() : -1]) for m in _OUTPUT_PROSE.finditer(stripped))
+
+
+def output_fields(documents: tuple[Any, ...]) -> list[str]:
+    """Fields only the API server writes (metadata.uid, creationTimestamp, resourceVersion, status): signs of output."""
+    found: list[str] = []
+    for doc in documents:
+        if not isinstance(doc, dict):
+            continue
+        meta = doc.get("metadata")
+        if isinstance(meta, dict):
+            found += [f"metadata.{f}" for f in _OUTPUT_FIELDS if f in meta]
+        if isinstance(doc.get("status"), dict) and doc["status"]:
+            found.append("status")
+        if doc.get("kind") == "List" or (isinstance(doc.get("items"), list) and "metadata" in doc and "kind" not in doc):
+            found.append("items (a list as kubectl prints it)")
+    return list(dict.fromkeys(found))
+
+
+def printed_objects(command: str) -> tuple[tuple[str, str], ...]:
+    """What `kubectl get KIND [NAME] -o yaml|json` prints, as (kind, name or "*"): the text may show it next."""
+    out: list[tuple[str, str]] = []
+    for words in segments(command):
+        call = kubectl.parse(words)
+        if call is None or call.verb not in ("get", "create", "apply", "run"):
+            continue
+        if (call.flag("-o", "--output") or "") not in ("yaml", "json"):
+            continue
+        out += [(kind or "*", name) for kind, name in call.targets] or [
+            (kubectl.kind_of(call.args[0]) or "*", "*") if call.args else ("*", "*")
+        ]
+    return tuple(out)
+
+
+def shows_printed(objects: tuple[Any, ...], printed: tuple[tuple[str, str], ...]) -> bool:
+    """Is this block the objects a command just printed (same kind, and name when it named one)?"""
+    for obj in objects:
+        for kind, name in printed:
+            if kind in ("*", obj.kind) and name in ("*", obj.name):
+                return True
+    return False
+
+
+_YAML_HEAD = re.compile(r"^\s*(?:apiVersion|kind|metadata)\s*:")
+
+
+def holds_k8s_yaml(content: str) -> bool:
+    """The block is YAML of Kubernetes objects (or meant to be: it starts like one), whatever its fence says.
+
+    A shell block with a here-document also mentions `apiVersion:` and `kind:`,
+    but it is not YAML: what decides is that the block parses as YAML with an
+    `apiVersion` and a `kind`, or that its first line is such a key.
+    """
+    if not looks_like_yaml_object(content):
+        return False
+    first = next((line for line in content.splitlines() if line.strip() and not line.lstrip().startswith("#")), "")
+    if _YAML_HEAD.match(first) or first.strip() == "---":
+        return True
+    result = read_yaml(content, 1)
+    return not result.error and any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in result.documents)

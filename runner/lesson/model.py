@@ -67,6 +67,7 @@ class Step:
     check_args: tuple[tuple[str, str], ...] = ()
     error: str | None = None  # invalid: the parser's message
     error_line: int | None = None  # invalid: the line of the error itself
+    original_type: str | None = None  # invalid after rendering: what the step was (manifest, command)
     content_line: int | None = None  # first line of the block's content
     action: str | None = None  # file: "create" or "update"
     duplicate_of: int | None = None  # index of an identical earlier block
@@ -120,6 +121,7 @@ class Placeholder:
     default: str | None = None
     required: bool = False
     description: str = ""
+    found: bool = False  # found in the text of a tutorial as published (not declared): any `--set` fills it
 
 
 DEFAULT_POINTS = 1.0  # a check the rubric does not name
@@ -144,6 +146,7 @@ class LessonMeta:
     shared_namespace: bool = True
     quota: bool = False
     annotated: bool = False  # the lesson has our front matter (written for this tool)
+    bare_username: bool = False  # the prose says to replace the word "username": `pod-username` is rendered with the user
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,11 @@ class Lesson:
     @property
     def max_points(self) -> float:
         return sum(self.points(s) for s in self.checks)
+
+    @property
+    def declared(self) -> list[str]:
+        """Placeholders declared (by our front matter, or `<username>`), not just found in the text: typos are near misses of these."""
+        return [p.name for p in self.meta.placeholders if not p.found]
 
     def placeholder(self, name: str) -> Placeholder | None:
         return next((p for p in self.meta.placeholders if p.name == name), None)

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import LessonError
-from runner.lesson import classify, prose
+from runner.lesson import classify, placeholders, prose
 from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
 from runner.syntax import kubectl
-from runner.syntax.shell import segments, split_commands
+from runner.syntax.k8s import unknown_kind
+from runner.syntax.shell import plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
 
 FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "file", "other"}
@@ -59,6 +60,10 @@ class _Context:
     pod_kind: str | None = None
     last_workload: tuple[str, str] | None = None  # (kind, name) of the last Pod/Job created
     local_files: set[str] = field(default_factory=set)
+    output_cue: bool = False  # the prose just before says the next block is a command's output
+    after_printing: tuple[tuple[str, str], ...] = ()  # what the last command printed (`kubectl get secret s -o yaml`)
+    bare_username: bool = False  # the prose tells the reader to replace the word "username"
+    mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
 
 
 class _Builder:
@@ -141,6 +146,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
                 ctx.file_hint = prose.heading_file(block.text)
                 continue
             ctx.section, ctx.pod, ctx.pod_kind, ctx.file_hint, ctx.file_content = block.text, None, None, None, None
+            ctx.output_cue, ctx.after_printing = False, ()
             continue
         if block.kind == "comment":
             ann = parse_comment(block.text, path, block.line)
@@ -166,13 +172,33 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
         if block.kind == "code":
             _code_block(block, ctx, b, seen_blocks)
     steps = _link_files(b.steps)
+    if not meta.annotated:
+        meta = replace(meta, placeholders=_found_placeholders(meta, steps, ctx), bare_username=ctx.bare_username)
     return Lesson(path=path, meta=meta, steps=tuple(steps))
+
+
+def _found_placeholders(meta: LessonMeta, steps: list[Step], ctx: _Context) -> tuple[Placeholder, ...]:
+    """A tutorial as published declares nothing: every `<name>` its steps use is a placeholder `--set` can fill."""
+    have = {p.name for p in meta.placeholders}
+    found: list[Placeholder] = list(meta.placeholders)
+    for step in steps:
+        if not step.runnable and step.type is not StepType.INTERACTIVE:
+            continue
+        for occ in placeholders.find(step.text, step.content_line or step.line, fill_ins=True):
+            if occ.name not in have and occ.name not in placeholders.RUNTIME:
+                have.add(occ.name)
+                found.append(Placeholder(occ.name, description=ctx.mentions.get(occ.name, ""), found=True))
+    return tuple(found)
 
 
 def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     text = block.text
     ctx.file_hint = prose.prose_file(text)
     ctx.file_content = None
+    ctx.output_cue = classify.output_prose(text)
+    ctx.bare_username = ctx.bare_username or prose.replace_username_cue(text)
+    for name, sentence in prose.placeholder_mentions(text).items():
+        ctx.mentions.setdefault(name, sentence)
     created = prose.create_local_file(text)
     if created:
         name, any_content = created
@@ -241,10 +267,26 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
     key = (lang, content)
     duplicate_of = seen.get(key)
     start_index = len(b.steps)
+    output_cue, after_printing = ctx.output_cue, ctx.after_printing
+    ctx.output_cue, ctx.after_printing = False, ()
 
-    is_yaml = lang in classify.YAML_LANGS or (lang in classify.TEXT_LANGS and classify.looks_like_yaml_object(content))
-    if forced in ("manifest", "fragment") or (forced is None and is_yaml):
-        _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of)
+    # content first, the fence's language second: a Kubernetes object is a manifest in any fence
+    # (```python of a notebook, ```bash, ```console, none), and the text just said to be output is output
+    k8s = lang not in classify.DOCKER_LANGS and classify.holds_k8s_yaml(content)
+    is_yaml = lang in classify.YAML_LANGS or k8s
+    if forced is None and output_cue:
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "output",
+            ann,
+            text=content,
+            content_line=first,
+            reason="output of a command, shown in the text",
+        )
+    elif forced in ("manifest", "fragment") or (forced is None and is_yaml):
+        _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing)
     elif forced == "file" or (forced is None and file_content_cue and lang not in classify.SHELL_LANGS):
         name = file_hint or ann.get("file") or "file"
         b.add(
@@ -272,7 +314,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
             reason="Dockerfile" if forced is None else "marked as not runnable",
         )
     elif forced in ("command", "in-pod", "interactive") or (
-        forced is None and (lang in classify.SHELL_LANGS or (lang in classify.TEXT_LANGS and classify.looks_like_shell(content)))
+        forced is None and (lang in classify.SHELL_LANGS or classify.looks_like_shell(content))
     ):
         _shell_block(block, content, first, ann, ctx, b, forced, duplicate_of)
     elif forced is None and lang in classify.TEXT_LANGS and classify.path_only(content):
@@ -321,6 +363,7 @@ def _yaml_block(
     b: _Builder,
     forced: str | None,
     duplicate_of: int | None,
+    after_printing: tuple[tuple[str, str], ...] = (),
 ) -> None:
     result = read_yaml(content, first)
     if result.error:
@@ -340,6 +383,36 @@ def _yaml_block(
     kind, reason = classify.yaml_kind(result)
     if forced == "fragment":
         kind, reason = "fragment", "marked as a fragment"
+    shown = classify.output_fields(result.documents) if forced is None else []
+    if shown or (forced is None and not file_hint and classify.shows_printed(result.objects, after_printing)):
+        why = f"it carries {', '.join(shown)}" if shown else "it follows a command that prints objects"
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "output",
+            ann,
+            text=content,
+            content_line=first,
+            reason=f"output of a command, not a manifest ({why})",
+        )
+        return
+    unknown = [(o, reason) for o in result.objects if (reason := unknown_kind(o.api_version, o.kind))]
+    if kind == "manifest" and unknown:
+        obj, bad_kind = unknown[0]
+        b.add(
+            StepType.INVALID,
+            block.line,
+            ctx.section,
+            "unknown kind",
+            ann,
+            text=content,
+            content_line=first,
+            error=bad_kind,
+            error_line=obj.positions.line(("kind",)) if obj.positions else obj.line,
+            file=file_hint,
+        )
+        return
     if kind == "manifest":
         obj = result.objects[0]
         slug = f"{obj.kind} {obj.name or obj.generate_name or ''}"
@@ -404,6 +477,20 @@ def _shell_block(
         )
         return
     for cmd in commands:
+        if forced is None and (classify.is_yaml_line(cmd.text) or classify.is_option_only(cmd.text)):
+            # safety: a line of YAML (`apiVersion: v1`, `- name: x`) or a lone option is never run as a command
+            what = "a line of YAML" if classify.is_yaml_line(cmd.text) else "an option of some other command"
+            b.add(
+                StepType.OTHER,
+                cmd.line,
+                ctx.section,
+                "not a command",
+                ann,
+                text=cmd.text,
+                content_line=cmd.line,
+                reason=f"{what}, shown in a shell block; not a command",
+            )
+            continue
         if not ann.get("pod") and ctx.pod and not pod:  # `kubectl exec -it POD -- bash` earlier in this block
             pod, pod_kind = ctx.pod, ctx.pod_kind
         segs = segments(cmd.text)
@@ -431,26 +518,51 @@ def _shell_block(
                 StepType.IN_POD, cmd.line, ctx.section, f"in pod {first_word}", ann, pod=pod, pod_kind=pod_kind or "Pod", **extra
             )
             continue
-        step = b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, ann, **extra)
+        b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, ann, **extra)
         for seg in segs:
             call = kubectl.parse(seg)
             if call and call.creates and call.creates[0] in ("Pod", "Job"):
                 ctx.last_workload = call.creates
-        del step
+        ctx.after_printing = classify.printed_objects(cmd.text)
 
 
 def _link_files(steps: list[Step]) -> list[Step]:
-    """A manifest whose file a command applies (`kubectl create -f s1.yaml`) is applied by that command."""
+    """A manifest whose file a command applies (`kubectl create -f s1.yaml`) is applied by that command.
+
+    A tutorial may also show a manifest without naming its file and apply it
+    with the very next block (`kubectl apply -f ./secret.yaml`): a manifest
+    with no file name, directly followed by a command that applies a file the
+    tutorial never shows, is that file.
+    """
+    shown = {plain_file(s.file) for s in steps if s.file and s.type in (StepType.MANIFEST, StepType.FILE, StepType.INVALID)}
+    named: dict[int, str] = {}
     applied_by_command: set[str] = set()
-    for step in steps:
-        if step.type is StepType.COMMAND and step.command:
-            for seg in segments(step.command):
-                call = kubectl.parse(seg)
-                if call and call.verb in ("create", "apply", "replace") and call.files:
-                    applied_by_command.update(f for f in call.files if f != "-")
+    for i, step in enumerate(steps):
+        if step.type is not StepType.COMMAND or not step.command:
+            continue
+        for seg in segments(step.command):
+            call = kubectl.parse(seg)
+            if not (call and call.verb in ("create", "apply", "replace") and call.files):
+                continue
+            for f in (plain_file(f) for f in call.files if f != "-"):
+                applied_by_command.add(f)
+                before = _previous_block(steps, i)
+                if f not in shown and before is not None and before.type is StepType.MANIFEST and not before.file:
+                    named[before.index] = f
+                    shown.add(f)
     out = []
     for step in steps:
-        if step.type is StepType.MANIFEST and step.file in applied_by_command and step.apply:
+        if step.index in named:
+            step = replace(step, file=named[step.index])
+        if step.type is StepType.MANIFEST and step.file and plain_file(step.file) in applied_by_command and step.apply:
             step = replace(step, apply=False, reason=f"applied by the tutorial's own command (kubectl ... -f {step.file})")
         out.append(step)
     return out
+
+
+def _previous_block(steps: list[Step], i: int) -> Step | None:
+    """The step just before step `i` when it is of another block of the same section (only prose between)."""
+    if i == 0:
+        return None
+    prev = steps[i - 1]
+    return prev if prev.section == steps[i].section and prev.line < steps[i].line else None

@@ -11,7 +11,12 @@ import re
 from dataclasses import dataclass
 
 PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_.-]{0,62})>")
-RUNTIME = {"hash": "the random suffix of a Job's pod, resolved when the step runs"}
+# a fill-in of published tutorials may be words: `<YOUR NAMESPACE>`, `<admin OR edit>` (`--set "YOUR NAMESPACE=ws"`)
+FILL_IN = re.compile(r"<([A-Za-z][A-Za-z0-9_.-]{0,62}(?: [A-Za-z0-9_.-]+){0,8})>")
+RUNTIME = {
+    "hash": "the random suffix of a Job's pod, resolved when the step runs",
+    "index": "the completion index of a pod of an Indexed Job, resolved when the step runs",
+}
 # words in angle brackets that are HTML, not placeholders
 _HTML_TAGS = {
     "br",
@@ -48,10 +53,10 @@ class Occurrence:
     column: int
 
 
-def find(text: str, first_line: int) -> list[Occurrence]:
-    """Every `<name>` in `text` (whose first line is `first_line`)."""
+def find(text: str, first_line: int, fill_ins: bool = False) -> list[Occurrence]:
+    """Every `<name>` in `text` (whose first line is `first_line`); with `fill_ins`, `<words like these>` too."""
     out = []
-    for m in PLACEHOLDER.finditer(text):
+    for m in (FILL_IN if fill_ins else PLACEHOLDER).finditer(text):
         name = m.group(1)
         if name.lower() in _HTML_TAGS:
             continue

@@ -88,3 +88,25 @@ def named_pod(text: str) -> str | None:
         if "-" in word and not _FILE_RE.fullmatch(word):
             return word
     return None
+
+
+_REPLACE_USERNAME = re.compile(
+    r"\b(?:replace|substitute|change|swap)\b[^.]{0,40}?[\"'“”‘’`]?\b(?:your\s+)?(?:user\s*name|username|id)\b[\"'“”‘’`]?"
+    r"|\b(?:replace|change)\s+(?:the\s+)?(?:user\s*name|username)\b",
+    re.I,
+)
+_PLACEHOLDER_WORD = re.compile(r"<([A-Za-z][\w.-]*(?: [\w.-]+)*)>")
+
+
+def replace_username_cue(text: str) -> bool:
+    """The reader is told to replace the word "username" with their own (“replace “username” with your own id”)."""
+    return bool(_REPLACE_USERNAME.search(text))
+
+
+def placeholder_mentions(text: str) -> dict[str, str]:
+    """`<name>` -> the sentence of the paragraph that mentions it (its description for `--set`)."""
+    out: dict[str, str] = {}
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        for m in _PLACEHOLDER_WORD.finditer(sentence):
+            out.setdefault(m.group(1), " ".join(sentence.split())[:160])
+    return out

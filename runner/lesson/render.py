@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from runner.core.errors import RenderError, UsageError
+from runner.core.errors import UsageError
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
+from runner.syntax.k8s import K8sObject
+from runner.syntax.shell import heredoc
 from runner.syntax.yaml import read_yaml
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -33,10 +35,19 @@ class Unresolved:
     line: int
     step_index: int
     suggestion: str | None  # a declared placeholder this is probably a typo of
+    known: bool = False  # the lesson has this placeholder (declared, or found in its text): only its value is missing
 
     def message(self) -> str:
-        hint = f": did you mean `<{self.suggestion}>`?" if self.suggestion else " (not declared by the lesson)"
-        return f"placeholder `<{self.name}>` is not declared{hint}"
+        if self.suggestion:
+            return f"placeholder `<{self.name}>` is not declared: did you mean `<{self.suggestion}>`?"
+        if self.known:
+            return f"no value for `<{self.name}>`: give {set_flag(self.name)}"
+        return f"placeholder `<{self.name}>` is not declared (not declared by the lesson)"
+
+
+def set_flag(name: str) -> str:
+    """The `--set` that fills a placeholder, quoted when the fill-in has spaces."""
+    return f'--set "{name}=…"' if " " in name else f"--set {name}=…"
 
 
 @dataclass(frozen=True)
@@ -78,9 +89,7 @@ def values_for(lesson: Lesson, user: str | None, sets: Mapping[str, str], requir
         elif p.name not in values and p.default is not None:
             values[p.name] = p.default
     for name, value in sets.items():
-        if lesson.placeholder(name) is None and name != "username":
-            raise UsageError(f"--set {name}: the lesson declares no placeholder `<{name}>`")
-        values[name] = value
+        values[name] = value  # one that the lesson does not use is only a warning (`unused_sets`): a docs CI sets many
     missing = [p.name for p in lesson.meta.placeholders if p.required and p.name not in values]
     if missing and require:
         flag = ["--user" if m == "username" else f"--set {m}=..." for m in missing]
@@ -88,33 +97,53 @@ def values_for(lesson: Lesson, user: str | None, sets: Mapping[str, str], requir
     return values
 
 
+def unused_sets(lesson: Lesson, sets: Mapping[str, str]) -> list[str]:
+    """`--set` names the lesson does not use (a warning: one set of values serves many tutorials)."""
+    return [name for name in sets if name != "username" and lesson.placeholder(name) is None]
+
+
 def render(lesson: Lesson, values: Mapping[str, str]) -> Rendered:
-    declared = [p.name for p in lesson.meta.placeholders]
+    declared = lesson.declared
     unresolved: list[Unresolved] = []
     steps: list[Step] = []
+    user = values.get("username") if lesson.meta.bare_username else None
+    every = {p.name for p in lesson.meta.placeholders}
     for step in lesson.steps:
-        new, left = _render_step(step, values, declared)
+        new, left = _render_step(step, values, declared, every, user)
         steps.append(new)
         unresolved.extend(left)
     meta = replace(lesson.meta, requires=tuple(substitute(r, values) for r in lesson.meta.requires))
     return Rendered(replace(lesson, meta=meta, steps=tuple(steps)), dict(values), tuple(unresolved))
 
 
-def substitute(text: str, values: Mapping[str, str]) -> str:
-    return ph.PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+def substitute(text: str, values: Mapping[str, str], bare_user: str | None = None) -> str:
+    """`<name>` (and `<words of a fill-in>`) replaced by their values; with `bare_user`, the word `username` in names too."""
+    out = ph.FILL_IN.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    if bare_user:
+        out = BARE_USERNAME.sub(lambda m: m.group(0).replace("username", bare_user), out)
+    return out
 
 
-def _render_step(step: Step, values: Mapping[str, str], declared: list[str]) -> tuple[Step, list[Unresolved]]:
+# `pod-username`, `vectordb-example-username`, `username-data`: the word as one dash-separated part of a name
+BARE_USERNAME = re.compile(
+    r"(?<![\w<.$/-])(?:[a-z0-9]+-)+username(?:-[a-z0-9]+)*(?![\w>])|(?<![\w<.$/-])username(?:-[a-z0-9]+)+(?![\w>])"
+)
+
+
+def _render_step(
+    step: Step, values: Mapping[str, str], declared: list[str], every: set[str], bare_user: str | None = None
+) -> tuple[Step, list[Unresolved]]:
     left: list[Unresolved] = []
     first = step.content_line or step.line
     if step.type in (StepType.OTHER, StepType.FRAGMENT):
         return step, left  # shown, never run: rendered text but no complaints
-    for occ in ph.find(step.text, first if step.type is not StepType.CHECK else step.line):
+    for occ in ph.find(step.text, first if step.type is not StepType.CHECK else step.line, fill_ins=True):
         if occ.name not in values and occ.name not in ph.RUNTIME:
-            left.append(Unresolved(occ.name, step.path, occ.line, step.index, ph.near_miss(occ.name, declared)))
+            near = ph.near_miss(occ.name, declared)
+            left.append(Unresolved(occ.name, step.path, occ.line, step.index, near, known=near is None and occ.name in every))
 
     def sub(s: str | None) -> str | None:
-        return substitute(s, values) if s else s
+        return substitute(s, values, bare_user) if s else s
 
     changes: dict[str, Any] = {
         "text": sub(step.text),
@@ -123,33 +152,41 @@ def _render_step(step: Step, values: Mapping[str, str], declared: list[str]) -> 
         "file": sub(step.file),
         "instead": sub(step.instead),
         "reason": sub(step.reason),
-        "check_args": tuple((k, substitute(v, values)) for k, v in step.check_args),
+        "check_args": tuple((k, substitute(v, values, bare_user)) for k, v in step.check_args),
     }
+    blocked = {u.line for u in left}
+    objects: tuple[K8sObject, ...] = ()
     if step.type is StepType.MANIFEST:
         result = read_yaml(changes["text"], first)
         if result.error:
-            raise RenderError(
+            return _invalid(
+                step,
+                changes,
                 f"manifest no longer parses after substituting placeholders: {result.error}",
-                step.path,
                 result.error_line or step.line,
-            )
-        changes["objects"] = result.objects
-        blocked = {u.line for u in left}
-        for obj in result.objects:
-            _check_name(step, obj.kind, obj.name, obj.generate_name, obj.name_line, blocked)
+            ), left
+        changes["objects"] = objects = result.objects
+    elif step.type is StepType.COMMAND and changes["command"] and (doc := heredoc(changes["command"])):
+        result = read_yaml(doc.text, step.line + doc.first_line)
+        objects = () if result.error else result.objects
+    for obj in objects:
+        why = _bad_name(obj.kind, obj.name, obj.generate_name)
+        if why and obj.name_line not in blocked:  # an unresolved placeholder is reported on its own
+            return _invalid(step, changes, why, obj.name_line), left
     return replace(step, **changes), left
 
 
-def _check_name(step: Step, kind: str, name: str | None, generate: str | None, line: int, blocked: set[int]) -> None:
-    if line in blocked:
-        return  # an unresolved placeholder is reported on its own
+def _invalid(step: Step, changes: dict[str, Any], error: str, line: int) -> Step:
+    """The step as an invalid one: shown in the plan, failing when a run reaches it (errors are data, not a refusal)."""
+    return replace(step, **changes, type=StepType.INVALID, error=error, error_line=line, original_type=step.type.value)
+
+
+def _bad_name(kind: str, name: str | None, generate: str | None) -> str | None:
+    """Why an object's name (after rendering) is not a valid Kubernetes name, or None."""
     value = name if name is not None else (generate or "") + "x"
     pattern, what = (DNS_LABEL, "a DNS label") if kind in LABEL_KINDS else (DNS_SUBDOMAIN, "a DNS subdomain")
     limit = 63 if kind in LABEL_KINDS else 253
     if not pattern.match(value) or len(value) > limit:
         shown = name if name is not None else generate
-        raise RenderError(
-            f"{kind} name '{shown}' is not a valid Kubernetes name ({what}: lower-case letters, digits, '-', at most {limit})",
-            step.path,
-            line,
-        )
+        return f"{kind} name '{shown}' is not a valid Kubernetes name ({what}: lower-case letters, digits, '-', at most {limit})"
+    return None

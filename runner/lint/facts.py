@@ -64,7 +64,7 @@ class LessonFacts:
 
     @cached_property
     def declared(self) -> list[str]:
-        return [p.name for p in self.lesson.meta.placeholders]
+        return self.lesson.declared
 
     def norm(self, text: str) -> str:
         """`text` with near misses of declared placeholders replaced by the placeholder they miss."""

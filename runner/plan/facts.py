@@ -1,15 +1,30 @@
-"""What a cluster offers, as the planner needs it: storage classes, GPUs, network, images, existing objects.
+"""What a cluster offers, as the planner needs it: storage classes, GPUs, network, images, nodes, existing objects.
 
-Gathered by the runner (from the cluster and its profile) and handed to the
-pure planner, which never talks to a cluster itself.
+Gathered by the runner (from the cluster, its profile and this machine) and
+handed to the pure planner, which never talks to a cluster itself. Each
+`unmet` reason names what is missing precisely (the host, the image, the
+program, the node label), because a docs CI reads it to tell an environment
+skip from a defect of the tutorial.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from runner.syntax import kubectl
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+@dataclass(frozen=True)
+class NodeShape:
+    """What one node can ever give a pod (allocatable), and its labels."""
+
+    name: str
+    cpu: float  # cores
+    memory: float  # bytes
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -20,10 +35,21 @@ class ClusterFacts:
     wait_for_first_consumer: frozenset[str] = frozenset()
     gpu: bool = False
     gpu_simulated: bool = False
-    network: bool = True
+    network: bool = True  # False: pods and commands reach no host outside this machine (profile `network: none`)
+    reachable: frozenset[str] | None = None  # with network: only these hosts (profile `network: [hosts]`); None: all
     existing: frozenset[tuple[str, str]] = frozenset()  # (kind, name) that exist before the run
     image_for: Callable[[str], str | None] | None = None  # None: every image is pullable
-    local_hosts: frozenset[str] = frozenset()  # hosts that count as local (git server) for `network`
+    local_hosts: frozenset[str] = frozenset()  # hosts that count as local (the git server) for `network`
+    missing_programs: frozenset[str] = frozenset()  # programs the lesson's commands call that this machine lacks
+    nodes: tuple[NodeShape, ...] | None = None  # None: unknown (a participant may not list nodes)
+
+    def reaches(self, host: str) -> bool:
+        host = host.lower()
+        if host in LOCAL_HOSTS or host in self.local_hosts or host.startswith("10.244."):
+            return True
+        if not self.network:
+            return False
+        return self.reachable is None or host in self.reachable or any(host.endswith("." + h) for h in self.reachable)
 
     def unmet(self, requirement: str) -> str | None:
         """Why `requirement` is not met here, or None."""
@@ -36,13 +62,61 @@ class ClusterFacts:
                 return None
             return f"needs StorageClass {value}, which this cluster does not have"
         if key == "network":
-            return None if self.network else "needs access to external hosts, which this cluster does not have"
+            if not value:
+                return None if self.network else "needs access to external hosts, which this cluster does not have"
+            return None if self.reaches(value) else f"needs {value}, which is not reachable from here (profile network)"
         if key == "image":
             if self.image_for is None or self.image_for(value):
                 return None
-            return f"needs image {value}, which this cluster cannot pull"
+            registry = image_registry(value)
+            where = "the local mirror does not have it" if registry == "docker.io" else f"registry {registry} is not reachable"
+            return f"needs image {value}, which this cluster cannot pull ({where})"
         if key == "object":
             kind_word, _, name = value.partition("/")
             kind = kubectl.kind_of(kind_word) or kind_word
             return None if (kind, name) in self.existing else f"needs {kind_word}/{name} to exist before the lesson"
+        if key == "program":
+            return f"needs `{value}`, which is not installed here" if value in self.missing_programs else None
+        if key == "host":
+            return f"changes this machine ({value}): a run never installs software or writes outside its working directory"
+        if key == "value":
+            flag = f'--set "{value}=…"' if " " in value else f"--set {value}=…"
+            return f"needs a value for <{value}>: give {flag}"
+        if key == "node":
+            return self._node_unmet(value)
+        if key == "fits":
+            return self._fits_unmet(value)
         return None  # unknown requirement words are the linter's business
+
+    def _node_unmet(self, value: str) -> str | None:
+        """`node:KEY=V1|V2`: some node must carry label KEY with one of the values (required node affinity, nodeSelector)."""
+        if self.nodes is None:
+            return None
+        label, _, wanted = value.partition("=")
+        values = set(wanted.split("|")) if wanted else set()
+        if any(label in n.labels and (not values or n.labels[label] in values) for n in self.nodes):
+            return None
+        want = f"{label} in {sorted(values)}" if values else label
+        return f"needs a node with label {want}, which no node of this cluster has"
+
+    def _fits_unmet(self, value: str) -> str | None:
+        """`fits:CPU,MEMORY` (cores, bytes a pod requests): some node must be able to give that much, ever."""
+        if not self.nodes:
+            return None
+        cpu_s, _, mem_s = value.partition(",")
+        cpu, mem = float(cpu_s or 0), float(mem_s or 0)
+        if any(n.cpu >= cpu and n.memory >= mem for n in self.nodes):
+            return None
+        biggest = max(self.nodes, key=lambda n: (n.cpu, n.memory))
+        return (
+            f"requests {cpu:g} CPU and {mem / 2**30:.3g} GiB, more than any node can ever give "
+            f"(the largest, {biggest.name}, has {biggest.cpu:g} CPU and {biggest.memory / 2**30:.3g} GiB allocatable)"
+        )
+
+
+def image_registry(image: str) -> str:
+    """The registry host of an image reference (`nvcr.io/hpc/lammps:x` -> nvcr.io, `ubuntu` -> docker.io)."""
+    first, _, rest = image.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"

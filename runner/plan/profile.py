@@ -29,7 +29,8 @@ class Profile:
     default_storage_class: str | None = None
     image_map: Mapping[str, str] = field(default_factory=dict)
     registry_access: bool = True  # can images outside the map be pulled?
-    network: bool = True  # can pods and commands reach external hosts?
+    network: bool = True  # can pods and commands reach hosts outside this machine? (`network: none | all | [hosts]`)
+    reachable: tuple[str, ...] | None = None  # `network: [hosts]`: only these (and their subdomains); None: all
     gpu: bool = False
     gpu_simulated: bool = False
     values: Mapping[str, str] = field(default_factory=dict)  # placeholder values (git server URL, ...)
@@ -110,7 +111,8 @@ def profile_from_dict(name: str, data: Mapping[str, Any]) -> Profile:
         default_storage_class=default,
         image_map={str(k): str(v) for k, v in images.items()} if isinstance(images, dict) else {},
         registry_access=bool(data.get("registry_access", not images)),
-        network=bool(data.get("network", True)),
+        network=_network(data.get("network", "all"))[0],
+        reachable=_network(data.get("network", "all"))[1],
         gpu=bool(gpu.get("available", False)) if isinstance(gpu, dict) else bool(gpu),
         gpu_simulated=bool(gpu.get("simulated", False)) if isinstance(gpu, dict) else False,
         values=values,
@@ -119,3 +121,14 @@ def profile_from_dict(name: str, data: Mapping[str, Any]) -> Profile:
         kubectl=data.get("kubectl"),
         raw=dict(data),
     )
+
+
+def _network(value: Any) -> tuple[bool, tuple[str, ...] | None]:
+    """`network: none | all | [hosts]` (or true/false) -> (any network at all, the only hosts reachable)."""
+    if value in (None, True, "all", "any"):
+        return True, None
+    if value in (False, "none", "off", "no"):
+        return False, None
+    if isinstance(value, list):
+        return bool(value), tuple(str(h).lower() for h in value)
+    raise UsageError(f"profile network: must be none, all or a list of hosts, not {value!r}")

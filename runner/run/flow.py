@@ -68,8 +68,8 @@ def run_lesson(
     workdir.mkdir(parents=True, exist_ok=True)
     cluster = connect_target(request.target, workdir=workdir, profile=profile)
     check_access(cluster)
-    plan = build_plan(lesson, gather_facts(cluster, profile, lesson))
     kubectl_dir = str(Path(profile.kubectl).parent) if profile and profile.kubectl else None
+    plan = build_plan(lesson, gather_facts(cluster, profile, lesson, kubectl_dir))
     runner = Runner(
         plan,
         cluster,

@@ -28,7 +28,7 @@ from checks.registry import Registry, load_all
 from runner.core.errors import TutorialError
 from runner.core.redact import Redactor
 from runner.core.results import ERROR, FAILED, PASSED, SKIPPED, Evidence
-from runner.effects import Effects
+from runner.effects import Effects, pod_base
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, Conflict, translate
 from runner.kube.labels import LESSON_LABEL, USER_LABEL, run_labels
@@ -44,8 +44,9 @@ from runner.run.request import RunRequest
 from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
 from runner.run.signals import Cancel, Interrupted, interrupts_ignored, interrupts_raise
 from runner.run.workspace import Workspace
+from runner.syntax.shell import heredoc, segments
 
-_HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)-<hash>")
+_HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)(?:-(<index>|\d+))?-<hash>")
 
 ProgressFn = Callable[[str, dict[str, Any]], None]
 
@@ -92,6 +93,7 @@ class Runner:
         self.redact = Redactor(profile.values.get(key, "") for key in profile.secrets) if profile else Redactor()
         self.simulated: list[str] = []
         self._pod_session: dict[str, list[str]] = {}
+        self._not_made: dict[str, int] = {}  # name -> line of the step whose creation of it failed
 
     # ----------------------------------------------------------------- the run
     def run(self) -> RunReport:
@@ -116,6 +118,12 @@ class Runner:
                         if action.step.type is StepType.CHECK:
                             checks.append(self._check_outcome(action.step, SKIPPED, "an earlier step failed", ()))
                         continue
+                    blocked = self._needs_failed(action.step)
+                    if blocked:  # --keep-going: what needs an object whose creation failed cannot pass either
+                        steps.append(self._skipped(action, blocked))
+                        if action.step.type is StepType.CHECK:
+                            checks.append(self._check_outcome(action.step, SKIPPED, blocked, ()))
+                        continue
                     self.progress("step", {"step": action.step, "action": action})
                     result, outcome = self._do(action)
                     steps.append(result)
@@ -124,6 +132,7 @@ class Runner:
                     self.progress("done", {"step": action.step, "result": result})
                     if result.status in (FAILED, ERROR) and action.step.type is not StepType.CHECK:
                         failed = True  # a failed check is reported, but later steps can still run
+                        self._failed_creations(action.step)
         except Interrupted:
             interrupted = True
             self.progress("interrupted", {})
@@ -161,6 +170,38 @@ class Runner:
             cpu_seconds=_cpu() - cpu0,
         )
 
+    def _failed_creations(self, step: Step) -> None:
+        """Remember the objects a failed step was to create: later steps that need them are skipped, naming it."""
+        for e in self.effects.of_step(step):
+            if e.creates and not e.generated:
+                self._not_made.setdefault(e.name, step.line)
+        if step.type is StepType.MANIFEST:
+            for o in step.objects:
+                if o.name:
+                    self._not_made.setdefault(o.name, step.line)
+
+    def _needs_failed(self, step: Step) -> str | None:
+        """Why `step` cannot pass because an object it needs was never made (its creating step failed), or None."""
+        if not self._not_made:
+            return None
+        if step.type is StepType.IN_POD and step.pod in self._not_made:
+            return f"needs {step.pod}, whose creation failed at line {self._not_made[step.pod]}"
+        if step.type is StepType.CHECK:
+            for _, value in step.check_args:
+                if value in self._not_made:
+                    return f"needs {value}, whose creation failed at line {self._not_made[value]}"
+        for e in self.effects.of_step(step):
+            base = pod_base(e.name)
+            if e.creates and e.manifest is None and e.action in ("create", "run"):
+                self._not_made.pop(e.name, None)  # made anew here
+                continue
+            if e.creates:
+                continue
+            for name in (e.name, base):
+                if name in self._not_made:
+                    return f"needs {name}, whose creation failed at line {self._not_made[name]}"
+        return None
+
     def _keeping(self, failed: bool) -> bool:
         return self.request.keep or (self.request.keep_on_failure and failed)
 
@@ -196,6 +237,18 @@ class Runner:
                 self._check_outcome(step, SKIPPED, action.reason or "", ()) if step.type is StepType.CHECK else None,
             )
         command = self.redact(action.command)
+        if action.do == "fail":  # the block cannot be used as written: it fails here, not before
+            at = f"{step.path}:{step.error_line or step.line}"
+            return StepResult(
+                step.index,
+                step.line,
+                step.path,
+                step.id,
+                step.type.value,
+                FAILED,
+                0.0,
+                self.redact.text(f"{at}: {action.reason}"),
+            ), (self._check_outcome(step, FAILED, action.reason or "", ()) if step.type is StepType.CHECK else None)
         try:
             if action.do == "check":
                 outcome = self._run_check(step)
@@ -307,7 +360,7 @@ class Runner:
     # ------------------------------------------------------------- host commands
     def _command(self, step: Step, command: str) -> tuple[list[Evidence], str]:
         _refuse_unresolved(command)
-        command = self._resolve_hashes(command, step)
+        command = self._resolve_hashes(self._prepared_heredoc(step, command), step)
         started = datetime.now(UTC)
         env = {**os.environ, **self.cluster.kubectl_env()}
         if self.kubectl_dir:
@@ -357,24 +410,44 @@ class Runner:
             if proc.poll() is None:
                 _kill_group(proc)
 
+    def _prepared_heredoc(self, step: Step, command: str) -> str:
+        """`kubectl apply -f - <<EOF ... EOF`: the here-document's objects as this run creates them (labelled, images mapped)."""
+        manifests = self.effects.heredocs.get(step.index)
+        doc = heredoc(command)
+        if not manifests or doc is None or command != step.command:
+            return command
+        body = self.workspace.prepared_yaml_of([m.obj for m in manifests]).rstrip("\n").split("\n")
+        lines = command.split("\n")
+        return "\n".join(lines[: doc.first_line] + body + [doc.delimiter])
+
     def _resolve_hashes(self, command: str, step: Step) -> str:
-        """`kubectl logs c3-bob-<hash>` -> the newest pod of Job c3-bob, once the Job has finished."""
+        """`kubectl logs c3-bob-<hash>` -> the newest pod of Job c3-bob; `job2-bob-<index>-<hash>` -> a pod of job2-bob.
+
+        For `logs` the Job is first waited for (its logs are complete then; a
+        failed Job's logs are exactly what the reader wants to see); for other
+        verbs (`delete pod badjob-bob-<hash>`) any pod of the Job will do.
+        """
+        wants_logs = any(seg and seg[0] == "kubectl" and "logs" in seg[1:3] for seg in segments(command))
 
         def sub(m: re.Match[str]) -> str:
-            job = m.group(1)
+            job, index = m.group(1), m.group(2)
+            if index and index.isdigit() and get(self.cluster, ObjectRef("Job", f"{job}-{index}", self.cluster.namespace)):
+                job, index = f"{job}-{index}", None  # `job-7-<hash>`: a Job named job-7, not index 7 of job
             ref = ObjectRef("Job", job, self.cluster.namespace)
-            if get(self.cluster, ref) is not None:
+            if wants_logs and get(self.cluster, ref) is not None:
                 try:
                     wait_for(
                         self.cluster,
                         ref,
-                        predicate_for("Job", "complete"),
+                        predicate_for("Job", "complete", pods_of=lambda: pods_of_job(self.cluster, job)),
                         step.timeout or 300,
                         checkpoint=self.cancel.raise_if_set,
                     )
                 except WaitFailed:
-                    pass  # the logs of a failed Job are exactly what the reader wants to see
+                    pass
             pods = pods_of_job(self.cluster, job)
+            if index and index.isdigit():
+                pods = [p for p in pods if _completion_index(p) == index]
             if not pods:
                 raise StepFailed(f"no pod of job/{job} to stand for {m.group(0)}")
             return str(pods[-1]["metadata"]["name"])
@@ -436,7 +509,7 @@ class Runner:
             wait_for(
                 self.cluster,
                 ref,
-                predicate_for(wait.kind, wait.condition),
+                predicate_for(wait.kind, wait.condition, pods_of=lambda: pods_of_job(self.cluster, wait.name)),
                 wait.timeout,
                 progress=lambda state: self.progress("waiting", {"state": state}),
                 checkpoint=self.cancel.raise_if_set,
@@ -553,6 +626,12 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
         proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+
+
+def _completion_index(pod: dict[str, Any]) -> str | None:
+    meta = pod.get("metadata") or {}
+    labels, notes = meta.get("labels") or {}, meta.get("annotations") or {}
+    return labels.get("batch.kubernetes.io/job-completion-index") or notes.get("batch.kubernetes.io/job-completion-index")
 
 
 def _parse_time(value: str) -> datetime:

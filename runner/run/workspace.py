@@ -10,7 +10,7 @@ are refused.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from runner.core.errors import TutorialError
 from runner.lesson.model import Step, StepType
 from runner.plan.build import Plan
 from runner.plan.profile import Profile
-from runner.syntax.k8s import containers, pod_spec, pod_template
+from runner.syntax.k8s import K8sObject, containers, pod_spec, pod_template
 
 GPU_SIMULATED = "GPU: a stand-in node resource and nvidia-smi (local profile)"
 
@@ -54,7 +54,11 @@ class Workspace:
         return path
 
     def prepared_yaml(self, step: Step) -> str:
-        return yaml.safe_dump_all([self.prepared(o.body) for o in step.objects], sort_keys=False)
+        return self.prepared_yaml_of(step.objects)
+
+    def prepared_yaml_of(self, objects: Sequence[K8sObject]) -> str:
+        """YAML of objects as this run creates them (a manifest file, a here-document's body)."""
+        return yaml.safe_dump_all([self.prepared(o.body) for o in objects], sort_keys=False)
 
     def prepared(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of an object as this run creates it: labelled, its images mapped for this cluster."""

@@ -132,3 +132,76 @@ def containers(spec: Mapping[str, Any] | None, init: bool | None = False) -> lis
         return []
     keys = ("initContainers", "containers") if init is None else ("initContainers",) if init else ("containers",)
     return [c for key in keys for c in (spec.get(key) or []) if isinstance(c, Mapping)]
+
+
+# The kinds of each built-in API group of Kubernetes 1.34 (all versions), from the OpenAPI schemas that
+# kubernetes-validate ships; tests/unit/test_parser_published.py checks this table against them.
+BUILTIN_KINDS: dict[str, frozenset[str]] = {
+    "": frozenset(
+        {
+            "ComponentStatus",
+            "ConfigMap",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "Namespace",
+            "Node",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "Pod",
+            "PodTemplate",
+            "ReplicationController",
+            "ResourceQuota",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+            "Binding",
+        }
+    ),
+    "admissionregistration.k8s.io": frozenset(
+        {
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "ValidatingWebhookConfiguration",
+            "MutatingAdmissionPolicy",
+            "MutatingAdmissionPolicyBinding",
+        }
+    ),
+    "apiextensions.k8s.io": frozenset({"CustomResourceDefinition"}),
+    "apiregistration.k8s.io": frozenset({"APIService"}),
+    "apps": frozenset({"ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"}),
+    "autoscaling": frozenset({"HorizontalPodAutoscaler"}),
+    "batch": frozenset({"CronJob", "Job"}),
+    "certificates.k8s.io": frozenset({"CertificateSigningRequest", "ClusterTrustBundle", "PodCertificateRequest"}),
+    "coordination.k8s.io": frozenset({"Lease", "LeaseCandidate"}),
+    "discovery.k8s.io": frozenset({"EndpointSlice"}),
+    "events.k8s.io": frozenset({"Event"}),
+    "flowcontrol.apiserver.k8s.io": frozenset({"FlowSchema", "PriorityLevelConfiguration"}),
+    "internal.apiserver.k8s.io": frozenset({"StorageVersion"}),
+    "networking.k8s.io": frozenset({"IPAddress", "Ingress", "IngressClass", "NetworkPolicy", "ServiceCIDR"}),
+    "node.k8s.io": frozenset({"RuntimeClass"}),
+    "policy": frozenset({"PodDisruptionBudget", "PodSecurityPolicy"}),
+    "rbac.authorization.k8s.io": frozenset({"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}),
+    "resource.k8s.io": frozenset({"DeviceClass", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice", "DeviceTaintRule"}),
+    "scheduling.k8s.io": frozenset({"PriorityClass"}),
+    "storage.k8s.io": frozenset(
+        {"CSIDriver", "CSINode", "CSIStorageCapacity", "StorageClass", "VolumeAttachment", "VolumeAttributesClass"}
+    ),
+    "storagemigration.k8s.io": frozenset({"StorageVersionMigration"}),
+    # groups removed from Kubernetes whose kinds old tutorials still use (their versions are lint's business)
+    "extensions": frozenset({"Deployment", "DaemonSet", "ReplicaSet", "Ingress", "NetworkPolicy", "PodSecurityPolicy"}),
+}
+
+
+def unknown_kind(api_version: str, kind: str) -> str | None:
+    """Why `kind` cannot be an object of the built-in group of `api_version`, or None (known, or a custom resource)."""
+    import difflib
+
+    group = api_version.rpartition("/")[0] if "/" in api_version else ""
+    kinds = BUILTIN_KINDS.get(group)
+    if kinds is None or kind in kinds:
+        return None
+    near = difflib.get_close_matches(kind, sorted(kinds), n=1, cutoff=0.6)
+    hint = f": did you mean {near[0]}?" if near else f" (it has {', '.join(sorted(kinds))})"
+    return f"unknown kind '{kind}' in apiVersion {api_version}{hint}"

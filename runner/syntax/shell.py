@@ -196,3 +196,10 @@ def _unhide(word: str, hidden: dict[str, str]) -> str:
     for key, value in hidden.items():
         word = word.replace(key, value)
     return word
+
+
+def plain_file(name: str) -> str:
+    """A file argument as the working directory sees it: `./secret.yaml` and `secret.yaml` are one file."""
+    while name.startswith("./"):
+        name = name[2:]
+    return name

@@ -92,8 +92,9 @@ def test_invalid_yaml_step_is_shown_and_rest_of_plan_too(tmp_path):
     path = tmp_path / "x.md"
     path.write_text("```yaml\napiVersion: v1\nkind: Pod\n  bad: [\n```\n\n```bash\nkubectl get pods\n```\n")
     res = invoke("show", str(path), "--user", "bob")
-    assert res.exit_code == 0
+    assert res.exit_code == 1  # documented: the whole plan is shown, the problems go to stderr
     assert "INVALID at line" in res.stdout and "kubectl get pods" in res.stdout
+    assert res.stderr.startswith(f"{path}:4: error: YAML does not parse")
 
 
 def test_offline_commands_do_not_import_the_kubernetes_client():

@@ -20,7 +20,7 @@ def test_placeholder_near_miss_is_an_error_with_a_suggestion():
 
 
 def test_placeholder_left_after_rendering_in_a_command_and_a_manifest():
-    src = "---\ntitle: T\n---\n```bash\nkubectl create configmap c-<username> --from-literal=bucket=<bucket>\n```\n" + pod(
+    src = "---\nid: t\ntitle: T\n---\n```bash\nkubectl create configmap c-<username> --from-literal=bucket=<bucket>\n```\n" + pod(
         "p-<username>"
     ).replace("image: busybox", "image: <registry>/busybox")
     found = hits(src, "placeholders")

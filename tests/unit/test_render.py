@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from runner.core.errors import RenderError, UsageError
+from runner.core.errors import UsageError
 from runner.lesson.model import StepType
 from runner.lesson.parser import parse_lesson
-from runner.lesson.render import parse_sets, render, values_for
+from runner.lesson.render import parse_sets, render, unused_sets, values_for
 
 LESSON = """---
 id: r
@@ -63,8 +63,10 @@ def test_missing_required_value():
 
 
 def test_unknown_set_and_bad_set():
-    with pytest.raises(UsageError, match="declares no placeholder"):
-        values_for(lesson(), "bob", {"git-url": "x", "colour": "red"})
+    """A --set the lesson does not use is a warning (one set of values serves many tutorials), not an error."""
+    sets = {"git-url": "x", "colour": "red"}
+    assert values_for(lesson(), "bob", sets)["git-url"] == "x"
+    assert unused_sets(lesson(), sets) == ["colour"]
     with pytest.raises(UsageError, match="name=value"):
         parse_sets(["novalue"])
 
@@ -76,10 +78,10 @@ def test_user_must_fit_in_a_name(user):
 
 
 def test_rendered_name_must_be_a_kubernetes_name_at_its_line():
-    md = "```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: Pod_<username>\n```\n"
-    with pytest.raises(RenderError) as err:
-        render(parse_lesson(md, "p.md"), {"username": "bob"})
-    assert err.value.line == 5 and "Pod_bob" in err.value.message
+    md = "```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: Pod_<username>\n```\n\n```bash\nkubectl get pods\n```\n"
+    steps = render(parse_lesson(md, "p.md"), {"username": "bob"}).lesson.steps
+    assert [s.type for s in steps] == [StepType.INVALID, StepType.COMMAND]  # data, not a refusal: the rest stays
+    assert steps[0].error_line == 5 and "Pod_bob" in (steps[0].error or "") and steps[0].original_type == "manifest"
 
 
 def test_other_blocks_are_not_complained_about():

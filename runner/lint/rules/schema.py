@@ -152,7 +152,7 @@ class Schemas:
 def dummy_values(lesson) -> dict[str, str]:
     values = {"username": DUMMY_USER}
     for p in lesson.meta.placeholders:
-        if p.name != "username":
+        if p.name != "username" and not p.found:  # found in the text only: left as written, as before
             values[p.name] = p.default if p.default is not None else re.sub(r"[^a-z0-9-]", "-", p.name.lower()).strip("-") or "x"
     return values
 
