@@ -19,6 +19,7 @@ too, so every consumer sees them.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -151,6 +152,32 @@ class Effects:
         earlier = [s for s in steps if s.index < before] or steps
         step = earlier[-1]
         return [m for m in self.manifests if m.step is step]
+
+    def files_made(self, step: Step) -> set[str]:
+        """Files (and `folder/`s) a command writes: redirections, downloads, clones, copies; `*` for unpacking."""
+        text = step.command or ""
+        out: set[str] = set()
+        if not text:
+            return out
+        for m in re.finditer(r"(?<![<>&0-9])>>?\s*([^\s;&|<>]+)", text.split("\n")[0] if heredoc(text) else text):
+            out.add(m.group(1))
+        for seg in self.segments(text):
+            prog = seg[0] if seg else ""
+            if prog in ("wget", "curl"):
+                for i, w in enumerate(seg):
+                    if w in ("-O", "-o", "--output", "--output-document") and i + 1 < len(seg):
+                        out.add(seg[i + 1])
+                    elif w.startswith(("http://", "https://")) and (prog == "wget" or "-O" in seg or "-LO" in seg):
+                        out.add(posixpath.basename(w.split("?")[0]))
+            elif prog == "git" and len(seg) > 2 and seg[1] == "clone":
+                rest = [w for w in seg[2:] if not w.startswith("-")]
+                if rest:
+                    out.add((rest[1] if len(rest) > 1 else posixpath.basename(rest[0]).removesuffix(".git")) + "/")
+            elif prog in ("cp", "mv", "touch", "tee") and len(seg) > 1:
+                out.add(seg[-1])
+            elif prog in ("tar", "unzip"):
+                out.add("*")  # unpacks or fetches files we cannot name
+        return out
 
     # ---- commands ----------------------------------------------------------------------------
 
@@ -327,5 +354,11 @@ class Effects:
 
 
 def pod_base(name: str) -> str:
-    """`c3-bob-<hash>` -> `c3-bob`: the Job (or other owner) a pod reference stands for."""
-    return re.sub(r"-<hash>$", "", name)
+    """`c3-bob-<hash>` -> `c3-bob`, `job2-bob-<index>-<hash>` and `job2-bob-3-<hash>` -> `job2-bob`: the owner of a pod."""
+    return re.sub(r"(?:-(?:<index>|\d+))?-<hash>$", "", name)
+
+
+def owners(name: str) -> list[str]:
+    """The objects a pod reference may stand for: itself, its Job (`-<hash>`), an Indexed Job (`-<index>-<hash>`)."""
+    out = [name, re.sub(r"-<hash>$", "", name), pod_base(name)]
+    return list(dict.fromkeys(out))

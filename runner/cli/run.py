@@ -95,9 +95,14 @@ def run(**options: Any) -> None:
 
 def _run_one(request: Any, options: dict[str, Any]) -> int:
     from runner.cli.progress import Progress
+    from runner.lesson.catalog import load
+    from runner.lesson.render import unused_sets
     from runner.report.run import summary_text, to_json, to_junit
     from runner.run.flow import run_lesson
 
+    lesson = load(request.lesson)
+    for name in unused_sets(lesson, request.sets):
+        click.echo(f"tutorial: warning: --set {name}: {lesson.path} has no placeholder `<{name}>`", err=True)
     bar = Progress(f"{Path(request.lesson).stem}/{request.user}")
     try:
         report = run_lesson(request, progress=bar)

@@ -167,27 +167,8 @@ class LessonFacts:
         for step in self.lesson.steps:
             if before is not None and step.index >= before:
                 break
-            text = step.command if step.type in HOST_TYPES else None
-            if not text:
-                continue
-            for m in re.finditer(r"(?<![<>&0-9])>>?\s*([^\s;&|<>]+)", text):
-                out.add(m.group(1))
-            for seg in self.segments(text):
-                prog = seg[0] if seg else ""
-                if prog in ("wget", "curl"):
-                    for i, w in enumerate(seg):
-                        if w in ("-O", "-o", "--output", "--output-document") and i + 1 < len(seg):
-                            out.add(seg[i + 1])
-                        elif w.startswith(("http://", "https://")):
-                            out.add(posixpath.basename(w.split("?")[0]))
-                elif prog == "git" and len(seg) > 2 and seg[1] == "clone":
-                    rest = [w for w in seg[2:] if not w.startswith("-")]
-                    if rest:
-                        out.add((rest[1] if len(rest) > 1 else posixpath.basename(rest[0]).removesuffix(".git")) + "/")
-                elif prog in ("cp", "mv", "touch", "tee") and len(seg) > 1:
-                    out.add(seg[-1])
-                elif prog in ("tar", "unzip"):
-                    out.add("*")  # unpacks or fetches files we cannot name
+            if step.type in HOST_TYPES:
+                out |= self.effects.files_made(step)
         return out
 
     def file_known(self, name: str, before: int | None = None) -> bool:

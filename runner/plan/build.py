@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.effects import Effect, Effects, pod_base
+from runner.effects import Effect, Effects, owners
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
@@ -90,7 +90,7 @@ def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[s
     reqs: list[str] = []
     if obj.kind == "PersistentVolumeClaim":
         sc = (body.get("spec") or {}).get("storageClassName")
-        if sc:
+        if sc and ("StorageClass", sc) not in created:  # a class the lesson makes itself is there when needed
             reqs.append(f"storage-class:{sc}")
     spec = pod_spec(body)
     if spec:
@@ -309,6 +309,7 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     files: dict[str, str] = {}
     file_lines: dict[str, int] = {}
     alive: dict[tuple[str, str], int] = {}  # objects made so far (and not deleted since): kind, name -> line
+    skipped_files: set[str] = set()  # files that skipped commands would have written (downloads, clones)
     for step in lesson.steps:
         if step.type is StepType.MANIFEST and step.file:
             files.setdefault(step.file, step.text)
@@ -316,10 +317,14 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
         if step.type is StepType.FILE and step.file and step.action == "create":
             files.setdefault(step.file, step.text if step.text.strip() and step.content_line else "")
             file_lines.setdefault(plain_file(step.file), step.line)
-        action = _again(step, alive) or _overwrites_shown(step, file_lines)
+        again = _again(step, alive)
+        action = again or _overwrites_shown(step, file_lines)
         if action is None:
-            action = _action(step, facts, lesson_unmet, created, effects, skipped_objects)
-        if action.do == "skip":
+            action = _action(step, facts, lesson_unmet, created, effects, skipped_objects, lesson.declared)
+        if action.do not in ("skip", "fail") and (needed := _needs_skipped_file(step, skipped_files, effects)):
+            action = Action(step, "skip", f"depends on {needed}, which a skipped step would have written", requirement_skip=True)
+        if action.do == "skip" and not again:  # what `again` defines is there, made by an earlier step
+            skipped_files.update(f for f in effects.files_made(step) if f != "*" and plain_file(f) not in file_lines)
             if step.type is StepType.MANIFEST:
                 skipped_objects.update(o.name for o in step.objects if o.name)
             skipped_objects.update(e.name for e in effects.of_step(step) if e.creates and not e.generated)
@@ -377,6 +382,7 @@ def _action(
     created: set[tuple[str, str]],
     effects: Effects,
     skipped_objects: set[str],
+    declared: Sequence[str] = (),
 ) -> Action:
     if step.type in (StepType.OTHER, StepType.FRAGMENT):
         return Action(step, "skip", f"not runnable: {step.reason or step.type.value}")
@@ -384,6 +390,16 @@ def _action(
         return Action(step, "skip", step.skip)
     if step.type is StepType.INVALID:
         return Action(step, "fail", step.error or "the block cannot be used as written")
+    typo = next(
+        (
+            f"placeholder `<{n}>` is not declared: did you mean `<{near}>`?"
+            for n in unfilled(step)
+            if (near := ph.near_miss(n, list(declared)))
+        ),
+        None,
+    )
+    if typo:  # a defect of the text, not a value to ask for
+        return Action(step, "fail", typo)
     if lesson_unmet and step.type is not StepType.FILE:
         return Action(step, "skip", f"lesson {lesson_unmet[0]}", requirement_skip=True)
     unmet = [why for r in step_requirements(step, created) if (why := facts.unmet(r))]
@@ -438,7 +454,24 @@ def _depends_on_skipped(step: Step, skipped: set[str], effects: Effects) -> str 
     if step.type is StepType.COMMAND:
         for e in effects.of_step(step):
             if _names_skipped(e, skipped):
-                return e.call.call.files[0] if e.manifest and e.call and e.call.call.files else pod_base(e.name)
+                return (
+                    e.call.call.files[0]
+                    if e.manifest and e.call and e.call.call.files
+                    else next(n for n in owners(e.name) if n in skipped)
+                )
+    return None
+
+
+def _needs_skipped_file(step: Step, skipped_files: set[str], effects: Effects) -> str | None:
+    """A file (or folder) this command uses that only a skipped step would have written (`unzip x.zip` after the wget)."""
+    if not skipped_files or step.type not in (StepType.COMMAND, StepType.IN_POD) or not step.command:
+        return None
+    folders = tuple(f for f in skipped_files if f.endswith("/"))
+    for seg in effects.segments(step.command):
+        for word in seg[1:]:
+            word = plain_file(word)
+            if word in skipped_files or word.rsplit("/", 1)[-1] in skipped_files or (folders and word.startswith(folders)):
+                return word
     return None
 
 
@@ -446,4 +479,4 @@ def _names_skipped(e: Effect, skipped: set[str]) -> bool:
     """Does this effect touch an object whose creation was skipped? (Creating a new one by name does not.)"""
     if e.action in ("create", "run") and e.manifest is None:
         return False
-    return e.name in skipped or pod_base(e.name) in skipped
+    return any(n in skipped for n in owners(e.name))

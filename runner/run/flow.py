@@ -11,10 +11,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from checks.registry import Registry
-from runner.core.errors import UsageError
 from runner.kube.client import check_access, connect_target
 from runner.lesson.catalog import load
-from runner.lesson.model import Lesson, StepType
+from runner.lesson.model import Lesson
 from runner.lesson.render import render, values_for
 from runner.plan.build import build_plan
 from runner.plan.profile import Profile
@@ -26,23 +25,15 @@ from runner.run.signals import Cancel
 
 
 def prepare(lesson_name: str, user: str, sets: Mapping[str, str] | None = None, profile: Profile | None = None) -> Lesson:
-    """Parse and render; refuse to start when a manifest or file still holds an unknown placeholder."""
+    """Parse and render with the user's values (and the profile's, for placeholders the lesson has)."""
     lesson = load(lesson_name)
     set_values = dict(sets or {})
     if profile is not None:
         for key, value in profile.values.items():
             if lesson.placeholder(key) is not None and key not in set_values:
                 set_values[key] = value
-    rendered = render(lesson, values_for(lesson, user, set_values))
-    invalid = [s for s in rendered.lesson.steps if s.type is StepType.INVALID]
-    if invalid:
-        s = invalid[0]
-        raise UsageError(f"{s.path}:{s.error_line or s.line}: {s.error} (fix the block before running the lesson)")
-    by_index = {s.index: s for s in rendered.lesson.steps}
-    for u in rendered.blocking():
-        if by_index[u.step_index].type in (StepType.MANIFEST, StepType.FILE):
-            raise UsageError(f"{u.path}:{u.line}: {u.message()}; refusing to apply it")
-    return rendered.lesson
+    # invalid blocks and unfilled placeholders are the plan's business: they fail or block only their own steps
+    return render(lesson, values_for(lesson, user, set_values)).lesson
 
 
 def select_sections(lesson: Lesson, sections: Iterable[str]) -> Lesson:

@@ -28,7 +28,7 @@ from checks.registry import Registry, load_all
 from runner.core.errors import TutorialError
 from runner.core.redact import Redactor
 from runner.core.results import ERROR, FAILED, PASSED, SKIPPED, Evidence
-from runner.effects import Effects, pod_base
+from runner.effects import Effects, owners
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, Conflict, translate
 from runner.kube.labels import LESSON_LABEL, USER_LABEL, run_labels
@@ -44,7 +44,7 @@ from runner.run.request import RunRequest
 from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
 from runner.run.signals import Cancel, Interrupted, interrupts_ignored, interrupts_raise
 from runner.run.workspace import Workspace
-from runner.syntax.shell import heredoc, segments
+from runner.syntax.shell import heredoc, plain_file, segments
 
 _HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)(?:-(<index>|\d+))?-<hash>")
 
@@ -94,6 +94,8 @@ class Runner:
         self.simulated: list[str] = []
         self._pod_session: dict[str, list[str]] = {}
         self._not_made: dict[str, int] = {}  # name -> line of the step whose creation of it failed
+        self._missing_files: dict[str, int] = {}  # a file a failed step applied that the tutorial never shows -> line
+        self._shown_files = {plain_file(f) for f in plan.files}
 
     # ----------------------------------------------------------------- the run
     def run(self) -> RunReport:
@@ -171,10 +173,20 @@ class Runner:
         )
 
     def _failed_creations(self, step: Step) -> None:
-        """Remember the objects a failed step was to create: later steps that need them are skipped, naming it."""
+        """Remember the objects a failed step was to create: later steps that need them are skipped, naming it.
+
+        A failed `kubectl apply -f FILE` of a file the tutorial never shows made
+        objects nobody can name: later steps using FILE, or an object no step
+        of the tutorial makes, are skipped as depending on it.
+        """
         for e in self.effects.of_step(step):
             if e.creates and not e.generated:
                 self._not_made.setdefault(e.name, step.line)
+        for c in self.effects.step_calls(step):
+            if c.call.verb in ("create", "apply", "replace"):
+                for f in c.call.files:
+                    if f != "-" and "://" not in f and plain_file(f) not in self._shown_files:
+                        self._missing_files.setdefault(plain_file(f), step.line)
         if step.type is StepType.MANIFEST:
             for o in step.objects:
                 if o.name:
@@ -182,8 +194,17 @@ class Runner:
 
     def _needs_failed(self, step: Step) -> str | None:
         """Why `step` cannot pass because an object it needs was never made (its creating step failed), or None."""
-        if not self._not_made:
+        if not self._not_made and not self._missing_files:
             return None
+        for c in self.effects.step_calls(step):
+            for f in c.call.files:
+                if plain_file(f) in self._missing_files:
+                    return f"needs {f}, which the step at line {self._missing_files[plain_file(f)]} could not apply"
+        if self._missing_files:
+            unmade = self._never_made(step)
+            if unmade:
+                first = min(self._missing_files.values())
+                return f"needs {unmade}, which no step makes here (the step at line {first} that could have made it failed)"
         if step.type is StepType.IN_POD and step.pod in self._not_made:
             return f"needs {step.pod}, whose creation failed at line {self._not_made[step.pod]}"
         if step.type is StepType.CHECK:
@@ -191,16 +212,22 @@ class Runner:
                 if value in self._not_made:
                     return f"needs {value}, whose creation failed at line {self._not_made[value]}"
         for e in self.effects.of_step(step):
-            base = pod_base(e.name)
             if e.creates and e.manifest is None and e.action in ("create", "run"):
                 self._not_made.pop(e.name, None)  # made anew here
                 continue
             if e.creates:
                 continue
-            for name in (e.name, base):
+            for name in owners(e.name):
                 if name in self._not_made:
                     return f"needs {name}, whose creation failed at line {self._not_made[name]}"
         return None
+
+    def _never_made(self, step: Step) -> str | None:
+        """An object this step uses that no step of the lesson makes (nor exists from before), if any."""
+        made = {name for _, name in self.effects.created()}
+        names = [step.pod] if step.type is StepType.IN_POD and step.pod else []
+        names += [e.name for e in self.effects.of_step(step) if e.action in ("ref", "delete") and e.name != "*"]
+        return next((n for n in names if n and not any(o in made for o in owners(n))), None)
 
     def _keeping(self, failed: bool) -> bool:
         return self.request.keep or (self.request.keep_on_failure and failed)
