@@ -291,6 +291,8 @@ def looks_like_shell(content: str) -> bool:
         if m:
             heredoc_end = m.group(2)
         word = command_word(line)
+        if word in ("kubectl", "oc") and (interactive_reason(segments(line)) or "").startswith("opens an interactive shell"):
+            return True  # what follows `kubectl exec -it POD -- bash` is typed in the pod, whatever its programs
         if not (
             word in KNOWN_COMMANDS
             or _ASSIGN.match(word)

@@ -131,3 +131,79 @@ def test_wild_folder_at_once(wild):
     each = [lint_paths([str(f)]) for f in files]
     assert report.count("error") == sum(r.count("error") for r in each) >= 6
     assert sorted(report.files) == sorted(f for r in each for f in r.files)
+
+
+def _findings(path):
+    found = lint_paths([str(path)]).findings
+    return {sev: at(found, sev) for sev in ("error", "warning", "info")}
+
+
+def test_nrp_beginner_track_findings(wild):
+    f = _findings(wild / "nrp-beginner-track.md")
+    assert f["error"] == {(1159, "kubectl")}  # `kubectl exec -it ... -n -- /bin/bash`: -n has no namespace
+    assert f["warning"] == {
+        (144, "kubectl"),  # `kubectl oidc-login`: a plugin
+        (441, "placeholders"),
+        (846, "placeholders"),
+        (855, "placeholders"),
+        (857, "placeholders"),
+        (864, "placeholders"),
+        (870, "placeholders"),  # <pod-name>, <service-account-name>: the reader fills them
+        (864, "secrets"),  # TOKEN=`...` shown in plain text
+        (846, "shared-namespace"),
+        (851, "shared-namespace"),
+        (870, "shared-namespace"),
+        # `ollama-username` for `ollama-<username>`: rendered, as the prose says to replace "username"; still a warning
+        (1028, "references"),
+        (1033, "references"),
+        (1149, "references"),
+        (1159, "references"),
+        (1173, "references"),
+        (1028, "shared-namespace"),
+        (1033, "shared-namespace"),
+        (1149, "shared-namespace"),
+        (1159, "shared-namespace"),
+        (1173, "shared-namespace"),
+    }
+    assert {line for line, rule in f["info"] if rule == "network"} == {96, 125, 134, 1012, 1040, 1096, 1161}
+    assert {line for line, rule in f["info"] if rule == "references"} == {
+        1108,
+        1113,
+        1118,
+        1123,
+        1128,
+        1133,
+    }  # Secrets of the site
+
+
+def test_k8s_secret_config_file_findings(wild):
+    f = _findings(wild / "k8s-secret-config-file.md")
+    assert f["error"] == set() and f["info"] == set()
+    assert f["warning"] == {
+        (57, "secrets"),
+        (58, "secrets"),
+        (106, "secrets"),
+        (150, "secrets"),
+        (152, "secrets"),  # values in the manifests
+        (108, "placeholders"),
+        (109, "placeholders"),  # <user>, <password>
+        (67, "shared-namespace"),
+        (103, "shared-namespace"),
+        (147, "shared-namespace"),  # `mysecret` for everyone
+    }
+
+
+def test_jetstream2_volumes_findings(wild):
+    assert _findings(wild / "jetstream2-volumes.md") == {
+        "error": set(),
+        "warning": {(44, "shared-namespace"), (59, "shared-namespace")},
+        "info": set(),
+    }
+
+
+def test_pearc24_basic_findings(wild):
+    assert _findings(wild / "pearc24-basic.md") == {
+        "error": {(66, "references"), (132, "references"), (259, "references")},  # pod1.yaml, badjob1.yaml: never shown
+        "warning": set(),
+        "info": {(86, "interactive"), (146, "interactive")},
+    }

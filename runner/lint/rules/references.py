@@ -130,6 +130,16 @@ def _never(e, message: str, unseen: list[tuple[str, int]], emit, pre_existing: s
         message += f"; it looks like {created.kind} `{created.name}` with `{user}` written for `<username>`"
         hint = f"write `{fixed}`"
     before = [(what, line) for what, line in unseen if line <= e.line]
+    bare = _bare_username(facts, e.name)
+    if bare:  # the prose says to replace the word: a run renders it, as the reader would
+        emit(
+            e.step,
+            e.line,
+            "warning",
+            message + f"; it is `{bare}` once `username` is replaced, as the text says",
+            hint=f"write `{bare}`",
+        )
+        return
     if e.name in pre_existing:
         emit(e.step, e.line, "info", message + ": it must already exist in the namespace")
     elif before and not like:
@@ -142,6 +152,16 @@ def _never(e, message: str, unseen: list[tuple[str, int]], emit, pre_existing: s
         )
     else:
         emit(e.step, e.line, "error", message, hint=hint)
+
+
+def _bare_username(facts, name: str) -> str | None:
+    """`ollama-username`, when the prose says to replace "username" and `ollama-<username>` is created."""
+    from runner.lesson.render import BARE_USERNAME
+
+    if not facts.lesson.meta.bare_username or not BARE_USERNAME.fullmatch(name):
+        return None
+    fixed = name.replace("username", "<username>")
+    return fixed if fixed in facts.creations else None
 
 
 def _near_file(facts, name: str) -> str | None:
