@@ -1,4 +1,4 @@
-"""Our lesson annotations: front matter, `<!-- step: ... -->`, `<!-- check: ... -->`, fence attributes.
+"""Our lesson annotations: front matter, `<!-- step: ... -->`, `<!-- check: ... -->`, `<!-- run: ... -->`, fence attributes.
 
 They add what inference cannot know without changing how the Markdown renders
 on GitHub or MkDocs: HTML comments are invisible there, and a fence info string
@@ -35,6 +35,14 @@ STEP_KEYS = {
 }
 WAIT_VALUES = {"ready", "running", "succeeded", "complete", "bound", "deleted", "none", "exists"}
 FRONT_MATTER_KEYS = {"id", "title", "description", "placeholders", "requires", "rubric", "shared_namespace", "quota"}
+# keys of static site generators (Hugo, Jekyll, MkDocs, Docusaurus): a page keeps its own front matter and ours
+# sits beside it; a typo of one of our keys is still an error
+SITE_KEYS = {
+    "aliases", "author", "authors", "categories", "content_type", "date", "draft", "hide", "keywords", "lastmod",
+    "layout", "linkTitle", "menu", "permalink", "reviewers", "sidebar_label", "sidebar_position", "slug", "summary",
+    "tags", "template", "toc", "type", "url", "weight",
+}  # fmt: skip
+OUR_KEYS = FRONT_MATTER_KEYS - {"title", "description"}
 PLACEHOLDER_KEYS = {"default", "required", "description"}
 
 
@@ -44,12 +52,13 @@ class Annotation:
     line: int
     values: tuple[tuple[str, str], ...]
     check: str | None = None
+    command: str | None = None  # run: the command the runner runs there (the prose asks for it, shows none)
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.values).get(key, default)
 
 
-_ANNOTATION = re.compile(r"^(step|check)\s*:\s*(.*)$", re.S)
+_ANNOTATION = re.compile(r"^(step|check|run)\s*:\s*(.*)$", re.S)
 
 
 def parse_comment(text: str, path: str, line: int) -> Annotation | None:
@@ -58,6 +67,10 @@ def parse_comment(text: str, path: str, line: int) -> Annotation | None:
     if not m:
         return None
     kind, rest = m.group(1), m.group(2).strip()
+    if kind == "run":
+        if not rest:
+            raise LessonError("a run annotation needs a command: <!-- run: kubectl delete pod NAME -->", path, line)
+        return Annotation("run", line, (), command=" ".join(rest.split("\n")).strip())
     try:
         words = shlex.split(rest.replace("\n", " "))
     except ValueError as exc:
@@ -133,7 +146,7 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
         raise LessonError("front matter must be a mapping of keys", path, first_line)
     lines = _key_lines(node, first_line)
     for key in data:
-        if key not in FRONT_MATTER_KEYS:
+        if key not in FRONT_MATTER_KEYS and key not in SITE_KEYS:
             raise LessonError(
                 f"unknown front matter key '{key}' (known: {', '.join(sorted(FRONT_MATTER_KEYS))})",
                 path,
@@ -161,7 +174,9 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
             "placeholders",
             f"bad placeholder name {name!r}",
         )
-        if name == "username":
+        if name == "username":  # always declared (from --user); the lesson may say how its prose names it
+            if isinstance(spec, dict) and spec.get("description"):
+                placeholders[0] = Placeholder("username", required=True, description=str(spec["description"]))
             continue
         if isinstance(spec, dict):
             extra = set(spec) - PLACEHOLDER_KEYS
@@ -210,7 +225,8 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
         rubric=tuple(rubric),
         shared_namespace=shared,
         quota=quota,
-        annotated=True,
+        # ours, unless it is a site generator's page (its keys, none of ours beyond title and description)
+        annotated=any(key in OUR_KEYS for key in data) or not any(key in SITE_KEYS for key in data),
     )
 
 

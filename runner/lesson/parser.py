@@ -157,6 +157,8 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
                     check_args=ann.values,
                     text=block.text,
                 )
+            elif ann.kind == "run":  # a command the prose asks for without showing it
+                b.add(StepType.COMMAND, block.line, ctx.section, ann.command or "run", {}, command=ann.command, text=ann.command)
             else:
                 ctx.pending.append(ann)
             continue
