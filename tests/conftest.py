@@ -54,3 +54,18 @@ def storage_wild(wild: Path) -> Path:
 @pytest.fixture(scope="session")
 def data_wild(wild: Path) -> Path:
     return wild / "001_86ab03304d8711f1.md"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`wild_file`: one test per published tutorial in the wild folder (one that skips or fails without it)."""
+    if "wild_file" in metafunc.fixturenames:
+        d = wild_dir()
+        files = sorted(d.glob("*.md")) if d.is_dir() else []
+        metafunc.parametrize("wild_file", files or [None], ids=[p.stem for p in files] or ["no-wild-folder"], indirect=True)
+
+
+@pytest.fixture
+def wild_file(request: pytest.FixtureRequest) -> Path:
+    if request.param is None:
+        need_wild()
+    return request.param

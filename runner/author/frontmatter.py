@@ -53,7 +53,8 @@ def _described(name: str, layout: Layout) -> str:
     named: list[str] = []
     for block in layout.prose:
         for sentence in _SENTENCE.split(block.text):
-            plain = re.sub(r"`[^`]*`", lambda m: m.group(0) if m.group(0) == f"`{name}`" else "", sentence)
+            # code spans are commands and names, not the prose: only `name` and `<name>` alone count
+            plain = re.sub(r"`[^`]*`", lambda m: m.group(0) if m.group(0) in (f"`{name}`", f"`<{name}>`") else "", sentence)
             if not any(s in plain for s in spellings) and not bare.search(plain):
                 continue
             tidy = re.sub(r"\s+", " ", sentence).strip().rstrip(";,")
