@@ -7,6 +7,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -178,3 +179,15 @@ def test_the_wheel_carries_lessons_profiles_and_entry_points(tmp_path):
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "kubectl-tutorial = runner.cli:kubectl_plugin" in entry_points
     assert "tutorial = runner.cli:run" in entry_points
+
+
+@pytest.mark.skipif(importlib.util.find_spec("setuptools") is None, reason="building the sdist needs setuptools")
+def test_the_sdist_carries_lessons_and_profiles(tmp_path):
+    code = "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+    (sdist,) = tmp_path.glob("tutorial_runner-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = [n.split("/", 1)[1] for n in tar.getnames() if "/" in n]
+    assert {f"runner/data/lessons/{p.name}" for p in builtin_lessons_dir().glob("*.md")} <= set(names)
+    assert any(n.endswith("runner/data/profiles/local.yaml") for n in names)
