@@ -92,6 +92,15 @@ def draft(source: str, path: str, lesson_id: str, out_path: str | None = None) -
     text = layout2.apply(inserted)
     todos = [Todo(layout2.new_line(inserted, t.line), t.what) for t in todos]
 
+    for req, without in frontmatter.partial_requirements(effects2).items():
+        names = ", ".join(name for name, _ in without[:3]) + (", ..." if len(without) > 3 else "")
+        todos.append(
+            Todo(
+                next((n for n, l in enumerate(text.splitlines(), 1) if l.startswith("requires:")), 1),
+                f"`requires: {req}` is for the whole lesson (a cluster without it skips every step), but {names} "
+                "do not need it: drop it from the front matter to run those parts there",
+            )
+        )
     for p in found:
         if p.name != "username":
             todos.append(

@@ -19,6 +19,7 @@ from runner.effects import Effects
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson
 from runner.plan.build import object_requirements
+from runner.syntax.k8s import pod_spec
 
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\\\n|\n")
 
@@ -72,6 +73,37 @@ def requirements(effects: Effects) -> list[str]:
         for req in object_requirements(m.obj, created):
             if (req == "gpu" or req.startswith("storage-class:")) and req not in out:
                 out.append(req)
+    return out
+
+
+def partial_requirements(effects: Effects) -> dict[str, list[tuple[str, int]]]:
+    """Requirements only some workloads have: requirement -> the workloads (name, line) that do not need it.
+
+    `requires:` is lesson-wide (a cluster without it skips every step), so a
+    person should know when only part of the lesson needs it.
+    """
+    created = set(effects.created())
+    classes = {
+        m.name: str(((m.obj.body or {}).get("spec") or {}).get("storageClassName") or "")
+        for m in effects.manifests
+        if m.obj.kind == "PersistentVolumeClaim"
+    }
+    needs: list[tuple[str, int, set[str]]] = []
+    for m in effects.manifests:
+        spec = pod_spec(m.obj.body or {})
+        if spec is None:
+            continue
+        wanted = {r for r in object_requirements(m.obj, created) if r == "gpu"}
+        for vol in spec.get("volumes") or []:
+            claim = (vol.get("persistentVolumeClaim") or {}).get("claimName") if isinstance(vol, dict) else None
+            if claim and classes.get(str(claim)):
+                wanted.add(f"storage-class:{classes[str(claim)]}")
+        needs.append((m.name, m.obj.line, wanted))
+    out: dict[str, list[tuple[str, int]]] = {}
+    for req in requirements(effects):
+        without = [(name, line) for name, line, wanted in needs if req not in wanted]
+        if without and len(without) < len(needs):
+            out[req] = without
     return out
 
 

@@ -102,7 +102,8 @@ class Layout:
             out.append(line)
             for ins in sorted(by_place.get(number, []), key=lambda i: i.order):
                 out.extend(ins.lines)
-        return "\n".join(out) + ("\n" if self.source.endswith("\n") or insertions else "")
+        newline = "\r\n" if "\r\n" in self.source else "\n"  # the file's own line endings
+        return newline.join(out) + (newline if self.source.endswith("\n") or insertions else "")
 
     def new_line(self, insertions: list[Insertion], old_line: int) -> int:
         """Where line `old_line` of the source is once the insertions are made."""

@@ -333,6 +333,14 @@ def test_jobs_claims_secrets_init_containers_gpus_and_files_nobody_shows():
     assert next(s for s in reversed(lesson.steps[: check.index]) if s.type is not StepType.CHECK) is creates[1]
 
 
+def test_a_lesson_wide_requirement_only_part_of_it_needs_is_pointed_out():
+    result = draft(JOBS + "\n" + POD.format(medium=" {}").replace("# T\n", "## Pods\n"), "mix.md", "mix")
+    assert result.front_matter["requires"] == ["storage-class:fast-rwx", "gpu"]
+    said = [t for t in result.todos if "is for the whole lesson" in t.what]
+    assert len(said) == 2 and all("p-<username> do not need it" in t.what for t in said)
+    assert all(result.text.splitlines()[t.line - 1].startswith("requires:") for t in said)
+
+
 CONFIG = """# Config
 
 ```bash
@@ -394,6 +402,13 @@ def test_a_job_the_text_says_fails_gets_no_completion_check_nor_wait():
     result = draft(text, "bad.md", "bad")
     assert "generated-job-complete" not in {s.check for s in result.suggestions}
     assert not [s for s in result.lesson.steps if s.wait == "complete"]
+
+
+def test_line_endings_of_the_file_are_kept():
+    crlf = POD.format(medium=" {}").replace("\n", "\r\n")
+    result = draft(crlf, "t.md", "t")
+    assert "\r\n" in result.text and "\n" not in result.text.replace("\r\n", "")
+    assert visible(result.text.replace("\r\n", "\n")) == visible(crlf.replace("\r\n", "\n"))
 
 
 def test_site_front_matter_is_kept_and_ours_added_beside_it():
