@@ -115,8 +115,8 @@ class Suggester:
             if ends is not None and step.index >= ends.index:
                 continue
             block = self.layout.block_of(step)
-            if block is None:
-                continue
+            if block is None or (block.kind == "prose" and self.layout.in_list(block)):
+                continue  # a comment after a paragraph of a list item would end the list
             if end_block is not None and block.line == end_block.line:
                 continue  # the same block ends it: no place between them
             return step

@@ -105,7 +105,6 @@ def _lives(lesson: Lesson, effects: Effects) -> list[Life]:
 def _life(lesson: Lesson, effects: Effects, key: tuple[str, str], created: Effect, ended_by: Step | None) -> Life:
     kind, name = key
     end = ended_by.index if ended_by is not None else len(lesson.steps)
+    # the steps after the creating one and before the ending one (which is no use while it exists)
     uses = tuple(s for s in lesson.steps[created.step.index + 1 : end] if _uses(s, effects, kind, name))
-    if ended_by is not None and _uses(ended_by, effects, kind, name):
-        pass  # the ending step itself is no use while it exists
     return Life(kind, name, created, ended_by, uses)
