@@ -41,9 +41,26 @@ def main() -> None:
             continue
         t0 = time.monotonic()
         res = subprocess.run(
-            [sys.executable, "-m", "runner.cli", "run", str(path), "--user", f"bench-{uuid.uuid4().hex[:4]}", "--profile", "local",
-             "--keep-going", "--format", "json"],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "runner.cli",
+                "run",
+                str(path),
+                "--user",
+                f"bench-{uuid.uuid4().hex[:4]}",
+                "--profile",
+                "local",
+                "--keep-going",
+                "--format",
+                "json",
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            stdin=subprocess.DEVNULL,
         )
         seconds = time.monotonic() - t0
         try:
@@ -53,7 +70,9 @@ def main() -> None:
             continue
         n = Counter(s["status"] for s in report["steps"])
         before = f"{BEFORE[path.name]:8.0f}" if path.name in BEFORE else f"{'-':>8}"
-        print(f"{path.name:34} {seconds:8.1f} {before} {n['passed']:7} {n['failed'] + n['error']:7} {n['skipped']:8}  {report['status']}")
+        print(
+            f"{path.name:34} {seconds:8.1f} {before} {n['passed']:7} {n['failed'] + n['error']:7} {n['skipped']:8}  {report['status']}"
+        )
 
 
 if __name__ == "__main__":

@@ -6,3 +6,7 @@ Offline modules (parse, render, lint) never import the kubernetes client, so
 """
 
 __version__ = "0.1.0"
+
+# the Kubernetes minor this release is built and tested against: the local cluster, the client
+# (kubernetes>=34.1,<35), the OpenAPI schemas `tutorial lint` checks manifests with
+KUBERNETES_VERSION = "v1.34"

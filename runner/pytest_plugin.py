@@ -28,15 +28,31 @@ LESSON_RUNS: pytest.StashKey[dict[str, RunReport | TutorialError]] = pytest.Stas
 LESSON_USER: pytest.StashKey[str] = pytest.StashKey()
 
 
+DEFAULT_LESSONS = "lessons"
+
+
+def default_lessons_path() -> str:
+    """`--lessons` without a path: ./lessons when there is one, else the lessons shipped in the package."""
+    if Path(DEFAULT_LESSONS).is_dir():
+        return DEFAULT_LESSONS
+    from runner.lesson.catalog import builtin_lessons_dir
+
+    return str(builtin_lessons_dir())
+
+
+def _lessons_root(value: str) -> str:
+    return default_lessons_path() if value == DEFAULT_LESSONS else value
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("lessons", "tutorial-runner lessons")
     group.addoption(
         "--lessons",
         nargs="?",
-        const="lessons",
+        const=DEFAULT_LESSONS,
         default=None,
         metavar="PATH",
-        help="collect Markdown lessons under PATH (default: lessons/) as tests",
+        help="collect Markdown lessons under PATH (default: ./lessons, else the built-in lessons) as tests",
     )
     group.addoption("--lessons-static", action="store_true", help="only parse and lint the lessons (no cluster)")
     group.addoption("--lesson-profile", default=None, metavar="NAME", help="cluster profile (e.g. local)")
@@ -50,7 +66,7 @@ def pytest_load_initial_conftests(early_config, parser, args: list[str]) -> None
     """`pytest --lessons[=PATH]` with no path among the arguments also collects PATH."""
     for i, arg in enumerate(args):
         if arg == "--lessons" or arg.startswith("--lessons="):
-            path = arg.split("=", 1)[1] if "=" in arg else "lessons"
+            path = arg.split("=", 1)[1] if "=" in arg else default_lessons_path()
             if i + 1 < len(args) and "=" not in arg and not args[i + 1].startswith("-"):
                 return  # `--lessons PATH`: PATH is already an argument
             if path not in args:
@@ -68,7 +84,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path):
     root = parent.config.getoption("--lessons")
     if root is None or file_path.suffix.lower() != ".md" or file_path.name.lower() == "readme.md":
         return None
-    root_path = Path(root).resolve()
+    root_path = Path(_lessons_root(root)).resolve()
     if root_path != file_path.resolve() and root_path not in file_path.resolve().parents:
         return None
     return LessonFile.from_parent(parent, path=file_path)

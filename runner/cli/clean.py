@@ -6,16 +6,17 @@ import sys
 
 import click
 
-from runner.cli.options import cluster_options, target_of
+from runner.cli.options import catalog_of, cluster_options, complete_lessons, lessons_option, target_of
 from runner.core.errors import UsageError
 
 
 @click.command("clean")
-@click.argument("lesson", required=False)
+@click.argument("lesson", required=False, shell_complete=complete_lessons)
 @click.option("--user", "users_opt", multiple=True, metavar="USER", help="A participant whose leftovers go (repeatable).")
 @click.option("--roster", type=click.Path(dir_okay=False), help="Every participant of a roster file.")
 @click.option("--all", "all_users", is_flag=True, help="Every participant (found by our labels and the lesson's names).")
 @cluster_options
+@lessons_option
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
@@ -41,7 +42,7 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
     chosen = [x for x in (users_opt, roster, all_users) if x]
     if len(chosen) != 1:
         raise UsageError("name whose leftovers to delete with exactly one of --user U, --roster FILE or --all")
-    lesson_obj = load(lesson) if lesson else None
+    lesson_obj = load(lesson, catalog_of(target.pop("lesson_dirs", ()))) if lesson else None
     cluster = connect_target(target_of(target))
     cache = ClusterCache(cluster, SWEEP_KINDS)
     cache.load()

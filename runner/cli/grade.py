@@ -11,17 +11,18 @@ import click
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-from runner.cli.options import cluster_options, target_of
+from runner.cli.options import catalog_of, cluster_options, complete_lessons, lessons_option, target_of
 
 FORMATS = ["table", "json", "csv", "junit", "markdown", "html"]
 
 
 @click.command("grade")
-@click.argument("lesson")
+@click.argument("lesson", shell_complete=complete_lessons)
 @click.option("--roster", type=click.Path(dir_okay=False), help="One username per line, or a CSV with a 'username' column.")
 @click.option("--users", metavar="A,B,C", help="Comma-separated usernames.")
 @click.option("--discover", "discover_flag", is_flag=True, help="Find usernames from objects named like the lesson's.")
 @cluster_options
+@lessons_option
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a lesson placeholder (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
@@ -53,6 +54,7 @@ def grade(lesson, roster, users, discover_flag, sets, fmt, output, watch, progre
     from runner.lesson.render import parse_sets
     from runner.report.grades import RENDERERS
 
+    lesson = catalog_of(target.pop("lesson_dirs", ())).resolve(lesson)
     request = GradeRequest(
         lesson, target_of(target, qps), roster, users, discover_flag, parse_sets(sets), concurrency, progress_file
     )

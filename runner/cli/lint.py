@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from runner.cli.options import catalog_of, lessons_option
 from runner.lint.engine import DEFAULT_KUBE_VERSION, Options, lint_paths, parse_rule_list
 
 
@@ -26,8 +27,11 @@ from runner.lint.engine import DEFAULT_KUBE_VERSION, Options, lint_paths, parse_
     metavar="X.Y",
     help="Kubernetes version whose OpenAPI schema manifests are checked against.",
 )
-def lint(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None, kube_version: str) -> None:
-    """Check tutorials (files, or folders of *.md) for what breaks a hands-on session.
+@lessons_option
+def lint(
+    paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None, kube_version: str, lesson_dirs: tuple[str, ...]
+) -> None:
+    """Check tutorials (files, folders of *.md, or lesson ids) for what breaks a hands-on session.
 
     \b
     Exit status: 0 no error-level finding, 1 there are, 2 unusable input.
@@ -38,13 +42,26 @@ def lint(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | Non
     \b
     Examples:
       tutorial lint lessons/
+      tutorial lint storage              # a lesson by id (see `tutorial list`)
       tutorial lint ../wild/tutorial.md --format json --ignore network,interactive
     """
     from runner.report import lint as output
 
     options = Options(kube_version, parse_rule_list(select, "--select"), parse_rule_list(ignore, "--ignore"))
-    report = lint_paths(list(paths), options)
+    report = lint_paths(_resolve_ids(paths, lesson_dirs), options)
     click.echo(output.to_json(report) if fmt == "json" else output.to_text(report))
     for exc in report.unusable:  # one `path:line: message` line each, after the findings of the usable files
         click.echo(str(exc), err=True)
     raise SystemExit(2 if report.unusable else 1 if report.failed else 0)
+
+
+def _resolve_ids(paths: tuple[str, ...], lesson_dirs: tuple[str, ...]) -> list[str]:
+    """Lesson ids (`storage`) become their files; paths stay as given (a missing one is reported by the linter)."""
+    from pathlib import Path
+
+    from runner.lesson.catalog import looks_like_path
+
+    if all(Path(p).exists() or looks_like_path(p) for p in paths):
+        return list(paths)
+    catalog = catalog_of(lesson_dirs)
+    return [p if Path(p).exists() or looks_like_path(p) else catalog.resolve(p) for p in paths]

@@ -1,4 +1,4 @@
-"""`tutorial list`: the lessons with their steps, checks, points and requirements (no cluster)."""
+"""`tutorial list`: the lessons with where they come from, their steps, checks, points and requirements (no cluster)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,46 @@ import json
 
 import click
 
-from runner.cli.options import format_option
+from runner.cli.options import catalog_of, format_option, lessons_option
 
 
 @click.command("list")
+@lessons_option
 @format_option
-def list_(fmt: str) -> None:
-    """List the lessons in the lessons folder (`$TUTORIAL_LESSONS` or ./lessons).
+def list_(lesson_dirs: tuple[str, ...], fmt: str) -> None:
+    """List the lessons: --lessons folders, $TUTORIAL_LESSONS, ./lessons, then the built-in ones.
 
     Each line gives the id to use with `show`, `run` and `grade`, the title,
-    the number of steps and checks, the points and the requirements.
+    the number of steps and checks, the points and the requirements, under
+    the folder the lesson comes from. A lesson of an earlier folder overrides
+    a built-in one with the same id. Exit status 2 when no lesson is found
+    (the message says where it looked).
     """
-    from runner.lesson.catalog import lesson_files, lessons_dir
-    from runner.lesson.parser import parse_file
     from runner.report import plan as views
 
-    lessons = [parse_file(p) for p in lesson_files()]
+    catalog = catalog_of(lesson_dirs)
+    entries = catalog.require_some()
+    for exc in catalog.broken:
+        click.echo(f"{exc} (not listed)" if exc.location() else f"tutorial: {exc} (not listed)", err=True)
     if fmt == "json":
-        click.echo(
-            json.dumps({"lessons_dir": str(lessons_dir()), "lessons": [views.lesson_summary(l) for l in lessons]}, indent=2)
-        )
-    else:
-        click.echo(views.lessons_text(lessons))
+        lessons = []
+        for e in entries:
+            summary = views.lesson_summary(e.lesson)
+            summary["source"] = {"origin": e.source.origin, "folder": str(e.source.folder)}
+            summary["overrides"] = [{"origin": s.origin, "folder": str(s.folder)} for s in e.hides]
+            lessons.append(summary)
+        sources = [{"origin": s.origin, "folder": str(s.folder), "exists": s.exists} for s in catalog.sources]
+        click.echo(json.dumps({"sources": sources, "lessons": lessons}, indent=2))
+        return
+    blocks = []
+    for source in catalog.sources:
+        mine = [e for e in entries if e.source is source]
+        if not mine:
+            continue
+        lines = [f"{source.origin} ({source.folder}):" if source.origin != str(source.folder) else f"{source.folder}:"]
+        lines += ["  " + line for line in views.lessons_text([e.lesson for e in mine]).splitlines()]
+        for e in mine:
+            if e.hides:
+                lines.append(f"  ({e.id} overrides the one in {', '.join(s.origin for s in e.hides)})")
+        blocks.append("\n".join(lines))
+    click.echo("\n\n".join(blocks))

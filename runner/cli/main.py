@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from runner import __version__
+from runner import KUBERNETES_VERSION, __version__
 from runner.core.errors import TutorialError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CLUSTER = 0, 1, 2, 3
@@ -32,6 +32,7 @@ class LazyGroup(click.Group):
         "run": "runner.cli.run:run",
         "grade": "runner.cli.grade:grade",
         "clean": "runner.cli.clean:clean",
+        "new": "runner.cli.new:new",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -76,6 +77,7 @@ SHORT_HELP = {
     "run": "Run a lesson end to end on a cluster, check it, clean up.",
     "grade": "Grade a roster: every check for every participant; reports, live board.",
     "clean": "Delete participants' leftovers (ours or the lesson's names), nothing else.",
+    "new": "Turn a published tutorial into an annotated lesson (front matter, checks, step notes).",
 }
 
 
@@ -88,23 +90,35 @@ def _broken(name: str, why: str) -> click.Command:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="tutorial")
+@click.version_option(__version__, message=f"%(prog)s %(version)s (targets Kubernetes {KUBERNETES_VERSION})")
 def main() -> None:
     """Turn Kubernetes hands-on tutorials (Markdown) into executable, gradable lessons.
 
     \b
     Typical use:
-      tutorial list                          the lessons in lessons/
+      tutorial list                          the lessons: built-in, ./lessons, --lessons DIR
       tutorial show storage --user bob       the plan, rendered for bob
       tutorial lint lessons/ tutorial.md     static checks, no cluster needed
       tutorial cluster up                    start the local cluster
+      tutorial new published.md -o lessons/x.md   a published tutorial as an annotated lesson
 
-    A LESSON is an id from lessons/ (e.g. storage) or a path to a Markdown file.
+    A LESSON is an id from `tutorial list` (e.g. storage) or a path to a Markdown file.
+    Also a kubectl plugin: `kubectl tutorial run storage --user bob`.
     """
 
 
 def run() -> None:  # console-script entry point
     main(prog_name="tutorial")
+
+
+def kubectl_plugin() -> None:
+    """The `kubectl-tutorial` executable: `kubectl tutorial run storage --user bob` (kubectl finds it on PATH).
+
+    kubectl hands a plugin the arguments after its name and its environment
+    (KUBECONFIG included), so the commands work the same as `tutorial ...`.
+    Completion keeps `tutorial`'s variable (_TUTORIAL_COMPLETE).
+    """
+    main(prog_name="kubectl tutorial", complete_var="_TUTORIAL_COMPLETE")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,7 +15,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def cluster_options(f: F) -> F:
     """--kubeconfig, --context, -n/--namespace and --profile, as `run`, `grade` and `clean` take them."""
-    f = click.option("--profile", "profile_name", metavar="NAME", help="Cluster facts from profiles/NAME.yaml (e.g. local).")(f)
+    f = click.option(
+        "--profile",
+        "profile_name",
+        metavar="NAME|FILE",
+        shell_complete=complete_profiles,
+        help="Cluster facts: a built-in profile (local), ./profiles/NAME.yaml, or a path to a YAML file.",
+    )(f)
     f = click.option("-n", "--namespace", help="Namespace (default: the context's, or the profile's).")(f)
     f = click.option("--context", help="kubeconfig context to use.")(f)
     f = click.option(
@@ -42,3 +49,48 @@ def format_option(f: F) -> F:
         show_default=True,
         help="Output format; json is stable for scripts.",
     )(f)
+
+
+def lessons_option(f: F) -> F:
+    """--lessons DIR (repeatable): folders of lessons searched before $TUTORIAL_LESSONS, ./lessons and the built-in ones."""
+    return click.option(
+        "--lessons",
+        "lesson_dirs",
+        multiple=True,
+        metavar="DIR",
+        type=click.Path(exists=True, file_okay=False),
+        help="A folder of lessons that adds to or overrides the built-in ones (repeatable; before $TUTORIAL_LESSONS and ./lessons).",
+    )(f)
+
+
+def catalog_of(lesson_dirs: tuple[str, ...] | list[str] = ()) -> Any:
+    """The lesson catalog the --lessons folders, $TUTORIAL_LESSONS, ./lessons and the built-in lessons make."""
+    from runner.lesson.catalog import Catalog
+
+    return Catalog.with_folders(lesson_dirs)
+
+
+def complete_lessons(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of LESSON: the ids of the lessons found (and Markdown files, by the shell's own completion)."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        entries = catalog_of(ctx.params.get("lesson_dirs") or ()).entries()
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    items = [CompletionItem(e.id, help=e.lesson.meta.title) for e in entries if e.id.startswith(incomplete)]
+    return items or [CompletionItem(incomplete, type="file")]
+
+
+def complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    from runner.plan.profile import builtin_profile_names
+
+    names = builtin_profile_names()
+    local = Path("profiles")
+    if local.is_dir():
+        names += [p.stem for p in local.glob("*.yaml")]
+    return [CompletionItem(n) for n in sorted(set(names)) if n.startswith(incomplete)] or [
+        CompletionItem(incomplete, type="file")
+    ]

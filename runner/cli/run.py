@@ -13,14 +13,16 @@ from typing import Any
 
 import click
 
-from runner.cli.options import cluster_options, target_of
+from runner.cli.options import catalog_of, cluster_options, complete_lessons, lessons_option, target_of
 from runner.core.errors import UsageError
 
 
 @click.command("run")
-@click.argument("lesson", required=False)
+@click.argument("lesson", required=False, shell_complete=complete_lessons)
 @click.option("--user", "-u", metavar="USERNAME", help="Participant name; fills <username> and labels every object.")
-@click.option("--all", "run_all", is_flag=True, help="Run every lesson in lessons/, concurrently, each for its own user.")
+@click.option(
+    "--all", "run_all", is_flag=True, help="Run every lesson found (see `tutorial list`), concurrently, each for its own user."
+)
 @click.option("--parallel", default=2, show_default=True, metavar="N", help="With --all: lessons at once.")
 @click.option(
     "--summary",
@@ -30,6 +32,7 @@ from runner.core.errors import UsageError
 )
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a lesson placeholder (repeatable).")
 @cluster_options
+@lessons_option
 @click.option(
     "--section",
     "sections",
@@ -73,11 +76,12 @@ def run(**options: Any) -> None:
         if lesson:
             raise UsageError("give either LESSON or --all, not both")
     elif not lesson:
-        raise UsageError("missing LESSON (an id from lessons/ or a path), or --all")
+        raise UsageError("missing LESSON (an id from `tutorial list` or a path), or --all")
     elif not user:
         raise UsageError("missing --user USERNAME (it fills <username> and names the objects)")
+    catalog = catalog_of(options["lesson_dirs"])
     request = RunRequest(
-        lesson=lesson or "",
+        lesson=catalog.resolve(lesson) if lesson else "",
         user=user or "",
         target=target_of(options),
         sets=parse_sets(options["sets"]),
@@ -89,7 +93,7 @@ def run(**options: Any) -> None:
         workdir=options["workdir"],
     )
     if options["run_all"]:
-        sys.exit(_run_all(request, options))
+        sys.exit(_run_all(request, options, catalog))
     sys.exit(_run_one(request, options))
 
 
@@ -115,16 +119,13 @@ def _run_one(request: Any, options: dict[str, Any]) -> int:
     return 0 if report.status == "passed" else 130 if report.status == "interrupted" else 1
 
 
-def _run_all(request: Any, options: dict[str, Any]) -> int:
+def _run_all(request: Any, options: dict[str, Any], catalog: Any) -> int:
     import json
 
-    from runner.lesson.catalog import lesson_files
     from runner.report.run import summary_text, to_junit, to_markdown
     from runner.run.all import run_all
 
-    files = lesson_files()
-    if not files:
-        raise UsageError("no lessons found")
+    files = [e.path for e in catalog.require_some()]
 
     def done(r: Any) -> None:
         click.echo(f"{r.lesson:<12} {r.user:<24} {r.status:<8} {r.seconds:6.1f}s", err=True)

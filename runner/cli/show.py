@@ -7,17 +7,18 @@ import sys
 
 import click
 
-from runner.cli.options import format_option
+from runner.cli.options import catalog_of, complete_lessons, format_option, lessons_option
 
 
 @click.command("show")
-@click.argument("lesson")
+@click.argument("lesson", shell_complete=complete_lessons)
 @click.option("--user", "-u", metavar="USERNAME", help="Fills <username>; object names get it as suffix.")
 @click.option(
     "--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a placeholder the lesson declares (repeatable)."
 )
+@lessons_option
 @format_option
-def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None:
+def show(lesson: str, user: str | None, sets: tuple[str, ...], lesson_dirs: tuple[str, ...], fmt: str) -> None:
     """Show the plan of LESSON: every step, its line, its type and what it does.
 
     Without --user, placeholders are shown as written. Unknown placeholders
@@ -37,7 +38,7 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
     from runner.lesson.render import parse_sets, render, unused_sets, values_for
     from runner.report import plan as views
 
-    parsed = load(lesson)
+    parsed = load(lesson, catalog_of(lesson_dirs))
     set_values = parse_sets(sets)
     values = (
         values_for(parsed, user, set_values, require=False)

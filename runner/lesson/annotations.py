@@ -1,4 +1,4 @@
-"""Our lesson annotations: front matter, `<!-- step: ... -->`, `<!-- check: ... -->`, fence attributes.
+"""Our lesson annotations: front matter, `<!-- step: ... -->`, `<!-- check: ... -->`, `<!-- run: ... -->`, fence attributes.
 
 They add what inference cannot know without changing how the Markdown renders
 on GitHub or MkDocs: HTML comments are invisible there, and a fence info string
@@ -37,91 +37,20 @@ WAIT_VALUES = {"ready", "running", "succeeded", "complete", "bound", "deleted", 
 FRONT_MATTER_KEYS = {"id", "title", "description", "placeholders", "requires", "rubric", "shared_namespace", "quota"}
 # keys only our lessons use: front matter without any of them belongs to the site generator
 OUR_KEYS = FRONT_MATTER_KEYS - {"title", "description"}
-# keys of Hugo, Jekyll, MkDocs, Docusaurus, Sphinx/MyST front matter: ignored, also beside ours
+# keys of Hugo, Jekyll, MkDocs, Docusaurus, Sphinx/MyST front matter: ignored, also beside ours; a typo of one
+# of our keys is still an error
 SITE_KEYS = {
-    "weight",
-    "content_type",
-    "reviewers",
-    "sidebar_position",
-    "sidebar_label",
-    "sidebar_class_name",
-    "tags",
-    "slug",
-    "date",
-    "lastmod",
-    "draft",
-    "layout",
-    "permalink",
-    "categories",
-    "author",
-    "authors",
-    "aliases",
-    "linktitle",
-    "linkTitle",
-    "toc_hide",
-    "toc",
-    "hide",
-    "nav_order",
-    "parent",
-    "grand_parent",
-    "keywords",
-    "summary",
-    "menu",
-    "type",
-    "url",
-    "image",
-    "images",
-    "card",
-    "no_list",
-    "hide_summary",
-    "math",
-    "published",
-    "excerpt",
-    "redirect_from",
-    "nav_exclude",
-    "has_children",
-    "search",
-    "status",
-    "template",
-    "pagination_next",
-    "pagination_prev",
-    "hide_title",
-    "hide_table_of_contents",
-    "custom_edit_url",
-    "last_update",
-    "jupyter",
-    "jupytext",
-    "kernelspec",
-    "myst",
-    "html_meta",
-    "orphan",
-    "icon",
-    "subtitle",
-    "feature",
-    "featured",
-    "series",
-    "resources",
-    "api_metadata",
-    "main_menu",
-    "simple_list",
-    "body_class",
-    "cascade",
-    "build",
-    "outputs",
-    "sitemap",
-    "translationKey",
-    "expiryDate",
-    "publishDate",
-    "audience",
-    "level",
-    "time",
-    "duration",
-    "difficulty",
-    "overview",
-    "objectives",
-    "questions",
-    "keypoints",
-}
+    "aliases", "api_metadata", "audience", "author", "authors", "body_class", "build", "card", "cascade",
+    "categories", "content_type", "custom_edit_url", "date", "difficulty", "draft", "duration", "excerpt",
+    "expiryDate", "feature", "featured", "grand_parent", "has_children", "hide", "hide_summary",
+    "hide_table_of_contents", "hide_title", "html_meta", "icon", "image", "images", "jupyter", "jupytext",
+    "kernelspec", "keypoints", "keywords", "last_update", "lastmod", "layout", "level", "linkTitle", "linktitle",
+    "main_menu", "math", "menu", "myst", "nav_exclude", "nav_order", "no_list", "objectives", "orphan", "outputs",
+    "overview", "pagination_next", "pagination_prev", "parent", "permalink", "publishDate", "published", "questions",
+    "redirect_from", "resources", "reviewers", "search", "series", "sidebar_class_name", "sidebar_label",
+    "sidebar_position", "simple_list", "sitemap", "slug", "status", "subtitle", "summary", "tags", "template", "time",
+    "toc", "toc_hide", "translationKey", "type", "url", "weight",
+}  # fmt: skip
 PLACEHOLDER_KEYS = {"default", "required", "description"}
 
 
@@ -131,12 +60,13 @@ class Annotation:
     line: int
     values: tuple[tuple[str, str], ...]
     check: str | None = None
+    command: str | None = None  # run: the command the runner runs there (the prose asks for it, shows none)
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.values).get(key, default)
 
 
-_ANNOTATION = re.compile(r"^(step|check)\s*:\s*(.*)$", re.S)
+_ANNOTATION = re.compile(r"^(step|check|run)\s*:\s*(.*)$", re.S)
 
 
 def parse_comment(text: str, path: str, line: int) -> Annotation | None:
@@ -145,6 +75,10 @@ def parse_comment(text: str, path: str, line: int) -> Annotation | None:
     if not m:
         return None
     kind, rest = m.group(1), m.group(2).strip()
+    if kind == "run":
+        if not rest:
+            raise LessonError("a run annotation needs a command: <!-- run: kubectl delete pod NAME -->", path, line)
+        return Annotation("run", line, (), command=" ".join(rest.split("\n")).strip())
     try:
         words = shlex.split(rest.replace("\n", " "))
     except ValueError as exc:
@@ -219,7 +153,8 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
     if not isinstance(data, dict):
         raise LessonError("front matter must be a mapping of keys", path, first_line)
     lines = _key_lines(node, first_line)
-    if not OUR_KEYS & set(map(str, data)):
+    keys = set(map(str, data))
+    if not OUR_KEYS & keys and not any(_near_ours(k) for k in keys - SITE_KEYS - FRONT_MATTER_KEYS):
         return _site_meta(data, default_id, default_title)
     for key in data:
         if key not in FRONT_MATTER_KEYS and str(key) not in SITE_KEYS:
@@ -250,7 +185,9 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
             "placeholders",
             f"bad placeholder name {name!r}",
         )
-        if name == "username":
+        if name == "username":  # always declared (from --user); the lesson may say how its prose names it
+            if isinstance(spec, dict) and spec.get("description"):
+                placeholders[0] = Placeholder("username", required=True, description=str(spec["description"]))
             continue
         if isinstance(spec, dict):
             extra = set(spec) - PLACEHOLDER_KEYS
@@ -299,8 +236,16 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
         rubric=tuple(rubric),
         shared_namespace=shared,
         quota=quota,
-        annotated=True,
+        # ours, unless it is a site generator's page (its keys, none of ours beyond title and description)
+        annotated=any(key in OUR_KEYS for key in data) or not any(key in SITE_KEYS for key in data),
     )
+
+
+def _near_ours(key: str) -> bool:
+    """`rubrik`, `placeholder`: a typo of one of our keys makes the front matter ours (and the typo an error)."""
+    from runner.lesson.placeholders import distance
+
+    return any(0 < distance(key.lower(), ours) <= 2 for ours in OUR_KEYS)
 
 
 def _site_meta(data: dict[Any, Any], default_id: str, default_title: str) -> LessonMeta:

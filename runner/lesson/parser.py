@@ -163,6 +163,8 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
                     check_args=ann.values,
                     text=block.text,
                 )
+            elif ann.kind == "run":  # a command the prose asks for without showing it
+                b.add(StepType.COMMAND, block.line, ctx.section, ann.command or "run", {}, command=ann.command, text=ann.command)
             else:
                 ctx.pending.append(ann)
             continue
@@ -172,8 +174,9 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
         if block.kind == "code":
             _code_block(block, ctx, b, seen_blocks)
     steps = _link_files(b.steps)
+    meta = replace(meta, bare_username=ctx.bare_username)
     if not meta.annotated:
-        meta = replace(meta, placeholders=_found_placeholders(meta, steps, ctx), bare_username=ctx.bare_username)
+        meta = replace(meta, placeholders=_found_placeholders(meta, steps, ctx))
     return Lesson(path=path, meta=meta, steps=tuple(steps))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner import KUBERNETES_VERSION
 from runner.core.errors import LessonError, TutorialError, UsageError
 from runner.lesson.catalog import markdown_files
 from runner.lesson.model import Lesson, Step
@@ -14,7 +15,7 @@ from runner.lesson.parser import parse_file
 from runner.lint.base import Finding, all_rules, iter_rules
 from runner.lint.facts import LessonFacts
 
-DEFAULT_KUBE_VERSION = "1.34"
+DEFAULT_KUBE_VERSION = KUBERNETES_VERSION.removeprefix("v")
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,11 @@ class LessonFacts:
     # ---- manifests ---------------------------------------------------------------------------
 
     def unfilled(self, name: str) -> bool:
-        """True when `name` holds a placeholder that nothing fills (not declared, not a near miss, not runtime)."""
+        """True when `name` holds a placeholder that nothing fills (not declared, not a near miss, not runtime),
+        or is nothing but one the reader fills (`kubectl logs <pod-name>`): there is no name to look up."""
+        whole = ph.PLACEHOLDER.fullmatch(name)
+        if whole and whole.group(1) != "username" and (p := self.lesson.placeholder(whole.group(1))) and p.default is None:
+            return True
         for m in ph.PLACEHOLDER.finditer(name):
             n = m.group(1)
             if n not in self.declared and n not in ph.RUNTIME and not ph.near_miss(n, self.declared):

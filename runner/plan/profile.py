@@ -1,4 +1,4 @@
-"""Cluster profiles: the facts about a cluster a lesson run needs (profiles/<name>.yaml).
+"""Cluster profiles: the facts about a cluster a lesson run needs (a built-in name, ./profiles/<name>.yaml, or a path).
 
 Storage classes, the image map (lesson image name -> image that runs there),
 the git server and its credentials, GPU availability (and whether it is
@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from runner.core.errors import UsageError
+from runner.core.packagedata import package_data
 
 
 @dataclass(frozen=True)
@@ -63,24 +64,60 @@ def _image_names(image: str) -> list[str]:
     return names
 
 
+PROFILES_ENV = "TUTORIAL_PROFILES"
+
+
+def builtin_profiles_dir() -> Path:
+    """The profiles shipped in the package (`runner/data/profiles`)."""
+    return package_data("profiles")
+
+
 def profiles_dir() -> Path:
-    env = os.environ.get("TUTORIAL_PROFILES")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "profiles"
+    """The built-in profiles folder (the search in `profile_candidates` also looks elsewhere)."""
+    return builtin_profiles_dir()
+
+
+def profile_candidates(name: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:
+    """Where a profile NAME is looked for, first found wins: ./profiles, $TUTORIAL_PROFILES, the built-in ones."""
+    environ = os.environ if env is None else env
+    folders = [(cwd or Path.cwd()) / "profiles"]
+    folders += [Path(d) for d in (environ.get(PROFILES_ENV) or "").split(os.pathsep) if d]
+    folders.append(builtin_profiles_dir())
+    return [folder / f"{name}.yaml" for folder in folders]
+
+
+def is_profile_path(name_or_path: str) -> bool:
+    return name_or_path.endswith((".yaml", ".yml")) or os.sep in name_or_path or "/" in name_or_path
+
+
+def builtin_profile_names() -> list[str]:
+    return sorted(p.stem for p in builtin_profiles_dir().glob("*.yaml"))
 
 
 def load_profile(name_or_path: str) -> Profile:
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = profiles_dir() / f"{name_or_path}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in profiles_dir().glob("*.yaml"))
-        raise UsageError(f"no profile '{name_or_path}' (known: {', '.join(known) or 'none'})")
+    """A profile by built-in name, by ./profiles/NAME.yaml (or $TUTORIAL_PROFILES), or by path."""
+    if is_profile_path(name_or_path):
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise UsageError(f"no profile file {name_or_path}")
+        return _read_profile(path, path.read_text(encoding="utf-8"))
+    candidates = profile_candidates(name_or_path)
+    for path in candidates:
+        if path.is_file():
+            return _read_profile(path, path.read_text(encoding="utf-8"))
+    looked = ", ".join(str(p) for p in candidates)
+    raise UsageError(
+        f"no profile '{name_or_path}' (built-in: {', '.join(builtin_profile_names()) or 'none'}); looked in {looked}"
+    )
+
+
+def _read_profile(path: Path, text: str) -> Profile:
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise UsageError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: a profile is a mapping of keys (see the built-in local.yaml)")
     return profile_from_dict(path.stem, data)
 
 

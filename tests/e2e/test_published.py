@@ -14,7 +14,6 @@ import textwrap
 import uuid
 
 import pytest
-
 from test_run import leftovers, tutorial
 
 pytestmark = pytest.mark.e2e
@@ -34,14 +33,28 @@ PRECISE = ("needs ", "depends on ", "changes this machine", "interactive:", "not
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_a_published_tutorial_runs_to_its_verdict(kube_api, namespace, wild, name):
     user = f"ci-{uuid.uuid4().hex[:5]}"
-    res = tutorial("run", str(wild / name), "--user", user, "-n", namespace, "--profile", "local", "--keep-going",
-                   "--format", "json", timeout=600)
+    res = tutorial(
+        "run",
+        str(wild / name),
+        "--user",
+        user,
+        "-n",
+        namespace,
+        "--profile",
+        "local",
+        "--keep-going",
+        "--format",
+        "json",
+        timeout=600,
+    )
     assert res.returncode in (0, 1), res.stderr
     report = json.loads(res.stdout)
     failed = {s["line"] for s in report["steps"] if s["status"] in ("failed", "error")}
     assert failed == DEFECTS[name], [s for s in report["steps"] if s["status"] in ("failed", "error")]
     assert res.returncode == (1 if failed else 0)
-    vague = [(s["line"], s["message"]) for s in report["steps"] if s["status"] == "skipped" and not s["message"].startswith(PRECISE)]
+    vague = [
+        (s["line"], s["message"]) for s in report["steps"] if s["status"] == "skipped" and not s["message"].startswith(PRECISE)
+    ]
     assert vague == []
     assert all(c["outcome"] in ("deleted", "gone") for c in report["cleanup"]), report["cleanup"]
     assert leftovers(kube_api, namespace, user) == []
@@ -52,7 +65,8 @@ def test_heredoc_manifests_are_labelled_tracked_and_cleaned(kube_api, namespace,
     from kubernetes import client
 
     lesson = tmp_path / "heredoc.md"
-    lesson.write_text(textwrap.dedent("""\
+    lesson.write_text(
+        textwrap.dedent("""\
         # Heredocs
 
         ```bash
@@ -87,7 +101,8 @@ def test_heredoc_manifests_are_labelled_tracked_and_cleaned(kube_api, namespace,
         kubectl wait --for=condition=complete job/hd-<username> --timeout=120s
         kubectl get configmap hd-cm-<username>
         ```
-        """))
+        """)
+    )
     user = f"hd-{uuid.uuid4().hex[:5]}"
     kept = tutorial("run", str(lesson), "--user", user, "-n", namespace, "--profile", "local", "--keep", "--format", "json")
     assert kept.returncode == 0, kept.stdout + kept.stderr
