@@ -49,6 +49,12 @@ class Cluster:
         return client.StorageV1Api(self.api)
 
     @property
+    def coordination(self):
+        from kubernetes import client
+
+        return client.CoordinationV1Api(self.api)
+
+    @property
     def dynamic(self):
         with self._lock:
             if self._dynamic is None:

@@ -40,6 +40,7 @@ from runner.lesson.placeholders import PLACEHOLDER, RUNTIME
 from runner.plan.build import Action, Plan, Wait
 from runner.plan.profile import Profile
 from runner.run.cleanup import Cleaner
+from runner.run.lease import RunLease
 from runner.run.request import RunRequest
 from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
 from runner.run.signals import Cancel, Interrupted, interrupts_ignored, interrupts_raise
@@ -73,12 +74,20 @@ class Runner:
         self.user = request.user
         self.profile = profile
         self.progress = progress
-        self.cancel = cancel or Cancel()
+        self.cancel = Cancel(parent=cancel)  # its own: a lost lease stops this run only, not the others of `run --all`
         self.kubectl_dir = kubectl_dir
         self.lesson = plan.lesson
         self.effects = plan.effects or Effects(plan.lesson)
         self.run_id = uuid.uuid4().hex[:8]
         self.labels = run_labels(self.lesson.meta.id, request.user, self.run_id)
+        self.lease = RunLease(
+            cluster,
+            self.labels[LESSON_LABEL],
+            request.user,
+            self.run_id,
+            notice=lambda message: self.progress("notice", {"message": message}),
+            cancel=self.cancel,
+        )
         self.cleaner = Cleaner(cluster)
         self.workdir = workdir
         self.workspace = Workspace(workdir, self.labels, request.user, profile)
@@ -95,6 +104,13 @@ class Runner:
 
     # ----------------------------------------------------------------- the run
     def run(self) -> RunReport:
+        """The run under its lease (one run per lesson and user at a time), released whatever happens."""
+        try:
+            return self._run()
+        finally:
+            self.lease.release()
+
+    def _run(self) -> RunReport:
         started = time.monotonic()
         cpu0 = _cpu()
         steps: list[StepResult] = []
@@ -106,7 +122,11 @@ class Runner:
         try:
             with interrupts_raise():
                 self.progress("plan", {"steps": len(self.plan.actions)})
+                self.progress("lease", {})
+                self.lease.acquire(wait=self.request.wait, wait_timeout=self.request.wait_timeout)
+                self.lease.keep_renewed(on_lost=lambda reason: self.cancel.set(f"lost its lease: {reason}"))
                 self.progress("sweep", {})
+                # we hold the lease: what carries this lesson's and user's labels belongs to runs that released theirs or died
                 swept = self.cleaner.sweep({LESSON_LABEL: self.labels[LESSON_LABEL], USER_LABEL: self.user})
                 self.workspace.write_files(self.plan)
                 for action in self.plan.actions:
@@ -124,9 +144,13 @@ class Runner:
                     self.progress("done", {"step": action.step, "result": result})
                     if result.status in (FAILED, ERROR) and action.step.type is not StepType.CHECK:
                         failed = True  # a failed check is reported, but later steps can still run
-        except Interrupted:
-            interrupted = True
-            self.progress("interrupted", {})
+        except Interrupted as exc:
+            if self.lease.lost:  # not the user's Ctrl-C: another run may now sweep ours, so stop and say why
+                failed = True
+                steps.append(StepResult(-1, 0, self.lesson.path, "run", "run", ERROR, 0.0, f"the run stopped: {exc}"))
+            else:
+                interrupted = True
+                self.progress("interrupted", {})
         except ClusterError as exc:
             failed = True
             steps.append(StepResult(-1, 0, self.lesson.path, "run", "run", ERROR, 0.0, str(exc)))
@@ -165,12 +189,16 @@ class Runner:
         return self.request.keep or (self.request.keep_on_failure and failed)
 
     def _finish_cleanup(self, cleanup: list[CleanupRecord], failed: bool) -> None:
+        """Delete what the run made (or, keeping, say what really is still there); forbidden/unreachable: exit 3."""
         if self._keeping(failed):
-            cleanup.extend(CleanupRecord(str(r), "kept") for r in self.cleaner.tracked)
+            # only what exists now: the lesson itself may have deleted what it made
+            cleanup.extend(CleanupRecord(str(r), "kept") for r in self.cleaner.still_there(self.labels))
             return
         self.progress("cleanup", {})
         with interrupts_ignored():  # a second Ctrl-C must not stop the cleanup
             cleanup.extend(self.cleaner.clean(self.labels))
+        if self.cleaner.errors:
+            raise self.cleaner.errors[0]  # the cluster refused or went away: not a failure of the lesson
 
     # ------------------------------------------------------------- actions
     def _skipped(self, action: Action, reason: str) -> StepResult:

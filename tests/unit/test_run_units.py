@@ -113,7 +113,7 @@ def test_run_all_gives_every_lesson_the_same_request(tmp_path, monkeypatch):
 
     seen: list[RunRequest] = []
 
-    def fake_run(req, registry=None, cancel=None):
+    def fake_run(req, progress=None, registry=None, cancel=None):
         seen.append(req)
         return RunReport(req.lesson, "", req.lesson, req.user, "ns", "r", "passed", 0.0, (), ())
 
