@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError
-from runner.kube.labels import selector
+from runner.kube.labels import RUN_LABEL, selector
 from runner.kube.objects import SWEEP_KINDS, ObjectRef, delete, get, list_labeled
 from runner.kube.wait import Outcome, gone, wait_for
 from runner.run.result import CleanupRecord
@@ -86,6 +87,33 @@ class Cleaner:
                 "leftovers of an earlier run are still there, so the run did not start: "
                 + "; ".join(f"{r.ref} ({r.error})" for r in failed[:3])
                 + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+            )
+        return records
+
+    def sweep_named(self, objects: tuple[tuple[str, str], ...], since: float, run_id: str) -> list[CleanupRecord]:
+        """Objects a killed run's command was creating (its lease said so), made after `since`, not yet labelled.
+
+        Only an object of one of these names that was created after `since` (2 s of clock slack, as when a
+        run labels what its commands made) and carries no run label but the killed run's is deleted.
+        """
+        refs: list[ObjectRef] = []
+        for kind, name in dict.fromkeys(objects):
+            obj = get(self.cluster, ObjectRef(kind, name, self.cluster.namespace))
+            if obj is None:
+                continue
+            meta = obj.get("metadata") or {}
+            run = (meta.get("labels") or {}).get(RUN_LABEL)
+            created = _timestamp(meta.get("creationTimestamp"))
+            if run not in (None, run_id) or created is None or created < since - 2:
+                continue  # not made by that run's command: never ours to delete
+            refs.append(ObjectRef(kind, name, self.cluster.namespace, uid=meta.get("uid")))
+        deadline = time.monotonic() + self.timeout
+        records = self._delete_all(_ordered(refs), deadline, raise_fatal=True)
+        failed = [r for r in records if r.outcome == "failed"]
+        if failed:
+            raise LeftoversRemain(
+                "leftovers of a killed run are still there, so the run did not start: "
+                + "; ".join(f"{r.ref} ({r.error})" for r in failed[:3])
             )
         return records
 
@@ -157,6 +185,17 @@ class Cleaner:
                 continue
             records.append(CleanupRecord(str(ref), "deleted" if existed else "gone", time.monotonic() - t0))
         return records
+
+
+def _timestamp(value: Any) -> float | None:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
 
 
 def _ordered(refs: Any) -> list[ObjectRef]:

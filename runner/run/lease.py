@@ -20,6 +20,12 @@ released or expired, never to a live run.
 - A holder that cannot renew for longer than the lease lasts has lost it (a
   newer run may sweep its objects): it says so through `on_lost`, and its run
   stops.
+- Before a tutorial's own command runs, the holder writes into its lease which
+  objects that command may create (`intend`): such objects carry no labels
+  until the command is done and the runner labels them. A run killed in
+  between leaves them unlabelled, so the run that takes the expired lease over
+  gets that list (`inherited`) and sweeps those names too, if they were
+  created after the killed run wrote it.
 
 The decision about one state of a Lease (`judge`) is a pure function of the
 object and the time, so it is unit-tested on recorded objects.
@@ -28,6 +34,7 @@ object and the time, so it is unit-tested on recorded objects.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import socket
@@ -53,11 +60,12 @@ DURATION = 15  # seconds a lease outlives its last renewal: how long a rerun aft
 RENEW = 2.0  # seconds between renewals
 GRACE = 1.5  # a renewal may be this late (a loaded API server) and still count as on time
 
-ANN_HOST, ANN_PID, ANN_PID_START, ANN_STARTED = (
+ANN_HOST, ANN_PID, ANN_PID_START, ANN_STARTED, ANN_CREATING = (
     "tutorial-runner.io/host",
     "tutorial-runner.io/pid",
     "tutorial-runner.io/pid-start",
     "tutorial-runner.io/started",
+    "tutorial-runner.io/creating",  # {"since": time, "objects": ["Kind/name", ...]}: the command running now may make these
 )
 LEASE_ROLE = "run-lease"
 
@@ -90,6 +98,33 @@ class Verdict:
     @property
     def free(self) -> bool:
         return self.state in ("absent", "released", "expired")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the holder's current command may create, written before it ran: unlabelled until it is done."""
+
+    run_id: str
+    since: float  # wall-clock time the intent was written (objects created before it are not the command's)
+    objects: tuple[tuple[str, str], ...]  # (kind, name)
+
+
+def intent_of(lease: dict[str, Any] | None) -> Intent | None:
+    """The intent a (dead) holder left in its lease, if any."""
+    if lease is None:
+        return None
+    ann = (lease.get("metadata") or {}).get("annotations") or {}
+    try:
+        data = json.loads(ann.get(ANN_CREATING) or "null")
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
+        return None
+    since = _time(data.get("since"))
+    objects = tuple((kind, name) for kind, _, name in (str(o).partition("/") for o in data["objects"]) if kind and name)
+    if since is None or not objects:
+        return None
+    return Intent(holder_of(lease).run_id, since, objects)
 
 
 class LeaseHeld(TutorialError):
@@ -206,7 +241,10 @@ class RunLease:
         self.ref = ObjectRef("Lease", lease_name(lesson, user), cluster.namespace, API_VERSIONS["Lease"])
         self.started = datetime.fromtimestamp(clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self._lease: dict[str, Any] | None = None  # as we last wrote it
+        self._creating: str | None = None  # the intent annotation, kept in every write
+        self.inherited: Intent | None = None  # what the run whose expired lease we took over was creating
         self._lock = threading.Lock()
+        self._write = threading.Lock()  # one write of the lease at a time (renewer thread, intents)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.lost: str | None = None
@@ -308,6 +346,7 @@ class RunLease:
                 ANN_PID: str(os.getpid()),
                 ANN_PID_START: _process_start(os.getpid()) or "",
                 ANN_STARTED: self.started,
+                **({ANN_CREATING: self._creating} if self._creating else {}),
             },
         }
         if lease is not None:
@@ -337,7 +376,17 @@ class RunLease:
             return False  # deleted (released) between our read and our update
         with self._lock:
             self._lease = taken
+        if lease is not None and judge(lease, self.clock()).state == "expired":
+            self.inherited = intent_of(lease)  # a run that died: what it may have left without labels
         return True
+
+    def intend(self, objects: list[tuple[str, str]]) -> None:
+        """Write, before a command runs, which objects it may create (None left behind unlabelled if we die)."""
+        self._creating = json.dumps({"since": _micro(self.clock()), "objects": [f"{k}/{n}" for k, n in objects]})
+        for _ in range(3):
+            if self._renew_once():
+                return
+        # three conflicts in a row with our own renewals: the next renewal writes it
 
     # ----------------------------------------------------------------- hold
     def keep_renewed(self, on_lost: Callable[[str], None]) -> None:
@@ -362,7 +411,12 @@ class RunLease:
                 on_lost(self.lost)
                 return
 
-    def _renew_once(self) -> None:
+    def _renew_once(self) -> bool:
+        """One write of the lease as ours (renewTime now, the intent); False on a conflict (read again)."""
+        with self._write:
+            return self._write_once()
+
+    def _write_once(self) -> bool:
         with self._lock:
             mine = self._lease
         current = read_lease(self.cluster, self.ref.name)
@@ -375,9 +429,10 @@ class RunLease:
         try:
             renewed = replace_lease(self.cluster, body)
         except Conflict:
-            return  # changed between our read and write: the next round reads again
+            return False  # changed between our read and write: the next round reads again
         with self._lock:
             self._lease = renewed
+        return True
 
     # ----------------------------------------------------------------- release
     def release(self) -> None:

@@ -128,6 +128,9 @@ class Runner:
                 self.progress("sweep", {})
                 # we hold the lease: what carries this lesson's and user's labels belongs to runs that released theirs or died
                 swept = self.cleaner.sweep({LESSON_LABEL: self.labels[LESSON_LABEL], USER_LABEL: self.user})
+                dead = self.lease.inherited  # a killed run's command may have made objects it never labelled
+                if dead is not None:
+                    swept += self.cleaner.sweep_named(dead.objects, dead.since, dead.run_id)
                 self.workspace.write_files(self.plan)
                 for action in self.plan.actions:
                     self.cancel.raise_if_set()
@@ -336,11 +339,19 @@ class Runner:
     def _command(self, step: Step, command: str) -> tuple[list[Evidence], str]:
         _refuse_unresolved(command)
         command = self._resolve_hashes(command, step)
+        created = self._created_names(step)
+        if created:
+            self.lease.intend(created)  # if we die before labelling them, the next run still finds them
         started = datetime.now(UTC)
         env = {**os.environ, **self.cluster.kubectl_env()}
         if self.kubectl_dir:
             env["PATH"] = f"{self.kubectl_dir}{os.pathsep}{env.get('PATH', '')}"
-        code, stdout, stderr = self._shell(command, env)
+        try:
+            code, stdout, stderr = self._shell(command, env)
+        except (Interrupted, StepFailed):
+            with interrupts_ignored():  # interrupted or timed out: what it made so far is ours to clean up
+                self._label_created(step, started)
+            raise
         evidence = [
             Evidence(
                 f"$ {self.redact.text(command)} (exit {code})",
@@ -409,11 +420,15 @@ class Runner:
 
         return _HASH.sub(sub, command)
 
+    def _created_names(self, step: Step) -> list[tuple[str, str]]:
+        """(kind, name) of every named object the step's command may create."""
+        names = [(e.kind, e.name) for e in self.effects.of_step(step) if e.creates and e.kind and e.name and not e.generated]
+        return list(dict.fromkeys(names))
+
     def _label_created(self, step: Step, started: datetime) -> None:
         """Objects the command created or replaced get our labels and are tracked for cleanup."""
         tracked_uids = {r.uid for r in self.cleaner.tracked}
-        names = [(e.kind, e.name) for e in self.effects.of_step(step) if e.creates and e.kind and not e.generated]
-        for kind, name in dict.fromkeys(names):
+        for kind, name in self._created_names(step):
             ref = ObjectRef(kind, name, self.cluster.namespace)
             obj = get(self.cluster, ref)
             if obj is None:

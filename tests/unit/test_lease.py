@@ -119,3 +119,20 @@ def test_a_runs_own_cancel_stops_it_alone_and_the_shared_one_stops_all():
     shared.set("SIGINT")
     assert other.is_set() and other.reason == "SIGINT"
     assert one.reason == "lost its lease"  # its own reason first
+
+
+def test_what_a_killed_holder_was_creating_is_read_from_its_lease():
+    from runner.run.lease import ANN_CREATING, intent_of
+
+    lease = copy.deepcopy(RECORDED)
+    lease["metadata"]["annotations"][ANN_CREATING] = (
+        '{"since": "2026-12-01T11:33:22.000000Z", "objects": ["ConfigMap/cfg-one-rec", "Job/pi-rec", "nonsense"]}'
+    )
+    intent = intent_of(lease)
+    assert intent is not None and intent.run_id == "ffb5b429"
+    assert intent.objects == (("ConfigMap", "cfg-one-rec"), ("Job", "pi-rec"))
+    assert intent.since == datetime.fromisoformat("2026-12-01T11:33:22+00:00").timestamp()
+    for broken in ("", "not json", '{"objects": ["Pod/x"]}', '{"since": "2026-12-01T11:33:22Z", "objects": []}'):
+        lease["metadata"]["annotations"][ANN_CREATING] = broken
+        assert intent_of(lease) is None, broken
+    assert intent_of(RECORDED) is None and intent_of(None) is None
