@@ -122,15 +122,35 @@ class Cleaner:
         return self._delete_all(_ordered(refs), time.monotonic() + self.timeout)
 
     def still_there(self, labels: dict[str, str]) -> list[ObjectRef]:
-        """What the run made that still exists (for `--keep`): tracked objects with their uid, and anything labelled."""
+        """What the run made that still exists (for `--keep`): tracked objects with their uid, and anything labelled.
+
+        Not what is on its way out: an object being deleted, or one whose owner is gone (the pods of a Job
+        the lesson deleted, which the garbage collector is about to take).
+        """
+        seen = {(r.kind, r.name) for r in self.tracked}
+        candidates = list(reversed(self.tracked)) + _ordered(
+            r for r in list_labeled(self.cluster, selector(labels)) if (r.kind, r.name) not in seen
+        )
         found: list[ObjectRef] = []
-        for ref in reversed(self.tracked):
+        for ref in candidates:
             obj = get(self.cluster, ObjectRef(ref.kind, ref.name, ref.namespace, ref.api_version))
-            if obj is not None and (not ref.uid or (obj.get("metadata") or {}).get("uid") == ref.uid):
+            if obj is None or (ref.uid and (obj.get("metadata") or {}).get("uid") != ref.uid):
+                continue  # gone, or another object of that name now
+            if not self._going(obj):
                 found.append(ref)
-        seen = {(r.kind, r.name) for r in found} | {(r.kind, r.name) for r in self.tracked}
-        found += _ordered(r for r in list_labeled(self.cluster, selector(labels)) if (r.kind, r.name) not in seen)
         return found
+
+    def _going(self, obj: dict[str, Any]) -> bool:
+        meta = obj.get("metadata") or {}
+        if meta.get("deletionTimestamp") or meta.get("deletion_timestamp"):
+            return True
+        for owner in meta.get("ownerReferences") or meta.get("owner_references") or []:
+            kind, name = owner.get("kind", ""), owner.get("name", "")
+            version = owner.get("apiVersion") or owner.get("api_version") or ""
+            found = get(self.cluster, ObjectRef(kind, name, self.cluster.namespace, version))
+            if found is None or (found.get("metadata") or {}).get("uid") != owner.get("uid"):
+                return True  # its owner is gone: the garbage collector deletes it next
+        return False
 
     # ----------------------------------------------------------------- internals
     def _remember(self, exc: ClusterError, raise_fatal: bool = False) -> None:

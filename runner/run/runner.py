@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import resource as _resource
+import shlex
 import subprocess
 import time
 import uuid
@@ -168,7 +169,8 @@ class Runner:
             status = FAILED
         kept = None
         if self._keeping(any_failed):
-            kept = f"tutorial clean {self.lesson.meta.id} --user {self.user} -n {self.cluster.namespace} -y"
+            lesson = shlex.quote(self.request.lesson)  # as the user named it: an id, or a path
+            kept = f"tutorial clean {lesson} --user {self.user} -n {self.cluster.namespace} -y"
         return RunReport(
             lesson=self.lesson.meta.id,
             title=self.lesson.meta.title,

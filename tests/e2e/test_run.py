@@ -231,6 +231,23 @@ def test_forbidden_namespace_is_a_clear_error_exit_3(kube_api, namespace, tmp_pa
     assert token not in res.stdout + res.stderr
 
 
+def test_keep_reports_only_what_still_exists(kube_api, namespace, tmp_path):
+    """`--keep` counts what is really there at the end, not what the lesson itself already deleted."""
+    res = tutorial("run", "storage", "--user", "e2e-keep", "--profile", "local", "-n", namespace, "--keep")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert "kept 0 object(s) for inspection" in res.stdout, res.stdout[-1500:]  # the lesson deletes its pod, Job and claim
+    lesson = tmp_path / "expect.md"
+    lesson.write_text(EXPECT)  # leaves its ConfigMap
+    res = tutorial("run", str(lesson), "--user", "e2e-keep", "-n", namespace, "--keep", "--format", "json")
+    report = json.loads(res.stdout)
+    assert res.returncode == 0, res.stdout[-2000:]
+    assert [c["object"] for c in report["cleanup"] if c["outcome"] == "kept"] == ["configmap/cfg-e2e-keep"]
+    assert leftovers(kube_api, namespace, "e2e-keep") == ["configmap/cfg-e2e-keep"]
+    res = tutorial("clean", str(lesson), "--user", "e2e-keep", "-n", namespace, "-y")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert leftovers(kube_api, namespace, "e2e-keep") == []
+
+
 HASH = textwrap.dedent("""\
     ---
     id: hashes
