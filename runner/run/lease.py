@@ -17,9 +17,11 @@ released or expired, never to a live run.
   time) is; elsewhere a live holder is one that renews within `renew` seconds
   while we watch. A lease that is renewed while we wait for its expiry is alive
   after all, and refuses the run.
-- A holder that cannot renew for longer than the lease lasts has lost it (a
-  newer run may sweep its objects): it says so through `on_lost`, and its run
-  stops.
+- A holder whose lease another run took over (it could not renew in time: a
+  suspended laptop, a stalled process) has lost it, and a newer run may sweep
+  its objects: it says so through `on_lost`, and its run stops. A renewal that
+  fails (the API server slow or unreachable) is retried: nobody can take the
+  lease over without the API server either.
 - Before a tutorial's own command runs, the holder writes into its lease which
   objects that command may create (`intend`): such objects carry no labels
   until the command is done and the runner labels them. A run killed in
@@ -395,16 +397,15 @@ class RunLease:
         self._thread.start()
 
     def _renew_loop(self, on_lost: Callable[[str], None]) -> None:
-        last_ok = time.monotonic()
         while not self._stop.wait(self.renew):
             try:
                 self._renew_once()
-                last_ok = time.monotonic()
             except LeaseLost as exc:
                 self.lost = exc.message
-            except ClusterError as exc:  # unreachable for a moment: the next round tries again, until the lease ran out
-                if time.monotonic() - last_ok >= self.duration - self.renew:
-                    self.lost = f"could not renew the run's lease for {time.monotonic() - last_ok:.0f}s ({exc})"
+            except ClusterError:
+                # unreachable or slow for a while: try again. Nobody can take the lease over without the API
+                # server either, and once we reach it again, a takeover is seen (LeaseLost) and the run stops.
+                continue
             except Exception as exc:  # a bug here must not leave the run unprotected: the run stops, saying why
                 self.lost = f"renewing the run's lease failed: {type(exc).__name__}: {exc}"
             if self.lost:
@@ -420,9 +421,16 @@ class RunLease:
         with self._lock:
             mine = self._lease
         current = read_lease(self.cluster, self.ref.name)
-        if current is None or (current.get("spec") or {}).get("holderIdentity") != self.identity:
-            holder = f"taken over by {holder_of(current)}" if current is not None else "deleted"
-            raise LeaseLost(f"the run's lease {self.ref.name} was {holder}")
+        if current is None:  # deleted by hand: nobody else holds it, so it is ours again (unless someone is faster)
+            try:
+                made = create_lease(self.cluster, self._body(None))
+            except Conflict:
+                return False  # the next round sees who made it
+            with self._lock:
+                self._lease = made
+            return True
+        if (current.get("spec") or {}).get("holderIdentity") != self.identity:
+            raise LeaseLost(f"the run's lease {self.ref.name} was taken over by {holder_of(current)}")
         body = self._body(current)
         body["spec"]["acquireTime"] = ((mine or current).get("spec") or {}).get("acquireTime") or body["spec"]["acquireTime"]
         body["spec"]["leaseTransitions"] = (current.get("spec") or {}).get("leaseTransitions") or 0
