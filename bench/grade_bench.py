@@ -38,7 +38,7 @@ def env() -> dict[str, str]:
 
 
 def k(*args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([kubectl(), *args], input=input, capture_output=True, text=True, env=env(), check=check)
+    return subprocess.run([kubectl(), *args], input=input, capture_output=True, text=True, env=env(), check=check, timeout=300)
 
 
 def requests_total() -> float:
@@ -54,6 +54,7 @@ def manifests(user: str) -> dict[str, str]:
         capture_output=True,
         text=True,
         check=True,
+        timeout=120,
     ).stdout
     return {s["file"]: s["text"] for s in json.loads(out)["steps"] if s["type"] == "manifest"}
 
@@ -73,6 +74,7 @@ def naive(users: list[str], ns: str) -> int:
             ["bash", "-c", script.replace(">/dev/null 2>&1", ">/dev/null 2>>" + str(log))],
             env={**env(), "PATH": f"{Path(kubectl()).parent}:{os.environ['PATH']}"},
             check=False,
+            timeout=3600,
             stderr=fh,
         )
     count = sum(
@@ -129,6 +131,7 @@ def main() -> None:
             env=env(),
             capture_output=True,
             text=True,
+            timeout=1800,
         )
         ours = time.monotonic() - t0
         server_ours = requests_total() - before - 1

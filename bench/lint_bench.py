@@ -67,7 +67,7 @@ def make_corpus(wild: Path, copies: int, dest: Path) -> list[Path]:
 
 def timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=3600)
     return time.perf_counter() - start, proc
 
 
@@ -88,7 +88,7 @@ def main() -> int:
 
         extracted = tmp / "yaml"
         extracted.mkdir()
-        subprocess.run([sys.executable, "-c", EXTRACT, str(corpus), str(extracted)], check=True)
+        subprocess.run([sys.executable, "-c", EXTRACT, str(corpus), str(extracted)], check=True, timeout=600)
         yaml_files = sorted(str(p) for p in extracted.glob("*.yaml"))
 
         runs = {

@@ -40,6 +40,7 @@ def main() -> None:
             env=env,
             capture_output=True,
             text=True,
+            timeout=900,
         )
         ours.append(time.monotonic() - t0)
         report = json.loads(res.stdout)
@@ -52,6 +53,7 @@ def main() -> None:
                 capture_output=True,
                 text=True,
                 check=True,
+                timeout=120,
             ).stdout
         )
         with tempfile.TemporaryDirectory() as wd:
@@ -64,6 +66,7 @@ def main() -> None:
                 env=env,
                 check=True,
                 capture_output=True,
+                timeout=900,
             )
             theirs.append(time.monotonic() - t0)
     o, t = statistics.median(ours), statistics.median(theirs)

@@ -20,7 +20,7 @@ from typing import Any
 
 from checks.registry import ERROR, FAILED, CheckResult, Evidence, Registry
 from runner.core.redact import Redactor
-from runner.kube.errors import ClusterError, Conflict, NotFound, Timeout
+from runner.kube.errors import ClusterError, Conflict, NotFound, Timeout, translate
 from runner.kube.probe import Probe
 from runner.kube.wait import WaitFailed
 from runner.lesson.model import Lesson, Step
@@ -81,7 +81,10 @@ def evaluate(step: Step, ctx: CheckContext, registry: Registry, redact: Redactor
             if exc.exit_code == 3:
                 raise
             result = CheckResult(FAILED if isinstance(exc, NOT_YET) else ERROR, str(exc))
-        except Exception as exc:  # a check's bug is that check's error, not the caller's crash
+        except Exception as exc:  # a check's bug is that check's error, not the caller's crash ...
+            err = translate(exc)  # ... but a client error that escaped the probe keeps its meaning
+            if err.exit_code == 3:
+                raise err from exc
             result = CheckResult(ERROR, f"check crashed: {type(exc).__name__}: {exc}")
     result = CheckResult(
         result.status,

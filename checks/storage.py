@@ -7,6 +7,8 @@ from typing import Any
 
 from checks.parsing import parse_df, parse_mounts
 from checks.registry import Evidence, check, error, failed, passed
+from runner.kube.errors import NotFound, Timeout
+from runner.kube.wait import WaitFailed
 
 _FS_PROBE = "df -P / {path} /dev/shm; echo '--- mounts'; cat /proc/mounts"
 
@@ -107,7 +109,8 @@ def pvc_bound(*, probe, args: dict[str, str], **_: Any):
         return error("pvc-bound needs claim=NAME")
     try:
         pvc = probe.wait("PersistentVolumeClaim", claim, "bound", float(args.get("timeout", 60)))
-    except Exception as exc:  # not found, or never bound within the deadline
+    except (NotFound, Timeout, WaitFailed) as exc:  # the participant's claim: missing, never bound, or lost
+        # anything else keeps its meaning: unreachable or forbidden stops the caller, another API error is this check's
         pvc = probe.get("PersistentVolumeClaim", claim)
         if pvc is None:
             return failed(

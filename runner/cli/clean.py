@@ -61,7 +61,10 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
         if not sys.stdin.isatty():
             raise UsageError("not asking without a terminal: add -y to delete")
         click.confirm(f"delete these {len(found)} objects?", abort=True)
-    records = Cleaner(cluster)._delete_all([l.ref for l in found])
+    cleaner = Cleaner(cluster)
+    records = cleaner.delete([l.ref for l in found])
+    if cleaner.errors:
+        raise cleaner.errors[0]  # forbidden or unreachable: exit 3, one line
     failed = [r for r in records if r.outcome == "failed"]
     click.echo(f"deleted {sum(r.outcome in ('deleted', 'gone') for r in records)} object(s)")
     for r in failed:

@@ -59,6 +59,8 @@ def down_cmd(reset: bool, keep_bridge: bool) -> None:
         down(Reporter(), reset=reset, remove_bridge=not keep_bridge)
     except PreconditionError as e:
         _fail(str(e), EXIT_UNSUPPORTED)
+    except RuntimeError as e:  # another `up`/`down` held the lock too long, or a host tool hung
+        _fail(str(e).splitlines()[0])
 
 
 @cluster.command("env")

@@ -1,7 +1,9 @@
 """Live progress of a run: the current step with its line, elapsed time, what it waits for.
 
 On a terminal a rich status line updates in place; elsewhere (CI logs, pipes)
-it stays quiet and the summary at the end says everything.
+it stays quiet and the summary at the end says everything. A notice (the run
+waits for another run's lease) is one line on stderr everywhere: a run that
+waits must say for what.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Progress:
         return f"[bold]{self.label}[/] {self.current} [dim]{self.detail}[/] ({time.monotonic() - self.t0:.0f}s)"
 
     def __call__(self, event: str, data: dict[str, Any]) -> None:
+        if event == "notice":
+            self.notice(data["message"])
         if not self.enabled or self._status is None:  # enabled: the status line exists
             return
         if event == "plan":
@@ -54,6 +58,10 @@ class Progress:
                 r.status
             ]
             self._console.print(f"{mark} line {r.line} {r.type} {r.id} [dim]{r.seconds:.1f}s[/]")
+        elif event == "lease":
+            self.current, self.detail = "taking the lease of this lesson and user", ""
+        elif event == "notice":
+            self.detail = data["message"][:100]
         elif event == "sweep":
             self.current, self.detail = "sweeping leftovers of earlier runs", ""
         elif event == "cleanup":
@@ -61,6 +69,13 @@ class Progress:
         elif event == "interrupted":
             self.current, self.detail = "interrupted: cleaning up", ""
         self._status.update(self._text())
+
+    def notice(self, message: str) -> None:
+        line = f"{self.label}: {message}"
+        if self.enabled:
+            self._console.print(line, markup=False, highlight=False)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._status is not None:

@@ -40,6 +40,19 @@ from runner.core.errors import UsageError
     metavar="TEXT",
     help="Only run steps of sections whose heading contains TEXT (repeatable).",
 )
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="When another run of this lesson and user is going on, queue behind it instead of stopping at once.",
+)
+@click.option(
+    "--wait-timeout",
+    type=float,
+    default=1800.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: give up (exit 1) after this long.",
+)
 @click.option("--keep", is_flag=True, help="Keep every object for inspection (prints how to clean later).")
 @click.option("--keep-on-failure", is_flag=True, help="Keep the objects only when something failed.")
 @click.option("--keep-going", is_flag=True, help="Go on after a failed step instead of stopping.")
@@ -61,6 +74,12 @@ def run(**options: Any) -> None:
     labels tutorial-runner.io/{lesson,user,run}; leftovers of an earlier run of
     the same lesson and user are deleted first, and everything is deleted at
     the end, also after a failure or Ctrl-C.
+
+    One run per lesson and user at a time: a run holds a Lease
+    (coordination.k8s.io) for its namespace, lesson and user. A second run
+    stops at once naming the holder (run id, host, start time), or queues
+    behind it with --wait. The lease of a killed run expires within 15 s; the
+    next run says that it waits for it, then runs.
 
     \b
     Examples:
@@ -91,6 +110,8 @@ def run(**options: Any) -> None:
         keep_going=options["keep_going"],
         strict=options["strict"],
         workdir=options["workdir"],
+        wait=options["wait"],
+        wait_timeout=options["wait_timeout"],
     )
     if options["run_all"]:
         sys.exit(_run_all(request, options, catalog))
@@ -130,7 +151,10 @@ def _run_all(request: Any, options: dict[str, Any], catalog: Any) -> int:
     def done(r: Any) -> None:
         click.echo(f"{r.lesson:<12} {r.user:<24} {r.status:<8} {r.seconds:6.1f}s", err=True)
 
-    reports = run_all(request, files, options["parallel"], on_done=done)
+    def notice(user: str, message: str) -> None:
+        click.echo(f"{user}: {message}", err=True)
+
+    reports = run_all(request, files, options["parallel"], on_done=done, on_notice=notice)
     for r in reports:
         if options["verbose"]:
             click.echo(summary_text(r, True))
@@ -151,4 +175,6 @@ def _run_all(request: Any, options: dict[str, Any], catalog: Any) -> int:
             fh.write(to_markdown(reports))
     if any(r.status == "interrupted" for r in reports):
         return 130
+    if any(r.extra.get("exit_code") == 3 for r in reports):
+        return 3  # the cluster refused us or could not be reached: say so, not "a lesson failed"
     return 0 if all(r.status == "passed" for r in reports) else 1

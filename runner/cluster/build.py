@@ -55,10 +55,13 @@ def _go() -> str:
 
 
 HEARTBEAT_S = 60.0
+GO_TIMEOUT = 3 * 3600.0  # seconds for one go command: a cold Kubernetes build on two cores, not a hang
 
 
-def _run(cmd: list[str], cwd: Path, log_file: Path, env: dict[str, str], log: Log | None = None) -> None:
-    """Run a Go command, output to ``log_file``; say "still running" every minute.
+def _run(
+    cmd: list[str], cwd: Path, log_file: Path, env: dict[str, str], log: Log | None = None, timeout: float = GO_TIMEOUT
+) -> None:
+    """Run a Go command, output to ``log_file``; say "still running" every minute; stop it after ``timeout``.
 
     The heartbeat keeps CI logs (no TTY, no spinner) from looking hung during the
     five-minute compile/link.
@@ -73,6 +76,12 @@ def _run(cmd: list[str], cwd: Path, log_file: Path, env: dict[str, str], log: Lo
                 proc.wait(timeout=HEARTBEAT_S)
                 break
             except subprocess.TimeoutExpired:
+                if time.monotonic() - t0 > timeout:
+                    proc.kill()
+                    proc.wait(timeout=30)
+                    raise RuntimeError(
+                        f"{' '.join(cmd[:3])} still running after {timeout:.0f}s; stopped it (log {log_file})"
+                    ) from None
                 if log:
                     log(f"still running `go {cmd[1]}` ({time.monotonic() - t0:.0f}s)")
     if proc.returncode != 0:
@@ -89,6 +98,7 @@ def upstream_gomod(version: str = paths.K8S_VERSION) -> str:
         text=True,
         check=True,
         cwd="/",
+        timeout=1800,
     ).stdout
     info = json.loads(out)
     return Path(info["GoMod"]).read_text()
@@ -157,9 +167,9 @@ def build_k8s(version: str = paths.K8S_VERSION, log: Log = print) -> Path:
     _run([_go(), "mod", "tidy"], src, log_file, env, log)
     t1 = time.monotonic()
     log("compiling and linking kube (multi-call binary); cold build takes a while")
-    tmp_out = bin_dir / "kube.tmp"
+    tmp_out = bin_dir / f"kube.tmp.{os.getpid()}"  # never another build's half-written file
     _run([_go(), "build", "-trimpath", "-ldflags", version_ldflags(version), "-o", str(tmp_out), "."], src, log_file, env, log)
-    tmp_out.rename(bin_dir / "kube")
+    os.replace(tmp_out, bin_dir / "kube")
     for name in paths.K8S_COMPONENTS:
         link = bin_dir / name
         if link.is_symlink() or link.exists():
@@ -195,9 +205,9 @@ def _build_module_main(name: str, module: str, version: str, bdir: Path, out: Pa
     (src / "go.mod").write_text(f"module tutorial-runner.local/{name}\n\ngo 1.24.0\n\nrequire {module} {version}\n")
     (src / "tools.go").write_text(f'//go:build tools\n\npackage tools\n\nimport _ "{module}"\n')
     _run([_go(), "mod", "tidy"], src, log_file, env, log)
-    tmp = out.with_suffix(".tmp")
+    tmp = out.with_name(f"{out.name}.tmp.{os.getpid()}")  # never another build's half-written file
     _run([_go(), "build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp), module], src, log_file, env, log)
-    tmp.rename(out)
+    os.replace(tmp, out)
     (bdir / "BUILT").write_text(json.dumps({"version": version, "build_s": round(time.monotonic() - t0, 1)}) + "\n")
     log(f"{name} built in {time.monotonic() - t0:.0f}s")
     return out

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.cluster import build, configs, gitserver, host, images, paths, pki
+from runner.cluster.lock import cluster_lock
 from runner.cluster.processes import Proc, kill_strays, pids_by_exe
 from runner.cluster.ui import Reporter
 
@@ -373,12 +374,11 @@ def unmount_all(log: Callable[[str], None] = lambda s: None) -> int:
         for mp in mps:
             if mp in ("/run/netns", "/var/run/netns"):
                 continue
-            r = subprocess.run(["umount", mp], capture_output=True)
-            if r.returncode != 0:
-                subprocess.run(["umount", "-l", mp], capture_output=True)
+            if not host.try_tool(["umount", mp], 30):
+                host.try_tool(["umount", "-l", mp], 30)
             n += 1
     for ns in list(Path("/run/netns").glob("cni-*")) if Path("/run/netns").exists() else []:
-        subprocess.run(["umount", str(ns)], capture_output=True)
+        host.try_tool(["umount", str(ns)], 30)
         ns.unlink(missing_ok=True)
     if n:
         log(f"unmounted {n} leftover mounts")
@@ -441,7 +441,7 @@ def prepare_cgroups() -> None:
         d = Path("/sys/fs/cgroup") / ctrl
         if ctrl in enabled and not d.is_mount():
             d.mkdir(exist_ok=True)
-            subprocess.run(["mount", "-t", "cgroup", "-o", ctrl, "cgroup", str(d)], capture_output=True)
+            host.try_tool(["mount", "-t", "cgroup", "-o", ctrl, "cgroup", str(d)], 30)
 
 
 # ----------------------------------------------------------------------------- up / down
@@ -508,10 +508,18 @@ def _wait(pred: Callable[[], bool], timeout: float, interval: float = 0.25) -> b
 
 
 def up(rep: Reporter | None = None, smoke: bool = True) -> float:
-    """Bring the cluster up (idempotent). Returns seconds taken."""
+    """Bring the cluster up (idempotent). Returns seconds taken (waiting for another `up`/`down` included).
+
+    One `up` or `down` at a time on this machine (lock.py): a second one waits for the first, saying so.
+    """
     rep = rep or Reporter()
     t0 = time.monotonic()
     host.check_preconditions()
+    with cluster_lock("up", notice=rep.info):
+        return _up(rep, smoke, t0)
+
+
+def _up(rep: Reporter, smoke: bool, t0: float) -> float:
     if all(Proc(n).running() for n in expected_components()) and is_up():
         rep.info("cluster already up")
         return time.monotonic() - t0
@@ -588,21 +596,30 @@ def _stop(name: str, timeout: float, rep: Reporter) -> None:
 
 
 def down(rep: Reporter | None = None, reset: bool = False, remove_bridge: bool = True) -> None:
+    """Stop everything the cluster started; waits for a running `up`/`down` first (one at a time)."""
     rep = rep or Reporter()
     host.check_preconditions()
+    with cluster_lock("down", notice=rep.info):
+        _down(rep, reset, remove_bridge)
+
+
+def _down(rep: Reporter, reset: bool, remove_bridge: bool) -> None:
     with rep.phase("stop node"):
         _stop("agent", 5, rep)
         _stop("kubelet", 15, rep)
         if probe_containerd():
-            r = _ctr("tasks", "ls", "-q")
-            for task in r.stdout.split():
-                _ctr("tasks", "kill", "-a", "-s", "SIGKILL", task)
+            try:
+                r = _ctr("tasks", "ls", "-q")
+                for task in r.stdout.split():
+                    _ctr("tasks", "kill", "-a", "-s", "SIGKILL", task)
+            except subprocess.TimeoutExpired:
+                rep.log("containerd did not answer within 20s: its containers are killed below")
         kill_leftover_containers(rep.log)
         _stop("containerd", 15, rep)
         kill_leftover_containers(rep.log)
         unmount_all(rep.log)
         if remove_bridge:
-            subprocess.run(["ip", "link", "delete", "cni0"], capture_output=True)
+            host.try_tool(["ip", "link", "delete", "cni0"], 30)
     with rep.phase("stop control plane"):
         for name in (
             "coredns",
@@ -622,7 +639,7 @@ def down(rep: Reporter | None = None, reset: bool = False, remove_bridge: bool =
         # remove the KUBE-* iptables chains kube-proxy installed (idempotent, fast)
         kp = paths.k8s_bin_dir() / "kube-proxy"
         if kp.exists():
-            subprocess.run([str(kp), "--cleanup", "--v=0"], capture_output=True, timeout=60)
+            host.try_tool([str(kp), "--cleanup", "--v=0"], 60)
     if reset:
         with rep.phase("reset state"):
             unmount_all()

@@ -38,6 +38,14 @@ print(total * h)
 README = "# {name}\n\nExample code for the tutorial. Run `python3 pi.py` (set PI_STEPS to change the step count).\n"
 
 
+GIT_TIMEOUT = 60  # seconds for one local git command (init, commit, push into a bare repository)
+BACKEND_TIMEOUT = 120  # seconds for one request to git http-backend (a clone of a small repository)
+
+
+def _git(argv: list[str], env: dict[str, str]) -> None:
+    subprocess.run(["git", *argv], check=True, env=env, timeout=GIT_TIMEOUT)
+
+
 def ensure_repos(root: Path) -> None:
     """Create the two bare repositories with one deterministic commit each (idempotent)."""
     root.mkdir(parents=True, exist_ok=True)
@@ -57,16 +65,16 @@ def ensure_repos(root: Path) -> None:
         if (bare / "refs" / "heads" / "main").exists():
             continue
         shutil.rmtree(bare, ignore_errors=True)
-        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True, env=env)
+        _git(["init", "-q", "--bare", "-b", "main", str(bare)], env)
         with tempfile.TemporaryDirectory() as wt:
             w = Path(wt)
-            subprocess.run(["git", "init", "-q", "-b", "main", wt], check=True, env=env)
+            _git(["init", "-q", "-b", "main", wt], env)
             (w / "pi.py").write_text(PI_PY)
             (w / "README.md").write_text(README.format(name=name))
-            subprocess.run(["git", "-C", wt, "add", "."], check=True, env=env)
-            subprocess.run(["git", "-C", wt, "commit", "-q", "-m", "Add pi.py"], check=True, env=env)
-            subprocess.run(["git", "-C", wt, "push", "-q", str(bare), "main"], check=True, env=env)
-        subprocess.run(["git", "--git-dir", str(bare), "config", "http.receivepack", "false"], check=True, env=env)
+            _git(["-C", wt, "add", "."], env)
+            _git(["-C", wt, "commit", "-q", "-m", "Add pi.py"], env)
+            _git(["-C", wt, "push", "-q", str(bare), "main"], env)
+        _git(["--git-dir", str(bare), "config", "http.receivepack", "false"], env)
         (bare / "git-daemon-export-ok").touch()
 
 
@@ -146,7 +154,10 @@ class Handler(BaseHTTPRequestHandler):
         for h, e in (("Git-Protocol", "GIT_PROTOCOL"), ("Content-Encoding", "HTTP_CONTENT_ENCODING")):
             if self.headers.get(h):
                 env[e] = self.headers[h]
-        p = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True)
+        try:
+            p = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, timeout=BACKEND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return self._deny(504, f"git http-backend did not answer within {BACKEND_TIMEOUT}s")
         head, _, payload = p.stdout.partition(b"\r\n\r\n")
         if not _:
             head, _, payload = p.stdout.partition(b"\n\n")

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 Log = Callable[[str], None]
 
@@ -35,6 +36,26 @@ class PreconditionError(RuntimeError):
     """Raised when this machine cannot run the cluster at all (exit code 2)."""
 
 
+class ToolTimeout(RuntimeError):
+    """A host tool (apt-get, debootstrap, umount, ...) did not finish within its deadline."""
+
+
+def run_tool(argv: list[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess:
+    """Run a host tool with a deadline: one that hangs becomes a ToolTimeout naming it, never a hung cluster command."""
+    try:
+        return subprocess.run(argv, timeout=timeout, **kwargs)
+    except subprocess.TimeoutExpired as exc:
+        raise ToolTimeout(f"`{' '.join(argv[:3])}` did not finish within {timeout:.0f}s") from exc
+
+
+def try_tool(argv: list[str], timeout: float) -> bool:
+    """A best-effort tool (umount, ip link delete): True when it succeeded, False when it failed or hung."""
+    try:
+        return run_tool(argv, timeout, capture_output=True).returncode == 0
+    except ToolTimeout:
+        return False
+
+
 def check_preconditions() -> None:
     if platform.system() != "Linux":
         raise PreconditionError(f"the local cluster needs Linux (this is {platform.system()})")
@@ -51,6 +72,7 @@ def missing_packages() -> list[str]:
 
 
 _apt_updated = False
+APT_TIMEOUT = 1800.0  # seconds for one apt-get: a slow mirror, not a hang
 
 
 def apt_install(pkgs: list[str], log: Log = print) -> None:
@@ -68,11 +90,18 @@ def apt_install(pkgs: list[str], log: Log = print) -> None:
             log("apt-get update")
             # not check=True: an unreachable third-party source makes update exit non-zero
             # while Debian's own lists (all we need) were fetched fine; install tells.
-            subprocess.run(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                run_tool(["apt-get", "update", "-qq"], APT_TIMEOUT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            except ToolTimeout as exc:
+                log(f"WARNING: {exc}; installing from the package lists there are")
             _apt_updated = True
         log("apt-get install " + " ".join(pkgs))
-        r = subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *pkgs], env=env, capture_output=True, text=True
+        r = run_tool(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *pkgs],
+            APT_TIMEOUT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if r.returncode != 0:
             raise RuntimeError(f"apt-get install {' '.join(pkgs)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
@@ -106,7 +135,7 @@ def prepare_kernel() -> None:
 
 def node_ip() -> str:
     """The IP of the interface holding the default route (what the node advertises)."""
-    out = subprocess.run(["ip", "-4", "route", "get", "1.1.1.1"], capture_output=True, text=True).stdout
+    out = run_tool(["ip", "-4", "route", "get", "1.1.1.1"], 10, capture_output=True, text=True).stdout
     parts = out.split()
     if "src" in parts:
         return parts[parts.index("src") + 1]

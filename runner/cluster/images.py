@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.cluster import paths
+from runner.cluster.host import run_tool
 
 ASSETS = Path(__file__).with_name("assets")
 REGISTRY_ADDR = "127.0.0.1:5000"
@@ -132,11 +133,14 @@ def _sha256_file(p: Path) -> str:
 
 
 def _apt_get_install(pkgs: list[str], log: Log) -> None:
-    missing = [p for p in pkgs if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
+    missing = [p for p in pkgs if run_tool(["dpkg", "-s", p], 60, capture_output=True).returncode != 0]
     if missing:
         from runner.cluster.host import apt_install
 
         apt_install(missing, log)
+
+
+DEBOOTSTRAP_TIMEOUT = 3600.0  # seconds: a whole Debian rootfs from a slow mirror, not a hang
 
 
 def build_rootfs(log: Log = print) -> Path:
@@ -145,13 +149,13 @@ def build_rootfs(log: Log = print) -> Path:
     if (root / ".complete").exists():
         return root
     _apt_get_install(["debootstrap"], log)
-    tmp = root.with_suffix(".tmp")
+    tmp = root.with_name(f"{root.name}.tmp.{os.getpid()}")  # never another process's half-built tree
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     log(f"debootstrap {paths.DEBIAN_SUITE} minbase rootfs")
     logf = paths.images_dir() / "debootstrap.log"
     with open(logf, "w") as lf:
-        rc = subprocess.run(
+        rc = run_tool(
             [
                 "debootstrap",
                 "--variant=minbase",
@@ -160,6 +164,7 @@ def build_rootfs(log: Log = print) -> Path:
                 str(tmp),
                 DEBIAN_MIRROR,
             ],
+            DEBOOTSTRAP_TIMEOUT,
             stdout=lf,
             stderr=subprocess.STDOUT,
         ).returncode
@@ -201,7 +206,7 @@ def _tar_layer(src: Path, out_dir: Path, name: str, exclude: tuple[str, ...] = (
     raw = out_dir / f"{name}.tar"
     cmd = ["tar", "--numeric-owner", "--xattrs", "-C", str(src), "-cf", str(raw)]
     cmd += [f"--exclude=./{e}" for e in exclude] + ["."]
-    subprocess.run(cmd, check=True)
+    run_tool(cmd, 1800, check=True)
     diff_id = _sha256_file(raw)
     gz = out_dir / f"{name}.tar.gz"
     with open(raw, "rb") as fi, gzip.GzipFile(filename="", mode="wb", fileobj=open(gz, "wb"), compresslevel=1, mtime=0) as fo:
@@ -231,7 +236,7 @@ def build_layers(log: Log = print) -> dict[str, list[dict]]:
         pdir.mkdir(parents=True, exist_ok=True)
         if not shutil.which("gcc"):
             _apt_get_install(["gcc", "libc6-dev"], log)
-        subprocess.run(["gcc", "-static", "-Os", "-s", "-o", str(pdir / "pause"), str(ASSETS / "pause.c")], check=True)
+        run_tool(["gcc", "-static", "-Os", "-s", "-o", str(pdir / "pause"), str(ASSETS / "pause.c")], 300, check=True)
     pause = _tar_layer(pdir, ldir, "pause")
     return {"base": [base], "gpu": [base, gpu], "pause": [pause]}
 

@@ -99,3 +99,8 @@ def admin_kubeconfig() -> Path:
 
 def kubectl() -> Path:
     return k8s_bin_dir() / "kubectl"
+
+
+def lock_file() -> Path:
+    """One `cluster up`/`down` at a time on this machine (beside the builds they share; survives `down --reset`)."""
+    return cache_root() / "cluster.lock"

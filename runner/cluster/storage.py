@@ -71,7 +71,7 @@ def ensure_storage_classes(api: client.ApiClient) -> None:
 
 
 def provision(api: client.ApiClient, pvc: client.V1PersistentVolumeClaim) -> str | None:
-    """Create a PV for ``pvc`` if it is ours and unbound; returns the PV name."""
+    """Create a PV for ``pvc`` if it is ours and unbound; returns the new PV's name (None: nothing created)."""
     if pvc.spec.storage_class_name not in CLASSES or pvc.spec.volume_name or pvc.metadata.deletion_timestamp:
         return None
     if (pvc.status and pvc.status.phase) not in (None, "Pending"):
@@ -107,27 +107,55 @@ def provision(api: client.ApiClient, pvc: client.V1PersistentVolumeClaim) -> str
     except ApiException as e:
         if e.status != 409:
             raise
+        return None  # provisioned already (the claim changed before it was bound): nothing new
     return pv_name
 
 
 def reclaim(api: client.ApiClient) -> None:
-    """Delete Released PVs we provisioned (and their directories)."""
+    """Delete Released PVs we provisioned (and their directories): one pass over all of them (the periodic resync)."""
     core = client.CoreV1Api(api)
     for pv in core.list_persistent_volume(label_selector="tutorial-runner.local/volume=true").items:
-        if pv.status.phase not in ("Released", "Failed") or pv.spec.persistent_volume_reclaim_policy != "Delete":
-            continue
-        path = Path(pv.spec.host_path.path) if pv.spec.host_path else None
-        if path and volumes_dir() in path.parents:
-            shutil.rmtree(path, ignore_errors=True)
-        try:
-            core.delete_persistent_volume(pv.metadata.name)
-        except ApiException as e:
-            if e.status != 404:
-                raise
+        _reclaim(core, pv)
 
 
-def reconcile_all(api: client.ApiClient) -> None:
+def reclaim_volume(api: client.ApiClient, name: str) -> bool:
+    """Reclaim one PV (the claim it served was deleted): True when it is gone, False while it is not Released yet.
+
+    One read per deleted claim, where a pass over every PV per deletion made a mass deletion (a graded
+    cohort's namespace, 1000 claims) cost minutes of one-second listings, during which no other claim of
+    anyone got a volume.
+    """
     core = client.CoreV1Api(api)
-    for pvc in core.list_persistent_volume_claim_for_all_namespaces().items:
+    try:
+        pv = core.read_persistent_volume(name)
+    except ApiException as e:
+        if e.status == 404:
+            return True
+        raise
+    if (pv.metadata.labels or {}).get("tutorial-runner.local/volume") != "true":
+        return True  # not ours: nothing to do
+    return _reclaim(core, pv)
+
+
+def _reclaim(core: client.CoreV1Api, pv: client.V1PersistentVolume) -> bool:
+    if pv.status.phase not in ("Released", "Failed") or pv.spec.persistent_volume_reclaim_policy != "Delete":
+        return False
+    path = Path(pv.spec.host_path.path) if pv.spec.host_path else None
+    if path and volumes_dir() in path.parents:
+        shutil.rmtree(path, ignore_errors=True)
+    try:
+        core.delete_persistent_volume(pv.metadata.name)
+    except ApiException as e:
+        if e.status != 404:
+            raise
+    return True
+
+
+def reconcile_all(api: client.ApiClient) -> str:
+    """Provision every claim that lacks a volume, reclaim every Released volume; the claims' resourceVersion."""
+    core = client.CoreV1Api(api)
+    listing = core.list_persistent_volume_claim_for_all_namespaces()
+    for pvc in listing.items:
         provision(api, pvc)
     reclaim(api)
+    return str(listing.metadata.resource_version)

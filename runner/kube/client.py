@@ -27,6 +27,7 @@ class Cluster:
     kubeconfig: str | None  # file for kubectl (None in-cluster)
     context: str | None
     _dynamic: Any = field(default=None, repr=False)
+    _leases: Any = field(default=None, repr=False)  # ApiClient for leases (see `coordination`)
     requests: list[int] = field(default_factory=lambda: [0], repr=False)  # API requests made (a box: shared with wrappers)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -47,6 +48,16 @@ class Cluster:
         from kubernetes import client
 
         return client.StorageV1Api(self.api)
+
+    @property
+    def coordination(self):
+        """Leases, on an ApiClient of their own: a run's renewals are never held back by its --qps limit."""
+        from kubernetes import client
+
+        with self._lock:
+            if self._leases is None:
+                self._leases = client.ApiClient(self.api.configuration)
+            return client.CoordinationV1Api(self._leases)
 
     @property
     def dynamic(self):

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from checks.registry import Registry, load_all
 from runner.core.errors import TutorialError
@@ -25,9 +26,18 @@ from runner.run.signals import Cancel, interrupts_cancel
 
 
 def run_all(
-    request: RunRequest, files: list[Path], parallel: int = 2, on_done: Callable[[RunReport], None] | None = None
+    request: RunRequest,
+    files: list[Path],
+    parallel: int = 2,
+    on_done: Callable[[RunReport], None] | None = None,
+    on_notice: Callable[[str, str], None] | None = None,
 ) -> list[RunReport]:
-    """Run every lesson file with `request` (user `<request.user>-<lesson id>`), `parallel` at a time."""
+    """Run every lesson file with `request` (user `<request.user>-<lesson id>`), `parallel` at a time.
+
+    `on_notice(user, message)` hears what a run waits for (another run's lease). A lesson that could not
+    run has a report of status "error" whose `extra["exit_code"]` keeps what stopped it (3: the cluster
+    refused or is unreachable), so the command's own exit status can keep that meaning.
+    """
     base = request.user or f"ci-{uuid.uuid4().hex[:5]}"
     registry: Registry = load_all()
     cancel = Cancel()
@@ -40,12 +50,17 @@ def run_all(
 
     def one(job: tuple[Path, RunRequest]) -> RunReport:
         path, req = job
+
+        def progress(event: str, data: dict[str, Any]) -> None:
+            if event == "notice" and on_notice:
+                on_notice(req.user, data["message"])
+
         try:
-            report = run_lesson(req, registry=registry, cancel=cancel)
+            report = run_lesson(req, progress=progress, registry=registry, cancel=cancel)
         except TutorialError as exc:
-            report = _failed(path, req, str(exc))
-        except Exception as exc:  # one lesson's crash is its report, not the end of the others
-            report = _failed(path, req, f"{type(exc).__name__}: {exc}")
+            report = _failed(path, req, str(exc), exc.exit_code)
+        except Exception as exc:  # one lesson's crash is its report (an error, exit 1), not the end of the others
+            report = _failed(path, req, f"{type(exc).__name__}: {exc}", 1)
         if on_done:
             on_done(report)
         return report
@@ -54,6 +69,8 @@ def run_all(
         return list(pool.map(one, jobs))
 
 
-def _failed(path: Path, req: RunRequest, message: str) -> RunReport:
+def _failed(path: Path, req: RunRequest, message: str, exit_code: int) -> RunReport:
     step = StepResult(-1, 0, str(path), "run", "run", "error", 0.0, message)
-    return RunReport(path.stem, "", str(path), req.user, req.target.namespace or "", "", "error", 0.0, (step,), ())
+    report = RunReport(path.stem, "", str(path), req.user, req.target.namespace or "", "", "error", 0.0, (step,), ())
+    report.extra["exit_code"] = exit_code
+    return report

@@ -25,6 +25,8 @@ class RunRequest:
     strict: bool = False  # a skipped step counts as a failure
     workdir: str | None = None  # default: a new temporary directory
     command_timeout: float = 300.0
+    wait: bool = False  # another run of this lesson and user holds the lease: queue behind it instead of stopping
+    wait_timeout: float = 1800.0  # with `wait`: give up after this long
 
     def for_lesson(self, lesson: str, user: str, workdir: str | None = None) -> RunRequest:
         """The same request for another lesson and user (`run --all`)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import resource as _resource
+import shlex
 import subprocess
 import time
 import uuid
@@ -40,6 +41,7 @@ from runner.lesson.placeholders import PLACEHOLDER, RUNTIME
 from runner.plan.build import Action, Plan, Wait
 from runner.plan.profile import Profile
 from runner.run.cleanup import Cleaner
+from runner.run.lease import RunLease
 from runner.run.request import RunRequest
 from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
 from runner.run.signals import Cancel, Interrupted, interrupts_ignored, interrupts_raise
@@ -74,12 +76,20 @@ class Runner:
         self.user = request.user
         self.profile = profile
         self.progress = progress
-        self.cancel = cancel or Cancel()
+        self.cancel = Cancel(parent=cancel)  # its own: a lost lease stops this run only, not the others of `run --all`
         self.kubectl_dir = kubectl_dir
         self.lesson = plan.lesson
         self.effects = plan.effects or Effects(plan.lesson)
         self.run_id = uuid.uuid4().hex[:8]
         self.labels = run_labels(self.lesson.meta.id, request.user, self.run_id)
+        self.lease = RunLease(
+            cluster,
+            self.labels[LESSON_LABEL],
+            request.user,
+            self.run_id,
+            notice=lambda message: self.progress("notice", {"message": message}),
+            cancel=self.cancel,
+        )
         self.cleaner = Cleaner(cluster)
         self.workdir = workdir
         self.workspace = Workspace(workdir, self.labels, request.user, profile)
@@ -99,6 +109,13 @@ class Runner:
 
     # ----------------------------------------------------------------- the run
     def run(self) -> RunReport:
+        """The run under its lease (one run per lesson and user at a time), released whatever happens."""
+        try:
+            return self._run()
+        finally:
+            self.lease.release()
+
+    def _run(self) -> RunReport:
         started = time.monotonic()
         cpu0 = _cpu()
         steps: list[StepResult] = []
@@ -110,8 +127,15 @@ class Runner:
         try:
             with interrupts_raise():
                 self.progress("plan", {"steps": len(self.plan.actions)})
+                self.progress("lease", {})
+                self.lease.acquire(wait=self.request.wait, wait_timeout=self.request.wait_timeout)
+                self.lease.keep_renewed(on_lost=lambda reason: self.cancel.set(f"lost its lease: {reason}"))
                 self.progress("sweep", {})
+                # we hold the lease: what carries this lesson's and user's labels belongs to runs that released theirs or died
                 swept = self.cleaner.sweep({LESSON_LABEL: self.labels[LESSON_LABEL], USER_LABEL: self.user})
+                dead = self.lease.inherited  # a killed run's command may have made objects it never labelled
+                if dead is not None:
+                    swept += self.cleaner.sweep_named(dead.objects, dead.since, dead.run_id)
                 self.workspace.write_files(self.plan)
                 for action in self.plan.actions:
                     self.cancel.raise_if_set()
@@ -135,9 +159,13 @@ class Runner:
                     if result.status in (FAILED, ERROR) and action.step.type is not StepType.CHECK:
                         failed = True  # a failed check is reported, but later steps can still run
                         self._failed_creations(action.step)
-        except Interrupted:
-            interrupted = True
-            self.progress("interrupted", {})
+        except Interrupted as exc:
+            if self.lease.lost:  # not the user's Ctrl-C: another run may now sweep ours, so stop and say why
+                failed = True
+                steps.append(StepResult(-1, 0, self.lesson.path, "run", "run", ERROR, 0.0, f"the run stopped: {exc}"))
+            else:
+                interrupted = True
+                self.progress("interrupted", {})
         except ClusterError as exc:
             failed = True
             steps.append(StepResult(-1, 0, self.lesson.path, "run", "run", ERROR, 0.0, str(exc)))
@@ -152,7 +180,8 @@ class Runner:
             status = FAILED
         kept = None
         if self._keeping(any_failed):
-            kept = f"tutorial clean {self.lesson.meta.id} --user {self.user} -n {self.cluster.namespace} -y"
+            lesson = shlex.quote(self.request.lesson)  # as the user named it: an id, or a path
+            kept = f"tutorial clean {lesson} --user {self.user} -n {self.cluster.namespace} -y"
         return RunReport(
             lesson=self.lesson.meta.id,
             title=self.lesson.meta.title,
@@ -233,12 +262,16 @@ class Runner:
         return self.request.keep or (self.request.keep_on_failure and failed)
 
     def _finish_cleanup(self, cleanup: list[CleanupRecord], failed: bool) -> None:
+        """Delete what the run made (or, keeping, say what really is still there); forbidden/unreachable: exit 3."""
         if self._keeping(failed):
-            cleanup.extend(CleanupRecord(str(r), "kept") for r in self.cleaner.tracked)
+            # only what exists now: the lesson itself may have deleted what it made
+            cleanup.extend(CleanupRecord(str(r), "kept") for r in self.cleaner.still_there(self.labels))
             return
         self.progress("cleanup", {})
         with interrupts_ignored():  # a second Ctrl-C must not stop the cleanup
             cleanup.extend(self.cleaner.clean(self.labels))
+        if self.cleaner.errors:
+            raise self.cleaner.errors[0]  # the cluster refused or went away: not a failure of the lesson
 
     # ------------------------------------------------------------- actions
     def _skipped(self, action: Action, reason: str) -> StepResult:
@@ -388,11 +421,19 @@ class Runner:
     def _command(self, step: Step, command: str) -> tuple[list[Evidence], str]:
         _refuse_unresolved(command)
         command = self._resolve_hashes(self._prepared_heredoc(step, command), step)
+        created = self._created_names(step)
+        if created:
+            self.lease.intend(created)  # if we die before labelling them, the next run still finds them
         started = datetime.now(UTC)
         env = {**os.environ, **self.cluster.kubectl_env()}
         if self.kubectl_dir:
             env["PATH"] = f"{self.kubectl_dir}{os.pathsep}{env.get('PATH', '')}"
-        code, stdout, stderr = self._shell(command, env)
+        try:
+            code, stdout, stderr = self._shell(command, env)
+        except (Interrupted, StepFailed):
+            with interrupts_ignored():  # interrupted or timed out: what it made so far is ours to clean up
+                self._label_created(step, started)
+            raise
         evidence = [
             Evidence(
                 f"$ {self.redact.text(command)} (exit {code})",
@@ -481,11 +522,15 @@ class Runner:
 
         return _HASH.sub(sub, command)
 
+    def _created_names(self, step: Step) -> list[tuple[str, str]]:
+        """(kind, name) of every named object the step's command may create."""
+        names = [(e.kind, e.name) for e in self.effects.of_step(step) if e.creates and e.kind and e.name and not e.generated]
+        return list(dict.fromkeys(names))
+
     def _label_created(self, step: Step, started: datetime) -> None:
         """Objects the command created or replaced get our labels and are tracked for cleanup."""
         tracked_uids = {r.uid for r in self.cleaner.tracked}
-        names = [(e.kind, e.name) for e in self.effects.of_step(step) if e.creates and e.kind and not e.generated]
-        for kind, name in dict.fromkeys(names):
+        for kind, name in self._created_names(step):
             ref = ObjectRef(kind, name, self.cluster.namespace)
             obj = get(self.cluster, ref)
             if obj is None:

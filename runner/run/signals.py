@@ -20,21 +20,28 @@ class Interrupted(BaseException):
 
 
 class Cancel:
-    """A stop request shared by the runs of one `run --all`."""
+    """A stop request shared by the runs of one `run --all`; a run's own (`parent`: the shared one) also stops it alone."""
 
-    def __init__(self) -> None:
+    def __init__(self, parent: Cancel | None = None) -> None:
         self._event = threading.Event()
-        self.reason = ""
+        self._reason = ""
+        self.parent = parent
+
+    @property
+    def reason(self) -> str:
+        if self._event.is_set():
+            return self._reason
+        return self.parent.reason if self.parent is not None else ""
 
     def set(self, reason: str = "interrupted") -> None:
-        self.reason = reason
+        self._reason = reason
         self._event.set()
 
     def is_set(self) -> bool:
-        return self._event.is_set()
+        return self._event.is_set() or (self.parent is not None and self.parent.is_set())
 
     def raise_if_set(self) -> None:
-        if self._event.is_set():
+        if self.is_set():
             raise Interrupted(self.reason)
 
 

@@ -248,3 +248,20 @@ def test_service_reachable_by_dns_name(kube_api, namespace):
         assert ph == "Succeeded" and "hello-from-web" in logs, logs
     finally:
         core.delete_namespaced_pod(name, namespace, grace_period_seconds=0)
+
+
+def test_two_cluster_starts_at_once_take_turns(kube_api):
+    """Two `tutorial cluster up` at once (two terminals, two test sessions): both succeed, one after the other."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    cmd = [sys.executable, "-m", "runner.cli", "cluster", "up", "--no-smoke"]
+    procs = [subprocess.Popen(cmd, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert not any("Traceback" in o or "FileNotFoundError" in o for o in outs), outs
+    waited = [o for o in outs if "waits for it to finish" in o]
+    # when they overlapped, the one that waited named the other
+    assert all(f"(pid {procs[1 - outs.index(o)].pid}," in o for o in waited), outs

@@ -149,18 +149,27 @@ def test_git_server_public_private(tmp_path):
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_CONFIG_GLOBAL="/dev/null")
     try:
         base = f"http://127.0.0.1:{port}"
-        ok = subprocess.run(["git", "clone", "-q", f"{base}/{gitserver.PUBLIC_REPO}", str(tmp_path / "a")], env=env)
+        ok = subprocess.run(["git", "clone", "-q", f"{base}/{gitserver.PUBLIC_REPO}", str(tmp_path / "a")], env=env, timeout=60)
         assert ok.returncode == 0
         out = subprocess.run(
-            ["python3", str(tmp_path / "a" / "pi.py")], capture_output=True, text=True, env=dict(env, PI_STEPS="10000")
+            ["python3", str(tmp_path / "a" / "pi.py")],
+            capture_output=True,
+            text=True,
+            env=dict(env, PI_STEPS="10000"),
+            timeout=60,
         )
         assert out.stdout.startswith("3.14159")
         denied = subprocess.run(
-            ["git", "clone", "-q", f"{base}/{gitserver.PRIVATE_REPO}.git", str(tmp_path / "b")], env=env, capture_output=True
+            ["git", "clone", "-q", f"{base}/{gitserver.PRIVATE_REPO}.git", str(tmp_path / "b")],
+            env=env,
+            capture_output=True,
+            timeout=60,
         )
         assert denied.returncode != 0
         auth = subprocess.run(
-            ["git", "clone", "-q", f"http://u:tok@127.0.0.1:{port}/{gitserver.PRIVATE_REPO}.git", str(tmp_path / "c")], env=env
+            ["git", "clone", "-q", f"http://u:tok@127.0.0.1:{port}/{gitserver.PRIVATE_REPO}.git", str(tmp_path / "c")],
+            env=env,
+            timeout=60,
         )
         assert auth.returncode == 0 and (tmp_path / "c" / "pi.py").exists()
     finally:

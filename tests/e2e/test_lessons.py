@@ -9,6 +9,10 @@ told what is wrong. "Exactly the right checks": those fail, no other check
 fails, and no step fails before the first of them (a later step may fail as
 a consequence, e.g. `kubectl logs -c pi` of a pod whose init container failed).
 
+How long a lesson takes is measured by bench/ scripts, not asserted here: on
+a shared cluster under load a timed assertion fails for reasons that are not
+the lesson's (every wait of a run has its own deadline, so a hang still fails).
+
 The cluster comes from the e2e fixtures (tests/e2e/conftest.py: `kube_api`,
 `namespace`); without root or Linux they skip with the exact reason. The
 sabotage files are also validated without a cluster (they must still apply to
@@ -27,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
 SABOTAGE = Path(__file__).with_name("sabotage")
 OUR_LESSONS = ["basics", "data", "secrets", "gpu", "workflow", "storage"]
-MAX_SECONDS = 180
 
 
 def _sabotages() -> list[Path]:
@@ -93,7 +96,6 @@ def test_lesson_passes(kube_api, namespace, tmp_path, lesson):
     report = _run(lesson, namespace, _user("e2e"), tmp_path)
     assert report.status == "passed", _explain(report)
     assert report.checks and all(c.status == "passed" for c in report.checks), _explain(report)
-    assert report.seconds < MAX_SECONDS, f"{lesson} took {report.seconds:.0f}s (limit {MAX_SECONDS}s)"
     assert not [c for c in report.cleanup if c.outcome == "failed"], report.cleanup
 
 
@@ -112,7 +114,6 @@ def test_sabotage_fails_exactly_the_right_check(kube_api, namespace, tmp_path, p
     assert all(c.status == "failed" for c in failed_checks), _explain(report)  # real failures, not crashes of checks
     assert all(c.status in ("passed", "skipped") for c in report.checks if c not in failed_checks), _explain(report)
     assert not failed_steps, _explain(report)
-    assert report.seconds < MAX_SECONDS, f"{path.stem} took {report.seconds:.0f}s (limit {MAX_SECONDS}s)"
     message = f"{failed_checks[0].summary} {failed_checks[0].hint or ''}"
     for words in spec["message"]:
         assert words in message, f"{path.name}: {words!r} not in the failure message: {message}"

@@ -77,6 +77,10 @@ def test_the_documented_role_is_enough(kube_api, namespace, tmp_path):
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-1000:]
     report = json.loads(res.stdout)
     assert report["status"] == "passed" and report["namespace"] == namespace
+    from kubernetes import client
+
+    leases = client.CoordinationV1Api(kube_api).list_namespaced_lease(namespace, label_selector="tutorial-runner.io/user=rbac-ok")
+    assert leases.items == [], "the run releases its lease"
 
 
 def test_a_missing_rule_is_one_clear_line(kube_api, namespace, tmp_path):
@@ -91,3 +95,19 @@ def test_a_missing_rule_is_one_clear_line(kube_api, namespace, tmp_path):
     failed = [s for s in report["steps"] if s["status"] in ("failed", "error")]
     assert failed and "forbidden" in failed[0]["message"].lower()
     assert failed[0]["message"].startswith(str(REPO / "lessons" / "storage.md") + ":")
+
+
+def test_a_role_without_leases_stops_before_anything_is_made(kube_api, namespace, tmp_path):
+    """The run's lease is the first thing a run writes: without the right, it stops at once, exit 3, one line."""
+    role = yaml.safe_load(ROLE.read_text())
+    role["rules"] = [r for r in role["rules"] if "leases" not in r["resources"]]
+    path = _service_account_kubeconfig(kube_api, namespace, role, "no-lease", tmp_path)
+    res = _run(path, "storage", "rbac-nolease")
+    assert res.returncode == 3, res.stdout[-2000:] + res.stderr[-2000:]
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "forbidden" in lines[0] and "leases" in lines[0], res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    from kubernetes import client
+
+    mine = client.CoreV1Api(kube_api).list_namespaced_pod(namespace, label_selector="tutorial-runner.io/user=rbac-nolease")
+    assert mine.items == []

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -143,12 +142,28 @@ def test_expected_failure_step(kube_api, namespace, tmp_path):
     assert res.returncode == 1 and "expects this command to fail" in json.loads(res.stdout)["steps"][0]["message"]
 
 
-@pytest.mark.parametrize("delay", [3.0, 12.0, 30.0])
-def test_interrupt_leaves_nothing(kube_api, namespace, delay):
-    user = f"e2e-int{int(delay)}"
+# Where a run is interrupted: while it takes its lease (before the sweep), while a pod starts, in the
+# middle of a Job's run, and inside a tutorial's own command (kubectl create of the claim)
+INTERRUPT_POINTS = [
+    ("Lease", "lease", 1),
+    ("Pod", "s1-{user}", 1),
+    ("PersistentVolumeClaim", "vol-{user}", 1),
+    ("Job", "s3-{user}", 2),
+]
+
+
+@pytest.mark.parametrize("at", range(len(INTERRUPT_POINTS)), ids=[f"{k.lower()}-{n}" for k, _, n in INTERRUPT_POINTS])
+def test_interrupt_leaves_nothing(kube_api, namespace, point, at):
+    """Ctrl-C at a point the run is known to be at: exit 130, status interrupted, nothing left (the lease neither)."""
+    from runner.run.lease import lease_name
+
+    user = f"e2e-int{at + 1}"
+    kind, name, nth = INTERRUPT_POINTS[at]
+    reached = point(kind, lease_name("storage", user) if kind == "Lease" else name.format(user=user), nth)
     env = {**os.environ, "KUBECONFIG": kubeconfig()}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local", "-n", namespace],
+        [sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local", "-n", namespace]
+        + ["--format", "json"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -156,37 +171,18 @@ def test_interrupt_leaves_nothing(kube_api, namespace, delay):
         text=True,
         stdin=subprocess.DEVNULL,
     )
-    time.sleep(delay)  # interrupting at a point in time is the test's input, not a wait for a condition
-    proc.send_signal(signal.SIGINT)
+    try:
+        reached.wait()
+    finally:
+        proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=300)
-    assert proc.returncode in (130, 0), out[-2000:] + err[-2000:]
+    assert proc.returncode == 130, out[-2000:] + err[-2000:]
+    assert json.loads(out)["status"] == "interrupted"
     assert leftovers(kube_api, namespace, user) == []
+    from kubernetes import client
 
-
-def test_rerun_after_killed_run_sweeps_leftovers(kube_api, namespace):
-    user = "e2e-kill"
-    env = {**os.environ, "KUBECONFIG": kubeconfig()}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "runner.cli", "run", "storage", "--user", user, "--profile", "local", "-n", namespace],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and not any(
-        x.startswith("persistentvolumeclaim") or x.startswith("pvc/") for x in leftovers(kube_api, namespace, user)
-    ):
-        time.sleep(1)
-    proc.kill()  # no cleanup possible: SIGKILL
-    proc.wait()
-    assert leftovers(kube_api, namespace, user), "the killed run should have left objects behind"
-    res = tutorial("run", "storage", "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
-    report = json.loads(res.stdout)
-    assert res.returncode == 0, res.stdout[-3000:]
-    assert report["swept"], "the rerun must sweep the killed run's objects first"
-    assert leftovers(kube_api, namespace, user) == []
+    leases = client.CoordinationV1Api(kube_api).list_namespaced_lease(namespace, label_selector=f"tutorial-runner.io/user={user}")
+    assert leases.items == [], "an interrupted run releases its lease"
 
 
 def test_two_users_at_once_do_not_interfere(kube_api, namespace):
@@ -233,6 +229,23 @@ def test_forbidden_namespace_is_a_clear_error_exit_3(kube_api, namespace, tmp_pa
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "forbidden" in lines[0] and "Traceback" not in res.stderr
     assert token not in res.stdout + res.stderr
+
+
+def test_keep_reports_only_what_still_exists(kube_api, namespace, tmp_path):
+    """`--keep` counts what is really there at the end, not what the lesson itself already deleted."""
+    res = tutorial("run", "storage", "--user", "e2e-keep", "--profile", "local", "-n", namespace, "--keep")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert "kept 0 object(s) for inspection" in res.stdout, res.stdout[-1500:]  # the lesson deletes its pod, Job and claim
+    lesson = tmp_path / "expect.md"
+    lesson.write_text(EXPECT)  # leaves its ConfigMap
+    res = tutorial("run", str(lesson), "--user", "e2e-keep", "-n", namespace, "--keep", "--format", "json")
+    report = json.loads(res.stdout)
+    assert res.returncode == 0, res.stdout[-2000:]
+    assert [c["object"] for c in report["cleanup"] if c["outcome"] == "kept"] == ["configmap/cfg-e2e-keep"]
+    assert leftovers(kube_api, namespace, "e2e-keep") == ["configmap/cfg-e2e-keep"]
+    res = tutorial("clean", str(lesson), "--user", "e2e-keep", "-n", namespace, "-y")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert leftovers(kube_api, namespace, "e2e-keep") == []
 
 
 HASH = textwrap.dedent("""\

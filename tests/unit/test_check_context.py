@@ -88,6 +88,32 @@ def test_an_unreachable_or_forbidden_cluster_stops_the_caller(exc):
         evaluate(lesson.checks[0], _ctx(lesson), _registry(boom), Redactor())
 
 
+def _raw_unreachable() -> Exception:
+    import urllib3
+
+    return urllib3.exceptions.MaxRetryError(None, "/api/v1/namespaces/ws/pods", reason=ConnectionRefusedError("refused"))
+
+
+def _raw_forbidden() -> Exception:
+    from kubernetes.client.exceptions import ApiException
+
+    exc = ApiException(status=403, reason="Forbidden")
+    exc.body = '{"kind": "Status", "message": "pods is forbidden: cannot list resource pods", "code": 403}'
+    return exc
+
+
+@pytest.mark.parametrize("make, cls", [(_raw_unreachable, E.Unreachable), (_raw_forbidden, E.Forbidden)])
+def test_a_client_error_a_check_did_not_translate_keeps_its_meaning(make, cls):
+    """A check that calls the client around the probe: unreachable and forbidden still stop the caller."""
+    lesson = parse_lesson(LESSON, "scoring.md")
+
+    def boom(**_):
+        raise make()
+
+    with pytest.raises(cls):
+        evaluate(lesson.checks[0], _ctx(lesson), _registry(boom), Redactor())
+
+
 def test_unknown_checks_and_secrets_in_results():
     lesson = parse_lesson(LESSON, "scoring.md")
     redact = Redactor(["tok-supersecret"])

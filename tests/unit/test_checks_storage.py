@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from checks.storage import pvc_bound, pvc_data_survives, ramdisk_is_tmpfs, scratch_on_disk
+from runner.kube import errors as E
+from runner.kube.errors import Timeout
 from runner.kube.exec import ExecResult
 
 GOOD_DF = """Filesystem     1024-blocks     Used Available Capacity Mounted on
@@ -41,6 +45,7 @@ class FakeProbe:
     objects: dict | None = None
     claim_listing: str = ""
     namespace: str = "default"
+    error: Exception | None = None  # what the cluster says to a wait (an unreachable server, a missing right)
 
     def running_pod(self, name, timeout=120):
         return name
@@ -53,8 +58,10 @@ class FakeProbe:
 
     def wait(self, kind, name, condition, timeout=120):
         obj = self.get(kind, name)
+        if self.error is not None:
+            raise self.error
         if obj is None or (obj.get("status") or {}).get("phase") != "Bound":
-            raise TimeoutError("not bound")
+            raise Timeout(f"persistentvolumeclaim/{name} not bound after {timeout:.0f}s (last state: Pending)")
         return obj
 
     def read_claim(self, claim, command, timeout=120):
@@ -104,6 +111,21 @@ def test_pvc_bound_variants():
     assert pending.status == "failed" and "Pending" in pending.summary
     missing = pvc_bound(probe=FakeProbe(objects={}), args={"claim": "vol-bob", "timeout": "1"})
     assert missing.status == "failed" and "no PersistentVolumeClaim" in missing.summary
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        E.Unreachable("watching persistentvolumeclaim/vol-bob: cluster unreachable (Connection refused)"),
+        E.Forbidden('watching persistentvolumeclaim/vol-bob: forbidden (403): cannot watch resource "persistentvolumeclaims"'),
+        E.ClusterError("reading persistentvolumeclaim/vol-bob: API error 500: etcdserver: request timed out"),
+    ],
+)
+def test_pvc_bound_never_makes_the_clusters_trouble_the_participants(error):
+    """Unreachable stays unreachable, forbidden stays forbidden, an API error is the check's: none is "not Bound"."""
+    with pytest.raises(type(error)) as raised:
+        pvc_bound(probe=FakeProbe(objects=_pvc(), error=error), args={"claim": "vol-bob"})
+    assert raised.value is error
 
 
 def test_pvc_data_survives_counts_files_per_index():

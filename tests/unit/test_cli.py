@@ -104,5 +104,5 @@ def test_offline_commands_do_not_import_the_kubernetes_client():
         "except SystemExit: pass\n"
         "print('kubernetes' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "False"

@@ -140,13 +140,15 @@ def test_version_names_the_kubernetes_it_targets():
 
 def test_kubectl_plugin_runs_the_same_commands():
     code = "import sys; sys.argv = ['kubectl-tutorial', '--version']; from runner.cli import kubectl_plugin; kubectl_plugin()"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.startswith(f"kubectl tutorial {__version__}")
 
 
 def test_click_completion_of_commands_lessons_and_profiles():
     env = {"COMP_WORDS": "tutorial show st", "COMP_CWORD": "2", "_TUTORIAL_COMPLETE": "bash_complete"}
-    out = subprocess.run([sys.executable, "-m", "runner.cli"], capture_output=True, text=True, env={**_base_env(), **env})
+    out = subprocess.run(
+        [sys.executable, "-m", "runner.cli"], capture_output=True, text=True, env={**_base_env(), **env}, timeout=60
+    )
     assert out.stdout.split() == ["plain,storage"]
     assert cobra_completions(["show", "st"])[0].startswith("storage\t")
     assert cobra_completions(["show", "st"])[-1] == ":4"
@@ -169,6 +171,7 @@ def test_the_wheel_carries_lessons_profiles_and_entry_points(tmp_path):
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
         capture_output=True,
         text=True,
+        timeout=300,
     )
     assert res.returncode == 0, res.stderr
     (wheel,) = tmp_path.glob("tutorial_runner-*.whl")
@@ -184,7 +187,7 @@ def test_the_wheel_carries_lessons_profiles_and_entry_points(tmp_path):
 @pytest.mark.skipif(importlib.util.find_spec("setuptools") is None, reason="building the sdist needs setuptools")
 def test_the_sdist_carries_lessons_and_profiles(tmp_path):
     code = "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
-    res = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=REPO)
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert res.returncode == 0, res.stderr
     (sdist,) = tmp_path.glob("tutorial_runner-*.tar.gz")
     with tarfile.open(sdist) as tar:

@@ -136,7 +136,7 @@ def test_lint_does_not_import_the_kubernetes_client(storage_wild):
         "bad = [m for m in sys.modules if m == 'kubernetes' or m.startswith('kubernetes.')]\n"
         "assert not bad, bad\nassert 'runner.lint.rules.schema' in sys.modules"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
 

@@ -113,7 +113,7 @@ def test_run_all_gives_every_lesson_the_same_request(tmp_path, monkeypatch):
 
     seen: list[RunRequest] = []
 
-    def fake_run(req, registry=None, cancel=None):
+    def fake_run(req, progress=None, registry=None, cancel=None):
         seen.append(req)
         return RunReport(req.lesson, "", req.lesson, req.user, "ns", "r", "passed", 0.0, (), ())
 
@@ -143,3 +143,28 @@ def test_run_all_gives_every_lesson_the_same_request(tmp_path, monkeypatch):
         )
         assert req.user.startswith("ci-") and req.workdir and req.workdir.startswith(str(tmp_path))
     assert len({r.workdir for r in seen}) == len(seen)  # one folder per lesson
+
+
+def test_run_all_keeps_forbidden_as_exit_3(monkeypatch):
+    """A cluster that refuses one lesson is "forbidden" for the command too (exit 3), not "a lesson failed"."""
+    from click.testing import CliRunner
+
+    from runner.cli.main import main
+    from runner.lesson.catalog import lesson_files
+    from runner.run import all as run_all_module
+    from runner.run.request import RunRequest
+    from runner.run.result import RunReport
+
+    def fake_run(req, progress=None, registry=None, cancel=None):
+        if req.lesson.endswith("storage.md"):
+            raise E.Forbidden('reading lease/x: forbidden (403): cannot get resource "leases"')
+        return RunReport(req.lesson, "", req.lesson, req.user, "ns", "r", "passed", 0.0, (), ())
+
+    monkeypatch.setattr(run_all_module, "run_lesson", fake_run)
+    res = CliRunner().invoke(main, ["run", "--all", "--user", "ci", "-n", "ws"])
+    assert res.exit_code == 3, res.output
+    assert "storage: error" in res.output
+    # the report of that lesson says why, and keeps the exit status it had
+    storage = [p for p in lesson_files() if p.stem == "storage"]
+    reports = run_all_module.run_all(RunRequest("", "ci"), storage)
+    assert reports[0].extra["exit_code"] == 3 and "forbidden (403)" in reports[0].steps[0].message

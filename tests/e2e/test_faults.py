@@ -1,0 +1,175 @@
+"""Faults on the real local cluster: two runs for one user, a queued run, and a `tutorial` killed with SIGKILL anywhere.
+
+One run per lesson and user at a time (runner/run/lease.py): a second run stops
+at once naming the holder, or with --wait queues behind it; the lease of a
+killed run expires within seconds, and the rerun says that it waits for it,
+sweeps what the killed run left, and passes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from runner.run.lease import lease_name
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+
+
+def kubeconfig() -> str:
+    from runner.cluster import paths
+
+    return str(paths.admin_kubeconfig())
+
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner.cli", *args],
+        cwd=REPO,
+        env={**os.environ, "KUBECONFIG": kubeconfig()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def run(*args: str, timeout: float = 420) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "runner.cli", *args],
+        cwd=REPO,
+        env={**os.environ, "KUBECONFIG": kubeconfig()},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def mine(kube_api, namespace: str, user: str) -> list[str]:
+    """Every object labelled for `user` in the namespace, leases included."""
+    from kubernetes import client
+
+    core, batch, coord = client.CoreV1Api(kube_api), client.BatchV1Api(kube_api), client.CoordinationV1Api(kube_api)
+    sel = f"tutorial-runner.io/user={user}"
+    found = []
+    for kind, fn in (
+        ("pod", core.list_namespaced_pod),
+        ("job", batch.list_namespaced_job),
+        ("pvc", core.list_namespaced_persistent_volume_claim),
+        ("configmap", core.list_namespaced_config_map),
+        ("secret", core.list_namespaced_secret),
+        ("lease", coord.list_namespaced_lease),
+    ):
+        found += [f"{kind}/{o.metadata.name}" for o in fn(namespace, label_selector=sel).items]
+    return found
+
+
+def test_two_runs_for_one_user_4s_apart_one_passes_the_other_is_refused(kube_api, namespace):
+    user = "e2e-twice"
+    first = start("run", "storage", "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
+    time.sleep(4)  # the second run starts 4 s later: the timing is the test's input, not a wait for a condition
+    t0 = time.monotonic()
+    second = run("run", "storage", "--user", user, "--profile", "local", "-n", namespace)
+    refused_in = time.monotonic() - t0
+    still_running = first.poll() is None
+    out, err = first.communicate(timeout=420)
+    report = json.loads(out)
+    assert first.returncode == 0 and report["status"] == "passed", out[-3000:] + err[-2000:]
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert still_running, f"the second run was refused only after the first ended ({refused_in:.1f}s)"
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in second.stderr, second.stderr
+    # the holder by run id, host and start time
+    assert f"run {report['run']} on {socket.gethostname()}" in lines[0] and "started 20" in lines[0], lines[0]
+    assert "--wait" in lines[0] and second.stdout == ""
+    assert mine(kube_api, namespace, user) == []
+
+
+JOB = textwrap.dedent("""\
+    ---
+    id: queued
+    title: A short Job
+    ---
+    # A short Job
+
+    <!-- step: wait=complete timeout=120s -->
+    ```bash
+    kubectl create job q-<username> --image=busybox -- sh -c 'sleep 4; echo done'
+    ```
+    """)
+
+
+def test_wait_queues_behind_the_run_that_holds_the_lease(kube_api, namespace, tmp_path, point):
+    lesson = tmp_path / "queued.md"
+    lesson.write_text(JOB)
+    user = "e2e-queue"
+    held = point("Lease", lease_name("queued", user))
+    first = start("run", str(lesson), "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
+    held.wait()
+    second = run("run", str(lesson), "--user", user, "--profile", "local", "-n", namespace, "--format", "json", "--wait")
+    out, err = first.communicate(timeout=300)
+    a, b = json.loads(out), json.loads(second.stdout)
+    assert first.returncode == 0 and a["status"] == "passed", out[-2000:] + err[-2000:]
+    assert second.returncode == 0 and b["status"] == "passed", second.stdout[-2000:] + second.stderr[-2000:]
+    assert f"waiting for run {a['run']} on {socket.gethostname()}" in second.stderr and "to finish" in second.stderr
+    assert b["swept"] == [], "the first run cleaned up after itself: nothing for the queued one to sweep"
+    assert mine(kube_api, namespace, user) == []
+
+
+# Where a run is killed: the nth creation of an object (the lease is the first thing a run makes)
+KILL_POINTS = {
+    "storage": [
+        ("Lease", "{lease}", 1),
+        ("Pod", "s1-{user}", 1),
+        ("PersistentVolumeClaim", "vol-{user}", 1),
+        ("Job", "s3-{user}", 1),
+        ("Job", "s3-{user}", 2),
+    ],
+    "data": [
+        ("ConfigMap", "cfg-one-{user}", 1),
+        ("Pod", "cfg-one-{user}", 1),
+        ("ConfigMap", "cfg-dir-{user}", 1),
+        ("Job", "pi-{user}", 1),
+        ("Job", "pi-fine-{user}", 1),
+    ],
+}
+KILLS = [(lesson, i) for lesson, points in KILL_POINTS.items() for i in range(len(points))]
+
+
+@pytest.mark.parametrize("lesson, at", KILLS, ids=[f"{lesson}-{i + 1}" for lesson, i in KILLS])
+def test_a_rerun_after_sigkill_waits_for_the_lease_sweeps_and_passes(kube_api, namespace, point, lesson, at):
+    user = f"e2e-k{lesson[:2]}{at + 1}"
+    kind, name, nth = KILL_POINTS[lesson][at]
+    name = name.format(user=user, lease=lease_name(lesson, user))
+    reached = point(kind, name, nth)
+    proc = start("run", lesson, "--user", user, "--profile", "local", "-n", namespace)
+    try:
+        reached.wait()
+    finally:
+        proc.send_signal(signal.SIGKILL)  # no cleanup, no release: what a crash or `kill -9` leaves
+        proc.communicate(timeout=60)
+    left = mine(kube_api, namespace, user)
+    assert f"lease/{lease_name(lesson, user)}" in left, left
+    t0 = time.monotonic()
+    res = run("run", lesson, "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
+    seconds = time.monotonic() - t0
+    report = json.loads(res.stdout)
+    assert res.returncode == 0 and report["status"] == "passed", res.stdout[-3000:] + res.stderr[-2000:]
+    assert "to expire (that run has stopped" in res.stderr, res.stderr
+    if kind != "Lease":
+        swept = {r["object"] for r in report["swept"]}
+        short = {"PersistentVolumeClaim": "persistentvolumeclaim"}.get(kind, kind.lower())
+        assert f"{short}/{name}" in swept, f"the killed run's {kind.lower()}/{name} was not swept: {swept}"
+    assert mine(kube_api, namespace, user) == []
+    print(f"{lesson} killed at {kind.lower()}/{name} #{nth}: rerun passed in {seconds:.1f}s")
