@@ -20,14 +20,16 @@ from typing import Any
 
 from checks.registry import ERROR, FAILED, CheckResult, Evidence, Registry
 from runner.core.redact import Redactor
-from runner.kube.errors import ClusterError, Conflict, NotFound, Timeout
+from runner.kube.errors import ClusterError, Conflict, Gone, NotFound, Timeout
 from runner.kube.probe import Probe
 from runner.kube.wait import WaitFailed
 from runner.lesson.model import Lesson, Step
 from runner.plan.profile import Profile
 
-# errors that say "the participant's objects are not (or no longer) in that state", not "the tool could not look"
-NOT_YET = (NotFound, Conflict, Timeout, WaitFailed)
+# errors that say "the participant's objects are not (or no longer) in that state", not "the tool could not look":
+# missing, replaced (409), not ready by the deadline, or changed under the check (pod deleted or terminating,
+# container not running, the exec's 404/409/400 or the kubelet's 500 "container not found")
+NOT_YET = (NotFound, Conflict, Timeout, WaitFailed, Gone)
 
 
 @dataclass(frozen=True)

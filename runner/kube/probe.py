@@ -123,8 +123,8 @@ class ClusterProbe:
         except Exception as exc:
             raise translate(exc, f"reading the logs of pod/{pod}") from exc
 
-    def inspector_body(self, name: str, mounts: dict[str, str]) -> dict[str, Any]:
-        """A pod that mounts each claim read-only at its path and sleeps: for reading what is on volumes."""
+    def inspector_body(self, name: str, mounts: dict[str, str], lifetime: int = 600) -> dict[str, Any]:
+        """A pod that mounts each claim read-only at its path and sleeps `lifetime` seconds: for reading what is on volumes."""
         return {
             "apiVersion": "v1",
             "kind": "Pod",
@@ -137,7 +137,7 @@ class ClusterProbe:
                         "name": "inspect",
                         "image": self.inspector_image,
                         "imagePullPolicy": "IfNotPresent",
-                        "command": ["sh", "-c", "sleep 600"],
+                        "command": ["sh", "-c", f"sleep {int(lifetime)}"],
                         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
                         "volumeMounts": [
                             {"name": f"c{i}", "mountPath": path, "readOnly": True} for i, path in enumerate(mounts.values())
