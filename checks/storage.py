@@ -188,6 +188,16 @@ def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
             "is its StorageClass right?",
             Evidence(f"kubectl get pvc {claim}", (f"phase: {(pvc.get('status') or {}).get('phase')}",)),
         )
+    job = args.get("job")
+    if job and not probe.existed("Job", job):
+        # the files can only come from the Job's runs: with no trace of it (now, in the session's record, or in the
+        # cluster's events, kept about an hour) the claim is not read, which spares mounting it for nothing
+        return failed(
+            f"job {job} has not run: no Job {job} now, and no trace of one (its pods, the cluster's events)",
+            f"run the Job twice as the lesson says (kubectl create -f s3.yaml); its workers write into {claim}. "
+            "Graded long after the session? Grade during it with --watch --progress.",
+            Evidence(f"kubectl get job {job}; kubectl get events", ("no Job, no pods, no events of it",)),
+        )
     result = probe.read_claim(claim, f"ls -1 /data/{subdir}")
     names = [n for n in result.stdout.split() if n]
     ev = Evidence(f"ls -1 of claim {claim} (read-only inspector pod, exit {result.exit_code})", tuple(names[:40]))

@@ -40,7 +40,6 @@ from runner.grade.gprobe import CachedProbe, ReadDeferred
 from runner.grade.progressfile import Record
 from runner.grade.result import GONE, NOT_STARTED, CheckGrade, GradeReport, ParticipantGrade
 from runner.grade.roster import Participant
-from runner.kube.probe import ClusterProbe
 from runner.lesson.model import Lesson, Step, StepType
 from runner.lesson.render import render
 from runner.plan.profile import Profile
@@ -48,6 +47,7 @@ from runner.plan.profile import Profile
 Progress = Callable[[int, int, str], None]
 ROUNDS = 3  # collect-and-read rounds before a check's further reads are done one by one
 GONE_SUMMARY = "objects existed and are gone: grade during the session with --watch --progress"
+PENDING = "pending"  # a check waiting for its claim to be read (only in the first, partial report of a round)
 
 
 def now() -> str:
@@ -172,26 +172,16 @@ class Grader:
                 (Evidence("the lesson's objects seen for you", tuple(sorted(seen)) or ("none",)),),
                 self.redact.text(f"follow the lesson up to this check: it counts once {missing}"),
             )
-        ev = evaluate(step, ctx, self.registry, self.redact)
+        try:
+            ev = evaluate(step, ctx, self.registry, self.redact)
+        except ReadDeferred:
+            if earlier is not None:  # passed before: it stays passed while its claim is read
+                return self._sticky(step, max_points, earlier, None, None, ())
+            return CheckGrade(step.id, PENDING, 0.0, max_points, "reading the claim…", (), None)
         status = NOT_GRADABLE if ev.result.status == ERROR else ev.result.status
         summary = self.redact.text(ev.result.summary or "")
         if earlier is not None:
-            evidence = tuple(
-                Evidence(self.redact.text(e["source"]), self.redact.lines(e["lines"])) for e in earlier.get("evidence", ())
-            )
-            first_summary = self.redact.text(str(earlier.get("summary", "")))
-            return CheckGrade(
-                step.id,
-                PASSED,
-                max_points,
-                max_points,
-                first_summary,
-                evidence or ev.result.evidence,
-                None,
-                str(earlier.get("at") or ""),
-                None if status == PASSED else status,
-                None if status == PASSED else summary,
-            )
+            return self._sticky(step, max_points, earlier, status, summary, ev.result.evidence)
         return CheckGrade(
             step.id,
             status,
@@ -201,6 +191,32 @@ class Grader:
             ev.result.evidence,
             ev.result.hint,
             at if status == PASSED else None,
+        )
+
+    def _sticky(
+        self,
+        step: Step,
+        max_points: float,
+        earlier: Mapping[str, Any],
+        status: str | None,
+        summary: str | None,
+        now_evidence: tuple[Evidence, ...],
+    ) -> CheckGrade:
+        """A check that passed earlier in the session: its first pass, and what is true now when that differs."""
+        evidence = tuple(
+            Evidence(self.redact.text(e["source"]), self.redact.lines(e["lines"])) for e in earlier.get("evidence", ())
+        )
+        return CheckGrade(
+            step.id,
+            PASSED,
+            max_points,
+            max_points,
+            self.redact.text(str(earlier.get("summary", ""))),
+            evidence or now_evidence,
+            None,
+            str(earlier.get("at") or ""),
+            None if status in (PASSED, None) else status,
+            None if status in (PASSED, None) else summary,
         )
 
     def _not_reached(self, step: Step, plan: Plan, seen: set[str], existing: set[str], no_record: bool, user: str) -> str | None:
@@ -271,7 +287,7 @@ class Grader:
                 return self._events
         mentioned: set[tuple[str, str]] = set()
         try:
-            for e in ClusterProbe.list(self.probe, "Event"):  # read now (one request), not kept in the watched cache
+            for e in self.probe.events():  # the probe reads them once per round
                 inv = e.get("involvedObject") or e.get("involved_object") or {}
                 if inv.get("kind") and inv.get("name"):
                     mentioned.add((inv["kind"], inv["name"]))
@@ -297,12 +313,20 @@ class Grader:
         record: Record | None = None,
         progress: Progress | None = None,
         at: str | None = None,
+        partial: Callable[[GradeReport], None] | None = None,
     ) -> GradeReport:
-        """Grade these participants now, claims read in batches (see the module's docstring)."""
+        """Grade these participants now, claims read in batches (see the module's docstring).
+
+        `partial` is given the report of the first pass when claims must be
+        read (their checks "pending"), so a board can show at once what the
+        cache alone decides.
+        """
         t0 = time.monotonic()
         at = at or now()
         self.probe.round()
         self._events = None
+        if record is not None:
+            self.probe.traces = record.all_seen()
         for who in people:
             self.plan(who.user)
         results: dict[str, ParticipantGrade] = {}
@@ -311,27 +335,26 @@ class Grader:
         for attempt in range(ROUNDS + 1):
             self.probe.collecting = attempt < ROUNDS
             deferred: list[Participant] = []
-
-            def one(who: Participant) -> ParticipantGrade | None:
-                try:
-                    return self.grade_participant(who, record, at)
-                except ReadDeferred:
-                    return None
-
             with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-                for who, grade in zip(todo, pool.map(one, todo), strict=True):
-                    if grade is None:
-                        deferred.append(who)
-                        continue
-                    results[who.user] = grade
-                    done += 1
-                    if progress:
-                        progress(done, len(people), who.user)
+                grades = list(pool.map(lambda who: self.grade_participant(who, record, at), todo))
+            for who, grade in zip(todo, grades, strict=True):
+                results[who.user] = grade
+                if any(c.status == PENDING for c in grade.checks):
+                    deferred.append(who)
+                    continue
+                done += 1
+                if progress:
+                    progress(done, len(people), who.user)
             if not deferred:
                 break
-            self.probe.fetch()
+            if attempt == 0 and partial is not None:  # what the cache alone says, at once; claims are read next
+                partial(self._report(people, results, at, t0))
+            self.probe.fetch(self.concurrency)
             todo = deferred
         self.probe.collecting = False
+        return self._report(people, results, at, t0)
+
+    def _report(self, people: list[Participant], results: Mapping[str, ParticipantGrade], at: str, t0: float) -> GradeReport:
         return GradeReport(
             self.lesson.meta.id,
             self.lesson.meta.title,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from runner.grade.inspector import Inspectors, read_many, unmountable
 from runner.kube.errors import ClusterError, ExecLost, Gone, NotFound, Timeout
 from runner.kube.exec import ExecResult, exec_in_pod
 from runner.kube.objects import ObjectRef, get
-from runner.kube.probe import ClusterProbe
+from runner.kube.probe import ClusterProbe, mentions
 from runner.kube.wait import predicate_for
 
 
@@ -47,7 +48,17 @@ class CachedProbe(ClusterProbe):
     _claim_reads: dict[tuple[str, str], ExecResult | ClusterError] = field(default_factory=dict, repr=False)
     _execs: dict[tuple[str, str | None, str], ExecResult | ClusterError] = field(default_factory=dict, repr=False)
     _wanted: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    _wanted_execs: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
+    traces: set[str] = field(default_factory=set, repr=False)  # "Kind/name" that existed during the session (the record)
+    _events: builtins.list[dict[str, Any]] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _events_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def inspector_body(self, name: str, mounts: dict[str, str], lifetime: int = 600) -> dict[str, Any]:
+        """The run's inspector, with room for a class's reads in one exec (a core at most, for seconds)."""
+        body = super().inspector_body(name, mounts, lifetime)
+        body["spec"]["containers"][0]["resources"]["limits"]["cpu"] = "1"
+        return body
 
     @property
     def inspectors(self) -> Inspectors:
@@ -62,16 +73,32 @@ class CachedProbe(ClusterProbe):
             self._claim_reads.clear()
             self._execs.clear()
             self._wanted.clear()
+            self._wanted_execs.clear()
+        with self._events_lock:
+            self._events = None
 
     def wanted(self) -> builtins.list[tuple[str, str]]:
+        """The claim reads asked for and not done yet."""
         with self._lock:
             return sorted(self._wanted - set(self._claim_reads))
 
-    def fetch(self) -> int:
-        """Do every read the collecting pass asked for: one exec per inspector pod; the number of reads done."""
+    def fetch(self, concurrency: int = 8) -> int:
+        """Do every read the collecting pass asked for, the claims' (one exec per inspector pod) beside the pods' execs."""
         wanted = self.wanted()
-        if not wanted:
+        with self._lock:
+            execs = sorted(self._wanted_execs - set(self._execs), key=str)
+        if not wanted and not execs:
             return 0
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            claims = pool.submit(self._fetch_claims, wanted) if wanted else None
+            for key, result in zip(execs, pool.map(lambda k: self._exec_now(k[0], k[2], k[1], 120), execs), strict=True):
+                with self._lock:
+                    self._execs[key] = result
+            if claims is not None:
+                claims.result()
+        return len(wanted) + len(execs)
+
+    def _fetch_claims(self, wanted: builtins.list[tuple[str, str]]) -> None:
         results: dict[tuple[str, str], ExecResult | ClusterError] = {}
         mountable = []
         for claim, command in wanted:
@@ -80,31 +107,35 @@ class CachedProbe(ClusterProbe):
                 results[(claim, command)] = why
             else:
                 mountable.append((claim, command))
-        if mountable:
+        for attempt in range(2):  # an inspector deleted under us (`kubectl delete pods --all`): once more with a new one
+            if not mountable:
+                break
             try:
                 where = self.inspectors.ensure(c for c, _ in mountable)
             except ClusterError as exc:
                 if exc.exit_code == 3:
                     raise
-                where = {}
                 results.update(dict.fromkeys(mountable, exc))  # the inspector did not start: the cluster's failure
+                break
             by_pod: dict[str, builtins.list[tuple[str, str]]] = {}
             for read in mountable:
-                if read[0] in where:
-                    by_pod.setdefault(where[read[0]].ref.name, []).append(read)
+                by_pod.setdefault(where[read[0]].ref.name, []).append(read)
+            again = []
             for pod, reads in by_pod.items():
                 try:
                     results.update(read_many(self.cluster, pod, reads))
                 except ClusterError as exc:
                     if exc.exit_code == 3:
                         raise
-                    if isinstance(exc, Gone | ExecLost):  # the inspector was deleted (a claim released): a new one next time
+                    if isinstance(exc, Gone | ExecLost) and attempt == 0:
                         for inspector in {where[c] for c, _ in reads}:
                             self.inspectors.forget(inspector)
+                        again.extend(reads)
+                        continue
                     results.update(dict.fromkeys(reads, exc))
+            mountable = again
         with self._lock:
             self._claim_reads.update(results)
-        return len(wanted)
 
     def read_claim(self, claim: str, command: str, timeout: float = 120) -> ExecResult:
         key = (claim, command)
@@ -138,6 +169,10 @@ class CachedProbe(ClusterProbe):
         key = (pod, container, command)
         with self._lock:
             known = self._execs.get(key)
+            if known is None and self.collecting:
+                self._wanted_execs.add(key)
+        if known is None and self.collecting:
+            raise ReadDeferred(key)  # done with the round's other reads, all at once
         if known is None:
             known = self._exec_now(pod, command, container, timeout)
             with self._lock:
@@ -163,6 +198,21 @@ class CachedProbe(ClusterProbe):
             if exc.exit_code == 3:
                 raise
             return exc
+
+    def events(self) -> builtins.list[dict[str, Any]]:
+        """The namespace's events, read once per round (one request; not kept in the watched cache)."""
+        with self._events_lock:  # held while reading: the participants' threads wait for one read, not make eight
+            if self._events is None:
+                self._events = ClusterProbe.list(self, "Event")
+            return self._events
+
+    def existed(self, kind: str, name: str) -> bool:
+        """Exists now, or existed during the session (the record), or the events name it (or a Job's pod)."""
+        if self.get(kind, name) is not None or (kind == "Job" and self.pods_of_job(name)):
+            return True
+        if f"{kind}/{name}" in self.traces:
+            return True
+        return any(mentions(e, kind, name) for e in self.events())
 
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
         return self.cache.get(kind, name)

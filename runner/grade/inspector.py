@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.kube.client import Cluster
-from runner.kube.errors import ClusterError, ExecLost, Gone
+from runner.kube.errors import ClusterError, ExecLost, Gone, Timeout, translate
 from runner.kube.exec import ExecResult, exec_in_pod
-from runner.kube.objects import ObjectRef, create, delete
-from runner.kube.wait import pod_condition, wait_for
+from runner.kube.objects import ObjectRef, create, delete, resource
+from runner.kube.wait import WaitFailed, pod_condition
 
+BATCH_LABEL = "tutorial-runner.io/inspector-batch"  # the inspectors made together, watched together
 MAX_SCRIPT = 96_000  # bytes of one `sh -c` argument (Linux refuses a single argument over 128 KiB)
 
 
@@ -65,22 +66,55 @@ class Inspectors:
             out = {c: i for i in live for c in i.claims if c in wanted}
             missing = [c for c in wanted if c not in out]
             new = []
+            batch = uuid.uuid4().hex[:10]
             for start in range(0, len(missing), self.per_pod):
                 chunk = missing[start : start + self.per_pod]
                 name = f"inspect-grade-{uuid.uuid4().hex[:8]}"
-                ref = create(self.cluster, self.body(name, {c: f"/data/{c}" for c in chunk}, self.lifetime))
+                body = self.body(name, {c: f"/data/{c}" for c in chunk}, self.lifetime)
+                body["metadata"]["labels"][BATCH_LABEL] = batch
+                ref = create(self.cluster, body)
                 new.append(Inspector(ref, frozenset(chunk), time.monotonic(), self.lifetime))
-        try:
-            for inspector in new:
-                wait_for(self.cluster, inspector.ref, pod_condition("ready"), self.wait_ready)
-        except ClusterError:
-            for inspector in new:
-                self._drop(inspector)
-            raise
+        if new:
+            try:
+                self._wait_ready(batch, {i.ref.name for i in new})
+            except ClusterError:
+                for inspector in new:
+                    self._drop(inspector)
+                raise
         with self._lock:
             self._pods.extend(new)
         out.update({c: i for i in new for c in i.claims})
         return out
+
+    def _wait_ready(self, batch: str, names: set[str]) -> None:
+        """One watch for all the inspectors just made (a watch without a version starts with what exists)."""
+        res = resource(self.cluster, "Pod")
+        ready: set[str] = set()
+        deadline = time.monotonic() + self.wait_ready
+        last = ""
+        try:
+            while time.monotonic() < deadline and ready != names:
+                for event in self.cluster.dynamic.watch(
+                    res,
+                    namespace=self.cluster.namespace,
+                    label_selector=f"{BATCH_LABEL}={batch}",
+                    timeout=max(1, int(deadline - time.monotonic())),
+                ):
+                    obj = event.get("raw_object") or {}
+                    outcome = pod_condition("ready")(obj)
+                    last = outcome.failure or outcome.state
+                    if outcome.failure:
+                        raise WaitFailed(f"inspector pod {(obj.get('metadata') or {}).get('name')}: {outcome.failure}")
+                    if outcome.done:
+                        ready.add((obj.get("metadata") or {}).get("name", ""))
+                    if ready >= names:
+                        return
+        except ClusterError:
+            raise
+        except Exception as exc:
+            raise translate(exc, "waiting for the inspector pods") from exc
+        if ready != names:
+            raise Timeout(f"inspector pods not ready after {self.wait_ready:.0f}s ({last})")
 
     def release(self, claim: str) -> None:
         """Delete every inspector that mounts `claim` (its owner is deleting it), without waiting."""
@@ -137,24 +171,36 @@ def _batches(reads: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 
 def _read_batch(cluster: Cluster, pod: str, reads: list[tuple[str, str]], timeout: float) -> dict[tuple[str, str], ExecResult]:
     mark = f"@@tutorial-runner-{uuid.uuid4().hex[:10]}"
+    result = exec_in_pod(cluster, pod, batch_script(reads, mark), timeout=timeout)
+    try:
+        return parse_batch(result.stdout, reads, mark)
+    except ValueError as exc:
+        raise ExecLost(f"exec in pod/{pod}: {exc} (exit {result.exit_code})") from None
+
+
+def batch_script(reads: list[tuple[str, str]], mark: str) -> str:
+    """One `sh` script that runs every read, its stdout, stderr and exit code fenced by `mark` lines."""
     parts = []
+    tmp = f"/tmp/{mark.lstrip('@')}"
     for i, (claim, command) in enumerate(reads):
         local = re.sub(r"/data(?![\w-])", f"/data/{claim}", command)
-        err = f"/tmp/{mark[2:]}-{i}.err"
+        # builtins only around the command (printf, test): a read costs the command's own processes, not four more
         parts.append(
-            f"printf '%s\\n' '{mark} {i} out'; ( {local} ) 2>{err}; rc=$?; "
-            f"printf '\\n%s\\n' '{mark} {i} err'; cat {err} 2>/dev/null; rm -f {err}; printf '\\n%s\\n' \"{mark} {i} rc $rc\""
+            f"printf '%s\\n' '{mark} {i} out'; ( {local} ) 2>{tmp}-{i}; rc=$?; "
+            f"printf '\\n%s\\n' '{mark} {i} err'; [ -s {tmp}-{i} ] && cat {tmp}-{i}; printf '\\n%s\\n' \"{mark} {i} rc $rc\""
         )
-    script = "\n".join(parts)
-    result = exec_in_pod(cluster, pod, script, timeout=timeout)
+    parts.append(f"rm -f {tmp}-*")
+    return "\n".join(parts)
+
+
+def parse_batch(text: str, reads: list[tuple[str, str]], mark: str) -> dict[tuple[str, str], ExecResult]:
+    """Each read's ExecResult out of the script's output; ValueError when one is missing (the stream was cut)."""
     out: dict[tuple[str, str], ExecResult] = {}
-    text = result.stdout
+    m_ = re.escape(mark)
     for i, (claim, command) in enumerate(reads):
-        m = re.search(
-            rf"(?s){re.escape(mark)} {i} out\n(.*?)\n{re.escape(mark)} {i} err\n(.*?)\n{re.escape(mark)} {i} rc (\d+)\n", text
-        )
+        m = re.search(rf"(?s){m_} {i} out\n(.*?)\n{m_} {i} err\n(.*?)\n{m_} {i} rc (\d+)\n", text)
         if not m:
-            raise ExecLost(f"exec in pod/{pod}: the reads of claim {claim} came back incomplete (exit {result.exit_code})")
+            raise ValueError(f"the reads of claim {claim} came back incomplete")
         out[(claim, command)] = ExecResult(command, m.group(1), m.group(2), int(m.group(3)))
     return out
 

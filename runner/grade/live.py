@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from runner.grade.engine import now
+from runner.grade.engine import PENDING, now
 from runner.grade.result import GradeReport, ParticipantGrade
 from runner.grade.session import Session
 from runner.kube.errors import ClusterError
@@ -186,7 +186,16 @@ class LiveBoard:
             self._publish(report, todo)
 
     def _grade(self, people: list[Any]) -> GradeReport:
-        return self.session.grader.grade_round(people, self.session.record, at=now())
+        return self.session.grader.grade_round(people, self.session.record, at=now(), partial=self._partial)
+
+    def _partial(self, report: GradeReport) -> None:
+        """Show at once what the cache decides; a check waiting for its claim keeps its last cell meanwhile."""
+        merged = []
+        for p in report.participants:
+            before = {c.name: c for c in (self._grades[p.user].checks if p.user in self._grades else ())}
+            checks = tuple(before.get(c.name, c) if c.status == PENDING else c for c in p.checks)
+            merged.append(replace(p, checks=checks))
+        self._publish(replace(report, participants=tuple(merged)), {p.user for p in report.participants})
 
     def _set_status(self, status: str) -> None:
         status = self.session.grader.redact.text(status)

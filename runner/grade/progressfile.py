@@ -47,6 +47,11 @@ class Record:
         with self._lock:
             return dict(self.seen.get(user) or {})
 
+    def all_seen(self) -> set[str]:
+        """Every object ("Kind/name") any participant had during the session."""
+        with self._lock:
+            return {key for mine in self.seen.values() for key in mine}
+
     def add_passes(self, report: GradeReport, at: str, redact: Redactor) -> bool:
         """Add checks that pass now for the first time; True when something changed."""
         changed = False

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-MARK = {"passed": "✓", "failed": "✗", "skipped": "-", "error": "!", "not-gradable": "?"}
-WORD = {"passed": "passed", "failed": "not yet", "skipped": "skipped", "error": "error", "not-gradable": "not gradable"}
+MARK = {"passed": "✓", "failed": "✗", "skipped": "-", "error": "!", "not-gradable": "?", "pending": "…"}
+WORD = {
+    "passed": "passed",
+    "failed": "not yet",
+    "skipped": "skipped",
+    "error": "error",
+    "not-gradable": "not gradable",
+    "pending": "being read",
+}
 
 
 def hhmm(ts: str | None) -> str:
@@ -29,6 +38,8 @@ def hhmm(ts: str | None) -> str:
 @cache
 def environment(*extra: str) -> Environment:
     """Templates from the report's folder and any `extra` folders (searched first)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # only when a page is made
+
     env = Environment(
         loader=FileSystemLoader([*extra, str(TEMPLATES)]),
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "html.j2"), default_for_string=True),
