@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from boards import OUTPUT, WebBoard, free_port, kubectl, manifests, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -94,6 +93,6 @@ def test_web_board_updates_live_in_chromium(kube_api, namespace, tmp_path):
             ctx.close()
         assert board.proc.poll() is None, "the web board must keep running"
     finally:
-        code, out, err = board.stop()
+        code, _out, err = board.stop()
         kubectl("-n", namespace, "delete", "pvc", "vol-web1", "--ignore-not-found", "--wait=true", check=False)
     assert code == 0 and "Traceback" not in err, err
