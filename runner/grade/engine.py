@@ -76,6 +76,7 @@ class Grader:
     redact: Redactor
     profile: Profile | None = None
     concurrency: int = 8
+    live: bool = False  # a board grades: its watches saw every object as it came (no need to read the events)
     _plans: dict[str, Plan] = field(default_factory=dict, repr=False)
     _events: dict[str, set[str]] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -146,7 +147,7 @@ class Grader:
         ctx = CheckContext(self.probe, who.user, rendered, "grade", self.profile)
         grades: list[CheckGrade] = []
         for step in rendered.checks:
-            grades.append(self._grade_check(step, ctx, plan, seen, existing, passes.get(step.id), at, record is None))
+            grades.append(self._grade_check(step, ctx, plan, seen, existing, passes.get(step.id), at, not self.live))
         return ParticipantGrade(who.user, dict(who.extra), tuple(grades))
 
     def _grade_check(
@@ -158,10 +159,10 @@ class Grader:
         existing: set[str],
         earlier: Mapping[str, Any] | None,
         at: str,
-        no_record: bool,
+        use_events: bool,
     ) -> CheckGrade:
         max_points = plan.lesson.points(step)
-        missing = self._not_reached(step, plan, seen, existing, no_record, ctx.user)
+        missing = self._not_reached(step, plan, seen, existing, use_events, ctx.user)
         if missing is not None and earlier is None:
             return CheckGrade(
                 step.id,
@@ -219,7 +220,7 @@ class Grader:
             None if status in (PASSED, None) else summary,
         )
 
-    def _not_reached(self, step: Step, plan: Plan, seen: set[str], existing: set[str], no_record: bool, user: str) -> str | None:
+    def _not_reached(self, step: Step, plan: Plan, seen: set[str], existing: set[str], use_events: bool, user: str) -> str | None:
         """For a final-state check: what is missing to have reached it (None: reached).
 
         Reached means the objects of the last step before the check that
@@ -232,7 +233,7 @@ class Grader:
         for kind, name, generated in made:
             if self._has_existed(kind, name, generated, seen):
                 continue
-            if no_record and self._in_events(user, kind, name, generated):
+            if use_events and self._in_events(user, kind, name, generated):  # a board saw every object as it came
                 continue
             return f"{kind.lower()}/{name}{'*' if generated else ''} has existed"
         for kind, name in deleted:

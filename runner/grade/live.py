@@ -58,6 +58,7 @@ class LiveBoard:
 
     def __init__(self, session: Session, backoff: tuple[float, float] = (1.0, 30.0)) -> None:
         self.session = session
+        session.grader.live = True
         self.users = {p.user: p for p in session.people}
         self._owners = self._name_index()
         self._dirty: set[str] = set()

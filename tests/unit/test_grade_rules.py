@@ -264,3 +264,70 @@ def test_batched_reads_come_back_apart_through_a_real_shell():
     ]
     with pytest.raises(ValueError):
         parse_batch(out[: len(out) // 2], reads, "@@mark")  # a cut stream is never read as an answer
+
+
+# ---- the live board's worker: an unreachable API server is said, and retried, never a reason to stop
+
+
+class FlakyCluster:
+    """The parts of a session the board's worker uses, with an API server that can be made unreachable."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.graded: list[list[str]] = []
+
+    def grade_round(self, people, record=None, progress=None, at=None, partial=None):
+        from runner.grade.result import CheckGrade, GradeReport, ParticipantGrade
+
+        if self.down:
+            raise Unreachable("listing Pod objects in ws: cluster unreachable (Connection refused)")
+        self.graded.append([p.user for p in people])
+        grades = tuple(ParticipantGrade(p.user, {}, (CheckGrade("c", "passed", 1, 1, "ok", (), None, at),)) for p in people)
+        return GradeReport("l", "L", "ws", at or T0, grades, checks=("c",))
+
+
+def test_board_says_the_cluster_is_unreachable_and_retries(tmp_path):
+    from runner.grade.engine import Plan
+    from runner.grade.live import LiveBoard
+
+    flaky = FlakyCluster()
+    grader = SimpleNamespace(
+        live=False,
+        redact=Redactor(),
+        plan=lambda user: Plan(None, (("Pod", f"s1-{user}", False),), {}),  # type: ignore[arg-type]
+        grade_round=flaky.grade_round,
+        objects_now=lambda user: set(),
+    )
+    health: list = [None]
+    cache = SimpleNamespace(
+        on_relist=None,
+        health=lambda: health[0],
+        refresh=lambda: None if not flaky.down else (_ for _ in ()).throw(Unreachable("refused")),
+        watch=lambda cb: None,
+        close=lambda: None,
+    )
+    session = SimpleNamespace(
+        people=[Participant("ann"), Participant("bob")],
+        grader=grader,
+        cache=cache,
+        record=Record(),
+        probe=SimpleNamespace(release_claim=lambda c: None),
+        request=SimpleNamespace(progress_file=None),
+        save=lambda: None,
+        remember=lambda report, at, save=False: False,
+    )
+    board = LiveBoard(session, backoff=(0.05, 0.2))  # type: ignore[arg-type]
+    first = board.start()
+    assert first.version == 1 and flaky.graded == [["ann", "bob"]]
+    flaky.down = True
+    board.on_change("Pod", "MODIFIED", {"metadata": {"name": "s1-ann"}})
+    state = board.wait(first.version, 5)
+    assert state.status and state.status.startswith("cluster unreachable since") and "retrying in" in state.status
+    assert board._thread is not None and board._thread.is_alive()  # the board goes on
+    flaky.down = False
+    for _ in range(50):
+        state = board.wait(state.version, 1)
+        if state.status is None:
+            break
+    assert state.status is None and flaky.graded[-1] == ["ann"]  # ann's change, graded once the server answers
+    board.stop()
