@@ -282,27 +282,31 @@ class Grader:
         return sorted(self._event_objects().get(user, set()))
 
     def _event_objects(self) -> dict[str, set[str]]:
-        """user -> "Kind/name" of the lesson's objects that events mention (read once per grade)."""
+        """user -> "Kind/name" of the lesson's objects that events mention (read once per round, looked up by name)."""
         with self._lock:
             if self._events is not None:
                 return self._events
-        mentioned: set[tuple[str, str]] = set()
+        names: dict[str, set[str]] = {}
         try:
             for e in self.probe.events():  # the probe reads them once per round
                 inv = e.get("involvedObject") or e.get("involved_object") or {}
                 if inv.get("kind") and inv.get("name"):
-                    mentioned.add((inv["kind"], inv["name"]))
+                    names.setdefault(inv["kind"], set()).add(str(inv["name"]))
         except Exception:
-            mentioned = set()  # events unreadable: nobody is said to have been there
+            names = {}  # events unreadable: nobody is said to have been there
+        job_of_pod = {"-".join(n.split("-")[:i]) for n in names.get("Pod", ()) for i in range(1, n.count("-") + 1)}
         out: dict[str, set[str]] = {}
-        for user in list(self._plans):
-            for kind, name, generated in self._plans[user].objects:
-                for k, n in mentioned:
-                    if k == kind and (n.startswith(name) if generated else n == name):
-                        out.setdefault(user, set()).add(f"{k}/{n}")
-                for k, n in mentioned:
-                    if k == "Pod" and kind == "Job" and not generated and n.startswith(f"{name}-"):
-                        out.setdefault(user, set()).add(f"Job/{name}")  # a Job's pods
+        with self._lock:
+            plans = dict(self._plans)
+        for user, plan in plans.items():
+            for kind, name, generated in plan.objects:
+                if generated:
+                    found = {n for n in names.get(kind, ()) if n.startswith(name)}
+                else:
+                    found = {name} if name in names.get(kind, ()) else set()
+                    if kind == "Job" and name in job_of_pod:
+                        found.add(name)  # a Job's pods
+                out.setdefault(user, set()).update(f"{kind}/{n}" for n in found)
         with self._lock:
             self._events = out
         return out

@@ -27,7 +27,7 @@ from runner.grade.inspector import Inspectors, read_many, unmountable
 from runner.kube.errors import ClusterError, ExecLost, Gone, NotFound, Timeout
 from runner.kube.exec import ExecResult, exec_in_pod
 from runner.kube.objects import ObjectRef, get
-from runner.kube.probe import ClusterProbe, mentions
+from runner.kube.probe import ClusterProbe
 from runner.kube.wait import predicate_for
 
 
@@ -51,6 +51,7 @@ class CachedProbe(ClusterProbe):
     _wanted_execs: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
     traces: set[str] = field(default_factory=set, repr=False)  # "Kind/name" that existed during the session (the record)
     _events: builtins.list[dict[str, Any]] | None = field(default=None, repr=False)
+    _index: tuple[builtins.list[dict[str, Any]], set[str]] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _events_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -212,7 +213,25 @@ class CachedProbe(ClusterProbe):
             return True
         if f"{kind}/{name}" in self.traces:
             return True
-        return any(mentions(e, kind, name) for e in self.events())
+        return f"{kind}/{name}" in self._event_index()
+
+    def _event_index(self) -> set[str]:
+        """ "Kind/name" of every object the events name, and "Job/<prefix>" for each pod's name prefixes (a Job's pods)."""
+        events = self.events()
+        with self._events_lock:
+            if self._index is not None and self._index[0] is events:
+                return self._index[1]
+            index: set[str] = set()
+            for e in events:
+                inv = e.get("involvedObject") or e.get("involved_object") or {}
+                kind, name = inv.get("kind"), str(inv.get("name") or "")
+                if kind and name:
+                    index.add(f"{kind}/{name}")
+                    if kind == "Pod":
+                        parts = name.split("-")
+                        index.update(f"Job/{'-'.join(parts[:i])}" for i in range(1, len(parts)))
+            self._index = (events, index)
+            return index
 
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
         return self.cache.get(kind, name)
