@@ -70,6 +70,17 @@ class Evaluation:
     seconds: float
 
 
+OBJECT_ARGS = ("pod", "job", "claim", "configmap", "secret", "generate-name")
+
+
+def _not_yet_hint(step: Step) -> str:
+    """What to do when the objects a check looks at are not (or no longer) there, or not in that state yet."""
+    args = dict(step.check_args)
+    names = ", ".join(f"{k} {args[k]}" for k in OBJECT_ARGS if args.get(k))
+    what = f"it reads {names} now" if names else "it reads your objects now"
+    return f"follow the lesson's steps before this check (line {step.line}): {what}; `kubectl describe` shows what is there"
+
+
 def evaluate(step: Step, ctx: CheckContext, registry: Registry, redact: Redactor) -> Evaluation:
     """Call the check of `step` with `ctx`, map its errors, redact its words and score it."""
     t0 = time.monotonic()
@@ -82,7 +93,8 @@ def evaluate(step: Step, ctx: CheckContext, registry: Registry, redact: Redactor
         except ClusterError as exc:
             if exc.exit_code == 3:
                 raise
-            result = CheckResult(FAILED if isinstance(exc, NOT_YET) else ERROR, str(exc))
+            not_yet = isinstance(exc, NOT_YET)
+            result = CheckResult(FAILED if not_yet else ERROR, str(exc), hint=_not_yet_hint(step) if not_yet else None)
         except Exception as exc:  # a check's bug is that check's error, not the caller's crash
             result = CheckResult(ERROR, f"check crashed: {type(exc).__name__}: {exc}")
     result = CheckResult(

@@ -85,6 +85,7 @@ class Pages:
             "counts": r.passed_counts(),
             "clock": clock(),
             "legend": LEGEND,
+            "highlight": False,  # rows sent in an update are marked as just changed; a page's first view is not
         }
 
     def board(self, state: BoardState) -> str:
@@ -95,7 +96,7 @@ class Pages:
 
     def update(self, state: BoardState, since: int, user: str | None) -> dict[str, Any]:
         """What changed since the page's version: status, summary, totals and the rows (or one participant's detail)."""
-        ctx = self.context(state)
+        ctx = {**self.context(state), "highlight": True}
         out: dict[str, Any] = {
             "version": state.version,
             "clock": ctx["clock"],
@@ -155,6 +156,9 @@ def create_app(live: LiveBoard, redact: Redactor, allowed_hosts: list[str] | Non
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True, "version": live.state().version})
 
@@ -164,6 +168,7 @@ def create_app(live: LiveBoard, redact: Redactor, allowed_hosts: list[str] | Non
         Route("/events", events, methods=["GET"]),
         Route("/api/board", board_json, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [Middleware(SecurityHeaders)]

@@ -75,7 +75,9 @@ def test_web_board_updates_live_in_chromium(kube_api, namespace, tmp_path):
 
             # web1 creates their claim, as the lesson says; the open page changes without a reload
             kubectl("-n", namespace, "create", "-f", "-", input=manifests("web1")["pvc.yaml"])
-            page.wait_for_selector('#row-web1 td[data-check="pvc-bound"][data-status="passed"]', timeout=60_000)
+            kubectl("-n", namespace, "wait", "--for=jsonpath={.status.phase}=Bound", "pvc/vol-web1", "--timeout=300s")
+            assert _cell(page, "web1", "pvc-bound").get_attribute("data-status") in ("failed", "passed")
+            page.wait_for_selector('#row-web1 td[data-check="pvc-bound"][data-status="passed"]', timeout=30_000)
             cell = _cell(page, "web1", "pvc-bound").inner_text()
             assert cell.startswith("✓") and ":" in cell  # the time of the first pass
             assert _cell(page, "web2", "pvc-bound").get_attribute("data-status") == "failed"
