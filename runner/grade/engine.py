@@ -139,6 +139,7 @@ class Grader:
         existing = self.objects_now(who.user)
         seen = set(existing) | set(record.seen_of(who.user) if record else ())
         passes = record.passes_of(who.user) if record else {}
+        failures = record.failures_of(who.user) if record else {}
         if not seen and not passes:
             existed = self.existed_per_events(who.user)
             if existed:
@@ -147,7 +148,8 @@ class Grader:
         ctx = CheckContext(self.probe, who.user, rendered, "grade", self.profile)
         grades: list[CheckGrade] = []
         for step in rendered.checks:
-            grades.append(self._grade_check(step, ctx, plan, seen, existing, passes.get(step.id), at, not self.live))
+            grade = self._grade_check(step, ctx, plan, seen, existing, passes.get(step.id), at, not self.live)
+            grades.append(self._with_last_failure(grade, failures.get(step.id)))
         return ParticipantGrade(who.user, dict(who.extra), tuple(grades))
 
     def _grade_check(
@@ -192,6 +194,23 @@ class Grader:
             ev.result.evidence,
             ev.result.hint,
             at if status == PASSED else None,
+        )
+
+    def _with_last_failure(self, grade: CheckGrade, last: Mapping[str, Any] | None) -> CheckGrade:
+        """A check failing now for want of its objects shows what went wrong while they were there (the record's)."""
+        if grade.status != FAILED or grade.evidence or not last:
+            return grade
+        return CheckGrade(
+            grade.name,
+            FAILED,
+            0.0,
+            grade.max_points,
+            self.redact.text(f"{last.get('summary', '')} (at {str(last.get('at', ''))[11:19]})"),
+            tuple(Evidence(self.redact.text(e["source"]), self.redact.lines(e["lines"])) for e in last.get("evidence", ())),
+            self.redact.text(str(last.get("hint") or grade.hint or "")) or None,
+            None,
+            FAILED,
+            grade.summary,
         )
 
     def _sticky(

@@ -23,8 +23,8 @@ from typing import Any
 
 from runner.core.errors import UsageError
 from runner.core.redact import Redactor
-from runner.core.results import PASSED
-from runner.grade.result import GradeReport
+from runner.core.results import FAILED, PASSED
+from runner.grade.result import GRADED, GradeReport
 
 
 @dataclass
@@ -33,11 +33,17 @@ class Record:
 
     passes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     seen: dict[str, dict[str, str]] = field(default_factory=dict)
+    # user -> check -> the last failure seen while the objects were there (what went wrong, for after the session)
+    failures: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def first_pass(self, user: str, check: str) -> dict[str, Any] | None:
         with self._lock:
             return (self.passes.get(user) or {}).get(check)
+
+    def failures_of(self, user: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return dict(self.failures.get(user) or {})
 
     def passes_of(self, user: str) -> dict[str, dict[str, Any]]:
         with self._lock:
@@ -70,6 +76,30 @@ class Record:
                         changed = True
         return changed
 
+    def add_failures(self, report: GradeReport, at: str, redact: Redactor) -> bool:
+        """Keep the latest failure of each check that came with evidence (the objects were there); True when one changed."""
+        changed = False
+        with self._lock:
+            for p in report.participants:
+                if p.standing != GRADED:  # "not started?" is no failure of a check
+                    continue
+                for c in p.checks:
+                    if c.status != FAILED or not c.evidence or c.now_status:
+                        continue
+                    entry = {
+                        "at": at,
+                        "summary": redact.text(c.summary),
+                        "hint": redact.text(c.hint or ""),
+                        "evidence": [{"source": redact.text(e.source), "lines": list(redact.lines(e.lines))} for e in c.evidence],
+                    }
+                    mine = self.failures.setdefault(p.user, {})
+                    if {k: v for k, v in (mine.get(c.name) or {}).items() if k != "at"} != {
+                        k: v for k, v in entry.items() if k != "at"
+                    }:
+                        mine[c.name] = entry
+                        changed = True
+        return changed
+
     def saw(self, user: str, objects: Iterable[str], at: str) -> bool:
         """Remember that these objects ("Kind/name") of the user existed; True when one is new."""
         changed = False
@@ -88,6 +118,7 @@ class Record:
                 "namespace": namespace,
                 "participants": json.loads(json.dumps(self.passes)),
                 "seen": json.loads(json.dumps(self.seen)),
+                "failures": json.loads(json.dumps(self.failures)),
             }
 
 
@@ -101,7 +132,7 @@ def load(path: str) -> Record:
         raise UsageError(f"{path}: not a progress file ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("participants", {}), dict):
         raise UsageError(f"{path}: not a progress file (no 'participants' object)")
-    return Record(data.get("participants") or {}, data.get("seen") or {})
+    return Record(data.get("participants") or {}, data.get("seen") or {}, data.get("failures") or {})
 
 
 def save(path: str, lesson: str, namespace: str, record: Record, redact: Redactor) -> None:

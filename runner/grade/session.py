@@ -45,6 +45,7 @@ class Session:
     def remember(self, report: GradeReport, at: str, save: bool = False) -> bool:
         """Add first passes and the objects that exist now to the record; save it when something is new (or `save`)."""
         changed = self.record.add_passes(report, at, self.grader.redact)
+        changed |= self.record.add_failures(report, at, self.grader.redact)
         for p in report.participants:
             changed |= self.record.saw(p.user, self.grader.objects_now(p.user), at)
         if changed or save:
