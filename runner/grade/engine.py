@@ -34,7 +34,7 @@ from typing import Any
 from checks.context import CheckContext, evaluate
 from checks.registry import Registry
 from runner.core.redact import Redactor
-from runner.core.results import ERROR, FAILED, NOT_GRADABLE, PASSED, Evidence
+from runner.core.results import ERROR, FAILED, NOT_GRADABLE, PASSED, CheckResult, Evidence
 from runner.effects import Effects
 from runner.grade.gprobe import CachedProbe, ReadDeferred
 from runner.grade.progressfile import Record
@@ -166,14 +166,23 @@ class Grader:
         max_points = plan.lesson.points(step)
         missing = self._not_reached(step, plan, seen, existing, use_events, ctx.user)
         if missing is not None and earlier is None:
+            now_ = evaluate(
+                step, ctx, self.registry, self.redact
+            ).result  # what is true now, said beside (a final state: no reads)
             return CheckGrade(
                 step.id,
                 FAILED,
                 0.0,
                 max_points,
-                self.redact.text(f"not yet: counts once you reach this point of the lesson (once {missing})"),
-                (Evidence("the lesson's objects seen for you", tuple(sorted(seen)) or ("none",)),),
-                self.redact.text(f"follow the lesson up to this check: it counts once {missing}"),
+                self.redact.text(
+                    f"not yet: counts once you reach this point of the lesson (once {missing}); now: {now_.summary}"
+                ),
+                (Evidence("the lesson's objects seen for you", tuple(sorted(seen)) or ("none",)), *now_.evidence),
+                self.redact.text(
+                    now_.hint
+                    if now_.status == FAILED and now_.hint
+                    else f"follow the lesson up to this check: it counts once {missing}"
+                ),
             )
         try:
             ev = evaluate(step, ctx, self.registry, self.redact)
