@@ -166,9 +166,10 @@ class Grader:
         max_points = plan.lesson.points(step)
         missing = self._not_reached(step, plan, seen, existing, use_events, ctx.user)
         if missing is not None and earlier is None:
-            now_ = evaluate(
-                step, ctx, self.registry, self.redact
-            ).result  # what is true now, said beside (a final state: no reads)
+            try:  # what is true now, said beside
+                now_ = evaluate(step, ctx, self.registry, self.redact).result
+            except ReadDeferred:
+                now_ = CheckResult(FAILED, "(not read yet)")
             return CheckGrade(
                 step.id,
                 FAILED,
