@@ -54,11 +54,11 @@ def board(session: Session, terminal: bool = True, address: tuple[str, int] | No
         session.close()
 
 
-def _view(state: BoardState, width: int, progress_file: str | None) -> str:
+def _view(state: BoardState, width: int, progress_file: str | None, redact) -> str:
     from runner.report.grades import render_table
 
     text = render_table(state.report, width=width, live=True, status=state.status, clock=_clock())
-    return text + f"\n(live: {progress_file or 'no progress file'}; Ctrl-C to stop)"
+    return redact.text(text + f"\n(live: {progress_file or 'no progress file'}; Ctrl-C to stop)")
 
 
 def _terminal(live: LiveBoard, state: BoardState) -> None:
@@ -68,15 +68,16 @@ def _terminal(live: LiveBoard, state: BoardState) -> None:
 
     console = Console()
     progress_file = live.session.request.progress_file
+    redact = live.session.grader.redact
     with Live(
-        Text(_view(state, console.width, progress_file)),
+        Text(_view(state, console.width, progress_file, redact)),
         console=console,
         auto_refresh=False,
         vertical_overflow="crop",
     ) as display:
         while True:
             state = live.wait(state.version, 1.0)  # a new version, or a second later (the clock moves)
-            display.update(Text(_view(state, console.width, progress_file)), refresh=True)
+            display.update(Text(_view(state, console.width, progress_file, redact)), refresh=True)
 
 
 def _log(live: LiveBoard, state: BoardState, session: Session) -> None:

@@ -84,6 +84,7 @@ def grade(
         _bar_close(bar)
         session.close()
     report = dataclasses.replace(report, api_requests=session.cluster.requests[0])  # with the inspectors' deletion
+    report = report.redacted(session.grader.redact)  # whatever a renderer prints went through the grade's Redactor
     write_report(report, fmt, output)
     if feedback_dir:
         from runner.report.feedback import write_feedback

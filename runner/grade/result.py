@@ -12,8 +12,11 @@ the cluster could not answer is "not-gradable": neither a pass nor a zero.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runner.core.redact import Redactor
 
 from runner.core.results import FAILED, NOT_GRADABLE, PASSED, Evidence
 
@@ -124,6 +127,27 @@ class GradeReport:
 
     def failed_counts(self) -> dict[str, int]:
         return self.count(FAILED)
+
+    def redacted(self, redact: Redactor) -> GradeReport:
+        """Every text of the report (the roster's columns too) through the Redactor: what any renderer may print."""
+        t = redact.text
+
+        def check(c: CheckGrade) -> CheckGrade:
+            return replace(
+                c,
+                summary=t(c.summary),
+                evidence=tuple(Evidence(t(e.source), redact.lines(e.lines)) for e in c.evidence),
+                hint=redact(c.hint),
+                now_summary=redact(c.now_summary),
+            )
+
+        return replace(
+            self,
+            participants=tuple(
+                replace(p, extra={k: t(v) for k, v in p.extra.items()}, checks=tuple(check(c) for c in p.checks))
+                for p in self.participants
+            ),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

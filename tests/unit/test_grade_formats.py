@@ -199,3 +199,29 @@ def test_web_board_events_send_only_the_changed_rows(client):
         'data-check="pvc-bound" data-status="passed"' in payload["rows"]["ann"]
         and "Where the class is stuck" in payload["summary_html"]
     )
+
+
+def test_every_format_prints_only_redacted_text():
+    secret = "ghp_s3cr3tT0ken"
+    r = report()
+    ann = r.participants[0]
+    leaky = ParticipantGrade(
+        ann.user,
+        {**ann.extra, "notes": f"token {secret}"},
+        (
+            CheckGrade(
+                "pvc-bound",
+                "failed",
+                0,
+                2,
+                f"clone with {secret} failed",
+                (Evidence("git", (f"url https://x:{secret}@h",)),),
+                f"use {secret}",
+            ),
+        ),
+    )
+    clean = GradeReport("storage", "Storage", "ws", AT, (leaky,), checks=("pvc-bound",)).redacted(Redactor([secret]))
+    for name, render in RENDERERS.items():
+        assert secret not in render(clean), name
+    html, md = feedback_pages(clean, clean.participants[0])
+    assert secret not in html and secret not in md
