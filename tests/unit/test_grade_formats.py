@@ -225,3 +225,14 @@ def test_every_format_prints_only_redacted_text():
         assert secret not in render(clean), name
     html, md = feedback_pages(clean, clean.participants[0])
     assert secret not in html and secret not in md
+
+
+def test_serve_address():
+    from runner.cli.grade import parse_address
+
+    assert parse_address("8080") == ("127.0.0.1", 8080)  # loopback unless a host is given
+    assert parse_address("0.0.0.0:9000") == ("0.0.0.0", 9000)
+    assert parse_address("[::1]:8081") == ("::1", 8081)
+    for bad in ("nope", "70000", "host:", ":"):
+        with pytest.raises(UsageError):
+            parse_address(bad)
