@@ -247,7 +247,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def latency(roster: Path, ns: str, template: dict[str, str], late: list[str]) -> tuple[list[float], list[float]]:
+def page_load(port: int) -> tuple[float, int]:
+    """Seconds and bytes of the web board's class page (the whole table, rendered by the server)."""
+    import urllib.request
+
+    t0 = time.monotonic()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as resp:
+        size = len(resp.read())
+    return time.monotonic() - t0, size
+
+
+def latency(
+    roster: Path, ns: str, template: dict[str, str], late: list[str]
+) -> tuple[list[float], list[float], tuple[float, int]]:
     port = free_port()
     progress = Path(f"/tmp/{ns}-progress.json")
     board = TerminalBoard(roster, ns, port, progress)
@@ -260,6 +272,7 @@ def latency(roster: Path, ns: str, template: dict[str, str], late: list[str]) ->
         while not web.connected.is_set() and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(1)
+        page = page_load(port)
         term, webl = [], []
         for user in late:
             watcher: dict[str, float] = {}
@@ -274,7 +287,7 @@ def latency(roster: Path, ns: str, template: dict[str, str], late: list[str]) ->
                 time.sleep(0.05)
             term.append(board.seen.get(user, float("nan")) - t0)
             webl.append(web.seen.get(user, float("nan")) - t0)
-        return term, webl
+        return term, webl, page
     finally:
         board.close()
 
@@ -310,7 +323,7 @@ def bench(n: int, with_pods: int, with_jobs: float, loop_sample: int, n_late: in
         loop_wall = time.monotonic() - t1
         loop_server = requests_total() - before - 1
         scale = n / len(sample)
-        term, web = latency(roster_live, ns, template, late) if n_late else ([], [])
+        term, web, page = latency(roster_live, ns, template, late) if n_late else ([], [], (0.0, 0))
 
         print(
             f"\n== {n} participants ({with_pods} with a running pod, {len(jobs)} whose Job exists: their claims are read), "
@@ -325,6 +338,7 @@ def bench(n: int, with_pods: int, with_jobs: float, loop_sample: int, n_late: in
             fmt = lambda xs: f"median {statistics.median(xs):.2f} s, max {max(xs):.2f} s ({len(xs)} changes)"
             print(f"board latency, claim Bound -> terminal board shows pvc-bound ✓: {fmt(term)}")
             print(f"board latency, claim Bound -> web board's event carries the row: {fmt(web)}")
+            print(f"web board's class page: {page[0]:.2f} s, {page[1] / 1024:.0f} KiB for {n + len(late)} participants")
     finally:
         if not keep:
             k("delete", "namespace", ns, "--wait=true", "--timeout=900s", check=False)
