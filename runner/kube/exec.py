@@ -32,8 +32,8 @@ ERROR_CHANNEL = 3
 _HANDSHAKE = re.compile(r"Handshake status (\d{3})")
 # what the API server or the kubelet says when the pod or its container is not (or no longer) there to exec into
 _CHANGED = re.compile(
-    r"container not found|not found|does not exist|not running|is terminated|terminated|stopped state|no such container|"
-    r"does not have a host assigned|is not valid for pod|containerCreating|pending|completed pod",
+    r'container not found|pods? "[^"]*" not found|no such container|does not exist|not running|is terminated|'
+    r"stopped state|does not have a host assigned|is not valid for pod|ContainerCreating|PodInitializing|completed pod",
     re.I,
 )
 
