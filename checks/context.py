@@ -20,14 +20,16 @@ from typing import Any
 
 from checks.registry import ERROR, FAILED, CheckResult, Evidence, Registry
 from runner.core.redact import Redactor
-from runner.kube.errors import ClusterError, Conflict, NotFound, Timeout, translate
+from runner.kube.errors import ClusterError, Conflict, Gone, NotFound, Timeout, translate
 from runner.kube.probe import Probe
 from runner.kube.wait import WaitFailed
 from runner.lesson.model import Lesson, Step
 from runner.plan.profile import Profile
 
-# errors that say "the participant's objects are not (or no longer) in that state", not "the tool could not look"
-NOT_YET = (NotFound, Conflict, Timeout, WaitFailed)
+# errors that say "the participant's objects are not (or no longer) in that state", not "the tool could not look":
+# missing, replaced (409), not ready by the deadline, or changed under the check (pod deleted or terminating,
+# container not running, the exec's 404/409/400 or the kubelet's 500 "container not found")
+NOT_YET = (NotFound, Conflict, Timeout, WaitFailed, Gone)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,17 @@ class Evaluation:
     seconds: float
 
 
+OBJECT_ARGS = ("pod", "job", "claim", "configmap", "secret", "generate-name")
+
+
+def _not_yet_hint(step: Step) -> str:
+    """What to do when the objects a check looks at are not (or no longer) there, or not in that state yet."""
+    args = dict(step.check_args)
+    names = ", ".join(f"{k} {args[k]}" for k in OBJECT_ARGS if args.get(k))
+    what = f"it reads {names} now" if names else "it reads your objects now"
+    return f"follow the lesson's steps before this check (line {step.line}): {what}; `kubectl describe` shows what is there"
+
+
 def evaluate(step: Step, ctx: CheckContext, registry: Registry, redact: Redactor) -> Evaluation:
     """Call the check of `step` with `ctx`, map its errors, redact its words and score it."""
     t0 = time.monotonic()
@@ -80,7 +93,8 @@ def evaluate(step: Step, ctx: CheckContext, registry: Registry, redact: Redactor
         except ClusterError as exc:
             if exc.exit_code == 3:
                 raise
-            result = CheckResult(FAILED if isinstance(exc, NOT_YET) else ERROR, str(exc))
+            not_yet = isinstance(exc, NOT_YET)
+            result = CheckResult(FAILED if not_yet else ERROR, str(exc), hint=_not_yet_hint(step) if not_yet else None)
         except Exception as exc:  # a check's bug is that check's error, not the caller's crash ...
             err = translate(exc)  # ... but a client error that escaped the probe keeps its meaning
             if err.exit_code == 3:

@@ -19,16 +19,24 @@ CheckFn = Callable[..., CheckResult]
 @dataclass
 class Registry:
     checks: dict[str, CheckFn] = field(default_factory=dict)
+    # checks of a final state ("left nothing running"), true of an empty namespace too: a grader counts them
+    # only once the participant started and reached the point of the lesson where the check stands
+    final: set[str] = field(default_factory=set)
 
-    def register(self, name: str | None = None) -> Callable[[CheckFn], CheckFn]:
+    def register(self, name: str | None = None, *, final: bool = False) -> Callable[[CheckFn], CheckFn]:
         def deco(fn: CheckFn) -> CheckFn:
             key = name or fn.__name__.replace("_", "-")
             if key in self.checks and self.checks[key] is not fn:
                 raise ValueError(f"check '{key}' is already registered by {self.checks[key].__module__}")
             self.checks[key] = fn
+            if final:
+                self.final.add(key)
             return fn
 
         return deco
+
+    def is_final(self, name: str) -> bool:
+        return name in self.final
 
     def get(self, name: str) -> CheckFn | None:
         return self.checks.get(name)

@@ -10,20 +10,34 @@ from checks.registry import Evidence, check, error, failed, passed
 from runner.kube.errors import NotFound, Timeout
 from runner.kube.wait import WaitFailed
 
-_FS_PROBE = "df -P / {path} /dev/shm; echo '--- mounts'; cat /proc/mounts"
+_FS_PROBE = "df -P / {paths} /dev/shm; echo '--- mounts'; cat /proc/mounts"
+_FS_CHECKS = {"scratch-on-disk": "/mnt/myscratch", "ramdisk-is-tmpfs": "/mytmp"}  # the checks that read a pod's filesystems
 
 
-def _filesystems(probe, pod: str, path: str, container: str | None = None):
-    """(df rows by path, mounts, evidence) for `/`, `path` and /dev/shm inside the pod."""
+def _paths(pod: str, path: str, container: str | None, lesson) -> list[str]:
+    """Every path the lesson's filesystem checks ask about in this pod, so one `df` (one exec) serves them all."""
+    paths = {path}
+    for step in lesson.checks if lesson is not None else ():
+        if step.check in _FS_CHECKS:
+            args = dict(step.check_args)
+            if args.get("pod") == pod and args.get("container") == container:
+                paths.add(args.get("path", _FS_CHECKS[step.check]))
+    return sorted(paths)
+
+
+def _filesystems(probe, pod: str, path: str, container: str | None = None, lesson=None):
+    """(df rows by path, mounts, evidence) for `/`, `path` (and the lesson's other paths in this pod) and /dev/shm."""
     target = probe.running_pod(pod)
-    result = probe.exec(target, _FS_PROBE.format(path=path), container)
+    paths = _paths(pod, path, container, lesson)
+    shown = " ".join(paths)
+    result = probe.exec(target, _FS_PROBE.format(paths=shown), container)
     df_text, _, mounts_text = result.stdout.partition("--- mounts")
     rows = parse_df(df_text)
     mounts = parse_mounts(mounts_text)
-    asked = ["/", path, "/dev/shm"]
-    by_path = dict(zip(asked, rows, strict=False)) if len(rows) == 3 else {r.mounted_on: r for r in rows}
+    asked = ["/", *paths, "/dev/shm"]
+    by_path = dict(zip(asked, rows, strict=False)) if len(rows) == len(asked) else {r.mounted_on: r for r in rows}
     relevant = [l for l in df_text.splitlines() if l.strip()]
-    ev = Evidence(f"kubectl exec {target} -- df -P / {path} /dev/shm (exit {result.exit_code})", tuple(relevant))
+    ev = Evidence(f"kubectl exec {target} -- df -P / {shown} /dev/shm (exit {result.exit_code})", tuple(relevant))
     return by_path, mounts, ev, result
 
 
@@ -32,12 +46,12 @@ def _fstype(row, mounts) -> str:
 
 
 @check("scratch-on-disk")
-def scratch_on_disk(*, probe, args: dict[str, str], **_: Any):
+def scratch_on_disk(*, probe, args: dict[str, str], lesson=None, **_: Any):
     """The scratch emptyDir is a filesystem of its own, on disk (not the container's `/`, not tmpfs)."""
     pod, path = args.get("pod"), args.get("path", "/mnt/myscratch")
     if not pod:
         return error("scratch-on-disk needs pod=NAME")
-    rows, mounts, ev, result = _filesystems(probe, pod, path, args.get("container"))
+    rows, mounts, ev, result = _filesystems(probe, pod, path, args.get("container"), lesson)
     if not result.ok or path not in rows or "/" not in rows:
         return failed(
             f"could not read the filesystems of {path} in pod {pod}",
@@ -69,12 +83,12 @@ def scratch_on_disk(*, probe, args: dict[str, str], **_: Any):
 
 
 @check("ramdisk-is-tmpfs")
-def ramdisk_is_tmpfs(*, probe, args: dict[str, str], **_: Any):
+def ramdisk_is_tmpfs(*, probe, args: dict[str, str], lesson=None, **_: Any):
     """The RAM disk is a tmpfs, and larger than the container's tiny /dev/shm."""
     pod, path = args.get("pod"), args.get("path", "/mytmp")
     if not pod:
         return error("ramdisk-is-tmpfs needs pod=NAME")
-    rows, mounts, ev, result = _filesystems(probe, pod, path, args.get("container"))
+    rows, mounts, ev, result = _filesystems(probe, pod, path, args.get("container"), lesson)
     if not result.ok or path not in rows:
         return failed(
             f"could not read the filesystem of {path} in pod {pod}",
@@ -177,6 +191,16 @@ def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
             "is its StorageClass right?",
             Evidence(f"kubectl get pvc {claim}", (f"phase: {(pvc.get('status') or {}).get('phase')}",)),
         )
+    job = args.get("job")
+    if job and not probe.existed("Job", job):
+        # the files can only come from the Job's runs: with no trace of it (now, in the session's record, or in the
+        # cluster's events, kept about an hour) the claim is not read, which spares mounting it for nothing
+        return failed(
+            f"job {job} has not run: no Job {job} now, and no trace of one (its pods, the cluster's events)",
+            f"run the Job twice as the lesson says (kubectl create -f s3.yaml); its workers write into {claim}. "
+            "Graded long after the session? Grade during it with --watch --progress.",
+            Evidence(f"kubectl get job {job}; kubectl get events", ("no Job, no pods, no events of it",)),
+        )
     result = probe.read_claim(claim, f"ls -1 /data/{subdir}")
     names = [n for n in result.stdout.split() if n]
     ev = Evidence(f"ls -1 of claim {claim} (read-only inspector pod, exit {result.exit_code})", tuple(names[:40]))
@@ -201,7 +225,7 @@ def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
     return passed(f"{len(names)} files on {claim}: every one of {completions} indexes wrote in each of {runs} runs", ev)
 
 
-@check("no-running-pods")
+@check("no-running-pods", final=True)
 def no_running_pods(*, probe, user: str, lesson=None, mode: str = "run", labels: dict[str, str] | None = None, **_: Any):
     """The participant left no running (or pending) pods behind; completed Job pods are fine.
 
@@ -223,21 +247,35 @@ def no_running_pods(*, probe, user: str, lesson=None, mode: str = "run", labels:
 
         pods = [p for p in probe.list("Pod") if mine(p)]
     pods = [p for p in pods if (p["metadata"].get("labels") or {}).get("tutorial-runner.io/role") != "inspector"]
-    alive = [
-        p
-        for p in pods
-        if (p.get("status") or {}).get("phase") in ("Running", "Pending")
-        and not p["metadata"].get("deletion_timestamp")
-        and not p["metadata"].get("deletionTimestamp")
-    ]
+    # a terminating pod is not gone yet: it still holds its node's resources and may never go (a finalizer, a
+    # container that ignores SIGTERM), so "nothing running" is true only once it has disappeared
+    alive = [p for p in pods if (p.get("status") or {}).get("phase") in ("Running", "Pending")]
     ev = Evidence(
-        "kubectl get pods", tuple(f"{p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods) or ("no pods",)
+        "kubectl get pods",
+        tuple(f"{p['metadata']['name']} {_pod_state(p)}" for p in pods) or ("no pods",),
     )
     if alive:
         names = ", ".join(p["metadata"]["name"] for p in alive)
+        going = [p for p in alive if _terminating(p)]
+        if len(going) == len(alive):
+            return failed(
+                f"{len(alive)} pod(s) still terminating: {names}",
+                f"wait until they are gone: kubectl wait --for=delete pod/{alive[0]['metadata']['name']}",
+                ev,
+            )
         return failed(
             f"{len(alive)} pod(s) still running: {names}",
             f"delete pods you are done with: kubectl delete pod {alive[0]['metadata']['name']}",
             ev,
         )
     return passed("no running pods left", ev)
+
+
+def _terminating(pod: dict) -> bool:
+    meta = pod.get("metadata") or {}
+    return bool(meta.get("deletionTimestamp") or meta.get("deletion_timestamp"))
+
+
+def _pod_state(pod: dict) -> str:
+    phase = (pod.get("status") or {}).get("phase")
+    return f"{phase} (terminating)" if _terminating(pod) and phase in ("Running", "Pending") else str(phase)

@@ -1,77 +1,103 @@
-"""The live board of `tutorial grade --watch`: a table updated as participants' objects change."""
+"""The live boards of `tutorial grade --watch` (terminal) and `--serve` (web), over one `LiveBoard`.
+
+On a terminal the table is redrawn on every change and at least every
+second (its clock moves); elsewhere (a pipe, CI) one line is printed per
+first pass and per change of the cluster's status. Ctrl-C (or SIGTERM)
+stops the boards, saves the progress file and deletes the inspector pods.
+"""
 
 from __future__ import annotations
 
-import threading
+import signal
+import sys
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 
-from runner.grade.result import GradeReport
+from runner.grade.live import BoardState, LiveBoard
 from runner.grade.session import Session
 
 
-def _now() -> str:
+def _clock() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def board(session: Session) -> None:
-    """Live table driven by watch events: whoever's objects changed is graded again."""
-    from rich.console import Console
-    from rich.live import Live
+def _interrupt(signum, frame):  # SIGTERM stops the boards as Ctrl-C does: progress saved, inspectors deleted
+    raise KeyboardInterrupt
 
-    from runner.report.grades import render_table
 
-    users = {p.user: p for p in session.people}
-    changed = threading.Event()
-    dirty: set[str] = set()
-    lock = threading.Lock()
+def board(session: Session, terminal: bool = True, address: tuple[str, int] | None = None) -> None:
+    """Run the boards until interrupted; never because of what participants do."""
+    live = LiveBoard(session)
+    server = None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     progress_file = session.request.progress_file
-
-    def owner(obj: dict[str, Any]) -> str | None:
-        meta = obj.get("metadata") or {}
-        labels = meta.get("labels") or {}
-        name = labels.get("batch.kubernetes.io/job-name") or meta.get("name", "")
-        for user in users:
-            if name.endswith(f"-{user}") or labels.get("tutorial-runner.io/user") == user or f"-{user}-" in name:
-                return user
-        return None
-
-    def on_change(kind: str, obj: dict[str, Any]) -> None:
-        who = owner(obj)
-        if who:
-            with lock:
-                dirty.add(who)
-            changed.set()
-
-    report = session.grader.grade_all(session.people)
-    session.record(report, _now(), save=True)  # the file exists from the start
-    grades = {p.user: p for p in report.participants}
-    session.cache.watch(on_change)
-
-    def view() -> str:
-        current = GradeReport(
-            report.lesson, report.title, report.namespace, _now(), tuple(grades[u] for u in users), checks=report.checks
-        )
-        return render_table(current) + f"\n(live: updated on changes; {progress_file or 'no progress file'}; Ctrl-C to stop)"
-
     try:
-        with Live(view(), console=Console(), refresh_per_second=2) as live:
-            while True:
-                changed.wait()  # woken by watch events, not a polling loop
-                changed.clear()
-                with lock:
-                    todo = set(dirty)
-                    dirty.clear()
-                for user in todo:
-                    grades[user] = session.grader.grade_participant(users[user])
-                partial = GradeReport(
-                    report.lesson, report.title, report.namespace, _now(), tuple(grades[u] for u in todo), checks=report.checks
-                )
-                session.record(partial, _now())
-                live.update(view())
+        state = live.start()
+        if address:
+            from runner.web.server import WebBoard
+
+            server = WebBoard(live, session.grader.redact, *address)
+            server.start()
+            click.echo(f"web board: {server.url} (read-only; Ctrl-C to stop)", err=True)
+        if terminal and sys.stdout.isatty():
+            _terminal(live, state)
+        else:
+            _log(live, state, session)
     except KeyboardInterrupt:
         click.echo(f"stopped; progress saved to {progress_file}" if progress_file else "stopped", err=True)
     finally:
+        signal.signal(signal.SIGTERM, previous)
+        if server is not None:
+            server.stop()
+        live.stop()
         session.close()
+
+
+def _view(state: BoardState, width: int, progress_file: str | None, redact) -> str:
+    from runner.report.grades import render_table
+
+    text = render_table(state.report, width=width, live=True, status=state.status, clock=_clock())
+    return redact.text(text + f"\n(live: {progress_file or 'no progress file'}; Ctrl-C to stop)")
+
+
+def _terminal(live: LiveBoard, state: BoardState) -> None:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    console = Console()
+    progress_file = live.session.request.progress_file
+    redact = live.session.grader.redact
+    with Live(
+        Text(_view(state, console.width, progress_file, redact)),
+        console=console,
+        auto_refresh=False,
+        vertical_overflow="crop",
+    ) as display:
+        while True:
+            state = live.wait(state.version, 1.0)  # a new version, or a second later (the clock moves)
+            display.update(Text(_view(state, console.width, progress_file, redact)), refresh=True)
+
+
+def _log(live: LiveBoard, state: BoardState, session: Session) -> None:
+    """One line per first pass and per status change, for pipes and CI logs (and a summary at the start)."""
+    redact = session.grader.redact
+    r = state.report
+    click.echo(redact.text(f"{_clock()} board: {r.lesson}, {len(r.participants)} participants in {r.namespace}"))
+    for p in r.participants:
+        for c in p.checks:
+            if c.status == "passed":
+                click.echo(redact.text(f"{c.first_passed_at or r.graded_at} {p.user} {c.name} ✓"))
+    last = {"status": state.status}
+
+    def on_state(new: BoardState) -> None:  # called by the board's worker for every version: no change is missed
+        for change in new.firsts:
+            click.echo(redact.text(f"{change.at} {change.user} {change.check} ✓ first pass"))
+        if new.status != last["status"]:
+            last["status"] = new.status
+            click.echo(redact.text(f"{_clock()} {new.status or 'cluster reachable again'}"))
+
+    live.listeners.append(on_state)
+    while True:
+        state = live.wait(state.version, 5.0)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+# a grade that could not be given because the cluster (not the participant) failed: neither a pass nor a zero
+NOT_GRADABLE = "not-gradable"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
-"""Who is graded: a roster file (one username per line, or CSV with a `username` column), --users, or --discover."""
+"""Who is graded: a roster file (one username per line, or CSV with a `username` column), --users, or --discover.
+
+A CSV roster's other columns travel with each participant into every
+format. The usual ones get one name whatever the header says (`Name`,
+`E-mail`, `Section`, `Student ID`, `SIS User ID` ...), so gradebooks can
+find them: `name`, `email`, `section`, `student_id` (and `canvas_id`,
+`login` for Canvas' ID and SIS Login ID columns).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,36 @@ from runner.lesson.render import DNS_LABEL
 class Participant:
     user: str
     extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)  # name, email ... from the roster
+
+
+# header spellings (lower-case, with spaces, '-', '_' dropped) -> the one key every format reads
+ALIASES = {
+    "name": "name",
+    "fullname": "name",
+    "student": "name",
+    "studentname": "name",
+    "email": "email",
+    "emailaddress": "email",
+    "mail": "email",
+    "section": "section",
+    "sectionname": "section",
+    "studentid": "student_id",
+    "studentnumber": "student_id",
+    "sisuserid": "student_id",
+    "sisid": "student_id",
+    "id": "canvas_id",
+    "canvasid": "canvas_id",
+    "canvasuserid": "canvas_id",
+    "sisloginid": "login",
+    "login": "login",
+    "loginid": "login",
+}
+
+
+def column_key(header: str) -> str:
+    """A roster column's key: one of ALIASES' values for the usual columns, else the header in lower case."""
+    squeezed = "".join(ch for ch in header.strip().lower() if ch not in " -_")
+    return ALIASES.get(squeezed, header.strip().lower())
 
 
 def _valid(user: str, where: str) -> str:
@@ -46,7 +83,11 @@ def load_roster(path: str) -> list[Participant]:
         if "username" not in fields:
             raise UsageError(f"{path}:1: a CSV roster needs a 'username' column (columns: {', '.join(fields)})")
         for n, row in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            row = {
+                ("username" if (k or "").strip().lower() == "username" else column_key(k or "")): (v or "").strip()
+                for k, v in row.items()
+                if k is not None
+            }
             if not row.get("username"):
                 continue
             user = _valid(row["username"], f"{path}:{n}")

@@ -1,26 +1,26 @@
 """A grading session: the lesson, the cluster read once into a shared cache, the participants, the record so far.
 
-Built from a `GradeRequest` by the one-shot grade and by the live board
-alike, so both connect, read and score the same way.
+Built from a `GradeRequest` by the one-shot grade and by the live boards
+alike, so all of them connect, read and score the same way.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from checks.registry import load_all
 from runner.core.errors import UsageError
 from runner.core.redact import Redactor
 from runner.grade import progressfile
 from runner.grade.cache import ClusterCache
-from runner.grade.engine import Grader, Progress, cache_kinds
+from runner.grade.engine import Grader, Progress, cache_kinds, now
 from runner.grade.gprobe import CachedProbe
+from runner.grade.progressfile import Record
 from runner.grade.request import GradeRequest
 from runner.grade.result import GradeReport
 from runner.grade.roster import Participant, discover, from_users, load_roster
-from runner.kube.client import Cluster, check_access, connect_target
+from runner.kube.client import Cluster, connect_target
 from runner.lesson.catalog import load
 from runner.lesson.model import Lesson
 
@@ -34,12 +34,23 @@ class Session:
     probe: CachedProbe
     grader: Grader
     people: list[Participant]
-    best: dict[str, dict[str, Any]]  # the progress file's record: user -> check -> first pass
+    record: Record  # the progress file's record (empty without --progress): first passes, objects seen
 
-    def record(self, report: GradeReport, at: str, save: bool = False) -> None:
-        """Add first passes to the record; save it when something is new (or always, with `save`: the board's start)."""
-        if (progressfile.record(self.best, report, at) or save) and self.request.progress_file:
-            progressfile.save(self.request.progress_file, self.lesson.meta.id, self.probe.namespace, self.best)
+    def save(self) -> None:
+        if self.request.progress_file:
+            progressfile.save(
+                self.request.progress_file, self.lesson.meta.id, self.probe.namespace, self.record, self.grader.redact
+            )
+
+    def remember(self, report: GradeReport, at: str, save: bool = False) -> bool:
+        """Add first passes and the objects that exist now to the record; save it when something is new (or `save`)."""
+        changed = self.record.add_passes(report, at, self.grader.redact)
+        changed |= self.record.add_failures(report, at, self.grader.redact)
+        for p in report.participants:
+            changed |= self.record.saw(p.user, self.grader.objects_now(p.user), at)
+        if changed or save:
+            self.save()
+        return changed
 
     def close(self) -> None:
         self.cache.close()
@@ -50,7 +61,7 @@ def open_session(request: GradeRequest) -> Session:
     lesson = load(request.lesson)
     profile = request.target.load_profile()
     cluster = connect_target(request.target, profile=profile)
-    check_access(cluster)
+    # no separate access check: the cache's first list fails the same way (unreachable, forbidden: exit 3)
     values = {p.name: p.default for p in lesson.meta.placeholders if p.default is not None}
     if profile:
         values.update({k: v for k, v in profile.values.items() if lesson.placeholder(k)})
@@ -60,24 +71,25 @@ def open_session(request: GradeRequest) -> Session:
     people = _people(lesson, request, cache)
     probe = CachedProbe(
         cluster,
-        labels={"tutorial-runner.io/lesson": lesson.meta.id, "tutorial-runner.io/role": "inspector"},
+        labels={"tutorial-runner.io/lesson": lesson.meta.id[:63], "tutorial-runner.io/role": "inspector"},
         inspector_image=(profile.image_for("busybox") if profile else None) or "busybox",
         simulated_gpu=bool(profile and profile.gpu_simulated),
         cache=cache,
     )
     redact = Redactor(profile.values.get(k, "") for k in profile.secrets) if profile else Redactor()
     grader = Grader(lesson, probe, load_all(), values, redact, profile, request.concurrency)
-    best = progressfile.load(request.progress_file) if request.progress_file else {}
-    return Session(request, lesson, cluster, cache, probe, grader, people, best)
+    record = progressfile.load(request.progress_file) if request.progress_file else Record()
+    return Session(request, lesson, cluster, cache, probe, grader, people, record)
 
 
 def grade_once(session: Session, progress: Progress | None = None) -> GradeReport:
     """Every participant graded now; with a progress file, earlier passes count and new ones are recorded."""
-    session.probe.prefetch_claims(session.grader.claims_to_read(session.people))
-    report = session.grader.grade_all(session.people, progress, best=session.best if session.request.progress_file else None)
+    at = now()
+    record = session.record if session.request.progress_file else None
+    report = session.grader.grade_round(session.people, record, progress, at)
     report = dataclasses.replace(report, api_requests=session.cluster.requests[0])
     if session.request.progress_file:  # a one-shot grade during the session adds to the record too
-        session.record(report, report.graded_at)
+        session.remember(report, at)
     return report
 
 

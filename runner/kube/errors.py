@@ -59,6 +59,19 @@ class Timeout(ClusterError):
     """A wait reached its deadline."""
 
 
+class Gone(ClusterError):
+    """The object changed under us: a pod deleted or terminating, a container not (or no longer) running, replaced.
+
+    What a participant does in a live session (deleting their pod, as the
+    lesson says) while a check looks at it: "not yet" for that check, never a
+    reason to stop grading.
+    """
+
+
+class ExecLost(ClusterError):
+    """An exec whose exit status never arrived (the stream closed without one): neither a pass nor a failure."""
+
+
 def _status(exc: Any) -> dict[str, Any]:
     body = getattr(exc, "body", None)
     if isinstance(body, (bytes, str)) and body:

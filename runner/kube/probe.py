@@ -51,6 +51,8 @@ class Probe(Protocol):
 
     def read_claim(self, claim: str, command: str, timeout: float = 120) -> ExecResult: ...
 
+    def existed(self, kind: str, name: str) -> bool: ...
+
 
 @dataclass
 class ClusterProbe:
@@ -112,6 +114,12 @@ class ClusterProbe:
     def exec(self, pod: str, command: str, container: str | None = None, timeout: float = 120) -> ExecResult:
         return exec_in_pod(self.cluster, pod, command, container, timeout)
 
+    def existed(self, kind: str, name: str) -> bool:
+        """Does the object exist, or did it (a Job's pods, or the namespace's events, kept about an hour, name it)?"""
+        if self.get(kind, name) is not None or (kind == "Job" and self.pods_of_job(name)):
+            return True
+        return any(mentions(e, kind, name) for e in self.list("Event"))
+
     def logs(self, pod: str, container: str | None = None, tail: int | None = None) -> str:
         try:
             kwargs: dict[str, Any] = {}
@@ -123,8 +131,8 @@ class ClusterProbe:
         except Exception as exc:
             raise translate(exc, f"reading the logs of pod/{pod}") from exc
 
-    def inspector_body(self, name: str, mounts: dict[str, str]) -> dict[str, Any]:
-        """A pod that mounts each claim read-only at its path and sleeps: for reading what is on volumes."""
+    def inspector_body(self, name: str, mounts: dict[str, str], lifetime: int = 600) -> dict[str, Any]:
+        """A pod that mounts each claim read-only at its path and sleeps `lifetime` seconds: for reading what is on volumes."""
         return {
             "apiVersion": "v1",
             "kind": "Pod",
@@ -137,7 +145,7 @@ class ClusterProbe:
                         "name": "inspect",
                         "image": self.inspector_image,
                         "imagePullPolicy": "IfNotPresent",
-                        "command": ["sh", "-c", "sleep 600"],
+                        "command": ["sh", "-c", f"sleep {int(lifetime)}"],
                         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
                         "volumeMounts": [
                             {"name": f"c{i}", "mountPath": path, "readOnly": True} for i, path in enumerate(mounts.values())
@@ -164,3 +172,11 @@ class ClusterProbe:
                 wait_for(self.cluster, ref, gone, 60)
             except ClusterError:
                 pass  # the run's label sweep deletes it
+
+
+def mentions(event: dict[str, Any], kind: str, name: str) -> bool:
+    """Is the event about this object (or, for a Job, about one of its pods, `<job>-<suffix>`)?"""
+    inv = event.get("involvedObject") or event.get("involved_object") or {}
+    if inv.get("kind") == kind and inv.get("name") == name:
+        return True
+    return kind == "Job" and inv.get("kind") == "Pod" and str(inv.get("name", "")).startswith(f"{name}-")

@@ -46,6 +46,7 @@ class FakeProbe:
     claim_listing: str = ""
     namespace: str = "default"
     error: Exception | None = None  # what the cluster says to a wait (an unreachable server, a missing right)
+    job_ran: bool = True  # the Job a check names existed (now, in the record, or per the cluster's events)
 
     def running_pod(self, name, timeout=120):
         return name
@@ -66,6 +67,9 @@ class FakeProbe:
 
     def read_claim(self, claim, command, timeout=120):
         return ExecResult(command, self.claim_listing, "", 0)
+
+    def existed(self, kind, name):
+        return self.job_ran
 
 
 def test_scratch_on_disk_passes_and_names_the_device():
@@ -154,3 +158,15 @@ def test_pvc_data_survives_counts_files_per_index():
 def test_pvc_data_survives_without_the_claim():
     r = pvc_data_survives(probe=FakeProbe(objects={}), args={"claim": "vol-bob", "completions": "4"})
     assert r.status == "failed" and "no PersistentVolumeClaim vol-bob" in r.summary
+
+
+def test_pvc_data_survives_does_not_read_a_claim_its_job_never_wrote():
+    class NoReads(FakeProbe):
+        def read_claim(self, claim, command, timeout=120):
+            raise AssertionError("the claim must not be mounted and read")
+
+    bound = {("PersistentVolumeClaim", "vol-bob"): {"status": {"phase": "Bound"}}}
+    r = pvc_data_survives(
+        probe=NoReads(objects=bound, job_ran=False), args={"claim": "vol-bob", "job": "s3-bob", "completions": "4"}
+    )
+    assert r.status == "failed" and "job s3-bob has not run" in r.summary and "--watch --progress" in r.hint
