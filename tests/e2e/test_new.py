@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_lessons import MAX_SECONDS, _explain, _run, _user
+from test_lessons import _explain, _run, _user
 
 from runner.author import draft
 from runner.lesson.parser import parse_lesson
@@ -83,7 +83,6 @@ def test_the_lesson_made_from_the_published_storage_tutorial_passes(kube_api, na
     for c in report.checks:  # the rest skip, saying why (what this cluster cannot do)
         assert c.status == "passed" or (c.status == "skipped" and c.summary), _explain(report)
     assert not [s for s in report.steps if s.status in ("failed", "error")], _explain(report)
-    assert report.seconds < MAX_SECONDS
     assert not [c for c in report.cleanup if c.outcome == "failed"], report.cleanup
 
 
