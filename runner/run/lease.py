@@ -444,16 +444,20 @@ class RunLease:
 
     # ----------------------------------------------------------------- release
     def release(self) -> None:
-        """Stop renewing and delete the lease, if it is still ours (never another run's)."""
+        """Stop renewing and delete the lease if it is ours, as the API server has it now (never another run's).
+
+        Read, not remembered: a run interrupted while its create was under way has a lease it never heard of.
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        with self._lock:
-            mine = self._lease
-        if mine is None or self.lost:
+        if self.lost:
             return
-        meta = mine.get("metadata") or {}
         try:
+            current = read_lease(self.cluster, self.ref.name)
+            if current is None or (current.get("spec") or {}).get("holderIdentity") != self.identity:
+                return
+            meta = current.get("metadata") or {}
             delete_lease(self.cluster, self.ref.name, meta.get("uid"), meta.get("resourceVersion"))
         except ClusterError:
             pass  # cannot reach the cluster now: the lease expires by itself within `duration` seconds

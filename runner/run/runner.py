@@ -113,7 +113,8 @@ class Runner:
         try:
             return self._run()
         finally:
-            self.lease.release()
+            with interrupts_ignored():  # a late Ctrl-C must not leave the lease to expire
+                self.lease.release()
 
     def _run(self) -> RunReport:
         started = time.monotonic()

@@ -56,6 +56,22 @@ def run(*args: str, timeout: float = 420) -> subprocess.CompletedProcess:
     )
 
 
+def explain(res: subprocess.CompletedProcess) -> str:
+    """What went wrong in a run: its failed steps and checks (the JSON report is long), and its stderr."""
+    try:
+        report = json.loads(res.stdout)
+    except ValueError:
+        return res.stdout[-2000:] + res.stderr[-2000:]
+    bad = [
+        f"step {s['line']} {s['id']}: {s['status']}: {s['message']}"
+        for s in report["steps"]
+        if s["status"] in ("failed", "error")
+    ]
+    bad += [f"check {c['name']}: {c['status']}: {c['summary']}" for c in report["checks"] if c["status"] in ("failed", "error")]
+    bad += [f"cleanup {c['object']}: {c['outcome']} {c.get('error', '')}" for c in report["cleanup"] if c["outcome"] == "failed"]
+    return "\n".join([f"status {report['status']}, swept {report['swept']}", *bad, res.stderr[-2000:]])
+
+
 def mine(kube_api, namespace: str, user: str) -> list[str]:
     """Every object labelled for `user` in the namespace, leases included."""
     from kubernetes import client
@@ -85,7 +101,7 @@ def test_two_runs_for_one_user_4s_apart_one_passes_the_other_is_refused(kube_api
     still_running = first.poll() is None
     out, err = first.communicate(timeout=420)
     report = json.loads(out)
-    assert first.returncode == 0 and report["status"] == "passed", out[-3000:] + err[-2000:]
+    assert first.returncode == 0 and report["status"] == "passed", explain(subprocess.CompletedProcess([], 0, out, err))
     assert second.returncode == 1, second.stdout + second.stderr
     assert still_running, f"the second run was refused only after the first ended ({refused_in:.1f}s)"
     lines = second.stderr.strip().splitlines()
@@ -153,19 +169,22 @@ def test_a_rerun_after_sigkill_waits_for_the_lease_sweeps_and_passes(kube_api, n
     kind, name, nth = KILL_POINTS[lesson][at]
     name = name.format(user=user, lease=lease_name(lesson, user))
     reached = point(kind, name, nth)
-    proc = start("run", lesson, "--user", user, "--profile", "local", "-n", namespace)
+    proc = start("run", lesson, "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
     try:
         reached.wait()
-    finally:
-        proc.send_signal(signal.SIGKILL)  # no cleanup, no release: what a crash or `kill -9` leaves
-        proc.communicate(timeout=60)
+    except AssertionError as exc:
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+        raise AssertionError(f"{exc}; the run said: {explain(subprocess.CompletedProcess([], 0, out, err))}") from None
+    proc.send_signal(signal.SIGKILL)  # no cleanup, no release: what a crash or `kill -9` leaves
+    proc.communicate(timeout=60)
     left = mine(kube_api, namespace, user)
     assert f"lease/{lease_name(lesson, user)}" in left, left
     t0 = time.monotonic()
     res = run("run", lesson, "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
     seconds = time.monotonic() - t0
     report = json.loads(res.stdout)
-    assert res.returncode == 0 and report["status"] == "passed", res.stdout[-3000:] + res.stderr[-2000:]
+    assert res.returncode == 0 and report["status"] == "passed", explain(res)
     assert "to expire (that run has stopped" in res.stderr, res.stderr
     if kind != "Lease":
         swept = {r["object"] for r in report["swept"]}
