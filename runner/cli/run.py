@@ -21,7 +21,10 @@ from runner.core.errors import UsageError
 @click.argument("lesson", required=False, shell_complete=complete_lessons)
 @click.option("--user", "-u", metavar="USERNAME", help="Participant name; fills <username> and labels every object.")
 @click.option(
-    "--all", "run_all", is_flag=True, help="Run every lesson found (see `tutorial list`), concurrently, each for its own user."
+    "--all",
+    "run_all",
+    is_flag=True,
+    help="Run every lesson of the first place that has any (--lessons DIR, else $TUTORIAL_LESSONS, else ./lessons, else the built-in ones), concurrently, each for its own user.",
 )
 @click.option("--parallel", default=2, show_default=True, metavar="N", help="With --all: lessons at once.")
 @click.option(
@@ -146,7 +149,7 @@ def _run_all(request: Any, options: dict[str, Any], catalog: Any) -> int:
     from runner.report.run import summary_text, to_junit, to_markdown
     from runner.run.all import run_all
 
-    files = [e.path for e in catalog.require_some()]
+    files = [e.path for e in catalog.first_with_lessons().require_some()]
 
     def done(r: Any) -> None:
         click.echo(f"{r.lesson:<12} {r.user:<24} {r.status:<8} {r.seconds:6.1f}s", err=True)

@@ -150,6 +150,15 @@ class Catalog:
             raise UsageError(f"no lessons found; looked in {self.looked_in()}")
         return entries
 
+    def first_with_lessons(self) -> Catalog:
+        """Only the sources of the first kind that holds lessons (the --lessons folders, else $TUTORIAL_LESSONS,
+        else ./lessons, else the built-in ones): what `run --all` runs, so a docs repository's CI runs its own."""
+        for origin in dict.fromkeys(s.origin for s in self.sources):
+            group = [s for s in self.sources if s.origin == origin]
+            if any(s.files() for s in group):
+                return Catalog(group)
+        return self
+
     def resolve(self, name_or_path: str) -> str:
         """A path for a lesson id or a path (left as it is): what the stages below the CLI are given."""
         if looks_like_path(name_or_path):

@@ -168,3 +168,17 @@ def test_run_all_keeps_forbidden_as_exit_3(monkeypatch):
     storage = [p for p in lesson_files() if p.stem == "storage"]
     reports = run_all_module.run_all(RunRequest("", "ci"), storage)
     assert reports[0].extra["exit_code"] == 3 and "forbidden (403)" in reports[0].steps[0].message
+
+
+def test_run_all_runs_the_first_place_that_has_lessons(tmp_path, monkeypatch):
+    """A docs repository's CI runs its own lessons with `run --all`, not the built-in ones too."""
+    from runner.lesson.catalog import Catalog, default_sources
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "one.md").write_text("# One\n\n```bash\nkubectl get pods\n```\n")
+    monkeypatch.chdir(tmp_path)  # no ./lessons here
+    chosen = Catalog(default_sources([], env={"TUTORIAL_LESSONS": str(mine)})).first_with_lessons()
+    assert [e.path.name for e in chosen.entries()] == ["one.md"]
+    builtin = Catalog(default_sources([], env={})).first_with_lessons()
+    assert {e.id for e in builtin.entries()} >= {"storage", "basics"}
