@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import UsageError
+from runner.core.limits import MAX_PROGRESS_BYTES, read_bounded
 from runner.grade.result import GradeReport
 
 
@@ -22,10 +23,14 @@ def load(path: str) -> dict[str, dict[str, Any]]:
     if not p.exists():
         return {}
     try:
-        data = json.loads(p.read_text())
+        data = json.loads(read_bounded(p, MAX_PROGRESS_BYTES, "progress file"), parse_constant=_refuse_constant)
     except ValueError as exc:
         raise UsageError(f"{path}: not a progress file ({exc})") from None
     return data.get("participants", {})
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
 
 
 def record(best: dict[str, dict[str, Any]], report: GradeReport, now: str) -> bool:
@@ -45,5 +50,5 @@ def save(path: str, lesson: str, namespace: str, best: dict[str, dict[str, Any]]
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".progress-")
     with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2)
+        json.dump(data, fh, indent=2, allow_nan=False)
     os.replace(tmp, target)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import LessonError
+from runner.core.limits import MAX_LESSON_BYTES, read_bounded
 from runner.lesson import classify, prose
 from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
 from runner.lesson.markdown import Block, blocks
@@ -26,16 +27,8 @@ FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "
 
 
 def read_text(path: str | Path) -> str:
-    """A lesson file's text; missing, unreadable or non-UTF-8 files are LessonErrors."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise LessonError("no such file", str(path)) from None
-    except IsADirectoryError:
-        raise LessonError("is a directory, not a Markdown file", str(path)) from None
-    except OSError as exc:
-        raise LessonError(f"cannot read: {exc.strerror}", str(path)) from None
+    """A lesson file's text; missing, unreadable, too large (`MAX_LESSON_BYTES`) or non-UTF-8 files are LessonErrors."""
+    data = read_bounded(path, MAX_LESSON_BYTES, "Markdown lesson")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
