@@ -40,7 +40,7 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
     )
     rendered = render(parsed, values)
     if fmt == "json":
-        click.echo(json.dumps(views.plan_json(rendered), indent=2))
+        click.echo(json.dumps(views.plan_json(rendered), indent=2, allow_nan=False))
     else:
         click.echo(views.plan_text(rendered))
     if user is not None:

@@ -14,7 +14,7 @@ MARK = {"passed": "✓", "failed": "✗", "skipped": "-", "error": "!"}
 
 
 def render_json(r: GradeReport) -> str:
-    return json.dumps(r.to_dict(), indent=2)
+    return json.dumps(r.to_dict(), indent=2, allow_nan=False)
 
 
 def render_csv(r: GradeReport) -> str:

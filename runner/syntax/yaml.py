@@ -131,7 +131,7 @@ def read_yaml(content: str, first_line: int, *, with_positions: bool = False) ->
         while loader.check_node():
             node = loader.get_node()
             assert node is not None  # check_node() said a document follows
-            over = _over_limits(node)
+            over = _over_limits(node) if "*" in content else _too_deep(node)
             if over is not None:
                 line = over.line if over.alias is None else _alias_line(content, index, over.alias)
                 return YamlResult((), tuple(docs), f"YAML over a limit: {over.message}", first_line + line)
@@ -227,6 +227,22 @@ def _over_limits(root: yaml.Node) -> _Refusal | None:
             return _Refusal(f"aliases expand to more than {ALIAS_NODES:,} nodes (an alias bomb?)", alias=k)
         if level - 1 + height[id(target)] > MAX_DEPTH:
             return _Refusal(f"aliases nest it more than {MAX_DEPTH} levels deep", alias=k)
+    return None
+
+
+def _too_deep(root: yaml.Node) -> _Refusal | None:
+    """`_over_limits` for a text without aliases (no `*` in it): a tree, so only its depth is measured."""
+    stack = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_DEPTH:
+            return _Refusal(f"nested more than {MAX_DEPTH} levels deep", node.start_mark.line)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.append((k, level + 1))
+                stack.append((v, level + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, level + 1) for item in node.value)
     return None
 
 
