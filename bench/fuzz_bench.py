@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "unit"))
 
-from hostile import Outcome, check_document, hostile_document  # noqa: E402
+from hostile import Outcome, check_document, hostile_document, warm_up  # noqa: E402
 
 
 def _problem_kind(problem: str) -> str:
@@ -95,6 +95,8 @@ def main() -> None:
     ap.add_argument("--baseline", help="another checkout to run the same documents on (its runner/)")
     args = ap.parse_args()
 
+    if not args.baseline:
+        warm_up()  # children inherit the imports (with a baseline, each child imports its own checkout)
     ours, theirs = Tally("this checkout"), Tally(f"baseline {args.baseline}") if args.baseline else None
     kinds_seen: Counter[str] = Counter()
     sizes: list[int] = []

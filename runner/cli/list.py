@@ -24,7 +24,11 @@ def list_(fmt: str) -> None:
     lessons = [parse_file(p) for p in lesson_files()]
     if fmt == "json":
         click.echo(
-            json.dumps({"lessons_dir": str(lessons_dir()), "lessons": [views.lesson_summary(l) for l in lessons]}, indent=2, allow_nan=False)
+            json.dumps(
+                {"lessons_dir": str(lessons_dir()), "lessons": [views.lesson_summary(l) for l in lessons]},
+                indent=2,
+                allow_nan=False,
+            )
         )
     else:
         click.echo(views.lessons_text(lessons))

@@ -29,6 +29,7 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
     """
     from runner.lesson.catalog import load
     from runner.lesson.render import parse_sets, render, values_for
+    from runner.lesson.secrets import redacted, redactor_for
     from runner.report import plan as views
 
     parsed = load(lesson)
@@ -39,10 +40,11 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
         else {**{p.name: p.default for p in parsed.meta.placeholders if p.default is not None}, **set_values}
     )
     rendered = render(parsed, values)
+    shown = redacted(rendered, redactor_for(rendered.lesson, rendered.values))  # what is printed: no secret
     if fmt == "json":
-        click.echo(json.dumps(views.plan_json(rendered), indent=2, allow_nan=False))
+        click.echo(json.dumps(views.plan_json(shown), indent=2, allow_nan=False))
     else:
-        click.echo(views.plan_text(rendered))
+        click.echo(views.plan_text(shown))
     if user is not None:
         for u in rendered.unresolved:
             if parsed.placeholder(u.name) is not None:

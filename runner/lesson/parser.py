@@ -15,6 +15,7 @@ from typing import Any
 
 from runner.core.errors import LessonError
 from runner.core.limits import MAX_LESSON_BYTES, read_bounded
+from runner.core.redact import redact
 from runner.lesson import classify, prose
 from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
 from runner.lesson.markdown import Block, blocks
@@ -108,7 +109,8 @@ def _annotation_fields(ann: dict[str, str], path: str, line: int) -> dict[str, A
 
 
 def _slug(text: str) -> str:
-    text = text.replace("<", "").replace(">", "")
+    """A step id's stem: the words, without a secret the patterns see and without any `=value` (ids are printed)."""
+    text = re.sub(r"=\S*", "", redact(text) or "").replace("<", "").replace(">", "")
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48].strip("-")
 
 

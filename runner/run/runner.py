@@ -10,6 +10,7 @@ success, failure, Ctrl-C/SIGTERM or an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import resource as _resource
@@ -26,7 +27,6 @@ import yaml
 from checks.context import CheckContext, Evaluation, evaluate
 from checks.registry import Registry, load_all
 from runner.core.errors import TutorialError
-from runner.core.redact import Redactor
 from runner.core.results import ERROR, FAILED, PASSED, SKIPPED, Evidence
 from runner.effects import Effects
 from runner.kube.client import Cluster
@@ -37,6 +37,7 @@ from runner.kube.probe import ClusterProbe
 from runner.kube.wait import WaitFailed, predicate_for, wait_for
 from runner.lesson.model import Step, StepType
 from runner.lesson.placeholders import PLACEHOLDER, RUNTIME
+from runner.lesson.secrets import redactor_for
 from runner.plan.build import Action, Plan, Wait
 from runner.plan.profile import Profile
 from runner.run.cleanup import Cleaner
@@ -89,7 +90,12 @@ class Runner:
             simulated_gpu=bool(profile and profile.gpu_simulated),
         )
         self.registry = registry
-        self.redact = Redactor(profile.values.get(key, "") for key in profile.secrets) if profile else Redactor()
+        # one model for every output of the run: the profile's secrets, the lesson's own, secret-looking --set values
+        self.redact = redactor_for(
+            self.lesson,
+            {**(profile.values if profile else {}), **request.sets},
+            known=(profile.values.get(key, "") for key in profile.secrets) if profile else (),
+        )
         self.simulated: list[str] = []
         self._pod_session: dict[str, list[str]] = {}
 
@@ -116,7 +122,7 @@ class Runner:
                         if action.step.type is StepType.CHECK:
                             checks.append(self._check_outcome(action.step, SKIPPED, "an earlier step failed", ()))
                         continue
-                    self.progress("step", {"step": action.step, "action": action})
+                    self.progress("step", {"step": self._shown(action.step), "action": action})
                     result, outcome = self._do(action)
                     steps.append(result)
                     if outcome is not None:
@@ -160,6 +166,10 @@ class Runner:
             workdir=str(self.workdir),
             cpu_seconds=_cpu() - cpu0,
         )
+
+    def _shown(self, step: Step) -> Step:
+        """The step as the live progress line may print it: its command redacted."""
+        return dataclasses.replace(step, command=self.redact(step.command), text=self.redact.text(step.text))
 
     def _keeping(self, failed: bool) -> bool:
         return self.request.keep or (self.request.keep_on_failure and failed)

@@ -328,6 +328,18 @@ def _run_commands(folder: Path, code: str | None = None) -> dict[str, object]:
     return {"exits": exits, "problems": problems}
 
 
+def warm_up() -> None:
+    """Import what the commands import, so that each forked child starts warm (as the suite's children do)."""
+    import runner.cli.lint
+    import runner.cli.list
+    import runner.cli.main
+    import runner.cli.show
+    import runner.lint.base
+
+    runner.lint.base.all_rules()
+    del runner
+
+
 def check_document(data: bytes, folder: Path, timeout: float = 120, code: str | None = None) -> Outcome:
     """Run every command on `data` in a forked child with a memory limit and a deadline (`code`: another checkout's runner)."""
     folder.mkdir(parents=True, exist_ok=True)
