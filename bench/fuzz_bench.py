@@ -13,7 +13,9 @@ crashes, timeouts), with the slowest and largest documents.
 `--baseline DIR` runs the same documents on another checkout too (e.g. the
 commit before issue 14), side by side: what a user had before.
 
-Usage: python bench/fuzz_bench.py [--documents 10000] [--scale 50000] [--seed 14] [--baseline DIR]
+`--jobs N` runs N documents at a time (each in its own child).
+
+Usage: python bench/fuzz_bench.py [--documents 10000] [--scale 50000] [--seed 14] [--jobs 2] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import argparse
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -92,6 +96,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=50_000, help="size of the big pieces (50,000: words up to 1 MB)")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--timeout", type=float, default=120, help="seconds one document may take (all commands)")
+    ap.add_argument("--jobs", type=int, default=1, help="documents checked at a time")
     ap.add_argument("--baseline", help="another checkout to run the same documents on (its runner/)")
     args = ap.parse_args()
 
@@ -102,6 +107,27 @@ def main() -> None:
     sizes: list[int] = []
     t0 = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="fuzz-"))
+
+    lock = threading.Lock()
+    slots = threading.Semaphore(args.jobs * 2)  # documents generated ahead of the workers, at most
+    pool = ThreadPoolExecutor(max_workers=args.jobs)
+
+    def check(kinds: tuple[str, ...], data: bytes) -> None:
+        try:
+            folder = work / f"worker-{threading.get_ident()}"  # its own folder: a slow document is not overwritten
+            outcome = check_document(data, folder / "ours", args.timeout)
+            other = check_document(data, folder / "theirs", args.timeout, code=args.baseline) if theirs is not None else None
+            with lock:
+                ours.add(kinds, outcome)
+                if theirs is not None and other is not None:
+                    theirs.add(kinds, other)
+                if ours.documents % 500 == 0:
+                    print(
+                        f"  ... {ours.documents} documents, {ours.bad_documents} with a problem, {time.monotonic() - t0:.0f}s",
+                        file=sys.stderr,
+                    )
+        finally:
+            slots.release()
 
     @seed(args.seed)
     @settings(
@@ -116,14 +142,11 @@ def main() -> None:
         kinds, data = doc
         kinds_seen.update(kinds)
         sizes.append(len(data))
-        ours.add(kinds, check_document(data, work / "ours", args.timeout))
-        if theirs is not None:
-            theirs.add(kinds, check_document(data, work / "theirs", args.timeout, code=args.baseline))
-        n = ours.documents
-        if n % 500 == 0:
-            print(f"  ... {n} documents, {ours.bad_documents} with a problem, {time.monotonic() - t0:.0f}s", file=sys.stderr)
+        slots.acquire()
+        pool.submit(check, kinds, data)
 
     one()
+    pool.shutdown(wait=True)
     print(f"fuzz: {ours.documents} documents (seed {args.seed}, scale {args.scale:g}) in {time.monotonic() - t0:.0f}s")
     print(f"   sizes: median {statistics.median(sizes):,.0f} bytes, max {max(sizes):,} bytes")
     print("   kinds: " + ", ".join(f"{k}: {n}" for k, n in kinds_seen.most_common()))

@@ -524,12 +524,15 @@ def mask_spans(text: str, spans: list[Span]) -> str:
 
 
 def _forms(value: str) -> list[str]:
-    """A value and its base64 form (how a Secret's data shows it)."""
+    """A value, its base64 form (how a Secret's data shows it) and its slug (how a step id made of it shows it)."""
     forms = [value]
     try:
         forms.append(base64.b64encode(value.encode()).decode())
     except UnicodeEncodeError:
         pass
+    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    if len(slug) >= 8 and slug != value:
+        forms.append(slug)
     return forms
 
 
@@ -572,9 +575,10 @@ class Redactor:
         return self.text(text) if text else text
 
     def text(self, text: str) -> str:
-        out = mask_spans(text, secret_spans(text)) if text else text
+        """Known values first (a pattern may see only part of one: `--password a b` printed without quotes), then patterns."""
         pattern = self._known_pattern()
-        return pattern.sub(MASK, out) if pattern is not None else out
+        out = pattern.sub(MASK, text) if pattern is not None and text else text
+        return mask_spans(out, secret_spans(out)) if out else out
 
     def lines(self, lines: Iterable[str]) -> tuple[str, ...]:
         return tuple(self.text(line) for line in lines)

@@ -82,6 +82,7 @@ def redacted(rendered: Rendered, r: Redactor) -> Rendered:
     steps = tuple(
         replace(
             step,
+            id=r.text(step.id),  # made of the step's first words
             text=step_text(step, step.text) or "",
             command=step_text(step, step.command),
             check_args=tuple((k, _check_value(r, k, v)) for k, v in step.check_args),

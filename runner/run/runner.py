@@ -157,7 +157,7 @@ class Runner:
             run_id=self.run_id,
             status=status,
             seconds=time.monotonic() - started,
-            steps=tuple(steps),
+            steps=tuple(dataclasses.replace(s, id=self.redact.text(s.id)) for s in steps),  # an id is made of the step's words
             checks=tuple(checks),
             cleanup=tuple(cleanup),
             swept=tuple(swept),

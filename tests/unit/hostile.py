@@ -334,7 +334,11 @@ def warm_up() -> None:
     import runner.cli.list
     import runner.cli.main
     import runner.cli.show
+    import runner.lesson.catalog
+    import runner.lesson.secrets
     import runner.lint.base
+    import runner.report.lint
+    import runner.report.plan
 
     runner.lint.base.all_rules()
     del runner

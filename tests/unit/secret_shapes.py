@@ -19,7 +19,6 @@ class Shape:
     id: str
     markdown: str  # a piece of a lesson
     secrets: tuple[str, ...]  # values that must not appear in any output
-    runs: bool = True  # can run on a cluster as it is (the e2e test runs these)
 
 
 def _b64(value: str) -> str:
@@ -35,7 +34,7 @@ def _yaml(body: str) -> str:
 
 
 SECRET_HEAD = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}-<username>\n"
-POD_HEAD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}-<username>\nspec:\n  restartPolicy: Never\n  containers:\n  - name: main\n    image: busybox\n    command: [sh, -c, 'true']\n"
+POD_HEAD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}-<username>\nspec:\n  containers:\n  - name: main\n    image: busybox\n    command: [sleep, '600']\n"
 
 SHAPES: tuple[Shape, ...] = (
     Shape(
@@ -298,3 +297,8 @@ def leaks(text: str, shapes: tuple[Shape, ...] = SHAPES) -> list[str]:
             if any(w.lower() in low or _slug(w) in slugged for w in v.split()) or _b64(v) in text:
                 found.append(f"{s.id}: {v}")
     return found
+
+
+def leaking_lines(text: str, shapes: tuple[Shape, ...] = SHAPES) -> list[str]:
+    """The lines of `text` that show a secret (for a failure's message)."""
+    return [line for line in text.splitlines() if leaks(line, shapes)]

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 import secret_shapes as S
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_checks_basics import FakeProbe as _RecordedProbe
 
 from checks.registry import Registry
@@ -211,3 +214,31 @@ def test_the_grade_test_can_fail_without_the_lesson_s_secrets():
     )
     grader = Grader(lesson, probe, _leaky_registry(), dict(S.SETS), Redactor())  # type: ignore[arg-type]
     assert S.leaks(RENDERERS["json"](grader.grade_all([Participant("ann")])))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    filler=st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", min_size=6, max_size=24).filter(
+        lambda s: any(c.isdigit() for c in s) and any(c.isalpha() for c in s)
+    )
+)
+def test_other_values_in_the_same_shapes_are_masked_too(filler):
+    """The corpus's values with their marker replaced by generated text: masking does not depend on the marker."""
+    from runner.lesson.render import render
+    from runner.lesson.secrets import redacted, redactor_for
+    from runner.report.plan import plan_json, plan_text
+
+    def vary(text: str) -> str:
+        return re.sub(r"qz\d\dleak", lambda m: m.group(0) + filler, text)
+
+    shapes = tuple(
+        S.Shape(s.id, vary(s.markdown), tuple(vary(v) for v in s.secrets))
+        for s in S.SHAPES
+        if "data:\n  token: " not in s.markdown  # base64 data: its value is not text with a marker
+    )
+    lesson = parse_lesson(vary(S.lesson(shapes)), "random.md")
+    rendered = render(lesson, {"username": "bob", **{k: vary(v) for k, v in S.SETS.items()}})
+    assert S.leaks(json.dumps(rendered.values) + "".join(s.text for s in rendered.lesson.steps), shapes)  # they are there
+    shown = redacted(rendered, redactor_for(rendered.lesson, rendered.values))
+    out = json.dumps(plan_json(shown)) + plan_text(shown)
+    assert S.leaks(out, shapes) == []
