@@ -242,3 +242,17 @@ def test_other_values_in_the_same_shapes_are_masked_too(filler):
     shown = redacted(rendered, redactor_for(rendered.lesson, rendered.values))
     out = json.dumps(plan_json(shown)) + plan_text(shown)
     assert S.leaks(out, shapes) == []
+
+
+def test_no_secret_in_a_pytest_failure_s_markdown_lines(tmp_path):
+    from runner.pytest_plugin import _describe_failure
+    from runner.run.result import StepResult
+
+    path = tmp_path / "leaks.md"
+    path.write_text(S.lesson())
+    lesson = parse_lesson(path.read_text(), str(path))
+    shown = []
+    for step in lesson.steps:
+        result = StepResult(step.index, step.line, str(path), step.id, step.type.value, "failed", 0.1, "failed")
+        shown.append(_describe_failure(path, lesson, step, result, None))
+    assert sum(MASK in text for text in shown) >= 25 and S.leaks("\n".join(shown)) == []
