@@ -7,6 +7,7 @@ import json
 import click
 
 from runner.cli.options import format_option
+from runner.core.errors import one_line
 
 
 @click.command("show")
@@ -49,4 +50,4 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], fmt: str) -> None
         for u in rendered.unresolved:
             if parsed.placeholder(u.name) is not None:
                 continue  # declared, only not given (--set): shown as written
-            click.echo(f"{u.path}:{u.line}: warning: {u.message()}", err=True)
+            click.echo(one_line(f"{u.path}:{u.line}: warning: {u.message()}"), err=True)
