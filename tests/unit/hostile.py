@@ -328,6 +328,25 @@ def _run_commands(folder: Path, code: str | None = None) -> dict[str, object]:
     return {"exits": exits, "problems": problems}
 
 
+def _reset_peak() -> None:
+    """Forget the parent's peak: a forked child starts with the high-water mark of the process it was forked from."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_kb() -> int:
+    """This process's peak resident memory since `_reset_peak` (VmHWM), 0 when unknown."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def warm_up() -> None:
     """Import what the commands import, so that each forked child starts warm (as the suite's children do)."""
     import runner.cli.lint
@@ -356,8 +375,10 @@ def check_document(data: bytes, folder: Path, timeout: float = 120, code: str | 
         try:
             os.close(read)
             resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+            _reset_peak()
             signal.alarm(int(timeout))
             result = _run_commands(folder, code)
+            result["peak_kb"] = _peak_kb()
             with os.fdopen(write, "w") as fh:
                 json.dump(result, fh)
         except BaseException as exc:  # whatever happens in the child is reported, never raised
@@ -383,6 +404,7 @@ def check_document(data: bytes, folder: Path, timeout: float = 120, code: str | 
     except ValueError:
         outcome.problems.append(f"no result from the child (exit {os.WEXITSTATUS(status)})")
         return outcome
+    outcome.max_rss_kb = result.get("peak_kb") or outcome.max_rss_kb
     outcome.exits = result["exits"]
     outcome.problems = result["problems"]
     return outcome
