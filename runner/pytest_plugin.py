@@ -164,7 +164,7 @@ class StepItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         exc = excinfo.value
         if isinstance(exc, StepFailure):
-            return _describe_failure(self.path, self.step, exc.result, exc.check)
+            return _describe_failure(self.path, self.lesson, self.step, exc.result, exc.check)
         if isinstance(exc, LessonFailure):
             return str(exc)
         return super().repr_failure(excinfo, style)
@@ -180,8 +180,11 @@ class StepFailure(Exception):
         self.check = check
 
 
-def _describe_failure(path: Path, step, result, check) -> str:
-    lines = path.read_text(encoding="utf-8").splitlines()
+def _describe_failure(path: Path, lesson, step, result, check) -> str:
+    """The failure with the Markdown lines around the step (their secrets masked, like every output) and the evidence."""
+    from runner.lesson.secrets import redactor_for
+
+    lines = list(redactor_for(lesson).lines(path.read_text(encoding="utf-8").splitlines()))
     start = max(0, step.line - 2)
     end = min(len(lines), step.line + 6)
     out = [f"{path}:{step.line}: {result.status}: {result.message}", ""]

@@ -45,13 +45,14 @@ def lint(
       tutorial lint storage              # a lesson by id (see `tutorial list`)
       tutorial lint ../wild/tutorial.md --format json --ignore network,interactive
     """
+    from runner.cli.main import say
     from runner.report import lint as output
 
     options = Options(kube_version, parse_rule_list(select, "--select"), parse_rule_list(ignore, "--ignore"))
     report = lint_paths(_resolve_ids(paths, lesson_dirs), options)
     click.echo(output.to_json(report) if fmt == "json" else output.to_text(report))
     for exc in report.unusable:  # one `path:line: message` line each, after the findings of the usable files
-        click.echo(str(exc), err=True)
+        say(str(exc))
     raise SystemExit(2 if report.unusable else 1 if report.failed else 0)
 
 

@@ -6,19 +6,35 @@ never import the kubernetes client and start fast.
 
 Exit statuses: 0 ok, 1 a step/check/finding failed, 2 bad input, 3 cluster
 unreachable or forbidden.
+
+Every error a user causes is printed here, as one line (`say`): control
+characters in it are escaped (a file name or a value may hold a newline or an
+escape sequence) and a very long one is cut. Click's own usage errors are
+printed the same way, with a pointer to `--help`.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from runner import KUBERNETES_VERSION, __version__
-from runner.core.errors import TutorialError
+from runner.core.errors import TutorialError, one_line
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CLUSTER = 0, 1, 2, 3
+MESSAGE_CHARS = 2000  # an error message longer than this is cut (it quotes what the user gave)
+
+
+def say(message: str) -> None:
+    """An error message on stderr, always one line."""
+    line = one_line(message)
+    if len(line) > MESSAGE_CHARS:
+        line = line[: MESSAGE_CHARS - 15] + f"... ({len(line):,} characters)"
+    click.echo(line, err=True)
 
 
 class LazyGroup(click.Group):
@@ -62,11 +78,30 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TutorialError as exc:
-            click.echo(f"tutorial: {exc}" if not exc.location() else str(exc), err=True)
+            say(f"tutorial: {exc}" if not exc.location() else str(exc))
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("tutorial: interrupted", err=True)
+            say("tutorial: interrupted")
             ctx.exit(130)
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, standalone_mode: bool = True, **extra: Any
+    ) -> Any:
+        """Click's main, except that its usage errors are one line like ours (`say`)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+            where = ctx.command_path if ctx else "tutorial"
+            hint = f" (see '{where} --help')" if ctx else ""
+            say(f"{where}: {exc.format_message()}{hint}")
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            say("tutorial: aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 SHORT_HELP = {

@@ -166,10 +166,12 @@ def _run_all(request: Any, options: dict[str, Any], catalog: Any) -> int:
             f"{sum(c.status == 'passed' for c in r.checks)}/{len(r.checks)} checks, {r.seconds:.0f}s)"
         )
     if options["fmt"] == "json":
-        click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
+        click.echo(json.dumps([r.to_dict() for r in reports], indent=2, allow_nan=False))
     if options["report_file"]:
         text = (
-            to_junit(reports) if options["report_file"].endswith(".xml") else json.dumps([r.to_dict() for r in reports], indent=2)
+            to_junit(reports)
+            if options["report_file"].endswith(".xml")
+            else json.dumps([r.to_dict() for r in reports], indent=2, allow_nan=False)
         )
         Path(options["report_file"]).write_text(text)
     target = options["summary_file"] or os.environ.get("GITHUB_STEP_SUMMARY")

@@ -8,6 +8,7 @@ import sys
 import click
 
 from runner.cli.options import catalog_of, complete_lessons, format_option, lessons_option
+from runner.core.errors import one_line
 
 
 @click.command("show")
@@ -36,6 +37,7 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], lesson_dirs: tupl
     from runner.lesson.catalog import load
     from runner.lesson.model import StepType
     from runner.lesson.render import parse_sets, render, unused_sets, values_for
+    from runner.lesson.secrets import redacted, redactor_for
     from runner.report import plan as views
 
     parsed = load(lesson, catalog_of(lesson_dirs))
@@ -46,19 +48,20 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], lesson_dirs: tupl
         else {**{p.name: p.default for p in parsed.meta.placeholders if p.default is not None}, **set_values}
     )
     rendered = render(parsed, values)
+    shown = redacted(rendered, redactor_for(rendered.lesson, rendered.values))  # what is printed: no secret
     if fmt == "json":
-        click.echo(json.dumps(views.plan_json(rendered), indent=2))
+        click.echo(json.dumps(views.plan_json(shown), indent=2, allow_nan=False))
     else:
-        click.echo(views.plan_text(rendered))
+        click.echo(views.plan_text(shown))
     for name in unused_sets(parsed, set_values):
-        click.echo(f"tutorial: warning: --set {name}: {parsed.path} has no placeholder `<{name}>`", err=True)
+        click.echo(one_line(f"tutorial: warning: --set {name}: {parsed.path} has no placeholder `<{name}>`"), err=True)
     if user is not None:
         for u in rendered.unresolved:
             if u.known:
                 continue  # the lesson's own placeholder, only not given (--set): shown as written
-            click.echo(f"{u.path}:{u.line}: warning: {u.message()}", err=True)
-    invalid = [s for s in rendered.lesson.steps if s.type is StepType.INVALID]
+            click.echo(one_line(f"{u.path}:{u.line}: warning: {u.message()}"), err=True)
+    invalid = [s for s in shown.lesson.steps if s.type is StepType.INVALID]
     for s in invalid:
-        click.echo(f"{s.path}:{s.error_line or s.line}: error: {s.error}", err=True)
+        click.echo(one_line(f"{s.path}:{s.error_line or s.line}: error: {s.error}"), err=True)
     if invalid:
         sys.exit(1)  # the whole plan is shown; a run would fail at these steps

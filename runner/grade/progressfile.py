@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import UsageError
+from runner.core.limits import MAX_PROGRESS_BYTES, read_bounded
 from runner.core.redact import Redactor
 from runner.core.results import FAILED, PASSED
 from runner.grade.result import GRADED, GradeReport
@@ -127,7 +128,7 @@ def load(path: str) -> Record:
     if not p.exists():
         return Record()
     try:
-        data = json.loads(p.read_text())
+        data = json.loads(read_bounded(p, MAX_PROGRESS_BYTES, "progress file"), parse_constant=_refuse_constant)
     except ValueError as exc:
         raise UsageError(f"{path}: not a progress file ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("participants", {}), dict):
@@ -135,9 +136,13 @@ def load(path: str) -> Record:
     return Record(data.get("participants") or {}, data.get("seen") or {}, data.get("failures") or {})
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
 def save(path: str, lesson: str, namespace: str, record: Record, redact: Redactor) -> None:
     """Write atomically (a temporary file renamed over the old one), every text through the Redactor."""
-    text = json.dumps(_redacted(record.to_dict(lesson, namespace), redact), indent=2)
+    text = json.dumps(_redacted(record.to_dict(lesson, namespace), redact), indent=2, allow_nan=False)
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".progress-")
     with os.fdopen(fd, "w") as fh:

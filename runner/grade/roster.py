@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.core.errors import TutorialError, UsageError
+from runner.core.limits import MAX_ROSTER_BYTES, read_bounded
 from runner.lesson.model import Lesson, StepType
 from runner.lesson.render import DNS_LABEL
 
@@ -65,11 +66,10 @@ def _valid(user: str, where: str) -> str:
 
 
 def load_roster(path: str) -> list[Participant]:
-    p = Path(path)
+    if not Path(path).exists():
+        raise UsageError(f"{path}: no such roster file")
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such roster file") from None
+        text = read_bounded(path, MAX_ROSTER_BYTES, "roster").decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"{path}: roster is not UTF-8 text") from None
     lines = text.splitlines()

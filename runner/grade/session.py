@@ -7,6 +7,7 @@ alike, so all of them connect, read and score the same way.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from checks.registry import load_all
@@ -23,6 +24,8 @@ from runner.grade.roster import Participant, discover, from_users, load_roster
 from runner.kube.client import Cluster, connect_target
 from runner.lesson.catalog import load
 from runner.lesson.model import Lesson
+from runner.lesson.secrets import redactor_for
+from runner.plan.profile import Profile
 
 
 @dataclass
@@ -76,10 +79,15 @@ def open_session(request: GradeRequest) -> Session:
         simulated_gpu=bool(profile and profile.gpu_simulated),
         cache=cache,
     )
-    redact = Redactor(profile.values.get(k, "") for k in profile.secrets) if profile else Redactor()
+    redact = grade_redactor(lesson, values, profile)
     grader = Grader(lesson, probe, load_all(), values, redact, profile, request.concurrency)
     record = progressfile.load(request.progress_file) if request.progress_file else Record()
     return Session(request, lesson, cluster, cache, probe, grader, people, record)
+
+
+def grade_redactor(lesson: Lesson, values: Mapping[str, str], profile: Profile | None) -> Redactor:
+    """One model for every output of a grade: the profile's secrets, the lesson's own, secret-looking placeholder values."""
+    return redactor_for(lesson, values, known=(profile.values.get(k, "") for k in profile.secrets) if profile else ())
 
 
 def grade_once(session: Session, progress: Progress | None = None) -> GradeReport:

@@ -13,10 +13,9 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from runner.core.errors import LessonError
 from runner.lesson.model import LessonMeta, Placeholder, RubricItem
+from runner.syntax.yaml import read_yaml
 
 STEP_KEYS = {
     "id": "a stable id for the step (pytest item name, rubric key)",
@@ -34,6 +33,8 @@ STEP_KEYS = {
     "type": "force the step type: manifest, fragment, command, in-pod, interactive, file, other",
 }
 WAIT_VALUES = {"ready", "running", "succeeded", "complete", "bound", "deleted", "none", "exists"}
+MAX_DURATION = 7 * 24 * 3600  # seconds: a wait or a timeout longer than a week is a typo
+MAX_POINTS = 1_000_000  # points of one check: so that totals stay finite numbers
 FRONT_MATTER_KEYS = {"id", "title", "description", "placeholders", "requires", "rubric", "shared_namespace", "quota"}
 # keys only our lessons use: front matter without any of them belongs to the site generator
 OUR_KEYS = FRONT_MATTER_KEYS - {"title", "description"}
@@ -130,29 +131,37 @@ def _pairs(words: list[str], path: str, line: int, known: dict[str, str] | None)
 
 
 def parse_duration(value: str, path: str, line: int) -> float:
+    """`90s`, `2m`, `1.5h` as seconds: at most `MAX_DURATION` (so a timeout is always a finite number)."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", value)
     if not m:
-        raise LessonError(f"cannot read duration '{value}' (use e.g. 90s, 2m)", path, line)
+        raise LessonError(f"cannot read duration '{_short(value)}' (use e.g. 90s, 2m)", path, line)
     number, unit = float(m.group(1)), m.group(2) or "s"
-    return number * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+    seconds = number * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+    if not seconds <= MAX_DURATION:
+        raise LessonError(f"duration '{_short(value)}' is too long (at most {MAX_DURATION // 3600:g}h)", path, line)
+    return seconds
+
+
+def _short(value: str, limit: int = 40) -> str:
+    """A value quoted in a message, cut to a readable length."""
+    return value if len(value) <= limit else value[:limit] + "..."
 
 
 def parse_front_matter(text: str, path: str, first_line: int, default_id: str, default_title: str) -> LessonMeta:
     """Front matter YAML -> LessonMeta; errors point at the offending key's line."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        raise LessonError(f"front matter is not valid YAML: {exc.problem or exc}", path, line) from None
-    except yaml.YAMLError as exc:
-        raise LessonError(f"front matter is not valid YAML: {exc}", path, first_line) from None
+    result = read_yaml(text, first_line, with_positions=True)
+    if result.error:
+        problem = result.error.removeprefix("YAML does not parse: ")
+        message = f"front matter is not valid YAML: {problem}" if problem != result.error else f"front matter: {result.error}"
+        raise LessonError(message, path, result.error_line or first_line)
+    if len(result.documents) > 1:
+        raise LessonError("front matter must be one YAML document", path, first_line)
+    data = result.documents[0] if result.documents else None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise LessonError("front matter must be a mapping of keys", path, first_line)
-    lines = _key_lines(node, first_line)
+    lines = {str(p[0]): line for p, line in result.positions[0].key.items() if len(p) == 1} if result.positions else {}
     keys = set(map(str, data))
     if not OUR_KEYS & keys and not any(_near_ours(k) for k in keys - SITE_KEYS - FRONT_MATTER_KEYS):
         return _site_meta(data, default_id, default_title)
@@ -218,9 +227,9 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
     rubric = []
     for name, points in rubric_raw.items():
         need(
-            isinstance(points, (int, float)) and not isinstance(points, bool) and points >= 0,
+            isinstance(points, (int, float)) and not isinstance(points, bool) and 0 <= points <= MAX_POINTS,
             "rubric",
-            f"points for '{name}' must be a number >= 0",
+            f"points for '{name}' must be a number from 0 to {MAX_POINTS:,}",
         )
         rubric.append(RubricItem(str(name), float(points)))
     shared = data.get("shared_namespace", True)
@@ -258,9 +267,3 @@ def _site_meta(data: dict[Any, Any], default_id: str, default_title: str) -> Les
         description=description if isinstance(description, str) else "",
         placeholders=(Placeholder("username", required=True, description="the participant's username (--user)"),),
     )
-
-
-def _key_lines(node: Any, first_line: int) -> dict[str, int]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): first_line + k.start_mark.line for k, _ in node.value}

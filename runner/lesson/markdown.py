@@ -5,7 +5,9 @@ code blocks (fenced or indented) and HTML comments (where our annotations
 live). Fences nested in list items come out like any other. Indented text in
 an MkDocs admonition (`!!! note` + 4-space body) is read by CommonMark as an
 indented code block; we parse its body again as Markdown so a fence inside an
-admonition is still found, at its real line.
+admonition is still found, at its real line. Admonitions nest at most
+`ADMONITION_DEPTH` deep (each level is parsed again; real documents nest two
+or three): deeper, a body is the indented code block CommonMark says it is.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 _ADMONITION = re.compile(r"^\s*(!!!|\?\?\?\+?)\s*\w+")
+ADMONITION_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").use(front_matter_plugin)
 
 
-def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True) -> list[Block]:
+def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True, depth: int = 0) -> list[Block]:
     """Return the blocks of `source` in document order.
 
     `line_offset` shifts every line (used for re-parsed admonition bodies).
@@ -51,6 +54,7 @@ def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True) -> l
     out: list[Block] = []
     i = 0
     last_prose: Block | None = None
+    source_lines: list[str] = []
     while i < len(tokens):
         tok = tokens[i]
         m = tok.map
@@ -70,8 +74,10 @@ def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True) -> l
             out.append(Block("code", m[0] + 1 + line_offset, m[1] + line_offset, tok.content, info=tok.info.strip(), fenced=True))
             last_prose = None
         elif tok.type == "code_block" and m is not None:
-            if last_prose is not None and _ADMONITION.match(last_prose.text.splitlines()[-1] if last_prose.text else ""):
-                out.extend(_admonition_body(source, m[0], m[1], line_offset))
+            admonition = last_prose is not None and _ADMONITION.match(last_prose.text.splitlines()[-1] if last_prose.text else "")
+            if admonition and depth < ADMONITION_DEPTH:
+                source_lines = source_lines or source.splitlines()  # split once: a file may hold thousands
+                out.extend(_admonition_body(source_lines, m[0], m[1], line_offset, depth + 1))
             else:
                 out.append(Block("code", m[0] + 1 + line_offset, m[1] + line_offset, tok.content, fenced=False))
             last_prose = None
@@ -82,11 +88,11 @@ def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True) -> l
     return out
 
 
-def _admonition_body(source: str, start: int, end: int, line_offset: int) -> list[Block]:
+def _admonition_body(source_lines: list[str], start: int, end: int, line_offset: int, depth: int) -> list[Block]:
     """Parse the indented body of an admonition as Markdown, keeping real line numbers."""
-    lines = source.splitlines()[start:end]
+    lines = source_lines[start:end]
     dedented = "\n".join(line[4:] if line.startswith("    ") else line.lstrip("\t") for line in lines) + "\n"
-    return blocks(dedented, line_offset + start, front_matter=False)
+    return blocks(dedented, line_offset + start, front_matter=False, depth=depth)
 
 
 _COMMENT = re.compile(r"<!--(.*?)-->", re.S)

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import LessonError
+from runner.core.limits import MAX_LESSON_BYTES, read_bounded
+from runner.core.redact import redact
 from runner.lesson import classify, placeholders, prose
 from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
 from runner.lesson.markdown import Block, blocks
@@ -27,16 +29,8 @@ FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "
 
 
 def read_text(path: str | Path) -> str:
-    """A lesson file's text; missing, unreadable or non-UTF-8 files are LessonErrors."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise LessonError("no such file", str(path)) from None
-    except IsADirectoryError:
-        raise LessonError("is a directory, not a Markdown file", str(path)) from None
-    except OSError as exc:
-        raise LessonError(f"cannot read: {exc.strerror}", str(path)) from None
+    """A lesson file's text; missing, unreadable, too large (`MAX_LESSON_BYTES`) or non-UTF-8 files are LessonErrors."""
+    data = read_bounded(path, MAX_LESSON_BYTES, "Markdown lesson")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -120,7 +114,8 @@ def _annotation_fields(ann: dict[str, str], path: str, line: int) -> dict[str, A
 
 
 def _slug(text: str) -> str:
-    text = text.replace("<", "").replace(">", "")
+    """A step id's stem: the words, without a secret the patterns see and without any `=value` (ids are printed)."""
+    text = re.sub(r"=\S*", "", redact(text) or "").replace("<", "").replace(">", "")
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48].strip("-")
 
 

@@ -12,6 +12,7 @@ from runner.core.errors import LessonError, TutorialError, UsageError
 from runner.lesson.catalog import markdown_files
 from runner.lesson.model import Lesson, Step
 from runner.lesson.parser import parse_file
+from runner.lesson.secrets import redactor_for
 from runner.lint.base import Finding, all_rules, iter_rules
 from runner.lint.facts import LessonFacts
 
@@ -56,13 +57,14 @@ def parse_rule_list(value: str | None, option: str) -> frozenset[str]:
 def lint_lesson(lesson: Lesson, options: Options = Options(), schemas: Any = None) -> list[Finding]:
     """Findings of every selected rule on one lesson; `schemas` (a `rules.schema.Schemas`) is shared across files."""
     facts = LessonFacts(lesson)
+    redact = redactor_for(lesson)  # a rule may quote the lesson: no secret of it is ever printed
     found: dict[tuple, Finding] = {}
     for r in iter_rules(set(options.select), set(options.ignore)):
 
         def emit(step: Step | None, line: int, severity: str, message: str, hint: str | None = None, *, _rule=r.id) -> None:
             if step is not None and (_rule in step.noqa or "all" in step.noqa):
                 return
-            f = Finding(lesson.path, line, _rule, severity, message, hint)
+            f = Finding(lesson.path, line, _rule, severity, redact.text(message), redact(hint))
             found.setdefault((f.line, f.rule, f.message), f)
 
         try:

@@ -28,7 +28,7 @@ def info_keys(r: GradeReport) -> list[str]:
 
 
 def render_json(r: GradeReport) -> str:
-    return json.dumps(r.to_dict(), indent=2)
+    return json.dumps(r.to_dict(), indent=2, allow_nan=False)
 
 
 def render_csv(r: GradeReport) -> str:

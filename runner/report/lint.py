@@ -9,7 +9,7 @@ from runner.lint.engine import Report
 
 
 def to_json(report: Report) -> str:
-    return json.dumps({"findings": [f.to_dict() for f in report.findings]}, indent=2)
+    return json.dumps({"findings": [f.to_dict() for f in report.findings]}, indent=2, allow_nan=False)
 
 
 def to_text(report: Report) -> str:

@@ -1,10 +1,13 @@
-"""Renderers of a lesson plan for `show` and `list` (text for people and CI logs, JSON for scripts)."""
+"""Renderers of a lesson plan for `show` and `list` (text for people and CI logs, JSON for scripts).
+
+Like every renderer they print what they get: `show` gives them the lesson
+with its secrets masked (`runner/lesson/secrets.py` `redacted`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from runner.core.redact import redact
 from runner.lesson.model import Lesson, Step, StepType
 from runner.lesson.render import Rendered
 
@@ -17,13 +20,9 @@ def plan_json(rendered: Rendered) -> dict[str, Any]:
         "path": lesson.path,
         "values": dict(rendered.values),
         "requires": list(lesson.meta.requires),
-        "steps": [_redacted(step.to_dict()) for step in lesson.steps],
+        "steps": [step.to_dict() for step in lesson.steps],
         "unresolved": [{"placeholder": u.name, "line": u.line, "suggestion": u.suggestion} for u in rendered.unresolved],
     }
-
-
-def _redacted(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (redact(v) if isinstance(v, str) else v) for k, v in d.items()}
 
 
 def describe(step: Step) -> str:
@@ -54,7 +53,7 @@ def describe(step: Step) -> str:
 
 
 def _one_line(text: str | None) -> str:
-    text = redact(text) or ""
+    text = text or ""
     first = text.split("\n")[0]
     return first + (" ..." if "\n" in text else "")
 

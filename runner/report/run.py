@@ -58,7 +58,7 @@ def summary_text(report: RunReport, verbose: bool = False) -> str:
 
 
 def to_json(report: RunReport) -> str:
-    return json.dumps(report.to_dict(), indent=2)
+    return json.dumps(report.to_dict(), indent=2, allow_nan=False)
 
 
 def to_junit(reports: Iterable[RunReport]) -> str:

@@ -10,6 +10,7 @@ success, failure, Ctrl-C/SIGTERM or an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import resource as _resource
@@ -27,7 +28,6 @@ import yaml
 from checks.context import CheckContext, Evaluation, evaluate
 from checks.registry import Registry, load_all
 from runner.core.errors import TutorialError
-from runner.core.redact import Redactor
 from runner.core.results import ERROR, FAILED, PASSED, SKIPPED, Evidence
 from runner.effects import Effects, owners
 from runner.kube.client import Cluster
@@ -38,6 +38,7 @@ from runner.kube.probe import ClusterProbe
 from runner.kube.wait import WaitFailed, predicate_for, wait_for
 from runner.lesson.model import Step, StepType
 from runner.lesson.placeholders import PLACEHOLDER, RUNTIME
+from runner.lesson.secrets import redactor_for
 from runner.plan.build import Action, Plan, Wait
 from runner.plan.profile import Profile
 from runner.run.cleanup import Cleaner
@@ -100,7 +101,12 @@ class Runner:
             simulated_gpu=bool(profile and profile.gpu_simulated),
         )
         self.registry = registry
-        self.redact = Redactor(profile.values.get(key, "") for key in profile.secrets) if profile else Redactor()
+        # one model for every output of the run: the profile's secrets, the lesson's own, secret-looking --set values
+        self.redact = redactor_for(
+            self.lesson,
+            {**(profile.values if profile else {}), **request.sets},
+            known=(profile.values.get(key, "") for key in profile.secrets) if profile else (),
+        )
         self.simulated: list[str] = []
         self._pod_session: dict[str, list[str]] = {}
         self._not_made: dict[str, int] = {}  # name -> line of the step whose creation of it failed
@@ -151,7 +157,7 @@ class Runner:
                         if action.step.type is StepType.CHECK:
                             checks.append(self._check_outcome(action.step, SKIPPED, blocked, ()))
                         continue
-                    self.progress("step", {"step": action.step, "action": action})
+                    self.progress("step", {"step": self._shown(action.step), "action": action})
                     result, outcome = self._do(action)
                     steps.append(result)
                     if outcome is not None:
@@ -192,7 +198,7 @@ class Runner:
             run_id=self.run_id,
             status=status,
             seconds=time.monotonic() - started,
-            steps=tuple(steps),
+            steps=tuple(dataclasses.replace(s, id=self.redact.text(s.id)) for s in steps),  # an id is made of the step's words
             checks=tuple(checks),
             cleanup=tuple(cleanup),
             swept=tuple(swept),
@@ -258,6 +264,10 @@ class Runner:
         names = [step.pod] if step.type is StepType.IN_POD and step.pod else []
         names += [e.name for e in self.effects.of_step(step) if e.action in ("ref", "delete") and e.name != "*"]
         return next((n for n in names if n and not any(o in made for o in owners(n))), None)
+
+    def _shown(self, step: Step) -> Step:
+        """The step as the live progress line may print it: its command redacted."""
+        return dataclasses.replace(step, command=self.redact(step.command), text=self.redact.text(step.text))
 
     def _keeping(self, failed: bool) -> bool:
         return self.request.keep or (self.request.keep_on_failure and failed)

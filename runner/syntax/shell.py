@@ -10,8 +10,9 @@ exit status counts.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
+
+from runner.syntax.lexer import Quotes, split_words
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ def split_commands(content: str, first_line: int) -> list[Command]:
     commands: list[Command] = []
     buf: list[str] = []
     start = 0
+    quotes, last = Quotes(), ""  # of the command in `buf`: read once per line (linear time)
     heredoc_end: str | None = None
     for offset, raw in enumerate(lines):
         line = raw.rstrip("\r")
@@ -61,17 +63,18 @@ def split_commands(content: str, first_line: int) -> list[Command]:
                 line = re.sub(r"^\s*>\s", "", line)
         code = strip_comment(line)
         buf.append(code.rstrip())
-        joined = "\n".join(buf)
+        quotes.feed(buf[-1] if len(buf) == 1 else "\n" + buf[-1])
+        last = buf[-1] or last
         m = _HEREDOC.search(code)
         if m:
             heredoc_end = m.group(2)
+            quotes, last = Quotes(), ""
             continue
-        if _continues(joined):
-            if buf[-1].endswith("\\"):
-                continue
+        if _continues(last, quotes):
             continue
-        commands.append(Command(_tidy(joined), first_line + start))
+        commands.append(Command(_tidy("\n".join(buf)), first_line + start))
         buf = []
+        quotes, last = Quotes(), ""
     if buf:
         commands.append(Command(_tidy("\n".join(buf)), first_line + start))
     return commands
@@ -81,22 +84,14 @@ def _tidy(text: str) -> str:
     return text.strip()
 
 
-def _continues(text: str) -> bool:
-    """True when the command goes on on the next line."""
-    stripped = text.rstrip()
+def _continues(last: str, quotes: Quotes) -> bool:
+    """True when the command goes on on the next line (`last`: its last non-empty line; `quotes`: read up to here)."""
+    stripped = last.rstrip()
     if stripped.endswith("\\") and not stripped.endswith("\\\\"):
         return True
     if re.search(r"(\|\||&&|\|)\s*$", stripped):
         return True
-    return _open_quote(text)
-
-
-def _open_quote(text: str) -> bool:
-    try:
-        shlex.split(text.replace("\\\n", " "), comments=False)
-    except ValueError:
-        return True
-    return False
+    return quotes.open
 
 
 def strip_comment(line: str) -> str:
@@ -147,7 +142,7 @@ def words(command: str) -> list[str]:
     """shlex words of a command, tolerant of unbalanced quotes and continuations."""
     flat = command.replace("\\\n", " ")
     try:
-        return shlex.split(flat, comments=False)
+        return split_words(flat)
     except ValueError:
         return flat.split()
 
@@ -159,20 +154,17 @@ def segments(command: str) -> list[list[str]]:
     """
     head = command.split("\n")[0] if _HEREDOC.search(command.split("\n")[0]) else command
     # `<username>` is a placeholder, not two redirections: hide it from the lexer
-    hidden: dict[str, str] = {}
+    hidden: list[str] = []
 
     def _hide(m: re.Match) -> str:
-        key = f"\x00{len(hidden)}\x00"
-        hidden[key] = m.group(0)
-        return key
+        hidden.append(m.group(0))
+        return f"\x00{len(hidden) - 1}\x00"
 
     head = _PLACEHOLDER.sub(_hide, head)
-    lexer = shlex.shlex(head.replace("\\\n", " "), posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
     parts: list[list[str]] = [[]]
     skip_next = False
     try:
-        tokens = list(lexer)
+        tokens = split_words(head.replace("\\\n", " "), punctuation=True, comments=True)
     except ValueError:
         tokens = head.split()
     for tok in tokens:
@@ -192,10 +184,11 @@ def segments(command: str) -> list[list[str]]:
     return [p for p in parts if p]
 
 
-def _unhide(word: str, hidden: dict[str, str]) -> str:
-    for key, value in hidden.items():
-        word = word.replace(key, value)
-    return word
+_HIDDEN = re.compile("\x00([0-9]+)\x00")
+
+
+def _unhide(word: str, hidden: list[str]) -> str:
+    return _HIDDEN.sub(lambda m: hidden[int(m.group(1))], word) if "\x00" in word else word
 
 
 def plain_file(name: str) -> str:
