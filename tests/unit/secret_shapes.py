@@ -4,7 +4,7 @@ Every value carries a marker (`qz` + a number + `leak`) so that a leak is
 found however an output spells it: as written, lower-cased in a step id, in
 base64 in a Secret's data. Used by tests/unit/test_secret_leaks.py (show,
 lint, list, grade renderers, the progress file, evidence) and by the e2e
-test of run reports (tests/e2e/test_secret_leaks.py).
+test of run reports (tests/e2e/test_run_secrets.py).
 """
 
 from __future__ import annotations

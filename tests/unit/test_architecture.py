@@ -47,3 +47,9 @@ def test_the_contract_catches_an_import_against_the_flow(tmp_path):
     res = _lint_imports(REPO / "pyproject.toml", tmp_path)
     assert res.returncode != 0
     assert "pipeline layers BROKEN" in res.stdout and "runner.lesson.upward -> runner.run.runner" in res.stdout
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test files by their basename (no packages): two of one name break collection."""
+    names = [p.name for p in (REPO / "tests").rglob("test_*.py")]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
