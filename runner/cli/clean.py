@@ -34,7 +34,7 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
     from runner.grade.cache import ClusterCache
     from runner.grade.clean import find_leftovers
     from runner.grade.roster import load_roster
-    from runner.kube.client import connect_target
+    from runner.kube.client import check_access, connect_target
     from runner.kube.objects import SWEEP_KINDS
     from runner.lesson.catalog import load
     from runner.run.cleanup import Cleaner
@@ -44,6 +44,7 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
         raise UsageError("name whose leftovers to delete with exactly one of --user U, --roster FILE or --all")
     lesson_obj = load(lesson, catalog_of(target.pop("lesson_dirs", ()))) if lesson else None
     cluster = connect_target(target_of(target))
+    check_access(cluster)
     cache = ClusterCache(cluster, SWEEP_KINDS)
     cache.load()
     users = None if all_users else (list(users_opt) if users_opt else [p.user for p in load_roster(roster)])

@@ -21,7 +21,7 @@ from runner.grade.progressfile import Record
 from runner.grade.request import GradeRequest
 from runner.grade.result import GradeReport
 from runner.grade.roster import Participant, discover, from_users, load_roster
-from runner.kube.client import Cluster, connect_target
+from runner.kube.client import Cluster, check_access, connect_target
 from runner.lesson.catalog import load
 from runner.lesson.model import Lesson
 from runner.lesson.secrets import redactor_for
@@ -64,7 +64,7 @@ def open_session(request: GradeRequest) -> Session:
     lesson = load(request.lesson)
     profile = request.target.load_profile()
     cluster = connect_target(request.target, profile=profile)
-    # no separate access check: the cache's first list fails the same way (unreachable, forbidden: exit 3)
+    check_access(cluster)  # unreachable, forbidden or a namespace that does not exist: exit 3, not a board of ✗
     values = {p.name: p.default for p in lesson.meta.placeholders if p.default is not None}
     if profile:
         values.update({k: v for k, v in profile.values.items() if lesson.placeholder(k)})

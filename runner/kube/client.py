@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from runner.kube.errors import Unreachable, translate
+from runner.kube.errors import Forbidden, NamespaceMissing, NotFound, Unreachable, translate
 from runner.plan.profile import Profile, load_profile
 
 
@@ -189,8 +189,26 @@ def _count_and_limit(api: Any, counter: list[int], qps: float | None) -> None:
 
 
 def check_access(cluster: Cluster) -> None:
-    """Fail early (exit 3) when the namespace cannot be read: unreachable, expired or forbidden."""
+    """Fail early (exit 3) when the namespace cannot be read: unreachable, expired, forbidden or missing.
+
+    Listing pods in a namespace that does not exist answers an empty list, so an
+    empty answer asks for the namespace itself. A participant who may not read
+    namespaces (403) is not refused: they may still use theirs.
+    """
     try:
-        cluster.core.list_namespaced_pod(cluster.namespace, limit=1, _request_timeout=15)
+        pods = cluster.core.list_namespaced_pod(cluster.namespace, limit=1, _request_timeout=15)
     except Exception as exc:
         raise translate(exc, f"reading pods in namespace {cluster.namespace}") from exc
+    if pods.items:
+        return
+    try:
+        cluster.core.read_namespace(cluster.namespace, _request_timeout=15)
+    except Exception as exc:
+        err = translate(exc, f"reading namespace {cluster.namespace}")
+        if isinstance(err, NotFound):
+            raise NamespaceMissing(
+                f"namespace {cluster.namespace} does not exist: create it "
+                f"(kubectl create namespace {cluster.namespace}) or choose another with -n"
+            ) from exc
+        if not isinstance(err, Forbidden):
+            raise err from exc

@@ -39,6 +39,12 @@ class NotFound(ClusterError):
     pass
 
 
+class NamespaceMissing(NotFound):
+    """The namespace a run or grade targets does not exist: the target is wrong, like Forbidden."""
+
+    exit_code = 3
+
+
 class Conflict(ClusterError):
     """409: already exists, or changed under us."""
 

@@ -50,7 +50,7 @@ from typing import Any
 
 from runner.core.errors import TutorialError
 from runner.kube.client import Cluster
-from runner.kube.errors import ClusterError, Conflict, NotFound, Timeout
+from runner.kube.errors import ClusterError, Conflict, NamespaceMissing, NotFound, Timeout
 from runner.kube.labels import LESSON_LABEL, ROLE_LABEL, RUN_LABEL, USER_LABEL
 from runner.kube.leases import create_lease, delete_lease, read_lease, replace_lease
 from runner.kube.objects import ObjectRef
@@ -374,7 +374,12 @@ class RunLease:
             )
         except Conflict:
             return False
-        except NotFound:
+        except NotFound as exc:
+            if lease is None:  # nothing to have been deleted: the namespace itself is missing
+                raise NamespaceMissing(
+                    f"namespace {self.cluster.namespace} does not exist: create it "
+                    f"(kubectl create namespace {self.cluster.namespace}) or choose another with -n"
+                ) from exc
             return False  # deleted (released) between our read and our update
         with self._lock:
             self._lease = taken

@@ -197,8 +197,17 @@ def test_two_users_at_once_do_not_interfere(kube_api, namespace):
     for t in threads:
         t.join()
     for user, res in results.items():
-        assert res.returncode == 0, f"{user}: {res.stdout[-2000:]}"
+        assert res.returncode == 0, f"{user}: {_not_passed(res.stdout)}\n{res.stderr[-2000:]}"
         assert leftovers(kube_api, namespace, user) == []
+
+
+def _not_passed(report_json: str) -> str:
+    """The steps of a JSON run report that did not pass, so that a failure names its step."""
+    try:
+        steps = json.loads(report_json)["steps"]
+    except (ValueError, KeyError):
+        return report_json[-2000:]
+    return json.dumps([s for s in steps if s["status"] not in ("passed", "skipped")], indent=1)[:4000]
 
 
 def test_forbidden_namespace_is_a_clear_error_exit_3(kube_api, namespace, tmp_path):
@@ -320,3 +329,23 @@ def test_run_all_writes_junit_and_a_markdown_summary(kube_api, namespace, tmp_pa
     assert sorted(s.get("name") for s in suites) == ["expect[e2e-all-expect]", "hashes[e2e-all-hashes]"]
     assert all(s.get("failures") == "0" for s in suites)
     assert "| hashes | e2e-all-hashes | ✅ passed |" in summary.read_text()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run", "storage", "--user", "e2e-nons", "--profile", "local"),
+        ("grade", "storage", "--users", "e2e-nons"),
+        ("clean", "--user", "e2e-nons"),
+    ],
+    ids=["run", "grade", "clean"],
+)
+def test_a_namespace_that_does_not_exist_is_one_line_and_exit_3(kube_api, command):
+    # listing pods in a missing namespace answers an empty list, and creating the run's
+    # lease there answers 404 each time: once, that made `run` loop for ever
+    res = tutorial(*command, "-n", "e2e-no-such-namespace", timeout=60)
+    assert res.returncode == 3, res.stdout + res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "tutorial: namespace e2e-no-such-namespace does not exist: create it "
+        "(kubectl create namespace e2e-no-such-namespace) or choose another with -n"
+    ]
