@@ -204,18 +204,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
             ctx.file_content = name
         else:
             ann = _take_annotation(ctx)
-            b.add(
-                StepType.FILE,
-                block.line,
-                ctx.section,
-                f"create {name}",
-                ann,
-                file=name,
-                action="create",
-                text=text,
-                reason="the reader writes any content",
-            )
-            ctx.local_files.add(name)
+            _file_step(b, ctx, block, name, ann, text, reason="the reader writes any content")
     updated = prose.update_file(text)
     if updated and updated in ctx.local_files:
         b.add(
@@ -287,19 +276,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
         _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing)
     elif forced == "file" or (forced is None and file_content_cue and lang not in classify.SHELL_LANGS):
         name = file_hint or ann.get("file") or "file"
-        b.add(
-            StepType.FILE,
-            block.line,
-            ctx.section,
-            f"create {name}",
-            ann,
-            file=name,
-            action="create",
-            text=content,
-            content_line=first,
-            duplicate_of=duplicate_of,
-        )
-        ctx.local_files.add(name)
+        _file_step(b, ctx, block, name, ann, content, content_line=first, duplicate_of=duplicate_of)
     elif forced == "other" or (forced is None and (lang in classify.DOCKER_LANGS or classify.looks_like_dockerfile(content))):
         b.add(
             StepType.OTHER,
@@ -327,19 +304,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
             reason="a path mentioned in the text, not a command",
         )
     elif forced is None and file_hint and lang not in classify.TEXT_LANGS:
-        b.add(
-            StepType.FILE,
-            block.line,
-            ctx.section,
-            f"create {file_hint}",
-            ann,
-            file=file_hint,
-            action="create",
-            text=content,
-            content_line=first,
-            duplicate_of=duplicate_of,
-        )
-        ctx.local_files.add(file_hint)
+        _file_step(b, ctx, block, file_hint, ann, content, content_line=first, duplicate_of=duplicate_of)
     else:
         reason = (
             f"{lang} code shown in the text"
@@ -432,21 +397,15 @@ def _yaml_block(
     elif kind == "other":
         b.add(StepType.OTHER, block.line, ctx.section, "workflow", ann, text=content, content_line=first, reason=reason)
     elif file_hint and forced != "fragment":
-        b.add(
-            StepType.FILE,
-            block.line,
-            ctx.section,
-            f"create {file_hint}",
-            ann,
-            file=file_hint,
-            action="create",
-            text=content,
-            content_line=first,
-            duplicate_of=duplicate_of,
-        )
-        ctx.local_files.add(file_hint)
+        _file_step(b, ctx, block, file_hint, ann, content, content_line=first, duplicate_of=duplicate_of)
     else:
         b.add(StepType.FRAGMENT, block.line, ctx.section, "fragment", ann, text=content, content_line=first, reason=reason)
+
+
+def _file_step(b: _Builder, ctx: _Context, block: Block, name: str, ann: dict[str, str], text: str, **extra: Any) -> None:
+    """A block (or sentence) the reader saves as `name`: the runner writes it into the workdir."""
+    b.add(StepType.FILE, block.line, ctx.section, f"create {name}", ann, file=name, action="create", text=text, **extra)
+    ctx.local_files.add(name)
 
 
 def _shell_block(

@@ -1,4 +1,4 @@
-"""What a run produced, as data (renderers live in runner/reporting.py).
+"""What a run produced, as data (renderers live in runner/report/).
 
 Every message here has already been through `redact`; renderers may print
 any field as it is.
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.core.results import Evidence
+from runner.lesson.model import Step
 
 STATUSES = ("passed", "failed", "skipped", "error")
 
@@ -27,6 +28,11 @@ class StepResult:
     command: str | None = None
     evidence: tuple[Evidence, ...] = ()
     counts_as_skip: bool = False  # a requirement/interactive skip (fails under --strict)
+
+    @classmethod
+    def of(cls, step: Step, status: str, seconds: float, message: str = "", **rest: Any) -> StepResult:
+        """The result of `step`: its index, line, file, id and type come from the step itself."""
+        return cls(step.index, step.line, step.path, step.id, step.type.value, status, seconds, message, **rest)
 
     def to_dict(self) -> dict[str, Any]:
         out = {

@@ -286,115 +286,49 @@ class Runner:
 
     # ------------------------------------------------------------- actions
     def _skipped(self, action: Action, reason: str) -> StepResult:
-        s = action.step
-        return StepResult(s.index, s.line, s.path, s.id, s.type.value, SKIPPED, 0.0, reason)
+        return StepResult.of(action.step, SKIPPED, 0.0, reason)
 
     def _do(self, action: Action) -> tuple[StepResult, CheckOutcome | None]:
         step = action.step
         t0 = time.monotonic()
         if action.do == "skip":
             return (
-                StepResult(
-                    step.index,
-                    step.line,
-                    step.path,
-                    step.id,
-                    step.type.value,
-                    SKIPPED,
-                    0.0,
-                    action.reason or "",
-                    counts_as_skip=action.requirement_skip,
-                ),
+                StepResult.of(step, SKIPPED, 0.0, action.reason or "", counts_as_skip=action.requirement_skip),
                 self._check_outcome(step, SKIPPED, action.reason or "", ()) if step.type is StepType.CHECK else None,
             )
         command = self.redact(action.command)
         if action.do == "fail":  # the block cannot be used as written: it fails here, not before
             at = f"{step.path}:{step.error_line or step.line}"
-            return StepResult(
-                step.index,
-                step.line,
-                step.path,
-                step.id,
-                step.type.value,
-                FAILED,
-                0.0,
-                self.redact.text(f"{at}: {action.reason}"),
-            ), (self._check_outcome(step, FAILED, action.reason or "", ()) if step.type is StepType.CHECK else None)
+            return StepResult.of(step, FAILED, 0.0, self.redact.text(f"{at}: {action.reason}")), (
+                self._check_outcome(step, FAILED, action.reason or "", ()) if step.type is StepType.CHECK else None
+            )
         try:
             if action.do == "check":
                 outcome = self._run_check(step)
                 return (
-                    StepResult(
-                        step.index,
-                        step.line,
-                        step.path,
-                        step.id,
-                        "check",
-                        outcome.status,
-                        time.monotonic() - t0,
-                        outcome.summary,
-                        evidence=outcome.evidence,
-                    ),
+                    StepResult.of(step, outcome.status, time.monotonic() - t0, outcome.summary, evidence=outcome.evidence),
                     outcome,
                 )
             evidence, message = self._act(action)
             for wait in action.waits:
                 self.progress("wait", {"step": step, "wait": wait})
                 self._wait(wait)
-            return StepResult(
-                step.index,
-                step.line,
-                step.path,
-                step.id,
-                step.type.value,
-                PASSED,
-                time.monotonic() - t0,
-                message,
-                command,
-                tuple(evidence),
-            ), None
+            return StepResult.of(step, PASSED, time.monotonic() - t0, message, command=command, evidence=tuple(evidence)), None
         except StepFailed as exc:
             ev = tuple(exc.evidence) + tuple(self._catch(action))
-            return StepResult(
-                step.index,
-                step.line,
-                step.path,
-                step.id,
-                step.type.value,
-                FAILED,
-                time.monotonic() - t0,
-                self.redact.text(f"{step.location}: {exc}"),
-                command,
-                ev,
+            return StepResult.of(
+                step, FAILED, time.monotonic() - t0, self.redact.text(f"{step.location}: {exc}"), command=command, evidence=ev
             ), None
         except ClusterError as exc:
             if exc.exit_code == 3:
                 exc.path, exc.line = step.path, step.line  # one line naming the step's file:line
                 raise
             ev = tuple(self._catch(action))
-            return StepResult(
-                step.index,
-                step.line,
-                step.path,
-                step.id,
-                step.type.value,
-                FAILED,
-                time.monotonic() - t0,
-                self.redact.text(f"{step.location}: {exc}"),
-                command,
-                ev,
+            return StepResult.of(
+                step, FAILED, time.monotonic() - t0, self.redact.text(f"{step.location}: {exc}"), command=command, evidence=ev
             ), None
         except TutorialError as exc:
-            return StepResult(
-                step.index,
-                step.line,
-                step.path,
-                step.id,
-                step.type.value,
-                ERROR,
-                time.monotonic() - t0,
-                self.redact.text(f"{step.location}: {exc.message}"),
-            ), None
+            return StepResult.of(step, ERROR, time.monotonic() - t0, self.redact.text(f"{step.location}: {exc.message}")), None
 
     def _act(self, action: Action) -> tuple[list[Evidence], str]:
         step = action.step
