@@ -24,6 +24,8 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
 
     Lists first, asks before deleting (unless -y), and never touches objects of
     users not named or of other lessons. Pods still running are reported.
+    Objects of a lesson that a `tutorial run` is running right now for that user
+    (its lease is held) are left alone and named: they are not leftovers yet.
 
     \b
     Examples:
@@ -35,9 +37,12 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
     from runner.grade.clean import find_leftovers
     from runner.grade.roster import load_roster
     from runner.kube.client import check_access, connect_target
+    from runner.kube.labels import USER_LABEL
+    from runner.kube.leases import delete_lease
     from runner.kube.objects import SWEEP_KINDS
     from runner.lesson.catalog import load
     from runner.run.cleanup import Cleaner
+    from runner.run.lease import dead_leases, live_holders
 
     chosen = [x for x in (users_opt, roster, all_users) if x]
     if len(chosen) != 1:
@@ -49,13 +54,22 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
     cache.load()
     users = None if all_users else (list(users_opt) if users_opt else [p.user for p in load_roster(roster)])
     found = find_leftovers(cache, lesson_obj, users)
+    held = live_holders(cluster, {(l.lesson, l.user) for l in found if l.lesson})
+    for (lesson_id, user), holder in held.items():
+        mine = [l for l in found if (l.lesson, l.user) == (lesson_id, user)]
+        click.echo(f"left alone: {len(mine)} object(s) of {lesson_id} for user {user}, being run now by {holder}")
+    found = [l for l in found if (l.lesson, l.user) not in held]
+    stale = dead_leases(cluster, lesson_obj.meta.id[:63] if lesson_obj else None, users)
     running = [l for l in found if l.running]
-    if not found:
+    if not found and not stale:
         click.echo("nothing to clean")
         return
     for l in found:
         click.echo(f"{l.ref.kind.lower()}/{l.ref.name}  (user {l.user}, by {l.why}{', RUNNING' if l.running else ''})")
-    click.echo(f"{len(found)} object(s); {len(running)} pod(s) still running")
+    for lease in stale:
+        labels = lease["metadata"].get("labels") or {}
+        click.echo(f"lease/{lease['metadata']['name']}  (user {labels.get(USER_LABEL)}, a run that ended or died)")
+    click.echo(f"{len(found)} object(s){f' and {len(stale)} lease(s)' if stale else ''}; {len(running)} pod(s) still running")
     if dry_run:
         return
     if not yes:
@@ -66,6 +80,8 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
     records = cleaner.delete([l.ref for l in found])
     if cleaner.errors:
         raise cleaner.errors[0]  # forbidden or unreachable: exit 3, one line
+    for lease in stale:  # only as we read it: a run that takes it over meanwhile keeps it
+        delete_lease(cluster, lease["metadata"]["name"], lease["metadata"].get("uid"), lease["metadata"].get("resourceVersion"))
     failed = [r for r in records if r.outcome == "failed"]
     click.echo(f"deleted {sum(r.outcome in ('deleted', 'gone') for r in records)} object(s)")
     for r in failed:

@@ -23,6 +23,7 @@ class Leftover:
     user: str
     why: str  # "label" or "name"
     running: bool = False
+    lesson: str | None = None  # the lesson label (or the lesson named): whose run lease may hold it
 
 
 def find_leftovers(cache: ClusterCache, lesson: Lesson | None, users: list[str] | None) -> list[Leftover]:
@@ -41,7 +42,11 @@ def find_leftovers(cache: ClusterCache, lesson: Lesson | None, users: list[str] 
             if wanted is not None and user not in wanted:
                 continue
             found[(kind, meta["name"])] = Leftover(
-                ObjectRef(kind, meta["name"], cache.cluster.namespace, uid=meta.get("uid")), user, "label", _running(kind, obj)
+                ObjectRef(kind, meta["name"], cache.cluster.namespace, uid=meta.get("uid")),
+                user,
+                "label",
+                _running(kind, obj),
+                labels.get(LESSON_LABEL),
             )
     if lesson is not None:
         names_users = wanted if wanted is not None else {l.user for l in found.values()} | _users_by_pattern(cache, lesson)
@@ -59,6 +64,7 @@ def find_leftovers(cache: ClusterCache, lesson: Lesson | None, users: list[str] 
                         user,
                         "name",
                         _running(kind, existing),
+                        lesson.meta.id[:63],
                     )
     order = {k: i for i, k in enumerate(SWEEP_KINDS)}
     return sorted(found.values(), key=lambda l: (order.get(l.ref.kind, 99), l.user, l.ref.name))

@@ -17,6 +17,15 @@ def _as_dict(cluster: Cluster, lease: Any) -> dict[str, Any]:
     return dict(cluster.api.sanitize_for_serialization(lease))
 
 
+def list_leases(cluster: Cluster, selector: str) -> list[dict[str, Any]]:
+    """The leases of the namespace that match a label selector."""
+    try:
+        listing = cluster.coordination.list_namespaced_lease(cluster.namespace, label_selector=selector, _request_timeout=15)
+    except Exception as exc:
+        raise translate(exc, f"listing leases ({selector})") from exc
+    return [_as_dict(cluster, lease) for lease in listing.items]
+
+
 def read_lease(cluster: Cluster, name: str) -> dict[str, Any] | None:
     """The lease, or None when there is none."""
     try:

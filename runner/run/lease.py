@@ -42,7 +42,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +52,7 @@ from runner.core.errors import TutorialError
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, Conflict, NamespaceMissing, NotFound, Timeout
 from runner.kube.labels import LESSON_LABEL, ROLE_LABEL, RUN_LABEL, USER_LABEL
-from runner.kube.leases import create_lease, delete_lease, read_lease, replace_lease
+from runner.kube.leases import create_lease, delete_lease, list_leases, read_lease, replace_lease
 from runner.kube.objects import ObjectRef
 from runner.kube.wait import Outcome, wait_for
 from runner.run.signals import Cancel
@@ -214,6 +214,31 @@ def local_process_alive(lease: dict[str, Any], host: str) -> bool | None:
         return None
     start = _process_start(int(pid))
     return start is not None and start == ann.get(ANN_PID_START)
+
+
+def live_holders(cluster: Cluster, keys: Iterable[tuple[str, str]], now: float | None = None) -> dict[tuple[str, str], Holder]:
+    """The runs that hold the lease of each (lesson, user) key now: their objects are theirs, not leftovers."""
+    held: dict[tuple[str, str], Holder] = {}
+    for lesson, user in sorted(set(keys)):
+        verdict = judge(read_lease(cluster, lease_name(lesson, user)), time.time() if now is None else now)
+        if verdict.state == "held" and verdict.holder is not None:
+            held[(lesson, user)] = verdict.holder
+    return held
+
+
+def dead_leases(
+    cluster: Cluster, lesson: str | None, users: Iterable[str] | None, now: float | None = None
+) -> list[dict[str, Any]]:
+    """Leases of runs (of `lesson`, or any; for `users`, or any) that were released or expired: leftovers too."""
+    wanted = set(users) if users is not None else None
+    selector = f"{LESSON_LABEL}={lesson}" if lesson else LESSON_LABEL
+    at = time.time() if now is None else now
+    return [
+        lease
+        for lease in list_leases(cluster, f"{selector},{USER_LABEL}")
+        if (wanted is None or ((lease.get("metadata") or {}).get("labels") or {}).get(USER_LABEL) in wanted)
+        and judge(lease, at).state != "held"
+    ]
 
 
 class RunLease:

@@ -112,6 +112,32 @@ def test_two_runs_for_one_user_4s_apart_one_passes_the_other_is_refused(kube_api
     assert mine(kube_api, namespace, user) == []
 
 
+def test_clean_leaves_alone_what_a_live_run_holds_and_takes_it_once_released(kube_api, namespace, point):
+    user = "e2e-cleanlive"
+    reached = point("PersistentVolumeClaim", f"vol-{user}")
+    first = start("run", "storage", "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
+    reached.wait()
+    cleaned = run("clean", "storage", "--user", user, "-n", namespace, "-y")
+    out, err = first.communicate(timeout=420)
+    report = json.loads(out)
+    assert first.returncode == 0 and report["status"] == "passed", explain(subprocess.CompletedProcess([], 0, out, err))
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    assert f"for user {user}, being run now by run {report['run']} on {socket.gethostname()}" in cleaned.stdout, cleaned.stdout
+    assert "deleted" not in cleaned.stdout, cleaned.stdout
+    assert mine(kube_api, namespace, user) == []
+    # a run killed with SIGKILL: once its lease has expired, its objects and its lease are leftovers
+    orphan = point("Pod", f"s1-{user}")
+    second = start("run", "storage", "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
+    orphan.wait()
+    second.send_signal(signal.SIGKILL)  # its lease is left to expire: not live for long
+    second.communicate(timeout=60)
+    time.sleep(20)  # past the lease's duration (15 s): the timing is the test's input
+    after = run("clean", "storage", "--user", user, "-n", namespace, "-y")
+    assert after.returncode == 0 and "left alone" not in after.stdout, after.stdout + after.stderr
+    assert f"pod/s1-{user}" in after.stdout and f"lease/{lease_name('storage', user)}" in after.stdout, after.stdout
+    assert mine(kube_api, namespace, user) == []
+
+
 JOB = textwrap.dedent("""\
     ---
     id: queued
