@@ -13,8 +13,6 @@ atomically on every change; every text in it went through the grade's
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import UsageError
+from runner.core.files import write_atomically
 from runner.core.limits import MAX_PROGRESS_BYTES, read_bounded
 from runner.core.redact import Redactor
 from runner.core.results import FAILED, PASSED
@@ -143,11 +142,7 @@ def _refuse_constant(name: str) -> Any:
 def save(path: str, lesson: str, namespace: str, record: Record, redact: Redactor) -> None:
     """Write atomically (a temporary file renamed over the old one), every text through the Redactor."""
     text = json.dumps(_redacted(record.to_dict(lesson, namespace), redact), indent=2, allow_nan=False)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".progress-")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, target)
+    write_atomically(path, text, prefix=".progress-")
 
 
 def _redacted(value: Any, redact: Redactor) -> Any:

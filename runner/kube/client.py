@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from runner.core.files import write_atomically
 from runner.kube.errors import Forbidden, NamespaceMissing, NotFound, Unreachable, translate
 from runner.plan.profile import Profile, load_profile
 
@@ -66,7 +67,7 @@ class Cluster:
                 from kubernetes.dynamic import DynamicClient
 
                 try:
-                    self._dynamic = DynamicClient(self.api)
+                    self._dynamic = DynamicClient(self.api, discoverer=_discoverer())
                 except Exception as exc:  # discovery is the first request: map unreachable etc.
                     raise translate(exc, "reading the cluster's API resources") from exc
             return self._dynamic
@@ -77,6 +78,30 @@ class Cluster:
         if self.kubeconfig:
             env["KUBECONFIG"] = self.kubeconfig
         return env
+
+
+def _discoverer() -> type:
+    """The dynamic client's LazyDiscoverer, with its cache file written atomically.
+
+    The library keeps discovery in one file per API server URL in the temporary
+    folder, shared by every process on the machine, and rewrites it in place
+    (kubernetes-client/python#2037). Two runs at once (two participants, or a
+    run beside a board) then read each other's half-written file: the library
+    logs "load cache error" on stderr and discovers again. Written whole, a
+    reader sees the old cache or the new one.
+    """
+    import json
+
+    from kubernetes.dynamic.discovery import CacheEncoder, LazyDiscoverer
+
+    class AtomicCacheDiscoverer(LazyDiscoverer):
+        def _write_cache(self) -> None:
+            try:
+                write_atomically(self._Discoverer__cache_file, json.dumps(self._cache, cls=CacheEncoder), ".osrcp-")
+            except OSError:
+                pass  # as the library does: a cache that cannot be written is only slower
+
+    return AtomicCacheDiscoverer
 
 
 @dataclass(frozen=True)
