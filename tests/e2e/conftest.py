@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import uuid
 
 import pytest
@@ -16,6 +17,12 @@ import pytest
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "e2e: needs the real local cluster (root, Linux)")
+    # Tests interrupt `tutorial` with SIGINT, as Ctrl-C does. A shell that starts this suite in the
+    # background (`cmd &` in a script) ignores SIGINT, and an ignored signal is inherited across exec:
+    # every child would then ignore the test's Ctrl-C. A handled signal is reset to the default on
+    # exec, so handling it here gives each child Python its usual KeyboardInterrupt.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _require() -> bool:
