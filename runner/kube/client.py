@@ -19,6 +19,7 @@ import yaml
 from runner.core.files import write_atomically
 from runner.kube.errors import Forbidden, NamespaceMissing, NotFound, Unreachable, translate
 from runner.plan.profile import Profile, load_profile
+from runner.syntax.yaml import dump
 
 
 @dataclass
@@ -188,7 +189,7 @@ def _pinned_kubeconfig(path: str, context: str | None, namespace: str, workdir: 
             ctx.setdefault("context", {})["namespace"] = namespace
     data["current-context"] = current
     out = workdir / ".kubeconfig"
-    out.write_text(yaml.safe_dump(data))
+    out.write_text(dump(data))  # names such as a context `1e5` stay strings for kubectl
     out.chmod(0o600)
     return str(out)
 

@@ -14,13 +14,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from runner.core.errors import TutorialError
 from runner.lesson.model import Step, StepType
 from runner.plan.build import Plan
 from runner.plan.profile import Profile
 from runner.syntax.k8s import K8sObject, containers, pod_spec, pod_template
+from runner.syntax.yaml import dump_all
 
 GPU_SIMULATED = "GPU: a stand-in node resource and nvidia-smi (local profile)"
 
@@ -58,7 +57,7 @@ class Workspace:
 
     def prepared_yaml_of(self, objects: Sequence[K8sObject]) -> str:
         """YAML of objects as this run creates them (a manifest file, a here-document's body)."""
-        return yaml.safe_dump_all([self.prepared(o.body) for o in objects], sort_keys=False)
+        return dump_all([self.prepared(o.body) for o in objects])
 
     def prepared(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of an object as this run creates it: labelled, its images mapped for this cluster."""

@@ -18,6 +18,14 @@ error) rather than a crash or a hang:
   Kubernetes stores 64 bits);
 - `.inf`, `.nan` and floats too large for 64 bits: Kubernetes objects are
   JSON, which has no Infinity or NaN.
+
+YAML is also written here, for kubectl and the API server to read (`dump`,
+`dump_all`): PyYAML quotes only the strings that YAML 1.1 would read as
+something else, but kubectl reads YAML as Go does, where `8e1234` is a
+number. A run id such as `52e71234` in a label, or a tutorial's quoted
+`"1e3"`, written plain made kubectl refuse the whole file ("cannot unmarshal
+number into ... labels of type string"): every string that Go would not read
+back as that string is written double-quoted.
 """
 
 from __future__ import annotations
@@ -323,3 +331,37 @@ def _walk(node: yaml.Node, path: Path, pos: Positions, first: int) -> None:
                 pos.key[child] = first + item.start_mark.line
                 children.append((item, child, None))
         stack.extend(reversed(children))
+
+
+# ----------------------------------------------------------------- writing
+# Plain scalars that Go's YAML (yaml.v2, as kubectl and sigs.k8s.io/yaml read it) resolves to a
+# number, a boolean or null; PyYAML's YAML 1.1 resolver misses some (an exponent without a dot).
+_GO_NOT_STRING = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?"  # 1e5, 8e1234, .5, 1.
+    r"|[-+]?0[xXoObB][0-9a-fA-F_]+"  # 0x1F, 0o17, 0b101
+    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+    r"|(?i:y|n|yes|no|true|false|on|off|null|~)|"
+)
+
+
+class _KubeDumper(yaml.SafeDumper):
+    """SafeDumper that double-quotes every string Go's YAML would not read back as a string."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if _GO_NOT_STRING.fullmatch(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+_KubeDumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    """One document of YAML that kubectl reads back as exactly `data` (key order kept)."""
+    return yaml.dump(data, Dumper=_KubeDumper, sort_keys=False)
+
+
+def dump_all(documents: list[Any]) -> str:
+    """Several documents (`---` between them) that kubectl reads back as exactly `documents`."""
+    return yaml.dump_all(documents, Dumper=_KubeDumper, sort_keys=False)

@@ -349,3 +349,12 @@ def test_a_namespace_that_does_not_exist_is_one_line_and_exit_3(kube_api, comman
         "tutorial: namespace e2e-no-such-namespace does not exist: create it "
         "(kubectl create namespace e2e-no-such-namespace) or choose another with -n"
     ]
+
+
+def test_a_user_and_run_id_that_look_like_numbers_are_labels_kubectl_reads(kube_api, namespace):
+    # `12e4` is a number to kubectl's YAML reader: written plain into a label, kubectl refused the
+    # lesson's own manifest ("cannot unmarshal number into ... labels of type string"); run ids such
+    # as `52e71234` did the same at random, about one run in 70
+    res = tutorial("run", "storage", "--user", "12e4", "--profile", "local", "-n", namespace, "--format", "json")
+    assert res.returncode == 0, f"{_not_passed(res.stdout)}\n{res.stderr[-2000:]}"
+    assert leftovers(kube_api, namespace, "12e4") == []
