@@ -385,15 +385,20 @@ def unmount_all(log: Callable[[str], None] = lambda s: None) -> int:
     return n
 
 
-def _pod_cgroup_pids() -> set[int]:
+def _pod_cgroup_pids(root: Path = Path("/sys/fs/cgroup")) -> set[int]:
+    """The processes still in a pod's cgroup (cgroup v1 controllers), read while the cgroups may vanish."""
     pids: set[int] = set()
     for ctrl in ("pids", "memory", "freezer", "cpu"):
-        base = Path("/sys/fs/cgroup") / ctrl / "kubepods"
+        base = root / ctrl / "kubepods"
         if not base.exists():
             continue
-        for procs in base.rglob("cgroup.procs"):
+        # os.walk, not rglob: pod cgroups vanish while we look (the kubelet is still removing them), and
+        # os.walk skips a folder that is gone where rglob raised FileNotFoundError out of `cluster down`
+        for folder, _dirs, files in os.walk(base):
+            if "cgroup.procs" not in files:
+                continue
             try:
-                pids |= {int(x) for x in procs.read_text().split()}
+                pids |= {int(x) for x in (Path(folder) / "cgroup.procs").read_text().split()}
             except OSError:
                 pass
     return pids
