@@ -22,7 +22,7 @@ for i in $(seq 1 "$RUNS"); do
   python -m pytest tests/e2e -q -p no:cacheprovider >"$OUT/run-$i.log" 2>&1
   rc=$?
   t1=$(date +%s)
-  summary=$(grep -E "^=+ .*(passed|failed|error).* in " "$OUT/run-$i.log" | tail -1 | tr -d '=')
+  summary=$(grep -E "(passed|failed|error).* in [0-9.]+s" "$OUT/run-$i.log" | tail -1 | tr -d '=')
   echo "run $i: exit $rc, $((t1 - t0)) s:$summary"
   grep -E "^(FAILED|ERROR) " "$OUT/run-$i.log" | sed 's/^/    /'
 done
