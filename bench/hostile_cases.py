@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from runner.cli.main import crashed
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -74,8 +76,8 @@ def _run(code: Path, args: list[str], timeout: float) -> str:
         return f"> {timeout:.0f} s (stopped)"
     seconds = time.monotonic() - t0
     peak = next((int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_KB ")), 0)
-    crashed = " TRACEBACK" if "Traceback" in proc.stderr else ""
-    return f"{seconds:7.2f} s {peak // 1024:>6} MB  exit {proc.returncode}{crashed}"
+    crash = " TRACEBACK" if crashed(proc.stderr) else ""
+    return f"{seconds:7.2f} s {peak // 1024:>6} MB  exit {proc.returncode}{crash}"
 
 
 def main() -> None:

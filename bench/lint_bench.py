@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from runner.cli.main import crashed
+
 REPO = Path(__file__).resolve().parent.parent
 
 PARSE_ONLY = r"""
@@ -114,7 +116,7 @@ def main() -> int:
             best = None
             for _ in range(args.repeat):
                 seconds, proc = timed(cmd)
-                if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
+                if proc.returncode not in (0, 1) or crashed(proc.stderr):
                     print(f"{name}: exit {proc.returncode}\n{proc.stderr[-2000:]}", file=sys.stderr)
                     return 2
                 best = seconds if best is None else min(best, seconds)

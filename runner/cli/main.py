@@ -5,17 +5,21 @@ only when called (LazyGroup), so `tutorial --help`, `list`, `show` and `lint`
 never import the kubernetes client and start fast.
 
 Exit statuses: 0 ok, 1 a step/check/finding failed, 2 bad input, 3 cluster
-unreachable or forbidden.
+unreachable or forbidden, 70 internal error (a bug), 130 interrupted.
 
 Every error a user causes is printed here, as one line (`say`): control
 characters in it are escaped (a file name or a value may hold a newline or an
 escape sequence) and a very long one is cut. Click's own usage errors are
-printed the same way, with a pointer to `--help`.
+printed the same way, with a pointer to `--help`. An exception nobody expected
+is a bug: it too is one line (`internal error: Type: message`, redacted, exit
+70) unless TUTORIAL_DEBUG=1 asks for the traceback; tests and benches look
+for either with `crashed`.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -24,8 +28,10 @@ import click
 
 from runner import KUBERNETES_VERSION, __version__
 from runner.core.errors import TutorialError, one_line
+from runner.core.redact import redact
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CLUSTER = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CLUSTER, EXIT_INTERNAL = 0, 1, 2, 3, 70
+INTERNAL_ERROR = "tutorial: internal error: "
 MESSAGE_CHARS = 2000  # an error message longer than this is cut (it quotes what the user gave)
 
 
@@ -35,6 +41,19 @@ def say(message: str) -> None:
     if len(line) > MESSAGE_CHARS:
         line = line[: MESSAGE_CHARS - 15] + f"... ({len(line):,} characters)"
     click.echo(line, err=True)
+
+
+def crashed(output: str) -> bool:
+    """Whether a command's output shows that it crashed: a traceback, or the one line that stands for one."""
+    return "Traceback (most recent call last)" in output or INTERNAL_ERROR in output
+
+
+def _internal_error(exc: Exception) -> str:
+    """The one line for an exception nobody expected: its type and (redacted) message, and how to see more."""
+    return (
+        f"{INTERNAL_ERROR}{type(exc).__name__}: {redact(str(exc))} "
+        f"(a bug in tutorial-runner {__version__}; TUTORIAL_DEBUG=1 prints the traceback)"
+    )
 
 
 class LazyGroup(click.Group):
@@ -83,6 +102,13 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             say("tutorial: interrupted")
             ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug: one line that names it, not a traceback (and no secret in it)
+            if os.environ.get("TUTORIAL_DEBUG") == "1":
+                raise
+            say(_internal_error(exc))
+            ctx.exit(EXIT_INTERNAL)
 
     def main(  # type: ignore[override]
         self, args: Sequence[str] | None = None, prog_name: str | None = None, standalone_mode: bool = True, **extra: Any

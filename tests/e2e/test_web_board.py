@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from boards import OUTPUT, WebBoard, free_port, kubectl, manifests, wait_until
 
+from runner.cli.main import crashed
+
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -97,4 +99,4 @@ def test_web_board_updates_live_in_chromium(kube_api, namespace, tmp_path):
     finally:
         code, _out, err = board.stop()
         kubectl("-n", namespace, "delete", "pvc", "vol-web1", "--ignore-not-found", "--wait=true", check=False)
-    assert code == 0 and "Traceback" not in err, err
+    assert code == 0 and not crashed(err), err

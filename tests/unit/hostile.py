@@ -298,7 +298,7 @@ def _run_commands(folder: Path, code: str | None = None) -> dict[str, object]:
         sys.path.insert(0, code)
     from click.testing import CliRunner
 
-    from runner.cli.main import main
+    from runner.cli.main import crashed, main
 
     path = str(folder / "lesson.md")
     os.environ["TUTORIAL_LESSONS"] = str(folder)
@@ -314,9 +314,9 @@ def _run_commands(folder: Path, code: str | None = None) -> dict[str, object]:
             problems.append(f"{name}: {type(res.exception).__name__}: {str(res.exception)[:200]}")
             continue
         if res.exit_code not in EXIT_STATUSES:
-            problems.append(f"{name}: exit status {res.exit_code}")
-        if "Traceback" in res.output:
-            problems.append(f"{name}: a traceback in the output")
+            problems.append(f"{name}: exit status {res.exit_code}: {res.stderr.strip()[:300]}")
+        if crashed(res.output):
+            problems.append(f"{name}: a crash in the output: {res.output.strip()[-300:]}")
         if res.exit_code == 2:
             lines = res.stderr.strip("\n").split("\n")
             if len(lines) != 1 or not lines[0].strip():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from runner.cli.main import main
+from runner.cli.main import crashed, main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -78,7 +78,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path, content, expect):
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and expect in lines[0] and lines[0].startswith(str(path))
-    assert "Traceback" not in res.output
+    assert not crashed(res.output)
 
 
 def test_unknown_lesson_and_bad_user():
@@ -106,3 +106,43 @@ def test_offline_commands_do_not_import_the_kubernetes_client():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def _break_render(monkeypatch, message):
+    import runner.lesson.render as render
+
+    def broken(*args, **kwargs):
+        raise KeyError(message)
+
+    monkeypatch.setattr(render, "render", broken)
+
+
+def test_a_bug_is_one_line_exit_70_with_no_secret(monkeypatch, storage_wild):
+    """An exception nobody expected is named in one line (exit 70), its message redacted, not a traceback."""
+    _break_render(monkeypatch, "while reading https://alice:hunter22@git.example.org/x")
+    res = invoke("show", str(storage_wild), "--user", "bob")
+    assert res.exit_code == 70
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tutorial: internal error: KeyError:"), res.stderr
+    assert "hunter22" not in res.output and "TUTORIAL_DEBUG=1" in lines[0]
+    assert crashed(res.output) and "Traceback" not in res.output
+
+
+def test_debug_shows_the_traceback_of_a_bug(monkeypatch, storage_wild):
+    _break_render(monkeypatch, "boom")
+    monkeypatch.setenv("TUTORIAL_DEBUG", "1")
+    res = invoke("show", str(storage_wild), "--user", "bob")
+    assert isinstance(res.exception, KeyError)
+
+
+def test_usage_errors_and_interrupts_are_not_taken_for_bugs(monkeypatch, storage_wild):
+    res = invoke("show", str(storage_wild), "--format", "yaml-please")
+    assert res.exit_code == 2 and not crashed(res.output)
+    import runner.lesson.render as render
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "render", interrupted)
+    res = invoke("show", str(storage_wild), "--user", "bob")
+    assert res.exit_code == 130 and not crashed(res.output)

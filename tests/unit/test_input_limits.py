@@ -7,7 +7,7 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from runner.cli.main import main
+from runner.cli.main import crashed, main
 from runner.core.errors import LessonError, one_line
 from runner.core.limits import MAX_LESSON_BYTES
 from runner.lesson import placeholders as ph
@@ -99,7 +99,7 @@ def _invoke(*args: str):
 def _one_line_exit_2(res) -> str:
     assert res.exit_code == 2, res.output
     lines = res.stderr.strip("\n").split("\n")
-    assert len(lines) == 1 and "Traceback" not in res.output, res.stderr
+    assert len(lines) == 1 and not crashed(res.output), res.stderr
     return lines[0]
 
 
