@@ -20,6 +20,8 @@ from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson
 from runner.plan.build import object_requirements
 from runner.syntax.k8s import pod_spec
+from runner.syntax.yaml import YamlInvalid
+from runner.syntax.yaml import load as yaml_load
 
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\\\n|\n")
 
@@ -150,7 +152,7 @@ def insertion(layout: Layout, data: dict[str, Any], source_name: str) -> tuple[I
 
 def _keys(text: str) -> Iterable[str]:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = yaml_load(text)
+    except YamlInvalid:
         return ()
     return list(data) if isinstance(data, dict) else ()

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from runner.core.errors import UsageError
 from runner.core.packagedata import package_data
+from runner.syntax.yaml import YamlInvalid
+from runner.syntax.yaml import load as yaml_load
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,9 @@ def load_profile(name_or_path: str) -> Profile:
 
 def _read_profile(path: Path, text: str) -> Profile:
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: not valid YAML: {exc}") from None
+        data = yaml_load(text) or {}
+    except YamlInvalid as exc:
+        raise UsageError(f"not valid YAML: {exc.message}", str(path), exc.line) from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: a profile is a mapping of keys (see the built-in local.yaml)")
     return profile_from_dict(path.stem, data)

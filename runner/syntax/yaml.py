@@ -17,7 +17,9 @@ error) rather than a crash or a hang:
 - integers of more than `INT_DIGITS` digits (Python refuses more than 4,300,
   Kubernetes stores 64 bits);
 - `.inf`, `.nan` and floats too large for 64 bits: Kubernetes objects are
-  JSON, which has no Infinity or NaN.
+  JSON, which has no Infinity or NaN;
+- a scalar its tag cannot make (`!!int 0x`, `!!bool maybe`). Dates stay
+  strings, as Kubernetes reads them.
 
 YAML is also written here, for kubectl and the API server to read (`dump`,
 `dump_all`): PyYAML quotes only the strings that YAML 1.1 would read as
@@ -49,7 +51,21 @@ INT_DIGITS = 100  # characters of one integer
 
 # libyaml's composer when PyYAML has it (its nodes carry the same marks): ten times faster than pure Python
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, refusing integers that are too long and numbers JSON cannot hold."""
+    """The safe loader, refusing integers that are too long and numbers JSON cannot hold.
+
+    A scalar that its tag cannot make (`!!int 0x`, `!!bool maybe`, a date
+    such as `2024-13-45`) raises ValueError, KeyError or worse inside PyYAML;
+    here it is a YAML error at the scalar's line, like any other.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+            value = node.value if isinstance(node, yaml.ScalarNode) else ""
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise ConstructorError(None, None, f"{shown!r} is not a valid {tag}", node.start_mark) from exc
 
 
 class _OverLimit(ConstructorError):
@@ -74,8 +90,14 @@ def _construct_float(loader: SafeConstructor, node: yaml.ScalarNode) -> float:
     return value
 
 
+def _construct_timestamp(loader: SafeConstructor, node: yaml.ScalarNode) -> str:
+    """A date stays the text it is: Kubernetes (Go's YAML into JSON) reads `2024-01-31` as a string, and JSON has no dates."""
+    return str(loader.construct_scalar(node))
+
+
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _LOADER = _Loader
 
 
@@ -365,3 +387,25 @@ def dump(data: Any) -> str:
 def dump_all(documents: list[Any]) -> str:
     """Several documents (`---` between them) that kubectl reads back as exactly `documents`."""
     return yaml.dump_all(documents, Dumper=_KubeDumper, sort_keys=False)
+
+
+class YamlInvalid(ValueError):
+    """Text that `load` cannot read: what is wrong, and the line (1-based, in the text's own numbering)."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def load(text: str, first_line: int = 1) -> Any:
+    """The first document of `text` read like every other YAML here (limits, dates as text), or YamlInvalid.
+
+    For YAML that is not a lesson block (a profile, a page's front matter in
+    `tutorial new`): `yaml.safe_load` there raised ValueError on a date such
+    as `2024-13-45`, past every `except yaml.YAMLError`.
+    """
+    result = read_yaml(text, first_line)
+    if result.error:
+        raise YamlInvalid(result.error, result.error_line)
+    return result.documents[0] if result.documents else None

@@ -70,6 +70,51 @@ def test_a_recursive_alias_is_a_lint_error_and_crashes_no_rule(monkeypatch):
 
 
 @pytest.mark.parametrize(
+    "content, line, words",
+    [
+        ("a: 1\nb: !!int 0x\n", 2, "'0x' is not a valid int"),
+        ("a: !!float abc\n", 1, "'abc' is not a valid float"),
+        ("a:\n  - !!bool maybe\n", 2, "'maybe' is not a valid bool"),
+        ("a: !!int ''\n", 1, "'' is not a valid int"),
+        ("a: {b: [1, !!int 0b]}\n", 1, "'0b' is not a valid int"),
+    ],
+)
+def test_a_scalar_its_tag_cannot_make_is_an_error_at_its_line(content, line, words):
+    """PyYAML raises ValueError, KeyError or IndexError for these, past `except YAMLError` (exit 70 before)."""
+    result = read_yaml(content, 10)
+    assert result.error is not None and words in result.error and result.error.startswith("YAML does not parse")
+    assert result.error_line == 9 + line
+
+
+def test_dates_stay_text_as_kubernetes_reads_them():
+    result = read_yaml("a: 2024-01-31\nb: 2024-13-45\nc: 2001-12-14t21:59:43.10-05:00\nd: !!timestamp x\n", 1)
+    assert result.error is None
+    assert result.documents[0] == {"a": "2024-01-31", "b": "2024-13-45", "c": "2001-12-14t21:59:43.10-05:00", "d": "x"}
+
+
+def test_yaml_that_is_not_a_lesson_is_read_the_same_way(tmp_path):
+    from runner.core.errors import UsageError
+    from runner.plan.profile import _read_profile
+    from runner.syntax.yaml import YamlInvalid, load
+
+    assert load("date: 2024-13-45\n") == {"date": "2024-13-45"}
+    with pytest.raises(YamlInvalid) as bad:
+        load("a: 1\nb: !!int 0x\n")
+    assert bad.value.line == 2
+    with pytest.raises(UsageError) as err:
+        _read_profile(tmp_path / "p.yaml", "storage: {}\ngit: !!bool maybe\n")
+    assert str(err.value).startswith(f"{tmp_path / 'p.yaml'}:2: not valid YAML")
+
+
+def test_new_reads_a_page_whose_front_matter_has_a_bad_date(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("---\ntitle: t\ndate: 2024-13-45\n---\n# T\n\n```bash\nkubectl get pods\n```\n")
+    res = CliRunner().invoke(main, ["new", str(page), "-o", str(tmp_path / "lesson.md")])
+    assert res.exit_code in (0, 1) and not crashed(res.output), res.output
+    assert "date: 2024-13-45" in (tmp_path / "lesson.md").read_text()
+
+
+@pytest.mark.parametrize(
     "front, line, words",
     [
         ("rubric:\n  c: " + "9" * 5000 + "\n", 3, "an integer of 5000 characters"),
