@@ -208,11 +208,45 @@ Span = tuple[int, int]
 
 def _value_span(text: str, start: int, stops: str = "") -> Span | None:
     """The secret part of a value at `start`, unless it is empty or a reference."""
-    end = _value_end(text, start, stops)
+    return _secret_part(text, start, _value_end(text, start, stops))
+
+
+def _secret_part(text: str, start: int, end: int) -> Span | None:
     s, e = _inside(text, start, end)
     if e <= s or is_reference(text[s:e]):
         return None
     return s, e
+
+
+def _values_at(text: str, starts: Iterable[int], stops: str = "") -> Iterator[Span]:
+    """The values that start at `starts` (ascending), each part of the text read once.
+
+    A start inside a value already read is part of that value (`--token=--token=x`,
+    `--from-literal=a--from-literal=b`): reading it again would make a line of n such
+    words cost n squared, and its text is masked with the outer value anyway.
+    """
+    read_to = -1
+    for start in starts:
+        if start < read_to:
+            continue
+        end = read_to = _value_end(text, start, stops)
+        span = _secret_part(text, start, end)
+        if span:
+            yield span
+
+
+def _segments_after(text: str, finder: re.Pattern[str]) -> Iterator[Span]:
+    """(from, to): the rest of the simple command after each match of `finder`, each segment read once.
+
+    `docker login docker login ... -p x` is one command: a second match in
+    the same segment adds nothing the first did not see.
+    """
+    read_to = -1
+    for m in finder.finditer(text):
+        if m.end() <= read_to:
+            continue
+        read_to = _segment_end(text, m.end())
+        yield m.end(), read_to
 
 
 # ----------------------------------------------------------------------------- the patterns
@@ -223,13 +257,17 @@ _FROM_LITERAL = re.compile(r"--from-literal(?:=|[ \t]+)")
 
 def _from_literal(text: str) -> Iterator[Span]:
     """`--from-literal=key=value`, `='key=two words'`, `=key="a b"`, `=key=a\\ b`, `--from-literal key=v`."""
+    read_to = -1  # a match inside a value already read is part of it (see `_values_at`)
     for m in _FROM_LITERAL.finditer(text):
+        if m.start() < read_to:
+            continue
         start = m.end()
         opener = m.start() - 1
         if opener >= 0 and text[opener] in "'\"" and (close := _closing(text, opener)) > start:
             end = close  # `"--from-literal=key=two words"`: the value goes to the closing quote
         else:
             end = _value_end(text, start)
+        read_to = end
         eq = text.find("=", start, end)
         if eq < 0:
             continue
@@ -263,24 +301,15 @@ def _segment_end(text: str, i: int) -> int:
 
 
 def _flags(text: str) -> Iterator[Span]:
-    for m in _FLAG.finditer(text):
-        span = _value_span(text, m.end())
-        if span:
-            yield span
+    yield from _values_at(text, (m.end() for m in _FLAG.finditer(text)))
     for finder, flag in ((_LOGIN, _SHORT_P), (_MYSQL, _ATTACHED_P)):
-        for m in finder.finditer(text):
-            seg_end = _segment_end(text, m.end())
-            for p in flag.finditer(text, m.end(), seg_end):
-                span = _value_span(text, p.end())
-                if span:
-                    yield span
-    for m in _CURL.finditer(text):
-        for u in _CURL_USER.finditer(text, m.end(), _segment_end(text, m.end())):
-            span = _value_span(text, u.end())
-            if span:
-                colon = text.find(":", span[0], span[1])
-                if colon >= 0 and colon + 1 < span[1]:
-                    yield colon + 1, span[1]
+        for start, end in _segments_after(text, finder):
+            yield from _values_at(text, (p.end() for p in flag.finditer(text, start, end)))
+    for start, end in _segments_after(text, _CURL):
+        for span in _values_at(text, (u.end() for u in _CURL_USER.finditer(text, start, end))):
+            colon = text.find(":", span[0], span[1])
+            if colon >= 0 and colon + 1 < span[1]:
+                yield colon + 1, span[1]
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}\Z")
@@ -318,15 +347,21 @@ _HEADER = re.compile(
 )
 
 
+_HEADER_END = re.compile("[\n\"']")
+
+
 def _headers(text: str) -> Iterator[Span]:
-    """`Authorization: Bearer abc`, `-H 'X-Auth-Token: abc'`: the credential, to the end of the header."""
-    for m in _HEADER.finditer(text):
-        i = m.end()
+    """`Authorization: Bearer abc`, `-H 'X-Auth-Token: abc'`: the credential, to the end of the header.
+
+    A header inside the value of one already read is part of it (and not read again).
+    """
+    pos = 0
+    while m := _HEADER.search(text, pos):
+        i = pos = m.end()
         if i < len(text) and text[i] in "{[\n":
             continue  # `authorization:` holding a mapping (an API server's config), not a header
-        end = i
-        while end < len(text) and text[end] not in "\n\"'":
-            end += 1
+        stop = _HEADER_END.search(text, i)
+        end = pos = stop.start() if stop else len(text)
         value = text[i:end].rstrip()
         if value and not is_reference(value):
             yield i, i + len(value)
@@ -414,6 +449,7 @@ def _key_values(text: str) -> Iterator[Span]:
         return
     by_line: dict[int, _KeyLine] = {}
     names: list[_KeyLine] = []
+    block_to = -1  # the end of the last block scalar read: a key line inside it is masked with it
     for k in _key_lines(text):
         by_line[k.line] = k
         if k.value is None:
@@ -425,8 +461,10 @@ def _key_values(text: str) -> Iterator[Span]:
             continue
         if _BLOCK_SCALAR.fullmatch(text[s:e].split(" #")[0].strip()):
             nl = text.find("\n", e)
-            if nl >= 0:
-                yield from _deeper_lines(text, nl + 1, k.column)
+            if nl >= 0 and s > block_to:
+                for line_span in _deeper_lines(text, nl + 1, k.column):
+                    block_to = line_span[1]
+                    yield line_span
             continue
         span = _yaml_value(text, s, e)
         if span:
@@ -482,12 +520,16 @@ def _secret_manifests(text: str) -> Iterator[Span]:
     for start, end in itertools.pairwise(bounds):
         if not _KIND_SECRET.search(text, start, end):
             continue
+        read_to = -1  # a `data:` inside the block of one already read is masked with it
         for m in _DATA_KEY.finditer(text, start, end):
+            if m.start() < read_to:
+                continue
             rest = m.group(3).strip()
             if rest and rest not in ("{", "|", ">") and not rest.startswith("#"):
                 yield m.start(3), m.start(3) + len(m.group(3).rstrip())  # `stringData: {token: abc}`: all of it
                 continue
             for s, e in _deeper_lines(text, m.end() + 1, len(m.group(1)), end):
+                read_to = e
                 entry = _ENTRY.match(text, s, e)
                 if entry and entry.end() < e:
                     yield entry.end(), e  # `token: abc`, `"token": "abc",`: the value

@@ -84,7 +84,26 @@ PART_KINDS = (
     "annotation",
     "prose",
     "admonitions",
+    "secret-shapes",
+    "bad-tags",
 )
+# what the redaction patterns look for, to be repeated on one line: each one once made a line of n of them cost n squared
+SECRET_SHAPES = (
+    "Authorization: ",
+    "curl ",
+    "curl -u a:b ",
+    "docker login ",
+    "docker login -p x ",
+    "mysql ",
+    "--from-literal=",
+    "--token=",
+    "TOKEN=",
+    "https://ghp_aaaaaaaaaaaaaaaaaaaa@",
+    "{token: ",
+    "{name: GIT_TOKEN, value: ",
+)
+# scalars that their tag cannot make: PyYAML raised ValueError, KeyError or IndexError for them
+BAD_TAGS = ("!!int 0x", "!!float abc", "!!bool maybe", "!!int ''", "!!timestamp x", "2024-13-45", "!!binary '#'")
 RECURSIVE = (
     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec: &s\n  containers:\n  - name: a\n    image: b\n    x: *s\n",
     "a: &a [*a]\n",
@@ -164,6 +183,18 @@ def hostile_part(rnd: random.Random, scale: float) -> tuple[str, str]:
                 "*" * big + "\n\n",
             ]
         )
+    elif kind == "secret-shapes":
+        shape = rnd.choice(SECRET_SHAPES) * (big * 2 // 10 + 1)
+        text = rnd.choice([_shell(shape), shape + "\n\n", _yaml(MANIFEST_HEAD + f"data:\n  k: '{shape}'\n")])
+    elif kind == "bad-tags":
+        value = rnd.choice(BAD_TAGS)
+        text = rnd.choice(
+            [
+                _yaml(MANIFEST_HEAD + f"data:\n  v: {value}\n"),
+                _shell("kubectl apply -f - <<EOF\n" + MANIFEST_HEAD + f"data:\n  v: {value}\nEOF"),
+                f"<!-- step: timeout={value} -->\n" + _shell("ls"),
+            ]
+        )
     else:  # admonitions nested deeper than anyone writes them
         n = min(big, 300)
         pad = "    " * n
@@ -181,6 +212,7 @@ FRONT_MATTER = (
     ("fm-bomb", "description: &d0 x\n" + _bomb(9)),
     ("fm-recursive", "placeholders: &p {x: *p}\n"),
     ("fm-control", f'title: "t{CONTROL[:6]}"\nid: "a\\nb"\n'),
+    ("fm-bad-date", "date: 2024-13-45\nlastmod: !!timestamp x\nweight: !!int 0x\n"),
     ("fm-fine", "id: fuzz\nrubric:\n  c: 2\nplaceholders:\n  token: {default: abc}\n"),
 )
 

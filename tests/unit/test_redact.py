@@ -34,3 +34,22 @@ def test_what_one_run_learnt_is_its_own():
     one.remember("run-one-secret")
     assert one("x run-one-secret") == "x ***"
     assert other("x run-one-secret") == "x run-one-secret"
+
+
+def test_values_inside_values_are_read_once_and_still_masked():
+    """A flag, header or login inside the value of another is masked with it (each part of the text is read once)."""
+    cases = {
+        "x --token=--token=tk1234 y": "x --token=*** y",
+        "kubectl --from-literal=a--from-literal=b=pw1234 z": "kubectl --from-literal=a--from-literal=*** z",
+        "docker login docker login -u u -p pw1234; ls -p x": "docker login docker login -u u -p ***; ls -p x",
+        "curl curl -u me:pw1234 https://h": "curl curl -u me:*** https://h",
+        "mysql mysql -ppw1234": "mysql mysql -p***",
+        "-H 'Authorization: Bearer Authorization: ab12' -H 'X-Api-Key: k9'": (
+            "-H 'Authorization: Bearer ***' -H 'X-Api-Key: ***'"
+        ),
+    }
+    for text, masked in cases.items():
+        assert r.redact(text) == masked, text
+    nested = "kind: Secret\ndata:\n  token: |\n    data:\n      k: v1\n    token: |\n      v2\n"
+    out = r.redact(nested)
+    assert "v1" not in out and "v2" not in out and out.startswith("kind: Secret\ndata:\n")
