@@ -12,7 +12,15 @@ import click
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-from runner.cli.options import catalog_of, cluster_options, complete_lessons, lessons_option, target_of
+from runner.cli.options import (
+    catalog_of,
+    cluster_options,
+    complete_lessons,
+    lessons_option,
+    output_file,
+    target_of,
+    write_output,
+)
 from runner.core.errors import UsageError
 
 FORMATS = ["table", "json", "csv", "junit", "markdown", "html", "canvas", "gradescope"]
@@ -31,6 +39,7 @@ FORMATS = ["table", "json", "csv", "junit", "markdown", "html", "canvas", "grade
     "-o",
     "--output",
     type=click.Path(),
+    callback=output_file,
     help="Write the report to FILE (a DIR for --format gradescope with several participants).",
 )
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), help="Also write DIR/<user>.html and .md.")
@@ -40,6 +49,7 @@ FORMATS = ["table", "json", "csv", "junit", "markdown", "html", "canvas", "grade
     "--progress",
     "progress_file",
     type=click.Path(dir_okay=False),
+    callback=output_file,
     help="Progress file: the boards record when each check first passed; a final grade counts what passed earlier.",
 )
 @click.option("--concurrency", default=8, show_default=True, help="Checks that exec into pods at once.")
@@ -111,7 +121,7 @@ def write_report(report, fmt: str, output: str | None) -> None:
         return
     text = RENDERERS[fmt](report)
     if output:
-        Path(output).write_text(text)
+        write_output(output, text)
         click.echo(f"wrote {output} ({len(report.participants)} participants)", err=True)
     else:
         click.echo(text)

@@ -5,7 +5,8 @@ only when called (LazyGroup), so `tutorial --help`, `list`, `show` and `lint`
 never import the kubernetes client and start fast.
 
 Exit statuses: 0 ok, 1 a step/check/finding failed, 2 bad input, 3 cluster
-unreachable or forbidden, 70 internal error (a bug), 130 interrupted.
+unreachable or forbidden (2 also: a file the system would not let us read or
+write), 70 internal error (a bug), 130 interrupted.
 
 Every error a user causes is printed here, as one line (`say`): control
 characters in it are escaped (a file name or a value may hold a newline or an
@@ -18,6 +19,7 @@ for either with `crashed`.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -46,6 +48,13 @@ def say(message: str) -> None:
 def crashed(output: str) -> bool:
     """Whether a command's output shows that it crashed: a traceback, or the one line that stands for one."""
     return "Traceback (most recent call last)" in output or INTERNAL_ERROR in output
+
+
+def _os_error(exc: OSError) -> str:
+    """`cannot write report.json: No space left on device`: the file and what the system said, no errno noise."""
+    what = exc.strerror or str(exc)
+    name = exc.filename if exc.filename is not None else None
+    return f"{name}: {what}" if name else f"input or output failed: {what}"
 
 
 def _internal_error(exc: Exception) -> str:
@@ -104,6 +113,11 @@ class LazyGroup(click.Group):
             ctx.exit(130)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except OSError as exc:  # the machine, not the tool: a full disk, a file we may not read or write
+            if exc.errno == errno.EPIPE:
+                raise  # `tutorial show ... | head`: click leaves quietly (exit 1)
+            say(f"tutorial: {_os_error(exc)}")
+            ctx.exit(EXIT_BAD_INPUT)
         except Exception as exc:  # a bug: one line that names it, not a traceback (and no secret in it)
             if os.environ.get("TUTORIAL_DEBUG") == "1":
                 raise
@@ -124,7 +138,10 @@ class LazyGroup(click.Group):
             hint = f" (see '{where} --help')" if ctx else ""
             say(f"{where}: {exc.format_message()}{hint}")
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt | EOFError):  # Ctrl-C (or ^D) at a prompt
+                say("tutorial: interrupted")
+                sys.exit(130)
             say("tutorial: aborted")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -94,3 +95,34 @@ def complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: st
     return [CompletionItem(n) for n in sorted(set(names)) if n.startswith(incomplete)] or [
         CompletionItem(incomplete, type="file")
     ]
+
+
+def output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A file the command writes when it is done, checked before the work starts.
+
+    A run or a grade takes minutes: a report path in a folder that does not
+    exist (or that we may not write in) must be said at once, not after the
+    work, where the error would also hide the run's own exit status. The
+    check is a real write (permissions say little to root): the folders
+    are made and a scratch file is created there and removed.
+    """
+    if value is None or value == "-":
+        return value
+    path = Path(value)  # (a folder where one is refused: click.Path(dir_okay=False) says so)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tutorial-check-"):
+            pass
+        if path.exists() and not path.is_dir():
+            with open(path, "a", encoding="utf-8"):
+                pass
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {value}: {exc.strerror or exc}", ctx, param) from None
+    return value
+
+
+def write_output(value: str, text: str) -> None:
+    """Write an output file `output_file` accepted, making the folders it needs."""
+    path = Path(value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -13,7 +13,15 @@ from typing import Any
 
 import click
 
-from runner.cli.options import catalog_of, cluster_options, complete_lessons, lessons_option, target_of
+from runner.cli.options import (
+    catalog_of,
+    cluster_options,
+    complete_lessons,
+    lessons_option,
+    output_file,
+    target_of,
+    write_output,
+)
 from runner.core.errors import UsageError
 
 
@@ -31,6 +39,7 @@ from runner.core.errors import UsageError
     "--summary",
     "summary_file",
     type=click.Path(dir_okay=False),
+    callback=output_file,
     help="With --all: write a Markdown summary (default: $GITHUB_STEP_SUMMARY when set).",
 )
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a lesson placeholder (repeatable).")
@@ -61,7 +70,13 @@ from runner.core.errors import UsageError
 @click.option("--keep-going", is_flag=True, help="Go on after a failed step instead of stopping.")
 @click.option("--strict", is_flag=True, help="A skipped step (missing requirement, interactive) counts as a failure.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Also write the report: .json or .xml (JUnit).")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False),
+    callback=output_file,
+    help="Also write the report: .json or .xml (JUnit).",
+)
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False),
@@ -139,7 +154,7 @@ def _run_one(request: Any, options: dict[str, Any]) -> int:
     click.echo(to_json(report) if options["fmt"] == "json" else summary_text(report, options["verbose"]))
     if options["report_file"]:
         text = to_junit([report]) if options["report_file"].endswith(".xml") else to_json(report)
-        Path(options["report_file"]).write_text(text)
+        write_output(options["report_file"], text)
     return 0 if report.status == "passed" else 130 if report.status == "interrupted" else 1
 
 
@@ -173,7 +188,7 @@ def _run_all(request: Any, options: dict[str, Any], catalog: Any) -> int:
             if options["report_file"].endswith(".xml")
             else json.dumps([r.to_dict() for r in reports], indent=2, allow_nan=False)
         )
-        Path(options["report_file"]).write_text(text)
+        write_output(options["report_file"], text)
     target = options["summary_file"] or os.environ.get("GITHUB_STEP_SUMMARY")
     if target:
         with open(target, "a", encoding="utf-8") as fh:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -146,3 +147,63 @@ def test_usage_errors_and_interrupts_are_not_taken_for_bugs(monkeypatch, storage
     monkeypatch.setattr(render, "render", interrupted)
     res = invoke("show", str(storage_wild), "--user", "bob")
     assert res.exit_code == 130 and not crashed(res.output)
+
+
+def _big_lesson(tmp_path):
+    path = tmp_path / "big.md"
+    path.write_text("# Big\n\n" + "".join(f"```bash\nkubectl get pods -l app=x{i}\n```\n\n" for i in range(3000)))
+    return path
+
+
+def test_a_closed_pipe_is_a_quiet_exit_and_a_full_disk_one_line(tmp_path):
+    """`tutorial show ... | head` is not a bug (no message), and a full disk is the machine's, in one line (exit 2)."""
+    cmd = [sys.executable, "-m", "runner.cli", "show", str(_big_lesson(tmp_path))]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    proc.stdout.close()  # the reader goes away before the first line (as `| head` does after some)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1 and err == ""
+    with open("/dev/full", "w") as full:
+        res = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=60)
+    assert res.returncode == 2 and res.stderr.strip() == "tutorial: input or output failed: No space left on device"
+
+
+@pytest.mark.parametrize("option", ["--report", "--summary"])
+def test_an_output_file_that_cannot_be_written_is_said_before_the_run(tmp_path, option):
+    (tmp_path / "a-file").write_text("")
+    for target in ("/proc/no-such/r.json", str(tmp_path / "a-file" / "r.json"), "/proc/version"):
+        res = invoke("run", "storage", "--user", "bob", option, target)
+        lines = res.stderr.strip().splitlines()
+        assert res.exit_code == 2 and len(lines) == 1 and f"cannot write {target}" in lines[0], res.stderr
+
+
+def test_missing_folders_of_an_output_file_are_made(tmp_path):
+    from runner.cli.options import output_file, write_output
+
+    target = tmp_path / "new" / "dir" / "r.json"
+    assert output_file(None, None, str(target)) == str(target)  # type: ignore[arg-type]
+    write_output(str(target), "{}")
+    assert target.read_text() == "{}"
+
+
+def test_ctrl_c_at_a_prompt_is_an_interrupt_not_an_abort():
+    @click.command("ask")
+    def ask():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+
+    @click.command("refuse")
+    def refuse():
+        raise click.Abort()
+
+    main.add_command(ask)
+    main.add_command(refuse)
+    try:
+        for name, code in (("ask", 130), ("refuse", 1)):
+            with pytest.raises(SystemExit) as done:
+                main.main([name], prog_name="tutorial")
+            assert done.value.code == code, name
+    finally:
+        main.commands.pop("ask")
+        main.commands.pop("refuse")
