@@ -13,11 +13,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.status import Status
 
 
 class Progress:
-    def __init__(self, label: str, enabled: bool | None = None) -> None:
+    def __init__(self, label: str, enabled: bool | None = None, console: Console | None = None) -> None:
+        """`console`: where it prints (stderr's by default; a test reads what a terminal would show)."""
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.total = 0
         self.label = label
@@ -28,7 +30,7 @@ class Progress:
         if self.enabled:
             from rich.console import Console
 
-            self._console = Console(stderr=True)
+            self._console = console or Console(stderr=True)
             self._status = self._console.status(self._text())
             self._status.start()
 

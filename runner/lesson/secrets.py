@@ -20,7 +20,7 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 from runner.core.redact import MASK, Redactor, is_reference, looks_secret
@@ -45,7 +45,7 @@ def redactor_for(lesson: Lesson, values: Mapping[str, str] | None = None, known:
             r.remember(p.default)
     env_files, whole_files = secret_files(lesson)
     for step in lesson.steps:
-        for text in (step.text, step.command, step.instead):
+        for text in (step.text, step.command, step.instead, step.skip, step.reason):
             r.learn(text)
         for key, value in step.check_args:
             if looks_secret(key):
@@ -79,20 +79,19 @@ def redacted(rendered: Rendered, r: Redactor) -> Rendered:
             text = MASK if target in whole_files else _mask_env_lines(text, 1)
         return r.text(text)
 
-    steps = tuple(
-        replace(
-            step,
-            id=r.text(step.id),  # made of the step's first words
+    def shown(step: Step) -> Step:
+        # every text of the step through the Redactor (a field added later is covered too), then the ones with a rule
+        changes: dict[str, Any] = {
+            f.name: r(v) for f in fields(step) if type(v := getattr(step, f.name)) is str and f.name != "path"
+        }
+        changes.update(
             text=step_text(step, step.text) or "",
             command=step_text(step, step.command),
             check_args=tuple((k, _check_value(r, k, v)) for k, v in step.check_args),
-            reason=r(step.reason),
-            instead=r(step.instead),
-            error=r(step.error),
-            section=r.text(step.section),
         )
-        for step in rendered.lesson.steps
-    )
+        return replace(step, **changes)
+
+    steps = tuple(shown(step) for step in rendered.lesson.steps)
     meta = replace(
         rendered.lesson.meta, title=r.text(rendered.lesson.meta.title), description=r.text(rendered.lesson.meta.description)
     )

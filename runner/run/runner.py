@@ -157,12 +157,14 @@ class Runner:
                         if action.step.type is StepType.CHECK:
                             checks.append(self._check_outcome(action.step, SKIPPED, blocked, ()))
                         continue
-                    self.progress("step", {"step": self._shown(action.step), "action": action})
+                    shown = self._shown(action.step)
+                    self.progress("step", {"step": shown, "action": action})
                     result, outcome = self._do(action)
+                    result = dataclasses.replace(result, id=shown.id)  # an id is made of the step's words
                     steps.append(result)
                     if outcome is not None:
                         checks.append(outcome)
-                    self.progress("done", {"step": action.step, "result": result})
+                    self.progress("done", {"step": shown, "result": result})
                     if result.status in (FAILED, ERROR) and action.step.type is not StepType.CHECK:
                         failed = True  # a failed check is reported, but later steps can still run
                         self._failed_creations(action.step)
@@ -198,7 +200,7 @@ class Runner:
             run_id=self.run_id,
             status=status,
             seconds=time.monotonic() - started,
-            steps=tuple(dataclasses.replace(s, id=self.redact.text(s.id)) for s in steps),  # an id is made of the step's words
+            steps=tuple(steps),
             checks=tuple(checks),
             cleanup=tuple(cleanup),
             swept=tuple(swept),
@@ -266,8 +268,10 @@ class Runner:
         return next((n for n in names if n and not any(o in made for o in owners(n))), None)
 
     def _shown(self, step: Step) -> Step:
-        """The step as the live progress line may print it: its command redacted."""
-        return dataclasses.replace(step, command=self.redact(step.command), text=self.redact.text(step.text))
+        """The step as the progress line and the report may show it: its id (made of its words), command and text redacted."""
+        return dataclasses.replace(
+            step, id=self.redact.text(step.id), command=self.redact(step.command), text=self.redact.text(step.text)
+        )
 
     def _keeping(self, failed: bool) -> bool:
         return self.request.keep or (self.request.keep_on_failure and failed)
@@ -286,7 +290,7 @@ class Runner:
 
     # ------------------------------------------------------------- actions
     def _skipped(self, action: Action, reason: str) -> StepResult:
-        return StepResult.of(action.step, SKIPPED, 0.0, reason)
+        return StepResult.of(self._shown(action.step), SKIPPED, 0.0, reason)
 
     def _do(self, action: Action) -> tuple[StepResult, CheckOutcome | None]:
         step = action.step

@@ -10,6 +10,7 @@ every secret to stdout and stderr (its evidence is shown in full).
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -36,6 +37,9 @@ printf '%s\\n' {values} && printf '%s\\n' {values} >&2 && false
 
 
 def test_no_secret_in_any_run_report(kube_api, namespace, tmp_path, monkeypatch):
+    from rich.console import Console
+
+    from runner.cli.progress import Progress
     from runner.cluster import paths
     from runner.kube.client import ClusterTarget
     from runner.report.run import summary_text, to_json, to_junit, to_markdown
@@ -55,7 +59,18 @@ def test_no_secret_in_any_run_report(kube_api, namespace, tmp_path, monkeypatch)
         workdir=str(tmp_path / "work"),
         command_timeout=60,
     )
-    report = run_lesson(request)
+    terminal = io.StringIO()  # what the live progress prints on a terminal: the lines, and each status line
+    bar = Progress("leaks", enabled=True, console=Console(file=terminal, width=300, force_terminal=False))
+    status_lines: list[str] = []
+
+    def progress(event, data):
+        bar(event, data)
+        status_lines.append(bar._text())
+
+    try:
+        report = run_lesson(request, progress=progress)
+    finally:
+        bar.close()
     by_id = {s.id: s for s in report.steps}
     printed = [s for s in report.steps if s.command and "printf" in s.command]
     assert printed and printed[0].status == "failed" and printed[0].evidence  # the step ran and its output is kept
@@ -68,6 +83,8 @@ def test_no_secret_in_any_run_report(kube_api, namespace, tmp_path, monkeypatch)
         "json": to_json(report),
         "junit": to_junit([report]),
         "markdown": to_markdown([report]),
+        "progress": terminal.getvalue() + "\n".join(status_lines),
     }
+    assert "ok line" in outputs["progress"] and len(status_lines) > 20  # the progress printed the steps
     for name, text in outputs.items():
         assert S.leaks(text) == [], (name, S.leaking_lines(text)[:5])

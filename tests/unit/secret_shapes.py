@@ -259,6 +259,16 @@ SHAPES: tuple[Shape, ...] = (
         _yaml("users:\n- name: u\n  user:\n    token: qz39leakKubeconfig\n"),
         ("qz39leakKubeconfig",),
     ),
+    Shape(
+        "skip-reason",
+        '<!-- step: skip="needs GITHUB_TOKEN=qz40leakSkip" -->\n' + _bash("ls"),
+        ("qz40leakSkip",),
+    ),
+    Shape(
+        "step-id-of-a-learnt-value",
+        _yaml(SECRET_HEAD.format(name="s41") + "stringData:\n  api: qz41leakLearnt\n") + _bash("echo qz41leakLearnt | base64"),
+        ("qz41leakLearnt",),
+    ),
 )
 
 FRONT_MATTER = """---
