@@ -42,7 +42,7 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
     from runner.kube.objects import SWEEP_KINDS
     from runner.lesson.catalog import load
     from runner.run.cleanup import Cleaner
-    from runner.run.lease import dead_leases, live_holders
+    from runner.run.lease import dead_leases, intent_of, live_holders
 
     chosen = [x for x in (users_opt, roster, all_users) if x]
     if len(chosen) != 1:
@@ -60,24 +60,37 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
         click.echo(f"left alone: {len(mine)} object(s) of {lesson_id} for user {user}, being run now by {holder}")
     found = [l for l in found if (l.lesson, l.user) not in held]
     stale = dead_leases(cluster, lesson_obj.meta.id[:63] if lesson_obj else None, users)
+    cleaner = Cleaner(cluster)
+    listed = {(l.ref.kind, l.ref.name) for l in found}
+    named = []  # what a killed run's command was creating when it died: not labelled yet, named in its lease
+    for lease in stale:
+        intent = intent_of(lease)
+        if intent is not None:
+            who = ((lease["metadata"].get("labels") or {}).get(USER_LABEL), intent.run_id)
+            for ref in cleaner.named_leftovers(intent.objects, intent.since, intent.run_id):
+                if (ref.kind, ref.name) not in listed:
+                    listed.add((ref.kind, ref.name))
+                    named.append((ref, who))
     running = [l for l in found if l.running]
     if not found and not stale:
         click.echo("nothing to clean")
         return
     for l in found:
         click.echo(f"{l.ref.kind.lower()}/{l.ref.name}  (user {l.user}, by {l.why}{', RUNNING' if l.running else ''})")
+    for ref, (maker, run_id) in named:
+        click.echo(f"{ref.kind.lower()}/{ref.name}  (user {maker}, being made by run {run_id} when it died)")
     for lease in stale:
         labels = lease["metadata"].get("labels") or {}
         click.echo(f"lease/{lease['metadata']['name']}  (user {labels.get(USER_LABEL)}, a run that ended or died)")
-    click.echo(f"{len(found)} object(s){f' and {len(stale)} lease(s)' if stale else ''}; {len(running)} pod(s) still running")
+    objects = len(found) + len(named)
+    click.echo(f"{objects} object(s){f' and {len(stale)} lease(s)' if stale else ''}; {len(running)} pod(s) still running")
     if dry_run:
         return
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("not asking without a terminal: add -y to delete")
-        click.confirm(f"delete these {len(found)} objects?", abort=True)
-    cleaner = Cleaner(cluster)
-    records = cleaner.delete([l.ref for l in found])
+        click.confirm(f"delete these {objects} objects?", abort=True)
+    records = cleaner.delete([l.ref for l in found] + [ref for ref, _ in named])
     if cleaner.errors:
         raise cleaner.errors[0]  # forbidden or unreachable: exit 3, one line
     for lease in stale:  # only as we read it: a run that takes it over meanwhile keeps it

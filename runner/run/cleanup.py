@@ -91,10 +91,24 @@ class Cleaner:
         return records
 
     def sweep_named(self, objects: tuple[tuple[str, str], ...], since: float, run_id: str) -> list[CleanupRecord]:
+        """Delete what a killed run's command was creating (`named_leftovers`) and wait until it is gone."""
+        refs = self.named_leftovers(objects, since, run_id)
+        deadline = time.monotonic() + self.timeout
+        records = self._delete_all(_ordered(refs), deadline, raise_fatal=True)
+        failed = [r for r in records if r.outcome == "failed"]
+        if failed:
+            raise LeftoversRemain(
+                "leftovers of a killed run are still there, so the run did not start: "
+                + "; ".join(f"{r.ref} ({r.error})" for r in failed[:3])
+            )
+        return records
+
+    def named_leftovers(self, objects: tuple[tuple[str, str], ...], since: float, run_id: str) -> list[ObjectRef]:
         """Objects a killed run's command was creating (its lease said so), made after `since`, not yet labelled.
 
         Only an object of one of these names that was created after `since` (2 s of clock slack, as when a
-        run labels what its commands made) and carries no run label but the killed run's is deleted.
+        run labels what its commands made) and carries no run label but the killed run's counts: each with
+        its uid, so that an object made again meanwhile under that name is not the one deleted.
         """
         refs: list[ObjectRef] = []
         for kind, name in dict.fromkeys(objects):
@@ -107,15 +121,7 @@ class Cleaner:
             if run not in (None, run_id) or created is None or created < since - 2:
                 continue  # not made by that run's command: never ours to delete
             refs.append(ObjectRef(kind, name, self.cluster.namespace, uid=meta.get("uid")))
-        deadline = time.monotonic() + self.timeout
-        records = self._delete_all(_ordered(refs), deadline, raise_fatal=True)
-        failed = [r for r in records if r.outcome == "failed"]
-        if failed:
-            raise LeftoversRemain(
-                "leftovers of a killed run are still there, so the run did not start: "
-                + "; ".join(f"{r.ref} ({r.error})" for r in failed[:3])
-            )
-        return records
+        return refs
 
     def delete(self, refs: list[ObjectRef]) -> list[CleanupRecord]:
         """Delete exactly these objects (`tutorial clean`) and wait until they are gone."""

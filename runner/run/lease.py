@@ -216,12 +216,24 @@ def local_process_alive(lease: dict[str, Any], host: str) -> bool | None:
     return start is not None and start == ann.get(ANN_PID_START)
 
 
+def _live(lease: dict[str, Any] | None, now: float) -> Verdict | None:
+    """The verdict on a lease whose holder lives, else None: held, and not a process of this host that is gone.
+
+    (A run killed a moment ago on this machine leaves a lease that looks held
+    until it expires; its own host can tell at once that it is dead.)
+    """
+    verdict = judge(lease, now)
+    if verdict.state != "held" or lease is None or local_process_alive(lease, socket.gethostname()) is False:
+        return None
+    return verdict
+
+
 def live_holders(cluster: Cluster, keys: Iterable[tuple[str, str]], now: float | None = None) -> dict[tuple[str, str], Holder]:
     """The runs that hold the lease of each (lesson, user) key now: their objects are theirs, not leftovers."""
     held: dict[tuple[str, str], Holder] = {}
     for lesson, user in sorted(set(keys)):
-        verdict = judge(read_lease(cluster, lease_name(lesson, user)), time.time() if now is None else now)
-        if verdict.state == "held" and verdict.holder is not None:
+        verdict = _live(read_lease(cluster, lease_name(lesson, user)), time.time() if now is None else now)
+        if verdict is not None and verdict.holder is not None:
             held[(lesson, user)] = verdict.holder
     return held
 
@@ -237,7 +249,7 @@ def dead_leases(
         lease
         for lease in list_leases(cluster, f"{selector},{USER_LABEL}")
         if (wanted is None or ((lease.get("metadata") or {}).get("labels") or {}).get(USER_LABEL) in wanted)
-        and judge(lease, at).state != "held"
+        and _live(lease, at) is None
     ]
 
 

@@ -139,6 +139,42 @@ def test_clean_leaves_alone_what_a_live_run_holds_and_takes_it_once_released(kub
     assert mine(kube_api, namespace, user) == []
 
 
+MAKES_AND_HANGS = textwrap.dedent("""\
+    ---
+    id: hangs
+    title: A command that makes an object, then hangs
+    ---
+    # Hangs
+
+    ```bash
+    kubectl create configmap named-<username> --from-literal=a=b && sleep 600
+    ```
+    """)
+
+
+def test_clean_takes_what_a_killed_run_was_making_before_it_labelled_it(kube_api, namespace, tmp_path, point):
+    """A run labels what a command made once the command ends: killed before, the object is known only by its lease."""
+    from kubernetes import client
+
+    lesson = tmp_path / "hangs.md"
+    lesson.write_text(MAKES_AND_HANGS)
+    user = "e2e-named"
+    made = point("ConfigMap", f"named-{user}")
+    proc = start("run", str(lesson), "--user", user, "--profile", "local", "-n", namespace, "--format", "json")
+    made.wait()  # the command now sleeps: the object stays unlabelled
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    core = client.CoreV1Api(kube_api)
+    labels = core.read_namespaced_config_map(f"named-{user}", namespace).metadata.labels or {}
+    assert "tutorial-runner.io/run" not in labels and mine(kube_api, namespace, user) == [f"lease/{lease_name('hangs', user)}"]
+    cleaned = run("clean", "--user", user, "-n", namespace, "-y")  # no lesson named: found by our labels, and the lease
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    assert f"configmap/named-{user}  (user {user}, being made by run " in cleaned.stdout, cleaned.stdout
+    assert f"lease/{lease_name('hangs', user)}" in cleaned.stdout and "left alone" not in cleaned.stdout, cleaned.stdout
+    names = [c.metadata.name for c in core.list_namespaced_config_map(namespace).items]
+    assert f"named-{user}" not in names and mine(kube_api, namespace, user) == []
+
+
 JOB = textwrap.dedent("""\
     ---
     id: queued
