@@ -188,7 +188,12 @@ _HIDDEN = re.compile("\x00([0-9]+)\x00")
 
 
 def _unhide(word: str, hidden: list[str]) -> str:
-    return _HIDDEN.sub(lambda m: hidden[int(m.group(1))], word) if "\x00" in word else word
+    # a marker we did not make (the command itself held NUL, digits, NUL) stays as it was
+    def back(m: re.Match[str]) -> str:
+        i = int(m.group(1))
+        return hidden[i] if i < len(hidden) else m.group(0)
+
+    return _HIDDEN.sub(back, word) if "\x00" in word else word
 
 
 def plain_file(name: str) -> str:

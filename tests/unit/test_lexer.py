@@ -49,3 +49,9 @@ def test_open_quote_fed_line_by_line_agrees_with_shlex(lines):
         quotes.feed(line if i == 0 else "\n" + line)
         whole = "\n".join(lines[: i + 1])
         assert quotes.open == isinstance(_shlex(whole, False, False), str)
+
+
+def test_a_nul_marker_in_the_command_itself_stays_as_written():
+    from runner.syntax.shell import segments
+
+    assert segments("echo \x005\x00 <user>")[0][:2] == ["echo", "\x005\x00"]  # raised IndexError
