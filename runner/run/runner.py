@@ -290,14 +290,14 @@ class Runner:
 
     # ------------------------------------------------------------- actions
     def _skipped(self, action: Action, reason: str) -> StepResult:
-        return StepResult.of(self._shown(action.step), SKIPPED, 0.0, reason)
+        return StepResult.of(self._shown(action.step), SKIPPED, 0.0, self.redact.text(reason))
 
     def _do(self, action: Action) -> tuple[StepResult, CheckOutcome | None]:
         step = action.step
         t0 = time.monotonic()
         if action.do == "skip":
             return (
-                StepResult.of(step, SKIPPED, 0.0, action.reason or "", counts_as_skip=action.requirement_skip),
+                StepResult.of(step, SKIPPED, 0.0, self.redact.text(action.reason or ""), counts_as_skip=action.requirement_skip),
                 self._check_outcome(step, SKIPPED, action.reason or "", ()) if step.type is StepType.CHECK else None,
             )
         command = self.redact(action.command)
@@ -604,7 +604,7 @@ class Runner:
         r = ev.result
         return CheckOutcome(
             ev.step.check or "",
-            ev.step.id,
+            self.redact.text(ev.step.id),
             ev.step.line,
             r.status,
             ev.points,
@@ -618,7 +618,9 @@ class Runner:
 
     def _check_outcome(self, step: Step, status: str, summary: str, evidence: tuple[Evidence, ...]) -> CheckOutcome:
         """A check that did not run (skipped): no points, out of what it is worth."""
-        return CheckOutcome(step.check or "", step.id, step.line, status, 0.0, self.lesson.points(step), summary, evidence)
+        shown = self.redact.text
+        points = self.lesson.points(step)
+        return CheckOutcome(step.check or "", shown(step.id), step.line, status, 0.0, points, shown(summary), evidence)
 
 
 class StepFailed(TutorialError):
