@@ -17,7 +17,7 @@ from runner.cli.options import (
     cluster_options,
     complete_lessons,
     lessons_option,
-    output_file,
+    output_option,
     target_of,
     write_output,
 )
@@ -35,21 +35,18 @@ FORMATS = ["table", "json", "csv", "junit", "markdown", "html", "canvas", "grade
 @lessons_option
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a lesson placeholder (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option(
+@output_option(
     "-o",
     "--output",
-    type=click.Path(),
-    callback=output_file,
+    folder_ok=True,
     help="Write the report to FILE (a DIR for --format gradescope with several participants).",
 )
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), help="Also write DIR/<user>.html and .md.")
 @click.option("--watch", is_flag=True, help="A live board in the terminal, updated as participants progress (Ctrl-C to stop).")
 @click.option("--serve", metavar="[HOST:]PORT", help="A live web board on HOST:PORT (127.0.0.1 unless HOST is given).")
-@click.option(
+@output_option(
     "--progress",
     "progress_file",
-    type=click.Path(dir_okay=False),
-    callback=output_file,
     help="Progress file: the boards record when each check first passed; a final grade counts what passed earlier.",
 )
 @click.option("--concurrency", default=8, show_default=True, help="Checks that exec into pods at once.")

@@ -51,10 +51,9 @@ def crashed(output: str) -> bool:
 
 
 def _os_error(exc: OSError) -> str:
-    """`cannot write report.json: No space left on device`: the file and what the system said, no errno noise."""
+    """`report.json: No space left on device`: the file (when there is one) and what the system said."""
     what = exc.strerror or str(exc)
-    name = exc.filename if exc.filename is not None else None
-    return f"{name}: {what}" if name else f"input or output failed: {what}"
+    return f"{exc.filename}: {what}" if exc.filename is not None else f"input or output failed: {what}"
 
 
 def _internal_error(exc: Exception) -> str:

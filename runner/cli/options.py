@@ -121,6 +121,12 @@ def output_file(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
+def output_option(*decls: str, help: str, folder_ok: bool = False) -> Callable[[F], F]:
+    """An option naming a file the command writes when done, checked before the work starts (`output_file`)."""
+    kind = click.Path() if folder_ok else click.Path(dir_okay=False)
+    return click.option(*decls, type=kind, callback=output_file, help=help)
+
+
 def write_output(value: str, text: str) -> None:
     """Write an output file `output_file` accepted, making the folders it needs."""
     path = Path(value)

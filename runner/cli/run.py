@@ -18,7 +18,7 @@ from runner.cli.options import (
     cluster_options,
     complete_lessons,
     lessons_option,
-    output_file,
+    output_option,
     target_of,
     write_output,
 )
@@ -35,13 +35,7 @@ from runner.core.errors import UsageError
     help="Run every lesson of the first place that has any (--lessons DIR, else $TUTORIAL_LESSONS, else ./lessons, else the built-in ones), concurrently, each for its own user.",
 )
 @click.option("--parallel", default=2, show_default=True, metavar="N", help="With --all: lessons at once.")
-@click.option(
-    "--summary",
-    "summary_file",
-    type=click.Path(dir_okay=False),
-    callback=output_file,
-    help="With --all: write a Markdown summary (default: $GITHUB_STEP_SUMMARY when set).",
-)
+@output_option("--summary", "summary_file", help="With --all: write a Markdown summary (default: $GITHUB_STEP_SUMMARY when set).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a lesson placeholder (repeatable).")
 @cluster_options
 @lessons_option
@@ -70,13 +64,7 @@ from runner.core.errors import UsageError
 @click.option("--keep-going", is_flag=True, help="Go on after a failed step instead of stopping.")
 @click.option("--strict", is_flag=True, help="A skipped step (missing requirement, interactive) counts as a failure.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option(
-    "--report",
-    "report_file",
-    type=click.Path(dir_okay=False),
-    callback=output_file,
-    help="Also write the report: .json or .xml (JUnit).",
-)
+@output_option("--report", "report_file", help="Also write the report: .json or .xml (JUnit).")
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False),
