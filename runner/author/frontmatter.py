@@ -19,7 +19,7 @@ from runner.effects import Effects
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson
 from runner.plan.build import object_requirements
-from runner.syntax.k8s import pod_spec
+from runner.syntax.k8s import get_path, mapping, mappings, pod_spec, scalar
 from runner.syntax.yaml import YamlInvalid
 from runner.syntax.yaml import load as yaml_load
 
@@ -86,20 +86,20 @@ def partial_requirements(effects: Effects) -> dict[str, list[tuple[str, int]]]:
     """
     created = set(effects.created())
     classes = {
-        m.name: str(((m.obj.body or {}).get("spec") or {}).get("storageClassName") or "")
+        m.name: scalar(get_path(m.obj.body, ("spec", "storageClassName"))) or ""
         for m in effects.manifests
         if m.obj.kind == "PersistentVolumeClaim"
     }
     needs: list[tuple[str, int, set[str]]] = []
     for m in effects.manifests:
-        spec = pod_spec(m.obj.body or {})
+        spec = pod_spec(m.obj.body)
         if spec is None:
             continue
         wanted = {r for r in object_requirements(m.obj, created) if r == "gpu"}
-        for vol in spec.get("volumes") or []:
-            claim = (vol.get("persistentVolumeClaim") or {}).get("claimName") if isinstance(vol, dict) else None
-            if claim and classes.get(str(claim)):
-                wanted.add(f"storage-class:{classes[str(claim)]}")
+        for vol in mappings(spec.get("volumes")):
+            claim = scalar(mapping(vol.get("persistentVolumeClaim")).get("claimName"))
+            if claim and classes.get(claim):
+                wanted.add(f"storage-class:{classes[claim]}")
         needs.append((m.name, m.obj.line, wanted))
     out: dict[str, list[tuple[str, int]]] = {}
     for req in requirements(effects):

@@ -34,7 +34,7 @@ from runner.effects import Effect, Effects, Manifest
 from runner.lesson.markdown import Block
 from runner.lesson.model import Lesson, Step, StepType
 from runner.lesson.prose import heading_file
-from runner.syntax.k8s import containers, pod_spec, pod_spec_path
+from runner.syntax.k8s import containers, get_path, mapping, mappings, pod_spec, pod_spec_path, scalar, strings
 from runner.syntax.shell import segments
 
 # what a suggested check is worth when grading (an instructor changes them in the front matter)
@@ -147,15 +147,16 @@ class Suggester:
     def _emptydirs(self) -> Iterator[Suggestion]:
         for life, m, spec in self._pods():
             prefix = pod_spec_path(m.obj.kind) or ()
-            for i, vol in enumerate(spec.get("volumes") or []):
+            volumes = spec.get("volumes")
+            for i, vol in enumerate(volumes if isinstance(volumes, list) else []):  # the index: the volume's line
                 if not isinstance(vol, Mapping) or "emptyDir" not in vol:
                     continue
                 mount = _mount(spec, str(vol.get("name")))
                 if mount is None:
                     continue
                 container, path = mount
-                empty = vol.get("emptyDir") or {}
-                memory = isinstance(empty, Mapping) and empty.get("medium") == "Memory"
+                empty = mapping(vol.get("emptyDir"))
+                memory = empty.get("medium") == "Memory"
                 check = "ramdisk-is-tmpfs" if memory else "scratch-on-disk"
                 at = self._life_anchor(life)
                 if at is None:
@@ -178,14 +179,14 @@ class Suggester:
         for life in self.timeline.lives:
             if life.kind != "PersistentVolumeClaim" or life.manifest is None:
                 continue
-            spec = (life.manifest.obj.body or {}).get("spec") or {}
-            modes = spec.get("accessModes") or []
+            spec = mapping(life.manifest.obj.body.get("spec"))
+            modes = strings(spec.get("accessModes"))
             at = self._life_anchor(life)
             if at is None:
                 continue
             yield Suggestion(
                 "pvc-bound",
-                _args(claim=life.name, **{"class": spec.get("storageClassName"), "mode": modes[0] if modes else None}),
+                _args(claim=life.name, **{"class": scalar(spec.get("storageClassName")), "mode": modes[0] if modes else None}),
                 at,
                 f"PersistentVolumeClaim {life.name}",
                 life.manifest.obj.line,
@@ -193,13 +194,13 @@ class Suggester:
 
     def _claim_of(self, spec: Mapping[str, Any]) -> tuple[str, str, str] | None:
         """(claim, mount path, subPath) of the first claim a pod spec mounts."""
-        for vol in spec.get("volumes") or []:
-            if isinstance(vol, Mapping) and isinstance(vol.get("persistentVolumeClaim"), Mapping):
-                claim = str(vol["persistentVolumeClaim"].get("claimName") or "")
+        for vol in mappings(spec.get("volumes")):
+            if isinstance(vol.get("persistentVolumeClaim"), Mapping):
+                claim = scalar(vol["persistentVolumeClaim"].get("claimName")) or ""
                 for c in containers(spec):
-                    for mnt in c.get("volumeMounts") or []:
-                        if isinstance(mnt, Mapping) and mnt.get("name") == vol.get("name"):
-                            return claim, str(mnt.get("mountPath") or ""), str(mnt.get("subPath") or "")
+                    for mnt in mappings(c.get("volumeMounts")):
+                        if mnt.get("name") == vol.get("name"):
+                            return claim, scalar(mnt.get("mountPath")) or "", scalar(mnt.get("subPath")) or ""
         return None
 
     def _pvc_data(self) -> Iterator[Suggestion]:
@@ -222,8 +223,8 @@ class Suggester:
             at = self._life_anchor(last)
             if at is None:
                 continue
-            body = last.manifest.obj.body or {} if last.manifest else {}
-            completions = str((body.get("spec") or {}).get("completions") or 1)
+            body = last.manifest.obj.body if last.manifest else {}
+            completions = scalar(get_path(body, ("spec", "completions"))) or "1"
             notes = []
             script = " ".join(_words(c) for c in containers(spec))
             if "JOB_COMPLETION_INDEX" not in script:
@@ -243,16 +244,16 @@ class Suggester:
     def _configmaps(self) -> Iterator[Suggestion]:
         replaced = self.replacements()
         for life, m, spec in self._pods():
-            for vol in spec.get("volumes") or []:
-                if not isinstance(vol, Mapping) or not isinstance(vol.get("configMap"), Mapping):
+            for vol in mappings(spec.get("volumes")):
+                if not isinstance(vol.get("configMap"), Mapping):
                     continue
-                cm = str(vol["configMap"].get("name") or "")
+                cm = scalar(vol["configMap"].get("name")) or ""
                 cm_life = self.timeline.life_at("ConfigMap", cm, life.start)
                 for c in containers(spec):
-                    for mnt in c.get("volumeMounts") or []:
-                        if not isinstance(mnt, Mapping) or mnt.get("name") != vol.get("name"):
+                    for mnt in mappings(c.get("volumeMounts")):
+                        if mnt.get("name") != vol.get("name"):
                             continue
-                        path, sub = str(mnt.get("mountPath") or ""), mnt.get("subPath")
+                        path, sub = scalar(mnt.get("mountPath")) or "", scalar(mnt.get("subPath"))
                         container = str(c.get("name")) if len(containers(spec)) > 1 else None
                         ends = [s for s in (life.ended_by, cm_life.ended_by if cm_life else None) if s is not None]
                         ends += [step for name, step in replaced if name == cm and step.index > life.start]
@@ -264,7 +265,7 @@ class Suggester:
                                     pod=life.name,
                                     path=path,
                                     configmap=cm,
-                                    key=str(sub) if posixpath.basename(path) != sub else None,
+                                    key=sub if posixpath.basename(path) != sub else None,
                                     container=container,
                                 )
                                 yield Suggestion(
@@ -313,12 +314,12 @@ class Suggester:
                 continue
             spec = pod_spec(life.manifest.obj.body or {})
             for c in containers(spec, init=None):
-                for env in c.get("env") or []:
-                    ref = ((env or {}).get("valueFrom") or {}).get("secretKeyRef") if isinstance(env, Mapping) else None
-                    if isinstance(ref, Mapping) and ref.get("name") and ref.get("key"):
-                        name = str(ref["name"])
-                        if str(ref["key"]) not in keys.setdefault(name, []):
-                            keys[name].append(str(ref["key"]))
+                for env in mappings(c.get("env")):
+                    ref = mapping(get_path(env, ("valueFrom", "secretKeyRef")))
+                    name, key = scalar(ref.get("name")), scalar(ref.get("key"))
+                    if name and key:
+                        if key not in keys.setdefault(name, []):
+                            keys[name].append(key)
                         first.setdefault(name, (life, life.manifest.obj.line))
         for name, wanted in keys.items():
             secret_lives = self.timeline.of("Secret", name)
@@ -448,7 +449,7 @@ def said_to_fail(layout: Layout, block: Block) -> bool:
 
 
 def _args(**values: str | None) -> tuple[tuple[str, str], ...]:
-    return tuple((k, v) for k, v in values.items() if v)
+    return tuple((k, v) for k, v in values.items() if isinstance(v, str) and v)
 
 
 def _plain(text: str) -> str:
@@ -457,8 +458,8 @@ def _plain(text: str) -> str:
 
 def _mount(spec: Mapping[str, Any], volume: str) -> tuple[str, str] | None:
     for c in containers(spec):
-        for m in c.get("volumeMounts") or []:
-            if isinstance(m, Mapping) and m.get("name") == volume and m.get("mountPath"):
+        for m in mappings(c.get("volumeMounts")):
+            if m.get("name") == volume and scalar(m.get("mountPath")):
                 return str(c.get("name")), str(m["mountPath"])
     return None
 
@@ -473,7 +474,7 @@ def _bytes(quantity: Any) -> float | None:
 
 def _too_small(empty: Mapping[str, Any], spec: Mapping[str, Any]) -> bool:
     sizes = [_bytes(empty.get("sizeLimit"))] if empty.get("sizeLimit") else []
-    limits = [((c.get("resources") or {}).get("limits") or {}).get("memory") for c in containers(spec)]
+    limits = [mapping(get_path(c, ("resources", "limits"))).get("memory") for c in containers(spec)]
     if limits and all(limits):
         sizes.append(sum(_bytes(x) or 0 for x in limits))
     known = [s for s in sizes if s is not None]
@@ -481,9 +482,9 @@ def _too_small(empty: Mapping[str, Any], spec: Mapping[str, Any]) -> bool:
 
 
 def _gpu_count(container: Mapping[str, Any]) -> int:
-    res = container.get("resources") or {}
+    res = mapping(container.get("resources"))
     for key in ("limits", "requests"):
-        value = (res.get(key) or {}).get("nvidia.com/gpu")
+        value = mapping(res.get(key)).get("nvidia.com/gpu")
         if value is not None:
             try:
                 return int(str(value))
@@ -493,13 +494,13 @@ def _gpu_count(container: Mapping[str, Any]) -> int:
 
 
 def _words(container: Mapping[str, Any]) -> str:
-    return " ".join(str(w) for w in (container.get("command") or []) + (container.get("args") or []))
+    return " ".join(strings(container.get("command")) + strings(container.get("args")))
 
 
 def _clone_target(container: Mapping[str, Any]) -> str | None:
     """The directory an init container's `git clone` clones into ('' when git picks it), None when it does not clone."""
-    command = [str(w) for w in container.get("command") or []]
-    args = [str(w) for w in container.get("args") or []]
+    command = strings(container.get("command"))
+    args = strings(container.get("args"))
     words = command + args
     candidates: list[list[str]] = []
     if words and _GIT.search(words[0]):

@@ -21,7 +21,7 @@ from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
 from runner.syntax import kubectl
-from runner.syntax.k8s import K8sObject, containers, pod_spec
+from runner.syntax.k8s import K8sObject, containers, get_path, mapping, mappings, pod_spec, scalar, strings
 from runner.syntax.shell import plain_file, segments
 
 DEFAULT_TIMEOUTS = {
@@ -89,24 +89,22 @@ def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[s
     body = obj.body or {}
     reqs: list[str] = []
     if obj.kind == "PersistentVolumeClaim":
-        sc = (body.get("spec") or {}).get("storageClassName")
+        sc = scalar(get_path(body, ("spec", "storageClassName")))
         if sc and ("StorageClass", sc) not in created:  # a class the lesson makes itself is there when needed
             reqs.append(f"storage-class:{sc}")
     spec = pod_spec(body)
     if spec:
         for container in containers(spec, init=None):
-            res = container.get("resources") or {}
-            if any("nvidia.com/gpu" in (res.get(k) or {}) for k in ("limits", "requests")):
+            res = mapping(container.get("resources"))
+            if any("nvidia.com/gpu" in mapping(res.get(k)) for k in ("limits", "requests")):
                 reqs.append("gpu")
-            if container.get("image"):
+            if scalar(container.get("image")):
                 reqs.append(f"image:{container['image']}")
-            words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
-            words += [str(e.get("value")) for e in container.get("env") or [] if isinstance(e, Mapping) and e.get("value")]
+            words = strings(container.get("command")) + strings(container.get("args"))
+            words += [str(e.get("value")) for e in mappings(container.get("env")) if e.get("value")]
             reqs.extend(f"network:{h}" for h in network_hosts(" ".join(words), any_tool=True))
-        for vol in spec.get("volumes") or []:
-            if not isinstance(vol, Mapping):
-                continue
-            claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+        for vol in mappings(spec.get("volumes")):
+            claim = scalar(mapping(vol.get("persistentVolumeClaim")).get("claimName"))
             if claim and ("PersistentVolumeClaim", claim) not in created:
                 reqs.append(f"object:pvc/{claim}")
         reqs.extend(f"node:{label}" for label in required_node_labels(spec))
@@ -167,13 +165,13 @@ def programs_of(lesson: Lesson) -> set[str]:
 
 def required_node_labels(spec: Mapping[str, Any]) -> list[str]:
     """`KEY=V1|V2` for each label a pod requires of its node (nodeSelector, required node affinity `In`/`Exists`)."""
-    out = [f"{k}={v}" for k, v in (spec.get("nodeSelector") or {}).items()]
-    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
-    terms = (required or {}).get("nodeSelectorTerms") or []
+    out = [f"{k}={v}" for k, v in mapping(spec.get("nodeSelector")).items()]
+    required = get_path(spec, ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
+    terms = mappings(mapping(required).get("nodeSelectorTerms"))
     if len(terms) == 1:  # several terms are alternatives: any one will do, which is not judged here
-        for expr in terms[0].get("matchExpressions") or []:
-            if expr.get("operator") == "In" and expr.get("values"):
-                out.append(f"{expr.get('key')}={'|'.join(map(str, expr['values']))}")
+        for expr in mappings(terms[0].get("matchExpressions")):
+            if expr.get("operator") == "In" and strings(expr.get("values")):
+                out.append(f"{expr.get('key')}={'|'.join(strings(expr['values']))}")
             elif expr.get("operator") == "Exists":
                 out.append(str(expr.get("key")))
     return out
@@ -183,8 +181,8 @@ def pod_requests(spec: Mapping[str, Any]) -> tuple[float, float]:
     """(CPU cores, memory bytes) a pod requests: its containers' sum, or its largest init container if more."""
 
     def req(c: Mapping[str, Any]) -> tuple[float, float]:
-        resources = c.get("resources") or {}
-        r = resources.get("requests") or resources.get("limits") or {}
+        resources = mapping(c.get("resources"))
+        r = mapping(resources.get("requests") or resources.get("limits"))
         return quantity(r.get("cpu")), quantity(r.get("memory"))
 
     main = [req(c) for c in containers(spec)]
@@ -278,7 +276,7 @@ def _default_condition(kind: str, facts: ClusterFacts, obj: K8sObject | None) ->
     if kind == "Pod":
         return "ready"
     if kind == "PersistentVolumeClaim":
-        sc = ((obj.body or {}).get("spec") or {}).get("storageClassName") if obj else None
+        sc = scalar(get_path(obj.body, ("spec", "storageClassName"))) if obj else None
         return "exists" if sc in facts.wait_for_first_consumer else "bound"
     return None
 

@@ -131,7 +131,31 @@ def containers(spec: Mapping[str, Any] | None, init: bool | None = False) -> lis
     if not spec:
         return []
     keys = ("initContainers", "containers") if init is None else ("initContainers",) if init else ("containers",)
-    return [c for key in keys for c in (spec.get(key) or []) if isinstance(c, Mapping)]
+    return [c for key in keys for c in mappings(spec.get(key))]
+
+
+# A tutorial's YAML may give any field any shape (`resources: |` followed by text, `volumes: 5`), and a
+# manifest is read before anything validates it: a field of the wrong shape is read as absent.
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a mapping, else an empty one (`mapping(c.get("resources")).get("limits")`)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def mappings(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a list field (`volumes`, `env`, `volumeMounts`); [] when the field is not a list."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def strings(value: Any) -> list[str]:
+    """The words of a list field (`command`, `args`, `accessModes`) as text; [] when the field is not a list."""
+    return [str(item) for item in value if isinstance(item, (str, int, float))] if isinstance(value, list) else []
+
+
+def scalar(value: Any) -> str | None:
+    """A scalar field (`storageClassName`, `claimName`) as text; None when it is absent or not a scalar."""
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != "" else None
 
 
 # The kinds of each built-in API group of Kubernetes 1.34 (all versions), from the OpenAPI schemas that

@@ -16,7 +16,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -29,6 +32,7 @@ from runner.effects import Effects
 from runner.lesson.model import StepType
 from runner.lesson.parser import parse_lesson
 from runner.lint import lint_lesson
+from runner.plan.build import step_requirements
 
 REPO = Path(__file__).resolve().parents[2]
 OURS = re.compile(r"^\s*<!--\s*(?:step|check|run)\s*:.*-->\s*$")
@@ -456,6 +460,121 @@ def test_cli_writes_the_lesson_reports_and_refuses_to_overwrite(tmp_path):
     assert CliRunner().invoke(main, ["lint", str(out)]).exit_code == 0
     to_stdout = CliRunner().invoke(main, ["new", str(src)])
     assert to_stdout.exit_code == 0 and to_stdout.stdout.startswith("---\n# written by `tutorial new`")
+
+
+# ---- a manifest's fields in any shape -----------------------------------------------------------
+
+# one of everything the rules read: a Job (init container that clones, a claim, a RAM disk, a ConfigMap file, a
+# secret key, GPUs), the Pod of its template, the claim
+EVERYTHING = yaml.safe_load("""
+apiVersion: batch/v1
+kind: Job
+metadata: {name: job-<username>}
+spec:
+  completions: 2
+  template:
+    spec:
+      initContainers:
+      - name: clone
+        image: alpine/git
+        args: [clone, "https://example.org/code.git", /code]
+        volumeMounts: [{name: code, mountPath: /code}]
+      containers:
+      - name: main
+        image: busybox
+        command: [sh, -c, "echo hi > /data/out"]
+        env:
+        - name: PW
+          valueFrom: {secretKeyRef: {name: s-<username>, key: pw}}
+        resources:
+          limits: {memory: 1Gi, nvidia.com/gpu: 1}
+          requests: {cpu: 100m, memory: 1Gi, nvidia.com/gpu: 1}
+        volumeMounts:
+        - {name: data, mountPath: /data, subPath: sub}
+        - {name: shm, mountPath: /dev/shm}
+        - {name: cfg, mountPath: /etc/cfg/app.conf, subPath: app.conf}
+        - {name: code, mountPath: /code}
+      volumes:
+      - {name: data, persistentVolumeClaim: {claimName: pvc-<username>}}
+      - {name: shm, emptyDir: {medium: Memory, sizeLimit: 1Gi}}
+      - {name: cfg, configMap: {name: cm-<username>}}
+      - {name: code, emptyDir: {}}
+      nodeSelector: {gpu: "true"}
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions: [{key: zone, operator: In, values: [a, b]}]
+      restartPolicy: Never
+""")
+CLAIM = yaml.safe_load("""
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: pvc-<username>}
+spec: {accessModes: [ReadWriteOnce], storageClassName: fast, resources: {requests: {storage: 1Gi}}}
+""")
+
+
+def _pod_of(job):
+    spec = job["spec"]["template"]["spec"] if isinstance(job["spec"]["template"]["spec"], dict) else {}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pod-<username>"}, "spec": spec}
+
+
+def _paths(data, prefix=()):
+    """Every field path of `data` below its top level (keys and list indexes)."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        if prefix or key == "spec":
+            yield (*prefix, key)
+        yield from _paths(value, (*prefix, key)) if prefix or key == "spec" else ()
+
+
+def _replaced(data, path, value):
+    data = yaml.safe_load(yaml.safe_dump(data))
+    here = data
+    for key in path[:-1]:
+        here = here[key]
+    here[path[-1]] = value
+    return data
+
+
+def _tutorial(objects) -> str:
+    parts = ["# T\n"]
+    for i, obj in enumerate(objects):
+        parts.append(f"Save this as `f{i}.yaml`:\n\n```yaml\n{yaml.safe_dump(obj, sort_keys=False)}```\n")
+        parts.append(f"```bash\nkubectl apply -f f{i}.yaml\n```\n")
+    parts.append("```bash\nkubectl exec pod-<username> -- df -h\nkubectl logs job/job-<username>\n```\n")
+    parts.append("```bash\nkubectl delete job job-<username>\nkubectl apply -f f1.yaml\n```\n")
+    parts.append("Make sure you did not leave any running pods.\n")
+    return "\n".join(parts)
+
+
+_BASES = {"job": EVERYTHING, "pod": _pod_of(EVERYTHING), "claim": CLAIM}
+_SHAPES = st.one_of(
+    st.sampled_from(["text", "limits: 1\n", "", 0, 5, -1, 1.5, True, None, [], {}, [5], ["x"], [[1]], [{}], {"a": "b"}]),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5), lambda x: st.lists(x, max_size=2), max_leaves=3
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_manifest_field_of_any_shape_is_read_as_absent_not_a_crash(data):
+    """`resources: |` followed by text (a published tutorial), `volumes: 5`: tutorial new and the plan still work."""
+    which = data.draw(st.sampled_from(sorted(_BASES)))
+    path = data.draw(st.sampled_from(list(_paths(_BASES[which]))))
+    bad = _replaced(_BASES[which], path, data.draw(_SHAPES))
+    objects = {
+        "job": [CLAIM, bad, _pod_of(EVERYTHING)],
+        "pod": [CLAIM, EVERYTHING, bad],
+        "claim": [bad, EVERYTHING, _pod_of(EVERYTHING)],
+    }
+    result = draft(_tutorial(objects[which]), "t.md", "t")  # it parses its own output, or raises
+    assert result.lesson.meta.annotated
+    created = set(Effects(result.lesson).created())
+    for step in result.lesson.steps:
+        step_requirements(step, created)
 
 
 def _added_lines(old: str, new: str) -> list[tuple[int, str]]:
