@@ -21,6 +21,8 @@ from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, Step
 
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+# CommonMark's line endings, the only ones markdown-it counts (str.splitlines also splits at \f, \x85, \u2028 …)
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class Layout:
 
     def __post_init__(self) -> None:
         self.found = blocks(self.source)
-        self.lines = self.source.splitlines()
+        self.lines, self.ends = _split(self.source)
+        self.newline = "\r\n" if "\r\n" in self.source else "\n"  # the file's own line endings, for added lines
         # nesting of each indented code block (0: at the top, not in a list item or quote)
         tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(self.source)
         self.code_levels = {t.map[0] + 1: t.level for t in tokens if t.type == "code_block" and t.map}
@@ -91,19 +94,18 @@ class Layout:
         return Insertion(len(self.lines), lines, order)
 
     def apply(self, insertions: list[Insertion]) -> str:
-        """The source with the insertions, every original line kept as it was."""
+        """The source with the insertions, every original line kept as it was (with its own line ending)."""
         by_place: dict[int, list[Insertion]] = {}
         for ins in insertions:
             by_place.setdefault(ins.after, []).append(ins)
         out: list[str] = []
         for ins in sorted(by_place.get(0, []), key=lambda i: i.order):
-            out.extend(ins.lines)
-        for number, line in enumerate(self.lines, 1):
-            out.append(line)
+            out.extend(line + self.newline for line in ins.lines)
+        for number, (line, end) in enumerate(zip(self.lines, self.ends, strict=True), 1):
+            out.append(line + (end or (self.newline if insertions else "")))
             for ins in sorted(by_place.get(number, []), key=lambda i: i.order):
-                out.extend(ins.lines)
-        newline = "\r\n" if "\r\n" in self.source else "\n"  # the file's own line endings
-        return newline.join(out) + (newline if self.source.endswith("\n") or insertions else "")
+                out.extend(added + self.newline for added in ins.lines)
+        return "".join(out)
 
     def new_line(self, insertions: list[Insertion], old_line: int) -> int:
         """Where line `old_line` of the source is once the insertions are made."""
@@ -118,3 +120,16 @@ def steps_by_block(lesson: Lesson, layout: Layout) -> dict[int, list[Step]]:
         if block is not None and block.kind == "code":
             out.setdefault(block.line, []).append(step)
     return out
+
+
+def _split(source: str) -> tuple[list[str], list[str]]:
+    """The lines of `source` as markdown-it counts them, and the ending of each ('' for a last line without one)."""
+    lines, ends, start = [], [], 0
+    for m in _LINE_END.finditer(source):
+        lines.append(source[start : m.start()])
+        ends.append(m.group())
+        start = m.end()
+    if start < len(source):
+        lines.append(source[start:])
+        ends.append("")
+    return lines, ends

@@ -415,6 +415,14 @@ def test_line_endings_of_the_file_are_kept():
     assert visible(result.text.replace("\r\n", "\n")) == visible(crlf.replace("\r\n", "\n"))
 
 
+def test_lines_are_the_lines_markdown_counts_and_keep_their_own_endings():
+    """\f, \x85, \u2028 end a line for str.splitlines, not for CommonMark: they stay inside their line."""
+    page = "# T\r\n\r\nForm\x0cfeed, next\x85line, line\u2028separator.\r\n\r\n```bash\r\nkubectl get pods\r\n```"
+    result = draft(page, "t.md", "t")
+    assert "Form\x0cfeed, next\x85line, line\u2028separator.\r\n" in result.text
+    assert result.text.endswith("```\r\n") and "\n" not in result.text.replace("\r\n", "")
+
+
 def test_site_front_matter_is_kept_and_ours_added_beside_it():
     page = "---\ntitle: Managing Secrets\ncontent_type: task\nweight: 20\n---\n\n# Secrets\n\n```bash\nkubectl get secrets\n```\n"
     result = draft(page, "page.md", "secrets")
