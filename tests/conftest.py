@@ -4,11 +4,14 @@ The wild tutorials are other people's published text, so they are not in the
 repository: they are read from `../shared/wild` beside the checkout, or from
 `$TUTORIAL_WILD_DIR`. Without them, the tests that need them skip and say how
 to get them; in CI (`CI=true`, or `TUTORIAL_REQUIRE_WILD=1`) their absence
-fails, as a missing cluster does for the e2e tests.
+fails, as a missing cluster does for the e2e tests. The corpus of published
+tutorials with their expected objects (`../shared/corpus`, or
+`$TUTORIAL_CORPUS_DIR`) is read and required the same way.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -41,6 +44,32 @@ def need_wild() -> Path:
     pytest.skip(reason)
 
 
+def corpus_dir() -> Path:
+    """`../shared/corpus` beside the checkout: folders of published tutorials, each with its `expected.json`."""
+    env = os.environ.get("TUTORIAL_CORPUS_DIR")
+    return Path(env) if env else REPO.parent / "shared" / "corpus"
+
+
+def corpus_files(d: Path | None = None) -> list[Path]:
+    """The tutorials of the corpus: those each folder's `expected.json` lists (its other files are notes)."""
+    d = d or corpus_dir()
+    out: list[Path] = []
+    for expected in sorted(d.glob("*/expected.json")):
+        out += [expected.parent / name for name in sorted(json.loads(expected.read_text(encoding="utf-8")))]
+    return out
+
+
+def need_corpus() -> Path:
+    """The corpus folder, or a skip (outside CI) / failure (in CI) that says how to provide it."""
+    d = corpus_dir()
+    if d.is_dir() and corpus_files(d):
+        return d
+    reason = f"the corpus of published tutorials is not in {d}: set TUTORIAL_CORPUS_DIR to it (it is not part of the repository)"
+    if wild_required():
+        pytest.fail(f"CI requires the corpus, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def wild() -> Path:
     return need_wild()
@@ -57,15 +86,27 @@ def data_wild(wild: Path) -> Path:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """`wild_file`: one test per published tutorial in the wild folder (one that skips or fails without it)."""
+    """`wild_file`, `corpus_file`: one test per published tutorial of the wild folder or the corpus (one that skips or fails without it)."""
     if "wild_file" in metafunc.fixturenames:
         d = wild_dir()
         files = sorted(d.glob("*.md")) if d.is_dir() else []
         metafunc.parametrize("wild_file", files or [None], ids=[p.stem for p in files] or ["no-wild-folder"], indirect=True)
+    if "corpus_file" in metafunc.fixturenames:
+        d = corpus_dir()
+        found = corpus_files(d) if d.is_dir() else []
+        ids = [f"{p.parent.name}/{p.stem}" for p in found] or ["no-corpus-folder"]
+        metafunc.parametrize("corpus_file", found or [None], ids=ids, indirect=True)
 
 
 @pytest.fixture
 def wild_file(request: pytest.FixtureRequest) -> Path:
     if request.param is None:
         need_wild()
+    return request.param
+
+
+@pytest.fixture
+def corpus_file(request: pytest.FixtureRequest) -> Path:
+    if request.param is None:
+        need_corpus()
     return request.param

@@ -63,8 +63,11 @@ def draft(source: str, path: str, lesson_id: str, out_path: str | None = None) -
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", lesson_id):
         raise UsageError(f"--id {lesson_id!r}: must be lower-case letters, digits, - or _")
 
-    # pass 1: what the prose asks for without a command
-    layout = Layout(source)
+    # pass 1: what the prose asks for without a command (on front matter that our keys can be added to)
+    page = frontmatter.appendable(source)
+    if page != source:
+        first = parse_lesson(page, path)
+    layout = Layout(page)
     effects = Effects(first)
     commands, todos = steps.prose_commands(first, effects, Timeline(first, effects), layout)
     pass1 = layout.apply(steps.insertions(layout, [], commands))
@@ -80,13 +83,15 @@ def draft(source: str, path: str, lesson_id: str, out_path: str | None = None) -
     finish = {dict(s.args).get("job", "") for s in suggestions if s.check == "pvc-data-survives"}
     notes, more = steps.block_notes(lesson, effects2, timeline, layout2, finish, suggester.failing_jobs())
     todos = [Todo(layout.new_line(shift, t.line), t.what) for t in todos] + more
+    if page != source:
+        todos.append(Todo(1, "the page's front matter is written again in block style to take ours: its comments are gone"))
     rubric: dict[str, int] = {}
     for s in suggestions:
         rubric.setdefault(s.check, s.points)
     found = frontmatter.found_placeholders(lesson, layout2)
     requires = frontmatter.requirements(effects2)
     data = frontmatter.meta(lesson_id, lesson.meta.title, found, requires, rubric)
-    fm, _kept = frontmatter.insertion(layout2, data, Path(path).name)
+    fm = frontmatter.insertion(layout2, data, Path(path).name)
     checks = [_check_insertion(layout2, s) for s in suggestions]
     inserted = [fm, *checks, *steps.insertions(layout2, notes, [])]
     text = layout2.apply(inserted)
@@ -96,7 +101,7 @@ def draft(source: str, path: str, lesson_id: str, out_path: str | None = None) -
         names = ", ".join(name for name, _ in without[:3]) + (", ..." if len(without) > 3 else "")
         todos.append(
             Todo(
-                next((n for n, l in enumerate(text.splitlines(), 1) if l.startswith("requires:")), 1),
+                frontmatter.key_line(text, "requires") or 1,
                 f"`requires: {req}` is for the whole lesson (a cluster without it skips every step), but {names} "
                 "do not need it: drop it from the front matter to run those parts there",
             )

@@ -1,14 +1,15 @@
 """The front matter `tutorial new` writes: id, title, placeholders (as the prose describes them), requirements, rubric.
 
-A page that has front matter of its own (Hugo, Jekyll, MkDocs) keeps it line
-for line; our keys are added at its end, except those it already has (a
-page's `title` stays its title).
+A page that has front matter of its own (Hugo, Jekyll, MkDocs, Carpentries)
+keeps it line for line, every key of its site as it was; ours are added at
+its end under `tutorial-runner:` (see `runner.lesson.frontmatter`), where the
+parser reads them strictly and leaves the site's keys to the site.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,11 @@ import yaml
 from runner.author.layout import Insertion, Layout
 from runner.effects import Effects
 from runner.lesson import placeholders as ph
+from runner.lesson.frontmatter import NAMESPACE
 from runner.lesson.model import Lesson
 from runner.plan.build import object_requirements
 from runner.syntax.k8s import get_path, mapping, mappings, pod_spec, scalar
-from runner.syntax.yaml import YamlInvalid
+from runner.syntax.yaml import YamlInvalid, read_yaml
 from runner.syntax.yaml import load as yaml_load
 
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\\\n|\n")
@@ -135,24 +137,68 @@ def meta(
 
 def to_yaml(data: Mapping[str, Any]) -> list[str]:
     text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
-    return text.rstrip("\n").splitlines()
+    return text.rstrip("\n").split("\n")  # YAML's own line breaks only (a value may hold \u2028, \x85)
 
 
-def insertion(layout: Layout, data: dict[str, Any], source_name: str) -> tuple[Insertion, list[str]]:
-    """The front matter lines to add (merged into the page's own when it has one), and the keys it kept."""
+def insertion(layout: Layout, data: dict[str, Any], source_name: str) -> Insertion:
+    """The front matter lines to add: our keys at the top of a page without front matter, else under `tutorial-runner:`.
+
+    A page's own front matter is the site's (Hugo, Jekyll, MkDocs …): its
+    lines stay as they are and ours go after them, nested under one key, so
+    that the parser tells ours from the site's without knowing the site. The
+    page's own `title` stays the lesson's title, so ours is left out then.
+    """
     note = f"# written by `tutorial new` from {source_name}: review the checks, step notes and points"
     fm = layout.front_matter
     if fm is None:
-        return Insertion(0, ("---", note, *to_yaml(data), "---", ""), order=-100), []
-    theirs = _keys(fm.text)
-    kept = [k for k in data if k in theirs]
-    ours = {k: v for k, v in data.items() if k not in theirs}
-    return Insertion(fm.end_line - 1, (note, *to_yaml(ours)), order=-100), kept
+        return Insertion(0, ("---", note, *to_yaml(data), "---", ""), order=-100)
+    site = site_front_matter(fm.text)
+    ours = {k: v for k, v in data.items() if not (k == "title" and _text(site.get("title")))}
+    return Insertion(fm.end_line - 1, (note, *to_yaml({NAMESPACE: ours})), order=-100)
 
 
-def _keys(text: str) -> Iterable[str]:
+def site_front_matter(text: str) -> dict[Any, Any]:
+    """A page's own front matter as data ({} when it has none, or none that is a mapping)."""
     try:
         data = yaml_load(text)
     except YamlInvalid:
-        return ()
-    return list(data) if isinstance(data, dict) else ()
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def appendable(source: str) -> str:
+    """`source` with front matter a key can be added to at its end: as it is, or re-written in block style.
+
+    A key appended after the last line of a page's front matter belongs to its
+    mapping, unless the mapping is written in flow style (`{title: T}`) or at
+    an indentation: then the front matter is written again in block style,
+    with the same keys and values (its comments are lost; `drafted` says so).
+    """
+    layout = Layout(source)
+    fm = layout.front_matter
+    if fm is None:
+        return source
+    site = site_front_matter(fm.text)
+    probe = fm.text.rstrip("\n") + f"\n{NAMESPACE}: null\n"
+    try:
+        if yaml_load(probe) == {**site, NAMESPACE: None}:
+            return source
+    except YamlInvalid:
+        pass
+    return layout.replaced(fm.line + 1, fm.end_line - 1, to_yaml(site) if site else [])
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The line of our front matter key `key` in a lesson's text (nested or at the top level), None when absent."""
+    fm = Layout(text).front_matter
+    if fm is None:
+        return None
+    result = read_yaml(fm.text, fm.line + 1, with_positions=True)
+    if result.error or not result.positions:
+        return None
+    keys = result.positions[0].key
+    return keys.get((NAMESPACE, key)) or keys.get((key,))
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())

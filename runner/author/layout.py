@@ -107,6 +107,11 @@ class Layout:
                 out.extend(added + self.newline for added in ins.lines)
         return "".join(out)
 
+    def replaced(self, first: int, last: int, lines: list[str]) -> str:
+        """The source with its lines `first` to `last` (1-based, inclusive) replaced by `lines`."""
+        keep = [line + end for line, end in zip(self.lines, self.ends, strict=True)]
+        return "".join(keep[: first - 1] + [line + self.newline for line in lines] + keep[last:])
+
     def new_line(self, insertions: list[Insertion], old_line: int) -> int:
         """Where line `old_line` of the source is once the insertions are made."""
         return old_line + sum(len(i.lines) for i in insertions if i.after < old_line)

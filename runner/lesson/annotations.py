@@ -1,9 +1,10 @@
-"""Our lesson annotations: front matter, `<!-- step: ... -->`, `<!-- check: ... -->`, `<!-- run: ... -->`, fence attributes.
+"""Our lesson annotations: `<!-- step: ... -->`, `<!-- check: ... -->`, `<!-- run: ... -->`, fence attributes.
 
 They add what inference cannot know without changing how the Markdown renders
 on GitHub or MkDocs: HTML comments are invisible there, and a fence info string
 like ```` ```yaml {file=s1.yaml} ```` still highlights as YAML. Unknown keys are
 errors at their line, so a typo in an annotation is never silently ignored.
+Front matter is read in `runner.lesson.frontmatter`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,8 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any
 
 from runner.core.errors import LessonError
-from runner.lesson.model import LessonMeta, Placeholder, RubricItem
-from runner.syntax.yaml import read_yaml
 
 STEP_KEYS = {
     "id": "a stable id for the step (pytest item name, rubric key)",
@@ -34,25 +32,6 @@ STEP_KEYS = {
 }
 WAIT_VALUES = {"ready", "running", "succeeded", "complete", "bound", "deleted", "none", "exists"}
 MAX_DURATION = 7 * 24 * 3600  # seconds: a wait or a timeout longer than a week is a typo
-MAX_POINTS = 1_000_000  # points of one check: so that totals stay finite numbers
-FRONT_MATTER_KEYS = {"id", "title", "description", "placeholders", "requires", "rubric", "shared_namespace", "quota"}
-# keys only our lessons use: front matter without any of them belongs to the site generator
-OUR_KEYS = FRONT_MATTER_KEYS - {"title", "description"}
-# keys of Hugo, Jekyll, MkDocs, Docusaurus, Sphinx/MyST front matter: ignored, also beside ours; a typo of one
-# of our keys is still an error
-SITE_KEYS = {
-    "aliases", "api_metadata", "audience", "author", "authors", "body_class", "build", "card", "cascade",
-    "categories", "content_type", "custom_edit_url", "date", "difficulty", "draft", "duration", "excerpt",
-    "expiryDate", "feature", "featured", "grand_parent", "has_children", "hide", "hide_summary",
-    "hide_table_of_contents", "hide_title", "html_meta", "icon", "image", "images", "jupyter", "jupytext",
-    "kernelspec", "keypoints", "keywords", "last_update", "lastmod", "layout", "level", "linkTitle", "linktitle",
-    "main_menu", "math", "menu", "myst", "nav_exclude", "nav_order", "no_list", "objectives", "orphan", "outputs",
-    "overview", "pagination_next", "pagination_prev", "parent", "permalink", "publishDate", "published", "questions",
-    "redirect_from", "resources", "reviewers", "search", "series", "sidebar_class_name", "sidebar_label",
-    "sidebar_position", "simple_list", "sitemap", "slug", "status", "subtitle", "summary", "tags", "template", "time",
-    "toc", "toc_hide", "translationKey", "type", "url", "weight",
-}  # fmt: skip
-PLACEHOLDER_KEYS = {"default", "required", "description"}
 
 
 @dataclass(frozen=True)
@@ -145,125 +124,3 @@ def parse_duration(value: str, path: str, line: int) -> float:
 def _short(value: str, limit: int = 40) -> str:
     """A value quoted in a message, cut to a readable length."""
     return value if len(value) <= limit else value[:limit] + "..."
-
-
-def parse_front_matter(text: str, path: str, first_line: int, default_id: str, default_title: str) -> LessonMeta:
-    """Front matter YAML -> LessonMeta; errors point at the offending key's line."""
-    result = read_yaml(text, first_line, with_positions=True)
-    if result.error:
-        problem = result.error.removeprefix("YAML does not parse: ")
-        message = f"front matter is not valid YAML: {problem}" if problem != result.error else f"front matter: {result.error}"
-        raise LessonError(message, path, result.error_line or first_line)
-    if len(result.documents) > 1:
-        raise LessonError("front matter must be one YAML document", path, first_line)
-    data = result.documents[0] if result.documents else None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise LessonError("front matter must be a mapping of keys", path, first_line)
-    lines = {str(p[0]): line for p, line in result.positions[0].key.items() if len(p) == 1} if result.positions else {}
-    keys = set(map(str, data))
-    if not OUR_KEYS & keys and not any(_near_ours(k) for k in keys - SITE_KEYS - FRONT_MATTER_KEYS):
-        return _site_meta(data, default_id, default_title)
-    for key in data:
-        if key not in FRONT_MATTER_KEYS and str(key) not in SITE_KEYS:
-            raise LessonError(
-                f"unknown front matter key '{key}' (known: {', '.join(sorted(FRONT_MATTER_KEYS))})",
-                path,
-                lines.get(str(key), first_line),
-            )
-
-    def need(cond: bool, key: str, message: str) -> None:
-        if not cond:
-            raise LessonError(f"front matter '{key}': {message}", path, lines.get(key, first_line))
-
-    lesson_id = data.get("id", default_id)
-    need(
-        isinstance(lesson_id, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", lesson_id or "") is not None,
-        "id",
-        "must be lower-case letters, digits, - or _",
-    )
-    title = data.get("title", default_title)
-    need(isinstance(title, str), "title", "must be text")
-    placeholders = [Placeholder("username", required=True, description="the participant's username (--user)")]
-    raw_ph = data.get("placeholders") or {}
-    need(isinstance(raw_ph, dict), "placeholders", "must map a name to its default or to {default, required, description}")
-    for name, spec in raw_ph.items():
-        need(
-            isinstance(name, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", name) is not None,
-            "placeholders",
-            f"bad placeholder name {name!r}",
-        )
-        if name == "username":  # always declared (from --user); the lesson may say how its prose names it
-            if isinstance(spec, dict) and spec.get("description"):
-                placeholders[0] = Placeholder("username", required=True, description=str(spec["description"]))
-            continue
-        if isinstance(spec, dict):
-            extra = set(spec) - PLACEHOLDER_KEYS
-            need(
-                not extra,
-                "placeholders",
-                f"unknown key(s) {', '.join(sorted(map(str, extra)))} for '{name}' (known: {', '.join(sorted(PLACEHOLDER_KEYS))})",
-            )
-            default = spec.get("default")
-            placeholders.append(
-                Placeholder(
-                    name,
-                    None if default is None else str(default),
-                    bool(spec.get("required", default is None)),
-                    str(spec.get("description", "")),
-                )
-            )
-        else:
-            placeholders.append(Placeholder(name, None if spec is None else str(spec), spec is None))
-    requires = data.get("requires") or []
-    need(
-        isinstance(requires, list) and all(isinstance(r, str) for r in requires),
-        "requires",
-        "must be a list of requirement names",
-    )
-    rubric_raw = data.get("rubric") or {}
-    need(isinstance(rubric_raw, dict), "rubric", "must map a check name to its points")
-    rubric = []
-    for name, points in rubric_raw.items():
-        need(
-            isinstance(points, (int, float)) and not isinstance(points, bool) and 0 <= points <= MAX_POINTS,
-            "rubric",
-            f"points for '{name}' must be a number from 0 to {MAX_POINTS:,}",
-        )
-        rubric.append(RubricItem(str(name), float(points)))
-    shared = data.get("shared_namespace", True)
-    need(isinstance(shared, bool), "shared_namespace", "must be true or false")
-    quota = data.get("quota", False)
-    need(isinstance(quota, bool), "quota", "must be true or false")
-    return LessonMeta(
-        id=lesson_id,
-        title=title,
-        description=str(data.get("description", "") or ""),
-        placeholders=tuple(placeholders),
-        requires=tuple(requires),
-        rubric=tuple(rubric),
-        shared_namespace=shared,
-        quota=quota,
-        # ours, unless it is a site generator's page (its keys, none of ours beyond title and description)
-        annotated=any(key in OUR_KEYS for key in data) or not any(key in SITE_KEYS for key in data),
-    )
-
-
-def _near_ours(key: str) -> bool:
-    """`rubrik`, `placeholder`: a typo of one of our keys makes the front matter ours (and the typo an error)."""
-    from runner.lesson.placeholders import distance
-
-    return any(0 < distance(key.lower(), ours) <= 2 for ours in OUR_KEYS)
-
-
-def _site_meta(data: dict[Any, Any], default_id: str, default_title: str) -> LessonMeta:
-    """The front matter of a site generator (Hugo, Jekyll, MkDocs, Docusaurus): its title, nothing else of it."""
-    title = data.get("title")
-    description = data.get("description")
-    return LessonMeta(
-        id=default_id,
-        title=title.strip() if isinstance(title, str) and title.strip() else default_title,
-        description=description if isinstance(description, str) else "",
-        placeholders=(Placeholder("username", required=True, description="the participant's username (--user)"),),
-    )

@@ -17,7 +17,8 @@ from runner.core.errors import LessonError
 from runner.core.limits import MAX_LESSON_BYTES, read_bounded
 from runner.core.redact import redact
 from runner.lesson import classify, placeholders, prose
-from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
+from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info
+from runner.lesson.frontmatter import parse_front_matter
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
 from runner.syntax import kubectl
