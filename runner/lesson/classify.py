@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from runner.syntax import kubectl
-from runner.syntax.shell import segments
+from runner.syntax.shell import has_prompts, segments
 from runner.syntax.yaml import YamlResult, read_yaml
 
 YAML_LANGS = {"yaml", "yml", "k8s", "kubernetes"}
@@ -275,8 +275,8 @@ def looks_like_shell(content: str) -> bool:
     lines = [l for l in content.splitlines() if l.strip() and not l.strip().startswith("#")]
     if not lines:
         return False
-    if any(re.match(r"^\s*\$\s", l) for l in lines):
-        return True
+    if has_prompts(content):
+        return True  # a console transcript, in any prompt's shape
     joined_continuation = False
     heredoc_end: str | None = None
     for line in lines:
@@ -349,6 +349,25 @@ def interactive_reason(segments: list[list[str]]) -> str | None:
             return "starts an interactive interpreter"
         if prog == "ssh" and not any(not w.startswith("-") for w in words[2:]):
             return "opens a remote shell"
+    return None
+
+
+_SSH_VALUE_FLAGS = frozenset("bcDEeFIiJLlmOoPpQRSWw")
+
+
+def ssh_host(segments: list[list[str]]) -> str | None:
+    """The host an interactive `ssh [options] [user@]host` logs into, or None."""
+    for words in segments:
+        if not words or words[0] != "ssh":
+            continue
+        skip = False
+        for word in words[1:]:
+            if skip:
+                skip = False
+            elif word.startswith("-"):
+                skip = len(word) == 2 and word[1] in _SSH_VALUE_FLAGS
+            else:
+                return word
     return None
 
 

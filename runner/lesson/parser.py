@@ -18,11 +18,12 @@ from runner.core.limits import MAX_LESSON_BYTES, read_bounded
 from runner.core.redact import redact
 from runner.lesson import classify, placeholders, prose
 from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info, parse_front_matter
+from runner.lesson.machines import Machines
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
 from runner.syntax import kubectl
 from runner.syntax.k8s import unknown_kind
-from runner.syntax.shell import plain_file, segments, split_commands
+from runner.syntax.shell import Command, has_prompts, plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
 
 FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "file", "other"}
@@ -52,6 +53,10 @@ class _Context:
     pending: list[Annotation] = field(default_factory=list)
     pod: str | None = None
     pod_kind: str | None = None
+    entered_at: str | None = None  # the prompt at which the reader entered `pod` (`kubectl exec -it` in a transcript)
+    remote: str | None = None  # a host the reader is logged into with `ssh`: what they type runs there
+    machines: Machines = field(default_factory=lambda: Machines(()))
+    commands: dict[tuple[str, int], list[Command]] = field(default_factory=dict)  # a shell block's commands, read once
     last_workload: tuple[str, str] | None = None  # (kind, name) of the last Pod/Job created
     local_files: set[str] = field(default_factory=set)
     output_cue: bool = False  # the prose just before says the next block is a command's output
@@ -132,6 +137,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
         meta = parse_front_matter(found[0].text, path, found[0].line + 1, default_id, title)
     b = _Builder(path)
     ctx = _Context()
+    ctx.machines = Machines(_transcripts(found, ctx))
     seen_blocks: dict[tuple[str, str], int] = {}
     for block in found:
         if block.kind == "front_matter":
@@ -141,6 +147,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
                 ctx.file_hint = prose.heading_file(block.text)
                 continue
             ctx.section, ctx.pod, ctx.pod_kind, ctx.file_hint, ctx.file_content = block.text, None, None, None, None
+            ctx.entered_at = ctx.remote = None
             ctx.output_cue, ctx.after_printing = False, ()
             continue
         if block.kind == "comment":
@@ -173,6 +180,16 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
     if not meta.annotated:
         meta = replace(meta, placeholders=_found_placeholders(meta, steps, ctx))
     return Lesson(path=path, meta=meta, steps=tuple(steps))
+
+
+def _transcripts(found: list[Block], ctx: _Context) -> list[Command]:
+    """Every command typed at a prompt, in any code block: which prompts talk to the cluster is known before parsing."""
+    out: list[Command] = []
+    for block in found:
+        if block.kind == "code" and has_prompts(block.text):
+            commands = ctx.commands.setdefault((block.text, block.content_line), split_commands(block.text, block.content_line))
+            out.extend(c for c in commands if c.prompt is not None)
+    return out
 
 
 def _found_placeholders(meta: LessonMeta, steps: list[Step], ctx: _Context) -> tuple[Placeholder, ...]:
@@ -420,7 +437,7 @@ def _shell_block(
 ) -> None:
     pod = ann.get("pod") or ctx.pod
     pod_kind = ("Pod" if ann.get("pod") else ctx.pod_kind) if pod else None
-    commands = split_commands(content, first)
+    commands = ctx.commands.get((content, first)) or split_commands(content, first)
     if not commands and content.strip():
         b.add(
             StepType.OTHER,
@@ -448,6 +465,26 @@ def _shell_block(
                 reason=f"{what}, shown in a shell block; not a command",
             )
             continue
+        if forced is None and not ann.get("pod"):
+            place = ctx.machines.place(cmd, ctx.pod, ctx.entered_at, ctx.remote)
+            if place.where in ("python", "elsewhere", "leave"):
+                b.add(
+                    StepType.OTHER,
+                    cmd.line,
+                    ctx.section,
+                    "elsewhere",
+                    ann,
+                    text=cmd.text,
+                    content_line=cmd.line,
+                    reason=place.reason,
+                )
+                if place.where == "leave":
+                    ctx.pod = ctx.pod_kind = ctx.entered_at = ctx.remote = None
+                    pod = pod_kind = None
+                continue
+            if place.where == "home":
+                ctx.pod = ctx.pod_kind = ctx.entered_at = ctx.remote = None
+                pod = pod_kind = None
         if not ann.get("pod") and ctx.pod and not pod:  # `kubectl exec -it POD -- bash` earlier in this block
             pod, pod_kind = ctx.pod, ctx.pod_kind
         segs = segments(cmd.text)
@@ -469,6 +506,9 @@ def _shell_block(
             )
             if target:
                 ctx.pod, ctx.pod_kind = target, "Pod"
+                ctx.entered_at = cmd.prompt.machine if cmd.prompt else None
+            elif (host_name := classify.ssh_host(segs)) is not None:
+                ctx.remote = host_name
             continue
         if forced == "in-pod" or (forced is None and pod and not host):
             b.add(

@@ -77,7 +77,7 @@ def gather_facts(cluster: Cluster, profile: Profile | None, lesson: Lesson, kube
         reachable=frozenset(profile.reachable) if profile and profile.reachable is not None else None,
         existing=frozenset(existing),
         image_for=profile.image_for if profile else None,
-        missing_programs=frozenset(p for p in programs_of(lesson) if shutil.which(p, path=search_path) is None),
+        missing_programs=frozenset(p for p in programs_of(lesson.steps) if shutil.which(p, path=search_path) is None),
         nodes=nodes,
     )
 
