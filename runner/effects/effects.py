@@ -387,6 +387,10 @@ class Effects:
             makes += [Made(NAMESPACE, o.name) for o in step.objects if o.kind == "Namespace" and o.name]
         return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd), cwd
 
+    def block_objects(self, step: Step) -> tuple[K8sObject, ...]:
+        """The objects of a manifest block (what the runner applies for it); none for other steps."""
+        return step.objects if step.type is StepType.MANIFEST else ()
+
     def _manifests_of(self, step: Step) -> list[Manifest]:
         """The objects a step sends to the API server: its block, its here-document, the files its kubectl applies."""
         if step.type is StepType.MANIFEST:

@@ -159,9 +159,6 @@ class Lesson:
     def checks(self) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if s.type is StepType.CHECK)
 
-    def objects(self) -> list[tuple[Step, K8sObject]]:
-        return [(s, o) for s in self.steps if s.type is StepType.MANIFEST for o in s.objects]
-
     def points(self, step: Step) -> float:
         """What a check step is worth: its rubric entry (by step id, else by check name), 1 when it has none.
 

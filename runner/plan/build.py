@@ -133,7 +133,7 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     actions: list[Action] = []
     alive: dict[tuple[str, str], int] = {}  # objects made so far (and not deleted since): kind, name -> line
     for step in lesson.steps:
-        again = _again(step, alive)
+        again = _again(step, alive, effects)
         action = again or _overwrites_shown(step, file_lines, effects)
         if action is None:
             action = _action(step, facts, lesson_unmet, created, ledger, lesson.declared)
@@ -151,7 +151,7 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     return Plan(lesson, tuple(actions), files, effects)
 
 
-def _again(step: Step, alive: dict[tuple[str, str], int]) -> Action | None:
+def _again(step: Step, alive: dict[tuple[str, str], int], effects: Effects) -> Action | None:
     """A manifest the runner would apply that defines objects the lesson already made: an alternative the text shows.
 
     ("You could store this in a Secret using the following definition", the
@@ -159,7 +159,7 @@ def _again(step: Step, alive: dict[tuple[str, str], int]) -> Action | None:
     """
     if step.type is not StepType.MANIFEST or not step.apply or step.skip:
         return None
-    names = [(o.kind, o.name) for o in step.objects if o.name]
+    names = [(o.kind, o.name) for o in effects.block_objects(step) if o.name]
     if not names or not all(n in alive for n in names):
         return None
     kind, name = names[0]
@@ -228,7 +228,7 @@ def _action(
             return Action(step, "command", command=step.instead)
         return Action(step, "skip", f"interactive: {step.reason}", requirement_skip=True)
     if step.type is StepType.MANIFEST:
-        objs = [(o.kind, o.name or "", o) for o in step.objects]
+        objs = [(o.kind, o.name or "", o) for o in ledger.effects.block_objects(step)]
         if not step.apply:
             return Action(step, "write", step.reason or "applied by a command of the tutorial")
         return Action(step, "apply", waits=_waits_for(step, objs, facts, deleting=False))
