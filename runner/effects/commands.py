@@ -15,6 +15,7 @@ every step.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from runner.syntax import bash, kubectl
@@ -76,7 +77,14 @@ class CommandIO:
 
     reads: list[str] = field(default_factory=list)  # files and folders (`dir/`) it needs
     writes: list[str] = field(default_factory=list)  # files and folders it makes; `dir/*` for unknown contents of dir
-    manifests: list[str] = field(default_factory=list)  # files it gives kubectl as manifests (-f, -k): judged when missing
+    manifests: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (file, how) it gives kubectl (-f, -k) or runs: judged when missing
+    folders: list[str] = field(default_factory=list)  # folders it enters (`cd repo`): judged when missing
+    unknown_objects: bool = False  # it applies objects nobody can name here (a file the text does not show, a URL, helm)
+    ports_used: list[str] = field(default_factory=list)  # local ports it connects to (`curl localhost:8080`)
+    ports_opened: list[str] = field(default_factory=list)  # local ports it listens on (`kubectl port-forward … 8080:80`); `*` any
+    defines: list[str] = field(default_factory=list)  # commands it defines for later ones (`alias k=kubectl`, functions)
     sets: list[str] = field(default_factory=list)  # variables it sets
     uses: list[str] = field(default_factory=list)  # variables it expands that it does not set itself
     cwd: str = ""  # the working directory after it (relative to the run's), "" for the run's own
@@ -91,6 +99,7 @@ def command_io(text: str, cwd: str = "") -> CommandIO:
     io = CommandIO(cwd=cwd)
     io.uses = [v for v in script.reads if v not in ENVIRONMENT]
     io.sets = list(script.assigned)
+    io.defines = list(script.functions)
     for c in script.commands:
         if not c.runs:
             continue
@@ -117,6 +126,10 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
 
     if prog == "cd":
         io.cwd = _cd(plain[0] if plain else "~", here)
+        if plain and plain[0] not in ("-", "..", "~", "$HOME", "${HOME}") and "$" not in plain[0]:
+            io.folders.append(_path(plain[0].rstrip("/") + "/", here))
+    elif prog == "alias":
+        io.defines.extend(w.split("=", 1)[0] for w in args if "=" in w)
     elif prog in ("mkdir",):
         add(io.writes, *(p.rstrip("/") + "/" for p in plain))
     elif prog in ("touch",) or prog in EDITORS or prog == "tee":
@@ -160,12 +173,15 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         add(io.reads, *plain[1:])
     elif prog in INTERPRETERS and plain and "-c" not in args and "-m" not in args:
         if prog not in ("python", "python3") or plain[0].endswith(".py"):
-            add(io.reads, plain[0])
+            io.manifests.append((_path(plain[0], here), prog))
+    elif prog == "go" and len(plain) >= 2 and plain[0] == "run" and plain[1].endswith(".go"):
+        io.manifests.append((_path(plain[1], here), "go run"))
     elif prog.startswith(("./", "../")) or words[0].startswith(("./", "../")):
         add(io.reads, words[0])
     elif prog in ("kubectl", "oc"):
         _kubectl(words, io, here)
     elif prog in ("helm",) and len(plain) >= 3 and plain[0] in ("install", "upgrade", "template"):
+        io.unknown_objects = io.unknown_objects or plain[0] != "template"
         chart = plain[2]
         if chart.startswith(("./", "../", "/")) or chart in (".",):
             add(io.reads, chart.rstrip("/") + "/")
@@ -180,6 +196,12 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         add(io.reads, *_flag_values(args, ("-in", "-key", "-CA", "-CAkey")))
     if prog in _CLOUD and not (set(args[:1]) & _NO_CLOUD_VERBS):
         io.clouds.append(prog)
+    if prog in ("curl", "wget", "http", "nc", "telnet"):
+        io.ports_used.extend(_local_ports(words))
+    if prog == "minikube" and plain[:1] in (["service"], ["tunnel"], ["dashboard"]):
+        io.ports_opened.append("*")
+    if prog in ("python", "python3") and "http.server" in args:
+        io.ports_opened.append(next((a for a in args if a.isdigit()), "8000"))
 
 
 def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
@@ -189,12 +211,26 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
     ns = call.flag("-n", "--namespace")
     if ns:
         io.namespaces.append(ns)
+    how = f"kubectl {call.verb}"
     for f in call.files:
         if f != "-" and "://" not in f:
-            io.manifests.append(_path(f, here))
+            io.manifests.append((_path(f, here), how))
+        elif "://" in f and call.verb in ("create", "apply", "replace"):
+            io.unknown_objects = True
     kustomize = call.flag("-k", "--kustomize")
     if kustomize and "://" not in kustomize:
-        io.manifests.append(_path(kustomize.rstrip("/") + "/", here))
+        io.manifests.append((_path(kustomize.rstrip("/") + "/", here), how))
+    if kustomize and call.verb in ("create", "apply", "replace"):
+        io.unknown_objects = True
+    if call.verb == "port-forward":
+        for spec in call.args[1:]:
+            local = spec.split(":", 1)[0] if ":" in spec else spec
+            if local.isdigit():
+                io.ports_opened.append(local)
+            elif spec.startswith(":"):
+                io.ports_opened.append("*")
+    if call.verb == "proxy":
+        io.ports_opened.append(call.flag("--port", "-p") or "8001")
     for key, value in call.flags:
         if key in ("--from-file", "--from-env-file") and value:
             src = value.split("=", 1)[1] if "=" in value and key == "--from-file" else value
@@ -223,6 +259,19 @@ def _nodes(call: kubectl.KubectlCall) -> list[str]:
     if call.verb in ("taint", "label", "annotate"):
         return args[1:2]  # the rest are the taint or label
     return args[1:]
+
+
+_LOCAL_URL = re.compile(r"^(?:[a-z]+://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::([0-9]+))?(?:[/?#]|$)", re.I)
+
+
+def _local_ports(words: list[str]) -> list[str]:
+    """Ports on this machine a client connects to: `curl localhost:8080/x`, `curl http://127.0.0.1` (80)."""
+    out = []
+    for w in words[1:]:
+        m = _LOCAL_URL.match(w)
+        if m:
+            out.append(m.group(1) or ("443" if w.lower().startswith("https") else "80"))
+    return out
 
 
 def _download(prog: str, args: list[str], io: CommandIO, here: str) -> None:

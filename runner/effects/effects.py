@@ -25,7 +25,24 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from runner.effects.commands import command_io, outside
-from runner.effects.io import API, FILE, NAMESPACE, NODE, OBJECT, VAR, Made, Need, StepIO, api_kind, crd_kinds, references
+from runner.effects.environment import object_requirements, step_requirements, unfilled
+from runner.effects.io import (
+    API,
+    COMMAND,
+    CWD,
+    FILE,
+    NAMESPACE,
+    NODE,
+    OBJECT,
+    PORT,
+    VAR,
+    Made,
+    Need,
+    StepIO,
+    api_kind,
+    crd_kinds,
+    references,
+)
 from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import bash, kubectl
 from runner.syntax.k8s import CLUSTER_SCOPED, K8sObject, pod_spec
@@ -348,14 +365,29 @@ class Effects:
         makes: list[Made] = []
         if step.type in HOST_TYPES and step.command:
             io = command_io(step.command, cwd)
+            if cwd and step.type is StepType.COMMAND:
+                needs.append(Need(CWD, cwd, step.line))  # the folder an earlier `cd` entered
             needs += [Need(VAR, v, step.line) for v in io.uses]
             makes += [Made(VAR, v) for v in io.sets]
             needs += [Need(FILE, f, step.line) for f in io.reads]
-            needs += [Need(FILE, f, step.line, judged=True) for f in io.manifests]
+            needs += [Need(FILE, f, step.line, judged=True, via=how) for f, how in io.manifests]
+            needs += [Need(FILE, f, step.line, judged=True, via="cd") for f in io.folders]
             makes += [Made(FILE, f) for f in io.writes]
             needs += [Need(NAMESPACE, n, step.line) for n in io.namespaces]
             needs += [Need(NODE, n, step.line) for n in io.nodes]
+            needs += [Need(PORT, p, step.line) for p in io.ports_used if p not in io.ports_opened]
+            makes += [Made(PORT, p) for p in io.ports_opened]
+            makes += [Made(COMMAND, d) for d in io.defines]
+            unshown = any(
+                self.file_manifests(f, step.index) is None
+                for f, how in io.manifests
+                if how in _APPLY_VERBS and not f.endswith("/")
+            )
+            if io.unknown_objects or unshown:
+                makes.append(Made(OBJECT, "*"))  # objects nobody can name: what later steps need and no step names, maybe
             if step.type is StepType.COMMAND:
+                if io.cwd != cwd and io.cwd:
+                    makes.append(Made(CWD, io.cwd))
                 cwd = io.cwd
         if step.type is StepType.IN_POD and step.pod:
             needs.append(Need(OBJECT, step.pod, step.line, of=None if step.pod_kind == "Pod" else step.pod_kind))
@@ -387,6 +419,22 @@ class Effects:
             makes += [Made(NAMESPACE, o.name) for o in step.objects if o.kind == "Namespace" and o.name]
         return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd), cwd
 
+    def requirements(self, step: Step) -> list[str]:
+        """What a step needs of the world (images, hosts, programs, GPUs, values), also for the objects its command applies.
+
+        `kubectl apply -f pod.yaml` needs the image of the pod in pod.yaml, and a
+        value for the placeholder the block of pod.yaml still holds; a
+        here-document's objects are checked like a manifest block's.
+        """
+        created = set(self.created())
+        reqs = step_requirements(step, created)
+        if step.type in HOST_TYPES and step.command:
+            for m in self._manifests_of(step):
+                reqs.extend(object_requirements(m.obj, created))
+                if not m.heredoc:
+                    reqs.extend(f"value:{name}" for name in unfilled(m.step))
+        return list(dict.fromkeys(reqs))
+
     def block_objects(self, step: Step) -> tuple[K8sObject, ...]:
         """The objects of a manifest block (what the runner applies for it); none for other steps."""
         return step.objects if step.type is StepType.MANIFEST else ()
@@ -406,6 +454,9 @@ class Effects:
     def outside(self, path: str) -> bool:
         """A file outside the run's working directory (the reader's home, the system): never written by the run."""
         return outside(path)
+
+
+_APPLY_VERBS = frozenset({"kubectl create", "kubectl apply", "kubectl replace"})
 
 
 def _applied_heredoc(command: str) -> bash.HereDoc | None:

@@ -35,9 +35,25 @@ def step_requirements(step: Step, created: Iterable[tuple[str, str]]) -> list[st
         reqs.extend(f"network:{h}" for h in command_hosts(step.command))
     if step.type is StepType.COMMAND and step.command:
         reqs.extend(host_requirements(step.command))
+    if step.type in (StepType.COMMAND, StepType.IN_POD) and step.command:
+        reqs.extend(f"elided:{w}" for w in elided(step.command))
     if step.runnable or step.type is StepType.INTERACTIVE:
         reqs.extend(f"value:{name}" for name in unfilled(step))
     return list(dict.fromkeys(reqs))
+
+
+_ELIDED = re.compile(r"\w(?:\.\.\.|…)\w|…|(?:^|[-_./])[xX]{4,}(?:[-_./]|$)")
+
+
+def elided(command: str) -> list[str]:
+    """Words the text abbreviated (`c3R...zE2`, `blue-xxxxxxxx-yyyyy`, `pod-XXXXX`): a value the reader types from their own output."""
+    out: list[str] = []
+    script = bash.parse(command)
+    feeding = {c.piped_from for c in script.commands if c.piped_from is not None}
+    for i, c in enumerate(script.commands):
+        if c.runs and c.words and (c.name not in ("echo", "printf") or i in feeding):  # a message may say "Waiting..."
+            out.extend(w for w in c.words[1:] if _ELIDED.search(w) and "://" not in w)
+    return list(dict.fromkeys(out))
 
 
 def unfilled(step: Step) -> list[str]:

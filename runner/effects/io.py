@@ -19,18 +19,20 @@ from typing import Any
 from runner.syntax.k8s import containers, pod_spec
 
 FILE, VAR, OBJECT, NAMESPACE, API, NODE = "file", "var", "object", "namespace", "api", "node"
+PORT, CWD, COMMAND = "port", "cwd", "command"  # a local port listened on; the folder a shell is in; an alias or function
 
 
 @dataclass(frozen=True)
 class Need:
     """An input of a step, with the line that names it."""
 
-    kind: str  # file | var | object | namespace | api | node
+    kind: str  # file | var | object | namespace | api | node | port | cwd
     name: str  # a file as the run's working directory sees it (`dir/` a folder), a variable, an object's name …
     line: int
     of: str | None = None  # object: its kind (None: a pod named by `kubectl logs`, or one of a Job's pods)
-    judged: bool = False  # file: a manifest given to kubectl (`-f`, `-k`): nothing making it is the tutorial's defect
+    judged: bool = False  # file: a manifest given to kubectl (`-f`, `-k`), a script run, a folder entered: judged when missing
     optional: bool = False  # object: missing is fine (`--ignore-not-found`, an optional ConfigMap)
+    via: str = ""  # how the step uses it, for messages: `kubectl apply`, `cd`, `python3`
 
     def __str__(self) -> str:
         if self.kind == VAR:
@@ -39,6 +41,10 @@ class Need:
             return f"{(self.of or 'pod').lower()}/{self.name}"
         if self.kind in (NAMESPACE, NODE):
             return f"{self.kind} {self.name}"
+        if self.kind == PORT:
+            return f"localhost:{self.name}"
+        if self.kind == CWD:
+            return f"the folder {self.name}"
         if self.kind == API:
             return f"kind {self.name}"
         return self.name
@@ -48,8 +54,9 @@ class Need:
 class Made:
     """An output of a step: what later steps may need."""
 
-    kind: str  # file | var | object | namespace | api
-    name: str  # file: `dir/` a folder (everything in it), `dir/*` unknown files unpacked into dir, `*` into the working dir
+    kind: str  # file | var | object | namespace | api | port | cwd | command
+    name: str  # file: `dir/` a folder (everything in it), `dir/*` unknown files unpacked into dir, `*` into the working dir;
+    # object, port: `*` for ones nobody can name here (a file the text does not show applied, a random port)
     of: str | None = None  # object: its kind
 
     def provides(self, need: Need) -> bool:
@@ -59,7 +66,9 @@ class Made:
         if self.kind == FILE:
             return provides_file(self.name, need.name)
         if self.kind == OBJECT:
-            return self.name == need.name and (need.of is None or self.of is None or self.of == need.of)
+            return self.name in ("*", need.name) and (need.of is None or self.of is None or self.of == need.of)
+        if self.kind == PORT:
+            return self.name in ("*", need.name)
         return self.name == need.name
 
 

@@ -33,7 +33,7 @@ _LEAVE = frozenset({"exit", "logout"})
 class Place:
     """The machine a line is typed on, as the parser needs it."""
 
-    where: str  # "context" (the prompt says nothing new) | "home" | "pod" | "elsewhere" | "python" | "leave"
+    where: str  # "context" (the prompt says nothing new) | "home" | "pod" | "elsewhere" | "program" | "leave"
     pod: str | None = None
     reason: str | None = None  # elsewhere / python / leave: why it is not run here
 
@@ -63,7 +63,9 @@ class Machines:
         words = segments(cmd.text)
         first = words[0][0] if words and words[0] else ""
         if prompt is not None and prompt.language == "python":
-            return Place("python", reason=f"typed in a Python interpreter (`{prompt.text.strip()}`), not in a shell")
+            return Place("program", reason=f"typed in a Python interpreter (`{prompt.text.strip()}`), not in a shell")
+        if prompt is not None and prompt.language == "program":
+            return Place("program", reason=f"typed at a program's own prompt (`{prompt.text.strip()}`), not in a shell")
         if first in _LEAVE and len(words) == 1 and (pod or remote):
             left = f"pod {pod}" if pod else remote
             return Place("leave", reason=f"leaves the shell in {left}")

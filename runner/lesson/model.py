@@ -147,6 +147,8 @@ class LessonMeta:
     quota: bool = False
     annotated: bool = False  # the lesson has our front matter (written for this tool)
     bare_username: bool = False  # the prose says to replace the word "username": `pod-username` is rendered with the user
+    files_named: tuple[str, ...] = ()  # file names the prose mentions ("change the username in the pod-awscli.yaml file")
+    site_files: tuple[str, ...] = ()  # files the page shows from its site, not in its Markdown (`{{< codenew file="…" >}}`)
 
 
 @dataclass(frozen=True)

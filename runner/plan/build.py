@@ -217,7 +217,11 @@ def _action(
         return Action(step, "fail", defect.reason)
     if lesson_unmet and step.type is not StepType.FILE:
         return Action(step, "skip", f"lesson {lesson_unmet[0]}", requirement_skip=True)
-    unmet = [why for r in step_requirements(step, created) if (why := facts.unmet(r))]
+    unmet = [
+        why
+        for r in ledger.effects.requirements(step)
+        if (why := facts.unmet(r)) and not (r.startswith("program:") and ledger.defines(r.partition(":")[2]))
+    ]
     if unmet:
         return Action(step, "skip", unmet[0], requirement_skip=True)
     blocked = ledger.blocked(step) or ledger.judge(step)

@@ -94,6 +94,8 @@ class ClusterFacts:
             return self._node_unmet(value)
         if key == "fits":
             return self._fits_unmet(value)
+        if key == "elided":
+            return f"needs the reader's own value where the text elides it (`{value}`): not runnable as written"
         if key == "cloud":
             if value in self.clouds:
                 return None

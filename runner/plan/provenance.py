@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from runner.effects import Effects, Made, Need, owners
 from runner.effects.commands import ENVIRONMENT, outside
-from runner.effects.io import API, FILE, NAMESPACE, NODE, OBJECT, VAR
+from runner.effects.io import API, COMMAND, FILE, NAMESPACE, NODE, OBJECT, PORT, VAR
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
@@ -92,9 +92,26 @@ class Ledger:
         if need.kind == OBJECT:
             names = set(owners(need.name))
             found = [i for m, i in self.made if m.kind == OBJECT and m.name in names and _kind_fits(m, need)]
+            if not found:  # objects a step applies that nobody can name (a file the text does not show, a URL)
+                found = [i for m, i in self.made if m.kind == OBJECT and m.name == "*"]
+        elif need.kind == FILE:
+            found = [i for m, i in self.made if m.kind == FILE and m.provides(need)]
+            inside = [
+                i
+                for m, i in self.made
+                if m.kind == FILE and m.name.startswith(need.name.rstrip("/") + "/") and m.name != need.name.rstrip("/") + "/"
+            ]
+            if inside:  # a folder's files count, not the `mkdir` that made it empty
+                found = inside
+        elif need.kind == PORT:
+            found = [i for m, i in self.made if m.kind == PORT and m.provides(need)]
         else:
             found = [i for m, i in self.made if m.provides(need)]
         return tuple(dict.fromkeys(found))
+
+    def defines(self, program: str) -> bool:
+        """Did an earlier step that runs define this command (`alias k=kubectl`, a shell function)?"""
+        return any(m.kind == COMMAND and m.name == program and self.entries[i].runs for m, i in self.made if i in self.entries)
 
     def blocked(self, step: Step) -> Verdict | None:
         """A skip when every producer of one of the step's inputs does not run."""
@@ -102,8 +119,20 @@ class Ledger:
             entries = [self.entries[i] for i in dep.producers if i in self.entries]
             if entries and not any(e.runs for e in entries):
                 last = entries[-1]
+                if dep.need.kind == OBJECT and self._by_wildcard(dep.need):
+                    lines = ", ".join(str(e.step.line) for e in entries)
+                    return Verdict(
+                        "skip",
+                        f"depends on {dep.need}, which no step names: the step{'s' if len(entries) > 1 else ''} at "
+                        f"line{'s' if len(entries) > 1 else ''} {lines} that appl{'y' if len(entries) > 1 else 'ies'} what "
+                        f"the text does not show would have made it ({last.why})",
+                    )
                 return Verdict("skip", f"depends on {dep.need}, which {_made_by(last.step, dep.need)} ({last.why})")
         return None
+
+    def _by_wildcard(self, need: Need) -> bool:
+        names = set(owners(need.name))
+        return not any(m.kind == OBJECT and m.name in names and _kind_fits(m, need) for m, _ in self.made)
 
     def judge(self, step: Step) -> Verdict | None:
         """An input nothing in the tutorial makes: a defect of the tutorial (fail) or a missing prerequisite (skip)."""
@@ -147,21 +176,45 @@ class Ledger:
             if facts.has_node(need.name) or "<" in need.name or "$" in need.name:
                 return None
             return Verdict("skip", f"needs node {need.name}, which this cluster does not have")
+        if need.kind == PORT:
+            return Verdict(
+                "skip", f"needs something listening on localhost:{need.name}, which no step of the tutorial starts here"
+            )
         return None
 
     def _file(self, step: Step, need: Need) -> Verdict | None:
         name = plain_file(need.name)
-        if name in self.shown or name.rsplit("/", 1)[-1] in self.shown or "://" in name or "$" in name or "<" in name:
+        base = posixpath.basename(name.rstrip("/"))
+        if name in self.shown or base in self.shown or "://" in name or "$" in name or "<" in name:
             return None
         if not need.judged or step.type is not StepType.COMMAND:
             return None
+        meta = self.effects.lesson.meta
+        what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
+        if any(posixpath.basename(f) == base for f in meta.site_files):
+            return Verdict("skip", f"needs {need.name}, which the page shows from its site's sources, not in its Markdown")
         if outside(name) or "/" in name.rstrip("/"):
             where = "outside the tutorial's folder" if outside(name) else "in a folder the tutorial never makes"
-            return Verdict("skip", f"needs {need.name}, a file {where}: a prerequisite the tutorial does not make here")
+            return Verdict("skip", f"needs {need.name}, a {what} {where}: a prerequisite the tutorial does not make here")
+        if what == "folder":
+            return Verdict("skip", f"needs the folder {need.name.rstrip('/')}, which the tutorial never makes: a prerequisite")
+        verb = _VERBS.get(need.via, "uses")
         near = self._near_file(step, name)
         if near is not None:
-            return Verdict("fail", f"applies {need.name}, which the tutorial never shows: {near}")
-        return Verdict("fail", f"applies {need.name}, which the tutorial never shows or makes")
+            return Verdict("fail", f"{verb} {need.name}, which the tutorial never shows: {near}")
+        if base in meta.files_named:
+            return Verdict("fail", f"{verb} {need.name}, which the text names but never shows or makes")
+        return Verdict(
+            "skip",
+            f"needs {need.name}, which the tutorial never shows or names (a file beside it in its repository?): a prerequisite",
+        )
+
+    def _a_folder(self, name: str) -> bool:
+        """Does the tutorial use files inside `name` elsewhere (`kubectl delete -f guestbook-go` after `-f guestbook-go/x.yaml`)?"""
+        prefix = name.rstrip("/") + "/"
+        return any(
+            n.kind == FILE and n.name.startswith(prefix) for s in self.effects.lesson.steps for n in self.effects.io(s).needs
+        )
 
     def _near_file(self, step: Step, name: str) -> str | None:
         """The file the text shows that this name most likely means (the block just before, or a near spelling)."""
@@ -197,6 +250,7 @@ class Ledger:
 
 
 _FILE_STEPS = (StepType.MANIFEST, StepType.FILE, StepType.INVALID)
+_VERBS = {"kubectl create": "applies", "kubectl apply": "applies", "kubectl replace": "applies", "kubectl delete": "deletes with"}
 
 
 def _kind_fits(made: Made, need: Need) -> bool:

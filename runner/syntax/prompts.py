@@ -5,7 +5,8 @@ machine printed back; only the prompted lines are commands. Prompts come in
 every shape a shell or a tool prints (`$ `, `user@host:~/dir$ `, `[user@host
 dir]$ `, `sh-4.2$ `, `/ # `, `(venv) $ `, `PS C:\\> `, `>>> `), and the shape
 says where the line is typed: `root@mypod:/# ` is a pod, `jovyan@jupyter-x:~$ `
-a notebook's terminal, `>>> ` a Python interpreter. `match` reads one line's
+a notebook's terminal, `>>> ` a Python interpreter, `127.0.0.1:6379> ` or
+`postgres=# ` a program's own prompt (redis-cli, psql). `match` reads one line's
 prompt with a small grammar; the lesson parser decides, from the prompts and
 the commands around them, which machine that is.
 """
@@ -27,6 +28,8 @@ _PROMPT = re.compile(
       | (?P<ps>PS[ \t]+[A-Za-z]:\\[^>\n]*)>                                         # PS C:\Users\me>
       | (?P<cmd>[A-Za-z]:\\[^>\n]*)>                                                # C:\Users\me>
       | (?P<python>>>>)                                                             # a Python interpreter
+      | (?P<program>[\w.-]+:[0-9]+>|[\w-]+=[#>]|In[ ]\[[0-9]+\]:|irb\([^)]*\)[:0-9]*>|
+          (?:mysql|mariadb|sqlite|redis|mongo|mongosh|cqlsh|hive|spark-sql|scala|ghci|sql|postgres|psql)>)   # a program's own prompt
       | (?P<plain>[$%❯➜λ])                                                          # $  %  ❯
     )
     [ \t]+(?=\S)""",
@@ -43,7 +46,7 @@ class Prompt:
 
     text: str  # as written, with its trailing blank
     machine: str | None  # `user@host`, `sh-4.2`, `/`: who prints it; None for a bare `$ ` (any machine)
-    language: str = "shell"  # shell | python | powershell | cmd
+    language: str = "shell"  # shell | python | program (redis-cli, psql, mysql …) | powershell | cmd
     root: bool = False  # ends in `#`
 
     @property
@@ -60,6 +63,8 @@ def match(line: str) -> Prompt | None:
     char = next((m.group(g) for g in ("c1", "c2", "c3", "c4") if m.group(g)), "")
     if m.group("python"):
         return Prompt(text, "python", "python")
+    if m.group("program"):
+        return Prompt(text, m.group("program"), "program")
     if m.group("ps"):
         return Prompt(text, None, "powershell")
     if m.group("cmd"):

@@ -64,7 +64,7 @@ def _transcript(lines: list[str], found: list[Prompt | None], first_line: int) -
         while k < end and (cut := prompts.secondary(lines[k], prompt.language)):  # `> ` / `... `: still typing
             typed.append(lines[k][cut:])
             k += 1
-        if prompt.language == "python":
+        if prompt.language in ("python", "program"):  # typed into an interpreter, not read by bash
             out.append(Command("\n".join(typed).strip(), first_line + i, prompt))
             continue
         segment = "\n".join(typed + lines[k:end])

@@ -251,9 +251,16 @@ def test_downloads_unpacking_clones_and_redirections():
 
 def test_kubectl_files_are_manifests_relative_to_the_working_directory():
     io = command_io("kubectl apply -f k8s/job.yaml -n argo", cwd="repo")
-    assert io.manifests == ["repo/k8s/job.yaml"] and io.namespaces == ["argo"]
+    assert io.manifests == [("repo/k8s/job.yaml", "kubectl apply")] and io.namespaces == ["argo"]
     assert command_io("cd repo").cwd == "repo"
-    assert command_io("kubectl create -f ~/container.training/k8s/x.yaml").manifests == ["~/container.training/k8s/x.yaml"]
+    assert command_io("kubectl create -f ~/container.training/k8s/x.yaml").manifests == [
+        ("~/container.training/k8s/x.yaml", "kubectl create")
+    ]
+    assert command_io("cd ~/cra-tutorial").folders == ["~/cra-tutorial/"]
+    assert command_io("kubectl port-forward pod/p 8080:80").ports_opened == ["8080"]
+    assert command_io("curl -s http://localhost:8080/x").ports_used == ["8080"]
+    assert command_io("alias k=kubectl").defines == ["k"] and command_io("f() { ls; }").defines == ["f"]
+    assert command_io("kubectl apply -f https://example.org/x.yaml").unknown_objects
     assert command_io("gcloud compute disks create d").clouds == ["gcloud"]
     assert command_io("kubectl taint node node-1 k=v:NoSchedule").nodes == ["node-1"]
 
