@@ -7,6 +7,7 @@ from typing import Any
 
 from checks.parsing import parse_df, parse_mounts
 from checks.registry import Evidence, check, error, failed, passed
+from runner.effects import Effects
 from runner.kube.errors import NotFound, Timeout
 from runner.kube.wait import WaitFailed
 
@@ -236,9 +237,9 @@ def no_running_pods(*, probe, user: str, lesson=None, mode: str = "run", labels:
         sel = ",".join(f"{k}={v}" for k, v in labels.items() if k.endswith("/run"))
         pods = probe.list("Pod", sel)
     else:
-        objects = [o for _, o in lesson.objects()] if lesson is not None else []
-        own_pods = {o.name for o in objects if o.kind == "Pod"}
-        own_jobs = {o.name for o in objects if o.kind == "Job"}
+        made = Effects(lesson).created() if lesson is not None else {}
+        own_pods = {name for kind, name in made if kind == "Pod"}
+        own_jobs = {name for kind, name in made if kind == "Job"}
 
         def mine(p: dict) -> bool:
             labels_ = p["metadata"].get("labels") or {}

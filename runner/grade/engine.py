@@ -40,7 +40,7 @@ from runner.grade.gprobe import CachedProbe, ReadDeferred
 from runner.grade.progressfile import Record
 from runner.grade.result import GONE, NOT_STARTED, CheckGrade, GradeReport, ParticipantGrade
 from runner.grade.roster import Participant
-from runner.lesson.model import Lesson, Step, StepType
+from runner.lesson.model import Lesson, Step
 from runner.lesson.render import render
 from runner.plan.profile import Profile
 
@@ -404,15 +404,14 @@ class Grader:
 
 
 def _first_name(rendered: Lesson) -> str:
-    objs = rendered.objects()
-    return objs[0][1].name or "" if objs else ""
+    manifests = Effects(rendered).manifests
+    return manifests[0].obj.name or "" if manifests else ""
 
 
 def cache_kinds(lesson: Lesson) -> tuple[str, ...]:
     """Pods (checks look at them), Jobs (their pods), and every kind the lesson creates."""
     kinds = ["Pod", "Job"]
-    for step in lesson.steps:
-        if step.type is StepType.MANIFEST:
-            kinds.extend(o.kind for o in step.objects)
-    kinds.extend(e.kind for e in Effects(lesson).events if e.creates and e.kind)
+    effects = Effects(lesson)
+    kinds.extend(m.obj.kind for m in effects.manifests)  # also those a command of another lesson part applies
+    kinds.extend(e.kind for e in effects.events if e.creates and e.kind)
     return tuple(dict.fromkeys(kinds))

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from runner.core.errors import TutorialError, UsageError
 from runner.core.limits import MAX_ROSTER_BYTES, read_bounded
-from runner.lesson.model import Lesson, StepType
+from runner.effects import Effects
+from runner.lesson.model import Lesson
 from runner.lesson.render import DNS_LABEL
 
 
@@ -119,19 +120,26 @@ def from_users(users: str) -> list[Participant]:
 
 
 def name_patterns(lesson: Lesson) -> list[tuple[str, re.Pattern[str]]]:
-    """(kind, regex with a `user` group) for every object name of the lesson that contains <username>."""
+    """(kind, regex with a `user` group) for every object the lesson creates whose name contains <username>.
+
+    Every way of creating counts (a manifest block, a here-document, `kubectl
+    create configmap`/`secret`, `kubectl run`): a participant who only got as
+    far as a ConfigMap made with `kubectl create` is found too.
+    """
     out = []
-    for step in lesson.steps:
-        names: list[tuple[str, str]] = []
-        if step.type is StepType.MANIFEST:
-            names = [(o.kind, o.name or o.generate_name or "") for o in step.objects]
-        for kind, name in names:
-            if "<username>" in name:
-                parts = [re.escape(p) for p in name.split("<username>")]
-                pattern = "(?P<user>[a-z0-9]([-a-z0-9]*[a-z0-9])?)".join(parts)
-                if step.type is StepType.MANIFEST and name.endswith("-"):
-                    pattern += "[a-z0-9]{5}"
-                out.append((kind, re.compile(f"^{pattern}$")))
+    seen: set[tuple[str, str, bool]] = set()
+    effects = Effects(lesson)
+    made = [(e.kind, e.name, e.generated) for e in effects.events if e.creates and e.kind]
+    made += [(m.obj.kind, m.name, m.obj.name is None) for m in effects.manifests]
+    for kind, name, generated in made:
+        if "<username>" not in name or (kind, name, generated) in seen:
+            continue
+        seen.add((kind, name, generated))
+        parts = [re.escape(p) for p in name.split("<username>")]
+        pattern = "(?P<user>[a-z0-9]([-a-z0-9]*[a-z0-9])?)".join(parts)
+        if generated:
+            pattern += "[a-z0-9]{5}"
+        out.append((kind, re.compile(f"^{pattern}$")))
     return out
 
 

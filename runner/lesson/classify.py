@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from runner.syntax import kubectl
-from runner.syntax.shell import segments
+from runner.syntax import bash, kubectl
+from runner.syntax.shell import has_prompts, segments
 from runner.syntax.yaml import YamlResult, read_yaml
 
 YAML_LANGS = {"yaml", "yml", "k8s", "kubernetes"}
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "terminal", "cmd"}
 TEXT_LANGS = {"", "txt", "text", "plain", "plaintext", "none", "output", "log"}
+# fences that say their text is what a program printed: never commands, whatever they look like
+OUTPUT_LANGS = {"output", "log", "out", "stdout", "stderr", "result", "results", "console-output", "terminal-output"}
 DOCKER_LANGS = {"dockerfile", "docker", "containerfile"}
 
 KNOWN_COMMANDS = {
@@ -220,10 +222,29 @@ SHELLS = {
     "/bin/zsh",
     "ash",
     "/bin/ash",
+    "/usr/bin/bash",
+}
+# programs with a prompt of their own: what is typed after starting one goes to it, not to a shell
+REPLS = {
     "python",
     "python3",
     "ipython",
-    "/usr/bin/bash",
+    "R",
+    "julia",
+    "node",
+    "irb",
+    "psql",
+    "mysql",
+    "mariadb",
+    "redis-cli",
+    "mongo",
+    "mongosh",
+    "sqlite3",
+    "cqlsh",
+    "ghci",
+    "spark-shell",
+    "pyspark",
+    "beeline",
 }
 
 
@@ -275,8 +296,8 @@ def looks_like_shell(content: str) -> bool:
     lines = [l for l in content.splitlines() if l.strip() and not l.strip().startswith("#")]
     if not lines:
         return False
-    if any(re.match(r"^\s*\$\s", l) for l in lines):
-        return True
+    if has_prompts(content):
+        return True  # a console transcript, in any prompt's shape
     joined_continuation = False
     heredoc_end: str | None = None
     for line in lines:
@@ -321,9 +342,11 @@ def interactive_reason(segments: list[list[str]]) -> str | None:
             tty = call.has("-it", "-ti", "-t", "--tty") or (call.has("-i", "--stdin") and call.has("-t", "--tty"))
             if call.verb == "exec":
                 inner = list(call.after_dash) or list(call.args[1:])
+                target = call.targets[0][1] if call.targets else "a pod"
                 if tty and (not inner or (len(inner) == 1 and inner[0] in SHELLS)):
-                    target = call.targets[0][1] if call.targets else "a pod"
                     return f"opens an interactive shell in {target}"
+                if tty and inner and _repl(inner):
+                    return f"opens `{_repl(inner)}` in {target}, which reads what is typed next"
                 if tty:
                     return "runs a command with a terminal attached"
             if call.verb == "run" and (tty or call.has("-i", "--stdin")):
@@ -345,10 +368,82 @@ def interactive_reason(segments: list[list[str]]) -> str | None:
             return INTERACTIVE_PROGRAMS[prog]
         if prog in SHELLS and len(words) == 1:
             return "starts an interactive shell"
-        if prog in ("python", "python3", "ipython", "R", "julia") and "-i" in words[1:]:
-            return "starts an interactive interpreter"
+        if _repl(words):
+            return f"starts `{_repl(words)}`, which reads what is typed next"
         if prog == "ssh" and not any(not w.startswith("-") for w in words[2:]):
             return "opens a remote shell"
+    return None
+
+
+def endless_loop(command: str) -> str | None:
+    """`while true; do …; done`, `while sleep 1; do curl …; done`: a loop only Ctrl-C ends."""
+    if "while" not in command and "until" not in command:
+        return None
+    script = bash.parse(command)
+    forever = any(c.context == "condition" and c.name in ("true", ":", "sleep") for c in script.commands)
+    ends = any(c.name in ("break", "exit", "return") for c in script.commands)
+    return "loops until stopped (Ctrl-C)" if forever and not ends else None
+
+
+def _repl(words: list[str]) -> str | None:
+    """The program whose own prompt these words start (`python3`, `python -i x.py`, `psql -U me`, `redis-cli`), or None."""
+    prog = words[0].rsplit("/", 1)[-1] if words else ""
+    if prog not in REPLS:
+        return None
+    rest = words[1:]
+    if prog in ("python", "python3", "ipython", "R", "julia", "node", "irb", "ghci"):
+        return prog if not rest or "-i" in rest else None  # `python x.py` runs a script
+    if any(w in ("-c", "-e", "--command", "--execute", "-f", "--file") for w in rest):
+        return None  # a query given on the command line: it runs and ends
+    if prog == "redis-cli" and [w for w in rest if not w.startswith("-")][:1] and not any(w in ("-h", "-p") for w in rest[-2:-1]):
+        return None  # `redis-cli PING`: one command
+    return prog
+
+
+def typed_into(segments: list[list[str]]) -> str | None:
+    """The program (not a shell) that reads the lines typed after this interactive command, if any."""
+    for words in segments:
+        if not words:
+            continue
+        call = kubectl.parse(words)
+        if call is not None and call.verb in ("exec", "run"):
+            inner = list(call.after_dash) or (list(call.args[1:]) if call.verb == "exec" else [])
+            if inner and _repl(inner):
+                return _repl(inner)
+            continue
+        if _repl(words):
+            return _repl(words)
+    return None
+
+
+def run_pod(segments: list[list[str]]) -> str | None:
+    """The pod an interactive `kubectl run -it NAME …` starts and opens a shell in (no program, or a shell, after `--`)."""
+    for words in segments:
+        call = kubectl.parse(words)
+        if call is None or call.verb != "run" or not call.args:
+            continue
+        inner = list(call.after_dash)
+        if not inner or (len(inner) == 1 and inner[0] in SHELLS):
+            return call.args[0]
+    return None
+
+
+_SSH_VALUE_FLAGS = frozenset("bcDEeFIiJLlmOoPpQRSWw")
+
+
+def ssh_host(segments: list[list[str]]) -> str | None:
+    """The host an interactive `ssh [options] [user@]host` logs into, or None."""
+    for words in segments:
+        if not words or words[0] != "ssh":
+            continue
+        skip = False
+        for word in words[1:]:
+            if skip:
+                skip = False
+            elif word.startswith("-"):
+                skip = len(word) == 2 and word[1] in _SSH_VALUE_FLAGS
+            else:
+                return word
     return None
 
 
@@ -410,6 +505,16 @@ def output_fields(documents: tuple[Any, ...]) -> list[str]:
         if doc.get("kind") == "List" or (isinstance(doc.get("items"), list) and "metadata" in doc and "kind" not in doc):
             found.append("items (a list as kubectl prints it)")
     return list(dict.fromkeys(found))
+
+
+_TABLE_HEADER = re.compile(
+    r"^[A-Z][A-Z0-9_()%/.-]*(?: ?[A-Z][A-Z0-9_()%/.-]*)?(?:\s{2,}[A-Z][A-Z0-9_()%/.-]*(?: [A-Z][A-Z0-9_()%/.-]*)?)+\s*$"
+)
+
+
+def table_header(line: str) -> bool:
+    """`NAME   READY   STATUS   RESTARTS   AGE`: the header of a table kubectl (or ps, df, docker) printed."""
+    return bool(_TABLE_HEADER.match(line.strip()))
 
 
 def printed_objects(command: str) -> tuple[tuple[str, str], ...]:

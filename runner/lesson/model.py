@@ -147,6 +147,8 @@ class LessonMeta:
     quota: bool = False
     annotated: bool = False  # the lesson has our front matter (written for this tool)
     bare_username: bool = False  # the prose says to replace the word "username": `pod-username` is rendered with the user
+    files_named: tuple[str, ...] = ()  # file names the prose mentions ("change the username in the pod-awscli.yaml file")
+    site_files: tuple[str, ...] = ()  # files the page shows from its site, not in its Markdown (`{{< codenew file="…" >}}`)
 
 
 @dataclass(frozen=True)
@@ -158,9 +160,6 @@ class Lesson:
     @property
     def checks(self) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if s.type is StepType.CHECK)
-
-    def objects(self) -> list[tuple[Step, K8sObject]]:
-        return [(s, o) for s in self.steps if s.type is StepType.MANIFEST for o in s.objects]
 
     def points(self, step: Step) -> float:
         """What a check step is worth: its rubric entry (by step id, else by check name), 1 when it has none.

@@ -19,11 +19,12 @@ from runner.core.redact import redact
 from runner.lesson import classify, placeholders, prose
 from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info
 from runner.lesson.frontmatter import parse_front_matter
+from runner.lesson.machines import CLUSTER_CLIENTS, Machines
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
 from runner.syntax import kubectl
 from runner.syntax.k8s import unknown_kind
-from runner.syntax.shell import plain_file, segments, split_commands
+from runner.syntax.shell import Command, has_prompts, plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
 
 FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "file", "other"}
@@ -53,12 +54,19 @@ class _Context:
     pending: list[Annotation] = field(default_factory=list)
     pod: str | None = None
     pod_kind: str | None = None
+    entered_at: str | None = None  # the prompt at which the reader entered `pod` (`kubectl exec -it` in a transcript)
+    remote: str | None = None  # a host the reader is logged into with `ssh`: what they type runs there
+    program: tuple[str, int] | None = None  # a program with its own prompt (redis-cli, python3) the reader started, and where
+    machines: Machines = field(default_factory=lambda: Machines(()))
+    commands: dict[tuple[str, int], list[Command]] = field(default_factory=dict)  # a shell block's commands, read once
     last_workload: tuple[str, str] | None = None  # (kind, name) of the last Pod/Job created
     local_files: set[str] = field(default_factory=set)
     output_cue: bool = False  # the prose just before says the next block is a command's output
     after_printing: tuple[tuple[str, str], ...] = ()  # what the last command printed (`kubectl get secret s -o yaml`)
     bare_username: bool = False  # the prose tells the reader to replace the word "username"
     mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
+    files_named: list[str] = field(default_factory=list)  # file names the prose mentions
+    site_files: list[str] = field(default_factory=list)  # files the page shows from its site's sources
 
 
 class _Builder:
@@ -133,6 +141,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
         meta = parse_front_matter(found[0].text, path, found[0].line + 1, default_id, title)
     b = _Builder(path)
     ctx = _Context()
+    ctx.machines = Machines(_transcripts(found, ctx))
     seen_blocks: dict[tuple[str, str], int] = {}
     for block in found:
         if block.kind == "front_matter":
@@ -142,6 +151,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
                 ctx.file_hint = prose.heading_file(block.text)
                 continue
             ctx.section, ctx.pod, ctx.pod_kind, ctx.file_hint, ctx.file_content = block.text, None, None, None, None
+            ctx.entered_at = ctx.remote = ctx.program = None
             ctx.output_cue, ctx.after_printing = False, ()
             continue
         if block.kind == "comment":
@@ -170,10 +180,25 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
         if block.kind == "code":
             _code_block(block, ctx, b, seen_blocks)
     steps = _link_files(b.steps)
-    meta = replace(meta, bare_username=ctx.bare_username)
+    meta = replace(
+        meta,
+        bare_username=ctx.bare_username,
+        files_named=tuple(dict.fromkeys(ctx.files_named)),
+        site_files=tuple(dict.fromkeys(ctx.site_files)),
+    )
     if not meta.annotated:
         meta = replace(meta, placeholders=_found_placeholders(meta, steps, ctx))
     return Lesson(path=path, meta=meta, steps=tuple(steps))
+
+
+def _transcripts(found: list[Block], ctx: _Context) -> list[Command]:
+    """Every command typed at a prompt, in any code block: which prompts talk to the cluster is known before parsing."""
+    out: list[Command] = []
+    for block in found:
+        if block.kind == "code" and has_prompts(block.text):
+            commands = ctx.commands.setdefault((block.text, block.content_line), split_commands(block.text, block.content_line))
+            out.extend(c for c in commands if c.prompt is not None)
+    return out
 
 
 def _found_placeholders(meta: LessonMeta, steps: list[Step], ctx: _Context) -> tuple[Placeholder, ...]:
@@ -192,10 +217,12 @@ def _found_placeholders(meta: LessonMeta, steps: list[Step], ctx: _Context) -> t
 
 def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     text = block.text
-    ctx.file_hint = prose.prose_file(text)
+    ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
     ctx.file_content = None
     ctx.output_cue = classify.output_prose(text)
     ctx.bare_username = ctx.bare_username or prose.replace_username_cue(text)
+    ctx.files_named.extend(prose.files_named(text))
+    ctx.site_files.extend(prose.site_files(text))
     for name, sentence in prose.placeholder_mentions(text).items():
         ctx.mentions.setdefault(name, sentence)
     created = prose.create_local_file(text)
@@ -227,7 +254,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
         elif ctx.last_workload:
             ctx.pod_kind, ctx.pod = ctx.last_workload
     elif cue == "leave":
-        ctx.pod = ctx.pod_kind = None
+        ctx.pod = ctx.pod_kind = ctx.entered_at = ctx.remote = ctx.program = None
 
 
 def _take_annotation(ctx: _Context) -> dict[str, str]:
@@ -262,7 +289,18 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
     # (```python of a notebook, ```bash, ```console, none), and the text just said to be output is output
     k8s = lang not in classify.DOCKER_LANGS and classify.holds_k8s_yaml(content)
     is_yaml = lang in classify.YAML_LANGS or k8s
-    if forced is None and output_cue:
+    if forced is None and lang in classify.OUTPUT_LANGS:
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "output",
+            ann,
+            text=content,
+            content_line=first,
+            reason=f"output of a command (a `{lang}` block), shown in the text",
+        )
+    elif forced is None and output_cue:
         b.add(
             StepType.OTHER,
             block.line,
@@ -421,7 +459,7 @@ def _shell_block(
 ) -> None:
     pod = ann.get("pod") or ctx.pod
     pod_kind = ("Pod" if ann.get("pod") else ctx.pod_kind) if pod else None
-    commands = split_commands(content, first)
+    commands = ctx.commands.get((content, first)) or split_commands(content, first)
     if not commands and content.strip():
         b.add(
             StepType.OTHER,
@@ -434,7 +472,22 @@ def _shell_block(
             reason="no command in the block",
         )
         return
+    in_table = False
     for cmd in commands:
+        if forced is None and cmd.prompt is None and (in_table or classify.table_header(cmd.text)):
+            # `NAME  READY  STATUS` and the rows under it: what a command printed, pasted into a shell block
+            in_table = True
+            b.add(
+                StepType.OTHER,
+                cmd.line,
+                ctx.section,
+                "output",
+                ann,
+                text=cmd.text,
+                content_line=cmd.line,
+                reason="output of a command (a table), shown in a shell block; not a command",
+            )
+            continue
         if forced is None and (classify.is_yaml_line(cmd.text) or classify.is_option_only(cmd.text)):
             # safety: a line of YAML (`apiVersion: v1`, `- name: x`) or a lone option is never run as a command
             what = "a line of YAML" if classify.is_yaml_line(cmd.text) else "an option of some other command"
@@ -449,11 +502,45 @@ def _shell_block(
                 reason=f"{what}, shown in a shell block; not a command",
             )
             continue
+        if forced is None and not ann.get("pod") and ctx.program is not None:
+            typed = _typed_into_program(cmd, ctx)
+            if typed is not None:
+                b.add(
+                    StepType.OTHER,
+                    cmd.line,
+                    ctx.section,
+                    "typed in a program",
+                    ann,
+                    text=cmd.text,
+                    content_line=cmd.line,
+                    reason=typed,
+                )
+                continue
+        if forced is None and not ann.get("pod"):
+            place = ctx.machines.place(cmd, ctx.pod, ctx.entered_at, ctx.remote)
+            if place.where in ("program", "elsewhere", "leave"):
+                b.add(
+                    StepType.OTHER,
+                    cmd.line,
+                    ctx.section,
+                    "elsewhere",
+                    ann,
+                    text=cmd.text,
+                    content_line=cmd.line,
+                    reason=place.reason,
+                )
+                if place.where == "leave":
+                    ctx.pod = ctx.pod_kind = ctx.entered_at = ctx.remote = None
+                    pod = pod_kind = None
+                continue
+            if place.where == "home":
+                ctx.pod = ctx.pod_kind = ctx.entered_at = ctx.remote = None
+                pod = pod_kind = None
         if not ann.get("pod") and ctx.pod and not pod:  # `kubectl exec -it POD -- bash` earlier in this block
             pod, pod_kind = ctx.pod, ctx.pod_kind
         segs = segments(cmd.text)
         host = bool(segs) and segs[0][0] in ("kubectl", "oc", "helm", "kind", "minikube")
-        reason = classify.interactive_reason(segs)
+        reason = classify.interactive_reason(segs) or classify.endless_loop(cmd.text)
         first_word = segs[0][0] if segs and segs[0] else cmd.text.split()[0]
         extra = {"command": cmd.text, "text": cmd.text, "duplicate_of": duplicate_of}
         if forced == "interactive" or (forced is None and reason):
@@ -468,8 +555,15 @@ def _shell_block(
                 pod=target,
                 **extra,
             )
-            if target:
-                ctx.pod, ctx.pod_kind = target, "Pod"
+            program = classify.typed_into(segs)
+            started = classify.run_pod(segs)
+            if program:
+                ctx.program = (program, cmd.line)
+            elif target or started:
+                ctx.pod, ctx.pod_kind = target or started, "Pod"
+                ctx.entered_at = cmd.prompt.machine if cmd.prompt else None
+            elif (host_name := classify.ssh_host(segs)) is not None:
+                ctx.remote = host_name
             continue
         if forced == "in-pod" or (forced is None and pod and not host):
             b.add(
@@ -482,6 +576,25 @@ def _shell_block(
             if call and call.creates and call.creates[0] in ("Pod", "Job"):
                 ctx.last_workload = call.creates
         ctx.after_printing = classify.printed_objects(cmd.text)
+
+
+def _typed_into_program(cmd: Command, ctx: _Context) -> str | None:
+    """Why a line is not run: it is typed into the program the reader started (`redis-cli`, `python3`); None: back in a shell.
+
+    A cluster command (`kubectl …`) means the reader is back at a shell; `exit`,
+    `quit` and `\\q` leave the program.
+    """
+    assert ctx.program is not None
+    name, started = ctx.program
+    segs = segments(cmd.text)
+    first = segs[0][0] if segs and segs[0] else cmd.text.strip().split(" ")[0]
+    if first in CLUSTER_CLIENTS:
+        ctx.program = None
+        return None
+    if first in ("exit", "quit", "exit()", "quit()", "\\q", ".exit", "q()"):
+        ctx.program = None
+        return f"leaves `{name}`"
+    return f"typed in `{name}` (started at line {started}), not in a shell"
 
 
 def _link_files(steps: list[Step]) -> list[Step]:

@@ -37,6 +37,23 @@ _LEAVE_POD = re.compile(
 _POD_IN_TEXT = re.compile(r"`([a-z0-9][a-z0-9.<>_-]*)`")
 
 
+_SHORTCODE_FILE = re.compile(
+    r"\{\{[<%]\s*(?:codenew|code|code_sample|include|readfile|snippet)\b[^}]*?\bfile=\"?([^\"\s}]+)", re.I
+)
+_INCLUDE_FILE = re.compile(r"\{%\s*include(?:_relative)?\s+([^\s%]+)")
+
+
+def files_named(text: str) -> list[str]:
+    """Every file name the paragraph mentions (`pod-awscli.yaml`, [job.yaml](…))."""
+    return list(dict.fromkeys(_FILE_RE.findall(text)))
+
+
+def site_files(text: str) -> list[str]:
+    """Files the page shows from its site's sources (Hugo `{{< codenew file="x.yaml" >}}`, Jekyll `{% include x %}`)."""
+    found: list[str] = _SHORTCODE_FILE.findall(text) + _INCLUDE_FILE.findall(text)
+    return found
+
+
 def heading_file(text: str) -> str | None:
     """`###### s1.yaml:` names the file of the block below it."""
     m = _HEADING_FILE.match(text)

@@ -11,18 +11,29 @@ without a cluster.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from runner.effects import Effect, Effects, owners
+from runner.effects import Effects
+from runner.effects.environment import (
+    host_requirements,
+    network_hosts,
+    object_requirements,
+    pod_requests,
+    programs_of,
+    quantity,
+    required_node_labels,
+    step_requirements,
+    unfilled,
+)
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
-from runner.syntax import kubectl
-from runner.syntax.k8s import K8sObject, containers, get_path, mapping, mappings, pod_spec, scalar, strings
-from runner.syntax.shell import plain_file, segments
+from runner.plan.provenance import Dependency, Ledger
+from runner.syntax import bash
+from runner.syntax.k8s import K8sObject, get_path, scalar
+from runner.syntax.shell import plain_file
 
 DEFAULT_TIMEOUTS = {
     "ready": 180.0,
@@ -33,7 +44,6 @@ DEFAULT_TIMEOUTS = {
     "deleted": 120.0,
     "exists": 30.0,
 }
-_URL = re.compile(r"\b(?:https?|git|ftp|s3)://(?:[^/\s@'\"]*@)?([^/\s:'\"@)]+)", re.I)
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class Action:
     waits: tuple[Wait, ...] = ()
     command: str | None = None  # what to run (an interactive step's `instead`)
     requirement_skip: bool = False  # skipped for a missing requirement or interactivity (counts under --strict)
+    needs: tuple[Dependency, ...] = ()  # inputs earlier steps make: if all of one's producers fail, this step is skipped
 
 
 @dataclass(frozen=True)
@@ -62,214 +73,21 @@ class Plan:
     effects: Effects | None = field(default=None, compare=False, repr=False)  # of the rendered lesson
 
 
-def step_requirements(step: Step, created: Iterable[tuple[str, str]]) -> list[str]:
-    """Requirements of one step: annotated ones plus what its content implies."""
-    made = set(created)
-    reqs = list(step.requires)
-    if step.type is StepType.MANIFEST:
-        for obj in step.objects:
-            reqs.extend(object_requirements(obj, made))
-    if step.type in (StepType.COMMAND, StepType.IN_POD) and step.command:
-        reqs.extend(f"network:{h}" for h in network_hosts(step.command))
-    if step.type is StepType.COMMAND and step.command:
-        reqs.extend(host_requirements(step.command))
-    if step.runnable or step.type is StepType.INTERACTIVE:
-        reqs.extend(f"value:{name}" for name in unfilled(step))
-    return list(dict.fromkeys(reqs))
-
-
-def unfilled(step: Step) -> list[str]:
-    """Placeholders still in a rendered step (`<project-namespace>`, `<YOUR NAMESPACE>`): it cannot run as written."""
-    first = step.content_line or step.line
-    return list(dict.fromkeys(o.name for o in ph.find(step.text, first, fill_ins=True) if o.name not in ph.RUNTIME))
-
-
-def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[str]:
-    """What an object needs of the cluster: its StorageClass, GPUs, images, hosts, nodes, claims made elsewhere."""
-    body = obj.body or {}
-    reqs: list[str] = []
-    if obj.kind == "PersistentVolumeClaim":
-        sc = scalar(get_path(body, ("spec", "storageClassName")))
-        if sc and ("StorageClass", sc) not in created:  # a class the lesson makes itself is there when needed
-            reqs.append(f"storage-class:{sc}")
-    spec = pod_spec(body)
-    if spec:
-        for container in containers(spec, init=None):
-            res = mapping(container.get("resources"))
-            if any("nvidia.com/gpu" in mapping(res.get(k)) for k in ("limits", "requests")):
-                reqs.append("gpu")
-            if scalar(container.get("image")):
-                reqs.append(f"image:{container['image']}")
-            words = strings(container.get("command")) + strings(container.get("args"))
-            words += [str(e.get("value")) for e in mappings(container.get("env")) if e.get("value")]
-            reqs.extend(f"network:{h}" for h in network_hosts(" ".join(words), any_tool=True))
-        for vol in mappings(spec.get("volumes")):
-            claim = scalar(mapping(vol.get("persistentVolumeClaim")).get("claimName"))
-            if claim and ("PersistentVolumeClaim", claim) not in created:
-                reqs.append(f"object:pvc/{claim}")
-        reqs.extend(f"node:{label}" for label in required_node_labels(spec))
-        cpu, memory = pod_requests(spec)
-        if cpu or memory:
-            reqs.append(f"fits:{cpu:g},{memory:g}")
-    return list(dict.fromkeys(reqs))
-
-
-def network_hosts(text: str, any_tool: bool = False) -> list[str]:
-    """Hosts a command (or a container's command) fetches from: URLs given to wget, curl, git, pip ...
-
-    With `any_tool` (a container's command and args), every URL counts: a
-    container's `git clone` is often split into words (`args: [clone, URL]`).
-    """
-    if not any_tool and not _NETWORK_TOOL.search(text):
-        return []
-    hosts = []
-    for m in _URL.finditer(text):
-        host = m.group(1).lower()
-        if host and "$" not in host and "<" not in host:
-            hosts.append(host)
-    return list(dict.fromkeys(hosts))
-
-
-def host_requirements(command: str) -> list[str]:
-    """What a host command needs of this machine: its programs, and whether it would change the machine itself."""
-    reqs: list[str] = []
-    for seg in segments(command):
-        prog = seg[0]
-        if prog in _HOST_CHANGERS or (len(seg) > 1 and prog in _INSTALLERS and seg[1] in _INSTALL_VERBS):
-            reqs.append(f"host:{' '.join(seg[:2])}")
-            continue
-        target = _writes_outside(seg)
-        if target:
-            reqs.append(f"host:{prog} writes {target}")
-            continue
-        if prog == "kubectl" and len(seg) > 1 and not seg[1].startswith("-") and not kubectl.known_verb(seg[1]):
-            reqs.append(f"program:kubectl-{seg[1].replace('-', '_')}")  # a kubectl plugin
-        elif _PROGRAM.fullmatch(prog) and prog not in _SHELL_WORDS:
-            reqs.append(f"program:{prog}")
-    for m in _REDIRECT.finditer(command.split("\n")[0]):
-        if _outside(m.group(1)):
-            reqs.append(f"host:writes {m.group(1)}")
-    return reqs
-
-
-def programs_of(lesson: Lesson) -> set[str]:
-    """Every program the lesson's host commands call (to look up on this machine before planning)."""
-    return {
-        r.partition(":")[2]
-        for s in lesson.steps
-        if s.type is StepType.COMMAND and s.command
-        for r in host_requirements(s.command)
-        if r.startswith("program:")
-    }
-
-
-def required_node_labels(spec: Mapping[str, Any]) -> list[str]:
-    """`KEY=V1|V2` for each label a pod requires of its node (nodeSelector, required node affinity `In`/`Exists`)."""
-    out = [f"{k}={v}" for k, v in mapping(spec.get("nodeSelector")).items()]
-    required = get_path(spec, ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
-    terms = mappings(mapping(required).get("nodeSelectorTerms"))
-    if len(terms) == 1:  # several terms are alternatives: any one will do, which is not judged here
-        for expr in mappings(terms[0].get("matchExpressions")):
-            if expr.get("operator") == "In" and strings(expr.get("values")):
-                out.append(f"{expr.get('key')}={'|'.join(strings(expr['values']))}")
-            elif expr.get("operator") == "Exists":
-                out.append(str(expr.get("key")))
-    return out
-
-
-def pod_requests(spec: Mapping[str, Any]) -> tuple[float, float]:
-    """(CPU cores, memory bytes) a pod requests: its containers' sum, or its largest init container if more."""
-
-    def req(c: Mapping[str, Any]) -> tuple[float, float]:
-        resources = mapping(c.get("resources"))
-        r = mapping(resources.get("requests") or resources.get("limits"))
-        return quantity(r.get("cpu")), quantity(r.get("memory"))
-
-    main = [req(c) for c in containers(spec)]
-    init = [req(c) for c in containers(spec, init=True)]
-    cpu = max([sum(c for c, _ in main)] + [c for c, _ in init])
-    memory = max([sum(m for _, m in main)] + [m for _, m in init])
-    return cpu, memory
-
-
-def quantity(value: Any) -> float:
-    """A Kubernetes quantity (`100m`, `1.5`, `4Gi`, `500M`) as a number (cores or bytes); 0 when unreadable."""
-    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-zA-Z]*)\s*", str(value or ""))
-    if not m or (m.group(2) and m.group(2) not in _UNITS):
-        return 0.0
-    return float(m.group(1)) * _UNITS.get(m.group(2), 1.0)
-
-
-_UNITS = {"m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40}
-_NETWORK_TOOL = re.compile(r"\b(?:wget|curl|git|pip3?|apt(?:-get)?|yum|dnf|conda|mamba|aws|gsutil|rclone|scp|ssh|helm|npm)\b")
-_HOST_CHANGERS = {"sudo", "su", "doas", "install", "brew", "choco", "snap", "port", "winget", "systemctl", "update-alternatives"}
-_INSTALLERS = {"apt", "apt-get", "yum", "dnf", "apk", "zypper", "pacman", "pip", "pip3", "pipx", "npm", "conda", "mamba", "gem"}
-_INSTALL_VERBS = {"install", "add", "update", "upgrade", "remove", "uninstall", "-S", "-i"}
-_SHELL_WORDS = {
-    "cd",
-    "export",
-    "unset",
-    "source",
-    ".",
-    "echo",
-    "printf",
-    "set",
-    "test",
-    "true",
-    "false",
-    "exit",
-    "for",
-    "while",
-    "if",
-    "then",
-    "do",
-    "done",
-    "fi",
-    "else",
-    "case",
-    "esac",
-    "read",
-    "eval",
-    "exec",
-    "alias",
-    "type",
-    "wait",
-    "time",
-    "history",
-    "clear",
-    "local",
-    "declare",
-    "let",
-    "shift",
-    "trap",
-    "umask",
-    "ulimit",
-    "pushd",
-    "popd",
-    "sleep",
-}
-_PROGRAM = re.compile(r"[A-Za-z][\w.+-]*")
-_REDIRECT = re.compile(r"(?<![<>&0-9])>>?\s*([^\s;&|<>]+)")
-_WRITERS = {"mkdir", "cp", "mv", "tee", "touch", "ln", "rm", "chmod", "chown", "rsync", "unzip", "tar"}
-
-
-def _outside(path: str) -> bool:
-    """A path a run must not write: the reader's home or the system, outside the run's working directory."""
-    path = path.strip("'\"")
-    if path in ("/tmp", "/dev/null") or path.startswith(("/tmp/", "/dev/null", "/dev/std")):
-        return False
-    return path.startswith(("/", "~", "$HOME", "${HOME}", "%USERPROFILE%", ".."))
-
-
-def _writes_outside(seg: list[str]) -> str | None:
-    if seg[0] not in _WRITERS:
-        return None
-    targets = [w for w in seg[1:] if not w.startswith("-")]
-    if seg[0] in ("cp", "mv", "ln", "rsync", "tar"):
-        targets = targets[-1:]
-    elif seg[0] == "unzip":
-        targets = [w for i, w in enumerate(seg) if i and seg[i - 1] == "-d"]
-    return next((t for t in targets if _outside(t)), None)
+__all__ = [
+    "Action",
+    "Plan",
+    "Wait",
+    "build_plan",
+    "host_requirements",
+    "network_hosts",
+    "object_requirements",
+    "pod_requests",
+    "programs_of",
+    "quantity",
+    "required_node_labels",
+    "step_requirements",
+    "unfilled",
+]
 
 
 def _default_condition(kind: str, facts: ClusterFacts, obj: K8sObject | None) -> str | None:
@@ -302,31 +120,28 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     effects = Effects(lesson)
     created = set(effects.created())
     lesson_unmet = [why for r in lesson.meta.requires if (why := facts.unmet(r))]
-    skipped_objects: set[str] = set()
-    actions: list[Action] = []
     files: dict[str, str] = {}
     file_lines: dict[str, int] = {}
-    alive: dict[tuple[str, str], int] = {}  # objects made so far (and not deleted since): kind, name -> line
-    skipped_files: set[str] = set()  # files that skipped commands would have written (downloads, clones)
-    for step in lesson.steps:
+    for step in lesson.steps:  # the runner writes every file the text shows before the first step
         if step.type is StepType.MANIFEST and step.file:
             files.setdefault(step.file, step.text)
             file_lines.setdefault(plain_file(step.file), step.line)
         if step.type is StepType.FILE and step.file and step.action == "create":
             files.setdefault(step.file, step.text if step.text.strip() and step.content_line else "")
             file_lines.setdefault(plain_file(step.file), step.line)
-        again = _again(step, alive)
-        action = again or _overwrites_shown(step, file_lines)
+    ledger = Ledger(effects, facts, frozenset(file_lines))
+    actions: list[Action] = []
+    alive: dict[tuple[str, str], int] = {}  # objects made so far (and not deleted since): kind, name -> line
+    for step in lesson.steps:
+        again = _again(step, alive, effects)
+        action = again or _overwrites_shown(step, file_lines, effects)
         if action is None:
-            action = _action(step, facts, lesson_unmet, created, effects, skipped_objects, lesson.declared)
-        if action.do not in ("skip", "fail") and (needed := _needs_skipped_file(step, skipped_files, effects)):
-            action = Action(step, "skip", f"depends on {needed}, which a skipped step would have written", requirement_skip=True)
-        if action.do == "skip" and not again:  # what `again` defines is there, made by an earlier step
-            skipped_files.update(f for f in effects.files_made(step) if f != "*" and plain_file(f) not in file_lines)
-            if step.type is StepType.MANIFEST:
-                skipped_objects.update(o.name for o in step.objects if o.name)
-            skipped_objects.update(e.name for e in effects.of_step(step) if e.creates and not e.generated)
-        elif action.do != "fail":
+            action = _action(step, facts, lesson_unmet, created, ledger, lesson.declared)
+        if action.do not in ("skip", "fail"):
+            action = dataclasses.replace(action, needs=ledger.dependencies(step))
+        runs = action.do not in ("skip", "fail") or again is not None  # what `again` defines is there, made earlier
+        ledger.record(step, runs, action.reason or "")
+        if action.do not in ("skip", "fail"):
             for e in effects.of_step(step):
                 if e.creates and e.kind and not e.generated:
                     alive.setdefault((e.kind, e.name), e.line)
@@ -336,7 +151,7 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     return Plan(lesson, tuple(actions), files, effects)
 
 
-def _again(step: Step, alive: dict[tuple[str, str], int]) -> Action | None:
+def _again(step: Step, alive: dict[tuple[str, str], int], effects: Effects) -> Action | None:
     """A manifest the runner would apply that defines objects the lesson already made: an alternative the text shows.
 
     ("You could store this in a Secret using the following definition", the
@@ -344,7 +159,7 @@ def _again(step: Step, alive: dict[tuple[str, str], int]) -> Action | None:
     """
     if step.type is not StepType.MANIFEST or not step.apply or step.skip:
         return None
-    names = [(o.kind, o.name) for o in step.objects if o.name]
+    names = [(o.kind, o.name) for o in effects.block_objects(step) if o.name]
     if not names or not all(n in alive for n in names):
         return None
     kind, name = names[0]
@@ -355,14 +170,14 @@ def _again(step: Step, alive: dict[tuple[str, str], int]) -> Action | None:
     )
 
 
-def _overwrites_shown(step: Step, file_lines: dict[str, int]) -> Action | None:
+def _overwrites_shown(step: Step, file_lines: dict[str, int], effects: Effects) -> Action | None:
     """`cat > test-pod.yaml << EOF  # paste the YAML above` after the block that shows test-pod.yaml: already written."""
     if step.type is not StepType.COMMAND or not step.command:
         return None
-    head = step.command.split("\n")[0]
-    targets = [m.group(1) for m in _REDIRECT.finditer(head)]
-    targets += [w for seg in segments(step.command) if seg[0] == "tee" for w in seg[1:] if not w.startswith("-")]
-    for target in (plain_file(t.strip("'\"")) for t in targets):
+    script = bash.parse(step.command)
+    targets = [r.target for c in script.commands for r in c.redirects if r.writes]
+    targets += [w for c in script.commands if c.name == "tee" for w in c.words[1:] if not w.startswith("-")]
+    for target in (plain_file(t) for t in targets):
         if target in file_lines and file_lines[target] < step.line:
             return Action(
                 step,
@@ -378,8 +193,7 @@ def _action(
     facts: ClusterFacts,
     lesson_unmet: list[str],
     created: set[tuple[str, str]],
-    effects: Effects,
-    skipped_objects: set[str],
+    ledger: Ledger,
     declared: Sequence[str] = (),
 ) -> Action:
     if step.type in (StepType.OTHER, StepType.FRAGMENT):
@@ -398,25 +212,32 @@ def _action(
     )
     if typo:  # a defect of the text, not a value to ask for
         return Action(step, "fail", typo)
+    defect = ledger.defect(step)  # an input the tutorial means but never makes: its defect, whatever else happens
+    if defect is not None:
+        return Action(step, "fail", defect.reason)
     if lesson_unmet and step.type is not StepType.FILE:
         return Action(step, "skip", f"lesson {lesson_unmet[0]}", requirement_skip=True)
-    unmet = [why for r in step_requirements(step, created) if (why := facts.unmet(r))]
+    unmet = [
+        why
+        for r in ledger.effects.requirements(step)
+        if (why := facts.unmet(r)) and not (r.startswith("program:") and ledger.defines(r.partition(":")[2]))
+    ]
     if unmet:
         return Action(step, "skip", unmet[0], requirement_skip=True)
-    depends = _depends_on_skipped(step, skipped_objects, effects)
-    if depends:
-        return Action(step, "skip", f"depends on {depends}, which was skipped", requirement_skip=True)
+    blocked = ledger.blocked(step) or ledger.judge(step)
+    if blocked is not None:
+        return Action(step, blocked.do, blocked.reason, requirement_skip=blocked.do == "skip")
     if step.type is StepType.INTERACTIVE:
         if step.instead:
             return Action(step, "command", command=step.instead)
         return Action(step, "skip", f"interactive: {step.reason}", requirement_skip=True)
     if step.type is StepType.MANIFEST:
-        objs = [(o.kind, o.name or "", o) for o in step.objects]
+        objs = [(o.kind, o.name or "", o) for o in ledger.effects.block_objects(step)]
         if not step.apply:
             return Action(step, "write", step.reason or "applied by a command of the tutorial")
         return Action(step, "apply", waits=_waits_for(step, objs, facts, deleting=False))
     if step.type is StepType.COMMAND:
-        return Action(step, "command", command=step.command, waits=_command_waits(step, facts, effects))
+        return Action(step, "command", command=step.command, waits=_command_waits(step, facts, ledger.effects))
     if step.type is StepType.IN_POD:
         return Action(step, "exec", command=step.command)
     if step.type is StepType.FILE:
@@ -438,43 +259,3 @@ def _command_waits(step: Step, facts: ClusterFacts, effects: Effects) -> tuple[W
         elif e.action == "delete" and e.via != "kubectl run --rm":
             waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=True))
     return tuple(waits)
-
-
-def _depends_on_skipped(step: Step, skipped: set[str], effects: Effects) -> str | None:
-    if not skipped:
-        return None
-    if step.type is StepType.IN_POD and step.pod in skipped:
-        return step.pod
-    if step.type is StepType.CHECK:
-        for _, value in step.check_args:
-            if value in skipped:
-                return value
-    if step.type is StepType.COMMAND:
-        for e in effects.of_step(step):
-            if _names_skipped(e, skipped):
-                return (
-                    e.call.call.files[0]
-                    if e.manifest and e.call and e.call.call.files
-                    else next(n for n in owners(e.name) if n in skipped)
-                )
-    return None
-
-
-def _needs_skipped_file(step: Step, skipped_files: set[str], effects: Effects) -> str | None:
-    """A file (or folder) this command uses that only a skipped step would have written (`unzip x.zip` after the wget)."""
-    if not skipped_files or step.type not in (StepType.COMMAND, StepType.IN_POD) or not step.command:
-        return None
-    folders = tuple(f for f in skipped_files if f.endswith("/"))
-    for seg in effects.segments(step.command):
-        for word in seg[1:]:
-            word = plain_file(word)
-            if word in skipped_files or word.rsplit("/", 1)[-1] in skipped_files or (folders and word.startswith(folders)):
-                return word
-    return None
-
-
-def _names_skipped(e: Effect, skipped: set[str]) -> bool:
-    """Does this effect touch an object whose creation was skipped? (Creating a new one by name does not.)"""
-    if e.action in ("create", "run") and e.manifest is None:
-        return False
-    return any(n in skipped for n in owners(e.name))

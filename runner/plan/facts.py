@@ -42,6 +42,14 @@ class ClusterFacts:
     local_hosts: frozenset[str] = frozenset()  # hosts that count as local (the git server) for `network`
     missing_programs: frozenset[str] = frozenset()  # programs the lesson's commands call that this machine lacks
     nodes: tuple[NodeShape, ...] | None = None  # None: unknown (a participant may not list nodes)
+    namespace: str | None = None  # the run's own namespace
+    namespaces: frozenset[str] | None = None  # namespaces the lesson names that exist here; None: unknown, assume they do
+    served: frozenset[str] | None = None  # kinds the API server serves, `group/version/Kind`; None: unknown, assume it does
+    objects_known: bool = False  # `existing` holds every object the lesson needs and does not make (looked up before)
+    variables: frozenset[str] = frozenset()  # shell variables the run gives its commands (`--set NAME=…`)
+    clouds: frozenset[str] = (
+        frozenset()
+    )  # cloud CLIs with an account on this machine (none by default: runs make no infrastructure)
 
     def reaches(self, host: str) -> bool:
         host = host.lower()
@@ -86,6 +94,12 @@ class ClusterFacts:
             return self._node_unmet(value)
         if key == "fits":
             return self._fits_unmet(value)
+        if key == "elided":
+            return f"needs the reader's own value where the text elides it (`{value}`): not runnable as written"
+        if key == "cloud":
+            if value in self.clouds:
+                return None
+            return f"needs a {CLOUDS.get(value, value)} account (`{value}` makes cloud infrastructure), which a run does not use"
         return None  # unknown requirement words are the linter's business
 
     def _node_unmet(self, value: str) -> str | None:
@@ -112,6 +126,29 @@ class ClusterFacts:
             f"requests {cpu:g} CPU and {mem / 2**30:.3g} GiB, more than any node can ever give "
             f"(the largest, {biggest.name}, has {biggest.cpu:g} CPU and {biggest.memory / 2**30:.3g} GiB allocatable)"
         )
+
+    def serves(self, api_kind: str) -> bool:
+        """Does the API server serve `group/version/Kind` (`v1/Pod`, `batch.volcano.sh/v1alpha1/Job`)? Unknown: yes."""
+        return self.served is None or api_kind in self.served
+
+    def has_namespace(self, name: str) -> bool:
+        return name == self.namespace or self.namespaces is None or name in self.namespaces
+
+    def has_node(self, name: str) -> bool:
+        return self.nodes is None or any(n.name == name for n in self.nodes)
+
+
+CLOUDS = {
+    "gcloud": "Google Cloud",
+    "gsutil": "Google Cloud",
+    "aws": "AWS",
+    "eksctl": "AWS",
+    "az": "Azure",
+    "openstack": "OpenStack",
+    "doctl": "DigitalOcean",
+    "ibmcloud": "IBM Cloud",
+    "oci": "Oracle Cloud",
+}
 
 
 def image_registry(image: str) -> str:

@@ -8,33 +8,57 @@ from __future__ import annotations
 
 from typing import Any
 
+from runner.effects import Effects
 from runner.lesson.model import Lesson, Step, StepType
 from runner.lesson.render import Rendered
 
 
 def plan_json(rendered: Rendered) -> dict[str, Any]:
     lesson = rendered.lesson
+    effects = Effects(lesson)
     return {
         "lesson": lesson.meta.id,
         "title": lesson.meta.title,
         "path": lesson.path,
         "values": dict(rendered.values),
         "requires": list(lesson.meta.requires),
-        "steps": [step.to_dict() for step in lesson.steps],
+        "steps": [_step_json(step, effects) for step in lesson.steps],
         "unresolved": [{"placeholder": u.name, "line": u.line, "suggestion": u.suggestion} for u in rendered.unresolved],
     }
 
 
-def describe(step: Step) -> str:
+def _step_json(step: Step, effects: Effects) -> dict[str, Any]:
+    """A step as JSON, with every object it creates (a manifest block, a here-document, `kubectl create`/`run`/`expose`)."""
+    out = step.to_dict()
+    creates = creations(step, effects)
+    if creates:
+        out["creates"] = creates
+    return out
+
+
+def creations(step: Step, effects: Effects) -> list[dict[str, Any]]:
+    """What `step` creates, as the one model of effects says: kind, name (or generateName prefix), line, how."""
+    out = []
+    for e in effects.of_step(step):
+        if e.creates and e.kind:
+            entry: dict[str, Any] = {"kind": e.kind, ("generateName" if e.generated else "name"): e.name, "line": e.line}
+            entry["via"] = e.via
+            out.append(entry)
+    return out
+
+
+def describe(step: Step, effects: Effects) -> str:
     """One line saying what a step does."""
     t = step.type
+    made = ", ".join(f"{e.kind} {e.name}{'*' if e.generated else ''}" for e in effects.of_step(step) if e.creates and e.kind)
     if t is StepType.MANIFEST:
-        objs = ", ".join(f"{o.kind} {o.display_name}" for o in step.objects)
+        objs = ", ".join(f"{o.kind} {o.display_name}" for o in effects.block_objects(step))
         how = "applied by the runner" if step.apply else "applied by a command of the tutorial"
         where = f" as {step.file}" if step.file else ""
         return f"{objs}{where} ({how})"
     if t in (StepType.COMMAND,):
-        return f"$ {_one_line(step.command)}" + ("   [expected to fail]" if step.expect_failure else "")
+        creates = f"   [creates {made}]" if made else ""
+        return f"$ {_one_line(step.command)}" + ("   [expected to fail]" if step.expect_failure else "") + creates
     if t is StepType.IN_POD:
         where = (step.pod or "") + (" (a pod of Job)" if step.pod_kind == "Job" else "")
         return f"[in {where}] $ {_one_line(step.command)}"
@@ -66,6 +90,7 @@ def plan_text(rendered: Rendered) -> str:
     lines.append("")
     lines.append(f"  {'#':>3}  {'line':>5}  {'type':<11}  step")
     section = None
+    effects = Effects(lesson)
     for step in lesson.steps:
         if step.section != section:
             section = step.section
@@ -78,7 +103,7 @@ def plan_text(rendered: Rendered) -> str:
         if step.requires:
             flags.append("requires " + ",".join(step.requires))
         suffix = f"   [{'; '.join(flags)}]" if flags else ""
-        lines.append(f"  {step.index + 1:>3}  {step.line:>5}  {step.type.value:<11}  {describe(step)}{suffix}")
+        lines.append(f"  {step.index + 1:>3}  {step.line:>5}  {step.type.value:<11}  {describe(step, effects)}{suffix}")
     counts: dict[str, int] = {}
     for step in lesson.steps:
         counts[step.type.value] = counts.get(step.type.value, 0) + 1

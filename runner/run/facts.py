@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 
 from runner.core.errors import TutorialError
-from runner.effects import Effects
+from runner.effects import Effects, owners
+from runner.effects.io import API, NAMESPACE, OBJECT
 from runner.kube.client import Cluster
-from runner.kube.errors import ClusterError, Forbidden, translate
+from runner.kube.errors import ClusterError, Forbidden, NotFound, translate
 from runner.kube.objects import ObjectRef, get
 from runner.lesson.model import Lesson
 from runner.plan.build import programs_of, quantity, step_requirements
 from runner.plan.facts import ClusterFacts, NodeShape
 from runner.plan.profile import Profile
 from runner.syntax import kubectl
+from runner.syntax.k8s import API_VERSIONS
 
 
-def gather_facts(cluster: Cluster, profile: Profile | None, lesson: Lesson, kubectl_dir: str | None = None) -> ClusterFacts:
+def gather_facts(
+    cluster: Cluster,
+    profile: Profile | None,
+    lesson: Lesson,
+    kubectl_dir: str | None = None,
+    variables: Iterable[str] = (),
+) -> ClusterFacts:
     """Storage classes (and which bind late), GPUs, nodes, network, images, programs, objects that must exist already."""
     search_path = os.pathsep.join(p for p in (kubectl_dir, os.environ.get("PATH", "")) if p)
     try:
@@ -52,22 +61,29 @@ def gather_facts(cluster: Cluster, profile: Profile | None, lesson: Lesson, kube
         if err.exit_code == 3 and not _forbidden(err):
             raise err from exc
         # a namespaced participant may not list nodes: their shape and GPUs stay unknown
-    existing = set()
-    created = set(Effects(lesson).created())
+    effects = Effects(lesson)
+    created = set(effects.created())
+    wanted: set[tuple[str, str]] = set()
     for step in lesson.steps:
         for req in list(step.requires) + step_requirements(step, created) + list(lesson.meta.requires):
             key, _, value = req.partition(":")
             if key == "object":
                 kind_word, _, name = value.partition("/")
-                kind = kubectl.kind_of(kind_word) or kind_word
-                try:
-                    if get(cluster, ObjectRef(kind, name, cluster.namespace)) is not None:
-                        existing.add((kind, name))
-                except ClusterError as err:
-                    if err.exit_code == 3 and not _forbidden(err):
-                        raise
-                except TutorialError:
-                    pass
+                wanted.add((kubectl.kind_of(kind_word) or kind_word, name))
+    needs = [n for s in lesson.steps for n in effects.io(s).needs]
+    made = {m.name for s in lesson.steps for m in effects.io(s).makes}
+    for need in needs:
+        if (
+            need.kind == OBJECT
+            and not any(o in made for o in owners(need.name))
+            and "<" not in need.name
+            and "$" not in need.name
+        ):
+            for kind in [need.of] if need.of else ["Pod", "Job"]:
+                wanted.update((kind, name) for name in owners(need.name))
+    existing, objects_known = _existing(cluster, sorted(wanted))
+    namespaces = _namespaces(cluster, {n.name for n in needs if n.kind == NAMESPACE and n.name not in made})
+    served = _served(cluster, {n.name for n in needs if n.kind == API and n.name not in made})
     return ClusterFacts(
         storage_classes=names,
         wait_for_first_consumer=wffc,
@@ -76,10 +92,75 @@ def gather_facts(cluster: Cluster, profile: Profile | None, lesson: Lesson, kube
         network=profile.network if profile else True,
         reachable=frozenset(profile.reachable) if profile and profile.reachable is not None else None,
         existing=frozenset(existing),
+        objects_known=objects_known,
+        namespace=cluster.namespace,
+        namespaces=namespaces,
+        served=served,
+        variables=frozenset(v for v in variables if v.isidentifier()) | {"USER", "LOGNAME"},
         image_for=profile.image_for if profile else None,
-        missing_programs=frozenset(p for p in programs_of(lesson) if shutil.which(p, path=search_path) is None),
+        missing_programs=frozenset(p for p in programs_of(lesson.steps) if shutil.which(p, path=search_path) is None),
         nodes=nodes,
     )
+
+
+def _existing(cluster: Cluster, wanted: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], bool]:
+    """Which of these objects exist already, and whether that could be read for all (a participant may not read some)."""
+    existing: set[tuple[str, str]] = set()
+    known = True
+    for kind, name in wanted:
+        try:
+            if get(cluster, ObjectRef(kind, name, cluster.namespace)) is not None:
+                existing.add((kind, name))
+        except ClusterError as err:
+            if err.exit_code == 3 and not _forbidden(err):
+                raise
+            known = False
+        except TutorialError:
+            known = False
+    return existing, known
+
+
+def _namespaces(cluster: Cluster, names: set[str]) -> frozenset[str] | None:
+    """The namespaces the lesson names that exist; None when this user may not look (assume they do)."""
+    found: set[str] = set()
+    for name in sorted(n for n in names if "<" not in n and "$" not in n):
+        if name == cluster.namespace:
+            found.add(name)
+            continue
+        try:
+            cluster.core.read_namespace(name)
+            found.add(name)
+        except Exception as exc:
+            err = translate(exc, f"reading namespace {name}")
+            if isinstance(err, NotFound):
+                continue
+            if err.exit_code == 3 and not _forbidden(err):
+                raise err from exc
+            return None
+    return frozenset(found)
+
+
+def _served(cluster: Cluster, api_kinds: set[str]) -> frozenset[str] | None:
+    """Which `group/version/Kind`s the API server serves (discovery); None when discovery cannot be read."""
+    from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+    served: set[str] = set()
+    for api_kind in sorted(api_kinds):
+        group_version, _, kind = api_kind.rpartition("/")
+        if API_VERSIONS.get(kind) == group_version:
+            served.add(api_kind)
+            continue
+        try:
+            cluster.dynamic.resources.get(api_version=group_version, kind=kind)
+            served.add(api_kind)
+        except ResourceNotFoundError:
+            continue
+        except Exception as exc:
+            err = translate(exc, f"discovering kind {kind}")
+            if err.exit_code == 3 and not _forbidden(err):
+                raise err from exc
+            return None
+    return frozenset(served)
 
 
 def _forbidden(err: ClusterError) -> bool:

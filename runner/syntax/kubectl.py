@@ -341,6 +341,21 @@ def _targets(verb: str | None, args: list[str]) -> tuple[tuple[str | None, str],
             else:
                 out.append((kind, a))
         return tuple(out)
+    if verb in ("set", "rollout") and len(args) >= 2:  # `set image deployment/web …`, `rollout status deploy web`
+        rest = args[1:]
+        first = rest[0]
+        if "/" in first:
+            k, _, name = first.partition("/")
+            return ((kind_of(k) or k, name),)
+        if len(rest) >= 2 and "=" not in rest[1]:
+            return ((kind_of(first) or first, rest[1]),)
+        return ()
+    if verb == "autoscale" and args:
+        first = args[0]
+        if "/" in first:
+            k, _, name = first.partition("/")
+            return ((kind_of(k) or k, name),)
+        return ((kind_of(first) or first, args[1]),) if len(args) >= 2 else ()
     if verb in ("logs", "exec", "attach", "port-forward", "cp"):
         if not args:
             return ()

@@ -1,30 +1,37 @@
-"""Split a shell block into the commands a reader would type, each with its line.
+"""A shell block as the steps a reader types: one complete command each, with its line and its prompt.
 
-Handles what real tutorials contain: `$ ` prompts (lines without one are
-output), backslash continuations, lines ending in `|`/`&&`/`||`, quotes spanning
-lines, here-documents, full-line and trailing comments. A pipeline or an `&&`
-chain stays one command: the runner runs it with `pipefail` so every part's
-exit status counts.
+A step is what bash reads as one complete command before the line that ends
+it: a `for … do … done` over four lines, an `&&`/`||` chain with a `{ …; }`
+group, a here-document with its body, a line continued with `\\`, or `a; b`
+typed on one line. The grammar (`bash.py`, tree-sitter-bash) decides where a
+command ends, never a rule about lines.
+
+A block with prompts is a console transcript (`prompts.py`): only what follows
+a prompt, with its continuation lines (`> `), is typed; every other line is
+what the machine printed. A block without prompts is a script: every command
+in it is typed.
+
+`segments` and `heredoc` answer the questions most readers of a command ask
+(its simple commands as word lists; the here-document it feeds) from the
+same grammar.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from runner.syntax.lexer import Quotes, split_words
+from runner.syntax import bash, prompts
+from runner.syntax.bash import HereDoc
+from runner.syntax.prompts import Prompt
+
+__all__ = ["Command", "HereDoc", "has_prompts", "heredoc", "plain_file", "segments", "split_commands"]
 
 
 @dataclass(frozen=True)
 class Command:
-    text: str  # the command as it would be typed (continuations joined by newlines)
+    text: str  # the command as typed (prompts removed; continuation lines joined by newlines)
     line: int  # 1-based line where it starts
-
-
-_PROMPT = re.compile(r"^\s*(?:\(\w[\w.-]*\)\s*)?(?:[\w.@-]+(?::[~\w/.-]*)?)?[$%#]\s")
-_PLAIN_PROMPT = re.compile(r"^\s*\$\s")
-_PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*>")
-_HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+    prompt: Prompt | None = None  # the prompt it was typed at (a transcript), else None
 
 
 def split_commands(content: str, first_line: int) -> list[Command]:
@@ -32,168 +39,91 @@ def split_commands(content: str, first_line: int) -> list[Command]:
     lines = content.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    prompted = any(_PLAIN_PROMPT.match(line) for line in lines)
-    commands: list[Command] = []
-    buf: list[str] = []
-    start = 0
-    quotes, last = Quotes(), ""  # of the command in `buf`: read once per line (linear time)
-    heredoc_end: str | None = None
-    for offset, raw in enumerate(lines):
-        line = raw.rstrip("\r")
-        if heredoc_end is not None:
-            buf.append(line)
-            if line.strip() == heredoc_end:
-                heredoc_end = None
-                commands.append(Command("\n".join(buf), first_line + start))
-                buf = []
+    lines = [line.rstrip("\r") for line in lines]
+    found = [prompts.match(line) for line in lines]
+    if any(found):
+        return _transcript(lines, found, first_line)
+    return [Command(text, first_line + row) for text, row, _ in _complete_commands("\n".join(lines))]
+
+
+def has_prompts(content: str) -> bool:
+    """Is this block a console transcript (some line starts with a prompt)?"""
+    return any(prompts.match(line) for line in content.split("\n"))
+
+
+def _transcript(lines: list[str], found: list[Prompt | None], first_line: int) -> list[Command]:
+    """Each prompted line and what continues it; the rest is output."""
+    out: list[Command] = []
+    starts = [i for i, p in enumerate(found) if p is not None]
+    for n, i in enumerate(starts):
+        prompt = found[i]
+        assert prompt is not None
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        typed = [lines[i][len(prompt.text) :]]
+        k = i + 1
+        while k < end and (cut := prompts.secondary(lines[k], prompt.language)):  # `> ` / `... `: still typing
+            typed.append(lines[k][cut:])
+            k += 1
+        if prompt.language in ("python", "program"):  # typed into an interpreter, not read by bash
+            out.append(Command("\n".join(typed).strip(), first_line + i, prompt))
             continue
-        if not buf:
-            if prompted:
-                m = _PLAIN_PROMPT.match(line)
-                if not m:
-                    continue  # output shown after a prompt
-                line = line[m.end() :]
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            start = offset
+        segment = "\n".join(typed + lines[k:end])
+        first = _complete_commands(segment, first_only=True)
+        if first:
+            text, row, _ = first[0]
+            out.append(Command(text, first_line + i + row, prompt))
+    return out
+
+
+def _complete_commands(text: str, first_only: bool = False) -> list[tuple[str, int, int]]:
+    """(text, first row, last row) of each complete command: the top-level statements bash reads up to a newline.
+
+    Statements on one line (`a; b`, `a &`) are one command, as the reader
+    types them; a syntax error that starts on a command's line belongs to it.
+    """
+    root = bash.tree(text)
+    data = bash.hide_placeholders(text).encode("utf-8")
+    groups: list[list[int]] = []  # [start byte, end byte, first row, last row]
+    for node in root.children:
+        if node.type == "comment":
+            continue
+        if not node.is_named and node.type not in ("&",) and node.type != "ERROR":
+            if groups and node.start_point.row == groups[-1][3]:
+                continue  # `;` between statements on one line
+            continue
+        row, last = node.start_point.row, node.end_point.row
+        if node.end_point.column == 0 and last > row:
+            last -= 1  # a node that ends at the start of a line ends on the line before
+        if groups and row <= groups[-1][3]:
+            g = groups[-1]
+            g[1], g[3] = max(g[1], node.end_byte), max(g[3], last)
         else:
-            if prompted:
-                # continuation lines in console blocks may carry a `> ` secondary prompt
-                line = re.sub(r"^\s*>\s", "", line)
-        code = strip_comment(line)
-        buf.append(code.rstrip())
-        quotes.feed(buf[-1] if len(buf) == 1 else "\n" + buf[-1])
-        last = buf[-1] or last
-        m = _HEREDOC.search(code)
-        if m:
-            heredoc_end = m.group(2)
-            quotes, last = Quotes(), ""
-            continue
-        if _continues(last, quotes):
-            continue
-        commands.append(Command(_tidy("\n".join(buf)), first_line + start))
-        buf = []
-        quotes, last = Quotes(), ""
-    if buf:
-        commands.append(Command(_tidy("\n".join(buf)), first_line + start))
-    return commands
-
-
-def _tidy(text: str) -> str:
-    return text.strip()
-
-
-def _continues(last: str, quotes: Quotes) -> bool:
-    """True when the command goes on on the next line (`last`: its last non-empty line; `quotes`: read up to here)."""
-    stripped = last.rstrip()
-    if stripped.endswith("\\") and not stripped.endswith("\\\\"):
-        return True
-    if re.search(r"(\|\||&&|\|)\s*$", stripped):
-        return True
-    return quotes.open
-
-
-def strip_comment(line: str) -> str:
-    """Remove a trailing `# comment` that is outside quotes and starts a word."""
-    quote: str | None = None
-    escaped = False
-    for i, ch in enumerate(line):
-        if escaped:
-            escaped = False
-            continue
-        if ch == "\\" and quote != "'":
-            escaped = True
-            continue
-        if quote:
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
-            return line[:i].rstrip()
-    return line
-
-
-@dataclass(frozen=True)
-class HereDoc:
-    """The body of a command's here-document (`<<EOF ... EOF`)."""
-
-    text: str
-    first_line: int  # offset of the body's first line from the command's first line
-    delimiter: str
+            if first_only and groups:
+                break
+            groups.append([node.start_byte, node.end_byte, row, last])
+    out = []
+    for start, end, row, last in groups:
+        piece = bash.give_back(data[start:end].decode("utf-8", "replace")).strip()
+        if piece:
+            out.append((piece, row, last))
+    return out
 
 
 def heredoc(command: str) -> HereDoc | None:
-    """The here-document a command feeds to its first `<<WORD`, or None."""
-    lines = command.split("\n")
-    for i, line in enumerate(lines):
-        m = _HEREDOC.search(strip_comment(line))
-        if m:
-            body = lines[i + 1 :]
-            if body and body[-1].strip() == m.group(2):
-                body = body[:-1]
-            return HereDoc("\n".join(body) + "\n", i + 1, m.group(2))
-    return None
-
-
-def words(command: str) -> list[str]:
-    """shlex words of a command, tolerant of unbalanced quotes and continuations."""
-    flat = command.replace("\\\n", " ")
-    try:
-        return split_words(flat)
-    except ValueError:
-        return flat.split()
+    """The first here-document of a command (`kubectl apply -f - <<EOF … EOF`), or None."""
+    if "<<" not in command:
+        return None
+    docs = bash.parse(command).heredocs
+    return docs[0].heredoc if docs else None
 
 
 def segments(command: str) -> list[list[str]]:
-    """The simple commands of a pipeline / `&&` / `;` chain, as word lists.
+    """The simple commands a command runs (pipelines, lists, loops, `$(…)`), as word lists, in the order bash runs them.
 
-    Redirections and their targets are dropped; a here-document body is ignored.
+    Redirections are not words; a here-document's body is data, not commands;
+    a function's body runs only when called, so it is not listed.
     """
-    head = command.split("\n")[0] if _HEREDOC.search(command.split("\n")[0]) else command
-    # `<username>` is a placeholder, not two redirections: hide it from the lexer
-    hidden: list[str] = []
-
-    def _hide(m: re.Match) -> str:
-        hidden.append(m.group(0))
-        return f"\x00{len(hidden) - 1}\x00"
-
-    head = _PLACEHOLDER.sub(_hide, head)
-    parts: list[list[str]] = [[]]
-    skip_next = False
-    try:
-        tokens = split_words(head.replace("\\\n", " "), punctuation=True, comments=True)
-    except ValueError:
-        tokens = head.split()
-    for tok in tokens:
-        if skip_next:
-            skip_next = False
-            continue
-        if tok in ("|", "||", "&&", ";", "&", ";;", "(", ")"):
-            parts.append([])
-        elif tok and set(tok) <= set("<>&|"):
-            if parts[-1] and parts[-1][-1].isdigit():
-                parts[-1].pop()  # the fd number of `2>&1`
-            skip_next = True
-        else:
-            parts[-1].append(tok)
-    if hidden:
-        parts = [[_unhide(w, hidden) for w in p] for p in parts]
-    return [p for p in parts if p]
-
-
-_HIDDEN = re.compile("\x00([0-9]+)\x00")
-
-
-def _unhide(word: str, hidden: list[str]) -> str:
-    # a marker we did not make (the command itself held NUL, digits, NUL) stays as it was
-    def back(m: re.Match[str]) -> str:
-        i = int(m.group(1))
-        return hidden[i] if i < len(hidden) else m.group(0)
-
-    return _HIDDEN.sub(back, word) if "\x00" in word else word
+    return [list(c.words) for c in bash.parse(command).commands if c.words and c.runs]
 
 
 def plain_file(name: str) -> str:

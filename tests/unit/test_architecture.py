@@ -53,3 +53,39 @@ def test_test_modules_have_unique_names():
     """pytest imports test files by their basename (no packages): two of one name break collection."""
     names = [p.name for p in (REPO / "tests").rglob("test_*.py")]
     assert sorted(n for n in set(names) if names.count(n) > 1) == []
+
+
+# what a step makes is known in one model: `runner.effects` (the lesson model holds the data it reads)
+_STEP_OBJECTS_READERS = ("runner/effects/", "runner/lesson/")
+
+
+def _reads_step_objects(tree) -> list[int]:
+    """Lines where code reads `.objects` of a step (`step.objects`, `s.objects`, `action.step.objects`)."""
+    import ast
+
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "objects":
+            owner = node.value
+            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+            if name in ("step", "s", "shown", "st") or name.endswith("_step"):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_effects_reads_what_a_step_makes():
+    import ast
+
+    found = []
+    for path in sorted([*(REPO / "runner").rglob("*.py"), *(REPO / "checks").rglob("*.py")]):
+        rel = path.relative_to(REPO).as_posix()
+        if rel.startswith(_STEP_OBJECTS_READERS) or "/gobuild/" in rel:
+            continue
+        found += [f"{rel}:{line}" for line in _reads_step_objects(ast.parse(path.read_text()))]
+    assert found == [], "read what a step makes through runner.effects.Effects, not step.objects"
+
+
+def test_the_step_objects_rule_sees_a_reader():
+    import ast
+
+    assert _reads_step_objects(ast.parse("for o in action.step.objects:\n    pass\nx = step.objects\n")) == [1, 3]

@@ -232,5 +232,5 @@ def test_commands_after_an_interactive_exec_in_the_same_block_go_to_that_pod():
     exec_, cd, py, debug = lesson.steps
     assert exec_.type is StepType.INTERACTIVE
     assert (cd.type, cd.pod) == (StepType.IN_POD, "work-<username>")
-    assert py.type is StepType.INTERACTIVE and "interpreter" in py.reason
+    assert py.type is StepType.INTERACTIVE and "starts `python3`, which reads what is typed next" in py.reason
     assert debug.type is StepType.INTERACTIVE

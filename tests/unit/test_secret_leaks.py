@@ -193,7 +193,9 @@ def _leaky_registry() -> Registry:
 def _participant_objects(lesson) -> dict:
     """The objects of the lesson as a participant created them (what `kubectl get -o yaml` returns: data in base64)."""
     objects = {}
-    for _step, obj in lesson.objects():
+    from runner.effects import Effects
+
+    for obj in (m.obj for m in Effects(lesson).manifests if not m.heredoc):
         body = json.loads(json.dumps(obj.body).replace("<username>", "ann"))
         if body.get("kind") == "Secret" and body.get("stringData"):
             body["data"] = {k: base64.b64encode(str(v).encode()).decode() for k, v in body.pop("stringData").items()}

@@ -24,5 +24,8 @@ def test_help_of_a_command_without_a_short_help_of_ours():
 
 
 def test_an_in_pod_step_with_no_pod_is_described():
+    from runner.effects import Effects
+    from runner.lesson.model import Lesson, LessonMeta
+
     step = Step(0, StepType.IN_POD, "x.md", 3, "in-pod-L3", command="ls /")  # `type=in-pod` with no pod known
-    assert "$ ls /" in describe(step)
+    assert "$ ls /" in describe(step, Effects(Lesson("x.md", LessonMeta("x", "x"), (step,))))

@@ -19,17 +19,35 @@ too, so every consumer sees them.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from runner.effects.commands import command_io, outside
+from runner.effects.environment import object_requirements, step_requirements, unfilled
+from runner.effects.io import (
+    API,
+    COMMAND,
+    CWD,
+    FILE,
+    NAMESPACE,
+    NODE,
+    OBJECT,
+    PORT,
+    VAR,
+    Made,
+    Need,
+    StepIO,
+    api_kind,
+    crd_kinds,
+    references,
+)
 from runner.lesson.model import Lesson, Step, StepType
-from runner.syntax import kubectl
-from runner.syntax.k8s import K8sObject
+from runner.syntax import bash, kubectl
+from runner.syntax.k8s import CLUSTER_SCOPED, K8sObject, pod_spec
 from runner.syntax.kubectl import KubectlCall
-from runner.syntax.shell import heredoc, plain_file, segments
+from runner.syntax.shell import plain_file, segments
 from runner.syntax.yaml import Positions, read_yaml
 
 HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
@@ -111,11 +129,9 @@ class Effects:
         """`kubectl create/apply -f - <<EOF ... EOF` and `cat <<EOF | kubectl apply -f -`: objects by step index."""
         out: dict[int, tuple[Manifest, ...]] = {}
         for step in self.lesson.steps:
-            if step.type not in HOST_TYPES or not step.command:
+            if step.type not in HOST_TYPES or not step.command or "<<" not in step.command:
                 continue
-            if not any(c.call.verb in ("create", "apply", "replace") and "-" in c.call.files for c in self.step_calls(step)):
-                continue
-            doc = heredoc(step.command)
+            doc = _applied_heredoc(step.command)
             if doc is None:
                 continue
             result = read_yaml(doc.text, step.line + doc.first_line)
@@ -154,30 +170,8 @@ class Effects:
         return [m for m in self.manifests if m.step is step]
 
     def files_made(self, step: Step) -> set[str]:
-        """Files (and `folder/`s) a command writes: redirections, downloads, clones, copies; `*` for unpacking."""
-        text = step.command or ""
-        out: set[str] = set()
-        if not text:
-            return out
-        for m in re.finditer(r"(?<![<>&0-9])>>?\s*([^\s;&|<>]+)", text.split("\n")[0] if heredoc(text) else text):
-            out.add(m.group(1))
-        for seg in self.segments(text):
-            prog = seg[0] if seg else ""
-            if prog in ("wget", "curl"):
-                for i, w in enumerate(seg):
-                    if w in ("-O", "-o", "--output", "--output-document") and i + 1 < len(seg):
-                        out.add(seg[i + 1])
-                    elif w.startswith(("http://", "https://")) and (prog == "wget" or "-O" in seg or "-LO" in seg):
-                        out.add(posixpath.basename(w.split("?")[0]))
-            elif prog == "git" and len(seg) > 2 and seg[1] == "clone":
-                rest = [w for w in seg[2:] if not w.startswith("-")]
-                if rest:
-                    out.add((rest[1] if len(rest) > 1 else posixpath.basename(rest[0]).removesuffix(".git")) + "/")
-            elif prog in ("cp", "mv", "touch", "tee") and len(seg) > 1:
-                out.add(seg[-1])
-            elif prog in ("tar", "unzip"):
-                out.add("*")  # unpacks or fetches files we cannot name
-        return out
+        """Files (and `folder/`s) a step writes; `*` (or `dir/*`) for unpacked files nobody can name."""
+        return {m.name for m in self.io(step).makes if m.kind == FILE}
 
     # ---- commands ----------------------------------------------------------------------------
 
@@ -351,6 +345,135 @@ class Effects:
     def kinds_named(self, name: str) -> set[str]:
         """Kinds of the objects created under this exact name (a generateName prefix is not a name)."""
         return {e.kind for e in self.creations.get(name, ()) if e.kind and not e.generated}
+
+    # ---- provenance -------------------------------------------------------------------------
+
+    def io(self, step: Step) -> StepIO:
+        """What `step` needs from earlier steps and makes for later ones (files, variables, objects, namespaces, kinds)."""
+        return self._io.get(step.index, StepIO())
+
+    @cached_property
+    def _io(self) -> dict[int, StepIO]:
+        out: dict[int, StepIO] = {}
+        cwd = ""
+        for step in self.lesson.steps:
+            out[step.index], cwd = self._step_io(step, cwd)
+        return out
+
+    def _step_io(self, step: Step, cwd: str) -> tuple[StepIO, str]:
+        needs: list[Need] = []
+        makes: list[Made] = []
+        if step.type in HOST_TYPES and step.command:
+            io = command_io(step.command, cwd)
+            if cwd and step.type is StepType.COMMAND:
+                needs.append(Need(CWD, cwd, step.line))  # the folder an earlier `cd` entered
+            needs += [Need(VAR, v, step.line) for v in io.uses]
+            makes += [Made(VAR, v) for v in io.sets]
+            needs += [Need(FILE, f, step.line) for f in io.reads]
+            needs += [Need(FILE, f, step.line, judged=True, via=how) for f, how in io.manifests]
+            needs += [Need(FILE, f, step.line, judged=True, via="cd") for f in io.folders]
+            makes += [Made(FILE, f) for f in io.writes]
+            needs += [Need(NAMESPACE, n, step.line) for n in io.namespaces]
+            needs += [Need(NODE, n, step.line) for n in io.nodes]
+            needs += [Need(PORT, p, step.line) for p in io.ports_used if p not in io.ports_opened]
+            makes += [Made(PORT, p) for p in io.ports_opened]
+            makes += [Made(COMMAND, d) for d in io.defines]
+            unshown = any(
+                self.file_manifests(f, step.index) is None
+                for f, how in io.manifests
+                if how in _APPLY_VERBS and not f.endswith("/")
+            )
+            if io.unknown_objects or unshown:
+                makes.append(Made(OBJECT, "*"))  # objects nobody can name: what later steps need and no step names, maybe
+            if step.type is StepType.COMMAND:
+                if io.cwd != cwd and io.cwd:
+                    makes.append(Made(CWD, io.cwd))
+                cwd = io.cwd
+        if step.type is StepType.IN_POD and step.pod:
+            needs.append(Need(OBJECT, step.pod, step.line, of=None if step.pod_kind == "Pod" else step.pod_kind))
+        if step.type is StepType.CHECK:
+            created = {name for _, name in self.created()}
+            for _, value in step.check_args:
+                if value in created:
+                    needs.append(Need(OBJECT, value, step.line))
+        for e in self.of_step(step):
+            if e.creates and e.kind and not e.generated:
+                makes.append(Made(OBJECT, e.name, e.kind))
+                if e.kind == "Namespace":
+                    makes.append(Made(NAMESPACE, e.name))
+            elif e.action in ("ref", "delete") and e.name != "*":
+                needs.append(Need(OBJECT, e.name, e.line, of=e.kind, optional=e.ignore_missing))
+        for m in self._manifests_of(step):
+            obj = m.obj
+            needs.append(Need(API, api_kind(obj.api_version, obj.kind), obj.line))
+            if obj.namespace and obj.kind not in CLUSTER_SCOPED:
+                needs.append(Need(NAMESPACE, self.norm(obj.namespace), obj.line))
+            for kind, name, optional in references(obj.body or {}):
+                needs.append(Need(OBJECT, self.norm(name), obj.line, of=kind, optional=optional))
+            node = (pod_spec(obj.body or {}) or {}).get("nodeName")
+            if isinstance(node, str) and node:
+                needs.append(Need(NODE, node, obj.line))
+            if obj.kind == "CustomResourceDefinition":
+                makes += [Made(API, k) for k in crd_kinds(obj.body or {})]
+        if step.type is StepType.MANIFEST and step.apply:
+            makes += [Made(NAMESPACE, o.name) for o in step.objects if o.kind == "Namespace" and o.name]
+        return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd), cwd
+
+    def requirements(self, step: Step) -> list[str]:
+        """What a step needs of the world (images, hosts, programs, GPUs, values), also for the objects its command applies.
+
+        `kubectl apply -f pod.yaml` needs the image of the pod in pod.yaml, and a
+        value for the placeholder the block of pod.yaml still holds; a
+        here-document's objects are checked like a manifest block's.
+        """
+        created = set(self.created())
+        reqs = step_requirements(step, created)
+        if step.type in HOST_TYPES and step.command:
+            for m in self._manifests_of(step):
+                reqs.extend(object_requirements(m.obj, created))
+                if not m.heredoc:
+                    reqs.extend(f"value:{name}" for name in unfilled(m.step))
+        return list(dict.fromkeys(reqs))
+
+    def block_objects(self, step: Step) -> tuple[K8sObject, ...]:
+        """The objects of a manifest block (what the runner applies for it); none for other steps."""
+        return step.objects if step.type is StepType.MANIFEST else ()
+
+    def _manifests_of(self, step: Step) -> list[Manifest]:
+        """The objects a step sends to the API server: its block, its here-document, the files its kubectl applies."""
+        if step.type is StepType.MANIFEST:
+            return [m for m in self.manifests if m.step is step and not m.heredoc] if step.apply else []
+        out = list(self.heredocs.get(step.index, ()))
+        for c in self.step_calls(step):
+            if c.call.verb in ("create", "apply", "replace") and not c.dry_run:
+                for f in c.call.files:
+                    if f != "-":
+                        out.extend(self.file_manifests(f, step.index) or [])
+        return out
+
+    def outside(self, path: str) -> bool:
+        """A file outside the run's working directory (the reader's home, the system): never written by the run."""
+        return outside(path)
+
+
+_APPLY_VERBS = frozenset({"kubectl create", "kubectl apply", "kubectl replace"})
+
+
+def _applied_heredoc(command: str) -> bash.HereDoc | None:
+    """The here-document a `kubectl create/apply/replace -f -` of this command reads: its own, or one piped into it."""
+    script = bash.parse(command)
+    for i, c in enumerate(script.commands):
+        call = kubectl.parse(list(c.words)) if c.words else None
+        if call is None or call.verb not in ("create", "apply", "replace") or "-" not in call.files:
+            continue
+        if c.heredoc is not None:
+            return c.heredoc
+        source = script.input_of(i)
+        while source is not None and source.heredoc is None and source.piped_from is not None:
+            source = script.commands[source.piped_from]
+        if source is not None and source.heredoc is not None:
+            return source.heredoc
+    return None
 
 
 def pod_base(name: str) -> str:

@@ -1,0 +1,337 @@
+"""What a shell command reads and writes on the reader's machine: files, folders, variables, the working directory.
+
+Read from the grammar's simple commands (`syntax/bash.py`): redirections,
+here-documents, and the arguments of the programs tutorials use to fetch,
+unpack, copy, edit and apply files. A file's name is kept relative to the
+run's working directory as the reader's shell would resolve it after the
+`cd`s before it; a path outside it (`/etc/hosts`, `~/repo/x.yaml`) stays as
+written, so the planner can tell a prerequisite from a file the tutorial makes.
+
+What a step makes and what it needs are decided here for the shell; the
+`Effects` model puts this together with the objects, images and hosts of
+every step.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from runner.syntax import bash, kubectl
+
+# the standard environment of a shell: never a step's input
+ENVIRONMENT = frozenset(
+    {
+        "HOME",
+        "PATH",
+        "PWD",
+        "OLDPWD",
+        "SHELL",
+        "USER",
+        "LOGNAME",
+        "HOSTNAME",
+        "TERM",
+        "LANG",
+        "LC_ALL",
+        "TMPDIR",
+        "KUBECONFIG",
+        "RANDOM",
+        "SECONDS",
+        "UID",
+        "EUID",
+        "PPID",
+        "BASH_SOURCE",
+        "BASH_VERSION",
+        "IFS",
+        "OSTYPE",
+        "HOSTTYPE",
+        "LINENO",
+        "PS1",
+        "REPLY",
+        "PIPESTATUS",
+    }
+)
+EDITORS = frozenset({"vi", "vim", "nvim", "nano", "emacs", "code", "gedit", "pico", "joe", "micro", "ed"})
+READERS = frozenset(
+    {"cat", "less", "more", "head", "tail", "wc", "sort", "uniq", "base64", "md5sum", "sha256sum", "jq", "yq", "envsubst"}
+)
+INTERPRETERS = frozenset({"bash", "sh", "zsh", "source", ".", "python", "python3", "Rscript", "node", "perl", "ruby"})
+_CLOUD = {
+    "gcloud": "Google Cloud",
+    "aws": "AWS",
+    "az": "Azure",
+    "openstack": "OpenStack",
+    "eksctl": "AWS",
+    "doctl": "DigitalOcean",
+    "ibmcloud": "IBM Cloud",
+    "oci": "Oracle Cloud",
+    "gsutil": "Google Cloud",
+}
+_NO_CLOUD_VERBS = frozenset({"--version", "version", "--help", "help"})
+
+
+@dataclass
+class CommandIO:
+    """What one step's command does on the reader's machine, in the order it does it."""
+
+    reads: list[str] = field(default_factory=list)  # files and folders (`dir/`) it needs
+    writes: list[str] = field(default_factory=list)  # files and folders it makes; `dir/*` for unknown contents of dir
+    manifests: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (file, how) it gives kubectl (-f, -k) or runs: judged when missing
+    folders: list[str] = field(default_factory=list)  # folders it enters (`cd repo`): judged when missing
+    unknown_objects: bool = False  # it applies objects nobody can name here (a file the text does not show, a URL, helm)
+    ports_used: list[str] = field(default_factory=list)  # local ports it connects to (`curl localhost:8080`)
+    ports_opened: list[str] = field(default_factory=list)  # local ports it listens on (`kubectl port-forward … 8080:80`); `*` any
+    defines: list[str] = field(default_factory=list)  # commands it defines for later ones (`alias k=kubectl`, functions)
+    sets: list[str] = field(default_factory=list)  # variables it sets
+    uses: list[str] = field(default_factory=list)  # variables it expands that it does not set itself
+    cwd: str = ""  # the working directory after it (relative to the run's), "" for the run's own
+    clouds: list[str] = field(default_factory=list)  # cloud CLIs that would make infrastructure (`gcloud compute …`)
+    namespaces: list[str] = field(default_factory=list)  # namespaces its kubectl calls name with -n
+    nodes: list[str] = field(default_factory=list)  # nodes its kubectl calls name (`kubectl taint node X`)
+
+
+def command_io(text: str, cwd: str = "") -> CommandIO:
+    """Read a command (one step's text) run in `cwd` (relative to the run's working directory)."""
+    script = bash.parse(text)
+    io = CommandIO(cwd=cwd)
+    io.uses = [v for v in script.reads if v not in ENVIRONMENT]
+    io.sets = list(script.assigned)
+    io.defines = list(script.functions)
+    for c in script.commands:
+        if not c.runs:
+            continue
+        for r in c.redirects:
+            if r.writes and r.target != "/dev/null":
+                io.writes.append(_path(r.target, io.cwd))
+            elif r.reads:
+                io.reads.append(_path(r.target, io.cwd))
+        if c.words:
+            _program(c, io)
+    io.reads = _unique(io.reads)
+    io.writes = _unique(io.writes)
+    return io
+
+
+def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
+    words = list(c.words)
+    prog, args = posixpath.basename(words[0]), words[1:]
+    plain = [w for w in args if not w.startswith("-")]
+    here = io.cwd
+
+    def add(target: list[str], *names: str) -> None:
+        target.extend(_path(n, here) for n in names if n and "://" not in n)
+
+    if prog == "cd":
+        io.cwd = _cd(plain[0] if plain else "~", here)
+        if plain and plain[0] not in ("-", "..", "~", "$HOME", "${HOME}") and "$" not in plain[0]:
+            io.folders.append(_path(plain[0].rstrip("/") + "/", here))
+    elif prog == "alias":
+        io.defines.extend(w.split("=", 1)[0] for w in args if "=" in w)
+    elif prog in ("mkdir",):
+        add(io.writes, *(p.rstrip("/") + "/" for p in plain))
+    elif prog in ("touch",) or prog in EDITORS or prog == "tee":
+        add(io.writes, *plain)
+    elif prog in ("cp", "mv", "rsync", "scp") and len(plain) >= 2:
+        add(io.reads, *[p for p in plain[:-1] if ":" not in p])
+        dest = plain[-1]
+        if ":" not in dest:
+            add(io.writes, dest)
+            add(io.writes, *(posixpath.join(dest, posixpath.basename(p.rstrip("/"))) for p in plain[:-1]))
+    elif prog in ("curl", "wget"):
+        _download(prog, args, io, here)
+    elif prog == "git" and len(plain) >= 2 and plain[0] == "clone":
+        url = plain[1]
+        dest = plain[2] if len(plain) > 2 else posixpath.basename(url.rstrip("/")).removesuffix(".git")
+        add(io.writes, dest.rstrip("/") + "/")
+    elif prog in ("gunzip", "unxz", "bunzip2", "unzstd") or (prog in ("gzip", "xz", "bzip2", "zstd") and "-d" in args):
+        for p in plain:
+            add(io.reads, p)
+            add(io.writes, p.rsplit(".", 1)[0])
+    elif prog == "tar":
+        archive = _flag_value(args, ("-f", "--file")) or next((a for a in args[1:] if not a.startswith("-")), None)
+        flags = args[0] if args else ""
+        into = _flag_value(args, ("-C", "--directory")) or ""
+        if archive and ("x" in flags.lstrip("-") or "--extract" in args or "-x" in args):
+            add(io.reads, archive)
+            add(io.writes, posixpath.join(into, "*") if into else "*")
+        elif archive and ("c" in flags.lstrip("-") or "--create" in args):
+            add(io.writes, archive)
+    elif prog == "unzip":
+        into = _flag_value(args, ("-d",)) or ""
+        archive = next((a for a in plain if a != into), None)
+        if archive:
+            add(io.reads, archive)
+        add(io.writes, posixpath.join(into, "*") if into else "*")
+    elif prog in ("chmod", "chown") and len(plain) >= 2:
+        add(io.reads, *plain[1:])
+    elif prog in READERS:
+        add(io.reads, *(p for p in plain if prog not in ("jq", "yq") or p is not plain[0]))
+    elif prog == "grep" and len(plain) >= 2:
+        add(io.reads, *plain[1:])
+    elif prog in INTERPRETERS and plain and "-c" not in args and "-m" not in args:
+        if prog not in ("python", "python3") or plain[0].endswith(".py"):
+            io.manifests.append((_path(plain[0], here), prog))
+    elif prog == "go" and len(plain) >= 2 and plain[0] == "run" and plain[1].endswith(".go"):
+        io.manifests.append((_path(plain[1], here), "go run"))
+    elif prog.startswith(("./", "../")) or words[0].startswith(("./", "../")):
+        add(io.reads, words[0])
+    elif prog in ("kubectl", "oc"):
+        _kubectl(words, io, here)
+    elif prog in ("helm",) and len(plain) >= 3 and plain[0] in ("install", "upgrade", "template"):
+        io.unknown_objects = io.unknown_objects or plain[0] != "template"
+        chart = plain[2]
+        if chart.startswith(("./", "../", "/")) or chart in (".",):
+            add(io.reads, chart.rstrip("/") + "/")
+        for v in _flag_values(args, ("-f", "--values")):
+            add(io.reads, v)
+    elif prog == "ssh-keygen":
+        out = _flag_value(args, ("-f",))
+        if out:
+            add(io.writes, out, out + ".pub")
+    elif prog == "openssl":
+        add(io.writes, *_flag_values(args, ("-out", "-keyout")))
+        add(io.reads, *_flag_values(args, ("-in", "-key", "-CA", "-CAkey")))
+    if prog in _CLOUD and not (set(args[:1]) & _NO_CLOUD_VERBS):
+        io.clouds.append(prog)
+    if prog in ("curl", "wget", "http", "nc", "telnet"):
+        io.ports_used.extend(_local_ports(words))
+    if prog == "minikube" and plain[:1] in (["service"], ["tunnel"], ["dashboard"]):
+        io.ports_opened.append("*")
+    if prog in ("python", "python3") and "http.server" in args:
+        io.ports_opened.append(next((a for a in args if a.isdigit()), "8000"))
+
+
+def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
+    call = kubectl.parse(words)
+    if call is None:
+        return
+    ns = call.flag("-n", "--namespace")
+    if ns:
+        io.namespaces.append(ns)
+    how = f"kubectl {call.verb}"
+    for f in call.files:
+        if f != "-" and "://" not in f:
+            io.manifests.append((_path(f, here), how))
+        elif "://" in f and call.verb in ("create", "apply", "replace"):
+            io.unknown_objects = True
+    kustomize = call.flag("-k", "--kustomize")
+    if kustomize and "://" not in kustomize:
+        io.manifests.append((_path(kustomize.rstrip("/") + "/", here), how))
+    if kustomize and call.verb in ("create", "apply", "replace"):
+        io.unknown_objects = True
+    if call.verb == "port-forward":
+        for spec in call.args[1:]:
+            local = spec.split(":", 1)[0] if ":" in spec else spec
+            if local.isdigit():
+                io.ports_opened.append(local)
+            elif spec.startswith(":"):
+                io.ports_opened.append("*")
+    if call.verb == "proxy":
+        io.ports_opened.append(call.flag("--port", "-p") or "8001")
+    for key, value in call.flags:
+        if key in ("--from-file", "--from-env-file") and value:
+            src = value.split("=", 1)[1] if "=" in value and key == "--from-file" else value
+            io.reads.append(_path(src, here))
+    if call.verb == "cp" and len(call.args) >= 2:
+        src, dest = call.args[0], call.args[1]
+        if ":" in src and ":" not in dest:
+            io.writes.append(_path(dest, here))
+        elif ":" not in src:
+            io.reads.append(_path(src, here))
+    io.nodes.extend(_nodes(call))
+
+
+def _nodes(call: kubectl.KubectlCall) -> list[str]:
+    """The nodes a kubectl call names: `taint node X`, `label nodes/X`, `cordon X`, `describe node X`."""
+    args = list(call.args)
+    if call.verb in ("cordon", "uncordon", "drain"):
+        return [a for a in args if not a.startswith("node/")] + [a[5:] for a in args if a.startswith("node/")]
+    if not args:
+        return []
+    first = args[0]
+    if kubectl.kind_of(first.partition("/")[0]) != "Node":
+        return []
+    if "/" in first:
+        return [first.partition("/")[2]]
+    if call.verb in ("taint", "label", "annotate"):
+        return args[1:2]  # the rest are the taint or label
+    return args[1:]
+
+
+_LOCAL_URL = re.compile(r"^(?:[a-z]+://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::([0-9]+))?(?:[/?#]|$)", re.I)
+
+
+def _local_ports(words: list[str]) -> list[str]:
+    """Ports on this machine a client connects to: `curl localhost:8080/x`, `curl http://127.0.0.1` (80)."""
+    out = []
+    for w in words[1:]:
+        m = _LOCAL_URL.match(w)
+        if m:
+            out.append(m.group(1) or ("443" if w.lower().startswith("https") else "80"))
+    return out
+
+
+def _download(prog: str, args: list[str], io: CommandIO, here: str) -> None:
+    urls = [a for a in args if "://" in a]
+    out = _flag_value(args, ("-o", "--output")) if prog == "curl" else _flag_value(args, ("-O", "--output-document"))
+    if out and out != "-":
+        io.writes.append(_path(out, here))
+        return
+    remote_name = (
+        prog == "wget" or "--remote-name" in args or any(a.startswith("-") and not a.startswith("--") and "O" in a for a in args)
+    )
+    if remote_name:
+        folder = _flag_value(args, ("-P", "--directory-prefix")) if prog == "wget" else None
+        for url in urls:
+            name = posixpath.basename(url.split("?")[0].split("#")[0].rstrip("/"))
+            if name:
+                io.writes.append(_path(posixpath.join(folder, name) if folder else name, here))
+
+
+def _flag_value(args: list[str], names: tuple[str, ...]) -> str | None:
+    values = _flag_values(args, names)
+    return values[0] if values else None
+
+
+def _flag_values(args: list[str], names: tuple[str, ...]) -> list[str]:
+    out = []
+    for i, a in enumerate(args):
+        key, eq, value = a.partition("=")
+        if key in names:
+            if eq:
+                out.append(value)
+            elif i + 1 < len(args):
+                out.append(args[i + 1])
+    return out
+
+
+def _cd(target: str, here: str) -> str:
+    if target in ("~", "$HOME", "${HOME}", "-") or target.startswith(("/", "~", "$")):
+        return "" if target in ("~", "$HOME", "${HOME}", "-") else target  # an absolute place: outside the working dir
+    return _path(target, here).rstrip("/")
+
+
+def _path(name: str, cwd: str) -> str:
+    """A file argument as the run's working directory sees it: `./x` is `x`; relative to `cwd`; outside stays as written."""
+    if not name:
+        return name
+    folder = name.endswith("/")
+    if name.startswith(("/", "~", "$")) or cwd.startswith(("/", "~", "$")):
+        joined = name if name.startswith(("/", "~", "$")) else posixpath.join(cwd, name)
+        return joined
+    norm = posixpath.normpath(posixpath.join(cwd, name)) if cwd else posixpath.normpath(name)
+    if norm == ".":
+        return ""
+    return norm + ("/" if folder and not norm.endswith("/") else "")
+
+
+def outside(path: str) -> bool:
+    """A path outside the run's working directory (the reader's home, the system, a parent folder)."""
+    return path.startswith(("/", "~", "$", "../")) or path == ".."
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))

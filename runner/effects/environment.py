@@ -1,0 +1,294 @@
+"""What a step needs of the world around the tutorial: images, hosts, programs, GPUs, storage, nodes, clouds.
+
+A requirement is a short string (`image:nvcr.io/x`, `network:github.com`,
+`program:helm`, `gpu`, `storage-class:rook-cephfs`, `node:KEY=V`,
+`fits:CPU,MEM`, `cloud:gcloud`, `host:sudo`, `value:NAME`): the planner asks
+`ClusterFacts.unmet` of each, so a step whose environment is missing is
+skipped with a reason that names it, before it runs. The step's own inputs
+from earlier steps (files, variables, objects) are provenance, not
+requirements: `effects.Effects.io` has both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from runner.effects.commands import command_io
+from runner.lesson import placeholders as ph
+from runner.lesson.model import Step, StepType
+from runner.syntax import bash, kubectl
+from runner.syntax.k8s import K8sObject, containers, get_path, mapping, mappings, pod_spec, scalar, strings
+
+_URL = re.compile(r"\b(?:https?|git|ftp|s3)://(?:[^/\s@'\"]*@)?([^/\s:'\"@)]+)", re.I)
+
+
+def step_requirements(step: Step, created: Iterable[tuple[str, str]]) -> list[str]:
+    """Requirements of one step: annotated ones plus what its content implies."""
+    made = set(created)
+    reqs = list(step.requires)
+    if step.type is StepType.MANIFEST:
+        for obj in step.objects:
+            reqs.extend(object_requirements(obj, made))
+    if step.type in (StepType.COMMAND, StepType.IN_POD) and step.command:
+        reqs.extend(f"network:{h}" for h in command_hosts(step.command))
+    if step.type is StepType.COMMAND and step.command:
+        reqs.extend(host_requirements(step.command))
+    if step.type in (StepType.COMMAND, StepType.IN_POD) and step.command:
+        reqs.extend(f"elided:{w}" for w in elided(step.command))
+    if step.runnable or step.type is StepType.INTERACTIVE:
+        reqs.extend(f"value:{name}" for name in unfilled(step))
+    return list(dict.fromkeys(reqs))
+
+
+_ELIDED = re.compile(r"\w(?:\.\.\.|…)\w|…|(?:^|[-_./])[xX]{4,}(?:[-_./]|$)")
+
+
+def elided(command: str) -> list[str]:
+    """Words the text abbreviated (`c3R...zE2`, `blue-xxxxxxxx-yyyyy`, `pod-XXXXX`): a value the reader types from their own output."""
+    out: list[str] = []
+    script = bash.parse(command)
+    feeding = {c.piped_from for c in script.commands if c.piped_from is not None}
+    for i, c in enumerate(script.commands):
+        if c.runs and c.words and (c.name not in ("echo", "printf") or i in feeding):  # a message may say "Waiting..."
+            out.extend(w for w in c.words[1:] if _ELIDED.search(w) and "://" not in w)
+    return list(dict.fromkeys(out))
+
+
+def unfilled(step: Step) -> list[str]:
+    """Placeholders still in a rendered step (`<project-namespace>`, `<YOUR NAMESPACE>`): it cannot run as written."""
+    first = step.content_line or step.line
+    return list(dict.fromkeys(o.name for o in ph.find(step.text, first, fill_ins=True) if o.name not in ph.RUNTIME))
+
+
+def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[str]:
+    """What an object needs of the cluster: its StorageClass, GPUs, images, hosts, nodes, claims made elsewhere."""
+    body = obj.body or {}
+    reqs: list[str] = []
+    if obj.kind == "PersistentVolumeClaim":
+        sc = scalar(get_path(body, ("spec", "storageClassName")))
+        if sc and ("StorageClass", sc) not in created:  # a class the lesson makes itself is there when needed
+            reqs.append(f"storage-class:{sc}")
+    spec = pod_spec(body)
+    if spec:
+        for container in containers(spec, init=None):
+            res = mapping(container.get("resources"))
+            if any("nvidia.com/gpu" in mapping(res.get(k)) for k in ("limits", "requests")):
+                reqs.append("gpu")
+            if scalar(container.get("image")):
+                reqs.append(f"image:{container['image']}")
+            words = strings(container.get("command")) + strings(container.get("args"))
+            words += [str(e.get("value")) for e in mappings(container.get("env")) if e.get("value")]
+            reqs.extend(f"network:{h}" for h in network_hosts(" ".join(words), any_tool=True))
+        for vol in mappings(spec.get("volumes")):
+            claim = scalar(mapping(vol.get("persistentVolumeClaim")).get("claimName"))
+            if claim and ("PersistentVolumeClaim", claim) not in created:
+                reqs.append(f"object:pvc/{claim}")
+        reqs.extend(f"node:{label}" for label in required_node_labels(spec))
+        cpu, memory = pod_requests(spec)
+        if cpu or memory:
+            reqs.append(f"fits:{cpu:g},{memory:g}")
+    return list(dict.fromkeys(reqs))
+
+
+def network_hosts(text: str, any_tool: bool = False) -> list[str]:
+    """Hosts a command (or a container's command) fetches from: URLs given to wget, curl, git, pip ...
+
+    With `any_tool` (a container's command and args), every URL counts: a
+    container's `git clone` is often split into words (`args: [clone, URL]`).
+    """
+    if not any_tool and not _NETWORK_TOOL.search(text):
+        return []
+    return _hosts(text)
+
+
+def command_hosts(command: str) -> list[str]:
+    """Hosts a shell command reaches: URLs given to a program that fetches (`curl`, `kubectl apply -f URL`, `helm repo add`)."""
+    out: list[str] = []
+    for c in bash.parse(command).commands:
+        if not c.runs or not c.words:
+            continue
+        prog = c.words[0].rsplit("/", 1)[-1]
+        if prog in _FETCHERS or (prog in ("kubectl", "oc") and any("://" in w for w in c.words)):
+            out.extend(_hosts(" ".join(c.words)))
+    return list(dict.fromkeys(out))
+
+
+def _hosts(text: str) -> list[str]:
+    hosts = []
+    for m in _URL.finditer(text):
+        host = m.group(1).lower()
+        if host and "$" not in host and "<" not in host:
+            hosts.append(host)
+    return list(dict.fromkeys(hosts))
+
+
+def host_requirements(command: str) -> list[str]:
+    """What a host command needs of this machine: its programs, a cloud account, and whether it would change the machine."""
+    reqs: list[str] = []
+    script = bash.parse(command)
+    defined = set(script.functions)
+    for c in script.commands:
+        if not c.runs or not c.words:
+            continue
+        seg = list(c.words)
+        prog = seg[0]
+        if prog in _HOST_CHANGERS or (len(seg) > 1 and prog in _INSTALLERS and seg[1] in _INSTALL_VERBS):
+            reqs.append(f"host:{' '.join(seg[:2])}")
+            continue
+        target = _writes_outside(seg)
+        if target:
+            reqs.append(f"host:{prog} writes {target}")
+            continue
+        if prog == "kubectl" and len(seg) > 1 and not seg[1].startswith("-") and not kubectl.known_verb(seg[1]):
+            reqs.append(f"program:kubectl-{seg[1].replace('-', '_')}")  # a kubectl plugin
+        elif _PROGRAM.fullmatch(prog) and prog not in _SHELL_WORDS and prog not in defined:
+            reqs.append(f"program:{prog}")
+        for r in c.redirects:
+            if r.writes and _outside(r.target):
+                reqs.append(f"host:writes {r.target}")
+    reqs.extend(f"cloud:{cli}" for cli in command_io(command).clouds)
+    return list(dict.fromkeys(reqs))
+
+
+def programs_of(steps: Iterable[Step]) -> set[str]:
+    """Every program the host commands of these steps call (to look up on this machine before planning)."""
+    return {
+        r.partition(":")[2]
+        for s in steps
+        if s.type is StepType.COMMAND and s.command
+        for r in host_requirements(s.command)
+        if r.startswith("program:")
+    }
+
+
+def required_node_labels(spec: Mapping[str, Any]) -> list[str]:
+    """`KEY=V1|V2` for each label a pod requires of its node (nodeSelector, required node affinity `In`/`Exists`)."""
+    out = [f"{k}={v}" for k, v in mapping(spec.get("nodeSelector")).items()]
+    required = get_path(spec, ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
+    terms = mappings(mapping(required).get("nodeSelectorTerms"))
+    if len(terms) == 1:  # several terms are alternatives: any one will do, which is not judged here
+        for expr in mappings(terms[0].get("matchExpressions")):
+            if expr.get("operator") == "In" and strings(expr.get("values")):
+                out.append(f"{expr.get('key')}={'|'.join(strings(expr['values']))}")
+            elif expr.get("operator") == "Exists":
+                out.append(str(expr.get("key")))
+    return out
+
+
+def pod_requests(spec: Mapping[str, Any]) -> tuple[float, float]:
+    """(CPU cores, memory bytes) a pod requests: its containers' sum, or its largest init container if more."""
+
+    def req(c: Mapping[str, Any]) -> tuple[float, float]:
+        resources = mapping(c.get("resources"))
+        r = mapping(resources.get("requests") or resources.get("limits"))
+        return quantity(r.get("cpu")), quantity(r.get("memory"))
+
+    main = [req(c) for c in containers(spec)]
+    init = [req(c) for c in containers(spec, init=True)]
+    cpu = max([sum(c for c, _ in main)] + [c for c, _ in init])
+    memory = max([sum(m for _, m in main)] + [m for _, m in init])
+    return cpu, memory
+
+
+def quantity(value: Any) -> float:
+    """A Kubernetes quantity (`100m`, `1.5`, `4Gi`, `500M`) as a number (cores or bytes); 0 when unreadable."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-zA-Z]*)\s*", str(value or ""))
+    if not m or (m.group(2) and m.group(2) not in _UNITS):
+        return 0.0
+    return float(m.group(1)) * _UNITS.get(m.group(2), 1.0)
+
+
+_UNITS = {"m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40}
+_NETWORK_TOOL = re.compile(r"\b(?:wget|curl|git|pip3?|apt(?:-get)?|yum|dnf|conda|mamba|aws|gsutil|rclone|scp|ssh|helm|npm)\b")
+_FETCHERS = frozenset(
+    {
+        "wget",
+        "curl",
+        "git",
+        "pip",
+        "pip3",
+        "apt",
+        "apt-get",
+        "yum",
+        "dnf",
+        "conda",
+        "mamba",
+        "aws",
+        "gsutil",
+        "rclone",
+        "scp",
+        "ssh",
+        "helm",
+        "npm",
+        "docker",
+        "podman",
+    }
+)
+_HOST_CHANGERS = {"sudo", "su", "doas", "install", "brew", "choco", "snap", "port", "winget", "systemctl", "update-alternatives"}
+_INSTALLERS = {"apt", "apt-get", "yum", "dnf", "apk", "zypper", "pacman", "pip", "pip3", "pipx", "npm", "conda", "mamba", "gem"}
+_INSTALL_VERBS = {"install", "add", "update", "upgrade", "remove", "uninstall", "-S", "-i"}
+_SHELL_WORDS = {
+    "cd",
+    "export",
+    "unset",
+    "source",
+    ".",
+    "echo",
+    "printf",
+    "set",
+    "test",
+    "true",
+    "false",
+    "exit",
+    "read",
+    "eval",
+    "exec",
+    "alias",
+    "type",
+    "wait",
+    "time",
+    "history",
+    "clear",
+    "local",
+    "declare",
+    "let",
+    "shift",
+    "trap",
+    "umask",
+    "ulimit",
+    "pushd",
+    "popd",
+    "sleep",
+    "readonly",
+    "typeset",
+    "return",
+    "break",
+    "continue",
+    "shopt",
+    "hash",
+    "command",
+    "builtin",
+}
+_PROGRAM = re.compile(r"[A-Za-z][\w.+-]*")
+_WRITERS = {"mkdir", "cp", "mv", "tee", "touch", "ln", "rm", "chmod", "chown", "rsync", "unzip", "tar"}
+
+
+def _outside(path: str) -> bool:
+    """A path a run must not write: the reader's home or the system, outside the run's working directory."""
+    path = path.strip("'\"")
+    if path in ("/tmp", "/dev/null") or path.startswith(("/tmp/", "/dev/null", "/dev/std")):
+        return False
+    return path.startswith(("/", "~", "$HOME", "${HOME}", "%USERPROFILE%", ".."))
+
+
+def _writes_outside(seg: list[str]) -> str | None:
+    if seg[0] not in _WRITERS:
+        return None
+    targets = [w for w in seg[1:] if not w.startswith("-")]
+    if seg[0] in ("cp", "mv", "ln", "rsync", "tar"):
+        targets = targets[-1:]
+    elif seg[0] == "unzip":
+        targets = [w for i, w in enumerate(seg) if i and seg[i - 1] == "-d"]
+    return next((t for t in targets if _outside(t)), None)

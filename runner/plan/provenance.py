@@ -1,0 +1,266 @@
+"""Who makes each input of a step, whether that producer runs, and what to say when nothing in the tutorial makes it.
+
+The planner walks the steps in order with a `Ledger`: every output of a step
+(`effects.StepIO.makes`) is entered with the step that makes it and whether
+that step runs. A step's input (`StepIO.needs`) then has producers, and:
+
+- if every producer was skipped, the step is skipped too, naming the last
+  producer's line and why it did not run ("depends on $NFS_IP, which the step
+  at line 50 would have set (skipped: needs `helm` …)");
+- if none exists, the input is judged as a careful reader would: a manifest
+  the tutorial nearly shows under another name is the tutorial's defect, as
+  is a file it never shows or an object it makes under another kind; a file
+  from outside the tutorial, a namespace from an earlier part of a workshop,
+  a kind whose CRD this cluster lacks, a node of the author's cluster are
+  prerequisites: skips that name them.
+
+The runner asks the same ledger's `Dependency`s at run time: when a producer
+fails, what depends on it is skipped with its line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from runner.effects import Effects, Made, Need, owners
+from runner.effects.commands import ENVIRONMENT, outside
+from runner.effects.io import API, COMMAND, FILE, NAMESPACE, NODE, OBJECT, PORT, VAR
+from runner.lesson import placeholders as ph
+from runner.lesson.model import Step, StepType
+from runner.plan.facts import ClusterFacts
+from runner.syntax.k8s import API_VERSIONS
+from runner.syntax.shell import plain_file
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """An input of a step and the earlier steps that make it (by index, in order)."""
+
+    need: Need
+    producers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the ledger says of a step before it runs: skip it, or it is a defect of the tutorial."""
+
+    do: str  # "skip" | "fail"
+    reason: str
+
+
+@dataclass
+class _Entry:
+    step: Step
+    runs: bool
+    why: str = ""  # why it does not run
+
+
+@dataclass
+class Ledger:
+    """What the steps so far make, and whether each runs."""
+
+    effects: Effects
+    facts: ClusterFacts
+    shown: frozenset[str]  # files the tutorial shows (written by the runner before the first step)
+    entries: dict[int, _Entry] = field(default_factory=dict)
+    made: list[tuple[Made, int]] = field(default_factory=list)  # outputs in lesson order, with their step's index
+    deleted: dict[str, int] = field(default_factory=dict)  # object name -> index of the step that deleted it last
+
+    def record(self, step: Step, runs: bool, why: str = "") -> None:
+        """Enter a step's outputs, after its action is decided."""
+        self.entries[step.index] = _Entry(step, runs, why)
+        for m in self.effects.io(step).makes:
+            self.made.append((m, step.index))
+        if runs:
+            for e in self.effects.of_step(step):
+                if e.action == "delete" and e.name != "*":
+                    self.deleted[e.name] = step.index
+
+    def dependencies(self, step: Step) -> tuple[Dependency, ...]:
+        """Each input of `step` that an earlier step makes, with those producers."""
+        out = []
+        for need in self.effects.io(step).needs:
+            producers = self._producers(need)
+            if producers:
+                out.append(Dependency(need, producers))
+        return tuple(out)
+
+    def _producers(self, need: Need) -> tuple[int, ...]:
+        if need.kind == FILE and plain_file(need.name) in self.shown:
+            return ()  # the runner writes what the text shows before the first step
+        if need.kind == OBJECT:
+            names = set(owners(need.name))
+            found = [i for m, i in self.made if m.kind == OBJECT and m.name in names and _kind_fits(m, need)]
+            if not found:  # objects a step applies that nobody can name (a file the text does not show, a URL)
+                found = [i for m, i in self.made if m.kind == OBJECT and m.name == "*"]
+        elif need.kind == FILE:
+            found = [i for m, i in self.made if m.kind == FILE and m.provides(need)]
+            inside = [
+                i
+                for m, i in self.made
+                if m.kind == FILE and m.name.startswith(need.name.rstrip("/") + "/") and m.name != need.name.rstrip("/") + "/"
+            ]
+            if inside:  # a folder's files count, not the `mkdir` that made it empty
+                found = inside
+        elif need.kind == PORT:
+            found = [i for m, i in self.made if m.kind == PORT and m.provides(need)]
+        else:
+            found = [i for m, i in self.made if m.provides(need)]
+        return tuple(dict.fromkeys(found))
+
+    def defines(self, program: str) -> bool:
+        """Did an earlier step that runs define this command (`alias k=kubectl`, a shell function)?"""
+        return any(m.kind == COMMAND and m.name == program and self.entries[i].runs for m, i in self.made if i in self.entries)
+
+    def blocked(self, step: Step) -> Verdict | None:
+        """A skip when every producer of one of the step's inputs does not run."""
+        for dep in self.dependencies(step):
+            entries = [self.entries[i] for i in dep.producers if i in self.entries]
+            if entries and not any(e.runs for e in entries):
+                last = entries[-1]
+                if dep.need.kind == OBJECT and self._by_wildcard(dep.need):
+                    lines = ", ".join(str(e.step.line) for e in entries)
+                    return Verdict(
+                        "skip",
+                        f"depends on {dep.need}, which no step names: the step{'s' if len(entries) > 1 else ''} at "
+                        f"line{'s' if len(entries) > 1 else ''} {lines} that appl{'y' if len(entries) > 1 else 'ies'} what "
+                        f"the text does not show would have made it ({last.why})",
+                    )
+                return Verdict("skip", f"depends on {dep.need}, which {_made_by(last.step, dep.need)} ({last.why})")
+        return None
+
+    def _by_wildcard(self, need: Need) -> bool:
+        names = set(owners(need.name))
+        return not any(m.kind == OBJECT and m.name in names and _kind_fits(m, need) for m, _ in self.made)
+
+    def judge(self, step: Step) -> Verdict | None:
+        """An input nothing in the tutorial makes: a defect of the tutorial (fail) or a missing prerequisite (skip)."""
+        for need in self.effects.io(step).needs:
+            if self._producers(need) or need.optional:
+                continue
+            verdict = self._judge(step, need)
+            if verdict is not None:
+                return verdict
+        return None
+
+    def defect(self, step: Step) -> Verdict | None:
+        """Only the defects among `judge`'s verdicts: they are the tutorial's whatever else happens to the run."""
+        verdict = self.judge(step)
+        return verdict if verdict is not None and verdict.do == "fail" else None
+
+    def _judge(self, step: Step, need: Need) -> Verdict | None:
+        facts = self.facts
+        if need.kind == FILE:
+            return self._file(step, need)
+        if need.kind == VAR:
+            if need.name in ENVIRONMENT or need.name in facts.variables:
+                return None
+            return Verdict("skip", f"needs ${need.name}, which no step of the tutorial sets: give it with --set {need.name}=…")
+        if need.kind == OBJECT:
+            return self._object(need)
+        if need.kind == NAMESPACE:
+            if facts.has_namespace(need.name) or "<" in need.name or "$" in need.name:
+                return None
+            return Verdict(
+                "skip", f"needs namespace {need.name}, which no step makes and this cluster does not have (from an earlier part?)"
+            )
+        if need.kind == API:
+            group_version, _, kind = need.name.rpartition("/")
+            if API_VERSIONS.get(kind) == group_version or facts.serves(need.name):
+                return None
+            return Verdict(
+                "skip", f"needs kind {kind} ({group_version}), which this cluster does not serve (its CRD is not installed)"
+            )
+        if need.kind == NODE:
+            if facts.has_node(need.name) or "<" in need.name or "$" in need.name:
+                return None
+            return Verdict("skip", f"needs node {need.name}, which this cluster does not have")
+        if need.kind == PORT:
+            return Verdict(
+                "skip", f"needs something listening on localhost:{need.name}, which no step of the tutorial starts here"
+            )
+        return None
+
+    def _file(self, step: Step, need: Need) -> Verdict | None:
+        name = plain_file(need.name)
+        base = posixpath.basename(name.rstrip("/"))
+        if name in self.shown or base in self.shown or "://" in name or "$" in name or "<" in name:
+            return None
+        if not need.judged or step.type is not StepType.COMMAND:
+            return None
+        meta = self.effects.lesson.meta
+        what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
+        if any(posixpath.basename(f) == base for f in meta.site_files):
+            return Verdict("skip", f"needs {need.name}, which the page shows from its site's sources, not in its Markdown")
+        if outside(name) or "/" in name.rstrip("/"):
+            where = "outside the tutorial's folder" if outside(name) else "in a folder the tutorial never makes"
+            return Verdict("skip", f"needs {need.name}, a {what} {where}: a prerequisite the tutorial does not make here")
+        if what == "folder":
+            return Verdict("skip", f"needs the folder {need.name.rstrip('/')}, which the tutorial never makes: a prerequisite")
+        verb = _VERBS.get(need.via, "uses")
+        near = self._near_file(step, name)
+        if near is not None:
+            return Verdict("fail", f"{verb} {need.name}, which the tutorial never shows: {near}")
+        if base in meta.files_named:
+            return Verdict("fail", f"{verb} {need.name}, which the text names but never shows or makes")
+        return Verdict(
+            "skip",
+            f"needs {need.name}, which the tutorial never shows or names (a file beside it in its repository?): a prerequisite",
+        )
+
+    def _a_folder(self, name: str) -> bool:
+        """Does the tutorial use files inside `name` elsewhere (`kubectl delete -f guestbook-go` after `-f guestbook-go/x.yaml`)?"""
+        prefix = name.rstrip("/") + "/"
+        return any(
+            n.kind == FILE and n.name.startswith(prefix) for s in self.effects.lesson.steps for n in self.effects.io(s).needs
+        )
+
+    def _near_file(self, step: Step, name: str) -> str | None:
+        """The file the text shows that this name most likely means (the block just before, or a near spelling)."""
+        before = [s for s in self.effects.lesson.steps if s.index < step.index and s.file and s.type in _FILE_STEPS]
+        if before and before[-1].section == step.section and before[-1].index >= step.index - 3:
+            prev = before[-1]
+            return f"the manifest at line {prev.line} is {prev.file}"
+        shown = sorted(self.shown)
+        close = ph.near_miss(posixpath.splitext(name)[0], [posixpath.splitext(s)[0] for s in shown])
+        if close is not None:
+            match = next(s for s in shown if posixpath.splitext(s)[0] == close)
+            return f"did you mean {match}?"
+        return None
+
+    def _object(self, need: Need) -> Verdict | None:
+        if "<" in need.name.replace("<hash>", "").replace("<index>", "") or "$" in need.name:
+            return None
+        names = set(owners(need.name))
+        other = [(m, i) for m, i in self.made if m.kind == OBJECT and m.name in names and not _kind_fits(m, need)]
+        if other and need.of is not None:
+            m, i = other[-1]
+            return Verdict(
+                "fail",
+                f"{need} is never made: the step at line {self.effects.lesson.steps[i].line} makes "
+                f"{(m.of or 'object').lower()}/{m.name}, not a {need.of}",
+            )
+        if not self.facts.objects_known:
+            return None
+        kinds = {need.of} if need.of else {"Pod", "Job"}
+        if any((k, n) in self.facts.existing for k in kinds for n in names):
+            return None
+        return Verdict("skip", f"needs {need}, which no step makes and this cluster does not have")
+
+
+_FILE_STEPS = (StepType.MANIFEST, StepType.FILE, StepType.INVALID)
+_VERBS = {"kubectl create": "applies", "kubectl apply": "applies", "kubectl replace": "applies", "kubectl delete": "deletes with"}
+
+
+def _kind_fits(made: Made, need: Need) -> bool:
+    """Is `made` the object `need` names? A pod may be one of the pods of a workload of that name."""
+    if need.of is None or made.of is None or made.of == need.of:
+        return True
+    # `kubectl describe pod web` names the pods of Deployment web by prefix; a Job's pods are `<job>-<hash>`
+    return need.of == "Pod" and made.of in ("Job", "CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
+
+def _made_by(producer: Step, need: Need) -> str:
+    verb = {FILE: "would have written", VAR: "would have set"}.get(need.kind, "would have made")
+    return f"the step at line {producer.line} {verb}"
