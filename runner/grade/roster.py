@@ -18,6 +18,7 @@ from pathlib import Path
 
 from runner.core.errors import TutorialError, UsageError
 from runner.core.limits import MAX_ROSTER_BYTES, read_bounded
+from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, StepType
 from runner.lesson.render import DNS_LABEL
 
@@ -119,12 +120,12 @@ def from_users(users: str) -> list[Participant]:
 
 
 def name_patterns(lesson: Lesson) -> list[tuple[str, re.Pattern[str]]]:
-    """(kind, regex with a `user` group) for every object name of the lesson that contains <username>."""
+    """(kind, regex with a `user` group) for every object name of the lesson that contains <username> (in any spelling)."""
     out = []
     for step in lesson.steps:
         names: list[tuple[str, str]] = []
         if step.type is StepType.MANIFEST:
-            names = [(o.kind, o.name or o.generate_name or "") for o in step.objects]
+            names = [(o.kind, ph.as_user_name(o.name or o.generate_name or "", lesson.declared)) for o in step.objects]
         for kind, name in names:
             if "<username>" in name:
                 parts = [re.escape(p) for p in name.split("<username>")]
