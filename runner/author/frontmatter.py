@@ -40,8 +40,8 @@ def found_placeholders(lesson: Lesson, layout: Layout) -> list[FoundPlaceholder]
     seen: dict[str, int] = {"username": 0}
     for step in lesson.steps:
         for occ in ph.find(step.text or step.command or "", step.line):
-            if occ.name in ph.RUNTIME or occ.name in seen:
-                continue
+            if occ.name in ph.RUNTIME or occ.name in seen or ph.reads_as_user_name(occ.name):
+                continue  # `<yourUsername>` is the user name, declared already
             if occ.name != "username" and ph.near_miss(occ.name, ["username"]):
                 continue  # a typo of <username>: the text must be fixed, not the name declared
             seen[occ.name] = occ.line

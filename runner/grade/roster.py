@@ -19,6 +19,7 @@ from pathlib import Path
 from runner.core.errors import TutorialError, UsageError
 from runner.core.limits import MAX_ROSTER_BYTES, read_bounded
 from runner.effects import Effects
+from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson
 from runner.lesson.render import DNS_LABEL
 
@@ -120,7 +121,7 @@ def from_users(users: str) -> list[Participant]:
 
 
 def name_patterns(lesson: Lesson) -> list[tuple[str, re.Pattern[str]]]:
-    """(kind, regex with a `user` group) for every object the lesson creates whose name contains <username>.
+    """(kind, regex with a `user` group) for every object the lesson creates whose name contains <username> (any spelling).
 
     Every way of creating counts (a manifest block, a here-document, `kubectl
     create configmap`/`secret`, `kubectl run`): a participant who only got as
@@ -131,7 +132,8 @@ def name_patterns(lesson: Lesson) -> list[tuple[str, re.Pattern[str]]]:
     effects = Effects(lesson)
     made = [(e.kind, e.name, e.generated) for e in effects.events if e.creates and e.kind]
     made += [(m.obj.kind, m.name, m.obj.name is None) for m in effects.manifests]
-    for kind, name, generated in made:
+    for kind, written, generated in made:
+        name = ph.as_user_name(written, lesson.declared)
         if "<username>" not in name or (kind, name, generated) in seen:
             continue
         seen.add((kind, name, generated))

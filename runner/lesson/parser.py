@@ -209,7 +209,7 @@ def _found_placeholders(meta: LessonMeta, steps: list[Step], ctx: _Context) -> t
         if not step.runnable and step.type is not StepType.INTERACTIVE:
             continue
         for occ in placeholders.find(step.text, step.content_line or step.line, fill_ins=True):
-            if occ.name not in have and occ.name not in placeholders.RUNTIME:
+            if occ.name not in have and occ.name not in placeholders.RUNTIME and not placeholders.reads_as_user_name(occ.name):
                 have.add(occ.name)
                 found.append(Placeholder(occ.name, description=ctx.mentions.get(occ.name, ""), found=True))
     return tuple(found)

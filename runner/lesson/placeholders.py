@@ -1,14 +1,26 @@
-"""Placeholders (`<username>`, `<project-namespace>`): finding them, and near misses of declared ones.
+"""Placeholders (`<username>`, `<project-namespace>`): finding them, near misses of declared ones, and the user name.
 
 `<hash>` is a placeholder of another kind: the random suffix Kubernetes gives
 a Job's pods. It is never substituted; the runner resolves it to the Job's pod
 at run time, so it is always "declared".
+
+Published tutorials spell the reader's user name many ways (`<yourUsername>`,
+`<YOUR_USERNAME>`, `<change-this-to-your-username>`). `reads_as_user_name`
+reads a name as words and accepts it by a small grammar, not by a list of
+spellings: an instruction ("change this to", "enter"), an owner ("your",
+"my own"), then "username", "user name", "login" or "login name", then
+perhaps "here". A name that only may be the user's (`<name>`, `<user>`,
+`<your-name>`), a user name of something else (`<github-username>`,
+`<git-username>`) and a user *id* (`<your-user-id>`: in published text a
+number or a database key, as in `runAsUser: <user-id>`) stay values of their own.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_.-]{0,62})>")
 # a fill-in of published tutorials may be words: `<YOUR NAMESPACE>`, `<admin OR edit>` (`--set "YOUR NAMESPACE=ws"`)
@@ -85,7 +97,16 @@ def distance(a: str, b: str) -> int:
 
 
 def near_miss(name: str, declared: list[str]) -> str | None:
-    """The declared name `name` is probably a typo of, if any."""
+    """The declared name `name` is probably a typo of, if any.
+
+    A spelling of the user name (`<user-name>`) is never a typo of `<username>`;
+    a near miss of one (`<yourUsernam>`) is.
+    """
+    if USER_NAME in declared and name not in declared:
+        if reads_as_user_name(name):
+            return None
+        if user_name_typo(name):
+            return USER_NAME
     best: tuple[int, str] | None = None
     for cand in declared:
         d = distance(name.lower(), cand.lower())
@@ -93,3 +114,75 @@ def near_miss(name: str, declared: list[str]) -> str | None:
         if (0 < d <= limit or (d == 0 and name != cand)) and (best is None or d < best[0]):
             best = (d, cand)
     return best[1] if best else None
+
+
+# ---- the user name in any spelling ---------------------------------------------------------------
+
+USER_NAME = "username"  # the placeholder `--user` fills, always declared
+
+# The grammar, over words that case-folding glues (`yourUsername` is "your username") and that `-`, `_` or
+# spaces may separate (possessive, so that a run of separators is read once):
+#   name := (VERB (PRONOUN)? (PREPOSITION)?)? (OWNER ("own")?)? CORE ("here")?
+_S = r"[-_ ]*+"
+_VERBS = ("change", "replace", "put", "insert", "enter", "type", "fill", "set", "add", "write", "use")
+_PRONOUNS = ("this", "it", "me")
+_PREPOSITIONS = ("to", "with", "in")
+_OWNERS = ("your", "my", "the")
+_INSTRUCTION = rf"(?:{'|'.join(_VERBS)})(?:{_S}(?:{'|'.join(_PRONOUNS)}))?(?:{_S}(?:{'|'.join(_PREPOSITIONS)}))?"
+_OWNER = rf"(?:{'|'.join(_OWNERS)})(?:{_S}own)?"
+_CORE = rf"(?:user{_S}name|login(?:{_S}name)?)"
+_USER_NAME = re.compile(rf"(?:{_INSTRUCTION}{_S})?(?:{_OWNER}{_S})?{_CORE}(?:{_S}here)?")
+_LEAD = tuple(sorted((*_VERBS, *_PRONOUNS, *_PREPOSITIONS, *_OWNERS, "own"), key=len, reverse=True))
+_TYPO_LIMIT = 2  # as `near_miss` allows for a name of the length of `username`
+_LONGEST_TYPO = 48  # letters: five lead words, a core and "here" are fewer; a longer name is no typo of the user name
+
+
+@lru_cache(maxsize=4096)
+def reads_as_user_name(name: str) -> bool:
+    """True when the name of a placeholder says it is the reader's user name (`<yourUsername>`, `<USER_NAME>`).
+
+    Any word outside the grammar makes it something else: `<github-username>`,
+    `<user-id>`, `<your-name>`; a dot makes a key (`<user.name>` is git's full name).
+    """
+    return _USER_NAME.fullmatch(name.casefold()) is not None
+
+
+@lru_cache(maxsize=4096)
+def user_name_typo(name: str) -> bool:
+    """True when `name` is a near miss of a spelling of the user name (`<yourUsernam>`, `<your-usrname>`).
+
+    The letters after the instruction and owner words (glued or not) are
+    compared with `username`; `login` is not, as `<log>` and `<logo>` are
+    words of their own.
+    """
+    if reads_as_user_name(name) or "." in name:
+        return False
+    letters = re.sub(r"[-_ ]+", "", name.casefold())
+    if not len(USER_NAME) - _TYPO_LIMIT <= len(letters) <= _LONGEST_TYPO:
+        return False
+    for start in _after_lead(letters):
+        for core in {letters[start:], letters[start:].removesuffix("here")}:
+            if abs(len(core) - len(USER_NAME)) <= _TYPO_LIMIT and 0 < distance(core, USER_NAME) <= _TYPO_LIMIT:
+                return True
+    return False
+
+
+def _after_lead(letters: str) -> list[int]:
+    """Where `letters` may go on after lead words of the grammar, glued in any order (`yourusernam`: 0 and 4)."""
+    reachable = [True] + [False] * len(letters)
+    for i in range(len(letters)):
+        if reachable[i]:
+            for lead in _LEAD:
+                if letters.startswith(lead, i):
+                    reachable[i + len(lead)] = True
+    return [i for i, ok in enumerate(reachable) if ok and i < len(letters)]
+
+
+def fills_user_name(name: str, declared: Collection[str]) -> bool:
+    """`<name>` takes --user's value: `<username>`, or a spelling of it the lesson does not declare as a value of its own."""
+    return name == USER_NAME or (name not in declared and reads_as_user_name(name))
+
+
+def as_user_name(text: str, declared: Collection[str]) -> str:
+    """`text` with every spelling of the user name written `<username>` (`pod-<yourUsername>` -> `pod-<username>`)."""
+    return FILL_IN.sub(lambda m: f"<{USER_NAME}>" if fills_user_name(m.group(1), declared) else m.group(0), text)

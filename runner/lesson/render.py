@@ -10,7 +10,7 @@ flagged so that nothing applies them).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,10 +36,13 @@ class Unresolved:
     step_index: int
     suggestion: str | None  # a declared placeholder this is probably a typo of
     known: bool = False  # the lesson has this placeholder (declared, or found in its text): only its value is missing
+    user_name: bool = False  # it is the user name (`<username>`, `<yourUsername>`): --user fills it
 
     def message(self) -> str:
         if self.suggestion:
             return f"placeholder `<{self.name}>` is not declared: did you mean `<{self.suggestion}>`?"
+        if self.user_name:
+            return f"no value for `<{self.name}>` (the user name): give --user"
         if self.known:
             return f"no value for `<{self.name}>`: give {set_flag(self.name)}"
         return f"placeholder `<{self.name}>` is not declared (not declared by the lesson)"
@@ -82,7 +85,7 @@ def values_for(lesson: Lesson, user: str | None, sets: Mapping[str, str], requir
             raise UsageError(
                 f"--user '{user}' must be lower-case letters, digits and '-' (at most 40), as it becomes part of object names"
             )
-        values["username"] = user
+        values[ph.USER_NAME] = user
     for p in lesson.meta.placeholders:
         if p.name in sets:
             values[p.name] = sets[p.name]
@@ -98,27 +101,46 @@ def values_for(lesson: Lesson, user: str | None, sets: Mapping[str, str], requir
 
 
 def unused_sets(lesson: Lesson, sets: Mapping[str, str]) -> list[str]:
-    """`--set` names the lesson does not use (a warning: one set of values serves many tutorials)."""
-    return [name for name in sets if name != "username" and lesson.placeholder(name) is None]
+    """`--set` names the lesson does not use (a warning: one set of values serves many tutorials).
+
+    A spelling of the user name (`--set yourUsername=bob`) is the user name, which every lesson has.
+    """
+    return [name for name in sets if not ph.fills_user_name(name, lesson.declared) and lesson.placeholder(name) is None]
 
 
 def render(lesson: Lesson, values: Mapping[str, str]) -> Rendered:
     declared = lesson.declared
     unresolved: list[Unresolved] = []
     steps: list[Step] = []
-    user = values.get("username") if lesson.meta.bare_username else None
+    user = values.get(ph.USER_NAME) if lesson.meta.bare_username else None
     every = {p.name for p in lesson.meta.placeholders}
     for step in lesson.steps:
         new, left = _render_step(step, values, declared, every, user)
         steps.append(new)
         unresolved.extend(left)
-    meta = replace(lesson.meta, requires=tuple(substitute(r, values) for r in lesson.meta.requires))
+    meta = replace(lesson.meta, requires=tuple(substitute(r, values, declared=declared) for r in lesson.meta.requires))
     return Rendered(replace(lesson, meta=meta, steps=tuple(steps)), dict(values), tuple(unresolved))
 
 
-def substitute(text: str, values: Mapping[str, str], bare_user: str | None = None) -> str:
-    """`<name>` (and `<words of a fill-in>`) replaced by their values; with `bare_user`, the word `username` in names too."""
-    out = ph.FILL_IN.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+def value_of(name: str, values: Mapping[str, str], declared: Collection[str]) -> str | None:
+    """The value of `<name>`: its own (`--set`, a default), else --user's when its name reads as the user name
+    (`<yourUsername>`) and the lesson does not declare it as a value of its own."""
+    if name in values:
+        return values[name]
+    return values.get(ph.USER_NAME) if ph.fills_user_name(name, declared) else None
+
+
+def substitute(
+    text: str, values: Mapping[str, str], bare_user: str | None = None, declared: Collection[str] = (ph.USER_NAME,)
+) -> str:
+    """`<name>` (and `<words of a fill-in>`) replaced by their values, spellings of the user name by --user's;
+    with `bare_user`, the word `username` in names too."""
+
+    def fill(m: re.Match[str]) -> str:
+        value = value_of(m.group(1), values, declared)
+        return m.group(0) if value is None else value
+
+    out = ph.FILL_IN.sub(fill, text)
     if bare_user:
         out = BARE_USERNAME.sub(lambda m: m.group(0).replace("username", bare_user), out)
     return out
@@ -138,12 +160,14 @@ def _render_step(
     if step.type in (StepType.OTHER, StepType.FRAGMENT):
         return step, left  # shown, never run: rendered text but no complaints
     for occ in ph.find(step.text, first if step.type is not StepType.CHECK else step.line, fill_ins=True):
-        if occ.name not in values and occ.name not in ph.RUNTIME:
+        if value_of(occ.name, values, declared) is None and occ.name not in ph.RUNTIME:
             near = ph.near_miss(occ.name, declared)
-            left.append(Unresolved(occ.name, step.path, occ.line, step.index, near, known=near is None and occ.name in every))
+            user_name = near is None and ph.fills_user_name(occ.name, declared)
+            known = near is None and (occ.name in every or user_name)
+            left.append(Unresolved(occ.name, step.path, occ.line, step.index, near, known, user_name))
 
     def sub(s: str | None) -> str | None:
-        return substitute(s, values, bare_user) if s else s
+        return substitute(s, values, bare_user, declared) if s else s
 
     changes: dict[str, Any] = {
         "text": sub(step.text),
@@ -152,7 +176,7 @@ def _render_step(
         "file": sub(step.file),
         "instead": sub(step.instead),
         "reason": sub(step.reason),
-        "check_args": tuple((k, substitute(v, values, bare_user)) for k, v in step.check_args),
+        "check_args": tuple((k, substitute(v, values, bare_user, declared)) for k, v in step.check_args),
     }
     blocked = {u.line for u in left}
     objects: tuple[K8sObject, ...] = ()

@@ -67,12 +67,14 @@ class LessonFacts:
         return self.lesson.declared
 
     def norm(self, text: str) -> str:
-        """`text` with near misses of declared placeholders replaced by the placeholder they miss."""
+        """`text` with spellings of the user name and near misses of declared placeholders replaced by the placeholder they mean."""
 
         def fix(m: re.Match) -> str:
             name = m.group(1)
             if name in self.declared or name in ph.RUNTIME:
                 return m.group(0)
+            if ph.fills_user_name(name, self.declared):
+                return f"<{ph.USER_NAME}>"  # `pod-<yourUsername>` is `pod-<username>`
             near = ph.near_miss(name, self.declared)
             return f"<{near}>" if near else m.group(0)
 

@@ -35,6 +35,33 @@ def test_placeholder_for_the_reader_in_a_published_tutorial_is_a_warning():
     assert hits(src, "references") == []  # a name nothing fills is not looked up
 
 
+def test_a_spelling_of_the_user_name_is_an_info_once_per_spelling_at_its_first_line():
+    src = (
+        pod("p-<yourUsername>")
+        + "\n```bash\nkubectl logs p-<yourUsername>\nkubectl label pod p-<YOUR_USERNAME> by=<yourUsername>\n"
+        + 'echo "hello <your username>"\n```\n'
+    )
+    found = [f for f in lint(src) if f.rule == "placeholders"]
+    assert [(f.line, f.severity, f.message) for f in found] == [
+        (line(src, "p-<yourUsername>"), "info", "`<yourUsername>` is read as the user name (filled by --user)"),
+        (line(src, "<YOUR_USERNAME>"), "info", "`<YOUR_USERNAME>` is read as the user name (filled by --user)"),
+        (line(src, "<your username>"), "info", "`<your username>` is read as the user name (filled by --user)"),
+    ]
+    # the user name, so the shared namespace is fine and the pod the commands name is the one created
+    assert hits(src, "shared-namespace") == [] and hits(src, "references") == []
+
+
+def test_a_near_miss_of_a_spelled_user_name_is_still_a_typo():
+    src = pod("p-<yourUsername>") + "\n```bash\nkubectl logs p-<yourUsernam>\n```\n"
+    assert hits(src, "placeholders") == [(line(src, "p-<yourUsername>"), "info"), (line(src, "<yourUsernam>"), "error")]
+    assert messages(src, "placeholders")[1] == "placeholder `<yourUsernam>` is not declared: did you mean `<username>`?"
+
+
+def test_a_name_that_only_may_be_the_user_name_is_a_value_of_its_own():
+    src = "```bash\nkubectl logs pod-<name>\nkubectl get pod <user>\n```\n"
+    assert hits(src, "placeholders") == [(1 + 1, "warning"), (1 + 2, "warning")]  # not filled: the reader's to fill
+
+
 def test_placeholders_declared_runtime_and_in_output_blocks_are_quiet():
     src = (
         md("""

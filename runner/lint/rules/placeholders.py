@@ -1,4 +1,5 @@
-"""placeholders: `<usernam>` (a near miss of a declared placeholder), and placeholders nothing fills."""
+"""placeholders: `<usernam>` (a near miss of a declared placeholder), placeholders nothing fills, and which
+spellings are read as the user name (`<yourUsername>`: an info finding, so the author sees what --user fills)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from runner.lint.base import rule
 RUN_TYPES = (StepType.COMMAND, StepType.IN_POD, StepType.INTERACTIVE, StepType.MANIFEST, StepType.CHECK)
 
 
-@rule("placeholders", summary="undeclared placeholders: near misses of declared ones, and ones left after rendering")
+@rule(
+    "placeholders",
+    summary="undeclared placeholders: near misses of declared ones, ones left after rendering, spellings of the user name",
+)
 def placeholders(*, lesson, facts, emit, **_) -> None:
     declared = facts.declared
+    told: set[str] = set()  # spellings of the user name already reported
     for step in lesson.steps:
         if step.type in (StepType.OTHER, StepType.FRAGMENT):
             continue  # shown, never run
@@ -25,8 +30,20 @@ def placeholders(*, lesson, facts, emit, **_) -> None:
         if step.type is StepType.FILE and not step.content_line:
             continue  # a file the reader writes, described in prose
         seen: set[tuple[str, int]] = set()
+        for occ in ph.find(text, first, fill_ins=True):
+            if ph.fills_user_name(occ.name, declared) and occ.name != ph.USER_NAME and occ.name not in told:
+                told.add(occ.name)  # once per spelling, at its first line
+                emit(
+                    step,
+                    occ.line,
+                    "info",
+                    f"`<{occ.name}>` is read as the user name (filled by --user)",
+                    hint=f"declare `{occ.name}` under `placeholders:` in the front matter if it is a value of its own",
+                )
         for occ in ph.find(text, first):
-            if occ.name in declared or occ.name in ph.RUNTIME or (occ.name, occ.line) in seen:
+            if occ.name in declared or ph.fills_user_name(occ.name, declared) or occ.name in ph.RUNTIME:
+                continue
+            if (occ.name, occ.line) in seen:
                 continue
             seen.add((occ.name, occ.line))
             near = ph.near_miss(occ.name, declared)

@@ -22,7 +22,7 @@ from typing import Any
 
 from runner.core.errors import UsageError
 from runner.lesson import placeholders as ph
-from runner.lesson.render import DNS_LABEL, DNS_SUBDOMAIN, LABEL_KINDS
+from runner.lesson.render import DNS_LABEL, DNS_SUBDOMAIN, LABEL_KINDS, value_of
 from runner.lint.base import rule
 from runner.lint.facts import get
 from runner.syntax.k8s import POD_SPEC_PATHS
@@ -164,7 +164,8 @@ def render_data(data: Any, values: dict[str, str]) -> Any:
         return [render_data(v, values) for v in data]
     if isinstance(data, str) and "<" in data:
         whole = ph.PLACEHOLDER.fullmatch(data)
-        out = ph.PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), data)
+        # a spelling of the user name (`<yourUsername>`) takes the dummy user, as `<username>` does
+        out = ph.PLACEHOLDER.sub(lambda m: v if (v := value_of(m.group(1), values, ())) is not None else m.group(0), data)
         if whole and whole.group(1) in values and re.fullmatch(r"-?\d+(\.\d+)?|true|false", out):
             import yaml
 
