@@ -1,0 +1,74 @@
+"""The reader's terminal, kept between the tutorial's commands: variables, aliases, functions and the folder they are in.
+
+A reader types `export NFS_IP=$(kubectl get svc …)` in one block and uses
+`$NFS_IP` three blocks later; `cd repo` once and then `kubectl apply -f
+k8s/job.yaml`; `alias k=kubectl`. Each command of a run is its own bash
+process (a timeout or Ctrl-C must stop everything it started), so what the
+terminal would remember is written to a state file when a command ends and
+read back before the next one starts: the variables and functions the
+tutorial defines (known beforehand from the grammar, `effects`), its aliases,
+and the folder, as long as it is inside the run's working directory (a `cd`
+out of it does not carry over: the run never works outside its folder).
+
+The reader's own id is the run's user: `$USER`, `$LOGNAME` and `whoami`
+give `--user`, as the text means when it writes `demo-$USER`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ShellSession:
+    """The state one run's host commands share, in a file beside (not inside) the working directory."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        state: Path,
+        user: str,
+        variables: Iterable[str] = (),
+        functions: Iterable[str] = (),
+        values: Mapping[str, str] | None = None,
+    ) -> None:
+        """`variables`, `functions`: what the tutorial sets and defines; `values`: variables the run gives (`--set X=…`)."""
+        self.workdir = workdir
+        self.state = state
+        self.user = user
+        self.variables = sorted({v for v in variables if _NAME.fullmatch(v)} - {"USER", "LOGNAME", "HOME", "PATH", "PWD"})
+        self.functions = sorted(f for f in functions if _NAME.fullmatch(f.replace("-", "_")))
+        self.values = {k: v for k, v in (values or {}).items() if _NAME.fullmatch(k)}
+
+    def environment(self, base: Mapping[str, str]) -> dict[str, str]:
+        """The environment of every command: the reader is `--user`; `--set` values that are variable names are variables."""
+        return {**base, **self.values, "USER": self.user, "LOGNAME": self.user}
+
+    def script(self, command: str) -> str:
+        """`command` as bash runs it: after the saved state, with the state saved again however it ends."""
+        state = shlex.quote(str(self.state))
+        workdir = shlex.quote(str(self.workdir))
+        keep = " ".join(self.variables)
+        functions = " ".join(self.functions)
+        save = [
+            f"{{ declare -p {keep} 2>/dev/null; " if keep else "{ ",
+            "alias -p; ",
+            f"declare -f {functions} 2>/dev/null; " if functions else "",
+            f'case "$PWD/" in {workdir}/*) printf "cd -- %q\\n" "$PWD";; *) printf "cd -- %q\\n" {workdir};; esac; ',
+            f"}} > {state}.tmp && mv -f {state}.tmp {state}",
+        ]
+        return "\n".join(
+            [
+                "shopt -s expand_aliases",
+                f"[ -f {state} ] && . {state}",
+                'whoami() { printf "%s\\n" "$USER"; }',
+                f"__tutorial_save() {{ {''.join(save)}; }}",
+                "trap __tutorial_save EXIT",
+                "set -eo pipefail",
+                command,
+            ]
+        )
