@@ -4,6 +4,9 @@ No public registry is reachable, so every image a lesson names is built locally:
 
 * one ``debootstrap --variant=minbase`` bookworm rootfs (bash, coreutils, git, python3,
   curl, tar, ca-certificates; docs and apt lists trimmed) is the single base layer;
+* service stand-ins (nginx, httpd, redis, postgres) add one layer each: what ``apt-get
+  install`` of Debian's package adds to the base, set up as the official image runs it
+  (``standins.py``);
 * a GPU stand-in adds one tiny layer with ``/usr/bin/nvidia-smi``;
 * the pod sandbox ("pause") image is a ``gcc -static`` binary.
 
@@ -13,6 +16,13 @@ no registry even when the image is present. Debian's ``docker-registry`` (the CN
 distribution registry) runs on 127.0.0.1:5000 and containerd's ``hosts.toml`` makes it
 the *only* host for docker.io, so every published name (``busybox:latest``,
 ``python:3.11``...) resolves and pulls in well under a second, with no code change in lessons.
+
+Which names resolve: the registry serves the tags listed in ``IMAGES`` (those tutorials
+write most, for names nothing rewrites: ``kubectl run --image=nginx``, a participant's own
+manifest); any other tag of a repository whose stand-in runs any tag (``nginx:1.25.3``)
+resolves through the profile's image map, where ``image_map`` writes one pattern per such
+repository (``nginx:*`` -> its default tag) that the planner and the runner's image
+rewriting use. A registry cannot serve a pattern, so the pattern lives only there.
 
 Images are pushed with the plain registry HTTP API from Python (no podman/skopeo):
 blobs are uploaded once and cross-mounted into each repository, so "tagging" a name costs
@@ -33,8 +43,9 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from runner.cluster import paths
+from runner.cluster import paths, standins
 from runner.cluster.host import run_tool
 
 ASSETS = Path(__file__).with_name("assets")
@@ -65,28 +76,90 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class ImageSpec:
-    """A published image name and what it is made of locally."""
+    """A published image name and what it is made of locally (its config as the official image's, where it matters)."""
 
     name: str  # fully qualified, e.g. docker.io/library/busybox:latest
-    flavor: str = "base"  # base | gpu | pause
+    flavor: str = "base"  # base | gpu | pause | a service stand-in (standins.RECIPES)
     entrypoint: list[str] | None = None
     cmd: list[str] = field(default_factory=lambda: ["/bin/bash"])
-    env: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()  # KEY=value; a key of the defaults (PATH, LANG) replaces it
+    workdir: str = "/"
+    ports: tuple[str, ...] = ()  # ExposedPorts, e.g. "80/tcp"
+    stop_signal: str | None = None  # the official image's STOPSIGNAL (nginx: SIGQUIT, postgres: SIGINT)
+    any_tag: bool = False  # every other tag of the repository runs on this stand-in (the profile map's `REPO:*`)
 
 
-# lesson image name -> how it is made. Keys are what lessons write; values are built here.
+def tags(repo: str, names: tuple[str, ...], **config: Any) -> list[ImageSpec]:
+    """One ImageSpec per tag of ``repo`` (``library/nginx``), all made the same way."""
+    return [ImageSpec(f"docker.io/{repo}:{tag}", **config) for tag in names]
+
+
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PYTHON = {"cmd": ["python3"], "any_tag": True}
+NGINX = {
+    "any_tag": True,
+    "flavor": "nginx",
+    "cmd": ["nginx", "-g", "daemon off;"],
+    "ports": ("80/tcp",),
+    "stop_signal": "SIGQUIT",
+}
+HTTPD = {
+    "any_tag": True,
+    "flavor": "httpd",
+    "cmd": ["httpd-foreground"],
+    "env": (f"PATH=/usr/local/apache2/bin:{PATH}", "HTTPD_PREFIX=/usr/local/apache2"),
+    "workdir": "/usr/local/apache2",
+    "ports": ("80/tcp",),
+    "stop_signal": "SIGWINCH",
+}
+REDIS = {
+    "any_tag": True,
+    "flavor": "redis",
+    "entrypoint": ["docker-entrypoint.sh"],
+    "cmd": ["redis-server"],
+    "workdir": "/data",
+    "ports": ("6379/tcp",),
+}
+POSTGRES = {
+    "any_tag": True,
+    "flavor": "postgres",
+    "entrypoint": ["docker-entrypoint.sh"],
+    "cmd": ["postgres"],
+    "env": (
+        f"PATH={PATH}:/usr/lib/postgresql/{standins.PG_MAJOR}/bin",
+        f"PG_MAJOR={standins.PG_MAJOR}",
+        "PGDATA=/var/lib/postgresql/data",
+    ),
+    "ports": ("5432/tcp",),
+    "stop_signal": "SIGINT",
+}
+
+# Lesson image names -> how each is made. The tags are what tutorials write most (the corpus and the
+# Kubernetes docs' examples); a repository's `latest` (else its first tag) is where its other tags resolve
+# when its stand-in runs any tag (`any_tag`: the services, python, centos). Not the CUDA images: a CUDA
+# tag names libraries and compilers the nvidia-smi stand-in does not have. Not yet the older OS and tool
+# images: the steps their other tags would newly run in the published tutorials fail for reasons that are
+# not the image's (docs/local-cluster.md, "Which names resolve").
 IMAGES: list[ImageSpec] = [
     ImageSpec("docker.io/library/rockylinux:8"),
     ImageSpec("docker.io/library/rockylinux:9"),
+    *tags("library/centos", ("latest", "7", "8"), any_tag=True),
     ImageSpec("docker.io/library/busybox:latest", cmd=["sh"]),
+    ImageSpec("docker.io/library/busybox:1.28", cmd=["sh"]),
     ImageSpec("docker.io/library/ubuntu:22.04"),
     ImageSpec("docker.io/library/ubuntu:latest"),
     ImageSpec("docker.io/library/debian:bookworm"),
     ImageSpec("docker.io/library/debian:latest"),
     ImageSpec("docker.io/library/alpine:latest", cmd=["/bin/sh"]),
-    ImageSpec("docker.io/library/python:3.11", cmd=["python3"]),
-    ImageSpec("docker.io/library/python:3.11-slim", cmd=["python3"]),
-    ImageSpec("docker.io/library/python:latest", cmd=["python3"]),
+    *tags(
+        "library/python",
+        ("latest", "3.11", "3.11-slim", "3.12", "3.12-slim", "3.10", "3.10-slim", "3.9", "3.9-slim", "3", "3-slim", "slim"),
+        **PYTHON,
+    ),
+    *tags("library/nginx", ("latest", "1.14.2", "1.16.1", "1.7.9", "alpine", "stable"), **NGINX),
+    *tags("library/httpd", ("latest", "2.4", "alpine"), **HTTPD),
+    *tags("library/redis", ("latest", "7", "6", "5.0.4", "alpine"), **REDIS),
+    *tags("library/postgres", ("latest", "15", "16", "14", "13", "alpine"), **POSTGRES),
     ImageSpec("docker.io/alpine/git:latest", entrypoint=["git"], cmd=["--help"]),
     ImageSpec("docker.io/cicirello/pyaction:latest", cmd=["python3"]),
     ImageSpec("docker.io/tensorflow/tensorflow:2.13.0", cmd=["/bin/bash"]),
@@ -101,18 +174,37 @@ IMAGES: list[ImageSpec] = [
 ]
 
 
+def short_name(name: str) -> str:
+    """``docker.io/library/nginx:latest`` -> ``nginx:latest``, as lessons write it."""
+    return name.removeprefix("docker.io/").removeprefix("library/")
+
+
 def image_map() -> dict[str, str]:
-    """Short names as lessons write them -> the fully qualified local name."""
+    """The profile's image map: names as lessons write them -> the fully qualified local name.
+
+    Every served tag maps to itself; a repository's untagged name to its ``latest``; and, for a
+    stand-in that runs any tag, one pattern per repository (``nginx:*``) sends every other tag to
+    the repository's default (``latest`` when served, else its first tag), so a tag nobody
+    listed still runs here.
+    """
     out: dict[str, str] = {}
+    default: dict[str, str] = {}
+    any_tag: set[str] = set()
     for spec in IMAGES:
         if spec.flavor == "pause":
             continue
-        full = spec.name
-        short = full.removeprefix("docker.io/").removeprefix("library/")
-        out[short] = full
-        if short.endswith(":latest"):
-            out[short[: -len(":latest")]] = full
-    return out
+        short = short_name(spec.name)
+        repo, tag = short.rsplit(":", 1)
+        out[short] = spec.name
+        if tag == "latest":
+            out[repo] = spec.name
+            default[repo] = spec.name
+        else:
+            default.setdefault(repo, spec.name)
+        if spec.any_tag:
+            any_tag.add(repo)
+    out.update({f"{repo}:*": default[repo] for repo in any_tag})
+    return dict(sorted(out.items()))
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -195,13 +287,20 @@ def build_rootfs(log: Log = print) -> Path:
     return root
 
 
-def _tar_layer(src: Path, out_dir: Path, name: str, exclude: tuple[str, ...] = ()) -> dict:
-    """Tar ``src`` into a gzip layer blob; return {digest, diff_id, size, path}."""
+def _cached_layer(out_dir: Path, name: str) -> dict | None:
     meta_f = out_dir / f"{name}.json"
     if meta_f.exists():
         meta = json.loads(meta_f.read_text())
         if Path(meta["path"]).exists():
             return meta
+    return None
+
+
+def _tar_layer(src: Path, out_dir: Path, name: str, exclude: tuple[str, ...] = ()) -> dict:
+    """Tar ``src`` into a gzip layer blob; return {digest, diff_id, size, path}."""
+    cached = _cached_layer(out_dir, name)
+    if cached:
+        return cached
     out_dir.mkdir(parents=True, exist_ok=True)
     raw = out_dir / f"{name}.tar"
     cmd = ["tar", "--numeric-owner", "--xattrs", "-C", str(src), "-cf", str(raw)]
@@ -213,7 +312,21 @@ def _tar_layer(src: Path, out_dir: Path, name: str, exclude: tuple[str, ...] = (
         shutil.copyfileobj(fi, fo, 1 << 20)
     raw.unlink()
     meta = {"digest": _sha256_file(gz), "diff_id": diff_id, "size": gz.stat().st_size, "path": str(gz)}
-    meta_f.write_text(json.dumps(meta))
+    (out_dir / f"{name}.json").write_text(json.dumps(meta))
+    return meta
+
+
+def _service_layer(recipe: standins.Recipe, rootfs: Path, base: dict, ldir: Path, log: Log) -> dict:
+    """A service stand-in's layer over the base (built once; named after the base and the recipe)."""
+    name = standins.layer_name(recipe, base["diff_id"])
+    cached = _cached_layer(ldir, name)
+    if cached:
+        return cached
+    t0 = time.monotonic()
+    tree = standins.build_tree(recipe, rootfs, ldir / f"{name}-root", log)
+    meta = _tar_layer(tree, ldir, name)
+    shutil.rmtree(tree)
+    log(f"{recipe.name} stand-in layer: {meta['size'] / 1e6:.1f} MB gzipped, {time.monotonic() - t0:.0f}s")
     return meta
 
 
@@ -238,24 +351,54 @@ def build_layers(log: Log = print) -> dict[str, list[dict]]:
             _apt_get_install(["gcc", "libc6-dev"], log)
         run_tool(["gcc", "-static", "-Os", "-s", "-o", str(pdir / "pause"), str(ASSETS / "pause.c")], 300, check=True)
     pause = _tar_layer(pdir, ldir, "pause")
-    return {"base": [base], "gpu": [base, gpu], "pause": [pause]}
+    layers = {"base": [base], "gpu": [base, gpu], "pause": [pause]}
+    for recipe in standins.RECIPES.values():
+        layers[recipe.name] = [base, _service_layer(recipe, rootfs, base, ldir, log)]
+    return layers
+
+
+def _history(spec: ImageSpec) -> list[dict]:
+    """One entry per layer, saying what made it (``crictl inspecti`` shows it)."""
+    made = {"base": f"debootstrap --variant=minbase {paths.DEBIAN_SUITE} (tutorial-runner)"}
+    if spec.flavor == "pause":
+        return [{"created_by": "gcc -static pause.c (tutorial-runner)"}]
+    if spec.flavor == "gpu":
+        return [{"created_by": made["base"]}, {"created_by": "nvidia-smi stand-in script (tutorial-runner)"}]
+    recipe = standins.RECIPES.get(spec.flavor)
+    if recipe is not None:
+        what = f"apt-get install {' '.join(recipe.packages)}: {recipe.name} stand-in (tutorial-runner)"
+        return [{"created_by": made["base"]}, {"created_by": what}]
+    return [{"created_by": made["base"]}]
+
+
+def _env(spec: ImageSpec) -> list[str]:
+    """The image's environment: PATH and LANG, each replaced by the spec's own value of that key."""
+    env = {"PATH": PATH, "LANG": "C.UTF-8"}
+    for item in spec.env:
+        key, _, value = item.partition("=")
+        env[key] = value
+    return [f"{k}={v}" for k, v in env.items()]
 
 
 def _config_blob(spec: ImageSpec, layers: list[dict]) -> bytes:
-    env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", *spec.env]
+    config: dict[str, Any] = {
+        "Env": _env(spec),
+        "Cmd": spec.cmd or None,
+        "Entrypoint": spec.entrypoint,
+        "WorkingDir": spec.workdir,
+        "Labels": {"org.tutorial-runner.local": "true", "org.tutorial-runner.stands-in-for": spec.name},
+    }
+    if spec.ports:
+        config["ExposedPorts"] = {p: {} for p in spec.ports}
+    if spec.stop_signal:
+        config["StopSignal"] = spec.stop_signal
     cfg = {
         "architecture": "amd64",
         "os": "linux",
         "created": "2026-01-01T00:00:00Z",
-        "config": {
-            "Env": env,
-            "Cmd": spec.cmd or None,
-            "Entrypoint": spec.entrypoint,
-            "WorkingDir": "/",
-            "Labels": {"org.tutorial-runner.local": "true", "org.tutorial-runner.stands-in-for": spec.name},
-        },
+        "config": config,
         "rootfs": {"type": "layers", "diff_ids": [l["diff_id"] for l in layers]},
-        "history": [{"created_by": f"tutorial-runner local image ({spec.flavor})"}],
+        "history": _history(spec),
     }
     return json.dumps(cfg, sort_keys=True).encode()
 

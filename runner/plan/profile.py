@@ -1,7 +1,9 @@
 """Cluster profiles: the facts about a cluster a lesson run needs (a built-in name, ./profiles/<name>.yaml, or a path).
 
-Storage classes, the image map (lesson image name -> image that runs there),
-the git server and its credentials, GPU availability (and whether it is
+Storage classes, the image map (lesson image name -> image that runs there;
+a key with `*`, such as `nginx:*`, stands for every tag a lesson may write, and
+`image_stand_ins` says what the mapped images are, so reports name each
+stand-in a run used), the git server and its credentials, GPU availability (and whether it is
 simulated), network access, the default namespace. `tutorial run --profile
 local` uses the local cluster's; without a profile the runner asks the
 cluster itself what it can.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ class Profile:
     default_storage_class: str | None = None
     image_map: Mapping[str, str] = field(default_factory=dict)
     registry_access: bool = True  # can images outside the map be pulled?
+    image_stand_ins: str | None = None  # what every mapped image is ("built from Debian packages"); None: the real ones
     network: bool = True  # can pods and commands reach hosts outside this machine? (`network: none | all | [hosts]`)
     reachable: tuple[str, ...] | None = None  # `network: [hosts]`: only these (and their subdomains); None: all
     gpu: bool = False
@@ -42,10 +46,37 @@ class Profile:
 
     def image_for(self, image: str) -> str | None:
         """The image to run for a lesson's image name, or None when it cannot run here."""
-        for candidate in _image_names(image):
+        mapped = self.mapped_image(image)
+        if mapped is not None:
+            return mapped
+        return image if self.registry_access else None
+
+    def mapped_image(self, image: str) -> str | None:
+        """What the image map says for a lesson's image name: an exact key in any spelling, else the most specific pattern."""
+        names = _image_names(image)
+        for candidate in names:
             if candidate in self.image_map:
                 return self.image_map[candidate]
-        return image if self.registry_access else None
+        patterns = sorted((k for k in self.image_map if "*" in k), key=len, reverse=True)
+        for pattern in patterns:
+            if any(fnmatchcase(candidate, pattern) for candidate in names):
+                return self.image_map[pattern]
+        return None
+
+    def stand_in(self, image: str) -> str | None:
+        """What a report says of a lesson's image that runs here as a stand-in: `nginx: stand-in built from Debian packages`."""
+        mapped = self.mapped_image(image)
+        if mapped is None or not self.image_stand_ins:
+            return None
+        return f"{image_repository(mapped)}: stand-in {self.image_stand_ins}"
+
+
+def image_repository(image: str) -> str:
+    """`docker.io/library/nginx:latest` -> `nginx`, `docker.io/nvidia/cuda:12.2.0` -> `nvidia/cuda`: the name lessons write."""
+    name = image.split("@", 1)[0]
+    if ":" in name.split("/")[-1]:
+        name = name.rsplit(":", 1)[0]
+    return name.removeprefix("docker.io/").removeprefix("library/")
 
 
 def _image_names(image: str) -> list[str]:
@@ -148,6 +179,7 @@ def profile_from_dict(name: str, data: Mapping[str, Any]) -> Profile:
         default_storage_class=default,
         image_map={str(k): str(v) for k, v in images.items()} if isinstance(images, dict) else {},
         registry_access=bool(data.get("registry_access", not images)),
+        image_stand_ins=str(data["image_stand_ins"]) if data.get("image_stand_ins") else None,
         network=_network(data.get("network", "all"))[0],
         reachable=_network(data.get("network", "all"))[1],
         gpu=bool(gpu.get("available", False)) if isinstance(gpu, dict) else bool(gpu),

@@ -74,6 +74,9 @@ class Workspace:
     def _map_image(self, container: dict[str, Any]) -> None:
         if not self.profile or "image" not in container:
             return
+        stand_in = self.profile.stand_in(str(container["image"]))
+        if stand_in:
+            self.simulated.append(stand_in)
         mapped = self.profile.image_for(str(container["image"]))
         if mapped and mapped != container["image"]:
             container["image"] = mapped
