@@ -89,7 +89,7 @@ class CommandIO:
     uses: list[str] = field(default_factory=list)  # variables it expands that it does not set itself
     cwd: str = ""  # the working directory after it (relative to the run's), "" for the run's own
     clouds: list[str] = field(default_factory=list)  # cloud CLIs that would make infrastructure (`gcloud compute …`)
-    namespaces: list[str] = field(default_factory=list)  # namespaces its kubectl calls name with -n
+    namespaces: list[tuple[str, str]] = field(default_factory=list)  # (namespace, kubectl verb) its kubectl calls name with -n
     nodes: list[str] = field(default_factory=list)  # nodes its kubectl calls name (`kubectl taint node X`)
 
 
@@ -210,7 +210,7 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
         return
     ns = call.flag("-n", "--namespace")
     if ns:
-        io.namespaces.append(ns)
+        io.namespaces.append((ns, f"kubectl {call.verb}"))
     how = f"kubectl {call.verb}"
     for f in call.files:
         if f != "-" and "://" not in f:

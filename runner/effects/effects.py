@@ -141,22 +141,49 @@ class Effects:
         return out
 
     @cached_property
+    def written(self) -> dict[int, tuple[str, tuple[Manifest, ...]]]:
+        """`cat <<EOF > job.yaml … EOF`: the file a here-document writes, and its objects, by step index.
+
+        The file's content is shown as surely as a block's: `kubectl apply -f
+        job.yaml` later creates these objects (the writing step creates nothing).
+        """
+        out: dict[int, tuple[str, tuple[Manifest, ...]]] = {}
+        for step in self.lesson.steps:
+            if step.type not in HOST_TYPES or not step.command or "<<" not in step.command:
+                continue
+            for c in bash.parse(step.command).heredocs:
+                targets = [r.target for r in c.redirects if r.writes] + (
+                    [w for w in c.words[1:] if not w.startswith("-")] if c.name == "tee" else []
+                )
+                if c.heredoc is None or not targets or c.name not in ("cat", "tee"):
+                    continue
+                name = plain_file(targets[-1])
+                result = read_yaml(c.heredoc.text, step.line + c.heredoc.first_line)
+                objects = () if result.error else tuple(Manifest(step, o, name, heredoc=True) for o in result.objects)
+                out[step.index] = (name, objects)
+        return out
+
+    @cached_property
     def manifests(self) -> list[Manifest]:
-        """Objects of manifest blocks, then of here-documents."""
+        """Objects of manifest blocks, then of here-documents (applied, or written into a file)."""
         out = [
             Manifest(step, obj, step.file) for step in self.lesson.steps if step.type is StepType.MANIFEST for obj in step.objects
         ]
         for objects in self.heredocs.values():
             out.extend(objects)
+        for _, objects in self.written.values():
+            out.extend(objects)
         return out
 
     @cached_property
     def shown_files(self) -> dict[str, list[Step]]:
-        """Files whose content the tutorial shows (a block saved as FILE) or asks the reader to create."""
+        """Files whose content the tutorial shows (a block saved as FILE, a here-document written into it) or asks for."""
         out: dict[str, list[Step]] = {}
         for step in self.lesson.steps:
             if step.file and step.type in (StepType.MANIFEST, StepType.FILE, StepType.INVALID):
                 out.setdefault(plain_file(step.file), []).append(step)
+            elif step.index in self.written and self.written[step.index][1]:  # a here-document of objects, not a comment
+                out.setdefault(self.written[step.index][0], []).append(step)
         return out
 
     def file_manifests(self, name: str, before: int) -> list[Manifest] | None:
@@ -373,7 +400,7 @@ class Effects:
             needs += [Need(FILE, f, step.line, judged=True, via=how) for f, how in io.manifests]
             needs += [Need(FILE, f, step.line, judged=True, via="cd") for f in io.folders]
             makes += [Made(FILE, f) for f in io.writes]
-            needs += [Need(NAMESPACE, n, step.line) for n in io.namespaces]
+            needs += [Need(NAMESPACE, n, step.line, via=how) for n, how in io.namespaces]
             needs += [Need(NODE, n, step.line) for n in io.nodes]
             needs += [Need(PORT, p, step.line) for p in io.ports_used if p not in io.ports_opened]
             makes += [Made(PORT, p) for p in io.ports_opened]
@@ -407,7 +434,7 @@ class Effects:
             obj = m.obj
             needs.append(Need(API, api_kind(obj.api_version, obj.kind), obj.line))
             if obj.namespace and obj.kind not in CLUSTER_SCOPED:
-                needs.append(Need(NAMESPACE, self.norm(obj.namespace), obj.line))
+                needs.append(Need(NAMESPACE, self.norm(obj.namespace), obj.line, via="create"))
             for kind, name, optional in references(obj.body or {}):
                 needs.append(Need(OBJECT, self.norm(name), obj.line, of=kind, optional=optional))
             node = (pod_spec(obj.body or {}) or {}).get("nodeName")

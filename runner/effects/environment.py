@@ -37,6 +37,8 @@ def step_requirements(step: Step, created: Iterable[tuple[str, str]]) -> list[st
         reqs.extend(host_requirements(step.command))
     if step.type in (StepType.COMMAND, StepType.IN_POD) and step.command:
         reqs.extend(f"elided:{w}" for w in elided(step.command))
+    if step.type is StepType.IN_POD and step.pod and _ELIDED.search(step.pod):
+        reqs.append(f"elided:{step.pod}")
     if step.runnable or step.type is StepType.INTERACTIVE:
         reqs.extend(f"value:{name}" for name in unfilled(step))
     return list(dict.fromkeys(reqs))
@@ -112,7 +114,31 @@ def command_hosts(command: str) -> list[str]:
         prog = c.words[0].rsplit("/", 1)[-1]
         if prog in _FETCHERS or (prog in ("kubectl", "oc") and any("://" in w for w in c.words)):
             out.extend(_hosts(" ".join(c.words)))
+        if prog in ("ssh", "scp", "sftp", "rsync", "mosh"):
+            out.extend(_remote_hosts(prog, list(c.words[1:])))
     return list(dict.fromkeys(out))
+
+
+_SSH_VALUE_FLAGS = frozenset("bcDEeFIiJLlmOoPpQRSWw")
+
+
+def _remote_hosts(prog: str, args: list[str]) -> list[str]:
+    """`ssh [-p 22] user@host cmd`, `scp f user@host:/x`, `rsync -a dir host:/y`: the hosts they connect to."""
+    plain: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+        elif a.startswith("-"):
+            skip = len(a) == 2 and a[1] in _SSH_VALUE_FLAGS and prog != "rsync"
+        else:
+            plain.append(a)
+    if prog in ("ssh", "mosh"):
+        targets = plain[:1]
+    else:
+        targets = [a.split(":", 1)[0] for a in plain if ":" in a and "://" not in a]
+    hosts = [t.rsplit("@", 1)[-1].lower() for t in targets]
+    return [h for h in hosts if h and "$" not in h and "<" not in h]
 
 
 def _hosts(text: str) -> list[str]:
@@ -149,6 +175,9 @@ def host_requirements(command: str) -> list[str]:
             if r.writes and _outside(r.target):
                 reqs.append(f"host:writes {r.target}")
     reqs.extend(f"cloud:{cli}" for cli in command_io(command).clouds)
+    for c in script.commands:
+        if c.runs and len(c.words) > 1 and c.words[0] in ("docker", "podman", "nerdctl") and c.words[1] in ("login", "push"):
+            reqs.append(f"account:{c.words[0]} {c.words[1]}")
     return list(dict.fromkeys(reqs))
 
 

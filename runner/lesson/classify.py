@@ -463,7 +463,8 @@ _OUTPUT_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "selfLink", "ma
 _OUTPUT_PROSE = re.compile(
     r"(?:\b(?:output|result)\b[^.:]{0,40}\b(?:similar\s+to|looks?\s+like|should\s+(?:look|be)|is\s+like|resembles)"
     r"|\b(?:sample|example|expected|typical)\s+output\b|\byou\s+(?:should|will)\s+see\b|\bcreated\s+as\s+follows\b"
-    r"|\b(?:prints?|returns?|shows?|displays?)\s+(?:something\s+)?like\b|^\s*(?:\*\*)?output(?:\*\*)?\s*:?\s*$)",
+    r"|\b(?:prints?|returns?|shows?|displays?|outputs?|gives?|produces?)\s+(?:something\s+|output\s+)?(?:like|similar\s+to)\b"
+    r"|^\s*(?:\*\*)?output(?:\*\*)?\s*:?\s*$)",
     re.I,
 )
 
@@ -510,6 +511,18 @@ def output_fields(documents: tuple[Any, ...]) -> list[str]:
 _TABLE_HEADER = re.compile(
     r"^[A-Z][A-Z0-9_()%/.-]*(?: ?[A-Z][A-Z0-9_()%/.-]*)?(?:\s{2,}[A-Z][A-Z0-9_()%/.-]*(?: [A-Z][A-Z0-9_()%/.-]*)?)+\s*$"
 )
+
+
+_KUBECTL_SAID = re.compile(
+    r"^(?:[a-z0-9.-]+/[a-z0-9.-]+|[a-z]+ \"[a-z0-9.-]+\") (?:created|configured|unchanged|deleted|labeled|annotated|patched|"
+    r"exposed|scaled|replaced|edited|autoscaled|restarted|rolled back|paused|resumed|cordoned|uncordoned|drained|"
+    r"tainted|untainted|serverside-applied|image updated|env updated|condition met)(?: \((?:dry run|server dry run)\))?$"
+)
+
+
+def kubectl_said(line: str) -> bool:
+    """`deployment.apps/web created`, `pod "x" deleted`, `job.batch/j condition met`: what kubectl printed, not a command."""
+    return bool(_KUBECTL_SAID.match(line.strip()))
 
 
 def table_header(line: str) -> bool:

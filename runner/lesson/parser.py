@@ -474,9 +474,13 @@ def _shell_block(
         return
     in_table = False
     for cmd in commands:
-        if forced is None and cmd.prompt is None and (in_table or classify.table_header(cmd.text)):
-            # `NAME  READY  STATUS` and the rows under it: what a command printed, pasted into a shell block
-            in_table = True
+        if (
+            forced is None
+            and cmd.prompt is None
+            and (in_table or classify.table_header(cmd.text) or classify.kubectl_said(cmd.text))
+        ):
+            # `NAME  READY  STATUS` and the rows under it, `deployment.apps/web created`: what a command printed
+            in_table = in_table or classify.table_header(cmd.text)
             b.add(
                 StepType.OTHER,
                 cmd.line,
@@ -485,7 +489,7 @@ def _shell_block(
                 ann,
                 text=cmd.text,
                 content_line=cmd.line,
-                reason="output of a command (a table), shown in a shell block; not a command",
+                reason="output of a command, shown in a shell block; not a command",
             )
             continue
         if forced is None and (classify.is_yaml_line(cmd.text) or classify.is_option_only(cmd.text)):
@@ -615,10 +619,10 @@ def _link_files(steps: list[Step]) -> list[Step]:
             call = kubectl.parse(seg)
             if not (call and call.verb in ("create", "apply", "replace") and call.files):
                 continue
-            for f in (plain_file(f) for f in call.files if f != "-"):
+            for f in (plain_file(f) for f in call.files if f != "-" and "://" not in f):
                 applied_by_command.add(f)
-                before = _previous_block(steps, i)
-                if f not in shown and before is not None and before.type is StepType.MANIFEST and not before.file:
+                before = _unnamed_before(steps, i, named)
+                if f not in shown and before is not None:
                     named[before.index] = f
                     shown.add(f)
     out = []
@@ -631,9 +635,13 @@ def _link_files(steps: list[Step]) -> list[Step]:
     return out
 
 
-def _previous_block(steps: list[Step], i: int) -> Step | None:
-    """The step just before step `i` when it is of another block of the same section (only prose between)."""
-    if i == 0:
-        return None
-    prev = steps[i - 1]
-    return prev if prev.section == steps[i].section and prev.line < steps[i].line else None
+def _unnamed_before(steps: list[Step], i: int, named: dict[int, str]) -> Step | None:
+    """The nearest manifest before step `i` in its section that has no file name yet ("Once that file is created, run …")."""
+    for prev in reversed(steps[:i]):
+        if prev.section != steps[i].section:
+            return None
+        if prev.type is StepType.MANIFEST and not prev.file and prev.index not in named:
+            return prev
+        if prev.type is StepType.MANIFEST:
+            return None  # a named (or already linked) manifest stands between: the command means that one or none
+    return None

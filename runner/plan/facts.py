@@ -41,6 +41,9 @@ class ClusterFacts:
     image_for: Callable[[str], str | None] | None = None  # None: every image is pullable
     local_hosts: frozenset[str] = frozenset()  # hosts that count as local (the git server) for `network`
     missing_programs: frozenset[str] = frozenset()  # programs the lesson's commands call that this machine lacks
+    unusable_programs: Mapping[str, str] = field(
+        default_factory=dict
+    )  # installed but not usable here, and why (no Docker engine)
     nodes: tuple[NodeShape, ...] | None = None  # None: unknown (a participant may not list nodes)
     namespace: str | None = None  # the run's own namespace
     namespaces: frozenset[str] | None = None  # namespaces the lesson names that exist here; None: unknown, assume they do
@@ -84,6 +87,8 @@ class ClusterFacts:
             kind = kubectl.kind_of(kind_word) or kind_word
             return None if (kind, name) in self.existing else f"needs {kind_word}/{name} to exist before the lesson"
         if key == "program":
+            if value in self.unusable_programs:
+                return f"needs `{value}`, {self.unusable_programs[value]}"
             return f"needs `{value}`, which is not installed here" if value in self.missing_programs else None
         if key == "host":
             return f"changes this machine ({value}): a run never installs software or writes outside its working directory"
@@ -94,6 +99,10 @@ class ClusterFacts:
             return self._node_unmet(value)
         if key == "fits":
             return self._fits_unmet(value)
+        if key == "account":
+            return f"needs an account on a container registry (`{value}`), which a run does not use"
+        if key == "fill":
+            return f"needs the reader's own value where the text says `{value}` (it asks the reader to change it)"
         if key == "elided":
             return f"needs the reader's own value where the text elides it (`{value}`): not runnable as written"
         if key == "cloud":

@@ -160,7 +160,15 @@ class Ledger:
         if need.kind == OBJECT:
             return self._object(need)
         if need.kind == NAMESPACE:
-            if facts.has_namespace(need.name) or "<" in need.name or "$" in need.name:
+            if need.name == facts.namespace or "<" in need.name or "$" in need.name:
+                return None
+            if facts.namespace and need.via not in _READ_VERBS:  # a run writes only in its own namespace and those it makes
+                return Verdict(
+                    "skip",
+                    f"needs to write in namespace {need.name}, not this run's ({facts.namespace}): a run changes only its own "
+                    "namespace and those it creates",
+                )
+            if facts.has_namespace(need.name):
                 return None
             return Verdict(
                 "skip", f"needs namespace {need.name}, which no step makes and this cluster does not have (from an earlier part?)"
@@ -185,6 +193,11 @@ class Ledger:
     def _file(self, step: Step, need: Need) -> Verdict | None:
         name = plain_file(need.name)
         base = posixpath.basename(name.rstrip("/"))
+        broken = [s for s in self.effects.shown_files.get(name, []) if s.type is StepType.INVALID and s.index < step.index]
+        if broken:  # the text shows it, but as a block nobody can use: that block is the defect, reported at its line
+            return Verdict(
+                "skip", f"depends on {need.name}, whose block at line {broken[-1].line} cannot be used ({broken[-1].error})"
+            )
         if name in self.shown or base in self.shown or "://" in name or "$" in name or "<" in name:
             return None
         if not need.judged or step.type is not StepType.COMMAND:
@@ -223,6 +236,9 @@ class Ledger:
             prev = before[-1]
             return f"the manifest at line {prev.line} is {prev.file}"
         shown = sorted(self.shown)
+        close = ph.near_miss(name, shown)
+        if close is not None:
+            return f"did you mean {close}?"
         close = ph.near_miss(posixpath.splitext(name)[0], [posixpath.splitext(s)[0] for s in shown])
         if close is not None:
             match = next(s for s in shown if posixpath.splitext(s)[0] == close)
@@ -241,6 +257,12 @@ class Ledger:
                 f"{need} is never made: the step at line {self.effects.lesson.steps[i].line} makes "
                 f"{(m.of or 'object').lower()}/{m.name}, not a {need.of}",
             )
+        prefix = self._generated_as(need)
+        if prefix is not None:
+            return Verdict("fail", prefix)
+        later = self._made_later(need)
+        if later is not None:
+            return Verdict("skip", f"needs {need}, which only a later step makes (line {later.line}): the text uses it first")
         if not self.facts.objects_known:
             return None
         kinds = {need.of} if need.of else {"Pod", "Job"}
@@ -248,7 +270,29 @@ class Ledger:
             return None
         return Verdict("skip", f"needs {need}, which no step makes and this cluster does not have")
 
+    def _made_later(self, need: Need) -> Step | None:
+        names = set(owners(need.name))
+        for s in self.effects.lesson.steps:
+            if s.index not in self.entries and any(
+                m.kind == OBJECT and m.name in names and _kind_fits(m, need) for m in self.effects.io(s).makes
+            ):
+                return s
+        return None
 
+    def _generated_as(self, need: Need) -> str | None:
+        """`kubectl delete job lightweight-job` for a Job made with `generateName: lightweight-job-`: a name it never has."""
+        for e in self.effects.events:
+            if e.creates and e.generated and e.kind and (need.of in (None, e.kind)) and e.name.rstrip("-.") == need.name:
+                return (
+                    f"{(need.of or e.kind).lower()}/{need.name} never exists: the {e.kind} made at line {e.step.line} is named "
+                    f"from generateName `{e.name}` (a random suffix follows); find it by label or with `kubectl get`"
+                )
+        return None
+
+
+_READ_VERBS = frozenset(
+    f"kubectl {v}" for v in ("get", "describe", "logs", "top", "explain", "auth", "wait", "events", "api-resources")
+)
 _FILE_STEPS = (StepType.MANIFEST, StepType.FILE, StepType.INVALID)
 _VERBS = {"kubectl create": "applies", "kubectl apply": "applies", "kubectl replace": "applies", "kubectl delete": "deletes with"}
 

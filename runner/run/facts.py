@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterable
 
 from runner.core.errors import TutorialError
@@ -82,6 +83,7 @@ def gather_facts(
             for kind in [need.of] if need.of else ["Pod", "Job"]:
                 wanted.update((kind, name) for name in owners(need.name))
     existing, objects_known = _existing(cluster, sorted(wanted))
+    programs = programs_of(lesson.steps)
     namespaces = _namespaces(cluster, {n.name for n in needs if n.kind == NAMESPACE and n.name not in made})
     served = _served(cluster, {n.name for n in needs if n.kind == API and n.name not in made})
     return ClusterFacts(
@@ -98,9 +100,29 @@ def gather_facts(
         served=served,
         variables=frozenset(v for v in variables if v.isidentifier()) | {"USER", "LOGNAME"},
         image_for=profile.image_for if profile else None,
-        missing_programs=frozenset(p for p in programs_of(lesson.steps) if shutil.which(p, path=search_path) is None),
+        missing_programs=frozenset(p for p in programs if shutil.which(p, path=search_path) is None),
+        unusable_programs=_unusable(programs, search_path),
         nodes=nodes,
     )
+
+
+# clients that need a daemon of their own: installed is not enough (this machine has Docker's client, and no engine)
+_ENGINE_CHECKS = {"docker": ["docker", "version", "--format", "{{.Server.Version}}"]}
+
+
+def _unusable(programs: set[str], search_path: str) -> dict[str, str]:
+    """Programs that are installed but cannot work here, and why."""
+    out: dict[str, str] = {}
+    for name, argv in _ENGINE_CHECKS.items():
+        if name not in programs or shutil.which(name, path=search_path) is None:
+            continue
+        try:
+            ok = subprocess.run(argv, capture_output=True, timeout=10, env={**os.environ, "PATH": search_path}).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if not ok:
+            out[name] = f"whose engine is not running here (`{' '.join(argv[:2])}` cannot reach it)"
+    return out
 
 
 def _existing(cluster: Cluster, wanted: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], bool]:

@@ -359,7 +359,7 @@ def _walk(node: yaml.Node, path: Path, pos: Positions, first: int) -> None:
 # Plain scalars that Go's YAML (yaml.v2, as kubectl and sigs.k8s.io/yaml read it) resolves to a
 # number, a boolean or null; PyYAML's YAML 1.1 resolver misses some (an exponent without a dot).
 _GO_NOT_STRING = re.compile(
-    r"[-+]?(\.[0-9_]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?"  # 1e5, 8e1234, .5, ._1 (YAML 1.1), 1.
+    r"[-+]?[0-9_.]+([eE][-+]?[0-9_]*)?"  # 1e5, 8e1234, .5, 1., and what a YAML 1.1 reader may take for one (._1, -_)
     r"|[-+]?0[xXoObB][0-9a-fA-F_]+"  # 0x1F, 0o17, 0b101
     r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
     r"|(?i:y|n|yes|no|true|false|on|off|null|~)|"

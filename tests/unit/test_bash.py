@@ -251,7 +251,7 @@ def test_downloads_unpacking_clones_and_redirections():
 
 def test_kubectl_files_are_manifests_relative_to_the_working_directory():
     io = command_io("kubectl apply -f k8s/job.yaml -n argo", cwd="repo")
-    assert io.manifests == [("repo/k8s/job.yaml", "kubectl apply")] and io.namespaces == ["argo"]
+    assert io.manifests == [("repo/k8s/job.yaml", "kubectl apply")] and io.namespaces == [("argo", "kubectl apply")]
     assert command_io("cd repo").cwd == "repo"
     assert command_io("kubectl create -f ~/container.training/k8s/x.yaml").manifests == [
         ("~/container.training/k8s/x.yaml", "kubectl create")

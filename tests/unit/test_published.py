@@ -94,7 +94,7 @@ def test_our_front_matter_keeps_its_errors_and_allows_site_keys():
 
 
 def test_a_bad_name_or_kind_is_an_invalid_step_and_the_rest_of_the_plan_stays():
-    md = f"```yaml\n{POD.replace('p-<username>', 'ChangeNameHere')}```\n\n```yaml\n{POD.replace('Pod', 'Pood', 1)}```\n\n```bash\nkubectl get pods\n```\n"
+    md = f"```yaml\n{POD.replace('p-<username>', 'My_Pod')}```\n\n```yaml\n{POD.replace('Pod', 'Pood', 1)}```\n\n```bash\nkubectl get pods\n```\n"
     lesson = parse(md)
     assert (
         lesson.steps[1].type is StepType.INVALID
@@ -103,22 +103,29 @@ def test_a_bad_name_or_kind_is_an_invalid_step_and_the_rest_of_the_plan_stays():
     assert lesson.steps[1].error_line == 14  # the `kind:` line
     rendered = render(lesson, {"username": "bob"}).lesson
     bad = rendered.steps[0]
-    assert bad.type is StepType.INVALID and bad.error_line == 5 and "ChangeNameHere" in (bad.error or "")
+    assert bad.type is StepType.INVALID and bad.error_line == 5 and "My_Pod" in (bad.error or "")
     plan = plan_of(lesson, "bob")
-    assert plan[1].do == "fail" and "ChangeNameHere" in (plan[1].reason or "")  # a run fails at the step, not before
+    assert plan[1].do == "fail" and "My_Pod" in (plan[1].reason or "")  # a run fails at the step, not before
     assert plan[12].do == "fail" and plan[24].do == "command"
 
 
 def test_show_prints_the_whole_plan_and_the_problems_on_stderr(tmp_path):
     path = tmp_path / "t.md"
-    path.write_text(f"```yaml\n{POD.replace('p-<username>', 'ChangeNameHere')}```\n\n```bash\nkubectl get pods\n```\n")
+    path.write_text(f"```yaml\n{POD.replace('p-<username>', 'My_Pod')}```\n\n```bash\nkubectl get pods\n```\n")
     res = CliRunner().invoke(main, ["show", str(path), "--user", "bob"])
     assert res.exit_code == 1  # documented: the plan has steps that cannot run as written
     assert "kubectl get pods" in res.stdout and "INVALID" in res.stdout
     assert (
         res.stderr.strip()
-        == f"{path}:5: error: Pod name 'ChangeNameHere' is not a valid Kubernetes name (a DNS subdomain: lower-case letters, digits, '-', at most 253)"
+        == f"{path}:5: error: Pod name 'My_Pod' is not a valid Kubernetes name (a DNS subdomain: lower-case letters, digits, '-', at most 253)"
     )
+
+
+def test_a_name_that_asks_to_be_changed_is_a_value_to_give_not_a_defect():
+    md = f"```yaml\n{POD.replace('p-<username>', 'ChangeNameHere')}```\n\n```yaml\n{POD.replace('p-<username>', 'PodName  <------ change here')}```\n"
+    plan = plan_of(parse(md), "bob")
+    assert plan[1].do == "skip" and "where the text says `ChangeNameHere` (it asks the reader to change it)" in plan[1].reason
+    assert plan[12].do == "skip" and "`PodName  <------ change here`" in plan[12].reason
 
 
 def test_the_kind_table_is_the_schemas_of_kubernetes_1_34():

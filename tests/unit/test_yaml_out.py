@@ -90,6 +90,6 @@ def test_any_string_of_number_like_characters_reads_back_as_itself(value):
 
 def test_a_dot_and_underscores_is_quoted():
     """`._` and `._1` are floats to a YAML 1.1 resolver (ruamel raised on `._`); hypothesis found them."""
-    for value in ("._", "._1", "+._5"):
+    for value in ("._", "._1", "+._5", "-_", "+_", "_1"):
         for read in _both(dump({"v": value})):
             assert read == {"v": value}
