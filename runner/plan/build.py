@@ -21,7 +21,7 @@ from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
 from runner.syntax import kubectl
-from runner.syntax.k8s import K8sObject, containers, pod_spec
+from runner.syntax.k8s import K8sObject, containers, get_path, mapping, mappings, pod_spec
 from runner.syntax.shell import plain_file, segments
 
 DEFAULT_TIMEOUTS = {
@@ -167,11 +167,11 @@ def programs_of(lesson: Lesson) -> set[str]:
 
 def required_node_labels(spec: Mapping[str, Any]) -> list[str]:
     """`KEY=V1|V2` for each label a pod requires of its node (nodeSelector, required node affinity `In`/`Exists`)."""
-    out = [f"{k}={v}" for k, v in (spec.get("nodeSelector") or {}).items()]
-    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
-    terms = (required or {}).get("nodeSelectorTerms") or []
+    out = [f"{k}={v}" for k, v in mapping(spec.get("nodeSelector")).items()]
+    required = get_path(spec, ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
+    terms = mappings(mapping(required).get("nodeSelectorTerms"))
     if len(terms) == 1:  # several terms are alternatives: any one will do, which is not judged here
-        for expr in terms[0].get("matchExpressions") or []:
+        for expr in mappings(terms[0].get("matchExpressions")):
             if expr.get("operator") == "In" and expr.get("values"):
                 out.append(f"{expr.get('key')}={'|'.join(map(str, expr['values']))}")
             elif expr.get("operator") == "Exists":
