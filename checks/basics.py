@@ -6,10 +6,12 @@ same check grades a run of the runner and objects a participant made by hand.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from checks.registry import Evidence, check, error, failed, passed
 from runner.kube.errors import ClusterError, NotFound
+from runner.syntax.k8s import containers, get_path, mapping
 
 # ----------------------------------------------------------------------------- helpers (shared by the lesson checks)
 
@@ -39,13 +41,12 @@ def container_line(cs: dict[str, Any]) -> str:
     return f"container {cs.get('name')}: no state yet"
 
 
-def pod_spec_containers(pod: dict[str, Any], init: bool = False) -> list[dict[str, Any]]:
-    return ((pod.get("spec") or {}).get("initContainers" if init else "containers")) or []
+def pod_spec_containers(pod: dict[str, Any], init: bool = False) -> list[Mapping[str, Any]]:
+    return containers(mapping(pod.get("spec")), init)
 
 
-def job_spec_containers(job: dict[str, Any], init: bool = False) -> list[dict[str, Any]]:
-    spec = (((job.get("spec") or {}).get("template") or {}).get("spec")) or {}
-    return spec.get("initContainers" if init else "containers") or []
+def job_spec_containers(job: dict[str, Any], init: bool = False) -> list[Mapping[str, Any]]:
+    return containers(mapping(get_path(job, ("spec", "template", "spec"))), init)
 
 
 def job_state(job: dict[str, Any] | None) -> tuple[str, str]:

@@ -7,6 +7,7 @@ On a cluster whose GPUs are simulated (the local profile, or a node labelled
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from checks.basics import (
@@ -44,7 +45,7 @@ def _simulated(probe, pod: dict[str, Any] | None = None) -> str | None:
     return None
 
 
-def _requested(containers: list[dict[str, Any]]) -> int:
+def _requested(containers: list[Mapping[str, Any]]) -> int:
     total = 0
     for c in containers:
         res = c.get("resources") or {}

@@ -12,7 +12,7 @@ from typing import Any
 
 from runner.kube.client import Cluster
 from runner.kube.errors import Conflict, NotFound, translate
-from runner.syntax.k8s import API_VERSIONS
+from runner.syntax.k8s import API_VERSIONS, mapping
 
 # namespaced kinds a tutorial creates, in the order they are safely deleted (owners before what they use)
 SWEEP_KINDS = (
@@ -60,9 +60,9 @@ def resource(cluster: Cluster, kind: str, api_version: str | None = None):
 def create(cluster: Cluster, body: dict[str, Any]) -> ObjectRef:
     kind, version = body.get("kind", ""), body.get("apiVersion", "")
     res = resource(cluster, kind, version)
-    ns = None if not res.namespaced else (body.get("metadata", {}).get("namespace") or cluster.namespace)
-    meta = body.get("metadata", {})
-    what = f"creating {kind.lower()}/{meta.get('name') or meta.get('generateName', '') + '*'}"
+    meta = mapping(body.get("metadata"))
+    ns = None if not res.namespaced else (meta.get("namespace") or cluster.namespace)
+    what = f"creating {kind.lower()}/{meta.get('name') or str(meta.get('generateName') or '') + '*'}"
     try:
         out = res.create(body=body, namespace=ns)
     except Exception as exc:

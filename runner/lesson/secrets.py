@@ -27,6 +27,7 @@ from runner.core.redact import MASK, Redactor, is_reference, looks_secret
 from runner.lesson.model import Lesson, Step, StepType
 from runner.lesson.render import Rendered
 from runner.syntax import kubectl
+from runner.syntax.k8s import without_nulls
 from runner.syntax.shell import heredoc, segments
 from runner.syntax.yaml import read_yaml
 
@@ -171,12 +172,16 @@ def _check_value(r: Redactor, key: str, value: str) -> str:
 
 
 def _heredoc_documents(step: Step) -> Iterator[Any]:
-    """The YAML documents of a command's here-document (`kubectl apply -f - <<EOF`)."""
+    """The YAML documents of a command's here-document (`kubectl apply -f - <<EOF`), without their null fields.
+
+    A field left empty holds no value (a Secret's `password:` with nothing
+    after it), not the word "None" to mask in every output.
+    """
     if step.type is StepType.MANIFEST or not step.command or "<<" not in step.command:
         return
     doc = heredoc(step.command)
     if doc is not None:
-        yield from read_yaml(doc.text, step.line + doc.first_line).documents
+        yield from map(without_nulls, read_yaml(doc.text, step.line + doc.first_line).documents)
 
 
 def _remember_lines(r: Redactor, value: str) -> None:

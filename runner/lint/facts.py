@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from runner.effects import HOST_TYPES, Call, Effect, Effects, Manifest
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
-from runner.syntax.k8s import HASHED_POD_OWNERS, POD_SPEC_PATHS, get_path
+from runner.syntax.k8s import HASHED_POD_OWNERS, Container, get_path, pod_spec_path
 from runner.syntax.shell import split_commands
 
 HASH_SUFFIX = re.compile(r"^(?P<base>.+)-<hash>$")
@@ -30,22 +31,13 @@ SHELL_EXPANSION = re.compile(r"[$`*?\[\]{}]")
 
 
 @dataclass(frozen=True)
-class Container:
-    name: str
-    path: tuple
-    body: dict
-    mounts: tuple[tuple[str, int], ...]  # (mountPath, line)
-    init: bool = False
-
-
-@dataclass(frozen=True)
 class Workload:
     """A Pod, or an object with a pod template (Job, Deployment...)."""
 
     manifest: Manifest
     spec_path: tuple
-    spec: dict
-    containers: tuple[Container, ...]
+    spec: Mapping[str, Any]
+    containers: tuple[Container, ...]  # init containers first
 
     @property
     def kind(self) -> str:
@@ -106,25 +98,9 @@ class LessonFacts:
     def workloads(self) -> list[Workload]:
         out = []
         for m in self.manifests:
-            spec_path = POD_SPEC_PATHS.get(m.obj.kind)
-            if not spec_path:
-                continue
-            spec = get_path(m.obj.body, spec_path)
-            if not isinstance(spec, dict):
-                continue
-            containers = []
-            for key in ("initContainers", "containers"):
-                for i, c in enumerate(spec.get(key) or []):
-                    if not isinstance(c, dict):
-                        continue
-                    cpath = spec_path + (key, i)
-                    mounts = tuple(
-                        (str(vm.get("mountPath")), m.obj.positions.value_line(cpath + ("volumeMounts", j, "mountPath")))
-                        for j, vm in enumerate(c.get("volumeMounts") or [])
-                        if isinstance(vm, dict) and vm.get("mountPath")
-                    )
-                    containers.append(Container(str(c.get("name", "")), cpath, c, mounts, key == "initContainers"))
-            out.append(Workload(m, spec_path, spec, tuple(containers)))
+            spec_path, spec = pod_spec_path(m.obj.kind), m.obj.pod_spec
+            if spec_path is not None and spec is not None:
+                out.append(Workload(m, spec_path, spec, tuple(m.obj.containers(init=None))))
         return out
 
     def workload(self, name: str, before: int | None = None) -> Workload | None:

@@ -18,7 +18,7 @@ from runner.core.errors import TutorialError
 from runner.lesson.model import Step, StepType
 from runner.plan.build import Plan
 from runner.plan.profile import Profile
-from runner.syntax.k8s import K8sObject, containers, pod_spec, pod_template
+from runner.syntax.k8s import Container, K8sObject, add_labels, pod_containers
 from runner.syntax.yaml import dump_all
 
 GPU_SIMULATED = "GPU: a stand-in node resource and nvidia-smi (local profile)"
@@ -62,28 +62,24 @@ class Workspace:
     def prepared(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of an object as this run creates it: labelled, its images mapped for this cluster."""
         out = copy.deepcopy(dict(body))
-        meta = out.setdefault("metadata", {})
-        meta.setdefault("labels", {}).update(self.labels)
-        template = pod_template(out)
-        if template is not None:
-            template.setdefault("metadata", {}).setdefault("labels", {}).update(self.labels)  # type: ignore[attr-defined]
-        for container in containers(pod_spec(out), init=None):
-            self._map_image(container)  # type: ignore[arg-type]
+        add_labels(out, self.labels)
+        for container in pod_containers(out):
+            self._map_image(container)
         return out
 
-    def _map_image(self, container: dict[str, Any]) -> None:
-        if not self.profile or "image" not in container:
+    def _map_image(self, container: Container) -> None:
+        if not self.profile or container.image is None:
             return
-        stand_in = self.profile.stand_in(str(container["image"]))
+        stand_in = self.profile.stand_in(container.image)
         if stand_in:
             self.simulated.append(stand_in)
-        mapped = self.profile.image_for(str(container["image"]))
-        if mapped and mapped != container["image"]:
-            container["image"] = mapped
+        body: dict[str, Any] = container.body  # type: ignore[assignment]  # a part of the copy `prepared` made
+        mapped = self.profile.image_for(container.image)
+        if mapped and mapped != container.image:
+            body["image"] = mapped
         if self.profile.pull_policy:
-            container["imagePullPolicy"] = self.profile.pull_policy
-        if "nvidia" in str(container.get("image", "")) and self.profile.gpu_simulated:
+            body["imagePullPolicy"] = self.profile.pull_policy
+        if "nvidia" in container.image and self.profile.gpu_simulated:
             self.simulated.append(GPU_SIMULATED)
-        res = container.get("resources") or {}
-        if self.profile.gpu_simulated and any("nvidia.com/gpu" in (res.get(k) or {}) for k in ("limits", "requests")):
+        if self.profile.gpu_simulated and any("nvidia.com/gpu" in r for r in (container.limits, container.requests)):
             self.simulated.append(GPU_SIMULATED)

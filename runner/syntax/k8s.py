@@ -1,15 +1,25 @@
 """The shape of Kubernetes objects, known in one place: kinds, API versions, where the pod spec is.
 
 A tutorial's object is a `K8sObject`: its kind and name, the line of its YAML
-document and of its name, the text as written, the parsed body and the line
-of every field (`positions`). Lint, the planner, the runner and the graders
-all find a workload's pod spec through `pod_spec_path` / `pod_spec`, so a new
-workload kind is added here once.
+document and of its name, the text as written, the body as the API server
+reads it and the line of every field (`positions`). Lint, the planner, the
+runner and the graders all find a workload's pod spec through `pod_spec_path`
+/ `pod_spec` and its containers through `pod_containers` (a `Container` each),
+so a new workload kind is added here once.
+
+A field set to null is a field not set: the API server decodes JSON null into
+a map, a list or a pointer as nil, and into any other field as its zero
+value, which it does not store. `labels:` with nothing after it, or `env:`
+left empty, means the same as leaving the field out, and tutorials do both.
+A body is therefore read without its nulls (`without_nulls`, once, when the
+YAML is read), and fields are read through `mapping`, `mappings` and
+`Container`, which see a value of the wrong type as absent: such a manifest
+is the API server's to refuse, with its own message, not ours to crash on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,7 +89,7 @@ class K8sObject:
     line: int  # first line of the YAML document
     name_line: int  # line of metadata.name (or generateName), for name errors
     text: str  # the document's YAML text, as written
-    body: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    body: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)  # as the API server reads it: no nulls
     positions: Any = field(default=None, hash=False, compare=False, repr=False)  # syntax.yaml.Positions
 
     @property
@@ -89,6 +99,101 @@ class K8sObject:
     def ref(self) -> str:
         """kubectl-style reference, e.g. `pod/s1-bob`."""
         return f"{self.kind.lower()}/{self.display_name}"
+
+    @property
+    def pod_spec(self) -> Mapping[str, Any] | None:
+        return pod_spec(self.body)
+
+    def containers(self, init: bool | None = False) -> list[Container]:
+        """The containers of its pod spec (none for a kind without pods); `init` as in `pod_containers`."""
+        return pod_containers(self.body, init)
+
+
+def without_nulls(data: Any) -> Any:
+    """`data` with every field set to null left out, at any depth: what the API server makes of it.
+
+    Items of a list are kept as they are: a null item is a zero value to Go
+    (an empty container, an empty string), which the API server judges. One
+    difference is accepted: a null value in a map of strings (`app:` under
+    `labels:`) is the empty string to Go, and left out here.
+    """
+    if isinstance(data, Mapping):
+        return {k: without_nulls(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [without_nulls(v) for v in data]
+    return data
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """A field that holds a mapping (metadata, labels, spec, resources...): {} when it is absent, null or not a mapping."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def mappings(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a list field (containers, env, volumes, ports...): none when it is not a list, non-mappings skipped."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def entries(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    """`mappings` with the index of each in the list (a field's path, for its line)."""
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def words(value: Any) -> list[str]:
+    """The strings of a command or args field (a lone string counts as one; anything else is skipped)."""
+    items = value if isinstance(value, list) else [value]
+    return [w for w in items if isinstance(w, str)]
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a pod spec, with its path in the object (for lines); every field read as the API server does."""
+
+    body: Mapping[str, Any]
+    path: tuple[Any, ...]
+    init: bool = False
+
+    @property
+    def name(self) -> str:
+        name = self.body.get("name")
+        return name if isinstance(name, str) else ""
+
+    @property
+    def image(self) -> str | None:
+        image = self.body.get("image")
+        return image if isinstance(image, str) and image else None
+
+    @property
+    def env(self) -> list[Mapping[str, Any]]:
+        return mappings(self.body.get("env"))
+
+    @property
+    def volume_mounts(self) -> list[Mapping[str, Any]]:
+        return mappings(self.body.get("volumeMounts"))
+
+    @property
+    def mount_paths(self) -> list[str]:
+        return [m["mountPath"] for m in self.volume_mounts if isinstance(m.get("mountPath"), str) and m["mountPath"]]
+
+    @property
+    def resources(self) -> Mapping[str, Any]:
+        return mapping(self.body.get("resources"))
+
+    @property
+    def limits(self) -> Mapping[str, Any]:
+        return mapping(self.resources.get("limits"))
+
+    @property
+    def requests(self) -> Mapping[str, Any]:
+        return mapping(self.resources.get("requests"))
+
+    @property
+    def command(self) -> list[str]:
+        return words(self.body.get("command"))
+
+    @property
+    def args(self) -> list[str]:
+        return words(self.body.get("args"))
 
 
 def get_path(data: Any, path: tuple[Any, ...]) -> Any:
@@ -126,26 +231,54 @@ def pod_template(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return template if isinstance(template, Mapping) else None
 
 
+def _container_keys(init: bool | None) -> tuple[str, ...]:
+    return ("initContainers", "containers") if init is None else ("initContainers",) if init else ("containers",)
+
+
 def containers(spec: Mapping[str, Any] | None, init: bool | None = False) -> list[Mapping[str, Any]]:
     """Containers of a pod spec: regular ones, init ones (`init=True`), or both (`init=None`, init first)."""
-    if not spec:
+    if not isinstance(spec, Mapping):
         return []
-    keys = ("initContainers", "containers") if init is None else ("initContainers",) if init else ("containers",)
-    return [c for key in keys for c in mappings(spec.get(key))]
+    return [c for key in _container_keys(init) for c in mappings(spec.get(key))]
 
 
-# A tutorial's YAML may give any field any shape (`resources: |` followed by text, `volumes: 5`), and a
-# manifest is read before anything validates it: a field of the wrong shape is read as absent.
+def pod_containers(body: Mapping[str, Any], init: bool | None = None) -> list[Container]:
+    """The containers of an object's pod spec with their paths: both kinds (`init=None`, init first), or one."""
+    path = pod_spec_path(str(body.get("kind", "")))
+    spec = pod_spec(body)
+    if path is None or spec is None:
+        return []
+    return [
+        Container(c, (*path, key, i), key == "initContainers") for key in _container_keys(init) for i, c in entries(spec.get(key))
+    ]
 
 
-def mapping(value: Any) -> Mapping[str, Any]:
-    """`value` when it is a mapping, else an empty one (`mapping(c.get("resources")).get("limits")`)."""
-    return value if isinstance(value, Mapping) else {}
+def add_labels(body: MutableMapping[str, Any], labels: Mapping[str, str]) -> None:
+    """Put `labels` on an object and on its pod template (a workload's pods carry them too), in place.
+
+    A metadata or labels field that is absent or null is made; one that holds
+    something else is left as written, for the API server to refuse. A
+    workload without a pod template gets none: it is refused all the same.
+    """
+    places: list[MutableMapping[str, Any]] = [body]
+    path = pod_spec_path(str(body.get("kind", "")))
+    if path is not None and len(path) > 1:
+        template = get_path(body, path[:-1])
+        if isinstance(template, MutableMapping):
+            places.append(template)
+    for place in places:
+        meta = _made(place, "metadata")
+        own = _made(meta, "labels") if meta is not None else None
+        if own is not None:
+            own.update(labels)
 
 
-def mappings(value: Any) -> list[Mapping[str, Any]]:
-    """The mappings of a list field (`volumes`, `env`, `volumeMounts`); [] when the field is not a list."""
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+def _made(parent: MutableMapping[str, Any], key: str) -> MutableMapping[str, Any] | None:
+    """The mapping at `key`, made when absent or null; None when the field holds something else."""
+    if parent.get(key) is None:
+        parent[key] = {}
+    value = parent[key]
+    return value if isinstance(value, MutableMapping) else None
 
 
 def strings(value: Any) -> list[str]:

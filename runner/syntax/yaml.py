@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
-from runner.syntax.k8s import K8sObject
+from runner.syntax.k8s import K8sObject, without_nulls
 
 Path = tuple[Any, ...]
 
@@ -297,9 +297,15 @@ def _document_texts(content: str) -> list[str]:
 
 
 def _object(data: Any, node: yaml.Node, first_line: int, text: str) -> K8sObject | None:
-    """A complete Kubernetes object (apiVersion, kind, metadata.name or generateName), else None."""
+    """A complete Kubernetes object (apiVersion, kind, metadata.name or generateName), else None.
+
+    Its body is read as the API server reads it, without the fields set to
+    null (`labels:` left empty): every stage that reads a body sees the object
+    the cluster makes of it.
+    """
     if not isinstance(data, dict):
         return None
+    data = without_nulls(data)
     api, kind, meta = data.get("apiVersion"), data.get("kind"), data.get("metadata")
     if not (isinstance(api, str) and isinstance(kind, str) and isinstance(meta, dict)):
         return None

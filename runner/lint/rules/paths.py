@@ -13,6 +13,7 @@ from runner.lesson import placeholders as ph
 from runner.lesson.model import StepType
 from runner.lint.base import rule
 from runner.lint.facts import line_of
+from runner.syntax.k8s import words
 
 ABS_PATH = re.compile(r"(?<![\w:/.$~-])(/[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]*)")
 STANDARD_DIRS = {
@@ -89,14 +90,9 @@ def paths(*, lesson, facts, emit, **_) -> None:
             _kind, pod = c.call.targets[0]
             _check(facts, emit, c.step, pod, c.call.flag("-c", "--container"), " ".join(c.call.after_dash), c.line)
     for w in facts.workloads:
-        mounts = {c.name: [p for p, _ in c.mounts] for c in w.containers}
+        mounts = {c.name: c.mount_paths for c in w.containers}
         for c in w.containers:
-            texts: list[str] = []
-            for field in ("command", "args"):
-                v = c.body.get(field)
-                texts.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
-            if isinstance(c.body.get("workingDir"), str):
-                texts.append(c.body["workingDir"])
+            texts = c.command + c.args + words(c.body.get("workingDir"))
             start = w.manifest.pos.line(c.path)
             for text in texts:
                 for p in paths_in(text):
@@ -122,7 +118,7 @@ def _check(facts, emit, step, pod: str, container: str | None, command: str, lin
     )
     if chosen is None:
         return
-    mounts = [p for p, _ in chosen.mounts]
+    mounts = chosen.mount_paths
     if not mounts:
         return
     for p in paths_in(command):

@@ -7,7 +7,7 @@ import re
 from runner.lint.base import rule
 from runner.lint.facts import HASH_SUFFIX, INDEX_SUFFIX, checkable_name
 from runner.syntax import kubectl
-from runner.syntax.k8s import CLUSTER_SCOPED, HASHED_POD_OWNERS
+from runner.syntax.k8s import CLUSTER_SCOPED, HASHED_POD_OWNERS, entries, get_path, mapping
 
 NOT_CHECKED = CLUSTER_SCOPED | {"Event"}
 # object kinds that a pod's volumes and env name, by where they appear
@@ -209,12 +209,10 @@ def _container(e, facts, emit) -> None:
 
 def volume_sources(w):
     """(name, kind, YAML path of the name, source dict) of every claim/config map/secret a workload's volumes use."""
-    for i, vol in enumerate(w.spec.get("volumes") or []):
-        if not isinstance(vol, dict):
-            continue
+    for i, vol in entries(w.spec.get("volumes")):
         for (source, field), kind in VOLUME_SOURCES:
-            src = vol.get(source)
-            if isinstance(src, dict) and isinstance(src.get(field), str):
+            src = mapping(vol.get(source))
+            if isinstance(src.get(field), str):
                 yield src[field], kind, w.spec_path + ("volumes", i, source, field), src
 
 
@@ -227,20 +225,15 @@ def _volume_sources(facts, emit) -> set[str]:
             if not src.get("optional"):
                 _source(facts, emit, m, name, kind, path, names)
         for c in w.containers:
-            for j, env in enumerate(c.body.get("env") or []):
-                ref = (env or {}).get("valueFrom") if isinstance(env, dict) else None
-                if not isinstance(ref, dict):
-                    continue
+            for j, env in entries(c.body.get("env")):
                 for key, kind in (("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")):
-                    r = ref.get(key)
-                    if isinstance(r, dict) and isinstance(r.get("name"), str) and not r.get("optional"):
+                    r = mapping(get_path(env, ("valueFrom", key)))
+                    if isinstance(r.get("name"), str) and not r.get("optional"):
                         _source(facts, emit, m, r["name"], kind, c.path + ("env", j, "valueFrom", key, "name"), names)
-            for j, env in enumerate(c.body.get("envFrom") or []):
-                if not isinstance(env, dict):
-                    continue
+            for j, env in entries(c.body.get("envFrom")):
                 for key, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
-                    r = env.get(key)
-                    if isinstance(r, dict) and isinstance(r.get("name"), str) and not r.get("optional"):
+                    r = mapping(env.get(key))
+                    if isinstance(r.get("name"), str) and not r.get("optional"):
                         _source(facts, emit, m, r["name"], kind, c.path + ("envFrom", j, key, "name"), names)
     return names
 

@@ -25,7 +25,7 @@ from runner.lesson import placeholders as ph
 from runner.lesson.render import DNS_LABEL, DNS_SUBDOMAIN, LABEL_KINDS, value_of
 from runner.lint.base import rule
 from runner.lint.facts import get
-from runner.syntax.k8s import POD_SPEC_PATHS
+from runner.syntax.k8s import pod_containers, pod_spec, pod_spec_path
 
 DUMMY_USER = "user1"
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$")
@@ -298,9 +298,8 @@ def _enum(m, emit, path: tuple, value: Any, allowed: tuple[str, ...], what: str)
 
 def _enums(m, body, emit) -> None:
     kind = m.obj.kind
-    spec_path = POD_SPEC_PATHS.get(kind)
-    spec = get(body, spec_path) if spec_path else None
-    if spec_path is not None and isinstance(spec, dict):
+    spec_path, spec = pod_spec_path(kind), pod_spec(body)
+    if spec_path is not None and spec is not None:
         policy = spec.get("restartPolicy")
         if kind in ("Job", "CronJob"):
             if policy is None:
@@ -315,76 +314,60 @@ def _enums(m, body, emit) -> None:
                 _enum(m, emit, spec_path + ("restartPolicy",), policy, ("OnFailure", "Never"), "restartPolicy")
         else:
             _enum(m, emit, spec_path + ("restartPolicy",), policy, POD_ENUMS["restartPolicy"], "restartPolicy")
-        for key in ("initContainers", "containers"):
-            for i, c in enumerate(spec.get(key) or []):
-                if isinstance(c, dict):
-                    for field, allowed in CONTAINER_ENUMS.items():
-                        _enum(m, emit, spec_path + (key, i, field), c.get(field), allowed, field)
+        for c in pod_containers(body):
+            for field, allowed in CONTAINER_ENUMS.items():
+                _enum(m, emit, c.path + (field,), c.body.get(field), allowed, field)
     if kind == "PersistentVolumeClaim":
-        for i, mode in enumerate(get(body, ("spec", "accessModes")) or []):
+        modes = get(body, ("spec", "accessModes"))
+        for i, mode in enumerate(modes if isinstance(modes, list) else []):
             _enum(m, emit, ("spec", "accessModes", i), mode, ACCESS_MODES, "access mode")
 
 
-def _dict_or_empty(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _resources(m, body, quota: bool, emit) -> None:
-    spec_path = POD_SPEC_PATHS.get(m.obj.kind)
-    spec = get(body, spec_path) if spec_path else None
-    if spec_path is None or not isinstance(spec, dict):
-        return
-    for key in ("initContainers", "containers"):
-        for i, c in enumerate(spec.get(key) or []):
-            if not isinstance(c, dict):
+    for c in pod_containers(body):
+        cpath, name, limits, requests = c.path, c.name, c.limits, c.requests
+        parsed: dict[tuple[str, str], Decimal | None] = {}
+        for section, values in (("limits", limits), ("requests", requests)):
+            for rname, raw in values.items():
+                q = parse_quantity(raw)
+                parsed[(section, rname)] = q
+                if q is None and not (isinstance(raw, str) and ph.PLACEHOLDER.search(raw)):
+                    emit(
+                        m.step,
+                        m.pos.value_line(cpath + ("resources", section, rname)),
+                        "error",
+                        f"container `{name}`: {section}.{rname} `{raw}` is not a Kubernetes quantity (e.g. 100m, 512Mi, 2Gi)",
+                    )
+        for rname in requests:
+            req, lim = parsed.get(("requests", rname)), parsed.get(("limits", rname))
+            if req is None or lim is None or rname not in limits:
                 continue
-            cpath = spec_path + (key, i)
-            name = c.get("name", "")
-            res = _dict_or_empty(c.get("resources"))
-            limits = _dict_or_empty(res.get("limits"))
-            requests = _dict_or_empty(res.get("requests"))
-            parsed: dict[tuple[str, str], Decimal | None] = {}
-            for section, values in (("limits", limits), ("requests", requests)):
-                for rname, raw in values.items():
-                    q = parse_quantity(raw)
-                    parsed[(section, rname)] = q
-                    if q is None and not (isinstance(raw, str) and ph.PLACEHOLDER.search(raw)):
-                        emit(
-                            m.step,
-                            m.pos.value_line(cpath + ("resources", section, rname)),
-                            "error",
-                            f"container `{name}`: {section}.{rname} `{raw}` is not a Kubernetes quantity (e.g. 100m, 512Mi, 2Gi)",
-                        )
-            for rname in requests:
-                req, lim = parsed.get(("requests", rname)), parsed.get(("limits", rname))
-                if req is None or lim is None or rname not in limits:
-                    continue
-                line = m.pos.value_line(cpath + ("resources", "requests", rname))
-                if req > lim:
-                    emit(
-                        m.step,
-                        line,
-                        "error",
-                        f"container `{name}` requests more {rname} ({requests[rname]}) than its limit ({limits[rname]})",
-                        hint=f"raise limits.{rname} to at least {requests[rname]}, or lower the request",
-                    )
-                elif rname not in STANDARD_RESOURCES and req != lim:
-                    emit(
-                        m.step,
-                        line,
-                        "error",
-                        f"container `{name}`: the request for {rname} must equal its limit (extended resources are not overcommitted)",
-                        hint=f"set both to {limits[rname]}",
-                    )
-            if quota:
-                missing = [r for r in ("cpu", "memory") if r not in limits and r not in requests]
-                if missing:
-                    line = m.pos.line(cpath + ("resources",)) if res else m.pos.line(cpath)
-                    emit(
-                        m.step,
-                        line,
-                        "error",
-                        f"container `{name}` sets no {' or '.join(missing)} resources, but the lesson declares a quota: "
-                        f"the ResourceQuota rejects its pod",
-                        hint="set requests and limits for cpu and memory",
-                    )
+            line = m.pos.value_line(cpath + ("resources", "requests", rname))
+            if req > lim:
+                emit(
+                    m.step,
+                    line,
+                    "error",
+                    f"container `{name}` requests more {rname} ({requests[rname]}) than its limit ({limits[rname]})",
+                    hint=f"raise limits.{rname} to at least {requests[rname]}, or lower the request",
+                )
+            elif rname not in STANDARD_RESOURCES and req != lim:
+                emit(
+                    m.step,
+                    line,
+                    "error",
+                    f"container `{name}`: the request for {rname} must equal its limit (extended resources are not overcommitted)",
+                    hint=f"set both to {limits[rname]}",
+                )
+        if quota:
+            missing = [r for r in ("cpu", "memory") if r not in limits and r not in requests]
+            if missing:
+                line = m.pos.line(cpath + ("resources",)) if c.resources else m.pos.line(cpath)
+                emit(
+                    m.step,
+                    line,
+                    "error",
+                    f"container `{name}` sets no {' or '.join(missing)} resources, but the lesson declares a quota: "
+                    f"the ResourceQuota rejects its pod",
+                    hint="set requests and limits for cpu and memory",
+                )

@@ -13,8 +13,7 @@ import re
 
 from runner.lesson.model import StepType
 from runner.lint.base import rule
-from runner.lint.facts import get
-from runner.syntax.k8s import POD_SPEC_PATHS
+from runner.syntax.k8s import entries, mapping
 
 SECRET_KEY = re.compile(r"(?i)(token|passw|passwd|pwd|secret|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth)")
 TOKEN_PATTERNS = [
@@ -157,13 +156,10 @@ def _text_scan(step, text: str, first: int, emit) -> None:
 
 
 def _manifest(m, emit) -> None:
-    obj, body = m.obj, m.obj.body
+    obj = m.obj
     if obj.kind == "Secret":
         for field in ("stringData", "data"):
-            values = body.get(field)
-            if not isinstance(values, dict):
-                continue
-            for key, value in values.items():
+            for key, value in mapping(obj.body.get(field)).items():
                 if not isinstance(value, str) or is_reference(value) or token_kind(value):
                     continue  # token shapes are reported by the text scan
                 plain = value
@@ -183,32 +179,17 @@ def _manifest(m, emit) -> None:
                     hint='create the Secret from each participant\'s own value (`kubectl create secret generic ... --from-literal=KEY="$VALUE"`)',
                 )
     # env values with secret-like names
-    for path, c in _containers(body, obj.kind):
-        for j, env in enumerate(c.get("env") or []):
-            if not isinstance(env, dict) or "value" not in env:
-                continue
+    for c in obj.containers(init=None):
+        for j, env in entries(c.body.get("env")):
             name, value = str(env.get("name", "")), env.get("value")
             if isinstance(value, str) and SECRET_KEY.search(name) and not is_reference(value) and not token_kind(value):
                 emit(
                     m.step,
-                    m.pos.line(path + ("env", j, "value")),
+                    m.pos.line(c.path + ("env", j, "value")),
                     _severity(value),
-                    f"env `{name}` of container `{c.get('name', '')}` is set in plain text in the tutorial",
+                    f"env `{name}` of container `{c.name}` is set in plain text in the tutorial",
                     hint="use `valueFrom: secretKeyRef` instead",
                 )
-
-
-def _containers(body, kind):
-    spec_path = POD_SPEC_PATHS.get(kind)
-    if not spec_path:
-        return
-    spec = get(body, spec_path)
-    if not isinstance(spec, dict):
-        return
-    for key in ("initContainers", "containers"):
-        for i, c in enumerate(spec.get(key) or []):
-            if isinstance(c, dict):
-                yield spec_path + (key, i), c
 
 
 def _var(key: str) -> str:

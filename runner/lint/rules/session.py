@@ -10,8 +10,6 @@ import re
 
 from runner.lesson.model import StepType
 from runner.lint.base import rule
-from runner.lint.facts import get
-from runner.syntax.k8s import POD_SPEC_PATHS
 
 URL = re.compile(r"\b(?:https?|ftp|git|ssh)://(?:[^/\s@'\"]+@)?([A-Za-z0-9.-]+)")
 SCP_LIKE = re.compile(r"\bgit@([A-Za-z0-9.-]+):")
@@ -91,42 +89,25 @@ def network(*, lesson, facts, emit, **_) -> None:
                         emit(step, step.line, "info", f"reaches {host} on the internet (`{' '.join(seg[:2])}`)")
                         break
     for m in facts.manifests:
-        spec_path = POD_SPEC_PATHS.get(m.obj.kind)
-        if spec_path is None:
-            continue
-        spec = get(m.obj.body, spec_path)
-        if not isinstance(spec, dict):
-            continue
-        for key in ("initContainers", "containers"):
-            for i, c in enumerate(spec.get(key) or []):
-                if not isinstance(c, dict):
-                    continue
-                cpath = spec_path + (key, i)
-                image = c.get("image")
-                if isinstance(image, str) and image_registry(image):
-                    emit(
-                        m.step,
-                        m.pos.value_line(cpath + ("image",)),
-                        "info",
-                        f"container `{c.get('name', '')}` pulls its image from {image_registry(image)}, not from Docker Hub",
-                    )
-                for field in ("command", "args"):
-                    items = c.get(field)
-                    if isinstance(items, str):
-                        items = [items]
-                    for j, item in enumerate(items or []):
-                        if not isinstance(item, str):
-                            continue
-                        start = (
-                            m.pos.value_line(cpath + (field, j))
-                            if isinstance(c.get(field), list)
-                            else m.pos.value_line(cpath + (field,))
-                        )
-                        by_line: dict[int, list[str]] = {}
-                        for host in external_hosts(item):
-                            by_line.setdefault(_find_line(m.step, host, start), []).append(host)
-                        for line, hosts in sorted(by_line.items()):
-                            emit(m.step, line, "info", f"container `{c.get('name', '')}` reaches {_list(hosts)} on the internet")
+        for c in m.obj.containers(init=None):
+            if c.image is not None and image_registry(c.image):
+                emit(
+                    m.step,
+                    m.pos.value_line(c.path + ("image",)),
+                    "info",
+                    f"container `{c.name}` pulls its image from {image_registry(c.image)}, not from Docker Hub",
+                )
+            for field in ("command", "args"):
+                items = c.body.get(field)
+                for j, item in enumerate(items if isinstance(items, list) else [items]):
+                    if not isinstance(item, str):
+                        continue
+                    start = m.pos.value_line(c.path + (field, j) if isinstance(items, list) else c.path + (field,))
+                    by_line: dict[int, list[str]] = {}
+                    for host in external_hosts(item):
+                        by_line.setdefault(_find_line(m.step, host, start), []).append(host)
+                    for line, hosts in sorted(by_line.items()):
+                        emit(m.step, line, "info", f"container `{c.name}` reaches {_list(hosts)} on the internet")
 
 
 def _find_line(step, needle: str, start: int) -> int:
