@@ -20,6 +20,7 @@ from runner.effects import Effect, Effects, owners
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
+from runner.plan.operation import Operation
 from runner.syntax import kubectl
 from runner.syntax.k8s import K8sObject, containers, pod_spec
 from runner.syntax.shell import plain_file, segments
@@ -47,7 +48,7 @@ class Wait:
 @dataclass(frozen=True)
 class Action:
     step: Step
-    do: str  # apply | write (manifest a command applies) | command | exec | file | check | skip | fail (invalid block)
+    do: Operation  # what the runner does with the step (`runner/run/operations`), or skip / fail
     reason: str | None = None  # skip: why
     waits: tuple[Wait, ...] = ()
     command: str | None = None  # what to run (an interactive step's `instead`)
@@ -321,14 +322,16 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
         action = again or _overwrites_shown(step, file_lines)
         if action is None:
             action = _action(step, facts, lesson_unmet, created, effects, skipped_objects, lesson.declared)
-        if action.do not in ("skip", "fail") and (needed := _needs_skipped_file(step, skipped_files, effects)):
-            action = Action(step, "skip", f"depends on {needed}, which a skipped step would have written", requirement_skip=True)
-        if action.do == "skip" and not again:  # what `again` defines is there, made by an earlier step
+        if action.do.acts and (needed := _needs_skipped_file(step, skipped_files, effects)):
+            action = Action(
+                step, Operation.SKIP, f"depends on {needed}, which a skipped step would have written", requirement_skip=True
+            )
+        if action.do is Operation.SKIP and not again:  # what `again` defines is there, made by an earlier step
             skipped_files.update(f for f in effects.files_made(step) if f != "*" and plain_file(f) not in file_lines)
             if step.type is StepType.MANIFEST:
                 skipped_objects.update(o.name for o in step.objects if o.name)
             skipped_objects.update(e.name for e in effects.of_step(step) if e.creates and not e.generated)
-        elif action.do != "fail":
+        elif action.do is not Operation.FAIL:
             for e in effects.of_step(step):
                 if e.creates and e.kind and not e.generated:
                     alive.setdefault((e.kind, e.name), e.line)
@@ -352,7 +355,7 @@ def _again(step: Step, alive: dict[tuple[str, str], int]) -> Action | None:
     kind, name = names[0]
     return Action(
         step,
-        "skip",
+        Operation.SKIP,
         f"defines {kind.lower()}/{name} again, as made at line {alive[names[0]]}: an alternative the text shows, not applied",
     )
 
@@ -368,7 +371,7 @@ def _overwrites_shown(step: Step, file_lines: dict[str, int]) -> Action | None:
         if target in file_lines and file_lines[target] < step.line:
             return Action(
                 step,
-                "skip",
+                Operation.SKIP,
                 f"writes {target}, which the runner wrote from the block at line {file_lines[target]} "
                 "(the content the text shows)",
             )
@@ -385,11 +388,11 @@ def _action(
     declared: Sequence[str] = (),
 ) -> Action:
     if step.type in (StepType.OTHER, StepType.FRAGMENT):
-        return Action(step, "skip", f"not runnable: {step.reason or step.type.value}")
+        return Action(step, Operation.SKIP, f"not runnable: {step.reason or step.type.value}")
     if step.skip:
-        return Action(step, "skip", step.skip)
+        return Action(step, Operation.SKIP, step.skip)
     if step.type is StepType.INVALID:
-        return Action(step, "fail", step.error or "the block cannot be used as written")
+        return Action(step, Operation.FAIL, step.error or "the block cannot be used as written")
     typo = next(
         (
             f"placeholder `<{n}>` is not declared: did you mean `<{near}>`?"
@@ -399,33 +402,33 @@ def _action(
         None,
     )
     if typo:  # a defect of the text, not a value to ask for
-        return Action(step, "fail", typo)
+        return Action(step, Operation.FAIL, typo)
     if lesson_unmet and step.type is not StepType.FILE:
-        return Action(step, "skip", f"lesson {lesson_unmet[0]}", requirement_skip=True)
+        return Action(step, Operation.SKIP, f"lesson {lesson_unmet[0]}", requirement_skip=True)
     unmet = [why for r in step_requirements(step, created) if (why := facts.unmet(r))]
     if unmet:
-        return Action(step, "skip", unmet[0], requirement_skip=True)
+        return Action(step, Operation.SKIP, unmet[0], requirement_skip=True)
     depends = _depends_on_skipped(step, skipped_objects, effects)
     if depends:
-        return Action(step, "skip", f"depends on {depends}, which was skipped", requirement_skip=True)
+        return Action(step, Operation.SKIP, f"depends on {depends}, which was skipped", requirement_skip=True)
     if step.type is StepType.INTERACTIVE:
         if step.instead:
-            return Action(step, "command", command=step.instead)
-        return Action(step, "skip", f"interactive: {step.reason}", requirement_skip=True)
+            return Action(step, Operation.COMMAND, command=step.instead)
+        return Action(step, Operation.SKIP, f"interactive: {step.reason}", requirement_skip=True)
     if step.type is StepType.MANIFEST:
         objs = [(o.kind, o.name or "", o) for o in step.objects]
         if not step.apply:
-            return Action(step, "write", step.reason or "applied by a command of the tutorial")
-        return Action(step, "apply", waits=_waits_for(step, objs, facts, deleting=False))
+            return Action(step, Operation.WRITE, step.reason or "applied by a command of the tutorial")
+        return Action(step, Operation.APPLY, waits=_waits_for(step, objs, facts, deleting=False))
     if step.type is StepType.COMMAND:
-        return Action(step, "command", command=step.command, waits=_command_waits(step, facts, effects))
+        return Action(step, Operation.COMMAND, command=step.command, waits=_command_waits(step, facts, effects))
     if step.type is StepType.IN_POD:
-        return Action(step, "exec", command=step.command)
+        return Action(step, Operation.EXEC, command=step.command)
     if step.type is StepType.FILE:
-        return Action(step, "file")
+        return Action(step, Operation.FILE)
     if step.type is StepType.CHECK:
-        return Action(step, "check")
-    return Action(step, "skip", f"cannot run a step of type {step.type.value}")
+        return Action(step, Operation.CHECK)
+    return Action(step, Operation.SKIP, f"cannot run a step of type {step.type.value}")
 
 
 def _command_waits(step: Step, facts: ClusterFacts, effects: Effects) -> tuple[Wait, ...]:
