@@ -30,6 +30,7 @@ from runner.effects.environment import (
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
+from runner.plan.operation import Operation
 from runner.plan.provenance import Dependency, Ledger
 from runner.syntax import bash
 from runner.syntax.k8s import K8sObject, get_path, scalar
@@ -57,7 +58,7 @@ class Wait:
 @dataclass(frozen=True)
 class Action:
     step: Step
-    do: str  # apply | write (manifest a command applies) | command | exec | file | check | skip | fail (invalid block)
+    do: Operation  # what the runner does: one member per operation of runner/run/operations
     reason: str | None = None  # skip: why
     waits: tuple[Wait, ...] = ()
     command: str | None = None  # what to run (an interactive step's `instead`)
@@ -137,11 +138,11 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
         action = again or _overwrites_shown(step, file_lines, effects)
         if action is None:
             action = _action(step, facts, lesson_unmet, created, ledger, lesson.declared)
-        if action.do not in ("skip", "fail"):
+        if action.do.acts:
             action = dataclasses.replace(action, needs=ledger.dependencies(step))
-        runs = action.do not in ("skip", "fail") or again is not None  # what `again` defines is there, made earlier
+        runs = action.do.acts or again is not None  # what `again` defines is there, made earlier
         ledger.record(step, runs, action.reason or "")
-        if action.do not in ("skip", "fail"):
+        if action.do.acts:
             for e in effects.of_step(step):
                 if e.creates and e.kind and not e.generated:
                     alive.setdefault((e.kind, e.name), e.line)
@@ -165,7 +166,7 @@ def _again(step: Step, alive: dict[tuple[str, str], int], effects: Effects) -> A
     kind, name = names[0]
     return Action(
         step,
-        "skip",
+        Operation.SKIP,
         f"defines {kind.lower()}/{name} again, as made at line {alive[names[0]]}: an alternative the text shows, not applied",
     )
 
@@ -181,7 +182,7 @@ def _overwrites_shown(step: Step, file_lines: dict[str, int], effects: Effects) 
         if target in file_lines and file_lines[target] < step.line:
             return Action(
                 step,
-                "skip",
+                Operation.SKIP,
                 f"writes {target}, which the runner wrote from the block at line {file_lines[target]} "
                 "(the content the text shows)",
             )
@@ -197,11 +198,11 @@ def _action(
     declared: Sequence[str] = (),
 ) -> Action:
     if step.type in (StepType.OTHER, StepType.FRAGMENT):
-        return Action(step, "skip", f"not runnable: {step.reason or step.type.value}")
+        return Action(step, Operation.SKIP, f"not runnable: {step.reason or step.type.value}")
     if step.skip:
-        return Action(step, "skip", step.skip)
+        return Action(step, Operation.SKIP, step.skip)
     if step.type is StepType.INVALID:
-        return Action(step, "fail", step.error or "the block cannot be used as written")
+        return Action(step, Operation.FAIL, step.error or "the block cannot be used as written")
     typo = next(
         (
             f"placeholder `<{n}>` is not declared: did you mean `<{near}>`?"
@@ -211,40 +212,40 @@ def _action(
         None,
     )
     if typo:  # a defect of the text, not a value to ask for
-        return Action(step, "fail", typo)
+        return Action(step, Operation.FAIL, typo)
     defect = ledger.defect(step)  # an input the tutorial means but never makes: its defect, whatever else happens
     if defect is not None:
-        return Action(step, "fail", defect.reason)
+        return Action(step, Operation.FAIL, defect.reason)
     if lesson_unmet and step.type is not StepType.FILE:
-        return Action(step, "skip", f"lesson {lesson_unmet[0]}", requirement_skip=True)
+        return Action(step, Operation.SKIP, f"lesson {lesson_unmet[0]}", requirement_skip=True)
     unmet = [
         why
         for r in ledger.effects.requirements(step)
         if (why := facts.unmet(r)) and not (r.startswith("program:") and ledger.defines(r.partition(":")[2]))
     ]
     if unmet:
-        return Action(step, "skip", unmet[0], requirement_skip=True)
+        return Action(step, Operation.SKIP, unmet[0], requirement_skip=True)
     blocked = ledger.blocked(step) or ledger.judge(step)
     if blocked is not None:
-        return Action(step, blocked.do, blocked.reason, requirement_skip=blocked.do == "skip")
+        return Action(step, blocked.do, blocked.reason, requirement_skip=blocked.do is Operation.SKIP)
     if step.type is StepType.INTERACTIVE:
         if step.instead:
-            return Action(step, "command", command=step.instead)
-        return Action(step, "skip", f"interactive: {step.reason}", requirement_skip=True)
+            return Action(step, Operation.COMMAND, command=step.instead)
+        return Action(step, Operation.SKIP, f"interactive: {step.reason}", requirement_skip=True)
     if step.type is StepType.MANIFEST:
         objs = [(o.kind, o.name or "", o) for o in ledger.effects.block_objects(step)]
         if not step.apply:
-            return Action(step, "write", step.reason or "applied by a command of the tutorial")
-        return Action(step, "apply", waits=_waits_for(step, objs, facts, deleting=False))
+            return Action(step, Operation.WRITE, step.reason or "applied by a command of the tutorial")
+        return Action(step, Operation.APPLY, waits=_waits_for(step, objs, facts, deleting=False))
     if step.type is StepType.COMMAND:
-        return Action(step, "command", command=step.command, waits=_command_waits(step, facts, ledger.effects))
+        return Action(step, Operation.COMMAND, command=step.command, waits=_command_waits(step, facts, ledger.effects))
     if step.type is StepType.IN_POD:
-        return Action(step, "exec", command=step.command)
+        return Action(step, Operation.EXEC, command=step.command)
     if step.type is StepType.FILE:
-        return Action(step, "file")
+        return Action(step, Operation.FILE)
     if step.type is StepType.CHECK:
-        return Action(step, "check")
-    return Action(step, "skip", f"cannot run a step of type {step.type.value}")
+        return Action(step, Operation.CHECK)
+    return Action(step, Operation.SKIP, f"cannot run a step of type {step.type.value}")
 
 
 def _command_waits(step: Step, facts: ClusterFacts, effects: Effects) -> tuple[Wait, ...]:

@@ -29,6 +29,7 @@ from runner.effects.io import API, COMMAND, FILE, NAMESPACE, NODE, OBJECT, PORT,
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
+from runner.plan.operation import Operation
 from runner.syntax.k8s import API_VERSIONS
 from runner.syntax.shell import plain_file
 
@@ -45,7 +46,7 @@ class Dependency:
 class Verdict:
     """What the ledger says of a step before it runs: skip it, or it is a defect of the tutorial."""
 
-    do: str  # "skip" | "fail"
+    do: Operation  # SKIP or FAIL
     reason: str
 
 
@@ -122,12 +123,12 @@ class Ledger:
                 if dep.need.kind == OBJECT and self._by_wildcard(dep.need):
                     lines = ", ".join(str(e.step.line) for e in entries)
                     return Verdict(
-                        "skip",
+                        Operation.SKIP,
                         f"depends on {dep.need}, which no step names: the step{'s' if len(entries) > 1 else ''} at "
                         f"line{'s' if len(entries) > 1 else ''} {lines} that appl{'y' if len(entries) > 1 else 'ies'} what "
                         f"the text does not show would have made it ({last.why})",
                     )
-                return Verdict("skip", f"depends on {dep.need}, which {_made_by(last.step, dep.need)} ({last.why})")
+                return Verdict(Operation.SKIP, f"depends on {dep.need}, which {_made_by(last.step, dep.need)} ({last.why})")
         return None
 
     def _by_wildcard(self, need: Need) -> bool:
@@ -147,7 +148,7 @@ class Ledger:
     def defect(self, step: Step) -> Verdict | None:
         """Only the defects among `judge`'s verdicts: they are the tutorial's whatever else happens to the run."""
         verdict = self.judge(step)
-        return verdict if verdict is not None and verdict.do == "fail" else None
+        return verdict if verdict is not None and verdict.do is Operation.FAIL else None
 
     def _judge(self, step: Step, need: Need) -> Verdict | None:
         facts = self.facts
@@ -156,7 +157,9 @@ class Ledger:
         if need.kind == VAR:
             if need.name in ENVIRONMENT or need.name in facts.variables:
                 return None
-            return Verdict("skip", f"needs ${need.name}, which no step of the tutorial sets: give it with --set {need.name}=…")
+            return Verdict(
+                Operation.SKIP, f"needs ${need.name}, which no step of the tutorial sets: give it with --set {need.name}=…"
+            )
         if need.kind == OBJECT:
             return self._object(need)
         if need.kind == NAMESPACE:
@@ -164,29 +167,31 @@ class Ledger:
                 return None
             if facts.namespace and need.via not in _READ_VERBS:  # a run writes only in its own namespace and those it makes
                 return Verdict(
-                    "skip",
+                    Operation.SKIP,
                     f"needs to write in namespace {need.name}, not this run's ({facts.namespace}): a run changes only its own "
                     "namespace and those it creates",
                 )
             if facts.has_namespace(need.name):
                 return None
             return Verdict(
-                "skip", f"needs namespace {need.name}, which no step makes and this cluster does not have (from an earlier part?)"
+                Operation.SKIP,
+                f"needs namespace {need.name}, which no step makes and this cluster does not have (from an earlier part?)",
             )
         if need.kind == API:
             group_version, _, kind = need.name.rpartition("/")
             if API_VERSIONS.get(kind) == group_version or facts.serves(need.name):
                 return None
             return Verdict(
-                "skip", f"needs kind {kind} ({group_version}), which this cluster does not serve (its CRD is not installed)"
+                Operation.SKIP,
+                f"needs kind {kind} ({group_version}), which this cluster does not serve (its CRD is not installed)",
             )
         if need.kind == NODE:
             if facts.has_node(need.name) or "<" in need.name or "$" in need.name:
                 return None
-            return Verdict("skip", f"needs node {need.name}, which this cluster does not have")
+            return Verdict(Operation.SKIP, f"needs node {need.name}, which this cluster does not have")
         if need.kind == PORT:
             return Verdict(
-                "skip", f"needs something listening on localhost:{need.name}, which no step of the tutorial starts here"
+                Operation.SKIP, f"needs something listening on localhost:{need.name}, which no step of the tutorial starts here"
             )
         return None
 
@@ -196,7 +201,8 @@ class Ledger:
         broken = [s for s in self.effects.shown_files.get(name, []) if s.type is StepType.INVALID and s.index < step.index]
         if broken:  # the text shows it, but as a block nobody can use: that block is the defect, reported at its line
             return Verdict(
-                "skip", f"depends on {need.name}, whose block at line {broken[-1].line} cannot be used ({broken[-1].error})"
+                Operation.SKIP,
+                f"depends on {need.name}, whose block at line {broken[-1].line} cannot be used ({broken[-1].error})",
             )
         if name in self.shown or base in self.shown or "://" in name or "$" in name or "<" in name:
             return None
@@ -205,20 +211,24 @@ class Ledger:
         meta = self.effects.lesson.meta
         what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
         if any(posixpath.basename(f) == base for f in meta.site_files):
-            return Verdict("skip", f"needs {need.name}, which the page shows from its site's sources, not in its Markdown")
+            return Verdict(
+                Operation.SKIP, f"needs {need.name}, which the page shows from its site's sources, not in its Markdown"
+            )
         if outside(name) or "/" in name.rstrip("/"):
             where = "outside the tutorial's folder" if outside(name) else "in a folder the tutorial never makes"
-            return Verdict("skip", f"needs {need.name}, a {what} {where}: a prerequisite the tutorial does not make here")
+            return Verdict(Operation.SKIP, f"needs {need.name}, a {what} {where}: a prerequisite the tutorial does not make here")
         if what == "folder":
-            return Verdict("skip", f"needs the folder {need.name.rstrip('/')}, which the tutorial never makes: a prerequisite")
+            return Verdict(
+                Operation.SKIP, f"needs the folder {need.name.rstrip('/')}, which the tutorial never makes: a prerequisite"
+            )
         verb = _VERBS.get(need.via, "uses")
         near = self._near_file(step, name)
         if near is not None:
-            return Verdict("fail", f"{verb} {need.name}, which the tutorial never shows: {near}")
+            return Verdict(Operation.FAIL, f"{verb} {need.name}, which the tutorial never shows: {near}")
         if base in meta.files_named:
-            return Verdict("fail", f"{verb} {need.name}, which the text names but never shows or makes")
+            return Verdict(Operation.FAIL, f"{verb} {need.name}, which the text names but never shows or makes")
         return Verdict(
-            "skip",
+            Operation.SKIP,
             f"needs {need.name}, which the tutorial never shows or names (a file beside it in its repository?): a prerequisite",
         )
 
@@ -253,22 +263,24 @@ class Ledger:
         if other and need.of is not None:
             m, i = other[-1]
             return Verdict(
-                "fail",
+                Operation.FAIL,
                 f"{need} is never made: the step at line {self.effects.lesson.steps[i].line} makes "
                 f"{(m.of or 'object').lower()}/{m.name}, not a {need.of}",
             )
         prefix = self._generated_as(need)
         if prefix is not None:
-            return Verdict("fail", prefix)
+            return Verdict(Operation.FAIL, prefix)
         later = self._made_later(need)
         if later is not None:
-            return Verdict("skip", f"needs {need}, which only a later step makes (line {later.line}): the text uses it first")
+            return Verdict(
+                Operation.SKIP, f"needs {need}, which only a later step makes (line {later.line}): the text uses it first"
+            )
         if not self.facts.objects_known:
             return None
         kinds = {need.of} if need.of else {"Pod", "Job"}
         if any((k, n) in self.facts.existing for k in kinds for n in names):
             return None
-        return Verdict("skip", f"needs {need}, which no step makes and this cluster does not have")
+        return Verdict(Operation.SKIP, f"needs {need}, which no step makes and this cluster does not have")
 
     def _made_later(self, need: Need) -> Step | None:
         names = set(owners(need.name))

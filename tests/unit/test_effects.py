@@ -8,6 +8,7 @@ from runner.lesson.render import render
 from runner.lint.facts import LessonFacts
 from runner.plan.build import build_plan
 from runner.plan.facts import ClusterFacts
+from runner.plan.operation import Operation
 
 HEREDOC = """# Heredocs
 
@@ -94,11 +95,11 @@ def test_the_planner_waits_for_what_a_heredoc_creates_and_deletes():
 def test_a_command_on_an_object_whose_creation_was_skipped_is_skipped():
     plan = build_plan(_rendered(GPU), ClusterFacts(gpu=False))
     by_line = {a.step.line: a for a in plan.actions}
-    assert by_line[3].do == "skip" and "GPU" in (by_line[3].reason or "")
-    assert by_line[18].do == "skip" and by_line[18].reason.startswith(
+    assert by_line[3].do is Operation.SKIP and "GPU" in (by_line[3].reason or "")
+    assert by_line[18].do is Operation.SKIP and by_line[18].reason.startswith(
         "depends on pod/g-bob, which the step at line 3 would have made (needs a GPU"
     )
-    assert by_line[19].do == "command"  # creating a new object of that name depends on nothing
+    assert by_line[19].do is Operation.COMMAND  # creating a new object of that name depends on nothing
 
 
 def test_lint_and_plan_agree_on_what_is_created(storage_wild):

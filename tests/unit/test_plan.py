@@ -6,6 +6,7 @@ from runner.lesson.parser import parse_file, parse_lesson
 from runner.lesson.render import render
 from runner.plan.build import build_plan
 from runner.plan.facts import ClusterFacts
+from runner.plan.operation import Operation
 from runner.plan.profile import profile_from_dict
 
 
@@ -32,16 +33,18 @@ def by_line(plan):
 
 def test_wild_storage_tutorial_on_a_cluster_without_network_or_that_image(storage_wild):
     plan = by_line(plan_of(storage_wild, LOCAL_FACTS))
-    assert plan[20].do == "apply" and [(w.kind, w.condition) for w in plan[20].waits] == [("Pod", "ready")]
-    assert plan[57].do == "exec"
-    assert plan[88].do == "apply" and plan[88].waits[0].condition == "bound"
-    assert plan[123].do == "skip" and "nvcr.io/hpc/lammps" in plan[123].reason and plan[123].requirement_skip
-    assert plan[188].do == "skip" and "depends on job/lammps-nvidia-gpu1-bob, which the step at line 123" in plan[188].reason
+    assert plan[20].do is Operation.APPLY and [(w.kind, w.condition) for w in plan[20].waits] == [("Pod", "ready")]
+    assert plan[57].do is Operation.EXEC
+    assert plan[88].do is Operation.APPLY and plan[88].waits[0].condition == "bound"
+    assert plan[123].do is Operation.SKIP and "nvcr.io/hpc/lammps" in plan[123].reason and plan[123].requirement_skip
+    assert (
+        plan[188].do is Operation.SKIP and "depends on job/lammps-nvidia-gpu1-bob, which the step at line 123" in plan[188].reason
+    )
     # the pod it enters comes only from pod-awscli.yaml, which the text never shows (line 210 fails as a defect)
-    assert plan[220].do == "skip" and plan[220].reason.startswith(
+    assert plan[220].do is Operation.SKIP and plan[220].reason.startswith(
         "depends on pod/pod-bob, which no step names: the step at line 210"
     )
-    assert plan[227].do == "skip" and "needs raw.githubusercontent.com, which is not reachable" in plan[227].reason
+    assert plan[227].do is Operation.SKIP and "needs raw.githubusercontent.com, which is not reachable" in plan[227].reason
 
 
 def test_gpu_and_storage_class_requirements(storage_wild):
@@ -53,18 +56,20 @@ def test_gpu_and_storage_class_requirements(storage_wild):
 
 def test_storage_lesson_commands_apply_the_files_and_wait():
     plan = by_line(plan_of("lessons/storage.md", LOCAL_FACTS, {"username": "bob", "storage-class": "rook-cephfs"}))
-    assert plan[38].do == "write"  # `kubectl create -f s1.yaml` applies it
+    assert plan[38].do is Operation.WRITE  # `kubectl create -f s1.yaml` applies it
     assert [(w.kind, w.name, w.condition, w.timeout) for w in plan[75].waits] == [("Pod", "s1-bob", "ready", 120.0)]
     assert [(w.kind, w.condition) for w in plan[100].waits] == [("Pod", "deleted")]
     assert [(w.kind, w.condition) for w in plan[125].waits] == [("PersistentVolumeClaim", "bound")]
-    assert plan[90].do == "command" and plan[90].command.startswith("kubectl exec s1-bob -- ls")  # interactive, run `instead`
-    assert {a.do for a in plan.values()} <= {"write", "command", "check"}
+    assert plan[90].do is Operation.COMMAND and plan[90].command.startswith(
+        "kubectl exec s1-bob -- ls"
+    )  # interactive, run `instead`
+    assert {a.do for a in plan.values()} <= {Operation.WRITE, Operation.COMMAND, Operation.CHECK}
 
 
 def test_lesson_level_requirement_skips_everything_but_files():
     md = "---\nid: g\ntitle: G\nrequires: [gpu]\n---\n```bash\nkubectl get nodes\n```\n"
     plan = plan_of(md, ClusterFacts(gpu=False))
-    assert plan.actions[0].do == "skip" and "GPU" in plan.actions[0].reason
+    assert plan.actions[0].do is Operation.SKIP and "GPU" in plan.actions[0].reason
 
 
 def test_files_of_the_run(data_wild):

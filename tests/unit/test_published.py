@@ -21,6 +21,7 @@ from runner.lesson.parser import parse_file, parse_lesson
 from runner.lesson.render import render, unused_sets, values_for
 from runner.plan.build import build_plan
 from runner.plan.facts import ClusterFacts, NodeShape
+from runner.plan.operation import Operation
 from runner.plan.profile import load_profile
 from runner.syntax.k8s import BUILTIN_KINDS, unknown_kind
 
@@ -105,8 +106,8 @@ def test_a_bad_name_or_kind_is_an_invalid_step_and_the_rest_of_the_plan_stays():
     bad = rendered.steps[0]
     assert bad.type is StepType.INVALID and bad.error_line == 5 and "My_Pod" in (bad.error or "")
     plan = plan_of(lesson, "bob")
-    assert plan[1].do == "fail" and "My_Pod" in (plan[1].reason or "")  # a run fails at the step, not before
-    assert plan[12].do == "fail" and plan[24].do == "command"
+    assert plan[1].do is Operation.FAIL and "My_Pod" in (plan[1].reason or "")  # a run fails at the step, not before
+    assert plan[12].do is Operation.FAIL and plan[24].do is Operation.COMMAND
 
 
 def test_show_prints_the_whole_plan_and_the_problems_on_stderr(tmp_path):
@@ -124,8 +125,11 @@ def test_show_prints_the_whole_plan_and_the_problems_on_stderr(tmp_path):
 def test_a_name_that_asks_to_be_changed_is_a_value_to_give_not_a_defect():
     md = f"```yaml\n{POD.replace('p-<username>', 'ChangeNameHere')}```\n\n```yaml\n{POD.replace('p-<username>', 'PodName  <------ change here')}```\n"
     plan = plan_of(parse(md), "bob")
-    assert plan[1].do == "skip" and "where the text says `ChangeNameHere` (it asks the reader to change it)" in plan[1].reason
-    assert plan[12].do == "skip" and "`PodName  <------ change here`" in plan[12].reason
+    assert (
+        plan[1].do is Operation.SKIP
+        and "where the text says `ChangeNameHere` (it asks the reader to change it)" in plan[1].reason
+    )
+    assert plan[12].do is Operation.SKIP and "`PodName  <------ change here`" in plan[12].reason
 
 
 def test_the_kind_table_is_the_schemas_of_kubernetes_1_34():
@@ -218,15 +222,17 @@ def test_a_manifest_applied_by_the_next_block_is_that_file():
     lesson = parse(md)
     assert lesson.steps[0].file == "pod.yaml" and not lesson.steps[0].apply
     plan = plan_of(lesson, "bob")
-    assert plan[3].do == "write" and plan[17].do == "command" and [w.name for w in plan[17].waits] == ["p-bob"]
+    assert plan[3].do is Operation.WRITE and plan[17].do is Operation.COMMAND and [w.name for w in plan[17].waits] == ["p-bob"]
 
 
 def test_the_same_object_shown_again_is_an_alternative_not_applied():
     secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  a: b\n"
     md = f"```yaml\n{secret}```\n\nOr like this:\n\n```yaml\n{secret.replace('a: b', 'c: d')}```\n\n```bash\nkubectl delete secret s\n```\n\n```yaml\n{secret}```\n"
     plan = plan_of(parse(md))
-    assert plan[1].do == "apply" and plan[12].do == "skip" and "again, as made at line 5" in (plan[12].reason or "")
-    assert plan[22].do == "command" and plan[25].do == "apply"  # deleted in between: made anew
+    assert (
+        plan[1].do is Operation.APPLY and plan[12].do is Operation.SKIP and "again, as made at line 5" in (plan[12].reason or "")
+    )
+    assert plan[22].do is Operation.COMMAND and plan[25].do is Operation.APPLY  # deleted in between: made anew
 
 
 # ---- 4. placeholders of unannotated tutorials -----------------------------------------------------
@@ -238,8 +244,10 @@ def test_every_placeholder_in_the_text_can_be_set_and_unfilled_ones_block_only_t
     assert [p.name for p in lesson.meta.placeholders] == ["username", "project-namespace", "YOUR NAMESPACE"]
     assert lesson.placeholder("project-namespace").description == "Replace <project-namespace> with your project's namespace."
     plan = plan_of(lesson)
-    assert plan[4].do == "skip" and plan[4].reason == "needs a value for <project-namespace>: give --set project-namespace=…"
-    assert plan[5].do == "command"
+    assert (
+        plan[4].do is Operation.SKIP and plan[4].reason == "needs a value for <project-namespace>: give --set project-namespace=…"
+    )
+    assert plan[5].do is Operation.COMMAND
     assert plan[6].reason == 'needs a value for <YOUR NAMESPACE>: give --set "YOUR NAMESPACE=…"'
     filled = plan_of(lesson, **{"project-namespace": "ws", "YOUR NAMESPACE": "ws"})
     assert filled[4].command == "kubectl get pods -n ws" and filled[6].command == "kubectl config set x ws"
@@ -258,7 +266,9 @@ def test_a_set_the_lesson_does_not_use_is_a_warning(tmp_path):
 
 def test_a_typo_of_a_placeholder_fails_its_step_naming_the_defect():
     plan = plan_of(parse("```bash\nkubectl logs c3-<usernam>\n```\n"))
-    assert plan[2].do == "fail" and plan[2].reason == "placeholder `<usernam>` is not declared: did you mean `<username>`?"
+    assert (
+        plan[2].do is Operation.FAIL and plan[2].reason == "placeholder `<usernam>` is not declared: did you mean `<username>`?"
+    )
 
 
 def test_the_bare_word_username_when_the_prose_says_to_replace_it():
@@ -323,14 +333,14 @@ def test_a_pod_bigger_than_any_node_is_skipped_with_the_numbers():
         plan[1].reason
         == "requests 4 CPU and 16 GiB, more than any node can ever give (the largest, node, has 2 CPU and 24 GiB allocatable)"
     )
-    assert plan_of(parse(f"```yaml\n{big}```\n"), facts=local_facts(nodes=None))[1].do == "apply"  # nodes unknown: try
+    assert plan_of(parse(f"```yaml\n{big}```\n"), facts=local_facts(nodes=None))[1].do is Operation.APPLY  # nodes unknown: try
 
 
 def test_network_all_and_a_list_of_hosts():
     md = "```bash\ngit clone https://github.com/a/b\ncurl -LO https://pypi.org/x\n```\n"
     assert {a.do for a in plan_of(parse(md), facts=local_facts(network=True)).values()} == {"command"}
     only = plan_of(parse(md), facts=local_facts(network=True, reachable=frozenset({"pypi.org"})))
-    assert only[2].do == "skip" and "github.com" in (only[2].reason or "") and only[3].do == "command"
+    assert only[2].do is Operation.SKIP and "github.com" in (only[2].reason or "") and only[3].do is Operation.COMMAND
 
 
 # ---- 8. the published tutorials of ../shared/wild, exactly -----------------------------------------
@@ -380,7 +390,7 @@ def test_nrp_beginner_track(wild):
     assert (
         plan[313].reason == "writes test-pod.yaml, which the runner wrote from the block at line 290 (the content the text shows)"
     )
-    assert plan[322].do == "command" and plan[290].do == "write"
+    assert plan[322].do is Operation.COMMAND and plan[290].do is Operation.WRITE
 
 
 def test_k8s_secret_config_file(wild):
@@ -393,7 +403,12 @@ def test_k8s_secret_config_file(wild):
     assert steps[50].file == "secret.yaml" and not steps[50].apply  # `kubectl apply -f ./secret.yaml` right below
     assert {n: steps[n].type for n in (43, 72, 123, 157)} == dict.fromkeys((43, 72, 123, 157), StepType.OTHER)  # output
     plan = plan_of(lesson)
-    assert plan[99].do == "skip" and plan[143].do == "skip" and plan[118].do == "command" and plan[178].do == "command"
+    assert (
+        plan[99].do is Operation.SKIP
+        and plan[143].do is Operation.SKIP
+        and plan[118].do is Operation.COMMAND
+        and plan[178].do is Operation.COMMAND
+    )
 
 
 def test_jetstream2_volumes(wild):
@@ -406,7 +421,7 @@ def test_jetstream2_volumes(wild):
     ]  # indented code blocks
     assert counts(path) == {"manifest": 4, "command": 1}
     plan = plan_of(parse_file(path))
-    assert plan[41].do == "apply"  # its StorageClass is the lesson's own, made at line 16
+    assert plan[41].do is Operation.APPLY  # its StorageClass is the lesson's own, made at line 16
     assert plan[56].reason == "needs image alpine:3.2, which this cluster cannot pull (the local mirror does not have it)"
 
 
@@ -425,10 +440,10 @@ def test_pearc24_basic(wild):
     assert plan[58].reason == 'needs a value for <contents you want to deploy>: give --set "contents you want to deploy=…"'
     # pod1.yaml is not the simple.yaml the text shows: a defect of the line, said before anything runs
     assert (
-        plan[66].do == "fail"
+        plan[66].do is Operation.FAIL
         and plan[66].reason == "applies pod1.yaml, which the tutorial never shows: the manifest at line 34 is simple.yaml"
     )
-    assert plan[357].do == "command"  # `job2-<username>-<index>-<hash>`: resolved at run time
+    assert plan[357].do is Operation.COMMAND  # `job2-<username>-<index>-<hash>`: resolved at run time
 
 
 def test_show_prints_a_full_plan_of_every_published_tutorial(wild):

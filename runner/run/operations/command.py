@@ -1,0 +1,92 @@
+"""Run a host command of the tutorial (`kubectl apply -f -`, `kubectl create job …`, a script) in the working directory.
+
+Before: placeholders checked, `<hash>` pod names resolved, a here-document's
+objects prepared as the runner would create them, and the lease told which
+named objects the command may make (a killed run's are swept by the next).
+After, whatever happened: the objects it created get our labels and are
+tracked for cleanup; objects that were there before it are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from runner.effects import Effects
+from runner.kube.labels import RUN_LABEL
+from runner.kube.objects import ObjectRef, get, patch_labels
+from runner.lesson.model import Step
+from runner.plan.build import Action
+from runner.run.operations.base import Done, OperationContext, StepFailed, judge_exit, refuse_unresolved
+from runner.run.operations.jobpods import resolve_hashes
+from runner.run.operations.shell import run_shell
+from runner.run.signals import Interrupted, interrupts_ignored
+from runner.syntax.shell import heredoc
+
+
+class HostCommand:
+    def __init__(self, ctx: OperationContext, effects: Effects, kubectl_dir: str | None = None) -> None:
+        """`effects`: what each step creates (and its here-documents); `kubectl_dir`: the profile's kubectl, first on PATH."""
+        self.ctx = ctx
+        self.effects = effects
+        self.kubectl_dir = kubectl_dir
+
+    def perform(self, action: Action) -> Done:
+        step, command = action.step, action.command or ""
+        refuse_unresolved(command)
+        command = resolve_hashes(self._prepared_heredoc(step, command), step, self.ctx)
+        created = self._created_names(step)
+        if created:
+            self.ctx.lease.intend(created)  # if we die before labelling them, the next run still finds them
+        started = datetime.now(UTC)
+        env = {**os.environ, **self.ctx.cluster.kubectl_env()}
+        if self.kubectl_dir:
+            env["PATH"] = f"{self.kubectl_dir}{os.pathsep}{env.get('PATH', '')}"
+        try:
+            code, stdout, stderr = run_shell(
+                command, self.ctx.workspace.root, env, self.ctx.request.command_timeout, self.ctx.cancel
+            )
+        except (Interrupted, StepFailed):
+            with interrupts_ignored():  # interrupted or timed out: what it made so far is ours to clean up
+                self._label_created(step, started)
+            raise
+        self._label_created(step, started)
+        return judge_exit(step, self.ctx.redact, command, code, stdout, stderr)
+
+    def _prepared_heredoc(self, step: Step, command: str) -> str:
+        """`kubectl apply -f - <<EOF ... EOF`: the here-document's objects as this run creates them (labelled, images mapped)."""
+        manifests = self.effects.heredocs.get(step.index)
+        doc = heredoc(command)
+        if not manifests or doc is None or command != step.command:
+            return command
+        body = self.ctx.workspace.prepared_yaml_of([m.obj for m in manifests]).rstrip("\n").split("\n")
+        lines = command.split("\n")
+        return "\n".join(lines[: doc.first_line] + body + [doc.delimiter])
+
+    def _created_names(self, step: Step) -> list[tuple[str, str]]:
+        """(kind, name) of every named object the step's command may create."""
+        names = [(e.kind, e.name) for e in self.effects.of_step(step) if e.creates and e.kind and e.name and not e.generated]
+        return list(dict.fromkeys(names))
+
+    def _label_created(self, step: Step, started: datetime) -> None:
+        """Objects the command created or replaced get our labels and are tracked for cleanup."""
+        cluster, cleaner, run_id = self.ctx.cluster, self.ctx.cleaner, self.ctx.run_id
+        tracked_uids = {r.uid for r in cleaner.tracked}
+        for kind, name in self._created_names(step):
+            ref = ObjectRef(kind, name, cluster.namespace)
+            obj = get(cluster, ref)
+            if obj is None:
+                continue
+            meta = obj.get("metadata") or {}
+            created_at = meta.get("creationTimestamp")
+            ours = meta.get("uid") in tracked_uids or (meta.get("labels") or {}).get(RUN_LABEL) == run_id
+            fresh = created_at and _parse_time(created_at).timestamp() >= started.timestamp() - 2
+            if not (ours or fresh):
+                continue  # an object this run did not make: never label (and so never delete) it
+            if (meta.get("labels") or {}).get(RUN_LABEL) != run_id:
+                patch_labels(cluster, ref, self.ctx.workspace.labels)
+            cleaner.track(ObjectRef(kind, name, cluster.namespace, ref.version, meta.get("uid")))
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

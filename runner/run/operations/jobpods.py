@@ -1,0 +1,61 @@
+"""The pod a tutorial means by `<hash>`: `kubectl logs c3-bob-<hash>` is the newest pod of Job c3-bob.
+
+Tutorials write the generated part of a Job's pod name as `<hash>` (and an
+indexed Job's as `<index>-<hash>`); only the cluster knows it, when the
+command runs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from runner.kube.objects import ObjectRef, get, pods_of_job
+from runner.kube.wait import WaitFailed, predicate_for, wait_for
+from runner.lesson.model import Step
+from runner.run.operations.base import OperationContext, StepFailed
+from runner.syntax.shell import segments
+
+_HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)(?:-(<index>|\d+))?-<hash>")
+
+
+def resolve_hashes(command: str, step: Step, ctx: OperationContext) -> str:
+    """`kubectl logs c3-bob-<hash>` -> the newest pod of Job c3-bob; `job2-bob-<index>-<hash>` -> a pod of job2-bob.
+
+    For `logs` the Job is first waited for (its logs are complete then; a
+    failed Job's logs are exactly what the reader wants to see); for other
+    verbs (`delete pod badjob-bob-<hash>`) any pod of the Job will do.
+    """
+    cluster = ctx.cluster
+    wants_logs = any(seg and seg[0] == "kubectl" and "logs" in seg[1:3] for seg in segments(command))
+
+    def sub(m: re.Match[str]) -> str:
+        job, index = m.group(1), m.group(2)
+        if index and index.isdigit() and get(cluster, ObjectRef("Job", f"{job}-{index}", cluster.namespace)):
+            job, index = f"{job}-{index}", None  # `job-7-<hash>`: a Job named job-7, not index 7 of job
+        ref = ObjectRef("Job", job, cluster.namespace)
+        if wants_logs and get(cluster, ref) is not None:
+            try:
+                wait_for(
+                    cluster,
+                    ref,
+                    predicate_for("Job", "complete", pods_of=lambda: pods_of_job(cluster, job)),
+                    step.timeout or 300,
+                    checkpoint=ctx.cancel.raise_if_set,
+                )
+            except WaitFailed:
+                pass
+        pods = pods_of_job(cluster, job)
+        if index and index.isdigit():
+            pods = [p for p in pods if _completion_index(p) == index]
+        if not pods:
+            raise StepFailed(f"no pod of job/{job} to stand for {m.group(0)}")
+        return str(pods[-1]["metadata"]["name"])
+
+    return _HASH.sub(sub, command)
+
+
+def _completion_index(pod: dict[str, Any]) -> str | None:
+    meta = pod.get("metadata") or {}
+    labels, notes = meta.get("labels") or {}, meta.get("annotations") or {}
+    return labels.get("batch.kubernetes.io/job-completion-index") or notes.get("batch.kubernetes.io/job-completion-index")

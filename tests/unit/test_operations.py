@@ -1,0 +1,272 @@
+"""The runner's operations without a cluster: the table the plan chooses from, commands, files, sessions in a pod, verdicts.
+
+What needs the API server (creating objects, labelling what a command made,
+waits, evidence of a failure) is run on the real cluster by tests/e2e.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from runner.core.errors import TutorialError
+from runner.core.redact import MASK, Redactor
+from runner.effects import Effects
+from runner.kube.exec import ExecResult
+from runner.kube.labels import run_labels
+from runner.lesson.model import Step, StepType
+from runner.lesson.parser import parse_lesson
+from runner.lesson.render import render
+from runner.plan.build import Action
+from runner.plan.operation import Operation
+from runner.run.blocked import Blocked
+from runner.run.operations import OperationContext, StepFailed, operations_for
+from runner.run.operations.base import judge_exit, refuse_unresolved
+from runner.run.operations.exec import ExecInPod
+from runner.run.operations.file import WriteFile
+from runner.run.operations.shell import run_shell
+from runner.run.operations.write import WriteManifest
+from runner.run.request import RunRequest
+from runner.run.signals import Cancel, Interrupted
+from runner.run.workspace import Workspace
+
+
+def step(type_: StepType = StepType.COMMAND, line: int = 7, **fields) -> Step:
+    return Step(0, type_, "t.md", line, "s", **fields)
+
+
+class LocalPods:
+    """A probe whose pods are folders of this machine: a command "in pod/web-0" runs with sh in that folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def running_pod(self, name: str, timeout: float = 120) -> str:
+        (self.root / f"{name}-0").mkdir(exist_ok=True)
+        return f"{name}-0"
+
+    def exec(self, pod: str, command: str, container: str | None = None, timeout: float = 120) -> ExecResult:
+        done = subprocess.run(["sh", "-c", command], cwd=self.root / pod, capture_output=True, text=True, timeout=timeout)
+        return ExecResult(command, done.stdout, done.stderr, done.returncode)
+
+
+def context(tmp_path: Path, probe=None, redact: Redactor | None = None) -> OperationContext:
+    """The pieces these operations use; the cluster, cleaner and lease only the e2e tests have."""
+    workspace = Workspace(tmp_path, run_labels("t", "bob", "r1234567"), "bob")
+    return OperationContext(
+        cluster=None,  # type: ignore[arg-type]
+        workspace=workspace,
+        probe=probe,  # type: ignore[arg-type]
+        redact=redact or Redactor(),
+        cancel=Cancel(),
+        cleaner=None,  # type: ignore[arg-type]
+        lease=None,  # type: ignore[arg-type]
+        request=RunRequest("t", "bob"),
+        progress=lambda event, data: None,
+    )
+
+
+def lesson_of(md: str):
+    return render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+
+
+# ---- the table -------------------------------------------------------------------------------
+
+
+def test_every_operation_the_plan_can_choose_has_one_and_its_verdicts_have_none(tmp_path):
+    lesson = lesson_of("# T\n\n```bash\necho hi\n```\n")
+    table = operations_for(context(tmp_path), lesson, Effects(lesson))
+    assert set(table) == {o for o in Operation if o.acts}
+    assert {o for o in Operation if not o.acts} == {Operation.SKIP, Operation.FAIL}
+    assert all(callable(getattr(op, "perform", None)) for op in table.values())
+
+
+def test_the_plans_words_stay_the_same_in_json():
+    assert [o.value for o in Operation] == ["apply", "write", "command", "exec", "file", "check", "skip", "fail"]
+    assert json.dumps({"do": Operation.EXEC}) == '{"do": "exec"}' and Operation("write") is Operation.WRITE
+
+
+# ---- a command's exit status -----------------------------------------------------------------
+
+
+def test_a_command_passes_on_exit_0_and_fails_naming_its_last_line():
+    redact = Redactor()
+    done = judge_exit(step(), redact, "ls", 0, "a\nb\n", "")
+    assert done.message == "exit 0" and done.evidence[0].source == "$ ls (exit 0)" and done.evidence[0].lines == ("a", "b")
+    with pytest.raises(StepFailed, match=r"^command failed \(exit 2\): no such file$") as failed:
+        judge_exit(step(), redact, "ls x", 2, "", "warning\nno such file\n")
+    assert failed.value.evidence[0].lines == ("stderr: warning", "stderr: no such file")
+
+
+def test_a_command_in_a_pod_says_which_pod():
+    done = judge_exit(step(), Redactor(), "ls", 0, "", "", pod="web-0")
+    assert done.message == "exit 0 in pod/web-0" and done.evidence[0].source == "$ ls (in pod/web-0, exit 0)"
+    with pytest.raises(StepFailed, match=r"^command failed in pod/web-0 \(exit 1\): boom$"):
+        judge_exit(step(), Redactor(), "false", 1, "boom\n", "", pod="web-0")
+
+
+def test_a_step_that_expects_failure_passes_on_failure_only():
+    expects = step(expect_failure=True)
+    assert judge_exit(expects, Redactor(), "false", 3, "", "").message == "failed as expected (exit 3)"
+    with pytest.raises(StepFailed, match="expects this command to fail, but it succeeded"):
+        judge_exit(expects, Redactor(), "true", 0, "", "")
+
+
+def test_a_commands_output_is_redacted_in_evidence_and_messages():
+    redact = Redactor(["hunter2-token-value"])
+    with pytest.raises(StepFailed) as failed:
+        judge_exit(step(), redact, "login hunter2-token-value", 1, "", "bad token hunter2-token-value\n")
+    text = str(failed.value) + json.dumps([e.to_dict() for e in failed.value.evidence])
+    assert "hunter2-token-value" not in text and MASK in str(failed.value)
+
+
+def test_an_undeclared_placeholder_refuses_to_run_and_a_runtime_one_waits_for_the_cluster():
+    with pytest.raises(TutorialError, match="placeholder <your-name> is not declared"):
+        refuse_unresolved("echo <your-name>")
+    refuse_unresolved("kubectl logs job1-bob-<hash>")  # the pod's name: known when the command runs
+
+
+# ---- the shell -------------------------------------------------------------------------------
+
+
+def test_the_shell_fails_a_pipeline_and_stops_a_block_at_its_first_failing_line(tmp_path):
+    assert run_shell("false | cat", tmp_path, os.environ, 10, Cancel())[0] != 0
+    code, out, _ = run_shell("echo one\nfalse\necho two", tmp_path, os.environ, 10, Cancel())
+    assert code == 1 and out == "one\n"
+    assert run_shell("pwd", tmp_path, os.environ, 10, Cancel())[1].strip() == str(tmp_path)
+
+
+def test_a_command_that_outlives_its_timeout_is_stopped_with_what_it_started(tmp_path):
+    t0 = time.monotonic()
+    with pytest.raises(StepFailed, match=r"^command still running after 1s$"):
+        run_shell("sleep 60 & echo $! > child; wait", tmp_path, os.environ, 1, Cancel())
+    assert time.monotonic() - t0 < 10
+    child = int((tmp_path / "child").read_text())
+    with pytest.raises(ProcessLookupError):  # gone (and reaped: its parent bash was killed with it)
+        for _ in range(50):
+            os.kill(child, 0)
+            time.sleep(0.1)
+
+
+def test_a_cancelled_run_stops_its_command(tmp_path):
+    cancel = Cancel()
+    threading.Timer(0.3, cancel.set, ("lost its lease: taken",)).start()
+    t0 = time.monotonic()
+    with pytest.raises(Interrupted, match="lost its lease"):
+        run_shell("sleep 60", tmp_path, os.environ, 300, cancel)
+    assert time.monotonic() - t0 < 10
+
+
+# ---- files -----------------------------------------------------------------------------------
+
+
+def test_a_file_the_text_does_not_show_gets_a_line_and_an_update_appends(tmp_path):
+    write = WriteFile(context(tmp_path))
+    create = step(StepType.FILE, file="notes/hello.txt", action="create")
+    assert write.perform(Action(create, Operation.FILE)).message == "wrote notes/hello.txt"
+    assert (tmp_path / "notes/hello.txt").read_text() == "Hello from bob.\n"
+    done = write.perform(Action(step(StepType.FILE, file="notes/hello.txt", action="update"), Operation.FILE))
+    assert done.message == "updated notes/hello.txt" and done.evidence[0].source == "append to notes/hello.txt"
+    lines = (tmp_path / "notes/hello.txt").read_text().splitlines()
+    assert lines[0] == "Hello from bob." and lines[1].startswith("updated by tutorial-runner run r1234567 at ")
+
+
+def test_a_file_the_text_shows_is_kept_as_written(tmp_path):
+    (tmp_path / "app.conf").write_text("port=80\n")  # written before the first step, as the text shows it
+    shown = step(StepType.FILE, file="app.conf", action="create", text="port=80\n", content_line=9)
+    assert WriteFile(context(tmp_path)).perform(Action(shown, Operation.FILE)).message == "wrote app.conf"
+    assert (tmp_path / "app.conf").read_text() == "port=80\n"
+
+
+def test_a_file_name_cannot_leave_the_working_directory(tmp_path):
+    with pytest.raises(TutorialError, match="leaves the run's working directory"):
+        WriteFile(context(tmp_path)).perform(Action(step(StepType.FILE, file="../x", action="create"), Operation.FILE))
+
+
+def test_a_manifest_a_command_applies_is_only_written():
+    assert WriteManifest().perform(Action(step(StepType.MANIFEST, file="s1.yaml"), Operation.WRITE)).message == (
+        "written as s1.yaml"
+    )
+
+
+# ---- a pod's session -------------------------------------------------------------------------
+
+
+def test_cd_and_export_in_a_pod_hold_for_its_later_commands_and_a_failed_cd_does_not(tmp_path):
+    (tmp_path / "web-0" / "data").mkdir(parents=True)
+    run = ExecInPod(context(tmp_path, probe=LocalPods(tmp_path)))
+
+    def in_web(command: str):
+        return run.perform(Action(step(StepType.IN_POD, pod="web", command=command), Operation.EXEC, command=command))
+
+    assert in_web("cd data").message == "exit 0 in pod/web-0"
+    in_web("export GREETING=hello")
+    with pytest.raises(StepFailed, match=r"command failed in pod/web-0 \(exit \d+\)"):
+        in_web("cd missing")
+    done = in_web('echo "$GREETING from $(pwd)"')
+    assert done.evidence[0].lines == (f"hello from {tmp_path / 'web-0' / 'data'}",)
+    assert done.evidence[0].source == '$ echo "$GREETING from $(pwd)" (in pod/web-0, exit 0)'  # as typed, not the session
+
+
+# ---- what a failed step blocks (--keep-going) ------------------------------------------------
+
+BLOCKING = """\
+# T
+
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p1
+spec:
+  containers:
+  - name: c
+    image: busybox
+```
+
+```bash
+kubectl logs p1
+```
+
+```bash
+kubectl apply -f hidden.yaml
+```
+
+```bash
+kubectl delete pod p1
+kubectl run p1 --image=busybox
+```
+
+```bash
+kubectl logs p1
+```
+"""
+
+
+def test_a_step_needing_what_a_failed_step_was_to_make_is_blocked_until_it_is_made_anew():
+    lesson = lesson_of(BLOCKING)
+    manifest, logs, _apply_hidden, delete, run, logs_again = lesson.steps
+    blocked = Blocked(Effects(lesson), set())
+    assert [blocked.why(s) for s in lesson.steps] == [None] * 6  # nothing failed
+    blocked.failed(manifest)
+    assert blocked.why(logs) == "needs p1, whose creation failed at line 3"
+    assert blocked.why(delete) == "needs p1, whose creation failed at line 3"
+    assert blocked.why(run) is None and blocked.why(logs_again) is None  # `kubectl run p1` made it anew
+
+
+def test_a_failed_apply_of_a_file_the_text_never_shows_blocks_the_steps_using_that_file():
+    lesson = lesson_of(BLOCKING + "\n```bash\nkubectl delete -f hidden.yaml\n```\n")
+    hidden, delete_hidden = lesson.steps[2], lesson.steps[-1]
+    blocked = Blocked(Effects(lesson), set())
+    blocked.failed(hidden)
+    assert blocked.why(delete_hidden) == "needs hidden.yaml, which the step at line 19 could not apply"
+    shown = Blocked(Effects(lesson), {"hidden.yaml"})  # a file the tutorial shows is there, written by the runner
+    shown.failed(hidden)
+    assert shown.why(delete_hidden) is None
