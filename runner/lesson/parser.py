@@ -217,6 +217,10 @@ def _found_placeholders(meta: LessonMeta, steps: list[Step], ctx: _Context) -> t
 
 def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     text = block.text
+    applied = prose.applied_file(text)
+    if applied and b.steps and b.steps[-1].type is StepType.MANIFEST and not b.steps[-1].file:
+        # "Once that file is created, run `kubectl apply -f interactiveCondaPod.yml`": the block just shown is that file
+        b.steps[-1] = replace(b.steps[-1], file=applied)
     ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
     ctx.file_content = None
     ctx.output_cue = classify.output_prose(text)
@@ -621,8 +625,8 @@ def _link_files(steps: list[Step]) -> list[Step]:
                 continue
             for f in (plain_file(f) for f in call.files if f != "-" and "://" not in f):
                 applied_by_command.add(f)
-                before = _unnamed_before(steps, i, named)
-                if f not in shown and before is not None:
+                before = _previous_block(steps, i)
+                if f not in shown and before is not None and before.type is StepType.MANIFEST and not before.file:
                     named[before.index] = f
                     shown.add(f)
     out = []
@@ -635,13 +639,9 @@ def _link_files(steps: list[Step]) -> list[Step]:
     return out
 
 
-def _unnamed_before(steps: list[Step], i: int, named: dict[int, str]) -> Step | None:
-    """The nearest manifest before step `i` in its section that has no file name yet ("Once that file is created, run …")."""
-    for prev in reversed(steps[:i]):
-        if prev.section != steps[i].section:
-            return None
-        if prev.type is StepType.MANIFEST and not prev.file and prev.index not in named:
-            return prev
-        if prev.type is StepType.MANIFEST:
-            return None  # a named (or already linked) manifest stands between: the command means that one or none
-    return None
+def _previous_block(steps: list[Step], i: int) -> Step | None:
+    """The step just before step `i` when it is of another block of the same section (only prose between)."""
+    if i == 0:
+        return None
+    prev = steps[i - 1]
+    return prev if prev.section == steps[i].section and prev.line < steps[i].line else None

@@ -43,6 +43,15 @@ _SHORTCODE_FILE = re.compile(
 _INCLUDE_FILE = re.compile(r"\{%\s*include(?:_relative)?\s+([^\s%]+)")
 
 
+_INLINE_APPLY = re.compile(rf"`(?:kubectl|oc)\s+(?:apply|create|replace)\b[^`]*?\s-f\s*=?\s*\.?/?({_FILE})`")
+
+
+def applied_file(text: str) -> str | None:
+    """The file a paragraph tells the reader to apply in inline code (`kubectl apply -f pod.yml`), if exactly one."""
+    found = set(_INLINE_APPLY.findall(text))
+    return found.pop() if len(found) == 1 else None
+
+
 def files_named(text: str) -> list[str]:
     """Every file name the paragraph mentions (`pod-awscli.yaml`, [job.yaml](…))."""
     return list(dict.fromkeys(_FILE_RE.findall(text)))

@@ -1,79 +1,53 @@
-"""What later steps cannot do because an earlier step failed (`--keep-going`): part of the runner's verdict.
+"""What later steps cannot do because an earlier step did not make what they need (`--keep-going`): part of the verdict.
 
-A step that needs an object whose creation failed cannot pass either; it is
-skipped, naming the step that failed, instead of failing again for the same
-cause. A failed `kubectl apply -f FILE` of a file the tutorial never shows
-made objects nobody can name: later steps using FILE, or an object no step
-of the tutorial makes, are skipped as depending on it.
+The plan knows each step's inputs and the earlier steps that make them
+(`plan.provenance.Dependency`, from the one model of effects). The plan
+already skips a step whose every producer was skipped; at run time a
+producer may fail, and then what depends only on it (and on steps that did
+not run) cannot pass either: it is skipped, naming the step that failed,
+instead of failing again for the same cause.
+
+A defect of the tutorial at a step (a placeholder typo, a file the text
+never shows) is reported at its line whatever else happened before it.
 """
 
 from __future__ import annotations
 
-from runner.effects import Effects, owners
-from runner.lesson.model import Step, StepType
-from runner.syntax.shell import plain_file
+from collections.abc import Iterable
+
+from runner.lesson.model import Step
+from runner.plan.build import Action
+from runner.plan.operation import Operation
 
 
 class Blocked:
-    def __init__(self, effects: Effects, shown_files: set[str]) -> None:
-        """`shown_files`: the files the tutorial shows (the plan writes them), as plain names."""
-        self.effects = effects
-        self.shown_files = shown_files
-        self.not_made: dict[str, int] = {}  # name -> line of the step whose creation of it failed
-        self.missing_files: dict[str, int] = {}  # a file a failed step applied that the tutorial never shows -> line
+    def __init__(self, steps: Iterable[Step], planned: Iterable[Action]) -> None:
+        self.lines = {s.index: s.line for s in steps}
+        self.not_run: dict[int, str] = {  # step index -> why it did not run, as planned
+            a.step.index: (a.reason or a.do.value) for a in planned if not a.do.acts
+        }
+        self.failed_steps: dict[int, tuple[str, str]] = {}  # step index -> (what happened, why), at run time
 
-    def failed(self, step: Step) -> None:
-        """Remember the objects `step`, which failed, was to create."""
-        for e in self.effects.of_step(step):
-            if e.creates and not e.generated:
-                self.not_made.setdefault(e.name, step.line)
-        for c in self.effects.step_calls(step):
-            if c.call.verb in ("create", "apply", "replace"):
-                for f in c.call.files:
-                    if f != "-" and "://" not in f and plain_file(f) not in self.shown_files:
-                        self.missing_files.setdefault(plain_file(f), step.line)
-        if step.type is StepType.MANIFEST:
-            for o in step.objects:
-                if o.name:
-                    self.not_made.setdefault(o.name, step.line)
+    def failed(self, step: Step, message: str = "") -> None:
+        """Remember that `step` failed: what it was to make is not there."""
+        self.failed_steps[step.index] = ("failed to make", message)
 
-    def why(self, step: Step) -> str | None:
-        """Why `step` cannot pass because an object it needs was never made (its creating step failed), or None.
+    def skipped(self, step: Step, reason: str) -> None:
+        """Remember that `step` was skipped at run time because of an earlier failure: its dependents are blocked too."""
+        self.failed_steps[step.index] = ("did not make", reason)
 
-        A step that makes such an object anew (`kubectl create`, `kubectl run`)
-        clears it: later steps may use it again.
-        """
-        if not self.not_made and not self.missing_files:
+    def why(self, action: Action) -> str | None:
+        """Why `action` cannot pass because every step that makes one of its inputs failed (or did not run), or None."""
+        if action.do is Operation.FAIL or not self.failed_steps:
             return None
-        for c in self.effects.step_calls(step):
-            for f in c.call.files:
-                if plain_file(f) in self.missing_files:
-                    return f"needs {f}, which the step at line {self.missing_files[plain_file(f)]} could not apply"
-        if self.missing_files:
-            unmade = self._never_made(step)
-            if unmade:
-                first = min(self.missing_files.values())
-                return f"needs {unmade}, which no step makes here (the step at line {first} that could have made it failed)"
-        if step.type is StepType.IN_POD and step.pod in self.not_made:
-            return f"needs {step.pod}, whose creation failed at line {self.not_made[step.pod]}"
-        if step.type is StepType.CHECK:
-            for _, value in step.check_args:
-                if value in self.not_made:
-                    return f"needs {value}, whose creation failed at line {self.not_made[value]}"
-        for e in self.effects.of_step(step):
-            if e.creates and e.manifest is None and e.action in ("create", "run"):
-                self.not_made.pop(e.name, None)  # made anew here
+        for dep in action.needs:
+            producers = dep.producers
+            if not producers or not all(p in self.failed_steps or p in self.not_run for p in producers):
                 continue
-            if e.creates:
-                continue
-            for name in owners(e.name):
-                if name in self.not_made:
-                    return f"needs {name}, whose creation failed at line {self.not_made[name]}"
+            failed = [p for p in producers if p in self.failed_steps]
+            if not failed:
+                continue  # only planned skips: the plan has said so already
+            last = failed[-1]
+            what, how = self.failed_steps[last]
+            return f"depends on {dep.need}, which the step at line {self.lines[last]} {what}" + (f" ({how})" if how else "")
         return None
-
-    def _never_made(self, step: Step) -> str | None:
-        """An object this step uses that no step of the lesson makes (nor exists from before), if any."""
-        made = {name for _, name in self.effects.created()}
-        names = [step.pod] if step.type is StepType.IN_POD and step.pod else []
-        names += [e.name for e in self.effects.of_step(step) if e.action in ("ref", "delete") and e.name != "*"]
-        return next((n for n in names if n and not any(o in made for o in owners(n))), None)

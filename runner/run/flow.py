@@ -60,7 +60,7 @@ def run_lesson(
     cluster = connect_target(request.target, workdir=workdir, profile=profile)
     check_access(cluster)
     kubectl_dir = str(Path(profile.kubectl).parent) if profile and profile.kubectl else None
-    plan = build_plan(lesson, gather_facts(cluster, profile, lesson, kubectl_dir))
+    plan = build_plan(lesson, gather_facts(cluster, profile, lesson, kubectl_dir, variables=request.sets))
     runner = Runner(
         plan,
         cluster,

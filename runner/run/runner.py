@@ -40,9 +40,9 @@ from runner.run.operations.evidence import evidence_of_failure
 from runner.run.operations.wait import wait_for_object
 from runner.run.request import RunRequest
 from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
+from runner.run.session import ShellSession
 from runner.run.signals import Cancel, Interrupted, interrupts_ignored, interrupts_raise
 from runner.run.workspace import Workspace
-from runner.syntax.shell import plain_file
 
 
 def _noop(event: str, data: dict[str, Any]) -> None:
@@ -104,7 +104,7 @@ class Runner:
             known=(profile.values.get(key, "") for key in profile.secrets) if profile else (),
         )
         self.simulated: list[str] = []  # what the checks' results stood in for (a simulated GPU)
-        self.blocked = Blocked(self.effects, {plain_file(f) for f in plan.files})
+        self.blocked = Blocked(self.lesson.steps, plan.actions)
         self.ctx = OperationContext(
             cluster,
             self.workspace,
@@ -116,7 +116,9 @@ class Runner:
             request,
             progress,
         )
-        self.operations = operations_for(self.ctx, self.lesson, self.effects, registry, kubectl_dir)
+        # the reader's terminal: variables, functions, aliases and folder kept between the tutorial's commands
+        self.session = ShellSession.for_run(workdir, request.user, self.effects, request.sets)
+        self.operations = operations_for(self.ctx, self.lesson, self.effects, self.session, registry, kubectl_dir)
 
     # ----------------------------------------------------------------- the run
     def run(self) -> RunReport:
@@ -126,6 +128,7 @@ class Runner:
         finally:
             with interrupts_ignored():  # a late Ctrl-C must not leave the lease to expire
                 self.lease.release()
+                self.session.close()
 
     def _run(self) -> RunReport:
         started = time.monotonic()
@@ -156,8 +159,9 @@ class Runner:
                         if action.step.type is StepType.CHECK:
                             checks.append(self._not_run(action.step, SKIPPED, "an earlier step failed"))
                         continue
-                    blocked = self.blocked.why(action.step)
-                    if blocked:  # --keep-going: what needs an object whose creation failed cannot pass either
+                    blocked = self.blocked.why(action)
+                    if blocked:  # --keep-going: what needs what a failed step was to make cannot pass either
+                        self.blocked.skipped(action.step, blocked)
                         steps.append(self._skipped(action, blocked))
                         if action.step.type is StepType.CHECK:
                             checks.append(self._not_run(action.step, SKIPPED, blocked))
@@ -172,7 +176,7 @@ class Runner:
                     self.progress("done", {"step": shown, "result": result})
                     if result.status in (FAILED, ERROR) and action.step.type is not StepType.CHECK:
                         failed = True  # a failed check is reported, but later steps can still run
-                        self.blocked.failed(action.step)
+                        self.blocked.failed(action.step, _short(result.message, action.step.location))
         except Interrupted as exc:
             if self.lease.lost:  # not the user's Ctrl-C: another run may now sweep ours, so stop and say why
                 failed = True
@@ -270,7 +274,7 @@ class Runner:
             seconds = time.monotonic() - t0
             return StepResult.of(step, done.status, seconds, done.message, command=command, evidence=done.evidence), done.check
         except StepFailed as exc:
-            ev = exc.evidence + tuple(evidence_of_failure(action, self.ctx))
+            ev = exc.evidence + tuple(evidence_of_failure(action, self.ctx, self.effects))
             return StepResult.of(
                 step, FAILED, time.monotonic() - t0, self.redact.text(f"{step.location}: {exc}"), command=command, evidence=ev
             ), None
@@ -278,12 +282,17 @@ class Runner:
             if exc.exit_code == 3:
                 exc.path, exc.line = step.path, step.line  # one line naming the step's file:line
                 raise
-            ev = tuple(evidence_of_failure(action, self.ctx))
+            ev = tuple(evidence_of_failure(action, self.ctx, self.effects))
             return StepResult.of(
                 step, FAILED, time.monotonic() - t0, self.redact.text(f"{step.location}: {exc}"), command=command, evidence=ev
             ), None
         except TutorialError as exc:
             return StepResult.of(step, ERROR, time.monotonic() - t0, self.redact.text(f"{step.location}: {exc.message}")), None
+
+
+def _short(message: str, location: str) -> str:
+    """A step's failure as another step's skip quotes it: without its `file:line: ` (the line is named already)."""
+    return message.removeprefix(f"{location}: ")[:200]
 
 
 def _cpu() -> float:

@@ -16,10 +16,15 @@ give `--user`, as the text means when it writes `demo-$USER`.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from runner.effects import Effects
+from runner.effects.io import COMMAND, VAR
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -49,7 +54,7 @@ class ShellSession:
         return {**base, **self.values, "USER": self.user, "LOGNAME": self.user}
 
     def script(self, command: str) -> str:
-        """`command` as bash runs it: after the saved state, with the state saved again however it ends."""
+        """`command` as bash runs it (after `set -eo pipefail`): the saved state first, saved again however it ends."""
         state = shlex.quote(str(self.state))
         workdir = shlex.quote(str(self.workdir))
         keep = " ".join(self.variables)
@@ -64,11 +69,31 @@ class ShellSession:
         return "\n".join(
             [
                 "shopt -s expand_aliases",
-                f"[ -f {state} ] && . {state}",
+                f"if [ -f {state} ]; then . {state} || true; fi",
                 'whoami() { printf "%s\\n" "$USER"; }',
                 f"__tutorial_save() {{ {''.join(save)}; }}",
                 "trap __tutorial_save EXIT",
-                "set -eo pipefail",
                 command,
             ]
         )
+
+    def close(self) -> None:
+        """Forget the state (the run is over)."""
+        for path in (self.state, self.state.with_name(self.state.name + ".tmp")):
+            path.unlink(missing_ok=True)
+
+    @classmethod
+    def for_run(cls, workdir: Path, user: str, effects: Effects, values: Mapping[str, str]) -> ShellSession:
+        """The session of one run: its state in a file of its own, outside the working directory (a reader's `ls` sees none)."""
+        fd, name = tempfile.mkstemp(prefix="tutorial-session-", suffix=".sh")
+        os.close(fd)
+        Path(name).unlink()  # the first command starts with no state
+        variables: set[str] = set()
+        functions: set[str] = set()
+        for step in effects.lesson.steps:
+            for made in effects.io(step).makes:
+                if made.kind == VAR:
+                    variables.add(made.name)
+                elif made.kind == COMMAND:
+                    functions.add(made.name)
+        return cls(workdir, Path(name), user, variables, functions, values)

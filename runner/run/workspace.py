@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from runner.core.errors import TutorialError
-from runner.lesson.model import Step, StepType
+from runner.effects import Effects
+from runner.lesson.model import StepType
 from runner.plan.build import Plan
 from runner.plan.profile import Profile
 from runner.syntax.k8s import Container, K8sObject, add_labels, pod_containers
@@ -35,11 +36,12 @@ class Workspace:
     def write_files(self, plan: Plan) -> None:
         """Every file the tutorial names; manifests with our labels and the cluster's image names."""
         lesson = plan.lesson
+        effects = plan.effects or Effects(lesson)
         for name, content in plan.files.items():
             path = self.path(name)
             step = next((s for s in lesson.steps if s.file == name), None)
             if step is not None and step.type is StepType.MANIFEST:
-                content = self.prepared_yaml(step)
+                content = self.prepared_yaml_of(effects.block_objects(step))
             elif not content:
                 content = f"Hello from {self.user}, written by tutorial-runner for {lesson.meta.id}.\n"
             path.write_text(content)
@@ -51,9 +53,6 @@ class Workspace:
             raise TutorialError(f"file name '{name}' leaves the run's working directory")
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
-
-    def prepared_yaml(self, step: Step) -> str:
-        return self.prepared_yaml_of(step.objects)
 
     def prepared_yaml_of(self, objects: Sequence[K8sObject]) -> str:
         """YAML of objects as this run creates them (a manifest file, a here-document's body)."""

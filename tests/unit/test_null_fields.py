@@ -361,7 +361,7 @@ def exercise(source: str) -> None:
             if step.type is StepType.MANIFEST:
                 for obj in step.objects:
                     assert_labelled(workspace.prepared(obj.body))
-                list(yaml.safe_load_all(workspace.prepared_yaml(step)))
+                list(yaml.safe_load_all(workspace.prepared_yaml_of(step.objects)))
         for manifests_ in Effects(rendered.lesson).heredocs.values():
             for out in yaml.safe_load_all(workspace.prepared_yaml_of([m.obj for m in manifests_])):
                 assert_labelled(out)

@@ -24,7 +24,8 @@ from runner.kube.labels import run_labels
 from runner.lesson.model import Step, StepType
 from runner.lesson.parser import parse_lesson
 from runner.lesson.render import render
-from runner.plan.build import Action
+from runner.plan.build import Action, build_plan
+from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
 from runner.run.blocked import Blocked
 from runner.run.operations import OperationContext, StepFailed, operations_for
@@ -34,6 +35,7 @@ from runner.run.operations.file import WriteFile
 from runner.run.operations.shell import run_shell
 from runner.run.operations.write import WriteManifest
 from runner.run.request import RunRequest
+from runner.run.session import ShellSession
 from runner.run.signals import Cancel, Interrupted
 from runner.run.workspace import Workspace
 
@@ -82,7 +84,7 @@ def lesson_of(md: str):
 
 def test_every_operation_the_plan_can_choose_has_one_and_its_verdicts_have_none(tmp_path):
     lesson = lesson_of("# T\n\n```bash\necho hi\n```\n")
-    table = operations_for(context(tmp_path), lesson, Effects(lesson))
+    table = operations_for(context(tmp_path), lesson, Effects(lesson), ShellSession(tmp_path, tmp_path / "state", "bob"))
     assert set(table) == {o for o in Operation if o.acts}
     assert {o for o in Operation if not o.acts} == {Operation.SKIP, Operation.FAIL}
     assert all(callable(getattr(op, "perform", None)) for op in table.values())
@@ -252,21 +254,30 @@ kubectl logs p1
 
 def test_a_step_needing_what_a_failed_step_was_to_make_is_blocked_until_it_is_made_anew():
     lesson = lesson_of(BLOCKING)
-    manifest, logs, _apply_hidden, delete, run, logs_again = lesson.steps
-    blocked = Blocked(Effects(lesson), set())
-    assert [blocked.why(s) for s in lesson.steps] == [None] * 6  # nothing failed
-    blocked.failed(manifest)
-    assert blocked.why(logs) == "needs p1, whose creation failed at line 3"
-    assert blocked.why(delete) == "needs p1, whose creation failed at line 3"
+    plan = build_plan(lesson, ClusterFacts())
+    manifest, logs, _apply_hidden, delete, run, logs_again = plan.actions
+    blocked = Blocked(lesson.steps, plan.actions)
+    assert [blocked.why(a) for a in plan.actions] == [None] * 6  # nothing failed
+    blocked.failed(manifest.step, "waiting for pod/p1 to be ready: ImagePullBackOff")
+    assert (
+        blocked.why(logs)
+        == "depends on pod/p1, which the step at line 3 failed to make (waiting for pod/p1 to be ready: ImagePullBackOff)"
+    )
+    assert blocked.why(delete) is not None and blocked.why(delete).startswith("depends on pod/p1, which the step at line 3")
     assert blocked.why(run) is None and blocked.why(logs_again) is None  # `kubectl run p1` made it anew
 
 
-def test_a_failed_apply_of_a_file_the_text_never_shows_blocks_the_steps_using_that_file():
-    lesson = lesson_of(BLOCKING + "\n```bash\nkubectl delete -f hidden.yaml\n```\n")
-    hidden, delete_hidden = lesson.steps[2], lesson.steps[-1]
-    blocked = Blocked(Effects(lesson), set())
-    blocked.failed(hidden)
-    assert blocked.why(delete_hidden) == "needs hidden.yaml, which the step at line 19 could not apply"
-    shown = Blocked(Effects(lesson), {"hidden.yaml"})  # a file the tutorial shows is there, written by the runner
-    shown.failed(hidden)
-    assert shown.why(delete_hidden) is None
+def test_what_depends_on_a_blocked_step_is_blocked_too_but_a_defect_is_always_reported():
+    lesson = lesson_of(
+        BLOCKING.replace("kubectl logs p1", "kubectl logs p1 > p1.log", 1)
+        + "\n```bash\ncat p1.log\nkubectl logs p1-<usernam>\n```\n"
+    )
+    plan = build_plan(lesson, ClusterFacts())
+    manifest, logs, *_, cat, typo = plan.actions
+    blocked = Blocked(lesson.steps, plan.actions)
+    blocked.failed(manifest.step, "ImagePullBackOff")
+    why = blocked.why(logs)
+    assert why is not None
+    blocked.skipped(logs.step, why)
+    assert blocked.why(cat) == f"depends on p1.log, which the step at line {logs.step.line} did not make ({why})"
+    assert typo.do is Operation.FAIL and blocked.why(typo) is None  # a placeholder typo is its line's defect in every case

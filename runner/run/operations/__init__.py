@@ -4,7 +4,7 @@
 | --- | --- | --- |
 | `APPLY` | `apply.py` `ApplyManifest` | creates a manifest's objects, labelled, tracked for cleanup |
 | `WRITE` | `write.py` `WriteManifest` | nothing more: a manifest a command applies is already in the working directory |
-| `COMMAND` | `command.py` `HostCommand` (`shell.py`, `jobpods.py`) | a command on this machine; labels what it made |
+| `COMMAND` | `command.py` `HostCommand` (`shell.py`, `jobpods.py`, `../session.py`) | a command on this machine, in the reader's terminal (variables, folder kept); labels what it made |
 | `EXEC` | `exec.py` `ExecInPod` | a command in a pod, its session (`cd`, `export`) kept |
 | `FILE` | `file.py` `WriteFile` | a local file written or updated |
 | `CHECK` | `check.py` `RunCheck` | a check, as a grade calls it |
@@ -29,21 +29,27 @@ from runner.run.operations.command import HostCommand
 from runner.run.operations.exec import ExecInPod
 from runner.run.operations.file import WriteFile
 from runner.run.operations.write import WriteManifest
+from runner.run.session import ShellSession
 
 __all__ = ["Done", "OperationContext", "ProgressFn", "StepFailed", "StepOperation", "operations_for"]
 
 
 def operations_for(
-    ctx: OperationContext, lesson: Lesson, effects: Effects, registry: Registry | None = None, kubectl_dir: str | None = None
+    ctx: OperationContext,
+    lesson: Lesson,
+    effects: Effects,
+    session: ShellSession,
+    registry: Registry | None = None,
+    kubectl_dir: str | None = None,
 ) -> Mapping[Operation, StepOperation]:
     """Every operation a run performs, made once per run (an exec keeps its pods' sessions across steps).
 
     `lesson` is rendered for the user; `effects` are its steps' (what commands create, their here-documents).
     """
     return {
-        Operation.APPLY: ApplyManifest(ctx),
+        Operation.APPLY: ApplyManifest(ctx, effects),
         Operation.WRITE: WriteManifest(),
-        Operation.COMMAND: HostCommand(ctx, effects, kubectl_dir),
+        Operation.COMMAND: HostCommand(ctx, effects, session, kubectl_dir),
         Operation.EXEC: ExecInPod(ctx),
         Operation.FILE: WriteFile(ctx),
         Operation.CHECK: RunCheck(ctx, lesson, registry),

@@ -8,6 +8,7 @@ delete).
 from __future__ import annotations
 
 from runner.core.results import Evidence
+from runner.effects import Effects
 from runner.kube.errors import Conflict
 from runner.kube.objects import create
 from runner.plan.build import Action
@@ -15,12 +16,13 @@ from runner.run.operations.base import Done, OperationContext, StepFailed
 
 
 class ApplyManifest:
-    def __init__(self, ctx: OperationContext) -> None:
+    def __init__(self, ctx: OperationContext, effects: Effects) -> None:
         self.ctx = ctx
+        self.effects = effects
 
     def perform(self, action: Action) -> Done:
         refs = []
-        for obj in action.step.objects:
+        for obj in self.effects.block_objects(action.step):
             body = self.ctx.workspace.prepared(obj.body)
             try:
                 ref = create(self.ctx.cluster, body)

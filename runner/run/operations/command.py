@@ -20,15 +20,18 @@ from runner.plan.build import Action
 from runner.run.operations.base import Done, OperationContext, StepFailed, judge_exit, refuse_unresolved
 from runner.run.operations.jobpods import resolve_hashes
 from runner.run.operations.shell import run_shell
+from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
 from runner.syntax.shell import heredoc
 
 
 class HostCommand:
-    def __init__(self, ctx: OperationContext, effects: Effects, kubectl_dir: str | None = None) -> None:
-        """`effects`: what each step creates (and its here-documents); `kubectl_dir`: the profile's kubectl, first on PATH."""
+    def __init__(self, ctx: OperationContext, effects: Effects, session: ShellSession, kubectl_dir: str | None = None) -> None:
+        """`effects`: what each step creates (and its here-documents); `session`: the reader's terminal, kept between
+        commands; `kubectl_dir`: the profile's kubectl, first on PATH."""
         self.ctx = ctx
         self.effects = effects
+        self.session = session
         self.kubectl_dir = kubectl_dir
 
     def perform(self, action: Action) -> Done:
@@ -39,12 +42,12 @@ class HostCommand:
         if created:
             self.ctx.lease.intend(created)  # if we die before labelling them, the next run still finds them
         started = datetime.now(UTC)
-        env = {**os.environ, **self.ctx.cluster.kubectl_env()}
+        env = self.session.environment({**os.environ, **self.ctx.cluster.kubectl_env()})
         if self.kubectl_dir:
             env["PATH"] = f"{self.kubectl_dir}{os.pathsep}{env.get('PATH', '')}"
         try:
             code, stdout, stderr = run_shell(
-                command, self.ctx.workspace.root, env, self.ctx.request.command_timeout, self.ctx.cancel
+                self.session.script(command), self.ctx.workspace.root, env, self.ctx.request.command_timeout, self.ctx.cancel
             )
         except (Interrupted, StepFailed):
             with interrupts_ignored():  # interrupted or timed out: what it made so far is ours to clean up

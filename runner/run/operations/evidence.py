@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import yaml
 
 from runner.core.results import Evidence
+from runner.effects import Effects
 from runner.kube.errors import ClusterError, translate
 from runner.kube.objects import ObjectRef, get, pods_of_job
 from runner.lesson.model import StepType
@@ -19,11 +20,10 @@ from runner.plan.build import Action
 from runner.run.operations.base import OperationContext
 
 
-def evidence_of_failure(action: Action, ctx: OperationContext) -> list[Evidence]:
+def evidence_of_failure(action: Action, ctx: OperationContext, effects: Effects) -> list[Evidence]:
     """The objects the step waited for, made (a manifest) or ran in (a pod): status, events, logs."""
     names: list[tuple[str, str]] = [(w.kind, w.name) for w in action.waits]
-    if action.step.type is StepType.MANIFEST:
-        names += [(o.kind, o.name) for o in action.step.objects if o.name]
+    names += [(o.kind, o.name) for o in effects.block_objects(action.step) if o.name]
     if action.step.type is StepType.IN_POD and action.step.pod:
         names.append(("Pod", action.step.pod))
     out: list[Evidence] = []
