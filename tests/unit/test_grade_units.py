@@ -113,3 +113,11 @@ def test_table_markdown_junit_html():
     assert (
         "<script>" not in html and "&lt;script&gt;" in html and 'id="u-ann"' in html and "Hint: kubectl delete pod s1-ann" in html
     )
+
+
+def test_discover_finds_who_only_made_a_configmap_or_a_secret_with_kubectl_create():
+    """`data` and `secrets` begin with `kubectl create configmap cfg-one-<username>` / `secret generic git-creds-<username>`:
+    a participant who got no further is in the class too (name patterns come from every way of creating, not manifests alone)."""
+    data, secrets = parse_file("lessons/data.md"), parse_file("lessons/secrets.md")
+    assert [p.user for p in discover(data, {"ConfigMap": [{"metadata": {"name": "cfg-one-dee"}}]})] == ["dee"]
+    assert [p.user for p in discover(secrets, {"Secret": [{"metadata": {"name": "git-creds-eve"}}]})] == ["eve"]
