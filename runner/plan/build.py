@@ -213,7 +213,9 @@ def _action(
     )
     if typo:  # a defect of the text, not a value to ask for
         return Action(step, Operation.FAIL, typo)
-    defect = ledger.defect(step)  # an input the tutorial means but never makes: its defect, whatever else happens
+    # an input the tutorial means but never makes: its defect, whatever else happens (unless the lesson says the step
+    # is to fail: what it needs is missing on purpose)
+    defect = None if step.expect_failure else ledger.defect(step)
     if defect is not None:
         return Action(step, Operation.FAIL, defect.reason)
     if lesson_unmet and step.type is not StepType.FILE:
@@ -225,7 +227,7 @@ def _action(
     ]
     if unmet:
         return Action(step, Operation.SKIP, unmet[0], requirement_skip=True)
-    blocked = ledger.blocked(step) or ledger.judge(step)
+    blocked = None if step.expect_failure else ledger.blocked(step) or ledger.judge(step)
     if blocked is not None:
         return Action(step, blocked.do, blocked.reason, requirement_skip=blocked.do is Operation.SKIP)
     if step.type is StepType.INTERACTIVE:

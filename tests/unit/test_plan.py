@@ -81,3 +81,11 @@ def test_image_names_resolve_through_the_profile_map():
     assert LOCAL.image_for("rockylinux:8") == "docker.io/library/rockylinux:8"
     assert LOCAL.image_for("docker.io/library/rockylinux:8") == "docker.io/library/rockylinux:8"
     assert LOCAL.image_for("nvcr.io/hpc/lammps:x") is None
+
+
+def test_a_step_the_lesson_expects_to_fail_runs_whatever_it_misses():
+    md = "```bash\nkubectl get pod does-not-exist-<username>\n```\n"
+    facts = ClusterFacts(objects_known=True)
+    assert plan_of(md, facts).actions[0].do is Operation.SKIP  # nothing makes it, the cluster has none: a prerequisite
+    expected = plan_of("<!-- step: expect=fail -->\n" + md, facts).actions[0]
+    assert expected.do is Operation.COMMAND  # the lesson says it fails: it runs, and passes when it does
