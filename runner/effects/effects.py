@@ -392,8 +392,9 @@ class Effects:
         makes: list[Made] = []
         if step.type in HOST_TYPES and step.command:
             io = command_io(step.command, cwd)
-            if cwd and step.type is StepType.COMMAND:
-                needs.append(Need(CWD, cwd, step.line))  # the folder an earlier `cd` entered
+            relative = [f for f in io.reads + [f for f, _ in io.manifests] + io.writes if not outside(f)]
+            if cwd and step.type is StepType.COMMAND and relative:
+                needs.append(Need(CWD, cwd, step.line))  # its files are in the folder an earlier `cd` entered
             needs += [Need(VAR, v, step.line) for v in io.uses]
             makes += [Made(VAR, v) for v in io.sets]
             needs += [Need(FILE, f, step.line) for f in io.reads]

@@ -174,6 +174,10 @@ def host_requirements(command: str) -> list[str]:
         for r in c.redirects:
             if r.writes and _outside(r.target):
                 reqs.append(f"host:writes {r.target}")
+        call = kubectl.parse(seg) if prog in ("kubectl", "oc") else None
+        image = call.flag("--image") if call is not None and call.verb in ("run", "create") else None
+        if image and not (call is not None and call.flag("--dry-run") not in (None, "none")):
+            reqs.append(f"image:{image}")  # `kubectl run web --image=nginx`, `kubectl create deployment web --image=…`
     reqs.extend(f"cloud:{cli}" for cli in command_io(command).clouds)
     for c in script.commands:
         if c.runs and len(c.words) > 1 and c.words[0] in ("docker", "podman", "nerdctl") and c.words[1] in ("login", "push"):

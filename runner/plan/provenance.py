@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from runner.effects import Effects, Made, Need, owners
 from runner.effects.commands import ENVIRONMENT, outside
-from runner.effects.io import API, COMMAND, FILE, NAMESPACE, NODE, OBJECT, PORT, VAR
+from runner.effects.io import API, COMMAND, CWD, FILE, NAMESPACE, NODE, OBJECT, PORT, VAR
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
@@ -318,5 +318,7 @@ def _kind_fits(made: Made, need: Need) -> bool:
 
 
 def _made_by(producer: Step, need: Need) -> str:
-    verb = {FILE: "would have written", VAR: "would have set"}.get(need.kind, "would have made")
+    verb = {FILE: "would have written", VAR: "would have set", CWD: "would have entered", PORT: "would have opened"}.get(
+        need.kind, "would have made"
+    )
     return f"the step at line {producer.line} {verb}"
