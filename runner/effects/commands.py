@@ -91,6 +91,7 @@ class CommandIO:
     clouds: list[str] = field(default_factory=list)  # cloud CLIs that would make infrastructure (`gcloud compute …`)
     namespaces: list[tuple[str, str]] = field(default_factory=list)  # (namespace, kubectl verb) its kubectl calls name with -n
     nodes: list[str] = field(default_factory=list)  # nodes its kubectl calls name (`kubectl taint node X`)
+    resources: list[str] = field(default_factory=list)  # resource types kubectl does not know built in (`kubectl get mpijob`)
 
 
 def command_io(text: str, cwd: str = "") -> CommandIO:
@@ -187,6 +188,8 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
             add(io.reads, chart.rstrip("/") + "/")
         for v in _flag_values(args, ("-f", "--values")):
             add(io.reads, v)
+    elif prog in ("docker", "podman", "nerdctl") and plain[:1] == ["login"]:
+        io.writes.append("~/.docker/config.json")  # where the registry credentials go
     elif prog == "ssh-keygen":
         out = _flag_value(args, ("-f",))
         if out:
@@ -242,6 +245,13 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
         elif ":" not in src:
             io.reads.append(_path(src, here))
     io.nodes.extend(_nodes(call))
+    if call.verb in _TYPED_VERBS and call.args:
+        for word in call.args[0].split("/", 1)[0].split(","):
+            if word and kubectl.kind_of(word) is None and word.isascii() and word.replace("-", "").replace(".", "").isalnum():
+                io.resources.append(word.lower())
+
+
+_TYPED_VERBS = frozenset({"get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale", "explain"})
 
 
 def _nodes(call: kubectl.KubectlCall) -> list[str]:

@@ -19,6 +19,7 @@ too, so every consumer sees them.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,12 +36,14 @@ from runner.effects.io import (
     NODE,
     OBJECT,
     PORT,
+    RESOURCE,
     VAR,
     Made,
     Need,
     StepIO,
     api_kind,
     crd_kinds,
+    crd_resources,
     references,
 )
 from runner.lesson.model import Lesson, Step, StepType
@@ -403,6 +406,7 @@ class Effects:
             makes += [Made(FILE, f) for f in io.writes]
             needs += [Need(NAMESPACE, n, step.line, via=how) for n, how in io.namespaces]
             needs += [Need(NODE, n, step.line) for n in io.nodes]
+            needs += [Need(RESOURCE, r, step.line) for r in io.resources]
             needs += [Need(PORT, p, step.line) for p in io.ports_used if p not in io.ports_opened]
             makes += [Made(PORT, p) for p in io.ports_opened]
             makes += [Made(COMMAND, d) for d in io.defines]
@@ -443,8 +447,13 @@ class Effects:
                 needs.append(Need(NODE, node, obj.line))
             if obj.kind == "CustomResourceDefinition":
                 makes += [Made(API, k) for k in crd_kinds(obj.body or {})]
+                makes += [Made(RESOURCE, r) for r in crd_resources(obj.body or {})]
         if step.type is StepType.MANIFEST and step.apply:
             makes += [Made(NAMESPACE, o.name) for o in step.objects if o.kind == "Namespace" and o.name]
+        # `mkdir -p work && cd work`, `cat <<EOF > f && kubectl apply -f f`: what the step itself writes is there (an
+        # archive it unpacks, `*`, is not what it reads)
+        own = [m for m in makes if m.kind == FILE and not m.name.endswith("*")]
+        needs = [n for n in needs if not (n.kind == FILE and any(m.provides(n) for m in own))]
         return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd), cwd
 
     def requirements(self, step: Step) -> list[str]:
@@ -461,7 +470,16 @@ class Effects:
                 reqs.extend(object_requirements(m.obj, created))
                 if not m.heredoc:
                     reqs.extend(f"value:{name}" for name in unfilled(m.step))
+                    reqs.extend(r for r in m.step.requires if r.startswith("fill:"))  # `ChangeNameHere` in that file
         return list(dict.fromkeys(reqs))
+
+    def placed(self, step: Step) -> str | None:
+        """Where a block's file is, as the run's working directory sees it: in the folder the reader `cd`ed into before it."""
+        if not step.file:
+            return None
+        name = plain_file(step.file)
+        cwd = self.io(step).cwd
+        return posixpath.normpath(posixpath.join(cwd, name)) if cwd and not outside(cwd) and not outside(name) else name
 
     def block_objects(self, step: Step) -> tuple[K8sObject, ...]:
         """The objects of a manifest block (what the runner applies for it); none for other steps."""

@@ -175,6 +175,9 @@ def host_requirements(command: str) -> list[str]:
             if r.writes and _outside(r.target):
                 reqs.append(f"host:writes {r.target}")
         call = kubectl.parse(seg) if prog in ("kubectl", "oc") else None
+        made = call.creates if call is not None else None
+        if made and ph.asks_to_change(made[1]):
+            reqs.append(f"fill:{made[1]}")  # `kubectl create clusterrolebinding YOURNAME-admin …`
         image = call.flag("--image") if call is not None and call.verb in ("run", "create") else None
         if image and not (call is not None and call.flag("--dry-run") not in (None, "none")):
             reqs.append(f"image:{image}")  # `kubectl run web --image=nginx`, `kubectl create deployment web --image=…`

@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runner.syntax.k8s import containers, mapping, mappings, pod_spec, scalar
+from runner.syntax.k8s import containers, mapping, mappings, pod_spec, scalar, strings
 
 FILE, VAR, OBJECT, NAMESPACE, API, NODE = "file", "var", "object", "namespace", "api", "node"
 PORT, CWD, COMMAND = "port", "cwd", "command"  # a local port listened on; the folder a shell is in; an alias or function
+RESOURCE = "resource"  # a resource type kubectl names that is not built in (`mpijob`, `workflows.argoproj.io`)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Need:
             return f"localhost:{self.name}"
         if self.kind == CWD:
             return f"the folder {self.name}"
-        if self.kind == API:
+        if self.kind in (API, RESOURCE):
             return f"kind {self.name}"
         return self.name
 
@@ -124,6 +125,17 @@ def references(body: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
 def api_kind(api_version: str, kind: str) -> str:
     """`batch/v1` + `Job` -> `batch/v1/Job`; `v1` + `Pod` -> `v1/Pod`: how the API server serves a kind."""
     return f"{api_version}/{kind}"
+
+
+def crd_resources(body: Mapping[str, Any]) -> list[str]:
+    """The names kubectl takes for a CRD's kind: plural, singular, short names, the kind, `plural.group`."""
+    spec = mapping(body.get("spec"))
+    names = mapping(spec.get("names"))
+    out = [scalar(names.get(k)) for k in ("plural", "singular", "kind")] + strings(names.get("shortNames"))
+    group = scalar(spec.get("group"))
+    if group and scalar(names.get("plural")):
+        out.append(f"{names['plural']}.{group}")
+    return [n.lower() for n in out if n]
 
 
 def crd_kinds(body: Mapping[str, Any]) -> list[str]:

@@ -70,6 +70,33 @@ def create(cluster: Cluster, body: dict[str, Any]) -> ObjectRef:
     return ObjectRef(kind, out.metadata.name, ns, version, out.metadata.uid)
 
 
+def validate(cluster: Cluster, body: dict[str, Any]) -> None:
+    """Ask the API server whether it would create the object as written, storing nothing (`kubectl apply --dry-run=server`).
+
+    Fields are checked strictly, as kubectl does (`fieldValidation=Strict`):
+    a field in the wrong place is an error, not a warning. Raises the
+    translated error (`Invalid`, or a 400 `ClusterError`) when it would not.
+    """
+    kind, version = body.get("kind", ""), body.get("apiVersion", "")
+    res = resource(cluster, kind, version)
+    meta = mapping(body.get("metadata"))
+    ns = None if not res.namespaced else (meta.get("namespace") or cluster.namespace)
+    what = f"checking {kind.lower()}/{meta.get('name') or str(meta.get('generateName') or '') + '*'}"
+    try:
+        cluster.api.call_api(
+            res.path(namespace=ns),
+            "POST",
+            query_params=[("dryRun", "All"), ("fieldValidation", "Strict")],
+            body=body,
+            header_params={"Accept": "application/json", "Content-Type": "application/json"},
+            auth_settings=["BearerToken"],
+            response_type="object",
+            _preload_content=True,
+        )
+    except Exception as exc:
+        raise translate(exc, what) from exc
+
+
 def get(cluster: Cluster, ref: ObjectRef) -> dict[str, Any] | None:
     """The object as a dict, or None when it does not exist."""
     res = resource(cluster, ref.kind, ref.version)

@@ -21,6 +21,7 @@ TEXT_LANGS = {"", "txt", "text", "plain", "plaintext", "none", "output", "log"}
 # fences that say their text is what a program printed: never commands, whatever they look like
 OUTPUT_LANGS = {"output", "log", "out", "stdout", "stderr", "result", "results", "console-output", "terminal-output"}
 DOCKER_LANGS = {"dockerfile", "docker", "containerfile"}
+DIFF_LANGS = {"diff", "patch", "udiff"}  # a change to a file, shown: never applied as it stands
 
 KNOWN_COMMANDS = {
     "kubectl",
@@ -269,6 +270,14 @@ def yaml_kind(result: YamlResult) -> tuple[str, str | None]:
     if result.objects:
         return "fragment", "mixes complete objects with pieces of objects"
     return "fragment", "a piece of a Kubernetes object"
+
+
+_ELISION = re.compile(r"(?m)^\s+(?:\.\.\.|…|#\s*\.\.\.)\s*$")
+
+
+def elided_yaml(content: str) -> bool:
+    """YAML with a line of `...` inside it (indented): an object the text abbreviates, not one to apply."""
+    return bool(_ELISION.search(content))
 
 
 def looks_like_yaml_object(content: str) -> bool:

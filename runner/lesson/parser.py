@@ -291,9 +291,20 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
 
     # content first, the fence's language second: a Kubernetes object is a manifest in any fence
     # (```python of a notebook, ```bash, ```console, none), and the text just said to be output is output
-    k8s = lang not in classify.DOCKER_LANGS and classify.holds_k8s_yaml(content)
+    k8s = lang not in classify.DOCKER_LANGS | classify.DIFF_LANGS and classify.holds_k8s_yaml(content)
     is_yaml = lang in classify.YAML_LANGS or k8s
-    if forced is None and lang in classify.OUTPUT_LANGS:
+    if forced is None and lang in classify.DIFF_LANGS:
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "diff",
+            ann,
+            text=content,
+            content_line=first,
+            reason="a diff shown in the text",
+        )
+    elif forced is None and lang in classify.OUTPUT_LANGS:
         b.add(
             StepType.OTHER,
             block.line,
@@ -372,6 +383,20 @@ def _yaml_block(
     after_printing: tuple[tuple[str, str], ...] = (),
 ) -> None:
     result = read_yaml(content, first)
+    if result.error and forced is None and (classify.elided_yaml(content) or not classify.looks_like_yaml_object(content)):
+        # `...` standing for what the text leaves out, or YAML-fenced text that is no object (`Events:` of describe)
+        why = "an abbreviated manifest (`...` stands for what the text leaves out)" if classify.elided_yaml(content) else None
+        b.add(
+            StepType.FRAGMENT if why else StepType.OTHER,
+            block.line,
+            ctx.section,
+            "fragment" if why else "text",
+            ann,
+            text=content,
+            content_line=first,
+            reason=why or "YAML-fenced text that is no Kubernetes object (it does not parse as YAML either)",
+        )
+        return
     if result.error:
         b.add(
             StepType.INVALID,
@@ -439,10 +464,29 @@ def _yaml_block(
                 ctx.last_workload = (o.kind, o.name or o.generate_name or "")
     elif kind == "other":
         b.add(StepType.OTHER, block.line, ctx.section, "workflow", ann, text=content, content_line=first, reason=reason)
-    elif file_hint and forced != "fragment":
+    elif file_hint and forced != "fragment" and not _indented(content):
         _file_step(b, ctx, block, file_hint, ann, content, content_line=first, duplicate_of=duplicate_of)
+    elif file_hint and forced is None:
+        # "Examine the contents of `gpu-pod.yaml`. The following block …": an indented piece of that file, not all of it
+        b.add(
+            StepType.FRAGMENT,
+            block.line,
+            ctx.section,
+            "fragment",
+            ann,
+            text=content,
+            content_line=first,
+            file=file_hint,
+            reason=f"a piece of {file_hint}, shown in the text",
+        )
     else:
         b.add(StepType.FRAGMENT, block.line, ctx.section, "fragment", ann, text=content, content_line=first, reason=reason)
+
+
+def _indented(content: str) -> bool:
+    """Does the block start indented (a piece cut from a larger document, not a whole file)?"""
+    first = next((line for line in content.splitlines() if line.strip() and not line.lstrip().startswith("#")), "")
+    return first[:1] in (" ", "\t")
 
 
 def _file_step(b: _Builder, ctx: _Context, block: Block, name: str, ann: dict[str, str], text: str, **extra: Any) -> None:

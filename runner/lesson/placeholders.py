@@ -24,7 +24,7 @@ from functools import lru_cache
 
 PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_.-]{0,62})>")
 # a fill-in of published tutorials may be words: `<YOUR NAMESPACE>`, `<admin OR edit>` (`--set "YOUR NAMESPACE=ws"`)
-FILL_IN = re.compile(r"<([A-Za-z][A-Za-z0-9_.-]{0,62}(?: [A-Za-z0-9_.-]+){0,8})>")
+FILL_IN = re.compile(r"<([A-Za-z][A-Za-z0-9_./-]{0,62}(?<!/)(?: [A-Za-z0-9_./-]+){0,8})>")  # and `<path/to/file>`
 RUNTIME = {
     "hash": "the random suffix of a Job's pod, resolved when the step runs",
     "index": "the completion index of a pod of an Indexed Job, resolved when the step runs",
@@ -186,3 +186,14 @@ def fills_user_name(name: str, declared: Collection[str]) -> bool:
 def as_user_name(text: str, declared: Collection[str]) -> str:
     """`text` with every spelling of the user name written `<username>` (`pod-<yourUsername>` -> `pod-<username>`)."""
     return FILL_IN.sub(lambda m: f"<{USER_NAME}>" if fills_user_name(m.group(1), declared) else m.group(0), text)
+
+
+_ASKING = frozenset({"change", "replace", "insert", "fill", "your", "yourname", "yourusername", "yournamespace"})
+
+
+def asks_to_change(name: str) -> bool:
+    """A name that tells the reader to replace it (`ChangeNameHere`, `PodName  <------ change here`, `YOUR-NAME`)."""
+    if re.search(r"<-|->", name):
+        return True
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
+    return bool(words & _ASKING)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-FILE_EXT = r"(?:ya?ml|json|txt|py|sh|cfg|conf|ini|toml|csv|dat|r|jl|ipynb|env|properties)"
+FILE_EXT = (
+    r"(?:ya?ml|json|txt|py|sh|cfg|conf|ini|toml|csv|dat|r|jl|ipynb|env|properties|jinja2?|j2|tpl|tmpl|template|go|js|xml|html)"
+)
 _FILE = rf"[\w][\w.+-]*\.{FILE_EXT}"
 _FILE_RE = re.compile(rf"(?<![\w/.-])({_FILE})(?![\w/-])", re.I)
 _BACKTICKED = re.compile(rf"`({_FILE})`", re.I)

@@ -196,23 +196,12 @@ def _render_step(
     for obj in objects:
         why = _bad_name(obj.kind, obj.name, obj.generate_name)
         shown = obj.name if obj.name is not None else obj.generate_name or ""
-        if why and asks_to_change(shown):  # `ChangeNameHere`, `PodName  <---- change here`: a fill-in, not a typo
+        if why and ph.asks_to_change(shown):  # `ChangeNameHere`, `PodName  <---- change here`: a fill-in, not a typo
             changes["requires"] = tuple(dict.fromkeys((*step.requires, f"fill:{shown}")))
             continue
         if why and obj.name_line not in blocked:  # an unresolved placeholder is reported on its own
             return _invalid(step, changes, why, obj.name_line), left
     return replace(step, **changes), left
-
-
-_ASKING = frozenset({"change", "replace", "here", "insert", "enter", "fill", "edit", "modify", "yourname", "your", "put"})
-
-
-def asks_to_change(name: str) -> bool:
-    """A name that tells the reader to replace it (`ChangeNameHere`, `PodName  <------ change here`, `YOUR-NAME`)."""
-    if re.search(r"<-|->", name):
-        return True
-    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
-    return bool(words & _ASKING)
 
 
 def _invalid(step: Step, changes: dict[str, Any], error: str, line: int) -> Step:

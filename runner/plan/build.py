@@ -123,13 +123,14 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     lesson_unmet = [why for r in lesson.meta.requires if (why := facts.unmet(r))]
     files: dict[str, str] = {}
     file_lines: dict[str, int] = {}
-    for step in lesson.steps:  # the runner writes every file the text shows before the first step
-        if step.type is StepType.MANIFEST and step.file:
-            files.setdefault(step.file, step.text)
-            file_lines.setdefault(plain_file(step.file), step.line)
-        if step.type is StepType.FILE and step.file and step.action == "create":
-            files.setdefault(step.file, step.text if step.text.strip() and step.content_line else "")
-            file_lines.setdefault(plain_file(step.file), step.line)
+    for step in lesson.steps:  # the runner writes every file the text shows before the first step, where the reader is
+        place = effects.placed(step)
+        if step.type is StepType.MANIFEST and place:
+            files.setdefault(place, step.text)
+            file_lines.setdefault(place, step.line)
+        if step.type is StepType.FILE and place and step.action == "create":
+            files.setdefault(place, step.text if step.text.strip() and step.content_line else "")
+            file_lines.setdefault(place, step.line)
     ledger = Ledger(effects, facts, frozenset(file_lines))
     actions: list[Action] = []
     alive: dict[tuple[str, str], int] = {}  # objects made so far (and not deleted since): kind, name -> line

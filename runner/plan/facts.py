@@ -48,6 +48,7 @@ class ClusterFacts:
     namespace: str | None = None  # the run's own namespace
     namespaces: frozenset[str] | None = None  # namespaces the lesson names that exist here; None: unknown, assume they do
     served: frozenset[str] | None = None  # kinds the API server serves, `group/version/Kind`; None: unknown, assume it does
+    resources: frozenset[str] | None = None  # resource names kubectl resolves here (plural, singular, short, kind); None: unknown
     objects_known: bool = False  # `existing` holds every object the lesson needs and does not make (looked up before)
     variables: frozenset[str] = frozenset()  # shell variables the run gives its commands (`--set NAME=…`)
     clouds: frozenset[str] = (
@@ -139,6 +140,10 @@ class ClusterFacts:
     def serves(self, api_kind: str) -> bool:
         """Does the API server serve `group/version/Kind` (`v1/Pod`, `batch.volcano.sh/v1alpha1/Job`)? Unknown: yes."""
         return self.served is None or api_kind in self.served
+
+    def resolves(self, resource: str) -> bool:
+        """Does kubectl find a resource type by this name here (`mpijob`, `tfjobs.kubeflow.org`)? Unknown: yes."""
+        return self.resources is None or resource.lower() in self.resources
 
     def has_namespace(self, name: str) -> bool:
         return name == self.namespace or self.namespaces is None or name in self.namespaces

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from runner.effects import Effects, Made, Need, owners
 from runner.effects.commands import ENVIRONMENT, outside
-from runner.effects.io import API, COMMAND, CWD, FILE, NAMESPACE, NODE, OBJECT, PORT, VAR
+from runner.effects.io import API, COMMAND, CWD, FILE, NAMESPACE, NODE, OBJECT, PORT, RESOURCE, VAR
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
@@ -79,13 +79,28 @@ class Ledger:
                     self.deleted[e.name] = step.index
 
     def dependencies(self, step: Step) -> tuple[Dependency, ...]:
-        """Each input of `step` that an earlier step makes, with those producers."""
+        """Each input of `step` that an earlier step makes, with those producers.
+
+        A file the text shows is written before the first step, but its block
+        is checked at its own step (a dry run): if the API server refuses it
+        there, what applies the file depends on that block.
+        """
         out = []
         for need in self.effects.io(step).needs:
             producers = self._producers(need)
+            if not producers and need.kind == FILE and need.judged:
+                producers = self._blocks_of(plain_file(need.name), step)
             if producers:
                 out.append(Dependency(need, producers))
         return tuple(out)
+
+    def _blocks_of(self, name: str, step: Step) -> tuple[int, ...]:
+        blocks = [
+            s.index
+            for s in self.effects.lesson.steps[: step.index]
+            if s.type is StepType.MANIFEST and s.file and self.effects.placed(s) == name
+        ]
+        return tuple(blocks[-1:])
 
     def _producers(self, need: Need) -> tuple[int, ...]:
         if need.kind == FILE and plain_file(need.name) in self.shown:
@@ -189,6 +204,12 @@ class Ledger:
             if facts.has_node(need.name) or "<" in need.name or "$" in need.name:
                 return None
             return Verdict(Operation.SKIP, f"needs node {need.name}, which this cluster does not have")
+        if need.kind == RESOURCE:
+            if facts.resolves(need.name):
+                return None
+            return Verdict(
+                Operation.SKIP, f"needs kind {need.name}, which this cluster does not serve (its CRD is not installed)"
+            )
         if need.kind == PORT:
             return Verdict(
                 Operation.SKIP, f"needs something listening on localhost:{need.name}, which no step of the tutorial starts here"
@@ -198,6 +219,12 @@ class Ledger:
     def _file(self, step: Step, need: Need) -> Verdict | None:
         name = plain_file(need.name)
         base = posixpath.basename(name.rstrip("/"))
+        pieces = [s for s in self.effects.lesson.steps if s.type is StepType.FRAGMENT and s.file and plain_file(s.file) == name]
+        if pieces and need.judged:
+            return Verdict(
+                Operation.SKIP,
+                f"needs {need.name}, whose content the text shows only in part (line {pieces[0].line}): a prerequisite",
+            )
         broken = [s for s in self.effects.shown_files.get(name, []) if s.type is StepType.INVALID and s.index < step.index]
         if broken:  # the text shows it, but as a block nobody can use: that block is the defect, reported at its line
             return Verdict(

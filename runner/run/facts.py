@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from runner.core.errors import TutorialError
 from runner.effects import Effects, owners
-from runner.effects.io import API, NAMESPACE, OBJECT
+from runner.effects.io import API, NAMESPACE, OBJECT, RESOURCE
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, Forbidden, NotFound, translate
 from runner.kube.objects import ObjectRef, get
@@ -86,6 +86,7 @@ def gather_facts(
     programs = programs_of(lesson.steps)
     namespaces = _namespaces(cluster, {n.name for n in needs if n.kind == NAMESPACE and n.name not in made})
     served = _served(cluster, {n.name for n in needs if n.kind == API and n.name not in made})
+    resources = _resources(cluster) if any(n.kind == RESOURCE for n in needs) else None
     return ClusterFacts(
         storage_classes=names,
         wait_for_first_consumer=wffc,
@@ -98,6 +99,7 @@ def gather_facts(
         namespace=cluster.namespace,
         namespaces=namespaces,
         served=served,
+        resources=resources,
         variables=frozenset(v for v in variables if v.isidentifier()) | {"USER", "LOGNAME"},
         image_for=profile.image_for if profile else None,
         missing_programs=frozenset(p for p in programs if shutil.which(p, path=search_path) is None),
@@ -160,6 +162,25 @@ def _namespaces(cluster: Cluster, names: set[str]) -> frozenset[str] | None:
                 raise err from exc
             return None
     return frozenset(found)
+
+
+def _resources(cluster: Cluster) -> frozenset[str] | None:
+    """Every name kubectl resolves to a resource type here (discovery); None when discovery cannot be read."""
+    try:
+        found = cluster.dynamic.resources.search()
+    except Exception as exc:
+        err = translate(exc, "discovering the API's resources")
+        if err.exit_code == 3 and not _forbidden(err):
+            raise err from exc
+        return None
+    names: set[str] = set()
+    for r in found:
+        for n in [r.name, r.singular_name, r.kind, *(r.short_names or [])]:
+            if n:
+                names.add(str(n).lower())
+        if r.name and r.group:
+            names.add(f"{r.name}.{r.group}".lower())
+    return frozenset(names)
 
 
 def _served(cluster: Cluster, api_kinds: set[str]) -> frozenset[str] | None:

@@ -22,6 +22,7 @@ from checks.registry import Registry
 from runner.core.errors import TutorialError
 from runner.core.results import ERROR, FAILED, PASSED, SKIPPED
 from runner.effects import Effects
+from runner.effects.io import VAR
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError
 from runner.kube.labels import LESSON_LABEL, USER_LABEL, run_labels
@@ -43,6 +44,7 @@ from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
 from runner.run.session import ShellSession
 from runner.run.signals import Cancel, Interrupted, interrupts_ignored, interrupts_raise
 from runner.run.workspace import Workspace
+from runner.syntax import bash
 
 
 def _noop(event: str, data: dict[str, Any]) -> None:
@@ -166,6 +168,11 @@ class Runner:
                         if action.step.type is StepType.CHECK:
                             checks.append(self._not_run(action.step, SKIPPED, blocked))
                         continue
+                    empty = self._left_empty(action)
+                    if empty:  # `export POD=$(kubectl get pods -o name …)` printed nothing: the command cannot do its part
+                        self.blocked.skipped(action.step, empty)
+                        steps.append(self._skipped(action, empty))
+                        continue
                     shown = self._shown(action.step)
                     self.progress("step", {"step": shown, "action": action})
                     result, outcome = self._do(action)
@@ -218,6 +225,25 @@ class Runner:
             workdir=str(self.workdir),
             cpu_seconds=_cpu() - cpu0,
         )
+
+    def _left_empty(self, action: Action) -> str | None:
+        """A variable this command needs that an earlier command set from `$(…)` and left empty, as the terminal has it now."""
+        if action.do is not Operation.COMMAND:
+            return None
+        computed = [d for d in action.needs if d.need.kind == VAR and self._computed(d.need.name, d.producers[-1])]
+        if not computed:
+            return None
+        empty = self.session.empty(d.need.name for d in computed)
+        for d in computed:
+            if d.need.name in empty:
+                line = self.lesson.steps[d.producers[-1]].line
+                return f"depends on ${d.need.name}, which the step at line {line} left empty (its command printed nothing)"
+        return None
+
+    def _computed(self, name: str, producer: int) -> bool:
+        """Did that step set `name` from a command's output (`X=$(…)`), which is expected to give a value?"""
+        command = self.lesson.steps[producer].command or ""
+        return any(n == name and ("$(" in v or "`" in v) for c in bash.parse(command).commands for n, v in c.assignments)
 
     def _shown(self, step: Step) -> Step:
         """The step as the progress line and the report may show it: its id (made of its words), command and text redacted."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -76,6 +77,38 @@ class ShellSession:
                 command,
             ]
         )
+
+    def empty(self, names: Iterable[str]) -> set[str]:
+        """Which of these variables the terminal has now without a value (unset or empty)."""
+        wanted = [n for n in names if _NAME.fullmatch(n)]
+        if not wanted or not self.state.exists():
+            return set(wanted)
+        probe = f". {shlex.quote(str(self.state))} >/dev/null 2>&1; " + " ".join(
+            f'[ -n "${{{n}:-}}" ] || echo {n};' for n in wanted
+        )
+        try:
+            out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=10, cwd=self.workdir).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return set()
+        return set(out.split())
+
+    def expand(self, texts: Iterable[str]) -> dict[str, str]:
+        """`term-$USER`, `${CM}` as the terminal would expand them now (variables only: no command is run); empty ones left out."""
+        wanted = [
+            t for t in dict.fromkeys(texts) if "$" in t and "$(" not in t and "`" not in t and '"' not in t and "\\" not in t
+        ]
+        if not wanted:
+            return {}
+        load = f". {shlex.quote(str(self.state))} >/dev/null 2>&1; " if self.state.exists() else ""
+        probe = load + " ".join(f'printf "%s\\0" "{t}";' for t in wanted)
+        try:
+            out = subprocess.run(
+                ["bash", "-c", probe], capture_output=True, text=True, timeout=10, cwd=self.workdir, env=self.environment({})
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return {}
+        values = out.split("\0")
+        return {t: v for t, v in zip(wanted, values, strict=False) if v and "$" not in v}
 
     def close(self) -> None:
         """Forget the state (the run is over)."""

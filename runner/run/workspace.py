@@ -39,7 +39,7 @@ class Workspace:
         effects = plan.effects or Effects(lesson)
         for name, content in plan.files.items():
             path = self.path(name)
-            step = next((s for s in lesson.steps if s.file == name), None)
+            step = next((s for s in lesson.steps if s.type is StepType.MANIFEST and effects.placed(s) == name), None)
             if step is not None and step.type is StepType.MANIFEST:
                 content = self.prepared_yaml_of(effects.block_objects(step))
             elif not content:

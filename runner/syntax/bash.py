@@ -33,7 +33,7 @@ _LANGUAGE = Language(tree_sitter_bash.language())
 _local = threading.local()
 
 # `<name>`, `<two words>`: a tutorial's fill-in, never a redirection (`<<EOF`, `<(cmd)`, `< file` are not matched)
-_PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9_.-]*(?: [A-Za-z0-9_.-]+){0,8})>")
+_PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9_./-]*(?<!/)(?: [A-Za-z0-9_./-]+){0,8})>")
 _OPEN, _CLOSE = "\x01", "\x02"  # stand-ins of one character each for `<` and `>` of a placeholder
 
 STATEMENT_TYPES = frozenset(

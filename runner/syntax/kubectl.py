@@ -204,7 +204,13 @@ CREATE_SUBCOMMANDS = {
     "rolebinding": "RoleBinding",
     "quota": "ResourceQuota",
     "pdb": "PodDisruptionBudget",
+    "poddisruptionbudget": "PodDisruptionBudget",
     "ingress": "Ingress",
+    "clusterrole": "ClusterRole",
+    "clusterrolebinding": "ClusterRoleBinding",
+    "priorityclass": "PriorityClass",
+    "pc": "PriorityClass",
+    "resourcequota": "ResourceQuota",
 }
 
 

@@ -21,7 +21,7 @@ from runner.core.redact import MASK, Redactor
 from runner.effects import Effects
 from runner.kube.exec import ExecResult
 from runner.kube.labels import run_labels
-from runner.lesson.model import Step, StepType
+from runner.lesson.model import Lesson, LessonMeta, Step, StepType
 from runner.lesson.parser import parse_lesson
 from runner.lesson.render import render
 from runner.plan.build import Action, build_plan
@@ -192,10 +192,12 @@ def test_a_file_name_cannot_leave_the_working_directory(tmp_path):
         WriteFile(context(tmp_path)).perform(Action(step(StepType.FILE, file="../x", action="create"), Operation.FILE))
 
 
-def test_a_manifest_a_command_applies_is_only_written():
-    assert WriteManifest().perform(Action(step(StepType.MANIFEST, file="s1.yaml"), Operation.WRITE)).message == (
-        "written as s1.yaml"
-    )
+def test_a_manifest_a_command_applies_is_written_and_its_objects_checked(tmp_path):
+    """The block's objects go to the API server as a dry run (here: none, so nothing to ask); the e2e test sees a refusal."""
+    written = step(StepType.MANIFEST, file="s1.yaml")
+    lesson = Lesson("t.md", LessonMeta("t", "t"), (written,))
+    done = WriteManifest(context(tmp_path), Effects(lesson)).perform(Action(written, Operation.WRITE))
+    assert done.message == "written as s1.yaml"
 
 
 # ---- a pod's session -------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def operations_for(
     """
     return {
         Operation.APPLY: ApplyManifest(ctx, effects),
-        Operation.WRITE: WriteManifest(),
+        Operation.WRITE: WriteManifest(ctx, effects),
         Operation.COMMAND: HostCommand(ctx, effects, session, kubectl_dir),
         Operation.EXEC: ExecInPod(ctx),
         Operation.FILE: WriteFile(ctx),

@@ -67,9 +67,11 @@ class HostCommand:
         return "\n".join(lines[: doc.first_line] + body + [doc.delimiter])
 
     def _created_names(self, step: Step) -> list[tuple[str, str]]:
-        """(kind, name) of every named object the step's command may create."""
+        """(kind, name) of every named object the step's command may create; `cm-$USER` as the terminal expands it now."""
         names = [(e.kind, e.name) for e in self.effects.of_step(step) if e.creates and e.kind and e.name and not e.generated]
-        return list(dict.fromkeys(names))
+        expanded = self.session.expand(name for _, name in names)
+        out = [(kind, expanded.get(name, name)) for kind, name in names]
+        return list(dict.fromkeys((kind, name) for kind, name in out if "$" not in name))
 
     def _label_created(self, step: Step, started: datetime) -> None:
         """Objects the command created or replaced get our labels and are tracked for cleanup."""
