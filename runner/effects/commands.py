@@ -85,6 +85,8 @@ class CommandIO:
     ports_used: list[str] = field(default_factory=list)  # local ports it connects to (`curl localhost:8080`)
     ports_opened: list[str] = field(default_factory=list)  # local ports it listens on (`kubectl port-forward … 8080:80`); `*` any
     defines: list[str] = field(default_factory=list)  # commands it defines for later ones (`alias k=kubectl`, functions)
+    edits: list[str] = field(default_factory=list)  # files it changes in place (an editor, `sed -i`, `>>`): their last word
+    uses_cwd: bool = False  # it names a file relative to the folder it runs in
     sets: list[str] = field(default_factory=list)  # variables it sets
     uses: list[str] = field(default_factory=list)  # variables it expands that it does not set itself
     cwd: str = ""  # the working directory after it (relative to the run's), "" for the run's own
@@ -107,8 +109,12 @@ def command_io(text: str, cwd: str = "") -> CommandIO:
         for r in c.redirects:
             if r.writes and r.target != "/dev/null":
                 io.writes.append(_path(r.target, io.cwd))
+                if r.op in (">>", "&>>"):
+                    io.edits.append(_path(r.target, io.cwd))
             elif r.reads:
                 io.reads.append(_path(r.target, io.cwd))
+            if (r.writes or r.reads) and r.target != "/dev/null" and not r.target.startswith(("/", "~", "$")):
+                io.uses_cwd = True
         if c.words:
             _program(c, io)
     io.reads = _unique(io.reads)
@@ -123,7 +129,10 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
     here = io.cwd
 
     def add(target: list[str], *names: str) -> None:
-        target.extend(_path(n, here) for n in names if n and "://" not in n)
+        for n in names:
+            if n and "://" not in n:
+                target.append(_path(n, here))
+                io.uses_cwd = io.uses_cwd or not n.startswith(("/", "~", "$"))
 
     if prog == "cd":
         io.cwd = _cd(plain[0] if plain else "~", here)
@@ -135,6 +144,8 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         add(io.writes, *(p.rstrip("/") + "/" for p in plain))
     elif prog in ("touch",) or prog in EDITORS or prog == "tee":
         add(io.writes, *plain)
+        if prog in EDITORS or (prog == "tee" and ("-a" in args or "--append" in args)):
+            io.edits.extend(_path(p, here) for p in plain)
     elif prog in ("cp", "mv", "rsync", "scp") and len(plain) >= 2:
         add(io.reads, *[p for p in plain[:-1] if ":" not in p])
         dest = plain[-1]
@@ -190,6 +201,13 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
             add(io.reads, v)
     elif prog in ("docker", "podman", "nerdctl") and plain[:1] == ["login"]:
         io.writes.append("~/.docker/config.json")  # where the registry credentials go
+    elif prog == "make" and "-f" not in args and "-C" not in args:
+        io.manifests.append((_path("Makefile", here), "make"))
+        io.uses_cwd = True
+    elif prog == "sed" and any(a == "-i" or a.startswith(("-i", "--in-place")) for a in args) and len(plain) >= 2:
+        add(io.reads, *plain[1:])
+        add(io.writes, *plain[1:])
+        io.edits.extend(_path(p, here) for p in plain[1:])
     elif prog == "ssh-keygen":
         out = _flag_value(args, ("-f",))
         if out:
@@ -218,6 +236,7 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
     for f in call.files:
         if f != "-" and "://" not in f:
             io.manifests.append((_path(f, here), how))
+            io.uses_cwd = io.uses_cwd or not f.startswith(("/", "~", "$"))
         elif "://" in f and call.verb in ("create", "apply", "replace"):
             io.unknown_objects = True
     kustomize = call.flag("-k", "--kustomize")
@@ -328,6 +347,9 @@ def _path(name: str, cwd: str) -> str:
     """A file argument as the run's working directory sees it: `./x` is `x`; relative to `cwd`; outside stays as written."""
     if not name:
         return name
+    for home in ("$HOME/", "${HOME}/"):
+        if name.startswith(home):
+            name = "~/" + name[len(home) :]
     folder = name.endswith("/")
     if name.startswith(("/", "~", "$")) or cwd.startswith(("/", "~", "$")):
         joined = name if name.startswith(("/", "~", "$")) else posixpath.join(cwd, name)

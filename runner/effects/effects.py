@@ -394,16 +394,17 @@ class Effects:
         needs: list[Need] = []
         makes: list[Made] = []
         if step.type in HOST_TYPES and step.command:
-            io = command_io(step.command, cwd)
-            relative = [f for f in io.reads + [f for f, _ in io.manifests] + io.writes if not outside(f)]
-            if cwd and step.type is StepType.COMMAND and relative:
+            # `ubuntu@ip:~/kubecon-eu-2019$ go run client.go`: its prompt says it is typed in a folder of the reader's home
+            run_in = step.folder if step.folder and not cwd and step.folder.startswith("~/") else cwd
+            io = command_io(step.command, run_in)
+            if cwd and step.type is StepType.COMMAND and io.uses_cwd:
                 needs.append(Need(CWD, cwd, step.line))  # its files are in the folder an earlier `cd` entered
             needs += [Need(VAR, v, step.line) for v in io.uses]
             makes += [Made(VAR, v) for v in io.sets]
             needs += [Need(FILE, f, step.line) for f in io.reads]
             needs += [Need(FILE, f, step.line, judged=True, via=how) for f, how in io.manifests]
             needs += [Need(FILE, f, step.line, judged=True, via="cd") for f in io.folders]
-            makes += [Made(FILE, f) for f in io.writes]
+            makes += [Made(FILE, f, edits=f in io.edits) for f in io.writes]
             needs += [Need(NAMESPACE, n, step.line, via=how) for n, how in io.namespaces]
             needs += [Need(NODE, n, step.line) for n in io.nodes]
             needs += [Need(RESOURCE, r, step.line) for r in io.resources]
@@ -417,8 +418,8 @@ class Effects:
             )
             if io.unknown_objects or unshown:
                 makes.append(Made(OBJECT, "*"))  # objects nobody can name: what later steps need and no step names, maybe
-            if step.type is StepType.COMMAND:
-                if io.cwd != cwd and io.cwd:
+            if step.type is StepType.COMMAND and io.cwd != run_in:  # a `cd`
+                if io.cwd:
                     makes.append(Made(CWD, io.cwd))
                 cwd = io.cwd
         if step.type is StepType.IN_POD and step.pod:

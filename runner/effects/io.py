@@ -59,6 +59,7 @@ class Made:
     name: str  # file: `dir/` a folder (everything in it), `dir/*` unknown files unpacked into dir, `*` into the working dir;
     # object, port: `*` for ones nobody can name here (a file the text does not show applied, a random port)
     of: str | None = None  # object: its kind
+    edits: bool = False  # file: changed in place (an editor, `sed -i`, `>>`): what the text means is this version
 
     def provides(self, need: Need) -> bool:
         """Does this output satisfy `need`?"""

@@ -159,6 +159,21 @@ def pvc_bound(pvc: dict[str, Any] | None) -> Outcome:
     return Outcome(phase == "Bound", state=phase)
 
 
+def rolled_out(obj: dict[str, Any] | None) -> Outcome:
+    """A Deployment or StatefulSet whose pods are all updated and ready (`kubectl rollout status`)."""
+    if obj is None:
+        return Outcome(False, state="not created yet")
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    want = spec.get("replicas", 1)
+    want = want if isinstance(want, int) else 1
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
+            return Outcome(False, f"rollout stalled: {cond.get('message', '')}", "stalled")
+    ready = status.get("readyReplicas") or 0
+    updated = status.get("updatedReplicas", ready) or 0
+    return Outcome(ready >= want and updated >= want, state=f"{ready}/{want} ready")
+
+
 def exists(obj: dict[str, Any] | None) -> Outcome:
     return Outcome(obj is not None, state="exists" if obj else "not created yet")
 
@@ -179,6 +194,8 @@ def predicate_for(kind: str, condition: str, pods_of: Callable[[], list[dict[str
         return job_complete_watching_pods(pods_of) if pods_of else job_complete
     if kind == "PersistentVolumeClaim" and condition in ("bound", "ready"):
         return pvc_bound
+    if kind in ("Deployment", "StatefulSet") and condition in ("ready", "available", "rolled-out"):
+        return rolled_out
     return exists
 
 

@@ -489,6 +489,18 @@ def is_option_only(command: str) -> bool:
     return command.lstrip().startswith("-") and not is_yaml_line(command)
 
 
+_ALTERNATIVE_PROSE = re.compile(
+    r"^\W*(?:or|alternatively)\b|\byou\s+(?:could|can|may)\s+(?:also|instead|store|write|use|define)\b|\banother\s+(?:way|option)\b"
+    r"|\bequivalent(?:ly)?\b|\bthe\s+same\s+(?:thing|object)\b",
+    re.I,
+)
+
+
+def alternative_prose(text: str) -> bool:
+    """The paragraph offers the next block as another way to the same result ("Or like this:", "You could also …")."""
+    return bool(_ALTERNATIVE_PROSE.search(text))
+
+
 def output_prose(text: str) -> bool:
     """The paragraph ends by saying the next block is what a command prints ("The output is similar to:").
 

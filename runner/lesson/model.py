@@ -71,6 +71,8 @@ class Step:
     content_line: int | None = None  # first line of the block's content
     action: str | None = None  # file: "create" or "update"
     duplicate_of: int | None = None  # index of an identical earlier block
+    folder: str | None = None  # command: the folder a transcript's prompt shows it typed in (`~/repo`), if any
+    alternative: bool = False  # manifest: the prose before it offers it as another way ("Or like this:", "You could also")
 
     @property
     def location(self) -> str:

@@ -62,6 +62,7 @@ class _Context:
     last_workload: tuple[str, str] | None = None  # (kind, name) of the last Pod/Job created
     local_files: set[str] = field(default_factory=set)
     output_cue: bool = False  # the prose just before says the next block is a command's output
+    alternative_cue: bool = False  # the prose just before offers the next block as another way ("Or like this:")
     after_printing: tuple[tuple[str, str], ...] = ()  # what the last command printed (`kubectl get secret s -o yaml`)
     bare_username: bool = False  # the prose tells the reader to replace the word "username"
     mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
@@ -224,6 +225,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
     ctx.file_content = None
     ctx.output_cue = classify.output_prose(text)
+    ctx.alternative_cue = classify.alternative_prose(text)
     ctx.bare_username = ctx.bare_username or prose.replace_username_cue(text)
     ctx.files_named.extend(prose.files_named(text))
     ctx.site_files.extend(prose.site_files(text))
@@ -286,8 +288,8 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
     key = (lang, content)
     duplicate_of = seen.get(key)
     start_index = len(b.steps)
-    output_cue, after_printing = ctx.output_cue, ctx.after_printing
-    ctx.output_cue, ctx.after_printing = False, ()
+    output_cue, after_printing, alternative = ctx.output_cue, ctx.after_printing, ctx.alternative_cue
+    ctx.output_cue, ctx.after_printing, ctx.alternative_cue = False, (), False
 
     # content first, the fence's language second: a Kubernetes object is a manifest in any fence
     # (```python of a notebook, ```bash, ```console, none), and the text just said to be output is output
@@ -327,7 +329,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
             reason="output of a command, shown in the text",
         )
     elif forced in ("manifest", "fragment") or (forced is None and is_yaml):
-        _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing)
+        _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing, alternative)
     elif forced == "file" or (forced is None and file_content_cue and lang not in classify.SHELL_LANGS):
         name = file_hint or ann.get("file") or "file"
         _file_step(b, ctx, block, name, ann, content, content_line=first, duplicate_of=duplicate_of)
@@ -381,6 +383,7 @@ def _yaml_block(
     forced: str | None,
     duplicate_of: int | None,
     after_printing: tuple[tuple[str, str], ...] = (),
+    alternative: bool = False,
 ) -> None:
     result = read_yaml(content, first)
     if result.error and forced is None and (classify.elided_yaml(content) or not classify.looks_like_yaml_object(content)):
@@ -458,6 +461,7 @@ def _yaml_block(
             objects=result.objects,
             file=file_hint,
             duplicate_of=duplicate_of,
+            alternative=alternative,
         )
         for o in result.objects:
             if o.kind in ("Pod", "Job"):
@@ -622,7 +626,8 @@ def _shell_block(
                 StepType.IN_POD, cmd.line, ctx.section, f"in pod {first_word}", ann, pod=pod, pod_kind=pod_kind or "Pod", **extra
             )
             continue
-        b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, ann, **extra)
+        folder = cmd.prompt.folder if cmd.prompt and cmd.prompt.folder not in (None, "~", "") else None
+        b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, ann, folder=folder, **extra)
         for seg in segs:
             call = kubectl.parse(seg)
             if call and call.creates and call.creates[0] in ("Pod", "Job"):

@@ -27,6 +27,7 @@ from runner.effects.environment import (
     step_requirements,
     unfilled,
 )
+from runner.effects.io import OBJECT
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
@@ -94,6 +95,8 @@ __all__ = [
 def _default_condition(kind: str, facts: ClusterFacts, obj: K8sObject | None) -> str | None:
     if kind == "Pod":
         return "ready"
+    if kind in ("Deployment", "StatefulSet"):
+        return "ready"  # its pods, as a reader waits before `kubectl logs` or `exec`
     if kind == "PersistentVolumeClaim":
         sc = scalar(get_path(obj.body, ("spec", "storageClassName"))) if obj else None
         return "exists" if sc in facts.wait_for_first_consumer else "bound"
@@ -132,11 +135,12 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
             files.setdefault(place, step.text if step.text.strip() and step.content_line else "")
             file_lines.setdefault(place, step.line)
     ledger = Ledger(effects, facts, frozenset(file_lines))
+    superseded = _superseded(lesson, effects)
     actions: list[Action] = []
     alive: dict[tuple[str, str], int] = {}  # objects made so far (and not deleted since): kind, name -> line
     for step in lesson.steps:
         again = _again(step, alive, effects)
-        action = again or _overwrites_shown(step, file_lines, effects)
+        action = again or superseded.get(step.index) or _overwrites_shown(step, file_lines, effects)
         if action is None:
             action = _action(step, facts, lesson_unmet, created, ledger, lesson.declared)
         if action.do.acts:
@@ -151,6 +155,43 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
                     alive = {k: v for k, v in alive.items() if not (k[0] == e.kind and e.name in ("*", k[1]))}
         actions.append(action)
     return Plan(lesson, tuple(actions), files, effects)
+
+
+def _superseded(lesson: Lesson, effects: Effects) -> dict[int, Action]:
+    """A manifest block the text shows again, changed, before any step uses its objects: the later one is what it means.
+
+    ("There is a new syntax in Kubernetes 1.6 … We have moved the declaration
+    of Init Containers to `spec`:" and the same Pod again.) The earlier block
+    is not applied; the later one is. Once a step uses the object, a later
+    definition is an alternative instead (see `_again`).
+    """
+    out: dict[int, Action] = {}
+    blocks = [s for s in lesson.steps if s.type is StepType.MANIFEST and s.apply and not s.skip]
+    for i, first in enumerate(blocks):
+        names = {(o.kind, o.name) for o in effects.block_objects(first) if o.name}
+        if not names:
+            continue
+        for later in blocks[i + 1 :]:
+            again = names & {(o.kind, o.name) for o in effects.block_objects(later) if o.name}
+            if not again:
+                continue
+            between = lesson.steps[first.index + 1 : later.index]
+            used = any(
+                n.kind == OBJECT
+                and any(n.name in owners_of and n.of in (None, kind) for kind, owners_of in ((k, {nm}) for k, nm in again))
+                for s in between
+                for n in effects.io(s).needs
+            )
+            if not used and later.text != first.text and not later.alternative:
+                kind, name = sorted(again)[0]
+                out[first.index] = Action(
+                    first,
+                    Operation.SKIP,
+                    f"defines {kind.lower()}/{name}, which the text shows again, changed, at line {later.line} before any "
+                    "step uses it: that later definition is applied",
+                )
+            break
+    return out
 
 
 def _again(step: Step, alive: dict[tuple[str, str], int], effects: Effects) -> Action | None:
@@ -228,7 +269,7 @@ def _action(
     ]
     if unmet:
         return Action(step, Operation.SKIP, unmet[0], requirement_skip=True)
-    blocked = None if step.expect_failure else ledger.blocked(step) or ledger.judge(step)
+    blocked = None if step.expect_failure else ledger.blocked(step) or ledger.judge(step) or ledger.deleted_again(step)
     if blocked is not None:
         return Action(step, blocked.do, blocked.reason, requirement_skip=blocked.do is Operation.SKIP)
     if step.type is StepType.INTERACTIVE:

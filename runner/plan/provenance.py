@@ -36,10 +36,17 @@ from runner.syntax.shell import plain_file
 
 @dataclass(frozen=True)
 class Dependency:
-    """An input of a step and the earlier steps that make it (by index, in order)."""
+    """An input of a step and the earlier steps that make it (by index, in order).
+
+    Any producer will do when each makes the input whole (a download or a
+    here-document writing the same file: alternatives); the last one decides
+    when it changes what the earlier ones made (an editor, `sed -i`), or when
+    the input is an object nobody names that the latest unknown apply made.
+    """
 
     need: Need
     producers: tuple[int, ...]
+    last_decides: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,13 @@ class Ledger:
             if not producers and need.kind == FILE and need.judged:
                 producers = self._blocks_of(plain_file(need.name), step)
             if producers:
-                out.append(Dependency(need, producers))
+                out.append(Dependency(need, producers, self._last_decides(need, producers[-1])))
         return tuple(out)
+
+    def _last_decides(self, need: Need, last: int) -> bool:
+        if need.kind == OBJECT:
+            return self._by_wildcard(need)
+        return need.kind == FILE and any(m.edits and m.provides(need) for m, i in self.made if i == last)
 
     def _blocks_of(self, name: str, step: Step) -> tuple[int, ...]:
         blocks = [
@@ -133,7 +145,7 @@ class Ledger:
         """A skip when every producer of one of the step's inputs does not run."""
         for dep in self.dependencies(step):
             entries = [self.entries[i] for i in dep.producers if i in self.entries]
-            if entries and not any(e.runs for e in entries):
+            if entries and (not any(e.runs for e in entries) or (dep.last_decides and not entries[-1].runs)):
                 last = entries[-1]
                 if dep.need.kind == OBJECT and self._by_wildcard(dep.need):
                     lines = ", ".join(str(e.step.line) for e in entries)
@@ -233,14 +245,14 @@ class Ledger:
             )
         if name in self.shown or base in self.shown or "://" in name or "$" in name or "<" in name:
             return None
-        if not need.judged or step.type is not StepType.COMMAND:
-            return None
         meta = self.effects.lesson.meta
-        what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
-        if any(posixpath.basename(f) == base for f in meta.site_files):
+        if step.type is StepType.COMMAND and any(posixpath.basename(f) == base for f in meta.site_files):
             return Verdict(
                 Operation.SKIP, f"needs {need.name}, which the page shows from its site's sources, not in its Markdown"
             )
+        if not need.judged or step.type is not StepType.COMMAND:
+            return None
+        what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
         if outside(name) or "/" in name.rstrip("/"):
             where = "outside the tutorial's folder" if outside(name) else "in a folder the tutorial never makes"
             return Verdict(Operation.SKIP, f"needs {need.name}, a {what} {where}: a prerequisite the tutorial does not make here")
@@ -280,6 +292,21 @@ class Ledger:
         if close is not None:
             match = next(s for s in shown if posixpath.splitext(s)[0] == close)
             return f"did you mean {match}?"
+        return None
+
+    def deleted_again(self, step: Step) -> Verdict | None:
+        """`kubectl delete pod p` right after `kubectl delete -f p.yaml` deleted it: an alternative the text shows."""
+        for e in self.effects.of_step(step):
+            if e.action != "delete" or e.ignore_missing or e.name == "*" or e.name not in self.deleted:
+                continue
+            by = self.deleted[e.name]
+            if not any(m.kind == OBJECT and m.name == e.name and i > by for m, i in self.made):
+                line = self.effects.lesson.steps[by].line
+                return Verdict(
+                    Operation.SKIP,
+                    f"deletes {(e.kind or 'pod').lower()}/{e.name} again, as the step at line {line} did: "
+                    "an alternative the text shows",
+                )
         return None
 
     def _object(self, need: Need) -> Verdict | None:

@@ -42,9 +42,10 @@ class Blocked:
             return None
         for dep in action.needs:
             producers = dep.producers
-            if not producers or not all(p in self.failed_steps or p in self.not_run for p in producers):
+            gone = [p for p in producers if p in self.failed_steps or p in self.not_run]
+            if not producers or not (len(gone) == len(producers) or (dep.last_decides and producers[-1] in gone)):
                 continue
-            failed = [p for p in producers if p in self.failed_steps]
+            failed = [p for p in (producers[-1:] if dep.last_decides else producers) if p in self.failed_steps]
             if not failed:
                 continue  # only planned skips: the plan has said so already
             last = failed[-1]

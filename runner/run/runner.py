@@ -11,8 +11,10 @@ success, failure, Ctrl-C/SIGTERM or an exception.
 from __future__ import annotations
 
 import dataclasses
+import re
 import resource as _resource
 import shlex
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -168,7 +170,7 @@ class Runner:
                         if action.step.type is StepType.CHECK:
                             checks.append(self._not_run(action.step, SKIPPED, blocked))
                         continue
-                    empty = self._left_empty(action)
+                    empty = self._left_empty(action) or self._unresolved_host(action)
                     if empty:  # `export POD=$(kubectl get pods -o name …)` printed nothing: the command cannot do its part
                         self.blocked.skipped(action.step, empty)
                         steps.append(self._skipped(action, empty))
@@ -238,6 +240,18 @@ class Runner:
             if d.need.name in empty:
                 line = self.lesson.steps[d.producers[-1]].line
                 return f"depends on ${d.need.name}, which the step at line {line} left empty (its command printed nothing)"
+        return None
+
+    def _unresolved_host(self, action: Action) -> str | None:
+        """`curl http://${NODE_NAME}:${NODE_PORT}`: a host known only now, through the terminal's variables, that does not resolve."""
+        if action.do is not Operation.COMMAND or "$" not in (action.command or ""):
+            return None
+        hosts = [h for h in _URL_HOSTS.findall(action.command or "") if "$" in h]
+        for written, host in self.session.expand(hosts).items():
+            try:
+                socket.getaddrinfo(host, None)
+            except (OSError, UnicodeError):
+                return f"needs {host} (the value of {written}), which does not resolve from here"
         return None
 
     def _computed(self, name: str, producer: int) -> bool:
@@ -314,6 +328,9 @@ class Runner:
             ), None
         except TutorialError as exc:
             return StepResult.of(step, ERROR, time.monotonic() - t0, self.redact.text(f"{step.location}: {exc.message}")), None
+
+
+_URL_HOSTS = re.compile(r"\b(?:https?|ftp)://\"?((?:\$\{?\w+\}?|[\w.-])+)")
 
 
 def _short(message: str, location: str) -> str:

@@ -48,6 +48,7 @@ class Prompt:
     machine: str | None  # `user@host`, `sh-4.2`, `/`: who prints it; None for a bare `$ ` (any machine)
     language: str = "shell"  # shell | python | program (redis-cli, psql, mysql …) | powershell | cmd
     root: bool = False  # ends in `#`
+    folder: str | None = None  # the folder it shows (`~/kubecon-eu-2019` of `ubuntu@ip:~/kubecon-eu-2019$ `), if any
 
     @property
     def shell(self) -> bool:
@@ -72,12 +73,13 @@ def match(line: str) -> Prompt | None:
     if m.group("plain"):
         return Prompt(text, None)
     machine = m.group("userhost") or m.group("userhost2") or m.group("shell") or m.group("dir")
+    folder = m.group("dir1") or (m.group("dir") if m.group("dir") and m.group("dir").startswith("~") else None)
     if m.group("dir"):
         # `~/work$ ` is the reader's own home; `/ # ` and `/app # ` are a container's root shell
         machine = None if m.group("dir").startswith("~") else "/"
     if m.group("c1") == ">" and not m.group("userhost"):
         return None
-    return Prompt(text, machine, root=char == "#")
+    return Prompt(text, machine, root=char == "#", folder=folder)
 
 
 def secondary(line: str, language: str = "shell") -> int:
