@@ -200,7 +200,9 @@ def main() -> None:
         causes.update(r.skipped)
     print()
     print(f"tutorials {len(rows)}, wall {wall:.0f} s (parallel {args.parallel})")
-    print(f"steps passed {sum(r.passed for r in rows)}, failed {real + wrong} (real defects {real}, not {wrong}), skipped {sum(causes.values())}")
+    print(
+        f"steps passed {sum(r.passed for r in rows)}, failed {real + wrong} (real defects {real}, not {wrong}), skipped {sum(causes.values())}"
+    )
     print(f"precision {real / (real + wrong):.2f}" if real + wrong else "precision -")
     print(f"judged defects {sum(len(v) for v in judged.values())}, missed {sum(len(r.missed) for r in rows)}")
     print(f"crashes {sum(r.crashed for r in rows)}")

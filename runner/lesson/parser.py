@@ -274,6 +274,23 @@ def _take_annotation(ctx: _Context) -> dict[str, str]:
 def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, str], int]) -> None:
     path = b.path
     lang, attrs = parse_fence_info(block.info, path, block.line) if block.fenced else ("", ())
+    swallowed = _swallowed_line(block.info) if block.fenced else None
+    if swallowed is not None and classify.looks_like_yaml_object(swallowed + "\n" + block.text):
+        # "```apiVersion: v1": the manifest's first line written on the fence, where Markdown takes it for a language
+        b.add(
+            StepType.INVALID,
+            block.line,
+            ctx.section,
+            "invalid fence",
+            _take_annotation(ctx),
+            text=block.text,
+            content_line=block.content_line,
+            error=f"`{swallowed}` is on the fence line, where Markdown reads it as the block's language: the reader's copy lacks it",
+            error_line=block.line,
+            file=ctx.file_content or ctx.file_hint,
+        )
+        ctx.file_hint = ctx.file_content = None
+        return
     ann = _take_annotation(ctx)
     ann.update(dict(attrs))
     forced = ann.pop("type", None)
@@ -485,6 +502,12 @@ def _yaml_block(
         )
     else:
         b.add(StepType.FRAGMENT, block.line, ctx.section, "fragment", ann, text=content, content_line=first, reason=reason)
+
+
+def _swallowed_line(info: str) -> str | None:
+    """A fence's info string that is a line of YAML (`apiVersion: v1`), not a language."""
+    text = info.strip()
+    return text if re.fullmatch(r"[A-Za-z][\w.-]*:\s+\S.*", text) else None
 
 
 def _indented(content: str) -> bool:

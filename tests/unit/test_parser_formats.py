@@ -234,3 +234,15 @@ def test_commands_after_an_interactive_exec_in_the_same_block_go_to_that_pod():
     assert (cd.type, cd.pod) == (StepType.IN_POD, "work-<username>")
     assert py.type is StepType.INTERACTIVE and "starts `python3`, which reads what is typed next" in py.reason
     assert debug.type is StepType.INTERACTIVE
+
+
+def test_a_manifest_line_written_on_the_fence_is_an_invalid_block_at_its_line():
+    """```apiVersion: v1 — Markdown takes the first line for a language: the reader's copy lacks it."""
+    body = POD.split("\n", 1)[1]
+    lesson = parse("Intro.\n\n```apiVersion: v1\n" + body + "```\n\n```yaml\n" + POD + "```\n")
+    bad = lesson.steps[0]
+    assert (bad.line, bad.type) == (3, StepType.INVALID)
+    assert "apiVersion: v1" in (bad.error or "")
+    assert types(lesson)[1] == (13, "manifest")
+    # a language with attributes is still a language
+    assert types(parse("```yaml title=pod.yaml\n" + POD + "```\n")) == [(1, "manifest")]
