@@ -5,7 +5,8 @@
 Every `*.md` in the folders runs with `tutorial run FILE --keep-going --profile
 local --format json` on the local cluster (a namespace of its own each), with
 the `--set` values a maintainer would give (`--sets`: {"dir/file.md": {name:
-value}}, keys relative to a folder's parent or bare file names). Each failed
+value}}, keys relative to a folder's parent or bare file names; `{user}` and
+`{namespace}` in a value stand for the run's own). Each failed
 step is then looked up in `--judged` ({"file.md": [{"line": N, "what": ...}]}:
 the defects a careful reader found, written before anything ran):
 
@@ -98,7 +99,7 @@ def run_one(path: Path, key: str, sets: dict[str, str], judged: set[int], env: d
     cmd = [sys.executable, "-m", "runner.cli", "run", str(path), "--user", user, "--profile", "local", "--keep-going"]
     cmd += ["-n", namespace, "--format", "json"]
     for name, value in sets.items():
-        cmd += ["--set", f"{name}={value}"]
+        cmd += ["--set", f"{name}={value.replace('{user}', user).replace('{namespace}', namespace)}"]
     t0 = time.monotonic()
     res = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL)
     row = Row(key, time.monotonic() - t0, res.returncode)

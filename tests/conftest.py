@@ -76,6 +76,11 @@ def wild() -> Path:
 
 
 @pytest.fixture(scope="session")
+def corpus() -> Path:
+    return need_corpus()
+
+
+@pytest.fixture(scope="session")
 def storage_wild(wild: Path) -> Path:
     return wild / "000_b57e32573c2d5ae6.md"
 
