@@ -60,6 +60,7 @@ CAUSES = [
     ("needs `", "program"),
     ("needs a ", "account"),
     ("changes this machine", "changes this machine"),
+    ("changes the kubeconfig", "changes the kubeconfig"),
     ("defines ", "alternative shown"),
     ("writes ", "alternative shown"),
     ("an earlier step failed", "after a failure"),

@@ -94,6 +94,7 @@ class CommandIO:
     namespaces: list[tuple[str, str]] = field(default_factory=list)  # (namespace, kubectl verb) its kubectl calls name with -n
     nodes: list[str] = field(default_factory=list)  # nodes its kubectl calls name (`kubectl taint node X`)
     resources: list[str] = field(default_factory=list)  # resource types kubectl does not know built in (`kubectl get mpijob`)
+    fetches: bool = False  # it brings files nobody can list here (a clone, an archive unpacked, a remote copy); not a download
 
 
 def command_io(text: str, cwd: str = "") -> CommandIO:
@@ -147,6 +148,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         if prog in EDITORS or (prog == "tee" and ("-a" in args or "--append" in args)):
             io.edits.extend(_path(p, here) for p in plain)
     elif prog in ("cp", "mv", "rsync", "scp") and len(plain) >= 2:
+        io.fetches = io.fetches or any(":" in p for p in plain[:-1])
         add(io.reads, *[p for p in plain[:-1] if ":" not in p])
         dest = plain[-1]
         if ":" not in dest:
@@ -155,6 +157,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
     elif prog in ("curl", "wget"):
         _download(prog, args, io, here)
     elif prog == "git" and len(plain) >= 2 and plain[0] == "clone":
+        io.fetches = True
         url = plain[1]
         dest = plain[2] if len(plain) > 2 else posixpath.basename(url.rstrip("/")).removesuffix(".git")
         add(io.writes, dest.rstrip("/") + "/")
@@ -167,6 +170,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         flags = args[0] if args else ""
         into = _flag_value(args, ("-C", "--directory")) or ""
         if archive and ("x" in flags.lstrip("-") or "--extract" in args or "-x" in args):
+            io.fetches = True
             add(io.reads, archive)
             add(io.writes, posixpath.join(into, "*") if into else "*")
         elif archive and ("c" in flags.lstrip("-") or "--create" in args):
@@ -176,6 +180,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         archive = next((a for a in plain if a != into), None)
         if archive:
             add(io.reads, archive)
+        io.fetches = True
         add(io.writes, posixpath.join(into, "*") if into else "*")
     elif prog in ("chmod", "chown") and len(plain) >= 2:
         add(io.reads, *plain[1:])
@@ -225,6 +230,9 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         io.ports_opened.append(next((a for a in args if a.isdigit()), "8000"))
 
 
+KUBECONFIG_VIA = "kubectl --kubeconfig"  # how a step uses the reader's kubeconfig file
+
+
 def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
     call = kubectl.parse(words)
     if call is None:
@@ -233,6 +241,9 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
     if ns:
         io.namespaces.append((ns, f"kubectl {call.verb}"))
     how = f"kubectl {call.verb}"
+    config = call.flag("--kubeconfig")
+    if config and "$" not in config:  # the reader's own credentials file: theirs, never the tutorial's
+        io.manifests.append((_path(config, here), KUBECONFIG_VIA))
     for f in call.files:
         if f != "-" and "://" not in f:
             io.manifests.append((_path(f, here), how))

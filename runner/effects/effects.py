@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from runner.effects.commands import command_io, outside
+from runner.effects.commands import KUBECONFIG_VIA, command_io, outside
 from runner.effects.environment import object_requirements, step_requirements, unfilled
 from runner.effects.io import (
     API,
@@ -44,11 +44,12 @@ from runner.effects.io import (
     api_kind,
     crd_kinds,
     crd_resources,
+    provides_file,
     references,
 )
 from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import bash, kubectl
-from runner.syntax.k8s import CLUSTER_SCOPED, K8sObject, pod_spec
+from runner.syntax.k8s import CLUSTER_SCOPED, K8sObject, get_path, pod_spec
 from runner.syntax.kubectl import KubectlCall
 from runner.syntax.shell import plain_file, segments
 from runner.syntax.yaml import Positions, read_yaml
@@ -393,10 +394,12 @@ class Effects:
     def _step_io(self, step: Step, cwd: str) -> tuple[StepIO, str]:
         needs: list[Need] = []
         makes: list[Made] = []
+        fetches = False
         if step.type in HOST_TYPES and step.command:
             # `ubuntu@ip:~/kubecon-eu-2019$ go run client.go`: its prompt says it is typed in a folder of the reader's home
             run_in = step.folder if step.folder and not cwd and step.folder.startswith("~/") else cwd
             io = command_io(step.command, run_in)
+            fetches = io.fetches
             if cwd and step.type is StepType.COMMAND and io.uses_cwd:
                 needs.append(Need(CWD, cwd, step.line))  # its files are in the folder an earlier `cd` entered
             needs += [Need(VAR, v, step.line) for v in io.uses]
@@ -455,7 +458,34 @@ class Effects:
         # archive it unpacks, `*`, is not what it reads)
         own = [m for m in makes if m.kind == FILE and not m.name.endswith("*")]
         needs = [n for n in needs if not (n.kind == FILE and any(m.provides(n) for m in own))]
-        return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd), cwd
+        return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd, fetches), cwd
+
+    @cached_property
+    def static_classes(self) -> frozenset[tuple[str, str]]:
+        """("StorageClass", name) of every class a PersistentVolume of the lesson carries: a claim of that class binds
+        to the volume (static provisioning), so no StorageClass object is needed."""
+        return frozenset(
+            ("StorageClass", sc)
+            for m in self.manifests
+            if m.obj.kind == "PersistentVolume"
+            and isinstance(sc := get_path(m.obj.body or {}, ("spec", "storageClassName")), str)
+            and sc
+        )
+
+    @cached_property
+    def brings_files(self) -> bool:
+        """Does the reader get files from elsewhere: a clone, a download, an archive, a folder entered that the text
+        never makes (a checkout), the page's own site? Then a file the text never shows may well be one of those."""
+        made = {m.name for io in self._io.values() for m in io.makes if m.kind == FILE}
+
+        def elsewhere(n: Need) -> bool:  # a folder entered, or a file used inside a folder or outside, that nothing makes
+            inside = n.via == "cd" or outside(n.name) or "/" in n.name.rstrip("/")
+            mine = n.via == KUBECONFIG_VIA  # the reader's own credentials, not one of the tutorial's files
+            return n.kind == FILE and n.judged and inside and not mine and not any(provides_file(m, n.name) for m in made)
+
+        return bool(self.lesson.meta.site_files) or any(
+            io.fetches or any(elsewhere(n) for n in io.needs) for io in self._io.values()
+        )
 
     def requirements(self, step: Step) -> list[str]:
         """What a step needs of the world (images, hosts, programs, GPUs, values), also for the objects its command applies.
@@ -464,7 +494,7 @@ class Effects:
         value for the placeholder the block of pod.yaml still holds; a
         here-document's objects are checked like a manifest block's.
         """
-        created = set(self.created())
+        created = set(self.created()) | self.static_classes
         reqs = step_requirements(step, created)
         if step.type in HOST_TYPES and step.command:
             for m in self._manifests_of(step):

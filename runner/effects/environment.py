@@ -150,6 +150,23 @@ def _hosts(text: str) -> list[str]:
     return list(dict.fromkeys(hosts))
 
 
+_KUBECONFIG_WRITES = frozenset(
+    [
+        "set-context",
+        "use-context",
+        "use",
+        "delete-context",
+        "rename-context",
+        "set-cluster",
+        "delete-cluster",
+        "set-credentials",
+        "delete-user",
+        "set",
+        "unset",
+    ]
+)
+
+
 def host_requirements(command: str) -> list[str]:
     """What a host command needs of this machine: its programs, a cloud account, and whether it would change the machine."""
     reqs: list[str] = []
@@ -175,6 +192,8 @@ def host_requirements(command: str) -> list[str]:
             if r.writes and _outside(r.target):
                 reqs.append(f"host:writes {r.target}")
         call = kubectl.parse(seg) if prog in ("kubectl", "oc") else None
+        if call is not None and call.verb == "config" and call.args and call.args[0] in _KUBECONFIG_WRITES:
+            reqs.append(f"kubeconfig:{call.args[0]}")  # `kubectl config use-context minidev`: another cluster or namespace
         made = call.creates if call is not None else None
         if made and ph.asks_to_change(made[1]):
             reqs.append(f"fill:{made[1]}")  # `kubectl create clusterrolebinding YOURNAME-admin …`

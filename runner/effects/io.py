@@ -94,6 +94,7 @@ class StepIO:
     needs: tuple[Need, ...] = ()
     makes: tuple[Made, ...] = ()
     cwd: str = ""  # the working directory the step runs in (relative to the run's)
+    fetches: bool = False  # it brings files the text does not show (a clone, a download, an archive, a remote copy)
 
 
 def references(body: Mapping[str, Any]) -> list[tuple[str, str, bool]]:

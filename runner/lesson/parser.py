@@ -8,6 +8,7 @@ inside a pod. Annotations of our own lessons override inference.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -697,8 +698,10 @@ def _link_files(steps: list[Step]) -> list[Step]:
                 continue
             for f in (plain_file(f) for f in call.files if f != "-" and "://" not in f):
                 applied_by_command.add(f)
-                before = _previous_block(steps, i)
-                if f not in shown and before is not None and before.type is StepType.MANIFEST and not before.file:
+                if f in shown:
+                    continue
+                before = _shown_as(steps, i, f, named) or _previous_block(steps, i)
+                if before is not None and before.type is StepType.MANIFEST and not before.file and before.index not in named:
                     named[before.index] = f
                     shown.add(f)
     out = []
@@ -709,6 +712,28 @@ def _link_files(steps: list[Step]) -> list[Step]:
             step = replace(step, apply=False, reason=f"applied by the tutorial's own command (kubectl ... -f {step.file})")
         out.append(step)
     return out
+
+
+def _shown_as(steps: list[Step], i: int, name: str, named: dict[int, str]) -> Step | None:
+    """The unnamed manifest block of this section, before step `i`, whose content the file name describes.
+
+    (`kubectl apply -f myapp.yaml` after a Pod `myapp-pod` and a block of Services; then
+    `kubectl apply -f services.yaml`.) The latest such block wins: an earlier one was shown again.
+    """
+    stem = posixpath.splitext(posixpath.basename(name))[0].lower()
+    if len(stem) < 3:
+        return None
+    section = steps[i].section
+    for step in reversed(steps[:i]):
+        if step.section != section:
+            break
+        if step.type is not StepType.MANIFEST or step.file or step.index in named:
+            continue
+        for obj in step.objects:
+            kind, obj_name = obj.kind.lower(), (obj.name or obj.generate_name or "").lower()
+            if (obj_name and (stem in obj_name or obj_name in stem)) or stem.rstrip("s") == kind or kind in stem:
+                return step
+    return None
 
 
 def _previous_block(steps: list[Step], i: int) -> Step | None:

@@ -72,7 +72,7 @@ def find(text: str, first_line: int, fill_ins: bool = False) -> list[Occurrence]
     line, line_start, counted = first_line, 0, 0
     for m in (FILL_IN if fill_ins else PLACEHOLDER).finditer(text):
         name = m.group(1)
-        if name.lower() in _HTML_TAGS:
+        if name.lower().removesuffix("/").rstrip() in _HTML_TAGS:  # `<br>`, `<br />`
             continue
         newlines = text.count("\n", counted, m.start())
         if newlines:

@@ -16,7 +16,8 @@ _FILE = rf"[\w][\w.+-]*\.{FILE_EXT}"
 _FILE_RE = re.compile(rf"(?<![\w/.-])({_FILE})(?![\w/-])", re.I)
 _BACKTICKED = re.compile(rf"`({_FILE})`", re.I)
 _LINK_TEXT = re.compile(rf"\[`?({_FILE})`?\]\([^)]*\)", re.I)
-_HEADING_FILE = re.compile(rf"^\s*`?({_FILE})`?\s*:?\s*$", re.I)
+# a caption that is only a file name, maybe in a folder: `f.yaml`, **manifests/f.yaml**, `s1.yaml`:
+_HEADING_FILE = re.compile(rf"^\s*[*_]{{0,3}}`?((?:[\w.-]+/)*{_FILE})`?:?[*_]{{0,3}}\s*:?\s*$", re.I)
 _FILE_VERBS = re.compile(r"\b(file|save|saved|create|creating|named|called|following|put|write|content of)\b", re.I)
 
 _CREATE_LOCAL_FILE = re.compile(

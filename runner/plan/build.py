@@ -166,12 +166,13 @@ def _superseded(lesson: Lesson, effects: Effects) -> dict[int, Action]:
     definition is an alternative instead (see `_again`).
     """
     out: dict[int, Action] = {}
-    blocks = [s for s in lesson.steps if s.type is StepType.MANIFEST and s.apply and not s.skip]
-    for i, first in enumerate(blocks):
+    # a later definition is applied by the runner, or written as the file a command applies
+    shown = [s for s in lesson.steps if s.type is StepType.MANIFEST and (s.apply or s.file) and not s.skip]
+    for i, first in enumerate(shown):
         names = {(o.kind, o.name) for o in effects.block_objects(first) if o.name}
-        if not names:
+        if not names or not first.apply:
             continue
-        for later in blocks[i + 1 :]:
+        for later in shown[i + 1 :]:
             again = names & {(o.kind, o.name) for o in effects.block_objects(later) if o.name}
             if not again:
                 continue
@@ -188,7 +189,7 @@ def _superseded(lesson: Lesson, effects: Effects) -> dict[int, Action]:
                     first,
                     Operation.SKIP,
                     f"defines {kind.lower()}/{name}, which the text shows again, changed, at line {later.line} before any "
-                    "step uses it: that later definition is applied",
+                    "step uses it: that later definition is the one used",
                 )
             break
     return out

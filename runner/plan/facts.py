@@ -100,6 +100,8 @@ class ClusterFacts:
             return self._node_unmet(value)
         if key == "fits":
             return self._fits_unmet(value)
+        if key == "kubeconfig":
+            return f"changes the kubeconfig (`kubectl config {value}`): a run keeps its own cluster, context and namespace"
         if key == "account":
             return f"needs an account on a container registry (`{value}`), which a run does not use"
         if key == "fill":

@@ -266,6 +266,12 @@ class Ledger:
             return Verdict(Operation.FAIL, f"{verb} {need.name}, which the tutorial never shows: {near}")
         if base in meta.files_named:
             return Verdict(Operation.FAIL, f"{verb} {need.name}, which the text names but never shows or makes")
+        if not self.effects.brings_files:
+            return Verdict(
+                Operation.FAIL,
+                f"{verb} {need.name}, which the tutorial never shows, and it gets no files from elsewhere (no clone, "
+                "download or archive)",
+            )
         return Verdict(
             Operation.SKIP,
             f"needs {need.name}, which the tutorial never shows or names (a file beside it in its repository?): a prerequisite",

@@ -33,6 +33,22 @@ KINDS = {
     "RoleBinding": ("rolebinding", "rolebindings"),
     "ResourceQuota": ("quota", "resourcequota", "resourcequotas"),
     "LimitRange": ("limits", "limitrange", "limitranges"),
+    "NetworkPolicy": ("netpol", "networkpolicy", "networkpolicies"),
+    "ClusterRole": ("clusterrole", "clusterroles"),
+    "ClusterRoleBinding": ("clusterrolebinding", "clusterrolebindings"),
+    "HorizontalPodAutoscaler": ("hpa", "horizontalpodautoscaler", "horizontalpodautoscalers"),
+    "PodDisruptionBudget": ("pdb", "poddisruptionbudget", "poddisruptionbudgets"),
+    "ReplicationController": ("rc", "replicationcontroller", "replicationcontrollers"),
+    "Endpoints": ("ep", "endpoints"),
+    "EndpointSlice": ("endpointslice", "endpointslices"),
+    "PriorityClass": ("pc", "priorityclass", "priorityclasses"),
+    "IngressClass": ("ingressclass", "ingressclasses"),
+    "RuntimeClass": ("runtimeclass", "runtimeclasses"),
+    "CustomResourceDefinition": ("crd", "crds", "customresourcedefinition", "customresourcedefinitions"),
+    "Lease": ("lease", "leases"),
+    "PodTemplate": ("podtemplate", "podtemplates"),
+    "ControllerRevision": ("controllerrevision", "controllerrevisions"),
+    "CertificateSigningRequest": ("csr", "certificatesigningrequest", "certificatesigningrequests"),
 }
 _ALIAS = {alias: kind for kind, aliases in KINDS.items() for alias in aliases}
 
@@ -333,19 +349,17 @@ def _targets(verb: str | None, args: list[str]) -> tuple[tuple[str | None, str],
     """The objects a verb's positional words name, as (kind, name); kind None when kubectl infers a pod."""
     if verb in ("get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale", "top", "expose"):
         out: list[tuple[str | None, str]] = []
-        kind: str | None = None
+        kinds: list[str] = []  # `pod,service web`: each of them
         for a in args:
             if "/" in a:
                 k, _, name = a.partition("/")
                 out.append((kind_of(k) or k, name))
-            elif kind is None and "," not in a:
-                kind = kind_of(a) or a
-            elif kind is None:
-                kind = "*"
+            elif not kinds:
+                kinds = [kind_of(k) or k for k in a.split(",") if k]
             elif verb in ("label", "annotate") and ("=" in a or a.endswith("-")):
                 continue
             else:
-                out.append((kind, a))
+                out.extend((kind, a) for kind in kinds)
         return tuple(out)
     if verb in ("set", "rollout") and len(args) >= 2:  # `set image deployment/web …`, `rollout status deploy web`
         rest = args[1:]

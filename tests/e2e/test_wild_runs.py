@@ -28,7 +28,16 @@ DEFECTS = {
     # `pod1.yaml` is shown as simple.yaml (used at 66, 120, 132); `badjob1.yaml` as babjob1.yaml (259, 295)
     "pearc24-basic.md": {66, 120, 132, 259, 295},
 }
-PRECISE = ("needs ", "depends on ", "changes this machine", "interactive:", "not runnable:", "defines ", "writes ")
+PRECISE = (
+    "needs ",
+    "depends on ",
+    "changes this machine",
+    "changes the kubeconfig",
+    "interactive:",
+    "not runnable:",
+    "defines ",
+    "writes ",
+)
 
 
 @pytest.mark.parametrize("name", sorted(DEFECTS))

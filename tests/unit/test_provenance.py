@@ -186,3 +186,131 @@ def test_a_producer_that_runs_is_enough():
     assert p[8][0] is Operation.SKIP  # the download: no network here
     assert p[9][0] is Operation.COMMAND  # the here-document wrote job.yaml already
     assert p[10][0] is Operation.COMMAND  # its ConfigMap is made by the apply (the file's objects are known)
+
+
+def test_a_file_never_shown_in_a_tutorial_that_gets_no_files_from_elsewhere_is_a_defect():
+    """No clone, archive or checkout anywhere: the reader has only what the text shows, so `pod1.yaml` cannot be there."""
+    p = plan("""\
+        ```bash
+        curl -LO https://example.org/kubectl
+        kubectl --kubeconfig /custom/path/kube.config get pods
+        ```
+
+        Save this as `alpine.yaml`:
+
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+        ```
+
+        ```bash
+        kubectl apply -f alpine.yaml
+        kubectl get configmap c
+        ```
+
+        ## Clean up
+
+        ```bash
+        kubectl delete -f pod1.yaml
+        ```
+        """)
+    assert p[2][0] is Operation.SKIP  # the download: no network
+    assert p[3] == (
+        Operation.SKIP,
+        "needs /custom/path/kube.config, a file outside the tutorial's folder: a prerequisite the tutorial does not make here",
+    )
+    assert p[23] == (
+        Operation.FAIL,
+        "deletes with pod1.yaml, which the tutorial never shows, and it gets no files from elsewhere (no clone, download or "
+        "archive)",
+    )
+    # the same tutorial after a clone: the file may be in the repository
+    cloned = plan("""\
+        ```bash
+        git clone https://example.org/r.git
+        ```
+
+        ```bash
+        kubectl delete -f pod1.yaml
+        ```
+        """)
+    assert cloned[6][0] is Operation.SKIP and "never shows or names" in cloned[6][1]
+
+
+def test_what_a_published_page_means_by_its_unnamed_blocks_kinds_and_contexts():
+    """Read on held-out tutorials: each of these was a step run or judged wrongly before."""
+    p = plan(
+        """\
+        ## Volumes
+
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata:
+          name: task-pv
+        spec:
+          storageClassName: manual
+          capacity: {storage: 1Gi}
+          accessModes: [ReadWriteOnce]
+          hostPath: {path: /tmp/data}
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: task-pvc
+        spec:
+          storageClassName: manual
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 1Gi}}
+        ```
+
+        ## Apps
+
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: myapp-pod
+        spec:
+          containers:
+          - name: c
+            image: busybox
+            command: ["sh", "-c", "echo $(date)'<br />' && sleep 3600"]
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: myservice
+        spec:
+          ports: [{port: 80}]
+        ```
+
+        ```bash
+        kubectl apply -f myapp.yaml
+        kubectl apply -f services.yaml
+        kubectl config use-context minidev
+        kubectl config view
+        kubectl delete pod,service myapp-pod
+        ```
+        """,
+        ClusterFacts(network=False, namespace="ws", storage_classes=frozenset({"local-path"})),
+    )
+    # a claim of the class its PersistentVolume carries binds to it: no StorageClass object is needed
+    assert p[15][0] is Operation.APPLY
+    # `<br />` is HTML, not a placeholder; each block is the file a command names (by its object's name, by its kind)
+    assert p[28] == (Operation.WRITE, "applied by the tutorial's own command (kubectl ... -f myapp.yaml)")
+    assert p[40] == (Operation.WRITE, "applied by the tutorial's own command (kubectl ... -f services.yaml)")
+    assert (p[50][0], p[51][0]) == (Operation.COMMAND, Operation.COMMAND)
+    assert p[52] == (
+        Operation.SKIP,
+        "changes the kubeconfig (`kubectl config use-context`): a run keeps its own cluster, context and namespace",
+    )
+    assert p[53][0] is Operation.COMMAND
+    # `pod,service NAME`: each of the kinds, and kubectl fails on the one never made
+    assert p[54] == (Operation.FAIL, "service/myapp-pod is never made: the step at line 50 makes pod/myapp-pod, not a Service")

@@ -239,7 +239,7 @@ def test_the_same_object_shown_again_is_an_alternative_not_applied():
 
 
 def test_every_placeholder_in_the_text_can_be_set_and_unfilled_ones_block_only_their_steps():
-    md = "Replace <project-namespace> with your project's namespace.\n\n```bash\nkubectl get pods -n <project-namespace>\nkubectl get nodes\nkubectl config set x <YOUR NAMESPACE>\n```\n"
+    md = "Replace <project-namespace> with your project's namespace.\n\n```bash\nkubectl get pods -n <project-namespace>\nkubectl get nodes\nkubectl describe namespace <YOUR NAMESPACE>\n```\n"
     lesson = parse(md)
     assert [p.name for p in lesson.meta.placeholders] == ["username", "project-namespace", "YOUR NAMESPACE"]
     assert lesson.placeholder("project-namespace").description == "Replace <project-namespace> with your project's namespace."
@@ -250,7 +250,7 @@ def test_every_placeholder_in_the_text_can_be_set_and_unfilled_ones_block_only_t
     assert plan[5].do is Operation.COMMAND
     assert plan[6].reason == 'needs a value for <YOUR NAMESPACE>: give --set "YOUR NAMESPACE=…"'
     filled = plan_of(lesson, **{"project-namespace": "ws", "YOUR NAMESPACE": "ws"})
-    assert filled[4].command == "kubectl get pods -n ws" and filled[6].command == "kubectl config set x ws"
+    assert filled[4].command == "kubectl get pods -n ws" and filled[6].command == "kubectl describe namespace ws"
 
 
 def test_a_set_the_lesson_does_not_use_is_a_warning(tmp_path):

@@ -18,7 +18,7 @@ from runner.kube.objects import ObjectRef, get, patch_labels
 from runner.lesson.model import Step
 from runner.plan.build import Action
 from runner.run.operations.base import Done, OperationContext, StepFailed, judge_exit, refuse_unresolved
-from runner.run.operations.jobpods import resolve_hashes
+from runner.run.operations.jobpods import await_logged_jobs, resolve_hashes
 from runner.run.operations.shell import run_shell
 from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
@@ -38,6 +38,7 @@ class HostCommand:
         step, command = action.step, action.command or ""
         refuse_unresolved(command)
         command = resolve_hashes(self._prepared_heredoc(step, command), step, self.ctx)
+        await_logged_jobs(command, step, self.ctx)
         created = self._created_names(step)
         if created:
             self.ctx.lease.intend(created)  # if we die before labelling them, the next run still finds them

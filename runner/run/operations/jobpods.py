@@ -14,9 +14,39 @@ from runner.kube.objects import ObjectRef, get, pods_of_job
 from runner.kube.wait import WaitFailed, predicate_for, wait_for
 from runner.lesson.model import Step
 from runner.run.operations.base import OperationContext, StepFailed
+from runner.syntax import kubectl
 from runner.syntax.shell import segments
 
 _HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)(?:-(<index>|\d+))?-<hash>")
+
+
+def await_logged_jobs(command: str, step: Step, ctx: OperationContext) -> None:
+    """`kubectl logs job/simple-job-bob`: the Job is waited for first, as for `<hash>` (a reader reads its logs once it
+    ran; asked at once, kubectl answers that the container is still being created)."""
+    for seg in segments(command):
+        call = kubectl.parse(seg) if seg and seg[0] == "kubectl" else None
+        if call is None or call.verb != "logs":
+            continue
+        for kind, name in call.targets:
+            if kind == "Job" and "<" not in name:
+                _await_job(name, step, ctx)
+
+
+def _await_job(job: str, step: Step, ctx: OperationContext) -> None:
+    cluster = ctx.cluster
+    ref = ObjectRef("Job", job, cluster.namespace)
+    if get(cluster, ref) is None:
+        return
+    try:
+        wait_for(
+            cluster,
+            ref,
+            predicate_for("Job", "complete", pods_of=lambda: pods_of_job(cluster, job)),
+            step.timeout or 300,
+            checkpoint=ctx.cancel.raise_if_set,
+        )
+    except WaitFailed:
+        pass  # a failed Job's logs are exactly what the reader wants to see
 
 
 def resolve_hashes(command: str, step: Step, ctx: OperationContext) -> str:
