@@ -250,6 +250,8 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
             io.uses_cwd = io.uses_cwd or not f.startswith(("/", "~", "$"))
         elif "://" in f and call.verb in ("create", "apply", "replace"):
             io.unknown_objects = True
+    if call.verb == "kustomize" and call.args and "://" not in call.args[0]:  # `kubectl kustomize base`: reads that folder
+        io.manifests.append((_path(call.args[0].rstrip("/") + "/", here), how))
     kustomize = call.flag("-k", "--kustomize")
     if kustomize and "://" not in kustomize:
         io.manifests.append((_path(kustomize.rstrip("/") + "/", here), how))

@@ -547,8 +547,19 @@ def kubectl_said(line: str) -> bool:
 
 
 def table_header(line: str) -> bool:
-    """`NAME   READY   STATUS   RESTARTS   AGE`: the header of a table kubectl (or ps, df, docker) printed."""
-    return bool(_TABLE_HEADER.match(line.strip()))
+    """`NAME   READY   STATUS   RESTARTS   AGE`: the header of a table kubectl (or ps, df, docker) printed; also when its
+    first columns are narrow (`LASTSEEN FIRSTSEEN COUNT NAME          KIND`)."""
+    text = line.strip()
+    return bool(_TABLE_HEADER.match(text) or (_WIDE_HEADER.match(text) and "  " in text))
+
+
+_WIDE_HEADER = re.compile(r"^[A-Z][A-Z0-9_()%/.-]*(?:\s+[A-Z][A-Z0-9_()%/.-]*){3,}$")
+_NOTE_LINE = re.compile(r"^(?:\*{2,}|={2,}|-{3,}|~{2,})\s*[A-Za-z].*$")
+
+
+def note_line(line: str) -> bool:
+    """`*** On Login Node - replace the pod name ***`: a note to the reader inside a shell block, not a command."""
+    return bool(_NOTE_LINE.match(line.strip()))
 
 
 def printed_objects(command: str) -> tuple[tuple[str, str], ...]:

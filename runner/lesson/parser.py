@@ -568,9 +568,10 @@ def _shell_block(
                 reason="output of a command, shown in a shell block; not a command",
             )
             continue
-        if forced is None and (classify.is_yaml_line(cmd.text) or classify.is_option_only(cmd.text)):
-            # safety: a line of YAML (`apiVersion: v1`, `- name: x`) or a lone option is never run as a command
-            what = "a line of YAML" if classify.is_yaml_line(cmd.text) else "an option of some other command"
+        yaml_line, option, note = classify.is_yaml_line(cmd.text), classify.is_option_only(cmd.text), classify.note_line(cmd.text)
+        if forced is None and (yaml_line or option or note):
+            # safety: a line of YAML (`apiVersion: v1`, `- name: x`), a lone option or a note is never run as a command
+            what = "a line of YAML" if yaml_line else "a note to the reader" if note else "an option of some other command"
             b.add(
                 StepType.OTHER,
                 cmd.line,

@@ -246,3 +246,12 @@ def test_a_manifest_line_written_on_the_fence_is_an_invalid_block_at_its_line():
     assert types(lesson)[1] == (13, "manifest")
     # a language with attributes is still a language
     assert types(parse("```yaml title=pod.yaml\n" + POD + "```\n")) == [(1, "manifest")]
+
+
+def test_a_note_and_a_table_with_narrow_columns_in_a_shell_block_are_not_commands():
+    md = (
+        "```bash\n*** On Login Node - replace the pod name ***\nkubectl get pods\n```\n\n"
+        "```shell\nkubectl get events\nLASTSEEN FIRSTSEEN COUNT NAME          KIND  SUBOBJECT  TYPE\n"
+        "0s       0s        1     dapi-test-pod Pod              Warning\n```\n"
+    )
+    assert types(parse(md)) == [(2, "other"), (3, "command"), (7, "command"), (8, "other"), (9, "other")]
