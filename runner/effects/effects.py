@@ -293,6 +293,8 @@ class Effects:
             created = call.creates
             if created and not c.dry_run:
                 yield Effect(order, step, c.line, "run", "Pod", self.norm(created[1]), "kubectl run", c)
+                if call.has("--expose"):  # and a Service of the same name in front of it
+                    yield Effect(order, step, c.line, "run", "Service", self.norm(created[1]), "kubectl run --expose", c)
                 if call.has("--rm"):  # deleted when the session ends
                     yield Effect(
                         (order[0], order[1] + 1000),

@@ -114,6 +114,8 @@ def command_hosts(command: str) -> list[str]:
         prog = c.words[0].rsplit("/", 1)[-1]
         if prog in _FETCHERS or (prog in ("kubectl", "oc") and any("://" in w for w in c.words)):
             out.extend(_hosts(" ".join(c.words)))
+        if prog in ("curl", "wget"):  # `curl ingress-example.minikube`: a URL without its scheme is still a host
+            out.extend(_bare_hosts(list(c.words[1:])))
         if prog in ("ssh", "scp", "sftp", "rsync", "mosh"):
             out.extend(_remote_hosts(prog, list(c.words[1:])))
     return list(dict.fromkeys(out))
@@ -139,6 +141,23 @@ def _remote_hosts(prog: str, args: list[str]) -> list[str]:
         targets = [a.split(":", 1)[0] for a in plain if ":" in a and "://" not in a]
     hosts = [t.rsplit("@", 1)[-1].lower() for t in targets]
     return [h for h in hosts if h and "$" not in h and "<" not in h]
+
+
+_BARE_HOST = re.compile(r"^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)(?::\d+)?(?:/\S*)?$", re.I)
+
+
+def _bare_hosts(args: list[str]) -> list[str]:
+    """`curl ingress-example.minikube/x`, `wget example.org`: the words a fetcher takes for URLs, without a scheme."""
+    out = []
+    for w in args:
+        m = _BARE_HOST.match(w) if not w.startswith("-") and "://" not in w and "$" not in w else None
+        if (
+            m
+            and not m.group(1).replace(".", "").isdigit()
+            and not re.search(r"\.(?:ya?ml|json|txt|sh|gz|tgz|zip|md)$", m.group(1))
+        ):
+            out.append(m.group(1).lower())
+    return out
 
 
 def _hosts(text: str) -> list[str]:

@@ -496,6 +496,20 @@ _ALTERNATIVE_PROSE = re.compile(
 )
 
 
+_FAILURE_PROSE = re.compile(
+    r"^\W*(?:(?:it|this|that|the\s+\w+(?:\s+\w+)?)\s+)?(?:should|will|would|must)\s+(?:\w+\s+)?(?:error\s+out|fail|be\s+(?:denied|"
+    r"refused|forbidden|rejected))\b|^\W*(?:you\s+(?:should|will)\s+(?:get|see|receive)\s+an?\s+error)\b",
+    re.I,
+)
+
+
+def failure_prose(text: str) -> bool:
+    """The paragraph just after a command says it fails ("It should error out and complain …", "This will fail …"):
+    the text expects that failure."""
+    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return bool(_FAILURE_PROSE.search(first))
+
+
 def alternative_prose(text: str) -> bool:
     """The paragraph offers the next block as another way to the same result ("Or like this:", "You could also …")."""
     return bool(_ALTERNATIVE_PROSE.search(text))

@@ -64,6 +64,7 @@ class _Context:
     local_files: set[str] = field(default_factory=set)
     output_cue: bool = False  # the prose just before says the next block is a command's output
     alternative_cue: bool = False  # the prose just before offers the next block as another way ("Or like this:")
+    after_block: bool = False  # the paragraph being read comes right after a code block
     after_printing: tuple[tuple[str, str], ...] = ()  # what the last command printed (`kubectl get secret s -o yaml`)
     bare_username: bool = False  # the prose tells the reader to replace the word "username"
     mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
@@ -148,6 +149,8 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
     for block in found:
         if block.kind == "front_matter":
             continue
+        if block.kind != "code":
+            ctx.after_block = ctx.after_block and block.kind == "prose"
         if block.kind == "heading":
             if prose.heading_file(block.text):
                 ctx.file_hint = prose.heading_file(block.text)
@@ -178,9 +181,13 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             continue
         if block.kind == "prose":
             _read_prose(block, ctx, b)
+            ctx.after_block = False
             continue
         if block.kind == "code":
             _code_block(block, ctx, b, seen_blocks)
+            ctx.after_block = True
+        else:
+            ctx.after_block = False
     steps = _link_files(b.steps)
     meta = replace(
         meta,
@@ -223,6 +230,11 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     if applied and b.steps and b.steps[-1].type is StepType.MANIFEST and not b.steps[-1].file:
         # "Once that file is created, run `kubectl apply -f interactiveCondaPod.yml`": the block just shown is that file
         b.steps[-1] = replace(b.steps[-1], file=applied)
+    last = b.steps[-1] if b.steps else None
+    if last is not None and last.type in (StepType.COMMAND, StepType.IN_POD) and ctx.after_block and classify.failure_prose(text):
+        # "It should error out and complain about the file being read only.": the text expects the command to fail
+        b.steps[-1] = replace(last, expect_failure=True)
+    ctx.after_block = False
     ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
     ctx.file_content = None
     ctx.output_cue = classify.output_prose(text)

@@ -49,6 +49,11 @@ KINDS = {
     "PodTemplate": ("podtemplate", "podtemplates"),
     "ControllerRevision": ("controllerrevision", "controllerrevisions"),
     "CertificateSigningRequest": ("csr", "certificatesigningrequest", "certificatesigningrequests"),
+    "ValidatingWebhookConfiguration": ("validatingwebhookconfiguration", "validatingwebhookconfigurations"),
+    "MutatingWebhookConfiguration": ("mutatingwebhookconfiguration", "mutatingwebhookconfigurations"),
+    "APIService": ("apiservice", "apiservices"),
+    "VolumeAttachment": ("volumeattachment", "volumeattachments"),
+    "CSIDriver": ("csidriver", "csidrivers"),
 }
 _ALIAS = {alias: kind for kind, aliases in KINDS.items() for alias in aliases}
 

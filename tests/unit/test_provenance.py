@@ -314,3 +314,25 @@ def test_what_a_published_page_means_by_its_unnamed_blocks_kinds_and_contexts():
     assert p[53][0] is Operation.COMMAND
     # `pod,service NAME`: each of the kinds, and kubectl fails on the one never made
     assert p[54] == (Operation.FAIL, "service/myapp-pod is never made: the step at line 50 makes pod/myapp-pod, not a Service")
+
+
+def test_a_command_the_text_says_fails_a_bare_host_a_service_made_by_run_expose_and_a_webhook_nobody_makes():
+    p = plan("""\
+        ```bash
+        kubectl run web --image=busybox --expose --port 80
+        kubectl delete pod,service web
+        curl ingress-example.minikube
+        kubectl delete validatingwebhookconfiguration ingress-nginx-admission
+        ```
+
+        ```bash
+        kubectl exec web -- sh -c "echo x >> /etc/ro/file"
+        ```
+
+        It should error out and complain about the file being read only.
+        """)
+    assert p[3][0] is Operation.COMMAND  # the Service is the one `--expose` made
+    assert p[4] == (Operation.SKIP, "needs ingress-example.minikube, which is not reachable from here (profile network)")
+    assert p[5][0] is Operation.SKIP and "which no step makes and this cluster does not have" in p[5][1]
+    lesson = parse_lesson(textwrap.dedent("```bash\nkubectl exec web -- touch /ro/f\n```\n\nIt should error out.\n"), "t.md")
+    assert lesson.steps[0].expect_failure
