@@ -728,24 +728,42 @@ def _link_files(steps: list[Step]) -> list[Step]:
 
 
 def _shown_as(steps: list[Step], i: int, name: str, named: dict[int, str]) -> Step | None:
-    """The unnamed manifest block of this section, before step `i`, whose content the file name describes.
+    """The unnamed manifest block whose content the file name describes, for the command at step `i`.
 
     (`kubectl apply -f myapp.yaml` after a Pod `myapp-pod` and a block of Services; then
-    `kubectl apply -f services.yaml`.) The latest such block wins: an earlier one was shown again.
+    `kubectl apply -f services.yaml`.) The latest such block of the section before the command
+    wins (an earlier one was shown again); else the first one after it, within the next few
+    blocks ("create -f <pvc-spec-yaml>", "example pvc spec yaml below").
     """
-    stem = posixpath.splitext(posixpath.basename(name))[0].lower()
+    stem = posixpath.splitext(posixpath.basename(name))[0].lower().strip("<>")
     if len(stem) < 3:
         return None
+    words = set(re.split(r"[^a-z0-9]+", stem))
+    kinds = {k.lower() for k in (kubectl.kind_of(w) for w in words) if k}
+
+    def describes(step: Step) -> bool:
+        if step.type is not StepType.MANIFEST or step.file or step.index in named:
+            return False
+        for obj in step.objects:
+            kind, obj_name = obj.kind.lower(), (obj.name or obj.generate_name or "").lower().rstrip("-")
+            if (obj_name and (stem in obj_name or obj_name in stem)) or stem.rstrip("s") == kind or kind in kinds:
+                return True
+        return False
+
     section = steps[i].section
     for step in reversed(steps[:i]):
         if step.section != section:
             break
-        if step.type is not StepType.MANIFEST or step.file or step.index in named:
-            continue
-        for obj in step.objects:
-            kind, obj_name = obj.kind.lower(), (obj.name or obj.generate_name or "").lower()
-            if (obj_name and (stem in obj_name or obj_name in stem)) or stem.rstrip("s") == kind or kind in stem:
-                return step
+        if describes(step):
+            return step
+    for step in steps[i + 1 : i + 8]:
+        if step.type is StepType.COMMAND and any(
+            call and call.verb in ("create", "apply", "replace") and call.files
+            for call in (kubectl.parse(seg) for seg in segments(step.command or ""))
+        ):
+            break  # another command applies files: blocks after it are its
+        if describes(step):
+            return step
     return None
 
 

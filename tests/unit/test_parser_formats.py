@@ -255,3 +255,18 @@ def test_a_note_and_a_table_with_narrow_columns_in_a_shell_block_are_not_command
         "0s       0s        1     dapi-test-pod Pod              Warning\n```\n"
     )
     assert types(parse(md)) == [(2, "other"), (3, "command"), (7, "command"), (8, "other"), (9, "other")]
+
+
+def test_a_command_applies_the_example_block_below_that_its_file_name_describes():
+    """`create -f <pvc-spec-yaml>` ("example pvc spec yaml below"), then the example PVC under the next heading."""
+    md = (
+        "Submit a PVC (example pvc spec yaml below).\n\n```bash\nkubectl create -f <pvc-spec-yaml>\n```\n\n"
+        "### Example claim\n\n```yaml\nkind: PersistentVolumeClaim\napiVersion: v1\nmetadata:\n  name: data\n"
+        "spec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n```\n\n"
+        "### Other\n\n```yaml\n" + POD + "```\n"
+    )
+    steps = parse(md).steps
+    assert [(s.line, s.file, s.apply) for s in steps if s.type is StepType.MANIFEST] == [
+        (9, "<pvc-spec-yaml>", False),
+        (21, None, True),
+    ]
