@@ -30,8 +30,9 @@ from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
+from runner.syntax import kubectl
 from runner.syntax.k8s import API_VERSIONS
-from runner.syntax.shell import plain_file
+from runner.syntax.shell import plain_file, segments
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,14 @@ class Ledger:
         return None
 
     def defect(self, step: Step) -> Verdict | None:
-        """Only the defects among `judge`'s verdicts: they are the tutorial's whatever else happens to the run."""
+        """A command kubectl refuses as written, and the defects among `judge`'s verdicts: they are the tutorial's
+        whatever else happens to the run (a missing image, a skipped producer, an interactive step)."""
+        if step.type in (StepType.COMMAND, StepType.INTERACTIVE) and step.command:
+            for words in segments(step.command):
+                call = kubectl.parse(words)
+                why = kubectl.refusal(call) if call is not None else None
+                if why is not None:
+                    return Verdict(Operation.FAIL, f"kubectl refuses this as written: {why}")
         verdict = self.judge(step)
         return verdict if verdict is not None and verdict.do is Operation.FAIL else None
 

@@ -512,6 +512,25 @@ UNCHECKED_VERBS = {
 }
 
 
+def refusal(call: KubectlCall) -> str | None:
+    """Why kubectl (v1.34) refuses this command as written, whatever the cluster holds; None when it does not.
+
+    Only what the syntax decides: a flag the verb does not have (`run --generator`, removed in 1.18),
+    `exec POD COMMAND` without `--` (removed in 1.21), `delete TYPE` with neither a name nor a selector.
+    """
+    verb = call.verb
+    if verb is None or verb_flags(verb, call.args[0] if call.args else None) is None:
+        return None
+    if call.bad_flags:
+        return f"`kubectl {verb}` has no flag {call.bad_flags[0]}"
+    if verb == "exec" and len(call.args) >= 2 and not call.after_dash:
+        return f"`kubectl exec POD COMMAND` is not supported: kubectl wants `kubectl exec {call.args[0]} -- {call.args[1]}`"
+    selected = call.has("-l", "--selector", "--all", "-f", "--filename", "-k", "--kustomize", "--field-selector")
+    if verb == "delete" and len(call.args) == 1 and "/" not in call.args[0] and not selected:
+        return f"`kubectl delete {call.args[0]}` names a resource type but no object (kubectl: no name was specified)"
+    return None
+
+
 def verb_flags(verb: str | None, subcommand: str | None = None) -> dict[str, bool] | None:
     """The flags `kubectl VERB` accepts (flag -> takes a value), None when the verb is not in the table."""
     if verb is None:

@@ -24,7 +24,7 @@ DEFECTS = {
     "001_86ab03304d8711f1.md": {171, 206},  # `c3-<usernam>-<hash>`: a typo of <username>
     "jetstream2-volumes.md": set(),
     "k8s-secret-config-file.md": set(),
-    "nrp-beginner-track.md": set(),
+    "nrp-beginner-track.md": {1159},  # `kubectl exec -it POD -n -- /bin/bash`: -n takes `--`, and kubectl refuses exec POD CMD
     # `pod1.yaml` is shown as simple.yaml (used at 66, 120, 132); `badjob1.yaml` as babjob1.yaml (259, 295)
     "pearc24-basic.md": {66, 120, 132, 259, 295},
 }

@@ -336,3 +336,21 @@ def test_a_command_the_text_says_fails_a_bare_host_a_service_made_by_run_expose_
     assert p[5][0] is Operation.SKIP and "which no step makes and this cluster does not have" in p[5][1]
     lesson = parse_lesson(textwrap.dedent("```bash\nkubectl exec web -- touch /ro/f\n```\n\nIt should error out.\n"), "t.md")
     assert lesson.steps[0].expect_failure
+
+
+def test_a_command_kubectl_refuses_as_written_is_a_defect_of_its_line_whatever_else_happens():
+    """A removed flag, `exec POD CMD` without `--`, `delete NAME` without a type: kubectl's syntax, not the cluster's."""
+    p = plan("""\
+        ```bash
+        kubectl run --generator=run-pod/v1 lookup --image=registry.example.org/lookup
+        kubectl exec -it lookup bash
+        kubectl delete lookup
+        kubectl exec -it lookup -- bash
+        kubectl autoscale deploy web --min=2 --max=5 --cpu-percent=50
+        kubectl version --client
+        ```
+        """)
+    assert p[2] == (Operation.FAIL, "kubectl refuses this as written: `kubectl run` has no flag --generator")  # not the image
+    assert p[3][0] is Operation.FAIL and "kubectl exec lookup -- bash" in p[3][1]  # an interactive step, still a defect
+    assert p[4][0] is Operation.FAIL and "names a resource type but no object" in p[4][1]
+    assert p[5][0] is not Operation.FAIL and p[6][0] is not Operation.FAIL and p[7][0] is not Operation.FAIL
