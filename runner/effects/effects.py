@@ -331,7 +331,9 @@ class Effects:
                         ignore_missing=True,
                         manifest=m,
                     )
-            if call.has("--all", "-l", "--selector", "--field-selector", "-A", "--all-namespaces") and call.args:
+            selects = call.has("--all", "-l", "--selector", "--field-selector")
+            everywhere = call.has("-A", "--all-namespaces") and not call.targets  # `-A TYPE NAME` still names it
+            if (selects or everywhere) and call.args:
                 for k in call.args[0].split(","):
                     yield Effect(
                         order, step, c.line, "delete", kubectl.kind_of(k) or k, "*", "kubectl delete", c, ignore_missing=True

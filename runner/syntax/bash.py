@@ -438,15 +438,24 @@ class _Reader:
         raw = node_text(start)
         quoted = any(q in raw for q in "'\"\\")
         delimiter = raw.strip("'\"").replace("\\", "")
-        text = ""
-        first = self.row(start) + 1
-        if body is not None:
-            text = node_text(body)
-            first = self.row(body)
-            if not text.endswith("\n"):
-                text += "\n"
+        # the command line goes on past `\`-newlines (`cat <<EOF | curl -X PUT \` / `  localhost:8080/x`): bash reads the
+        # body only after the whole line, where tree-sitter-bash starts it at the first newline
         line_end = self.data.find(b"\n", start.end_byte)
-        rest = self.data[start.end_byte : line_end if line_end >= 0 else len(self.data)].decode("utf-8", "replace")
+        while line_end > 0 and self.data[:line_end].endswith(b"\\"):
+            line_end = self.data.find(b"\n", line_end + 1)
+        end = line_end if line_end >= 0 else len(self.data)
+        joined = self.data.count(b"\n", start.end_byte, end)
+        text = ""
+        first = self.row(start) + 1 + joined
+        if body is not None:
+            body_start = max(body.start_byte, end + 1)
+            text = (
+                give_back(self.data[body_start : body.end_byte].decode("utf-8", "replace")) if body_start < body.end_byte else ""
+            )
+            first = self.row(body) + (self.data.count(b"\n", body.start_byte, body_start) if body_start > body.start_byte else 0)
+            if text and not text.endswith("\n"):
+                text += "\n"
+        rest = self.data[start.end_byte : end].decode("utf-8", "replace").replace("\\\n", " ")
         return HereDoc(text, first, delimiter, quoted, strip), ((": " + rest, self.row(start)) if rest.strip() else None)
 
     def redirect(self, node: Node) -> Redirect:

@@ -303,3 +303,16 @@ def test_shell_blocks_of_compound_commands_never_crash_show_lint_or_new(parts, c
     build_plan(render(lesson, {"username": "bob"}).lesson, ClusterFacts())
     lint_lesson(lesson)
     draft(md, "t.md", "t")
+
+
+def test_a_here_document_starts_after_the_whole_command_line_with_its_continuations():
+    """bash reads the body after `\\`-continued lines; tree-sitter-bash 0.25 starts it at the first newline."""
+    s = bash.parse(
+        "cat <<EOF | curl -X PUT \\\n  localhost:8080/api/v1/namespaces/test/finalize \\\n  --data-binary @-\n{}\nEOF\necho done"
+    )
+    assert [c.words for c in s.commands] == [
+        ("cat",),
+        ("curl", "-X", "PUT", "localhost:8080/api/v1/namespaces/test/finalize", "--data-binary", "@-"),
+        ("echo", "done"),
+    ]
+    assert s.commands[0].heredoc is not None and s.commands[0].heredoc.text == "{}\n"
