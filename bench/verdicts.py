@@ -49,6 +49,7 @@ CAUSES = [
     ("needs image ", "image"),
     ("needs a value for ", "value"),
     ("needs the reader's own value", "value"),
+    ("needs the reader's own edits", "value"),
     ("needs $", "variable"),
     ("needs a GPU", "gpu"),
     ("needs StorageClass", "storage class"),

@@ -464,6 +464,14 @@ class Effects:
         needs = [n for n in needs if not (n.kind == FILE and any(m.provides(n) for m in own))]
         return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd, fetches), cwd
 
+    def made_after(self, step: Step) -> dict[str, int]:
+        """Names of the objects later steps make (a name -> the line of the first), for what a pod may wait for."""
+        out: dict[str, int] = {}
+        for e in self.events:
+            if e.creates and e.kind and not e.generated and e.step.index > step.index:
+                out.setdefault(e.name, e.line)
+        return out
+
     @cached_property
     def static_classes(self) -> frozenset[tuple[str, str]]:
         """("StorageClass", name) of every class a PersistentVolume of the lesson carries: a claim of that class binds

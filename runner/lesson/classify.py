@@ -510,6 +510,15 @@ def failure_prose(text: str) -> bool:
     return bool(_FAILURE_PROSE.search(first))
 
 
+_EDIT_MARK = re.compile(r"<-{3,}|<={3,}|←")
+
+
+def edit_mark(text: str) -> str | None:
+    """The first line of a block that marks what the reader is to change (`name: PodName  <------ change here`): a
+    template for the reader to edit, not a file to use as it is."""
+    return next((line.strip() for line in text.splitlines() if _EDIT_MARK.search(line)), None)
+
+
 def alternative_prose(text: str) -> bool:
     """The paragraph offers the next block as another way to the same result ("Or like this:", "You could also …")."""
     return bool(_ALTERNATIVE_PROSE.search(text))

@@ -12,6 +12,7 @@ without a cluster.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,13 +29,14 @@ from runner.effects.environment import (
     unfilled,
 )
 from runner.effects.io import OBJECT
+from runner.lesson import classify
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
 from runner.plan.provenance import Dependency, Ledger
 from runner.syntax import bash
-from runner.syntax.k8s import K8sObject, get_path, scalar
+from runner.syntax.k8s import K8sObject, containers, get_path, pod_spec, scalar, strings
 from runner.syntax.shell import plain_file
 
 DEFAULT_TIMEOUTS = {
@@ -92,9 +94,11 @@ __all__ = [
 ]
 
 
-def _default_condition(kind: str, facts: ClusterFacts, obj: K8sObject | None) -> str | None:
+def _default_condition(
+    kind: str, facts: ClusterFacts, obj: K8sObject | None, later: Mapping[str, int] | None = None
+) -> str | None:
     if kind == "Pod":
-        return "ready"
+        return "exists" if obj is not None and _awaits_later(obj, later or {}) else "ready"
     if kind in ("Deployment", "StatefulSet"):
         return "ready"  # its pods, as a reader waits before `kubectl logs` or `exec`
     if kind == "PersistentVolumeClaim":
@@ -103,14 +107,29 @@ def _default_condition(kind: str, facts: ClusterFacts, obj: K8sObject | None) ->
     return None
 
 
+def _awaits_later(obj: K8sObject, later: Mapping[str, int]) -> bool:
+    """Do the pod's init containers wait for an object that a later step makes (`until nslookup myservice`, the
+    Service made further down)? Then the text means the pod to stay initializing until that step."""
+    words = {
+        w
+        for c in containers(pod_spec(obj.body or {}), init=True)
+        for w in re.split(r"[^A-Za-z0-9.-]+", " ".join(strings(c.get("command")) + strings(c.get("args"))))
+    }
+    return any(w.split(".")[0] in later for w in words if w)
+
+
 def _waits_for(
-    step: Step, objects: Sequence[tuple[str, str, K8sObject | None]], facts: ClusterFacts, deleting: bool
+    step: Step,
+    objects: Sequence[tuple[str, str, K8sObject | None]],
+    facts: ClusterFacts,
+    deleting: bool,
+    later: Mapping[str, int] | None = None,
 ) -> tuple[Wait, ...]:
     waits = []
     for kind, name, obj in objects:
         if step.wait == "none":
             continue
-        condition = step.wait or ("deleted" if deleting else _default_condition(kind, facts, obj))
+        condition = step.wait or ("deleted" if deleting else _default_condition(kind, facts, obj, later))
         if deleting and step.wait and step.wait != "deleted":
             condition = "deleted"
         if condition is None or not name:
@@ -245,6 +264,9 @@ def _action(
     if step.skip:
         return Action(step, Operation.SKIP, step.skip)
     if step.type is StepType.INVALID:
+        marked = classify.edit_mark(step.text)
+        if marked is not None:  # a template the reader edits first: its arrows and notes are not the tutorial's defect
+            return Action(step, Operation.SKIP, f"needs the reader's own edits where the text marks them (`{marked}`)")
         return Action(step, Operation.FAIL, step.error or "the block cannot be used as written")
     typo = next(
         (
@@ -281,7 +303,8 @@ def _action(
         objs = [(o.kind, o.name or "", o) for o in ledger.effects.block_objects(step)]
         if not step.apply:
             return Action(step, Operation.WRITE, step.reason or "applied by a command of the tutorial")
-        return Action(step, Operation.APPLY, waits=_waits_for(step, objs, facts, deleting=False))
+        later = ledger.effects.made_after(step)
+        return Action(step, Operation.APPLY, waits=_waits_for(step, objs, facts, deleting=False, later=later))
     if step.type is StepType.COMMAND:
         return Action(step, Operation.COMMAND, command=step.command, waits=_command_waits(step, facts, ledger.effects))
     if step.type is StepType.IN_POD:
@@ -301,7 +324,7 @@ def _command_waits(step: Step, facts: ClusterFacts, effects: Effects) -> tuple[W
             continue
         obj = e.manifest.obj if e.manifest else None
         if e.action in ("create", "apply", "run"):
-            waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=False))
+            waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=False, later=effects.made_after(step)))
         elif e.action == "delete" and e.via != "kubectl run --rm":
             waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=True))
     return tuple(waits)

@@ -354,3 +354,67 @@ def test_a_command_kubectl_refuses_as_written_is_a_defect_of_its_line_whatever_e
     assert p[3][0] is Operation.FAIL and "kubectl exec lookup -- bash" in p[3][1]  # an interactive step, still a defect
     assert p[4][0] is Operation.FAIL and "names a resource type but no object" in p[4][1]
     assert p[5][0] is not Operation.FAIL and p[6][0] is not Operation.FAIL and p[7][0] is not Operation.FAIL
+
+
+def test_a_pod_whose_init_containers_wait_for_what_a_later_step_makes_is_not_awaited_ready():
+    md = textwrap.dedent("""\
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: myapp-pod
+        spec:
+          initContainers:
+          - name: init-myservice
+            image: busybox
+            command: ['sh', '-c', "until nslookup myservice.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do sleep 2; done"]
+          containers:
+          - name: app
+            image: busybox
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: myservice
+        spec:
+          ports: [{port: 80}]
+        ```
+        """)
+    lesson = render(parse_lesson(md, "t.md"), {"username": "bob"}).lesson
+    waits = {a.step.line: [(w.kind, w.condition) for w in a.waits] for a in build_plan(lesson, LOCAL).actions}
+    assert waits[1] == [("Pod", "exists")]  # it stays initializing until the Service exists: the text means that
+    without = render(parse_lesson(md.split("\n\n```yaml\napiVersion: v1\nkind: Service")[0] + "\n", "t.md"), {}).lesson
+    assert [(w.kind, w.condition) for a in build_plan(without, LOCAL).actions for w in a.waits] == [("Pod", "ready")]
+
+
+def test_a_template_that_marks_the_readers_edits_with_arrows_is_not_a_defect_when_it_does_not_parse():
+    p = plan("""\
+        Change what the arrows point at, and remove them:
+
+        ```yaml
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+           name: JobName  <------ change here
+        spec:
+          args: ["a"]        |
+            - b              | <----- your program
+        ```
+
+        ```yaml
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+           name: broken
+        spec:
+          args: ["a"]
+            - b
+        ```
+        """)
+    assert p[3] == (
+        Operation.SKIP,
+        "needs the reader's own edits where the text marks them (`name: JobName  <------ change here`)",
+    )
+    assert p[13][0] is Operation.FAIL

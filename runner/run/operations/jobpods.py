@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from runner.kube.errors import Timeout
 from runner.kube.objects import ObjectRef, get, pods_of_job
-from runner.kube.wait import WaitFailed, predicate_for, wait_for
+from runner.kube.wait import Outcome, WaitFailed, predicate_for, wait_for
 from runner.lesson.model import Step
 from runner.run.operations.base import OperationContext, StepFailed
 from runner.syntax import kubectl
@@ -22,7 +23,8 @@ _HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)(?:-(<index>|\d+))?-<hash>")
 
 def await_logged_jobs(command: str, step: Step, ctx: OperationContext) -> None:
     """`kubectl logs job/simple-job-bob`: the Job is waited for first, as for `<hash>` (a reader reads its logs once it
-    ran; asked at once, kubectl answers that the container is still being created)."""
+    ran; asked at once, kubectl answers that the container is still being created); `kubectl logs POD [-c C]`: until
+    that container has started."""
     for seg in segments(command):
         call = kubectl.parse(seg) if seg and seg[0] == "kubectl" else None
         if call is None or call.verb != "logs":
@@ -30,6 +32,31 @@ def await_logged_jobs(command: str, step: Step, ctx: OperationContext) -> None:
         for kind, name in call.targets:
             if kind == "Job" and "<" not in name:
                 _await_job(name, step, ctx)
+            elif kind in (None, "Pod") and "<" not in name and "$" not in name:
+                _await_started(name, call.flag("-c", "--container"), step, ctx)
+
+
+def _await_started(pod: str, container: str | None, step: Step, ctx: OperationContext) -> None:
+    """`kubectl logs myapp-pod -c init-myservice` just after the pod was made: its container has started first (a reader
+    asks a moment later; asked at once, kubectl answers that it is waiting to start)."""
+    cluster = ctx.cluster
+    ref = ObjectRef("Pod", pod, cluster.namespace)
+
+    def started(obj: dict[str, Any] | None) -> Outcome:
+        status = (obj or {}).get("status") or {}
+        found = [
+            cs
+            for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
+            if container in (None, cs.get("name"))
+        ]
+        begun = any({"running", "terminated"} & set((cs.get("state") or {}).keys()) for cs in found)
+        return Outcome(begun or obj is None, state="started" if begun else "waiting to start")
+
+    try:
+        if get(cluster, ref) is not None:
+            wait_for(cluster, ref, started, min(step.timeout or 60, 60), checkpoint=ctx.cancel.raise_if_set)
+    except (WaitFailed, Timeout):
+        pass  # kubectl then says why
 
 
 def _await_job(job: str, step: Step, ctx: OperationContext) -> None:
