@@ -216,6 +216,13 @@ class Ledger:
             group_version, _, kind = need.name.rpartition("/")
             if API_VERSIONS.get(kind) == group_version or facts.serves(need.name):
                 return None
+            group = group_version.rpartition("/")[0] if "/" in group_version else ""
+            if kind in API_VERSIONS and (group in _BUILTIN_GROUPS or group.endswith(".k8s.io")):
+                return Verdict(  # `apps/v1beta1` Deployment: removed from Kubernetes, refused by every API server now
+                    Operation.FAIL,
+                    f"{kind} is not served as {group_version} (Kubernetes serves it as {API_VERSIONS[kind]}): "
+                    "the API server refuses this manifest",
+                )
             return Verdict(
                 Operation.SKIP,
                 f"needs kind {kind} ({group_version}), which this cluster does not serve (its CRD is not installed)",
@@ -370,6 +377,7 @@ class Ledger:
         return None
 
 
+_BUILTIN_GROUPS = frozenset({"", "apps", "batch", "extensions", "policy", "autoscaling"})
 _READ_VERBS = frozenset(
     f"kubectl {v}" for v in ("get", "describe", "logs", "top", "explain", "auth", "wait", "events", "api-resources")
 )

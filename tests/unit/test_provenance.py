@@ -418,3 +418,34 @@ def test_a_template_that_marks_the_readers_edits_with_arrows_is_not_a_defect_whe
         "needs the reader's own edits where the text marks them (`name: JobName  <------ change here`)",
     )
     assert p[13][0] is Operation.FAIL
+
+
+def test_a_built_in_kind_in_a_version_kubernetes_removed_is_a_defect_a_crd_kind_is_a_skip():
+    facts = ClusterFacts(network=False, namespace="ws", served=frozenset({"apps/v1/Deployment"}))
+    p = plan(
+        """\
+        ```yaml
+        apiVersion: apps/v1beta1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers: [{name: c, image: registry.example.org/web}]
+        ```
+
+        ```yaml
+        apiVersion: batch.volcano.sh/v1alpha1
+        kind: Job
+        metadata:
+          name: vc
+        ```
+        """,
+        facts,
+    )
+    assert p[1] == (
+        Operation.FAIL,
+        "Deployment is not served as apps/v1beta1 (Kubernetes serves it as apps/v1): the API server refuses this manifest",
+    )
+    assert p[12][0] is Operation.SKIP and "its CRD is not installed" in p[12][1]
