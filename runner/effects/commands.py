@@ -230,6 +230,15 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         io.ports_opened.append(next((a for a in args if a.isdigit()), "8000"))
 
 
+_REMOTE_KUSTOMIZATION = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^/]+/", re.I)
+
+
+def remote_kustomization(target: str) -> bool:
+    """`github.com/kubeflow/training-operator.git/manifests/overlays/standalone?ref=v1.8.1`: a repository kustomize
+    fetches (its first segment is a host), not a folder here."""
+    return "://" not in target and bool(_REMOTE_KUSTOMIZATION.match(target))
+
+
 KUBECONFIG_VIA = "kubectl --kubeconfig"  # how a step uses the reader's kubeconfig file
 
 
@@ -253,6 +262,8 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
     if call.verb == "kustomize" and call.args and "://" not in call.args[0]:  # `kubectl kustomize base`: reads that folder
         io.manifests.append((_path(call.args[0].rstrip("/") + "/", here), how))
     kustomize = call.flag("-k", "--kustomize")
+    if kustomize and remote_kustomization(kustomize):
+        kustomize = "https://" + kustomize  # `github.com/org/repo/path?ref=v1`: kustomize fetches it, no scheme needed
     if kustomize and "://" not in kustomize:
         io.manifests.append((_path(kustomize.rstrip("/") + "/", here), how))
     if kustomize and call.verb in ("create", "apply", "replace"):

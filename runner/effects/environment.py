@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from runner.effects.commands import command_io
+from runner.effects.commands import command_io, remote_kustomization
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.syntax import bash, kubectl
@@ -114,6 +114,11 @@ def command_hosts(command: str) -> list[str]:
         prog = c.words[0].rsplit("/", 1)[-1]
         if prog in _FETCHERS or (prog in ("kubectl", "oc") and any("://" in w for w in c.words)):
             out.extend(_hosts(" ".join(c.words)))
+        if prog in ("kubectl", "oc"):
+            call = kubectl.parse(list(c.words))
+            target = call.flag("-k", "--kustomize") if call is not None else None
+            if target and remote_kustomization(target):
+                out.append(target.split("/", 1)[0].lower())
         if prog in ("curl", "wget"):  # `curl ingress-example.minikube`: a URL without its scheme is still a host
             out.extend(_bare_hosts(list(c.words[1:])))
         if prog in ("ssh", "scp", "sftp", "rsync", "mosh"):

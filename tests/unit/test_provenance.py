@@ -449,3 +449,14 @@ def test_a_built_in_kind_in_a_version_kubernetes_removed_is_a_defect_a_crd_kind_
         "Deployment is not served as apps/v1beta1 (Kubernetes serves it as apps/v1): the API server refuses this manifest",
     )
     assert p[12][0] is Operation.SKIP and "its CRD is not installed" in p[12][1]
+
+
+def test_a_remote_kustomization_needs_its_host_and_is_no_folder_here():
+    p = plan("""\
+        ```bash
+        kubectl apply -k "github.com/kubeflow/training-operator.git/manifests/overlays/standalone?ref=v1.8.1"
+        kubectl apply -k overlays/dev
+        ```
+        """)
+    assert p[2] == (Operation.SKIP, "needs github.com, which is not reachable from here (profile network)")
+    assert p[3][0] is Operation.SKIP and "overlays/dev/" in p[3][1]
