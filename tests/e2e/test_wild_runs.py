@@ -31,6 +31,7 @@ DEFECTS = {
 PRECISE = (
     "needs ",
     "depends on ",
+    "requests ",  # more CPU or memory than any node of this cluster has
     "changes this machine",
     "changes the kubeconfig",
     "interactive:",
