@@ -50,7 +50,7 @@ def show(lesson: str, user: str | None, sets: tuple[str, ...], lesson_dirs: tupl
     rendered = render(parsed, values)
     shown = redacted(rendered, redactor_for(rendered.lesson, rendered.values))  # what is printed: no secret
     if fmt == "json":
-        click.echo(json.dumps(views.plan_json(shown), indent=2, allow_nan=False))
+        click.echo(json.dumps(views.plan_json(shown, rendered), indent=2, allow_nan=False))
     else:
         click.echo(views.plan_text(shown))
     for name in unused_sets(parsed, set_values):

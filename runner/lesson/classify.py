@@ -8,6 +8,7 @@ session or command output; does this command need a person at a terminal.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Any
 
@@ -457,11 +458,14 @@ def ssh_host(segments: list[list[str]]) -> str | None:
 
 
 def exec_pod(segments: list[list[str]]) -> str | None:
-    """The pod an interactive `kubectl exec` opens a shell in."""
+    """The pod an interactive `kubectl exec` opens a shell in (`-it POD -- bash`); None for one command run there with a
+    terminal (`exec -t postgres-0 -- pg_dumpall > dump.sql`): the reader is back at their own prompt after it."""
     for words in segments:
         call = kubectl.parse(words)
         if call is not None and call.verb == "exec" and call.targets:
-            return call.targets[0][1]
+            inner = list(call.after_dash) or list(call.args[1:])
+            if not inner or (len(inner) == 1 and posixpath.basename(inner[0]) in SHELLS):
+                return call.targets[0][1]
     return None
 
 

@@ -19,6 +19,8 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from runner.syntax.yaml import read_yaml
+
 _ADMONITION = re.compile(r"^\s*(!!!|\?\?\?\+?)\s*\w+")
 ADMONITION_DEPTH = 8
 
@@ -44,13 +46,34 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").use(front_matter_plugin)
 
 
+@lru_cache(maxsize=1)
+def _plain_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark")
+
+
+_KEY_LINE = re.compile(r"^(?:[^\s#:-][^:]*:(?:\s|$)|\{)")  # `key:`, `{flow: map}`
+
+
+def _keys_first(content: str) -> bool:
+    """Is the block between the opening `---` lines front matter: YAML that reads as a mapping (or nothing), or
+    that starts like one (so its error is reported)? `# Title` and a list of prose are Markdown between two rules."""
+    result = read_yaml(content, 1)
+    if result.error or len(result.documents) != 1:
+        first = next((t for t in (line.strip() for line in content.splitlines()) if t and not t.startswith("#")), "")
+        return bool(_KEY_LINE.match(first))
+    data = result.documents[0]
+    return data is None or isinstance(data, dict)
+
+
 def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True, depth: int = 0) -> list[Block]:
     """Return the blocks of `source` in document order.
 
     `line_offset` shifts every line (used for re-parsed admonition bodies).
     """
-    md = _parser()
-    tokens = md.parse(source)
+    tokens = _parser().parse(source)
+    if tokens and tokens[0].type == "front_matter" and not _keys_first(tokens[0].content):
+        # `---`, Markdown, `---` at the top: two thematic breaks around the page's opening, not YAML front matter
+        tokens = _plain_parser().parse(source)
     out: list[Block] = []
     i = 0
     last_prose: Block | None = None

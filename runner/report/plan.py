@@ -13,9 +13,11 @@ from runner.lesson.model import Lesson, Step, StepType
 from runner.lesson.render import Rendered
 
 
-def plan_json(rendered: Rendered) -> dict[str, Any]:
+def plan_json(rendered: Rendered, unredacted: Rendered | None = None) -> dict[str, Any]:
+    """The lesson as JSON. `rendered` is what is printed (secrets masked); what each step creates is read from
+    `unredacted` when given: a mask (`****`) is no YAML, and a here-document's objects must not vanish with it."""
     lesson = rendered.lesson
-    effects = Effects(lesson)
+    effects = Effects(unredacted.lesson if unredacted is not None else lesson)
     return {
         "lesson": lesson.meta.id,
         "title": lesson.meta.title,

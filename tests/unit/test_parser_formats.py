@@ -270,3 +270,16 @@ def test_a_command_applies_the_example_block_below_that_its_file_name_describes(
         (9, "<pvc-spec-yaml>", False),
         (21, None, True),
     ]
+
+
+def test_thematic_breaks_around_the_opening_are_not_front_matter_and_one_command_exec_enters_no_pod():
+    md = (
+        "---\n\n# CronJobs\n\n- In this lab, we will learn CronJobs.\n\n---\n\n"
+        "```bash\nkubectl exec -t db-0 -- pg_dumpall -U postgres > dump.sql\n```\n\n"
+        "```bash\ncat <<EOF | kubectl apply -f -\n" + POD + "EOF\n```\n"
+    )
+    lesson = parse(md)
+    assert lesson.meta.title == "CronJobs"
+    assert [(s.line, s.type.value) for s in lesson.steps] == [(10, "interactive"), (14, "command")]  # not in db-0
+    with pytest.raises(LessonError, match="front matter is not valid YAML"):
+        parse("---\nid: x\n- a\n---\n# T\n")  # keys first: front matter, and an error at its line
