@@ -216,6 +216,9 @@ def host_requirements(command: str) -> list[str]:
             if r.writes and _outside(r.target):
                 reqs.append(f"host:writes {r.target}")
         call = kubectl.parse(seg) if prog in ("kubectl", "oc") else None
+        context = call.flag("--context") if call is not None else None
+        if context and "$" not in context and "<" not in context:
+            reqs.append(f"context:{context}")  # `kubectl --context kind-kind …`: the author's cluster, by name
         if call is not None and call.verb == "config" and call.args and call.args[0] in _KUBECONFIG_WRITES:
             reqs.append(f"kubeconfig:{call.args[0]}")  # `kubectl config use-context minidev`: another cluster or namespace
         made = call.creates if call is not None else None

@@ -100,6 +100,8 @@ class ClusterFacts:
             return self._node_unmet(value)
         if key == "fits":
             return self._fits_unmet(value)
+        if key == "context":
+            return f"needs kubeconfig context {value}: a run talks to its own cluster, through its own context"
         if key == "kubeconfig":
             return f"changes the kubeconfig (`kubectl config {value}`): a run keeps its own cluster, context and namespace"
         if key == "account":

@@ -460,3 +460,12 @@ def test_a_remote_kustomization_needs_its_host_and_is_no_folder_here():
         """)
     assert p[2] == (Operation.SKIP, "needs github.com, which is not reachable from here (profile network)")
     assert p[3][0] is Operation.SKIP and "overlays/dev/" in p[3][1]
+
+
+def test_a_command_for_another_kubeconfig_context_is_skipped_naming_it():
+    p = plan("""\
+        ```bash
+        kubectl --context kind-kind get nodes
+        ```
+        """)
+    assert p[2] == (Operation.SKIP, "needs kubeconfig context kind-kind: a run talks to its own cluster, through its own context")
