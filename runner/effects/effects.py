@@ -112,6 +112,13 @@ class Effect:
     def creates(self) -> bool:
         return self.action in CREATING and self.name != "*"
 
+    @property
+    def namespace(self) -> str | None:
+        """Where the object is, when the step says (`metadata.namespace`, `kubectl … -n app-b`); None: the run's own."""
+        if self.manifest is not None and self.manifest.obj.namespace:
+            return self.manifest.obj.namespace
+        return self.call.call.flag("-n", "--namespace") if self.call is not None else None
+
 
 def _same(text: str) -> str:
     return text

@@ -95,7 +95,7 @@ def pod_condition(condition: str, stuck: Stuck | None = None) -> Predicate:
         trouble = stuck.trouble(pod) if condition not in ("failed", "terminated", "finished") else None
         if trouble:
             return Outcome(False, trouble, phase)
-        if phase == "Failed" and condition != "failed":
+        if phase == "Failed" and condition not in ("failed", "terminated", "finished"):
             return Outcome(False, f"pod failed: {status.get('reason') or ''} {status.get('message') or ''}".strip(), phase)
         if condition == "ready":
             ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])

@@ -56,6 +56,7 @@ class Wait:
     name: str
     condition: str
     timeout: float
+    namespace: str | None = None  # where the step made it (`-n app-b`, `metadata.namespace`); None: the run's own
 
 
 @dataclass(frozen=True)
@@ -124,17 +125,21 @@ def _waits_for(
     facts: ClusterFacts,
     deleting: bool,
     later: Mapping[str, int] | None = None,
+    namespace: str | None = None,
 ) -> tuple[Wait, ...]:
     waits = []
     for kind, name, obj in objects:
         if step.wait == "none":
             continue
+        where = (obj.namespace if obj is not None and obj.namespace else None) or namespace
+        if where is not None and ("$" in where or "<" in where):
+            continue  # a namespace only the terminal knows: nothing to watch by name
         condition = step.wait or ("deleted" if deleting else _default_condition(kind, facts, obj, later))
         if deleting and step.wait and step.wait != "deleted":
             condition = "deleted"
         if condition is None or not name:
             continue
-        waits.append(Wait(kind, name, condition, step.timeout or DEFAULT_TIMEOUTS.get(condition, 120.0)))
+        waits.append(Wait(kind, name, condition, step.timeout or DEFAULT_TIMEOUTS.get(condition, 120.0), where))
     return tuple(waits)
 
 
@@ -324,7 +329,14 @@ def _command_waits(step: Step, facts: ClusterFacts, effects: Effects) -> tuple[W
             continue
         obj = e.manifest.obj if e.manifest else None
         if e.action in ("create", "apply", "run"):
-            waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=False, later=effects.made_after(step)))
+            later = effects.made_after(step)
+            made = _waits_for(step, [(e.kind, e.name, obj)], facts, False, later, e.namespace)
+            restart = e.call.call.flag("--restart") if e.call is not None and e.action == "run" else None
+            if restart in ("Never", "OnFailure") and not step.wait:
+                # `kubectl run dns-test --restart=Never -- nslookup svc`: a pod that runs once; the reader reads its
+                # logs next, whether it succeeded or not
+                made = tuple(dataclasses.replace(w, condition="finished") if w.condition == "ready" else w for w in made)
+            waits.extend(made)
         elif e.action == "delete" and e.via != "kubectl run --rm":
-            waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=True))
+            waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=True, namespace=e.namespace))
     return tuple(waits)

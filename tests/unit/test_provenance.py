@@ -469,3 +469,22 @@ def test_a_command_for_another_kubeconfig_context_is_skipped_naming_it():
         ```
         """)
     assert p[2] == (Operation.SKIP, "needs kubeconfig context kind-kind: a run talks to its own cluster, through its own context")
+
+
+def test_what_a_command_makes_in_another_namespace_is_awaited_there():
+    md = textwrap.dedent("""\
+        ```bash
+        kubectl create ns app-b
+        kubectl run backend --image=busybox -n app-b -- sleep 3600
+        kubectl run here --image=busybox -- sleep 3600
+        kubectl run there --image=busybox -n "$NS" -- sleep 3600
+        kubectl run dns-test --image=busybox --restart=Never -- nslookup headless-svc
+        ```
+        """)
+    lesson = render(parse_lesson(md, "t.md"), {"username": "bob"}).lesson
+    waits = {a.step.line: [(w.kind, w.name, w.namespace) for w in a.waits] for a in build_plan(lesson, LOCAL).actions}
+    assert waits[3] == [("Pod", "backend", "app-b")]
+    assert waits[4] == [("Pod", "here", None)]  # the run's own namespace
+    assert waits.get(5, []) == []  # only the terminal knows that namespace
+    finished = [(w.name, w.condition) for a in build_plan(lesson, LOCAL).actions if a.step.line == 6 for w in a.waits]
+    assert finished == [("dns-test", "finished")]  # a pod that runs once: its logs are read next, success or not

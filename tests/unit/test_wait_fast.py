@@ -102,3 +102,11 @@ def test_a_running_job_with_healthy_pods_is_simply_not_done():
     running = [pod("j-abc", phase="Running", containers=[{"name": "main", "state": {"running": {}}}])]
     out = job_complete_watching_pods(lambda: running)(job())
     assert not out.done and out.failure is None
+
+
+def test_a_failed_pod_has_finished_but_is_not_ready():
+    failed = {"metadata": {"name": "dns-test"}, "status": {"phase": "Failed"}}
+    assert pod_condition("finished")(failed).done
+    assert pod_condition("terminated")(failed).done
+    ready = pod_condition("ready")(failed)
+    assert not ready.done and ready.failure is not None and ready.failure.startswith("pod failed")

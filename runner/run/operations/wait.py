@@ -19,7 +19,7 @@ def wait_for_object(step: Step, wait: Wait, ctx: OperationContext) -> None:
     """Return once `wait` holds; `StepFailed` when it does not by its deadline."""
     ctx.progress("wait", {"step": step, "wait": wait})
     cluster = ctx.cluster
-    ref = ObjectRef(wait.kind, wait.name, cluster.namespace)
+    ref = ObjectRef(wait.kind, wait.name, wait.namespace or cluster.namespace)
     try:
         wait_for(
             cluster,
