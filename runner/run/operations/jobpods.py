@@ -90,18 +90,8 @@ def resolve_hashes(command: str, step: Step, ctx: OperationContext) -> str:
         job, index = m.group(1), m.group(2)
         if index and index.isdigit() and get(cluster, ObjectRef("Job", f"{job}-{index}", cluster.namespace)):
             job, index = f"{job}-{index}", None  # `job-7-<hash>`: a Job named job-7, not index 7 of job
-        ref = ObjectRef("Job", job, cluster.namespace)
-        if wants_logs and get(cluster, ref) is not None:
-            try:
-                wait_for(
-                    cluster,
-                    ref,
-                    predicate_for("Job", "complete", pods_of=lambda: pods_of_job(cluster, job)),
-                    step.timeout or 300,
-                    checkpoint=ctx.cancel.raise_if_set,
-                )
-            except WaitFailed:
-                pass
+        if wants_logs:
+            _await_job(job, step, ctx)
         pods = pods_of_job(cluster, job)
         if index and index.isdigit():
             pods = [p for p in pods if _completion_index(p) == index]
