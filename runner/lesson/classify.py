@@ -376,6 +376,8 @@ def interactive_reason(segments: list[list[str]]) -> str | None:
             continue
         if prog in INTERACTIVE_PROGRAMS:
             return INTERACTIVE_PROGRAMS[prog]
+        if _asks_subject(words):
+            return "asks for the certificate's subject at a prompt (no -subj, -batch or -config)"
         if prog in SHELLS and len(words) == 1:
             return "starts an interactive shell"
         if _repl(words):
@@ -383,6 +385,14 @@ def interactive_reason(segments: list[list[str]]) -> str | None:
         if prog == "ssh" and not any(not w.startswith("-") for w in words[2:]):
             return "opens a remote shell"
     return None
+
+
+def _asks_subject(words: list[str]) -> bool:
+    """`openssl req -new …` / `-x509` without `-subj`, `-batch` or `-config`: it prompts for each field of the name."""
+    if words[0].rsplit("/", 1)[-1] != "openssl" or words[1:2] != ["req"]:
+        return False
+    given = {w.split("=", 1)[0] for w in words[2:]}
+    return bool(given & {"-new", "-x509", "-newkey"}) and not given & {"-subj", "-batch", "-config"}
 
 
 def endless_loop(command: str) -> str | None:
@@ -480,6 +490,42 @@ _OUTPUT_PROSE = re.compile(
     r"|^\s*(?:\*\*)?output(?:\*\*)?\s*:?\s*$)",
     re.I,
 )
+
+
+def output_comment(text: str) -> bool:
+    """A comment in a script saying what follows is output ("You should get output similar to this one:")."""
+    return bool(_OUTPUT_PROSE.search(text))
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def setting_word(word: str) -> bool:
+    """`enemies.cheat=true`, `eviction-hard=memory.available<480M`: a `key=value` setting whose key bash cannot take
+    for a variable's name, so bash would run it as a command and not find it."""
+    key, eq, _ = word.partition("=")
+    return bool(eq and key and "/" not in key and "$" not in key and not _IDENTIFIER.fullmatch(key))
+
+
+_BUILTIN_MARKS = frozenset({".", ":", "[", "[[", "!"})
+
+
+def not_a_program(command: str) -> str | None:
+    """Why a line the grammar reads as a command names no program anyone could mean, or None.
+
+    - `key.name=value`: a setting of some configuration file shown in a shell block;
+    - `...`, `✅  ingress was enabled`: an elision or a mark, with no letter or digit in its first word.
+    """
+    script = bash.parse(command)
+    first = next((c for c in script.commands if c.words), None)
+    if first is None:
+        return None
+    name = first.name
+    if setting_word(name):
+        return "a setting (`key=value`) of some configuration"
+    if name not in _BUILTIN_MARKS and not any(ch.isalnum() for ch in name) and "$" not in name:
+        return "an elision or a mark"
+    return None
 
 
 def is_yaml_line(command: str) -> bool:

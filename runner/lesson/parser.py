@@ -17,7 +17,7 @@ from typing import Any
 from runner.core.errors import LessonError
 from runner.core.limits import MAX_LESSON_BYTES, read_bounded
 from runner.core.redact import redact
-from runner.lesson import classify, placeholders, prose
+from runner.lesson import captions, classify, placeholders, prose
 from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info
 from runner.lesson.frontmatter import parse_front_matter
 from runner.lesson.machines import CLUSTER_CLIENTS, Machines
@@ -561,7 +561,40 @@ def _shell_block(
         )
         return
     in_table = False
+    said = captions.read(content, first) if forced is None else captions.Captions({}, ())
+    written: set[str] = set()
     for cmd in commands:
+        shown = said.file_at(cmd.line)
+        if shown is not None:
+            # `# conf/game.properties` over `enemies.cheat=true` lines: that file's content, shown in the shell block
+            if shown.name not in written:
+                written.add(shown.name)
+                b.add(
+                    StepType.FILE,
+                    shown.line,
+                    ctx.section,
+                    f"create {shown.name}",
+                    ann,
+                    file=shown.name,
+                    action="create",
+                    text=shown.text,
+                    content_line=shown.line,
+                    reason=f"the content of {shown.name}, named by the comment at line {shown.caption_line}",
+                )
+                ctx.local_files.add(shown.name)
+            continue
+        if cmd.line in said.output:
+            b.add(
+                StepType.OTHER,
+                cmd.line,
+                ctx.section,
+                "output",
+                ann,
+                text=cmd.text,
+                content_line=cmd.line,
+                reason=f"output of a command, as the comment at line {said.output[cmd.line]} says; not a command",
+            )
+            continue
         if (
             forced is None
             and cmd.prompt is None
@@ -581,9 +614,19 @@ def _shell_block(
             )
             continue
         yaml_line, option, note = classify.is_yaml_line(cmd.text), classify.is_option_only(cmd.text), classify.note_line(cmd.text)
-        if forced is None and (yaml_line or option or note):
-            # safety: a line of YAML (`apiVersion: v1`, `- name: x`), a lone option or a note is never run as a command
-            what = "a line of YAML" if yaml_line else "a note to the reader" if note else "an option of some other command"
+        odd = classify.not_a_program(cmd.text) if cmd.prompt is None else None
+        if forced is None and (yaml_line or option or note or odd):
+            # safety: a line of YAML (`apiVersion: v1`, `- name: x`), a lone option, a note, a `key.x=value` setting or
+            # `...` is never run as a command
+            what = (
+                "a line of YAML"
+                if yaml_line
+                else "a note to the reader"
+                if note
+                else odd
+                if odd
+                else "an option of some other command"
+            )
             b.add(
                 StepType.OTHER,
                 cmd.line,

@@ -116,7 +116,7 @@ class Ledger:
         return tuple(blocks[-1:])
 
     def _producers(self, need: Need) -> tuple[int, ...]:
-        if need.kind == FILE and plain_file(need.name) in self.shown:
+        if need.kind == FILE and self._shown(need.name):
             return ()  # the runner writes what the text shows before the first step
         if need.kind == OBJECT:
             names = set(owners(need.name))
@@ -258,7 +258,7 @@ class Ledger:
                 Operation.SKIP,
                 f"depends on {need.name}, whose block at line {broken[-1].line} cannot be used ({broken[-1].error})",
             )
-        if name in self.shown or base in self.shown or "://" in name or "$" in name or "<" in name:
+        if self._shown(name) or base in self.shown or "://" in name or "$" in name or "<" in name:
             return None
         meta = self.effects.lesson.meta
         if step.type is StepType.COMMAND and any(posixpath.basename(f) == base for f in meta.site_files):
@@ -291,6 +291,12 @@ class Ledger:
             Operation.SKIP,
             f"needs {need.name}, which the tutorial never shows or names (a file beside it in its repository?): a prerequisite",
         )
+
+    def _shown(self, name: str) -> bool:
+        """Does the text show this file, or files in this folder (`--from-file=conf` after `# conf/game.properties`)?"""
+        name = plain_file(name)
+        inside = name.rstrip("/") + "/"
+        return name in self.shown or any(s.startswith(inside) for s in self.shown)
 
     def _a_folder(self, name: str) -> bool:
         """Does the tutorial use files inside `name` elsewhere (`kubectl delete -f guestbook-go` after `-f guestbook-go/x.yaml`)?"""

@@ -24,7 +24,7 @@ from runner.syntax import bash, prompts
 from runner.syntax.bash import HereDoc
 from runner.syntax.prompts import Prompt
 
-__all__ = ["Command", "HereDoc", "has_prompts", "heredoc", "plain_file", "segments", "split_commands"]
+__all__ = ["Command", "HereDoc", "comments", "has_prompts", "heredoc", "plain_file", "segments", "split_commands"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,17 @@ def _complete_commands(text: str, first_only: bool = False) -> list[tuple[str, i
         piece = bash.give_back(data[start:end].decode("utf-8", "replace")).strip()
         if piece:
             out.append((piece, row, last))
+    return out
+
+
+def comments(content: str) -> list[tuple[int, str]]:
+    """(0-based row, text) of each comment that stands on a line of its own in a script: what the author wrote to the
+    reader between commands (a here-document's `# …` lines are its body, not comments)."""
+    lines = bash.hide_placeholders(content).encode("utf-8").split(b"\n")
+    out = []
+    for node in bash.tree(content).children:
+        if node.type == "comment" and not lines[node.start_point.row][: node.start_point.column].strip():
+            out.append((node.start_point.row, bash.node_text(node)))
     return out
 
 

@@ -452,3 +452,66 @@ def test_show_prints_a_full_plan_of_every_published_tutorial(wild):
         assert res.exit_code in (0, 1), (path, res.output)
         data = json.loads(res.stdout)
         assert len(data["steps"]) == len(parse_file(path).steps) > 0
+
+
+# ---- what a script's own comments and odd lines say -----------------------------------------------
+
+
+def test_a_file_named_by_a_comment_over_settings_is_written_and_its_folder_is_there():
+    md = (
+        "```bash\n# settings/app.properties\ncolor.good=purple\nmax_items=3\n\n"
+        "kubectl create configmap app --from-file=settings\n```\n"
+    )
+    lesson = parse(md)
+    assert types(lesson) == [(3, "file"), (6, "command")]
+    assert lesson.steps[0].file == "settings/app.properties" and lesson.steps[0].text == "color.good=purple\nmax_items=3\n"
+    plan = plan_of(lesson)
+    assert plan[3].do is Operation.FILE and plan[6].do is Operation.COMMAND
+
+
+def test_a_comment_over_commands_is_only_a_comment():
+    lesson = parse("```bash\n# run.sh\nexport A=1\nkubectl get pods\n```\n")
+    assert types(lesson) == [(3, "command"), (4, "command")]
+
+
+@pytest.mark.parametrize(
+    "line, why",
+    [
+        ('eviction-hard="memory.available<480M"', "a setting"),
+        ("...", "an elision or a mark"),
+        ("✅  ingress was successfully enabled", "an elision or a mark"),
+    ],
+)
+def test_a_setting_or_a_mark_in_a_script_is_not_a_command(line, why):
+    lesson = parse(f"```sh\n{line}\nkubectl get pods\n```\n")
+    assert types(lesson) == [(2, "other"), (3, "command")] and why in (lesson.steps[0].reason or "")
+
+
+@pytest.mark.parametrize("line", [". ./env.sh", ": > log.txt", "[ -f x ] && echo yes", "A=1", "$EDITOR f.yaml"])
+def test_builtins_assignments_and_expansions_stay_commands(line):
+    assert types(parse(f"```sh\n{line}\n```\n")) == [(2, "command")]
+
+
+def test_output_a_comment_announces_is_not_run_and_what_follows_a_blank_line_runs():
+    md = (
+        "```sh\npsql -h db -c 'select 1'\n# You should get output similar to this one:\n"
+        "psql: error: could not connect\n   TCP/IP connections on port 5432?\n\nkubectl get pods\n```\n"
+    )
+    assert types(parse(md)) == [(2, "command"), (4, "other"), (5, "other"), (7, "command")]
+    md = "```sh\nkubectl get x\n# The output should be similar to this one\n\n count\n-------\n     2\n```\n"
+    assert types(parse(md)) == [(2, "command"), (5, "other"), (6, "other"), (7, "other")]
+
+
+@pytest.mark.parametrize(
+    "command, asks",
+    [
+        ("openssl req -x509 -nodes -newkey rsa:2048 -keyout k.key -out c.crt", True),
+        ("openssl req -new -key k.key -out c.csr", True),
+        ("openssl req -x509 -nodes -newkey rsa:2048 -keyout k.key -out c.crt -subj /CN=x", False),
+        ("openssl req -new -key k.key -out c.csr -config csr.conf", False),
+        ("openssl genrsa -out k.key 2048", False),
+    ],
+)
+def test_openssl_req_without_a_subject_prompts(command, asks):
+    steps = parse(f"```sh\n{command}\n```\n").steps
+    assert (steps[0].type is StepType.INTERACTIVE) is asks
