@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from runner.effects import Effects, Made, Need, owners
 from runner.effects.commands import ENVIRONMENT, outside
-from runner.effects.io import API, COMMAND, CWD, FILE, NAMESPACE, NODE, OBJECT, PORT, RESOURCE, VAR
+from runner.effects.io import API, COMMAND, CWD, FILE, NAMESPACE, NODE, OBJECT, PORT, RESOURCE, VAR, api_kind
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
@@ -182,8 +182,27 @@ class Ledger:
                 why = kubectl.refusal(call) if call is not None else None
                 if why is not None:
                     return Verdict(Operation.FAIL, f"kubectl refuses this as written: {why}")
+        if step.type is StepType.MANIFEST and not step.apply:  # a file the text shows: refused at its own block
+            for obj in self.effects.block_objects(step):
+                removed = self._removed_api(api_kind(obj.api_version, obj.kind))
+                if removed is not None:
+                    return Verdict(Operation.FAIL, removed)
         verdict = self.judge(step)
         return verdict if verdict is not None and verdict.do is Operation.FAIL else None
+
+    def _removed_api(self, name: str) -> str | None:
+        """`apps/v1beta1/Deployment`: a built-in kind at a version Kubernetes no longer serves (refused by every API
+        server now), or None."""
+        group_version, _, kind = name.rpartition("/")
+        if API_VERSIONS.get(kind) == group_version or self.facts.serves(name):
+            return None
+        group = group_version.rpartition("/")[0] if "/" in group_version else ""
+        if kind in API_VERSIONS and (group in _BUILTIN_GROUPS or group.endswith(".k8s.io")):
+            return (
+                f"{kind} is not served as {group_version} (Kubernetes serves it as {API_VERSIONS[kind]}): "
+                "the API server refuses this manifest"
+            )
+        return None
 
     def _judge(self, step: Step, need: Need) -> Verdict | None:
         facts = self.facts
@@ -216,13 +235,12 @@ class Ledger:
             group_version, _, kind = need.name.rpartition("/")
             if API_VERSIONS.get(kind) == group_version or facts.serves(need.name):
                 return None
-            group = group_version.rpartition("/")[0] if "/" in group_version else ""
-            if kind in API_VERSIONS and (group in _BUILTIN_GROUPS or group.endswith(".k8s.io")):
-                return Verdict(  # `apps/v1beta1` Deployment: removed from Kubernetes, refused by every API server now
-                    Operation.FAIL,
-                    f"{kind} is not served as {group_version} (Kubernetes serves it as {API_VERSIONS[kind]}): "
-                    "the API server refuses this manifest",
-                )
+            removed = self._removed_api(need.name)
+            if removed is not None:  # `apps/v1beta1` Deployment: removed from Kubernetes, refused by every API server now
+                block = self._shown_block_at(need.line, step)
+                if block is not None:  # the defect of the block that shows the file, reported there; this depends on it
+                    return Verdict(Operation.SKIP, f"depends on the block at line {block.line}: {removed}")
+                return Verdict(Operation.FAIL, removed)
             return Verdict(
                 Operation.SKIP,
                 f"needs kind {kind} ({group_version}), which this cluster does not serve (its CRD is not installed)",
@@ -291,6 +309,14 @@ class Ledger:
             Operation.SKIP,
             f"needs {need.name}, which the tutorial never shows or names (a file beside it in its repository?): a prerequisite",
         )
+
+    def _shown_block_at(self, line: int, step: Step) -> Step | None:
+        """The block of a file the text shows (not `step` itself) with an object starting at `line`, if any."""
+        for s in self.effects.lesson.steps:
+            shown = s is not step and s.type is StepType.MANIFEST and not s.apply
+            if shown and any(o.line == line for o in self.effects.block_objects(s)):
+                return s
+        return None
 
     def _shown(self, name: str) -> bool:
         """Does the text show this file, or files in this folder (`--from-file=conf` after `# conf/game.properties`)?"""

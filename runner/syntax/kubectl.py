@@ -196,12 +196,7 @@ VERBS = {
     "set",
     "events",
     "proxy",
-    "autoscale",
     "certificate",
-    "cordon",
-    "uncordon",
-    "drain",
-    "taint",
     "kustomize",
     "plugin",
     "completion",
@@ -482,6 +477,14 @@ VERB_FLAGS: dict[str, dict[str, bool]] = {
         "--override-type= --overrides= --port= --protocol= --save-config --selector= --session-affinity= "
         "--target-port= --type="
     ),
+    "autoscale": _table(_PRINT + _FILES + _DRY + "--cpu-percent= --cpu= --memory= --max= --min= --name= --save-config"),
+    "cordon": _table(_DRY + "-l= --selector="),
+    "uncordon": _table(_DRY + "-l= --selector="),
+    "drain": _table(
+        _DRY + "--chunk-size= --delete-emptydir-data --disable-eviction --force --grace-period= --ignore-daemonsets "
+        "--pod-selector= -l= --selector= --skip-wait-for-delete-timeout= --timeout="
+    ),
+    "taint": _table(_PRINT + _DRY + "--all --overwrite -l= --selector= --validate"),
 }
 # verbs with subcommands or free-form arguments: only global flags are known, others are not flagged
 UNCHECKED_VERBS = {
@@ -502,11 +505,6 @@ UNCHECKED_VERBS = {
     "cluster-info",
     "version",
     "proxy",
-    "autoscale",
-    "cordon",
-    "uncordon",
-    "drain",
-    "taint",
     "help",
     "options",
 }

@@ -348,12 +348,55 @@ def test_a_command_kubectl_refuses_as_written_is_a_defect_of_its_line_whatever_e
         kubectl exec -it lookup -- bash
         kubectl autoscale deploy web --min=2 --max=5 --cpu-percent=50
         kubectl version --client
+        kubectl autoscale deploy web --mn=2 --max=5
+        kubectl drain node-1 --delete-local-data --ignore-daemonsets
+        kubectl taint nodes node-1 key=value:NoSchedule --overwrite
         ```
         """)
     assert p[2] == (Operation.FAIL, "kubectl refuses this as written: `kubectl run` has no flag --generator")  # not the image
     assert p[3][0] is Operation.FAIL and "kubectl exec lookup -- bash" in p[3][1]  # an interactive step, still a defect
     assert p[4][0] is Operation.FAIL and "names a resource type but no object" in p[4][1]
     assert p[5][0] is not Operation.FAIL and p[6][0] is not Operation.FAIL and p[7][0] is not Operation.FAIL
+    assert p[8] == (Operation.FAIL, "kubectl refuses this as written: `kubectl autoscale` has no flag --mn")
+    assert p[9] == (Operation.FAIL, "kubectl refuses this as written: `kubectl drain` has no flag --delete-local-data")
+    assert p[10][0] is not Operation.FAIL  # its flags are all kubectl's
+
+
+def test_a_removed_version_in_a_shown_file_is_the_defect_of_its_block_and_what_applies_it_depends_on_it():
+    served = frozenset({"apps/v1/Deployment", "v1/Pod", "v1/ConfigMap"})
+    facts = ClusterFacts(network=False, namespace="ws", objects_known=True, served=served)
+    p = plan(
+        """\
+        Save this as `web.yaml`:
+
+        ```yaml
+        apiVersion: extensions/v1beta1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+              - name: c
+                image: busybox
+        ```
+
+        ```bash
+        kubectl apply -f web.yaml
+        kubectl get deployment web
+        ```
+        """,
+        facts,
+    )
+    assert p[3] == (
+        Operation.FAIL,
+        "Deployment is not served as extensions/v1beta1 (Kubernetes serves it as apps/v1): the API server refuses this manifest",
+    )
+    assert p[17][0] is Operation.SKIP and p[17][1].startswith(
+        "depends on web.yaml, which the step at line 3 would have written (Deployment is not"
+    )
+    assert p[18][0] is Operation.SKIP and "line 17" in p[18][1]
 
 
 def test_a_pod_whose_init_containers_wait_for_what_a_later_step_makes_is_not_awaited_ready():
