@@ -41,6 +41,7 @@ from runner.run.operations import OperationContext, ProgressFn, StepFailed, oper
 from runner.run.operations.check import not_run
 from runner.run.operations.evidence import evidence_of_failure
 from runner.run.operations.wait import wait_for_object
+from runner.run.others import held_by_another
 from runner.run.request import RunRequest
 from runner.run.result import CheckOutcome, CleanupRecord, RunReport, StepResult
 from runner.run.session import ShellSession
@@ -170,7 +171,7 @@ class Runner:
                         if action.step.type is StepType.CHECK:
                             checks.append(self._not_run(action.step, SKIPPED, blocked))
                         continue
-                    empty = self._left_empty(action) or self._unresolved_host(action)
+                    empty = self._left_empty(action) or self._unresolved_host(action) or self._another_runs(action)
                     if empty:  # `export POD=$(kubectl get pods -o name …)` printed nothing: the command cannot do its part
                         self.blocked.skipped(action.step, empty)
                         steps.append(self._skipped(action, empty))
@@ -241,6 +242,12 @@ class Runner:
                 line = self.lesson.steps[d.producers[-1]].line
                 return f"depends on ${d.need.name}, which the step at line {line} left empty (its command printed nothing)"
         return None
+
+    def _another_runs(self, action: Action) -> str | None:
+        """An object this step would create or delete that another run made (two tutorials making one namespace)."""
+        if action.do not in (Operation.COMMAND, Operation.APPLY):
+            return None
+        return held_by_another(self.cluster, self.effects, action.step, self.run_id)
 
     def _unresolved_host(self, action: Action) -> str | None:
         """`curl http://${NODE_NAME}:${NODE_PORT}`: a host known only now, through the terminal's variables, that does not resolve."""

@@ -360,3 +360,51 @@ def test_a_user_and_run_id_that_look_like_numbers_are_labels_kubectl_reads(kube_
     res = tutorial("run", "storage", "--user", "12e4", "--profile", "local", "-n", namespace, "--format", "json")
     assert res.returncode == 0, f"{_not_passed(res.stdout)}\n{res.stderr[-2000:]}"
     assert leftovers(kube_api, namespace, "12e4") == []
+
+
+OTHERS = """\
+# Two labs, one namespace
+
+Start clean:
+
+```bash
+kubectl create namespace {shared}
+kubectl create configmap settings -n {shared} --from-literal=a=b
+kubectl create configmap mine-<username> --from-literal=a=b
+kubectl get configmap mine-<username>
+kubectl delete namespace {shared}
+kubectl delete configmap theirs
+```
+"""
+
+
+def test_what_another_run_made_is_never_touched_and_what_needs_it_is_skipped(kube_api, namespace, tmp_path):
+    """A namespace another run made (its run label) is not made again, nor written in, nor deleted."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(kube_api)
+    shared = f"shared-{namespace}"
+    labels = {"tutorial-runner.io/run": "0ther0ne", "tutorial-runner.io/lesson": "lab-1", "tutorial-runner.io/user": "ann"}
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=shared, labels=labels)))
+    theirs = client.V1ConfigMap(metadata=client.V1ObjectMeta(name="theirs", labels=labels), data={"a": "b"})
+    core.create_namespaced_config_map(namespace, theirs)
+    try:
+        lesson = tmp_path / "others.md"
+        lesson.write_text(OTHERS.format(shared=shared))
+        res = tutorial("run", str(lesson), "--user", "e2e-oth", "-n", namespace, "--keep-going", "--format", "json")
+        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+        steps = {s["line"]: s for s in json.loads(res.stdout)["steps"]}
+        made = steps[6]["message"]
+        assert steps[6]["status"] == "skipped" and made.startswith(f"makes namespace/{shared}, which another run on this")
+        assert "(run 0ther0ne of lab-1 for ann)" in made
+        assert steps[7]["status"] == "skipped" and "line 6" in steps[7]["message"]  # what needs it follows
+        assert steps[8]["status"] == "passed" and steps[9]["status"] == "passed"
+        assert steps[10]["status"] == "skipped"  # never deleted: not this run's
+        assert steps[11]["status"] == "skipped" and steps[11]["message"].startswith("deletes configmap/theirs, which another")
+        assert core.read_namespaced_config_map("theirs", namespace).metadata.labels == labels
+        ns = core.read_namespace(shared)
+        assert ns.status.phase == "Active" and ns.metadata.labels["tutorial-runner.io/run"] == "0ther0ne"
+        assert core.list_namespaced_config_map(shared, field_selector="metadata.name=settings").items == []
+        assert leftovers(kube_api, namespace, "e2e-oth") == []
+    finally:
+        core.delete_namespace(shared)
