@@ -95,6 +95,7 @@ class CommandIO:
     nodes: list[str] = field(default_factory=list)  # nodes its kubectl calls name (`kubectl taint node X`)
     resources: list[str] = field(default_factory=list)  # resource types kubectl does not know built in (`kubectl get mpijob`)
     fetches: bool = False  # it brings files nobody can list here (a clone, an archive unpacked, a remote copy); not a download
+    env_patterns: list[str] = field(default_factory=list)  # `printenv | grep POST`: the variables it lists, by name pattern
 
 
 def command_io(text: str, cwd: str = "") -> CommandIO:
@@ -118,9 +119,28 @@ def command_io(text: str, cwd: str = "") -> CommandIO:
                 io.uses_cwd = True
         if c.words:
             _program(c, io)
+    io.env_patterns = _listed_variables(script)
+    io.uses += [w for c in script.commands if c.runs and c.name == "printenv" for w in c.words[1:] if _NAME.fullmatch(w)]
     io.reads = _unique(io.reads)
     io.writes = _unique(io.writes)
     return io
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _listed_variables(script: bash.Script) -> list[str]:
+    """`printenv | grep POST*`, `env | grep -i db_`: the environment filtered by a pattern (what it shows is whatever
+    earlier steps set whose names match)."""
+    out = []
+    for i, c in enumerate(script.commands):
+        source = script.input_of(i)
+        if not c.runs or c.name != "grep" or source is None or source.name not in ("printenv", "env") or source.words[1:]:
+            continue
+        pattern = next((w for w in c.words[1:] if not w.startswith("-")), None)
+        if pattern:
+            out.append(("(?i)" if any(w in ("-i", "--ignore-case") for w in c.words[1:]) else "") + pattern)
+    return out
 
 
 def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
@@ -281,6 +301,8 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
         if key in ("--from-file", "--from-env-file") and value:
             src = value.split("=", 1)[1] if "=" in value and key == "--from-file" else value
             io.reads.append(_path(src, here))
+        elif key in ("--cert", "--key") and value and call.verb == "create":  # `create secret tls --cert c.crt --key k.key`
+            io.reads.append(_path(value, here))
     if call.verb == "cp" and len(call.args) >= 2:
         src, dest = call.args[0], call.args[1]
         if ":" in src and ":" not in dest:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from runner.effects.commands import KUBECONFIG_VIA, command_io, outside
@@ -398,8 +398,15 @@ class Effects:
     def _io(self) -> dict[int, StepIO]:
         out: dict[int, StepIO] = {}
         cwd = ""
+        set_so_far: list[str] = []
         for step in self.lesson.steps:
-            out[step.index], cwd = self._step_io(step, cwd)
+            io, cwd = self._step_io(step, cwd)
+            if step.type in HOST_TYPES and step.command:
+                listed = [v for v in set_so_far if any(_lists(p, v) for p in command_io(step.command, cwd).env_patterns)]
+                if listed:  # `printenv | grep POST*`: it shows what earlier steps set under those names
+                    io = replace(io, needs=io.needs + tuple(Need(VAR, v, step.line) for v in listed))
+            set_so_far += [m.name for m in io.makes if m.kind == VAR and m.name not in set_so_far]
+            out[step.index] = io
         return out
 
     def _step_io(self, step: Step, cwd: str) -> tuple[StepIO, str]:
@@ -553,6 +560,14 @@ class Effects:
 
 
 _APPLY_VERBS = frozenset({"kubectl create", "kubectl apply", "kubectl replace"})
+
+
+def _lists(pattern: str, name: str) -> bool:
+    """Does `grep PATTERN` keep the line `NAME=…` (a basic regular expression, read as Python's; else as plain text)?"""
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:
+        return pattern in name
 
 
 def _applied_heredoc(command: str) -> bash.HereDoc | None:

@@ -51,6 +51,8 @@ SITE_KEYS = {
     "sidebar_position", "simple_list", "sitemap", "slug", "status", "subtitle", "summary", "tags", "template", "time",
     "toc", "toc_hide", "translationKey", "type", "url", "weight",
 }  # fmt: skip
+# a site's keys that order a page among others (Hugo `weight`, Jekyll `nav_order`, Docusaurus `sidebar_position`, …)
+SERIES_KEYS = {"weight", "nav_order", "sidebar_position", "pagination_prev", "pagination_next", "series", "parent"}
 PLACEHOLDER_KEYS = {"default", "required", "description"}
 USERNAME = Placeholder("username", required=True, description="the participant's username (--user)")
 
@@ -218,7 +220,8 @@ def _near_ours(key: str) -> bool:
 
 
 def _site_meta(data: Mapping[Any, Any], default_id: str, default_title: str) -> LessonMeta:
-    """The front matter of a site generator (Hugo, Jekyll, MkDocs, Docusaurus): its title, nothing else of it."""
+    """The front matter of a site generator (Hugo, Jekyll, MkDocs, Docusaurus): its title, and whether the page is one
+    of an ordered series (what an earlier page made may be used here)."""
     title = data.get("title")
     description = data.get("description")
     return LessonMeta(
@@ -226,6 +229,7 @@ def _site_meta(data: Mapping[Any, Any], default_id: str, default_title: str) -> 
         title=title.strip() if isinstance(title, str) and title.strip() else default_title,
         description=description if isinstance(description, str) else "",
         placeholders=(USERNAME,),
+        in_series=bool(SERIES_KEYS & {str(k) for k in data}),
     )
 
 

@@ -70,6 +70,7 @@ class _Context:
     mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
     files_named: list[str] = field(default_factory=list)  # file names the prose mentions
     site_files: list[str] = field(default_factory=list)  # files the page shows from its site's sources
+    in_series: bool = False  # the prose says it follows an earlier page ("in the previous lab")
 
 
 class _Builder:
@@ -194,6 +195,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
         bare_username=ctx.bare_username,
         files_named=tuple(dict.fromkeys(ctx.files_named)),
         site_files=tuple(dict.fromkeys(ctx.site_files)),
+        in_series=meta.in_series or ctx.in_series,
     )
     if not meta.annotated:
         meta = replace(meta, placeholders=_found_placeholders(meta, steps, ctx))
@@ -241,6 +243,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     ctx.alternative_cue = classify.alternative_prose(text)
     ctx.bare_username = ctx.bare_username or prose.replace_username_cue(text)
     ctx.files_named.extend(prose.files_named(text))
+    ctx.in_series = ctx.in_series or prose.earlier_part(text)
     ctx.site_files.extend(prose.site_files(text))
     for name, sentence in prose.placeholder_mentions(text).items():
         ctx.mentions.setdefault(name, sentence)

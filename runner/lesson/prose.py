@@ -127,6 +127,18 @@ _REPLACE_USERNAME = re.compile(
 _PLACEHOLDER_WORD = re.compile(r"<([A-Za-z][\w.-]*(?: [\w.-]+)*)>")
 
 
+_EARLIER_PART = re.compile(
+    r"\b(?:previous|preceding|earlier|prior|last|first)\s+(?:lab|chapter|module|part|lesson|exercise|tutorial|page|"
+    r"workshop|session|episode)s?\b|\bin\s+(?:part|lab|module|chapter)\s+\d+\b",
+    re.I,
+)
+
+
+def earlier_part(text: str) -> bool:
+    """Does the text say it follows an earlier page of a series ("in the previous lab", "in part 2")?"""
+    return bool(_EARLIER_PART.search(text))
+
+
 def replace_username_cue(text: str) -> bool:
     """The reader is told to replace the word "username" with their own (“replace “username” with your own id”)."""
     return bool(_REPLACE_USERNAME.search(text))

@@ -369,11 +369,10 @@ class Ledger:
         other = [(m, i) for m, i in self.made if m.kind == OBJECT and m.name in names and not _kind_fits(m, need)]
         if other and need.of is not None:
             m, i = other[-1]
-            return Verdict(
-                Operation.FAIL,
-                f"{need} is never made: the step at line {self.effects.lesson.steps[i].line} makes "
-                f"{(m.of or 'object').lower()}/{m.name}, not a {need.of}",
-            )
+            made = f"the step at line {self.effects.lesson.steps[i].line} makes {(m.of or 'object').lower()}/{m.name}"
+            if self.effects.lesson.meta.in_series:  # one page of a series: an earlier page may have made it
+                return Verdict(Operation.SKIP, f"needs {need}, which this page never makes ({made}): from an earlier page?")
+            return Verdict(Operation.FAIL, f"{need} is never made: {made}, not a {need.of}")
         prefix = self._generated_as(need)
         if prefix is not None:
             return Verdict(Operation.FAIL, prefix)

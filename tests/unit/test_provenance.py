@@ -531,3 +531,50 @@ def test_what_a_command_makes_in_another_namespace_is_awaited_there():
     assert waits.get(5, []) == []  # only the terminal knows that namespace
     finished = [(w.name, w.condition) for a in build_plan(lesson, LOCAL).actions if a.step.line == 6 for w in a.waits]
     assert finished == [("dns-test", "finished")]  # a pod that runs once: its logs are read next, success or not
+
+
+def test_a_page_of_a_series_may_use_what_an_earlier_page_made():
+    """`kubectl get svc counter` after making only Deployment counter: a defect on a page of its own, a prerequisite from
+    an earlier page on one page of an ordered series (a site's `weight:`, or prose naming the previous lab)."""
+    body = """\
+        ```bash
+        kubectl create deployment counter --image=registry.example.org/counter
+        kubectl get svc counter
+        ```
+        """
+    alone = plan(body)
+    assert alone[3] == (
+        Operation.FAIL,
+        "service/counter is never made: the step at line 2 makes deployment/counter, not a Service",
+    )
+    for head in ("---\ntitle: Counter\nweight: 60\n---\n\n", "As in the previous lab, the app runs.\n\n"):
+        p = plan(head + textwrap.dedent(body))
+        line = 3 + head.count("\n")
+        assert p[line][0] is Operation.SKIP and p[line][1].endswith("from an earlier page?"), head
+
+
+def test_the_files_of_a_tls_secret_are_what_it_reads():
+    p = plan("""\
+        ```bash
+        openssl req -x509 -nodes -newkey rsa:2048 -keyout tls.key -out tls.crt
+        kubectl create secret tls web-tls --key tls.key --cert tls.crt
+        ```
+        """)
+    assert p[2][0] is Operation.SKIP and "interactive" in p[2][1]
+    assert p[3][0] is Operation.SKIP and "depends on" in p[3][1] and "line 2" in p[3][1]
+
+
+def test_the_environment_filtered_by_a_pattern_needs_the_variables_earlier_steps_set_under_it():
+    p = plan("""\
+        ```bash
+        helm install db bitnami/postgresql
+        export POSTGRES_USER=$(kubectl get configmap db-config -o jsonpath='{.data.user}')
+        export OTHER=1
+        printenv | grep POST*
+        printenv OTHER
+        env | grep -i other
+        ```
+        """)
+    assert p[3][0] is Operation.SKIP
+    assert p[5][0] is Operation.SKIP and "$POSTGRES_USER" in p[5][1] and "line 3" in p[5][1]
+    assert p[6][0] is Operation.COMMAND and p[7][0] is Operation.COMMAND
