@@ -49,7 +49,7 @@ from runner.effects.io import (
 )
 from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import bash, kubectl
-from runner.syntax.k8s import CLUSTER_SCOPED, K8sObject, get_path, pod_spec
+from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, K8sObject, get_path, pod_spec
 from runner.syntax.kubectl import KubectlCall
 from runner.syntax.shell import plain_file, segments
 from runner.syntax.yaml import Positions, read_yaml
@@ -116,7 +116,7 @@ class Effect:
     def namespace(self) -> str | None:
         """Where the object is, when the step says (`metadata.namespace`, `kubectl … -n app-b`); None: the run's own."""
         if self.manifest is not None and self.manifest.obj.namespace:
-            return self.manifest.obj.namespace
+            return None if self.manifest.obj.namespace == READERS_NAMESPACE else self.manifest.obj.namespace
         return self.call.call.flag("-n", "--namespace") if self.call is not None else None
 
 
@@ -460,7 +460,7 @@ class Effects:
         for m in self._manifests_of(step):
             obj = m.obj
             needs.append(Need(API, api_kind(obj.api_version, obj.kind), obj.line))
-            if obj.namespace and obj.kind not in CLUSTER_SCOPED:
+            if obj.namespace and obj.namespace != READERS_NAMESPACE and obj.kind not in CLUSTER_SCOPED:
                 needs.append(Need(NAMESPACE, self.norm(obj.namespace), obj.line, via="create"))
             for kind, name, optional in references(obj.body or {}):
                 needs.append(Need(OBJECT, self.norm(name), obj.line, of=kind, optional=optional))

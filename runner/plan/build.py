@@ -36,7 +36,7 @@ from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
 from runner.plan.provenance import Dependency, Ledger
 from runner.syntax import bash
-from runner.syntax.k8s import K8sObject, containers, get_path, pod_spec, scalar, strings
+from runner.syntax.k8s import READERS_NAMESPACE, K8sObject, containers, get_path, pod_spec, scalar, strings
 from runner.syntax.shell import plain_file
 
 DEFAULT_TIMEOUTS = {
@@ -131,7 +131,8 @@ def _waits_for(
     for kind, name, obj in objects:
         if step.wait == "none":
             continue
-        where = (obj.namespace if obj is not None and obj.namespace else None) or namespace
+        written = obj.namespace if obj is not None and obj.namespace != READERS_NAMESPACE else None
+        where = written or namespace
         if where is not None and ("$" in where or "<" in where):
             continue  # a namespace only the terminal knows: nothing to watch by name
         condition = step.wait or ("deleted" if deleting else _default_condition(kind, facts, obj, later))

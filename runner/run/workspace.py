@@ -19,7 +19,7 @@ from runner.effects import Effects
 from runner.lesson.model import StepType
 from runner.plan.build import Plan
 from runner.plan.profile import Profile
-from runner.syntax.k8s import Container, K8sObject, add_labels, pod_containers
+from runner.syntax.k8s import READERS_NAMESPACE, Container, K8sObject, add_labels, pod_containers
 from runner.syntax.yaml import dump_all
 
 GPU_SIMULATED = "GPU: a stand-in node resource and nvidia-smi (local profile)"
@@ -59,8 +59,13 @@ class Workspace:
         return dump_all([self.prepared(o.body) for o in objects])
 
     def prepared(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """A copy of an object as this run creates it: labelled, its images mapped for this cluster."""
+        """A copy of an object as this run creates it: labelled, its images mapped for this cluster, and in the run's
+        namespace when it names `default` (the reader's own namespace, as the tutorial's author had it)."""
         out = copy.deepcopy(dict(body))
+        meta = out.get("metadata")
+        if isinstance(meta, dict) and meta.get("namespace") == READERS_NAMESPACE:
+            meta = out["metadata"] = dict(meta)
+            del meta["namespace"]
         add_labels(out, self.labels)
         for container in pod_containers(out):
             self._map_image(container)

@@ -76,6 +76,10 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 HASHED_POD_OWNERS = frozenset({"Job", "CronJob", "Deployment", "ReplicaSet", "DaemonSet"})
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS)
 
+# `metadata.namespace: default` in a tutorial's manifest is where its author worked: the reader's own namespace. A run
+# puts such objects in its own namespace, as the reader's kubectl would with a context of theirs.
+READERS_NAMESPACE = "default"
+
 
 @dataclass(frozen=True)
 class K8sObject:

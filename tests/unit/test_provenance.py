@@ -578,3 +578,42 @@ def test_the_environment_filtered_by_a_pattern_needs_the_variables_earlier_steps
     assert p[3][0] is Operation.SKIP
     assert p[5][0] is Operation.SKIP and "$POSTGRES_USER" in p[5][1] and "line 3" in p[5][1]
     assert p[6][0] is Operation.COMMAND and p[7][0] is Operation.COMMAND
+
+
+def test_a_manifest_in_the_namespace_default_goes_where_the_reader_works():
+    """`namespace: default` is where the author worked: the run's own namespace, awaited there; another is not written."""
+    md = """\
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+          namespace: default
+        spec:
+          containers:
+          - name: c
+            image: busybox
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+          namespace: prod
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+    actions = {a.step.line: a for a in build_plan(lesson, LOCAL).actions}
+    assert actions[1].do is Operation.APPLY and [(w.name, w.namespace) for w in actions[1].waits] == [("web", None)]
+    assert actions[13].do is Operation.SKIP and "namespace prod" in (actions[13].reason or "")
+
+
+def test_the_run_creates_an_object_of_the_namespace_default_in_its_own(tmp_path):
+    from runner.run.workspace import Workspace
+
+    body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "default"}}
+    prepared = Workspace(tmp_path, {"tutorial-runner.io/run": "r1"}, "bob").prepared(body)
+    assert "namespace" not in prepared["metadata"] and body["metadata"]["namespace"] == "default"
+    other = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "prod"}}
+    assert Workspace(tmp_path, {}, "bob").prepared(other)["metadata"]["namespace"] == "prod"
