@@ -12,7 +12,10 @@ the defects a careful reader found, written before anything ran):
 
 - a failed step at a judged line is a real defect reported;
 - a failed step at any other line is a misreading (or the environment) blamed on the tutorial;
-- a judged line with no failed step is a defect the run missed.
+- a judged line with no failed step is a defect the run missed; unless the
+  reader marked it a consequence of another defect (a `doubt` saying
+  "consequence of line N"): then a skip naming what it depends on follows the
+  root cause, and is counted apart ("consequences followed").
 
 It prints one row per tutorial and the totals: steps passed, failed (real /
 not), skipped by cause, missed defects, crashes (exit 70 or no report) and the
@@ -91,11 +94,21 @@ class Row:
     real: list[int] = field(default_factory=list)  # failed at a judged line
     wrong: list[tuple[int, str]] = field(default_factory=list)  # failed elsewhere: line, message
     missed: list[int] = field(default_factory=list)  # judged, not failed
+    followed: list[int] = field(default_factory=list)  # judged as a consequence; failed, or skipped for what it depends on
     skipped: dict[str, int] = field(default_factory=dict)
     note: str = ""
 
 
-def run_one(path: Path, key: str, sets: dict[str, str], judged: set[int], env: dict[str, str], namespace_of) -> Row:
+def run_one(
+    path: Path,
+    key: str,
+    sets: dict[str, str],
+    judged: set[int],
+    env: dict[str, str],
+    namespace_of,
+    after: frozenset[int] | set[int] = frozenset(),
+) -> Row:
+    """Run one tutorial; `judged` are the defects' lines, `after` those of them that are consequences of another."""
     user = f"v{uuid.uuid4().hex[:5]}"
     namespace = namespace_of()
     cmd = [sys.executable, "-m", "runner.cli", "run", str(path), "--user", user, "--profile", "local", "--keep-going"]
@@ -126,7 +139,10 @@ def run_one(path: Path, key: str, sets: dict[str, str], judged: set[int], env: d
                 row.wrong.append((s["line"], s.get("message", "")[:160]))
         elif s["status"] == "skipped":
             skipped[cause(s.get("message", ""))] += 1
-    row.missed = sorted(judged - failed_lines)
+            if s["line"] in after and s.get("message", "").startswith("depends on "):
+                row.followed.append(s["line"])
+    row.followed = sorted(set(row.followed) | (after & failed_lines))
+    row.missed = sorted(judged - failed_lines - set(row.followed))
     row.skipped = dict(skipped)
     return row
 
@@ -147,9 +163,13 @@ def main() -> None:
     args = ap.parse_args()
 
     judged: dict[str, set[int]] = {}
+    consequences: dict[str, set[int]] = {}
     for f in args.judged:
         for name, items in json.loads(Path(f).read_text()).items():
             judged.setdefault(name, set()).update(int(i["line"]) for i in items)
+            consequences.setdefault(name, set()).update(
+                int(i["line"]) for i in items if "consequence" in str(i.get("doubt", "")).lower()
+            )
     sets: dict[str, dict[str, str]] = {}
     for f in args.sets:
         for name, values in json.loads(Path(f).read_text()).items():
@@ -176,11 +196,11 @@ def main() -> None:
             key = f"{folder.name}/{path.name}"
             lines = judged.get(key, judged.get(path.name, set()))
             values = sets.get(key, sets.get(path.name, {}))
-            jobs.append((path, key, values, lines))
+            jobs.append((path, key, values, lines, consequences.get(key, consequences.get(path.name, set()))))
     t0 = time.monotonic()
     try:
         with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            rows = list(pool.map(lambda j: run_one(j[0], j[1], j[2], j[3], env, namespace_of), jobs))
+            rows = list(pool.map(lambda j: run_one(j[0], j[1], j[2], j[3], env, namespace_of, j[4]), jobs))
     finally:
         for name in made:
             core.delete_namespace(name, propagation_policy="Background")
@@ -196,6 +216,8 @@ def main() -> None:
             print(f"    wrong {line}: {message}")
         if r.missed:
             print(f"    missed: {r.missed}")
+        if r.followed:
+            print(f"    consequences followed: {r.followed}")
     real = sum(len(r.real) for r in rows)
     wrong = sum(len(r.wrong) for r in rows)
     causes: Counter[str] = Counter()
@@ -207,7 +229,11 @@ def main() -> None:
         f"steps passed {sum(r.passed for r in rows)}, failed {real + wrong} (real defects {real}, not {wrong}), skipped {sum(causes.values())}"
     )
     print(f"precision {real / (real + wrong):.2f}" if real + wrong else "precision -")
-    print(f"judged defects {sum(len(v) for v in judged.values())}, missed {sum(len(r.missed) for r in rows)}")
+    followed = sum(len(r.followed) for r in rows)
+    print(
+        f"judged defects {sum(len(v) for v in judged.values())}, missed {sum(len(r.missed) for r in rows)}"
+        f" (consequences of another defect: {sum(len(v) for v in consequences.values())}, followed {followed})"
+    )
     print(f"crashes {sum(r.crashed for r in rows)}")
     print("skipped by cause: " + ", ".join(f"{c} {n}" for c, n in causes.most_common()))
     if args.json:
