@@ -54,7 +54,24 @@ ENVIRONMENT = frozenset(
 )
 EDITORS = frozenset({"vi", "vim", "nvim", "nano", "emacs", "code", "gedit", "pico", "joe", "micro", "ed"})
 READERS = frozenset(
-    {"cat", "less", "more", "head", "tail", "wc", "sort", "uniq", "base64", "md5sum", "sha256sum", "jq", "yq", "envsubst"}
+    {
+        "cat",
+        "less",
+        "more",
+        "head",
+        "tail",
+        "wc",
+        "sort",
+        "uniq",
+        "base64",
+        "md5sum",
+        "sha256sum",
+        "jq",
+        "yq",
+        "envsubst",
+        "diff",
+        "cmp",
+    }
 )
 INTERPRETERS = frozenset({"bash", "sh", "zsh", "source", ".", "python", "python3", "Rscript", "node", "perl", "ruby"})
 _CLOUD = {

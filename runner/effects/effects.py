@@ -201,8 +201,10 @@ class Effects:
         """The objects of the file `name` as last shown before step `before` (else anywhere); None when not shown."""
         name = plain_file(name)
         steps = self.shown_files.get(name) or self.shown_files.get(name.rsplit("/", 1)[-1])
-        if not steps:
-            return None
+        if not steps:  # `kubectl delete -f persistent-storage/start`: a folder of files the text shows
+            inside = name.rstrip("/") + "/"
+            files = sorted(f for f in self.shown_files if f.startswith(inside))
+            return [m for f in files for m in self.file_manifests(f, before) or []] if files else None
         earlier = [s for s in steps if s.index < before] or steps
         step = earlier[-1]
         return [m for m in self.manifests if m.step is step]
@@ -507,7 +509,15 @@ class Effects:
         def elsewhere(n: Need) -> bool:  # a folder entered, or a file used inside a folder or outside, that nothing makes
             inside = n.via == "cd" or outside(n.name) or "/" in n.name.rstrip("/")
             mine = n.via == KUBECONFIG_VIA  # the reader's own credentials, not one of the tutorial's files
-            return n.kind == FILE and n.judged and inside and not mine and not any(provides_file(m, n.name) for m in made)
+            shown = plain_file(n.name) in self.shown_files
+            return (
+                n.kind == FILE
+                and n.judged
+                and inside
+                and not mine
+                and not shown
+                and not any(provides_file(m, n.name) for m in made)
+            )
 
         return bool(self.lesson.meta.site_files) or any(
             io.fetches or any(elsewhere(n) for n in io.needs) for io in self._io.values()

@@ -12,6 +12,9 @@ comments change what the lines after them are:
   `enemies.cheat=true` as a command). The runner writes the file, as it writes
   any file the text shows.
 
+- `# PowerShell`, `# On Windows:` — the lines under it (to a blank line or the
+  next comment) are for that shell, not for bash: not run.
+
 Comments are found with the bash grammar (`shell.comments`), the settings
 too (`bash.parse`: an assignment, or a command whose name is a `key=value`
 word that bash cannot take for an assignment).
@@ -20,7 +23,7 @@ word that bash cannot take for an assignment).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runner.lesson import classify
 from runner.syntax import bash, shell
@@ -41,11 +44,13 @@ class ShownFile:
 class Captions:
     output: dict[int, int]  # 1-based line → the line of the comment that says it is output
     files: tuple[ShownFile, ...]
+    other_shell: dict[int, tuple[int, str]] = field(default_factory=dict)  # line → (comment's line, shell) it is for
 
     def file_at(self, line: int) -> ShownFile | None:
         return next((f for f in self.files if f.line <= line <= f.last), None)
 
 
+_OTHER_SHELL = re.compile(r"\b(PowerShell|pwsh|Windows|cmd\.exe|Command Prompt)\b", re.I)
 _FILE_NAME = re.compile(r"^(?:file(?:name)?\s*:?\s*)?((?:[\w.-]+/)*[\w-][\w.-]*\.[A-Za-z0-9]{1,12})$", re.I)
 
 
@@ -58,6 +63,7 @@ def read(content: str, first_line: int) -> Captions:
     rows = [row for row, _ in found]
     output: dict[int, int] = {}
     files: list[ShownFile] = []
+    other: dict[int, tuple[int, str]] = {}
     for n, (row, text) in enumerate(found):
         said = text.lstrip("#").strip()
         end = rows[n + 1] if n + 1 < len(rows) else len(lines)
@@ -67,6 +73,13 @@ def read(content: str, first_line: int) -> Captions:
                 k += 1  # "# The output should be similar to this one", a blank line, then the table
             while k < end and lines[k].strip():
                 output[first_line + k] = first_line + row
+                k += 1
+            continue
+        shell_named = _OTHER_SHELL.search(said)
+        if shell_named and len(said.split()) <= 5:  # `#PowerShell`, `# On Windows:`: the lines under it are for that shell
+            k = row + 1
+            while k < end and lines[k].strip():
+                other[first_line + k] = (first_line + row, shell_named.group(1))
                 k += 1
             continue
         named = _FILE_NAME.match(said)
@@ -80,7 +93,7 @@ def read(content: str, first_line: int) -> Captions:
             files.append(
                 ShownFile(named.group(1), "\n".join(body) + "\n", first_line + row + 1, first_line + k - 1, first_line + row)
             )
-    return Captions(output, tuple(files))
+    return Captions(output, tuple(files), other)
 
 
 def settings(body: list[str]) -> bool:

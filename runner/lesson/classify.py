@@ -514,7 +514,8 @@ def not_a_program(command: str) -> str | None:
     """Why a line the grammar reads as a command names no program anyone could mean, or None.
 
     - `key.name=value`: a setting of some configuration file shown in a shell block;
-    - `...`, `✅  ingress was enabled`: an elision or a mark, with no letter or digit in its first word.
+    - `...`, `✅  ingress was enabled`, `*/15 * * * *` (a cron schedule): an elision, a mark or a value, with no
+      letter in its first word.
     """
     script = bash.parse(command)
     first = next((c for c in script.commands if c.words), None)
@@ -523,8 +524,8 @@ def not_a_program(command: str) -> str | None:
     name = first.name
     if setting_word(name):
         return "a setting (`key=value`) of some configuration"
-    if name not in _BUILTIN_MARKS and not any(ch.isalnum() for ch in name) and "$" not in name:
-        return "an elision or a mark"
+    if name not in _BUILTIN_MARKS and not any(ch.isalpha() for ch in name) and "$" not in name:
+        return "an elision, a mark or a value (no letter in its first word)"
     return None
 
 

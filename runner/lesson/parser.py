@@ -23,7 +23,7 @@ from runner.lesson.frontmatter import parse_front_matter
 from runner.lesson.machines import CLUSTER_CLIENTS, Machines
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
-from runner.syntax import kubectl
+from runner.syntax import kubectl, prompts
 from runner.syntax.k8s import unknown_kind
 from runner.syntax.shell import Command, has_prompts, plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
@@ -324,6 +324,15 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
     output_cue, after_printing, alternative = ctx.output_cue, ctx.after_printing, ctx.alternative_cue
     ctx.output_cue, ctx.after_printing, ctx.alternative_cue = False, (), False
 
+    printed = _cat_transcript(content, first) if forced is None and not output_cue else None
+    if printed is not None:  # `$ cat pod.yaml` and what it printed: the file's content, shown
+        name, text, text_first = printed
+        if classify.holds_k8s_yaml(text):
+            _yaml_block(block, text, text_first, name, ann, ctx, b, None, duplicate_of)
+        else:
+            _file_step(b, ctx, block, name, ann, text, content_line=text_first, duplicate_of=duplicate_of)
+        return
+
     # content first, the fence's language second: a Kubernetes object is a manifest in any fence
     # (```python of a notebook, ```bash, ```console, none), and the text just said to be output is output
     k8s = lang not in classify.DOCKER_LANGS | classify.DIFF_LANGS and classify.holds_k8s_yaml(content)
@@ -520,6 +529,27 @@ def _yaml_block(
         b.add(StepType.FRAGMENT, block.line, ctx.section, "fragment", ann, text=content, content_line=first, reason=reason)
 
 
+def _cat_transcript(content: str, first: int) -> tuple[str, str, int] | None:
+    """A console transcript of one `cat FILE` and what it printed: (FILE, its content, the content's first line).
+
+    The reader is shown a file by the command that prints it; the runner
+    writes that file, as it writes any file the text shows.
+    """
+    if not has_prompts(content):
+        return None
+    typed = [c for c in split_commands(content, first) if c.text.strip()]
+    if len(typed) != 1 or typed[0].prompt is None:
+        return None
+    words = segments(typed[0].text)
+    if len(words) != 1 or len(words[0]) != 2 or words[0][0] != "cat" or words[0][1].startswith("-"):
+        return None
+    lines = content.split("\n")
+    start = typed[0].line - first + 1
+    end = next((k for k in range(start, len(lines)) if prompts.match(lines[k]) or lines[k].strip() == "$"), len(lines))
+    text = "\n".join(lines[start:end]).strip("\n")
+    return (words[0][1], text + "\n", first + start) if text.strip() else None
+
+
 def _swallowed_line(info: str) -> str | None:
     """A fence's info string that is a line of YAML (`apiVersion: v1`), not a language."""
     text = info.strip()
@@ -585,6 +615,19 @@ def _shell_block(
                     reason=f"the content of {shown.name}, named by the comment at line {shown.caption_line}",
                 )
                 ctx.local_files.add(shown.name)
+            continue
+        if cmd.line in said.other_shell:
+            at, shell_name = said.other_shell[cmd.line]
+            b.add(
+                StepType.OTHER,
+                cmd.line,
+                ctx.section,
+                "elsewhere",
+                ann,
+                text=cmd.text,
+                content_line=cmd.line,
+                reason=f"typed in {shell_name} (the comment at line {at}), not in this shell",
+            )
             continue
         if cmd.line in said.output:
             b.add(

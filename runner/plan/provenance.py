@@ -27,6 +27,7 @@ from runner.effects import Effects, Made, Need, owners
 from runner.effects.commands import ENVIRONMENT, outside
 from runner.effects.io import API, COMMAND, CWD, FILE, NAMESPACE, NODE, OBJECT, PORT, RESOURCE, VAR, api_kind
 from runner.lesson import placeholders as ph
+from runner.lesson.machines import CLUSTER_CLIENTS
 from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
@@ -182,6 +183,10 @@ class Ledger:
                 why = kubectl.refusal(call) if call is not None else None
                 if why is not None:
                     return Verdict(Operation.FAIL, f"kubectl refuses this as written: {why}")
+        if step.type is StepType.COMMAND and step.command:
+            typo = self._program_typo(step.command)
+            if typo is not None:
+                return Verdict(Operation.FAIL, typo)
         if step.type is StepType.MANIFEST and not step.apply:  # a file the text shows: refused at its own block
             for obj in self.effects.block_objects(step):
                 removed = self._removed_api(api_kind(obj.api_version, obj.kind))
@@ -189,6 +194,31 @@ class Ledger:
                     return Verdict(Operation.FAIL, removed)
         verdict = self.judge(step)
         return verdict if verdict is not None and verdict.do is Operation.FAIL else None
+
+    def _program_typo(self, command: str) -> str | None:
+        """`kubectget pods`: a program not installed here whose name is a near miss of kubectl (or of a program the
+        tutorial runs elsewhere that is installed): a typo, the tutorial's defect."""
+        for words in segments(command):
+            program = words[0] if words else ""
+            if program not in self.facts.missing_programs or self.defines(program):
+                continue
+            known = sorted(CLUSTER_CLIENTS | (self._programs_used() - self.facts.missing_programs))
+            near = ph.near_miss(program, [k for k in known if k != program])
+            if near is None and len(words) > 1:  # `kubectget pods`: `kubectl get` with the space and a letter lost
+                joined = {f"{c}{v}": f"{c} {v}" for c in ("kubectl", "oc") for v in kubectl.VERBS}
+                near = joined.get(ph.near_miss(program, sorted(joined)) or "")
+            if near is not None:
+                return f"`{program}` is not a command: did you mean `{near}`?"
+        return None
+
+    def _programs_used(self) -> set[str]:
+        return {
+            words[0]
+            for s in self.effects.lesson.steps
+            if s.type in (StepType.COMMAND, StepType.INTERACTIVE) and s.command
+            for words in segments(s.command)
+            if words
+        }
 
     def _removed_api(self, name: str) -> str | None:
         """`apps/v1beta1/Deployment`: a built-in kind at a version Kubernetes no longer serves (refused by every API
@@ -283,8 +313,12 @@ class Ledger:
             return Verdict(
                 Operation.SKIP, f"needs {need.name}, which the page shows from its site's sources, not in its Markdown"
             )
-        if not need.judged or step.type is not StepType.COMMAND:
+        if step.type is not StepType.COMMAND:
             return None
+        if not need.judged:  # `cat x`, `diff a b`: read only; in the run's fresh folder it is there only if a step makes it
+            if outside(name) or self.effects.brings_files:
+                return None
+            return Verdict(Operation.SKIP, f"needs {need.name}, which no step of the tutorial shows or makes: a prerequisite")
         what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
         if outside(name) or "/" in name.rstrip("/"):
             where = "outside the tutorial's folder" if outside(name) else "in a folder the tutorial never makes"

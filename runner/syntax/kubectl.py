@@ -296,7 +296,25 @@ def parse(words: list[str]) -> KubectlCall | None:
         if w == "--":
             after = words[i + 1 :]
             break
-        if w.startswith("-") and len(w) > 1 and not _NUMBER.match(w):
+        if w.startswith("-") and not w.startswith("--") and len(w) > 2 and not _NUMBER.match(w):
+            # `-lapp=redis`, `-it`, `-n=ns`, `-itc main`: shorthand letters, as pflag reads them; a letter that takes
+            # a value takes the rest of the word (after an `=`), or the next word
+            table = verb_flags(verb, args[0] if args else None)
+            for n, letter in enumerate(w[1:], start=1):
+                key = "-" + letter
+                takes = takes_value(key, table)
+                if takes:
+                    rest = w[n + 1 :].removeprefix("=")
+                    if not rest and i + 1 < len(words):
+                        rest = words[i + 1]
+                        i += 1
+                    flags.append((key, rest))
+                    break
+                flags.append((key, ""))
+                if takes is None:
+                    bad.append(w.partition("=")[0] if n == 1 else key)
+                    break
+        elif w.startswith("-") and len(w) > 1 and not _NUMBER.match(w):
             key, eq, value = w.partition("=")
             table = verb_flags(verb, args[0] if args else None)
             takes = takes_value(key, table)

@@ -67,8 +67,12 @@ def _transcript(lines: list[str], found: list[Prompt | None], first_line: int) -
         if prompt.language in ("python", "program"):  # typed into an interpreter, not read by bash
             out.append(Command("\n".join(typed).strip(), first_line + i, prompt))
             continue
-        segment = "\n".join(typed + lines[k:end])
-        first = _complete_commands(segment, first_only=True)
+        alone = "\n".join(typed)
+        if alone.strip() and not bash.tree(alone).has_error:
+            # complete as typed: what follows is what it printed, whatever the grammar would make of it
+            first = _complete_commands(alone, first_only=True)
+        else:
+            first = _complete_commands("\n".join(typed + lines[k:end]), first_only=True)
         if first:
             text, row, _ = first[0]
             out.append(Command(text, first_line + i + row, prompt))

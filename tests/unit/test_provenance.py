@@ -617,3 +617,71 @@ def test_the_run_creates_an_object_of_the_namespace_default_in_its_own(tmp_path)
     assert "namespace" not in prepared["metadata"] and body["metadata"]["namespace"] == "default"
     other = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "prod"}}
     assert Workspace(tmp_path, {}, "bob").prepared(other)["metadata"]["namespace"] == "prod"
+
+
+def test_a_program_that_is_a_near_miss_of_kubectl_is_a_typo():
+    facts = ClusterFacts(
+        network=False, namespace="ws", objects_known=True, missing_programs=frozenset({"kubectget", "kubctl", "k9s"})
+    )
+    p = plan(
+        """\
+        ```bash
+        kubectget pods
+        kubctl get pods
+        k9s
+        ```
+        """,
+        facts,
+    )
+    assert p[2] == (Operation.FAIL, "`kubectget` is not a command: did you mean `kubectl get`?")
+    assert p[3] == (Operation.FAIL, "`kubctl` is not a command: did you mean `kubectl`?")
+    assert p[4][0] is Operation.SKIP  # not installed, and no typo
+
+
+def test_short_flags_with_their_values_attached_are_kubectls():
+    p = plan("""\
+        ```bash
+        kubectl get pods -lapp=redis,role=master
+        kubectl get pods -n=ws -owide
+        kubectl get pods -xyz
+        ```
+        """)
+    assert p[2][0] is Operation.COMMAND and p[3][0] is Operation.COMMAND
+    assert p[4] == (Operation.FAIL, "kubectl refuses this as written: `kubectl get` has no flag -xyz")
+
+
+def test_reading_a_file_no_step_makes_is_a_prerequisite_and_a_folder_of_shown_files_is_what_they_hold():
+    facts = ClusterFacts(network=False, namespace="ws", objects_known=True, storage_classes=frozenset({"standard"}))
+    p = plan(
+        """\
+        ```bash
+        diff manifests/a.yaml manifests/b.yaml
+        cat /etc/hosts
+        ```
+
+        Save as `app/claim.yaml`:
+
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: data
+        spec:
+          storageClassName: gp3
+          accessModes: [ReadWriteOnce]
+          resources:
+            requests:
+              storage: 1Gi
+        ```
+
+        ```bash
+        kubectl apply -f app/claim.yaml
+        kubectl delete -f app
+        ```
+        """,
+        facts,
+    )
+    assert p[2][0] is Operation.SKIP and "which no step of the tutorial shows or makes: a prerequisite" in p[2][1]
+    assert p[3][0] is Operation.COMMAND  # outside the run's folder: may be there
+    assert p[22][0] is Operation.SKIP and "StorageClass gp3" in p[22][1]
+    assert p[23][0] is Operation.SKIP and p[23][1].startswith("depends on persistentvolumeclaim/data, which the step at line 22")

@@ -478,8 +478,8 @@ def test_a_comment_over_commands_is_only_a_comment():
     "line, why",
     [
         ('eviction-hard="memory.available<480M"', "a setting"),
-        ("...", "an elision or a mark"),
-        ("✅  ingress was successfully enabled", "an elision or a mark"),
+        ("...", "an elision, a mark or a value"),
+        ("✅  ingress was successfully enabled", "an elision, a mark or a value"),
     ],
 )
 def test_a_setting_or_a_mark_in_a_script_is_not_a_command(line, why):
@@ -515,3 +515,33 @@ def test_output_a_comment_announces_is_not_run_and_what_follows_a_blank_line_run
 def test_openssl_req_without_a_subject_prompts(command, asks):
     steps = parse(f"```sh\n{command}\n```\n").steps
     assert (steps[0].type is StepType.INTERACTIVE) is asks
+
+
+def test_a_transcript_of_cat_shows_the_file_it_prints():
+    md = (
+        "```\n$ cat support/pod.yaml\n" + POD + "$ \n```\n\n```\n$ kubectl create -f support/pod.yaml\n```\n\n"
+        "```\n$ cat notes.txt\nhello\n```\n"
+    )
+    lesson = parse(md)
+    assert [(s.line, s.type.value, s.file) for s in lesson.steps] == [
+        (1, "manifest", "support/pod.yaml"),
+        (15, "command", None),
+        (18, "file", "notes.txt"),
+    ]
+    assert lesson.steps[0].objects[0].name == "p-<username>" and lesson.steps[2].text == "hello\n"
+
+
+def test_a_command_complete_as_typed_ends_at_its_line_whatever_it_printed():
+    md = "```\n$ kubectl get pods\nNAME   READY   STATUS\nweb-0  1/1     Running\n$ \n```\n"
+    assert [(s.line, s.command) for s in parse(md).steps if s.command] == [(2, "kubectl get pods")]
+
+
+def test_lines_for_another_shell_and_cron_schedules_are_not_run():
+    md = (
+        "```bash\nkubectl get secret s -o jsonpath='{.data.a}' | base64 -d\n#PowerShell\n"
+        "kubectl get secret s -o jsonpath='{.data.a}' |\nForEach-Object {\n    [System.Convert]::FromBase64String($_)\n}\n\n"
+        "kubectl get pods\n```\n\n```\n*/15 * * * *\n30 9 * * 1-5\n```\n"
+    )
+    lesson = parse(md)
+    assert types(lesson) == [(2, "command"), (4, "other"), (6, "other"), (9, "command"), (12, "other")]
+    assert lesson.steps[1].reason == "typed in PowerShell (the comment at line 3), not in this shell"
