@@ -21,6 +21,7 @@ from runner.syntax.k8s import containers, mapping, mappings, pod_spec, scalar, s
 FILE, VAR, OBJECT, NAMESPACE, API, NODE = "file", "var", "object", "namespace", "api", "node"
 PORT, CWD, COMMAND = "port", "cwd", "command"  # a local port listened on; the folder a shell is in; an alias or function
 RESOURCE = "resource"  # a resource type kubectl names that is not built in (`mpijob`, `workflows.argoproj.io`)
+LABELS = "labels"  # objects chosen by labels (`kubectl get pod -l app=web`): `k=v,k2=v2`, what made objects carry
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Need:
             return f"the folder {self.name}"
         if self.kind in (API, RESOURCE):
             return f"kind {self.name}"
+        if self.kind == LABELS:
+            return f"objects labelled {self.name}"
         return self.name
 
 
@@ -71,6 +74,8 @@ class Made:
             return self.name in ("*", need.name) and (need.of is None or self.of is None or self.of == need.of)
         if self.kind == PORT:
             return self.name in ("*", need.name)
+        if self.kind == LABELS:  # an object labelled `app=web,tier=db` is chosen by `-l app=web`
+            return set(need.name.split(",")) <= set(self.name.split(","))
         return self.name == need.name
 
 

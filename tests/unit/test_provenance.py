@@ -685,3 +685,44 @@ def test_reading_a_file_no_step_makes_is_a_prerequisite_and_a_folder_of_shown_fi
     assert p[3][0] is Operation.COMMAND  # outside the run's folder: may be there
     assert p[22][0] is Operation.SKIP and "StorageClass gp3" in p[22][1]
     assert p[23][0] is Operation.SKIP and p[23][1].startswith("depends on persistentvolumeclaim/data, which the step at line 22")
+
+
+def test_objects_chosen_by_labels_depend_on_the_steps_that_make_objects_with_those_labels():
+    facts = ClusterFacts(network=False, namespace="ws", objects_known=True, missing_programs=frozenset({"helm"}))
+    p = plan(
+        """\
+        ```yaml
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          selector:
+            matchLabels: {app: s10}
+          template:
+            metadata:
+              labels: {app: s10, tier: front}
+            spec:
+              containers:
+              - name: web
+                image: busybox
+                envFrom:
+                - configMapRef: {name: cfg}
+        ```
+
+        ```bash
+        POD_IP=$(kubectl get pod -l app=s10,tier=front -o jsonpath='{.items[0].status.podIP}')
+        kubectl describe pod -l app=other
+        kubectl delete deployment -l app=s10 --ignore-not-found
+        kubectl create deployment api --image=busybox
+        kubectl get pods -l app=api
+        ```
+        """,
+        facts,
+    )
+    assert p[1] == (Operation.SKIP, "needs configmap/cfg, which no step makes and this cluster does not have")
+    assert p[21][0] is Operation.SKIP
+    assert p[21][1].startswith("depends on objects labelled app=s10,tier=front, which the step at line 1 would have made")
+    assert p[22][0] is Operation.COMMAND  # nothing here makes them: maybe the cluster has them
+    assert p[23][0] is Operation.SKIP  # deletes what was never made
+    assert p[24][0] is Operation.COMMAND and p[25][0] is Operation.COMMAND  # `create deployment api` labels app=api

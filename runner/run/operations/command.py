@@ -38,7 +38,7 @@ class HostCommand:
         step, command = action.step, action.command or ""
         refuse_unresolved(command)
         command = resolve_hashes(self._prepared_heredoc(step, command), step, self.ctx)
-        await_logged_jobs(command, step, self.ctx)
+        await_logged_jobs(command, step, self.ctx, self.session.expand)
         created = self._created_names(step)
         if created:
             self.ctx.lease.intend(created)  # if we die before labelling them, the next run still finds them

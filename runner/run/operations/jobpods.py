@@ -8,6 +8,7 @@ command runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from runner.kube.errors import Timeout
@@ -21,16 +22,22 @@ from runner.syntax.shell import segments
 _HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)(?:-(<index>|\d+))?-<hash>")
 
 
-def await_logged_jobs(command: str, step: Step, ctx: OperationContext) -> None:
+def await_logged_jobs(
+    command: str, step: Step, ctx: OperationContext, expand: Callable[[Iterable[str]], dict[str, str]] | None = None
+) -> None:
     """`kubectl logs job/simple-job-bob`: the Job is waited for first, as for `<hash>` (a reader reads its logs once it
     ran; asked at once, kubectl answers that the container is still being created); `kubectl logs POD [-c C]`: until
-    that container has started."""
+    that container has started. `job/$JOB` is the Job the terminal's variable names now (`expand`)."""
     for seg in segments(command):
         call = kubectl.parse(seg) if seg and seg[0] == "kubectl" else None
         if call is None or call.verb != "logs":
             continue
-        for kind, name in call.targets:
-            if kind == "Job" and "<" not in name:
+        targets = call.targets
+        if expand is not None and any("$" in name for _, name in targets):
+            values = expand(name for _, name in targets)
+            targets = tuple((kind, values.get(name, name)) for kind, name in targets)
+        for kind, name in targets:
+            if kind == "Job" and "<" not in name and "$" not in name:
                 _await_job(name, step, ctx)
             elif kind in (None, "Pod") and "<" not in name and "$" not in name:
                 _await_started(name, call.flag("-c", "--container"), step, ctx)
