@@ -265,7 +265,7 @@ def _example_heredoc(step: Step, calls: list[Call]) -> bool:
     doc = heredoc(step.command or "")
     if doc is None:
         return False
-    result = read_yaml(doc.text, step.line)
+    result = read_yaml(doc.given, step.line)
     return bool(result.error) or not result.objects
 
 

@@ -147,7 +147,7 @@ class Effects:
             doc = _applied_heredoc(step.command)
             if doc is None:
                 continue
-            result = read_yaml(doc.text, step.line + doc.first_line)
+            result = read_yaml(doc.given, step.line + doc.first_line)
             if result.error:
                 continue
             out[step.index] = tuple(Manifest(step, o, None, heredoc=True) for o in result.objects)
@@ -171,7 +171,7 @@ class Effects:
                 if c.heredoc is None or not targets or c.name not in ("cat", "tee"):
                     continue
                 name = plain_file(targets[-1])
-                result = read_yaml(c.heredoc.text, step.line + c.heredoc.first_line)
+                result = read_yaml(c.heredoc.given, step.line + c.heredoc.first_line)
                 objects = () if result.error else tuple(Manifest(step, o, name, heredoc=True) for o in result.objects)
                 out[step.index] = (name, objects)
         return out

@@ -191,7 +191,7 @@ def _render_step(
             ), left
         changes["objects"] = objects = result.objects
     elif step.type is StepType.COMMAND and changes["command"] and (doc := heredoc(changes["command"])):
-        result = read_yaml(doc.text, step.line + doc.first_line)
+        result = read_yaml(doc.given, step.line + doc.first_line)
         objects = () if result.error else result.objects
     for obj in objects:
         why = _bad_name(obj.kind, obj.name, obj.generate_name)

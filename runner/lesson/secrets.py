@@ -181,7 +181,7 @@ def _heredoc_documents(step: Step) -> Iterator[Any]:
         return
     doc = heredoc(step.command)
     if doc is not None:
-        yield from map(without_nulls, read_yaml(doc.text, step.line + doc.first_line).documents)
+        yield from map(without_nulls, read_yaml(doc.given, step.line + doc.first_line).documents)
 
 
 def _remember_lines(r: Redactor, value: str) -> None:

@@ -78,6 +78,10 @@ class Redirect:
         return self.op == "<" and bool(self.target)
 
 
+_HEREDOC_ESCAPE = re.compile(r"\\([$`\\])")
+_HEREDOC_EXPANSION = re.compile(r"\$[A-Za-z_{(]|`")
+
+
 @dataclass(frozen=True)
 class HereDoc:
     """The body of a here-document (`<<EOF … EOF`)."""
@@ -87,6 +91,17 @@ class HereDoc:
     delimiter: str
     quoted: bool  # `<<'EOF'`: no expansion in the body
     strip_tabs: bool = False  # `<<-EOF`
+
+    @property
+    def given(self) -> str:
+        """The body as bash hands it on, before expansions: in an unquoted here-document `\\$`, `\\``
+        and `\\\\` stand for `$`, `` ` `` and `\\` (`echo item \\$ITEM` is `echo item $ITEM`, literally)."""
+        return self.text if self.quoted else _HEREDOC_ESCAPE.sub(lambda m: m.group(1), self.text)
+
+    @property
+    def expands(self) -> bool:
+        """Does bash expand anything in the body (`$X`, `$(…)`, `` `…` `` not escaped)?"""
+        return not self.quoted and bool(_HEREDOC_EXPANSION.search(_HEREDOC_ESCAPE.sub("", self.text)))
 
 
 @dataclass(frozen=True)

@@ -408,3 +408,40 @@ def test_what_another_run_made_is_never_touched_and_what_needs_it_is_skipped(kub
         assert leftovers(kube_api, namespace, "e2e-oth") == []
     finally:
         core.delete_namespace(shared)
+
+
+ESCAPED = """\
+# A here-document with an escaped dollar
+
+```bash
+kubectl apply -f - <<EOF
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: item-<username>
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: work
+        image: busybox
+        command: ["sh", "-c", "test \\"\\$ITEM\\" = seven"]
+        env:
+        - name: ITEM
+          value: seven
+EOF
+kubectl wait --for=condition=complete job/item-<username> --timeout=60s
+```
+"""
+
+
+def test_an_escaped_dollar_in_a_here_document_reaches_the_container(kube_api, namespace, tmp_path):
+    """`\\$ITEM` in an unquoted here-document is `$ITEM` for the container's shell, not expanded by the reader's."""
+    lesson = tmp_path / "escaped.md"
+    lesson.write_text(ESCAPED)
+    res = tutorial("run", str(lesson), "--user", "e2e-esc", "-n", namespace, "--format", "json")
+    steps = {s["line"]: s for s in json.loads(res.stdout)["steps"]}
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert steps[4]["status"] == "passed" and steps[21]["status"] == "passed"
+    assert leftovers(kube_api, namespace, "e2e-esc") == []

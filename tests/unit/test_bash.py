@@ -316,3 +316,14 @@ def test_a_here_document_starts_after_the_whole_command_line_with_its_continuati
         ("echo", "done"),
     ]
     assert s.commands[0].heredoc is not None and s.commands[0].heredoc.text == "{}\n"
+
+
+def test_an_unquoted_here_document_hands_on_escaped_dollars_literally():
+    from runner.syntax.shell import heredoc
+
+    doc = heredoc('kubectl apply -f - <<EOF\ncommand: ["sh", "-c", "echo item \\$ITEM"]\nname: a-$USER\nEOF')
+    assert doc is not None and doc.given == 'command: ["sh", "-c", "echo item $ITEM"]\nname: a-$USER\n' and doc.expands
+    plain = heredoc('cat <<EOF\nargs: ["\\$HOME"]\nEOF')
+    assert plain is not None and plain.given == 'args: ["$HOME"]\n' and not plain.expands
+    quoted = heredoc("cat <<'EOF'\nargs: [\"\\$HOME\"]\nEOF")
+    assert quoted is not None and quoted.given == quoted.text and not quoted.expands

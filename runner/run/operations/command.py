@@ -10,6 +10,7 @@ tracked for cleanup; objects that were there before it are never touched.
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 
 from runner.effects import Effects
@@ -65,7 +66,12 @@ class HostCommand:
             return command
         body = self.ctx.workspace.prepared_yaml_of([m.obj for m in manifests]).rstrip("\n").split("\n")
         lines = command.split("\n")
-        return "\n".join(lines[: doc.first_line] + body + [doc.delimiter])
+        head = "\n".join(lines[: doc.first_line])
+        if not doc.quoted and not doc.expands:
+            # `echo item \$ITEM` was read as bash gives it (`$ITEM`, literally): the prepared body is quoted, so bash
+            # leaves it as it is
+            head = re.sub(rf"<<(-?)\s*{re.escape(doc.delimiter)}\b", rf"<<\1'{doc.delimiter}'", head, count=1)
+        return "\n".join([head, *body, doc.delimiter])
 
     def _created_names(self, step: Step) -> list[tuple[str, str]]:
         """(kind, name) of every named object the step's command may create; `cm-$USER` as the terminal expands it now."""
