@@ -189,7 +189,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             ctx.after_block = True
         else:
             ctx.after_block = False
-    steps = _link_files(b.steps)
+    steps = _link_files(_solution_blocks(b.steps))
     meta = replace(
         meta,
         bare_username=ctx.bare_username,
@@ -254,7 +254,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
             ctx.file_content = name
         else:
             ann = _take_annotation(ctx)
-            _file_step(b, ctx, block, name, ann, text, reason="the reader writes any content")
+            _file_step(b, ctx, block, name, ann, text, reason=_ANY_CONTENT)
     updated = prose.update_file(text)
     if updated and updated in ctx.local_files:
         b.add(
@@ -778,6 +778,27 @@ def _typed_into_program(cmd: Command, ctx: _Context) -> str | None:
         ctx.program = None
         return f"leaves `{name}`"
     return f"typed in `{name}` (started at line {started}), not in a shell"
+
+
+_ANY_CONTENT = "the reader writes any content"
+
+
+def _solution_blocks(steps: list[Step]) -> list[Step]:
+    """ "Create a file called `nfs-deployment.yaml` for an nginx webserver", then a manifest with no name of its own
+    (a solution, often folded): that manifest is the file's content, not anything the reader likes."""
+    out = list(steps)
+    for i, step in enumerate(steps):
+        if not (step.type is StepType.FILE and step.action == "create" and step.reason == _ANY_CONTENT and step.file):
+            continue
+        k = next((k for k in range(i + 1, len(steps)) if steps[k].type is not StepType.OTHER), None)
+        if k is None:
+            continue
+        block = steps[k]
+        if block.type is StepType.MANIFEST and not block.file and block.section == step.section:
+            out[k] = replace(block, file=step.file)
+            why = f"names {step.file}, whose content the block at line {block.line} shows"
+            out[i] = replace(step, type=StepType.OTHER, file=None, reason=why)
+    return out
 
 
 def _link_files(steps: list[Step]) -> list[Step]:

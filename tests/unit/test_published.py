@@ -545,3 +545,19 @@ def test_lines_for_another_shell_and_cron_schedules_are_not_run():
     lesson = parse(md)
     assert types(lesson) == [(2, "command"), (4, "other"), (6, "other"), (9, "command"), (12, "other")]
     assert lesson.steps[1].reason == "typed in PowerShell (the comment at line 3), not in this shell"
+
+
+def test_a_file_the_prose_asks_for_is_the_manifest_shown_next_as_its_solution():
+    md = (
+        "Afterwards, create a file called `web.yaml` for a webserver.\n\n"
+        '??? example "solution"\n\n```yaml\n' + POD + "```\n\n```bash\nkubectl apply -f web.yaml\n```\n"
+    )
+    lesson = parse(md)
+    assert [(s.line, s.type.value, s.file) for s in lesson.steps] == [
+        (1, "other", None),
+        (5, "manifest", "web.yaml"),
+        (17, "command", None),
+    ]
+    assert lesson.steps[0].reason == "names web.yaml, whose content the block at line 5 shows"
+    lone = parse("Create a file called `notes.txt` with any content.\n\n```bash\ncat notes.txt\n```\n")
+    assert [(s.type.value, s.file) for s in lone.steps] == [("file", "notes.txt"), ("command", None)]
