@@ -10,7 +10,8 @@ value}}, keys relative to a folder's parent or bare file names; `{user}` and
 step is then looked up in `--judged` ({"file.md": [{"line": N, "what": ...}]}:
 the defects a careful reader found, written before anything ran):
 
-- a failed step at a judged line is a real defect reported;
+- a failed step at a judged line is a real defect reported (a manifest's
+  fence line counts for its first line, where a reader may have put it);
 - a failed step at any other line is a misreading (or the environment) blamed on the tutorial;
 - a judged line with no failed step is a defect the run missed; unless the
   reader marked it a consequence of another defect (a `doubt` saying
@@ -126,21 +127,26 @@ def run_one(
         row.missed = sorted(judged)
         return row
     row.crashed = res.returncode == 70
+    # a reader may put a manifest's defect at its first line, the tool at its fence just above: the same block
+    text = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    fence_of = {n - 1: n for n in judged if 2 <= n <= len(text) and text[n - 2].lstrip().startswith(("```", "~~~"))}
     failed_lines: set[int] = set()
     skipped: Counter[str] = Counter()
     for s in report["steps"]:
         if s["status"] == "passed":
             row.passed += 1
         elif s["status"] in ("failed", "error"):
-            failed_lines.add(s["line"])
-            if s["line"] in judged:
-                row.real.append(s["line"])
+            line = s["line"] if s["line"] in judged else fence_of.get(s["line"], s["line"])
+            failed_lines.add(line)
+            if line in judged:
+                row.real.append(line)
             else:
                 row.wrong.append((s["line"], s.get("message", "")[:160]))
         elif s["status"] == "skipped":
             skipped[cause(s.get("message", ""))] += 1
-            if s["line"] in after and s.get("message", "").startswith("depends on "):
-                row.followed.append(s["line"])
+            line = s["line"] if s["line"] in judged else fence_of.get(s["line"], s["line"])
+            if line in after and s.get("message", "").startswith("depends on "):
+                row.followed.append(line)
     row.followed = sorted(set(row.followed) | (after & failed_lines))
     row.missed = sorted(judged - failed_lines - set(row.followed))
     row.skipped = dict(skipped)
