@@ -433,7 +433,10 @@ class Effects:
             needs += [Need(NAMESPACE, n, step.line, via=how) for n, how in io.namespaces]
             needs += [Need(NODE, n, step.line) for n in io.nodes]
             needs += [Need(RESOURCE, r, step.line) for r in io.resources]
-            needs += [Need(LABELS, sel, step.line, optional=optional) for sel, optional in _selected(self.step_calls(step))]
+            needs += [
+                Need(LABELS, sel, step.line, of=kind, optional=optional)
+                for sel, optional, kind in _selected(self.step_calls(step))
+            ]
             needs += [Need(PORT, p, step.line) for p in io.ports_used if p not in io.ports_opened]
             makes += [Made(PORT, p) for p in io.ports_opened]
             makes += [Made(COMMAND, d) for d in io.defines]
@@ -460,7 +463,7 @@ class Effects:
                 makes.append(Made(OBJECT, e.name, e.kind))
                 if e.kind == "Namespace":
                     makes.append(Made(NAMESPACE, e.name))
-                makes += [Made(LABELS, labels) for labels in _labels_made(e)]
+                makes += [Made(LABELS, labels, kind) for labels, kind in _labels_made(e)]
             elif e.action in ("ref", "delete") and e.name != "*":
                 needs.append(Need(OBJECT, e.name, e.line, of=e.kind, optional=e.ignore_missing))
         for m in self._manifests_of(step):
@@ -579,32 +582,41 @@ _APPLY_VERBS = frozenset({"kubectl create", "kubectl apply", "kubectl replace"})
 _SELECTING_VERBS = frozenset({"get", "describe", "logs", "delete", "wait", "exec", "label", "annotate", "rollout", "top"})
 
 
-def _selected(calls: list[Call]) -> list[tuple[str, bool]]:
+def _selected(calls: list[Call]) -> list[tuple[str, bool, str | None]]:
     """`kubectl get pod -l app=web,tier=db`: the equality selectors kubectl calls choose objects by (set-based ones,
-    `env in (a,b)`, `!x`, are left out), and whether none found is fine (`--ignore-not-found`)."""
+    `env in (a,b)`, `!x`, are left out), whether none found is fine (`--ignore-not-found`), and the one kind chosen."""
     out = []
     for c in calls:
         selector = c.call.flag("-l", "--selector") if c.call.verb in _SELECTING_VERBS else None
         terms = [t.strip().replace("==", "=") for t in (selector or "").split(",")]
         if terms and all(re.fullmatch(r"[\w./-]+=[\w.-]*", t) for t in terms):
-            out.append((",".join(sorted(terms)), c.call.has("--ignore-not-found")))
+            words = c.call.args[0].split(",") if c.call.args and c.call.verb not in ("logs", "exec") else ["pod"]
+            kinds = {kubectl.kind_of(w) for w in words}
+            kind = kinds.pop() if len(kinds) == 1 else None
+            out.append((",".join(sorted(terms)), c.call.has("--ignore-not-found"), kind))
     return out
 
 
-def _labels_made(e: Effect) -> list[str]:
-    """The labels an object a step makes carries, as `k=v,…`: its own and its pod template's (the Pods a Deployment
-    makes); `kubectl create deployment web` labels `app=web`, `kubectl run web` labels `run=web`."""
-    found: list[dict[str, Any]] = []
+def _labels_made(e: Effect) -> list[tuple[str, str | None]]:
+    """The labels an object a step makes carries, as `k=v,…`, with the kind that carries them: its own, and its pod
+    template's (the Pods a Deployment makes); `kubectl create deployment web` labels `app=web`, `kubectl run web` the
+    Pod `run=web`."""
+    found: list[tuple[Any, str | None]] = []
     if e.manifest is not None and isinstance(e.manifest.obj.body, dict):
         body = e.manifest.obj.body
-        found.append(get_path(body, ("metadata", "labels")))
-        found.append(get_path(body, ("spec", "template", "metadata", "labels")))
-        found.append(get_path(body, ("spec", "jobTemplate", "spec", "template", "metadata", "labels")))
+        found.append((get_path(body, ("metadata", "labels")), e.kind))
+        found.append((get_path(body, ("spec", "template", "metadata", "labels")), "Pod"))
+        found.append((get_path(body, ("spec", "jobTemplate", "spec", "template", "metadata", "labels")), "Pod"))
     elif e.call is not None and e.action in ("create", "run"):
-        key = "run" if e.call.call.verb == "run" else "app" if e.kind in ("Deployment", "Job") else None
-        if key:
-            found.append({key: e.name})
-    return [",".join(sorted(f"{k}={v}" for k, v in labels.items())) for labels in found if isinstance(labels, dict) and labels]
+        if e.call.call.verb == "run":
+            found.append(({"run": e.name}, "Pod"))
+        elif e.kind in ("Deployment", "Job"):
+            found += [({"app": e.name}, e.kind), ({"app": e.name}, "Pod")]
+    return [
+        (",".join(sorted(f"{k}={v}" for k, v in labels.items())), kind)
+        for labels, kind in found
+        if isinstance(labels, dict) and labels
+    ]
 
 
 def _lists(pattern: str, name: str) -> bool:

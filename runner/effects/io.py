@@ -50,7 +50,7 @@ class Need:
         if self.kind in (API, RESOURCE):
             return f"kind {self.name}"
         if self.kind == LABELS:
-            return f"objects labelled {self.name}"
+            return f"{(self.of or 'object').lower()}s labelled {self.name}"
         return self.name
 
 
@@ -74,8 +74,9 @@ class Made:
             return self.name in ("*", need.name) and (need.of is None or self.of is None or self.of == need.of)
         if self.kind == PORT:
             return self.name in ("*", need.name)
-        if self.kind == LABELS:  # an object labelled `app=web,tier=db` is chosen by `-l app=web`
-            return set(need.name.split(",")) <= set(self.name.split(","))
+        if self.kind == LABELS:  # an object labelled `app=web,tier=db` is chosen by `-l app=web` (of its kind)
+            fits = need.of is None or self.of is None or self.of == need.of
+            return fits and set(need.name.split(",")) <= set(self.name.split(","))
         return self.name == need.name
 
 

@@ -50,6 +50,20 @@ class ExecResult:
         return self.exit_code == 0
 
 
+DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+
+
+def _default_container(cluster: Cluster, pod: str) -> str | None:
+    """The container `kubectl exec POD` opens when none is named: the pod's default-container annotation, else its
+    first container (the API server itself asks for a name when there are several)."""
+    obj = cluster.core.read_namespaced_pod(pod, cluster.namespace)
+    names = [c.name for c in (obj.spec.containers or [])]
+    if len(names) < 2:
+        return None
+    chosen = (obj.metadata.annotations or {}).get(DEFAULT_CONTAINER)
+    return chosen if chosen in names else names[0]
+
+
 def exec_in_pod(cluster: Cluster, pod: str, command: str, container: str | None = None, timeout: float = 120) -> ExecResult:
     """`sh -c COMMAND` in the pod; a command that outlives `timeout` is a Timeout."""
     from kubernetes import client
@@ -63,6 +77,7 @@ def exec_in_pod(cluster: Cluster, pod: str, command: str, container: str | None 
     doing = f"exec in pod/{pod}"
     try:
         kwargs = {"command": argv, "stderr": True, "stdin": False, "stdout": True, "tty": False, "_preload_content": False}
+        container = container or _default_container(cluster, pod)
         if container:
             kwargs["container"] = container
         resp = stream(own.connect_get_namespaced_pod_exec, pod, cluster.namespace, **kwargs)

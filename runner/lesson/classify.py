@@ -436,6 +436,15 @@ def typed_into(segments: list[list[str]]) -> str | None:
     return None
 
 
+def exec_container(segments: list[list[str]]) -> str | None:
+    """The container `kubectl exec -it POD -c C -- sh` opens a shell in, if it names one."""
+    for words in segments:
+        call = kubectl.parse(words) if words else None
+        if call is not None and call.verb == "exec":
+            return call.flag("-c", "--container") or None
+    return None
+
+
 def run_pod(segments: list[list[str]]) -> str | None:
     """The pod an interactive `kubectl run -it NAME …` starts and opens a shell in (no program, or a shell, after `--`)."""
     for words in segments:

@@ -71,6 +71,7 @@ class _Context:
     files_named: list[str] = field(default_factory=list)  # file names the prose mentions
     site_files: list[str] = field(default_factory=list)  # files the page shows from its site's sources
     in_series: bool = False  # the prose says it follows an earlier page ("in the previous lab")
+    container: tuple[str, str | None] | None = None  # (pod, container) a `kubectl exec -it POD -c C -- sh` entered
 
 
 class _Builder:
@@ -743,11 +744,15 @@ def _shell_block(
                 ctx.program = (program, cmd.line)
             elif target or started:
                 ctx.pod, ctx.pod_kind = target or started, "Pod"
+                ctx.container = (target, classify.exec_container(segs)) if target else None
                 ctx.entered_at = cmd.prompt.machine if cmd.prompt else None
             elif (host_name := classify.ssh_host(segs)) is not None:
                 ctx.remote = host_name
             continue
         if forced == "in-pod" or (forced is None and pod and not host):
+            entered = ctx.container[1] if ctx.container and ctx.container[0] == pod and "container" not in ann else None
+            if entered:  # `kubectl exec -it web -c sidecar -- sh`: typed in that container
+                extra["container"] = entered
             b.add(
                 StepType.IN_POD, cmd.line, ctx.section, f"in pod {first_word}", ann, pod=pod, pod_kind=pod_kind or "Pod", **extra
             )

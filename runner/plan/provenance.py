@@ -316,7 +316,7 @@ class Ledger:
         if step.type is not StepType.COMMAND:
             return None
         if not need.judged:  # `cat x`, `diff a b`: read only; in the run's fresh folder it is there only if a step makes it
-            if outside(name) or self.effects.brings_files:
+            if outside(name) or self._scripts_before(step):
                 return None
             return Verdict(Operation.SKIP, f"needs {need.name}, which no step of the tutorial shows or makes: a prerequisite")
         what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
@@ -351,6 +351,18 @@ class Ledger:
             if shown and any(o.line == line for o in self.effects.block_objects(s)):
                 return s
         return None
+
+    def _scripts_before(self, step: Step) -> bool:
+        """Did an earlier step run a script or a build (`./gen.sh`, `python x.py`, `make`), which writes what nobody can
+        name here?"""
+        for s in self.effects.lesson.steps[: step.index]:
+            if s.type not in (StepType.COMMAND, StepType.INTERACTIVE) or not s.command:
+                continue
+            if any(words and words[0].startswith(("./", "../")) for words in segments(s.command)):
+                return True
+            if any(n.kind == FILE and n.judged and n.via and not n.via.startswith("kubectl") for n in self.effects.io(s).needs):
+                return True
+        return False
 
     def _shown(self, name: str) -> bool:
         """Does the text show this file, or files in this folder (`--from-file=conf` after `# conf/game.properties`)?"""

@@ -445,3 +445,44 @@ def test_an_escaped_dollar_in_a_here_document_reaches_the_container(kube_api, na
     assert res.returncode == 0, res.stdout[-3000:]
     assert steps[4]["status"] == "passed" and steps[21]["status"] == "passed"
     assert leftovers(kube_api, namespace, "e2e-esc") == []
+
+
+TWO_CONTAINERS = """\
+# A pod with two containers
+
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: two-<username>
+spec:
+  containers:
+  - name: first
+    image: busybox
+    command: ["sleep", "3600"]
+  - name: second
+    image: busybox
+    command: ["sleep", "3600"]
+```
+
+```
+$ kubectl exec -it two-<username> -- sh
+/ # touch /tmp/in-first
+```
+
+```
+$ kubectl exec -it two-<username> -c second -- sh
+/ # test ! -e /tmp/in-first
+```
+"""
+
+
+def test_commands_in_a_pod_of_two_containers_run_in_the_default_one_or_the_one_named(kube_api, namespace, tmp_path):
+    """As kubectl does: without `-c`, the first container (the API server itself would ask for a name)."""
+    lesson = tmp_path / "two.md"
+    lesson.write_text(TWO_CONTAINERS)
+    res = tutorial("run", str(lesson), "--user", "e2e-two", "-n", namespace, "--format", "json")
+    steps = {s["line"]: s for s in json.loads(res.stdout)["steps"]}
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert steps[20]["status"] == "passed" and steps[25]["status"] == "passed"
+    assert leftovers(kube_api, namespace, "e2e-two") == []

@@ -722,7 +722,17 @@ def test_objects_chosen_by_labels_depend_on_the_steps_that_make_objects_with_tho
     )
     assert p[1] == (Operation.SKIP, "needs configmap/cfg, which no step makes and this cluster does not have")
     assert p[21][0] is Operation.SKIP
-    assert p[21][1].startswith("depends on objects labelled app=s10,tier=front, which the step at line 1 would have made")
+    assert p[21][1].startswith("depends on pods labelled app=s10,tier=front, which the step at line 1 would have made")
     assert p[22][0] is Operation.COMMAND  # nothing here makes them: maybe the cluster has them
-    assert p[23][0] is Operation.SKIP  # deletes what was never made
+    assert p[23][0] is Operation.COMMAND  # the Deployment itself carries no labels: its pods do
     assert p[24][0] is Operation.COMMAND and p[25][0] is Operation.COMMAND  # `create deployment api` labels app=api
+
+
+def test_a_file_read_after_a_script_ran_may_be_the_scripts():
+    p = plan("""\
+        ```bash
+        python3 generate.py
+        cat out/report.txt
+        ```
+        """)
+    assert p[3][0] is Operation.COMMAND

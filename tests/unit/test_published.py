@@ -561,3 +561,12 @@ def test_a_file_the_prose_asks_for_is_the_manifest_shown_next_as_its_solution():
     assert lesson.steps[0].reason == "names web.yaml, whose content the block at line 5 shows"
     lone = parse("Create a file called `notes.txt` with any content.\n\n```bash\ncat notes.txt\n```\n")
     assert [(s.type.value, s.file) for s in lone.steps] == [("file", "notes.txt"), ("command", None)]
+
+
+def test_commands_typed_in_a_container_a_shell_was_opened_in_run_there():
+    md = (
+        "```\n$ kubectl exec -it web -c sidecar -- /bin/sh\n/ # ls /data\n```\n\n"
+        "```\n$ kubectl exec -it web -- /bin/sh\n/ # ls /usr/share\n```\n"
+    )
+    in_pod = [(s.line, s.pod, s.container) for s in parse(md).steps if s.type is StepType.IN_POD]
+    assert in_pod == [(3, "web", "sidecar"), (8, "web", None)]
