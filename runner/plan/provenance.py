@@ -204,8 +204,8 @@ class Ledger:
                 continue
             known = sorted(CLUSTER_CLIENTS | (self._programs_used() - self.facts.missing_programs))
             near = ph.near_miss(program, [k for k in known if k != program])
-            if near is None and len(words) > 1:  # `kubectget pods`: `kubectl get` with the space and a letter lost
-                joined = {f"{c}{v}": f"{c} {v}" for c in ("kubectl", "oc") for v in kubectl.VERBS}
+            if near is None and len(words) > 1 and program.startswith("kub"):  # `kubectget pods`: `kubectl get`, a space
+                joined = {f"kubectl{v}": f"kubectl {v}" for v in kubectl.VERBS}  # and a letter lost
                 near = joined.get(ph.near_miss(program, sorted(joined)) or "")
             if near is not None:
                 return f"`{program}` is not a command: did you mean `{near}`?"

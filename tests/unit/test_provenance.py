@@ -736,3 +736,9 @@ def test_a_file_read_after_a_script_ran_may_be_the_scripts():
         ```
         """)
     assert p[3][0] is Operation.COMMAND
+
+
+def test_a_program_that_is_not_installed_is_no_typo_of_kubectl_verbs():
+    facts = ClusterFacts(network=False, namespace="ws", objects_known=True, missing_programs=frozenset({"kustomize"}))
+    p = plan("```bash\nkustomize build overlays/dev\n```\n", facts)
+    assert p[2][0] is Operation.SKIP and "not installed" in p[2][1]
