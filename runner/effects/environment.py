@@ -197,6 +197,8 @@ def host_requirements(command: str) -> list[str]:
     script = bash.parse(command)
     defined = set(script.functions)
     for c in script.commands:
+        if c.runs and any(name == "KUBECONFIG" for name, _ in c.assignments):
+            reqs.append("kubeconfig:KUBECONFIG=…")  # `export KUBECONFIG=/path/to/the/kubeconfig.yaml`: the author's cluster
         if not c.runs or not c.words:
             continue
         seg = list(c.words)
@@ -220,7 +222,7 @@ def host_requirements(command: str) -> list[str]:
         if context and "$" not in context and "<" not in context:
             reqs.append(f"context:{context}")  # `kubectl --context kind-kind …`: the author's cluster, by name
         if call is not None and call.verb == "config" and call.args and call.args[0] in _KUBECONFIG_WRITES:
-            reqs.append(f"kubeconfig:{call.args[0]}")  # `kubectl config use-context minidev`: another cluster or namespace
+            reqs.append(f"kubeconfig:kubectl config {call.args[0]}")  # `kubectl config use-context minidev`: another cluster
         made = call.creates if call is not None else None
         if made and ph.asks_to_change(made[1]):
             reqs.append(f"fill:{made[1]}")  # `kubectl create clusterrolebinding YOURNAME-admin …`

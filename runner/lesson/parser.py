@@ -542,7 +542,9 @@ def _cat_transcript(content: str, first: int) -> tuple[str, str, int] | None:
     if len(typed) != 1 or typed[0].prompt is None:
         return None
     words = segments(typed[0].text)
-    if len(words) != 1 or len(words[0]) != 2 or words[0][0] != "cat" or words[0][1].startswith("-"):
+    if len(words) != 1 or len(words[0]) != 2 or words[0][0] != "cat" or words[0][1].startswith(("-", "/", "~", "$")):
+        return None  # `cat /etc/os-release`: what a file of the machine holds, not a file of the tutorial's
+    if ".." in words[0][1].split("/") or typed[0].prompt.root:
         return None
     lines = content.split("\n")
     start = typed[0].line - first + 1

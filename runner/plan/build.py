@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from runner.effects import Effects
+from runner.effects.commands import outside
 from runner.effects.environment import (
     host_requirements,
     network_hosts,
@@ -153,10 +154,10 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     file_lines: dict[str, int] = {}
     for step in lesson.steps:  # the runner writes every file the text shows before the first step, where the reader is
         place = effects.placed(step)
-        if step.type is StepType.MANIFEST and place:
+        if step.type is StepType.MANIFEST and place and not outside(place):
             files.setdefault(place, step.text)
             file_lines.setdefault(place, step.line)
-        if step.type is StepType.FILE and place and step.action == "create":
+        if step.type is StepType.FILE and place and step.action == "create" and not outside(place):
             files.setdefault(place, step.text if step.text.strip() and step.content_line else "")
             file_lines.setdefault(place, step.line)
     ledger = Ledger(effects, facts, frozenset(file_lines))
@@ -316,6 +317,8 @@ def _action(
     if step.type is StepType.IN_POD:
         return Action(step, Operation.EXEC, command=step.command)
     if step.type is StepType.FILE:
+        if step.file and outside(step.file):
+            return Action(step, Operation.SKIP, f"writes {step.file}, outside the run's working directory", requirement_skip=True)
         return Action(step, Operation.FILE)
     if step.type is StepType.CHECK:
         return Action(step, Operation.CHECK)

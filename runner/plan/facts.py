@@ -103,7 +103,7 @@ class ClusterFacts:
         if key == "context":
             return f"needs kubeconfig context {value}: a run talks to its own cluster, through its own context"
         if key == "kubeconfig":
-            return f"changes the kubeconfig (`kubectl config {value}`): a run keeps its own cluster, context and namespace"
+            return f"changes the kubeconfig (`{value}`): a run keeps its own cluster, context and namespace"
         if key == "account":
             return f"needs an account on a container registry (`{value}`), which a run does not use"
         if key == "fill":

@@ -742,3 +742,12 @@ def test_a_program_that_is_not_installed_is_no_typo_of_kubectl_verbs():
     facts = ClusterFacts(network=False, namespace="ws", objects_known=True, missing_programs=frozenset({"kustomize"}))
     p = plan("```bash\nkustomize build overlays/dev\n```\n", facts)
     assert p[2][0] is Operation.SKIP and "not installed" in p[2][1]
+
+
+def test_pointing_kubectl_at_another_kubeconfig_is_not_done_by_a_run():
+    p = plan("```bash\nexport KUBECONFIG=/path/to/the/kubeconfig.yaml\nkubectl get pods\n```\n")
+    assert p[2] == (
+        Operation.SKIP,
+        "changes the kubeconfig (`KUBECONFIG=…`): a run keeps its own cluster, context and namespace",
+    )
+    assert p[3][0] is Operation.COMMAND

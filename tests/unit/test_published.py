@@ -7,6 +7,7 @@ file only.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from collections import Counter
@@ -570,3 +571,14 @@ def test_commands_typed_in_a_container_a_shell_was_opened_in_run_there():
     )
     in_pod = [(s.line, s.pod, s.container) for s in parse(md).steps if s.type is StepType.IN_POD]
     assert in_pod == [(3, "web", "sidecar"), (8, "web", None)]
+
+
+def test_a_transcript_of_cat_of_a_file_of_the_machine_is_output_and_nothing_outside_is_written(tmp_path):
+    lesson = parse("```\n$ cat /etc/os-release\nNAME=Debian\n```\n\n```\n/ # cat /etc/resolv.conf\nnameserver 10.0.0.10\n```\n")
+    assert all(s.type is not StepType.FILE and not s.file for s in lesson.steps)
+    notes = parse("Create a file called `notes.txt` with any content.\n")
+    outside = dataclasses.replace(notes, steps=(dataclasses.replace(notes.steps[0], file="/etc/motd"),))
+    assert [(a.do, a.reason) for a in plan_of(outside).values()] == [
+        (Operation.SKIP, "writes /etc/motd, outside the run's working directory")
+    ]
+    assert build_plan(render(outside, {"username": "ci"}).lesson, local_facts()).files == {}
