@@ -277,8 +277,22 @@ _ELISION = re.compile(r"(?m)^\s+(?:\.\.\.|…|#\s*\.\.\.)\s*$")
 
 
 def elided_yaml(content: str) -> bool:
-    """YAML with a line of `...` inside it (indented): an object the text abbreviates, not one to apply."""
-    return bool(_ELISION.search(content))
+    """YAML with a line of `...` inside it (indented, or with more of the object after it): an object the text
+    abbreviates, not one to apply."""
+    if _ELISION.search(content):
+        return True
+    lines = [line.strip() for line in content.splitlines() if line.strip()]
+    return any(line in ("...", "…") for line in lines[:-1])
+
+
+def only_the_top(content: str, documents: tuple[Any, ...]) -> bool:
+    """ "Top of `pod.yaml`:" — an object cut after its metadata, ending in `...` (which YAML reads as the end of a
+    document): nothing but its head is shown, so it is not one to apply."""
+    lines = [line.strip() for line in content.splitlines() if line.strip()]
+    if not lines or lines[-1] not in ("...", "…"):
+        return False
+    body = [d for d in documents if isinstance(d, dict)]
+    return bool(body) and all(set(d) <= {"apiVersion", "kind", "metadata"} for d in body)
 
 
 def looks_like_yaml_object(content: str) -> bool:

@@ -457,6 +457,10 @@ def _yaml_block(
             file=file_hint,
         )
         return
+    if forced is None and classify.only_the_top(content, result.documents):
+        why = "an abbreviated manifest (`...` stands for what the text leaves out)"
+        b.add(StepType.FRAGMENT, block.line, ctx.section, "fragment", ann, text=content, content_line=first, reason=why)
+        return
     kind, reason = classify.yaml_kind(result)
     if forced == "fragment":
         kind, reason = "fragment", "marked as a fragment"

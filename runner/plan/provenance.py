@@ -463,8 +463,11 @@ _VERBS = {"kubectl create": "applies", "kubectl apply": "applies", "kubectl repl
 
 
 def _kind_fits(made: Made, need: Need) -> bool:
-    """Is `made` the object `need` names? A pod may be one of the pods of a workload of that name."""
+    """Is `made` the object `need` names? A pod may be one of the pods of a workload of that name; a Service's
+    endpoints are made with it, under its name."""
     if need.of is None or made.of is None or made.of == need.of:
+        return True
+    if need.of in ("Endpoints", "EndpointSlice") and made.of == "Service":
         return True
     # `kubectl describe pod web` names the pods of Deployment web by prefix; a Job's pods are `<job>-<hash>`
     return need.of == "Pod" and made.of in ("Job", "CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")

@@ -582,3 +582,20 @@ def test_a_transcript_of_cat_of_a_file_of_the_machine_is_output_and_nothing_outs
         (Operation.SKIP, "writes /etc/motd, outside the run's working directory")
     ]
     assert build_plan(render(outside, {"username": "ci"}).lesson, local_facts()).files == {}
+
+
+def test_only_the_top_of_a_manifest_is_no_manifest_and_a_services_endpoints_are_made_with_it():
+    top = "Top of `web.yaml`:\n\n```\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n...\n```\n"
+    lesson = parse(top)
+    assert types(lesson) == [(3, "fragment")] and "abbreviated" in (lesson.steps[0].reason or "")
+    svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 80\n"
+    plan = plan_of(parse(f"```yaml\n{svc}```\n\n```bash\nkubectl get endpoints web\n```\n"))
+    assert plan[12].do is Operation.COMMAND
+
+
+def test_a_manifest_cut_in_the_middle_is_abbreviated_not_invalid():
+    cut = (
+        "```yaml\napiVersion: apps/v1\nkind: Deployment\n...\n      containers:\n      - name: app\n        image: busybox\n```\n"
+    )
+    lesson = parse(cut)
+    assert types(lesson) == [(1, "fragment")] and "abbreviated" in (lesson.steps[0].reason or "")
