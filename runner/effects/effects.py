@@ -437,6 +437,10 @@ class Effects:
                 Need(LABELS, sel, step.line, of=kind, optional=optional)
                 for sel, optional, kind in _selected(self.step_calls(step))
             ]
+            for c in self.step_calls(step):  # `kubectl top pod`: the metrics API, which metrics-server serves
+                if c.call.verb == "top":
+                    kind = "NodeMetrics" if c.call.args[:1] and c.call.args[0].startswith(("no", "node")) else "PodMetrics"
+                    needs.append(Need(API, f"metrics.k8s.io/v1beta1/{kind}", step.line))
             needs += [Need(PORT, p, step.line) for p in io.ports_used if p not in io.ports_opened]
             makes += [Made(PORT, p) for p in io.ports_opened]
             makes += [Made(COMMAND, d) for d in io.defines]

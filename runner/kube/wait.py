@@ -92,6 +92,8 @@ def pod_condition(condition: str, stuck: Stuck | None = None) -> Predicate:
             return Outcome(False, state="not created yet")
         status = pod.get("status") or {}
         phase = status.get("phase", "Pending")
+        if condition == "ran" and _has_run(status):  # `kubectl run p -- echo hi`: ran once, restarted or not
+            return Outcome(True, state=phase)
         trouble = stuck.trouble(pod) if condition not in ("failed", "terminated", "finished") else None
         if trouble:
             return Outcome(False, trouble, phase)
@@ -102,6 +104,8 @@ def pod_condition(condition: str, stuck: Stuck | None = None) -> Predicate:
             if phase == "Succeeded":
                 return Outcome(True, state=phase)
             return Outcome(ready, state=f"{phase}{', ready' if ready else ''}")
+        if condition == "ran":
+            return Outcome(False, state=phase)  # not started yet (it would have returned above)
         if condition == "running":
             return Outcome(phase in ("Running", "Succeeded"), state=phase)
         if condition == "succeeded":
@@ -111,6 +115,14 @@ def pod_condition(condition: str, stuck: Stuck | None = None) -> Predicate:
         return Outcome(True, state=phase)
 
     return check
+
+
+def _has_run(status: dict[str, Any]) -> bool:
+    """Has a container of the pod started at least once (running now, ended, or ended before a restart)?"""
+    for cs in status.get("containerStatuses") or []:
+        if {"running", "terminated"} & set((cs.get("state") or {}).keys()) or (cs.get("lastState") or {}).get("terminated"):
+            return True
+    return status.get("phase") in ("Succeeded", "Failed")
 
 
 def job_complete(job: dict[str, Any] | None) -> Outcome:

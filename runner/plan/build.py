@@ -335,11 +335,12 @@ def _command_waits(step: Step, facts: ClusterFacts, effects: Effects) -> tuple[W
         if e.action in ("create", "apply", "run"):
             later = effects.made_after(step)
             made = _waits_for(step, [(e.kind, e.name, obj)], facts, False, later, e.namespace)
-            restart = e.call.call.flag("--restart") if e.call is not None and e.action == "run" else None
-            if restart in ("Never", "OnFailure") and not step.wait:
-                # `kubectl run dns-test --restart=Never -- nslookup svc`: a pod that runs once; the reader reads its
-                # logs next, whether it succeeded or not
-                made = tuple(dataclasses.replace(w, condition="finished") if w.condition == "ready" else w for w in made)
+            run = e.call.call if e.call is not None and e.action == "run" else None
+            if run is not None and run.after_dash and not step.wait:
+                # `kubectl run dns-test --restart=Never -- nslookup svc`: a pod that runs a command once; the reader
+                # reads its logs next, whether it succeeded or not (restarted, it has still run: `echo hi` and exit)
+                once = "finished" if run.flag("--restart") in ("Never", "OnFailure") else "ran"
+                made = tuple(dataclasses.replace(w, condition=once) if w.condition == "ready" else w for w in made)
             waits.extend(made)
         elif e.action == "delete" and e.via != "kubectl run --rm":
             waits.extend(_waits_for(step, [(e.kind, e.name, obj)], facts, deleting=True, namespace=e.namespace))

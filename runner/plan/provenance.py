@@ -273,7 +273,8 @@ class Ledger:
                 return Verdict(Operation.FAIL, removed)
             return Verdict(
                 Operation.SKIP,
-                f"needs kind {kind} ({group_version}), which this cluster does not serve (its CRD is not installed)",
+                f"needs kind {kind} ({group_version}), which this cluster does not serve (its CRD or API service is not "
+                "installed)",
             )
         if need.kind == NODE:
             if facts.has_node(need.name) or "<" in need.name or "$" in need.name:

@@ -491,7 +491,7 @@ def test_a_built_in_kind_in_a_version_kubernetes_removed_is_a_defect_a_crd_kind_
         Operation.FAIL,
         "Deployment is not served as apps/v1beta1 (Kubernetes serves it as apps/v1): the API server refuses this manifest",
     )
-    assert p[12][0] is Operation.SKIP and "its CRD is not installed" in p[12][1]
+    assert p[12][0] is Operation.SKIP and "its CRD or API service is not installed" in p[12][1]
 
 
 def test_a_remote_kustomization_needs_its_host_and_is_no_folder_here():
@@ -751,3 +751,27 @@ def test_pointing_kubectl_at_another_kubeconfig_is_not_done_by_a_run():
         "changes the kubeconfig (`KUBECONFIG=…`): a run keeps its own cluster, context and namespace",
     )
     assert p[3][0] is Operation.COMMAND
+
+
+def test_a_pod_kubectl_run_starts_is_awaited_as_what_it_runs():
+    """A server (`--restart=Never`, no command) until ready; a command once, until finished or, restarted, run once."""
+    md = textwrap.dedent("""\
+        ```bash
+        kubectl run web --image=nginx --restart=Never --labels=app=v1
+        kubectl run dns --image=busybox --restart=Never -- nslookup kubernetes
+        kubectl run echo --image=busybox --command -- echo "Hello world"
+        kubectl run box --image=busybox
+        ```
+        """)
+    lesson = render(parse_lesson(md, "t.md"), {"username": "bob"}).lesson
+    waits = {a.step.line: [(w.name, w.condition) for w in a.waits] for a in build_plan(lesson, LOCAL).actions}
+    assert waits[2] == [("web", "ready")] and waits[3] == [("dns", "finished")]
+    assert waits[4] == [("echo", "ran")] and waits[5] == [("box", "ready")]
+
+
+def test_kubectl_top_needs_the_metrics_api():
+    served = frozenset({"v1/Pod"})
+    facts = ClusterFacts(network=False, namespace="ws", objects_known=True, served=served)
+    p = plan("```bash\nkubectl top pods\nkubectl top node\n```\n", facts)
+    assert p[2][0] is Operation.SKIP and "PodMetrics (metrics.k8s.io/v1beta1)" in p[2][1]
+    assert p[3][0] is Operation.SKIP and "NodeMetrics" in p[3][1]

@@ -110,3 +110,30 @@ def test_a_failed_pod_has_finished_but_is_not_ready():
     assert pod_condition("terminated")(failed).done
     ready = pod_condition("ready")(failed)
     assert not ready.done and ready.failure is not None and ready.failure.startswith("pod failed")
+
+
+def test_a_pod_that_ran_once_and_restarts_has_run():
+    looping = {
+        "metadata": {"name": "echo"},
+        "status": {
+            "phase": "Running",
+            "containerStatuses": [
+                {
+                    "name": "echo",
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    "lastState": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+                    "restartCount": 3,
+                }
+            ],
+        },
+    }
+    assert pod_condition("ran")(looping).done
+    assert not pod_condition("ready")(looping).done
+    pulling = {
+        "metadata": {"name": "echo"},
+        "status": {
+            "phase": "Pending",
+            "containerStatuses": [{"name": "echo", "state": {"waiting": {"reason": "ContainerCreating"}}}],
+        },
+    }
+    assert not pod_condition("ran")(pulling).done
