@@ -71,6 +71,16 @@ class Workspace:
             self._map_image(container)
         return out
 
+    def image(self, written: str) -> str:
+        """The image this run uses for one the tutorial names (`kubectl run web --image=nginx:1.18`), and notes a
+        stand-in."""
+        if not self.profile:
+            return written
+        stand_in = self.profile.stand_in(written)
+        if stand_in:
+            self.simulated.append(stand_in)
+        return self.profile.image_for(written) or written
+
     def _map_image(self, container: Container) -> None:
         if not self.profile or container.image is None:
             return

@@ -23,7 +23,8 @@ from runner.run.operations.jobpods import await_logged_jobs, resolve_hashes
 from runner.run.operations.shell import run_shell
 from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
-from runner.syntax.shell import heredoc
+from runner.syntax import kubectl
+from runner.syntax.shell import heredoc, segments
 
 
 class HostCommand:
@@ -38,7 +39,7 @@ class HostCommand:
     def perform(self, action: Action) -> Done:
         step, command = action.step, action.command or ""
         refuse_unresolved(command)
-        command = resolve_hashes(self._prepared_heredoc(step, command), step, self.ctx)
+        command = resolve_hashes(self._mapped_images(self._prepared_heredoc(step, command)), step, self.ctx)
         await_logged_jobs(command, step, self.ctx, self.session.expand)
         created = self._created_names(step)
         if created:
@@ -57,6 +58,19 @@ class HostCommand:
             raise
         self._label_created(step, started)
         return judge_exit(step, self.ctx.redact, command, code, stdout, stderr)
+
+    def _mapped_images(self, command: str) -> str:
+        """`kubectl run web --image=nginx:1.18`, `kubectl create deployment … --image …`: the image this cluster uses
+        for it, as for the images of a manifest."""
+        for words in segments(command):
+            call = kubectl.parse(words) if words and words[0] in ("kubectl", "oc") else None
+            image = call.flag("--image") if call is not None and call.verb in ("run", "create") else None
+            if not image or "$" in image or "<" in image:
+                continue
+            mapped = self.ctx.workspace.image(image)
+            if mapped != image:
+                command = re.sub(rf"(--image[= ])(['\"]?){re.escape(image)}\2(?=\s|$)", rf"\g<1>{mapped}", command, count=1)
+        return command
 
     def _prepared_heredoc(self, step: Step, command: str) -> str:
         """`kubectl apply -f - <<EOF ... EOF`: the here-document's objects as this run creates them (labelled, images mapped)."""
