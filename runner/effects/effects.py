@@ -405,10 +405,9 @@ class Effects:
         set_so_far: list[str] = []
         for step in self.lesson.steps:
             io, cwd = self._step_io(step, cwd)
-            if step.type in HOST_TYPES and step.command:
-                listed = [v for v in set_so_far if any(_lists(p, v) for p in command_io(step.command, cwd).env_patterns)]
-                if listed:  # `printenv | grep POST*`: it shows what earlier steps set under those names
-                    io = replace(io, needs=io.needs + tuple(Need(VAR, v, step.line) for v in listed))
+            listed = [v for v in set_so_far if any(_lists(p, v) for p in io.lists)]
+            if listed:  # `printenv | grep POST*`: it shows what earlier steps set under those names
+                io = replace(io, needs=io.needs + tuple(Need(VAR, v, step.line) for v in listed))
             set_so_far += [m.name for m in io.makes if m.kind == VAR and m.name not in set_so_far]
             out[step.index] = io
         return out
@@ -417,11 +416,13 @@ class Effects:
         needs: list[Need] = []
         makes: list[Made] = []
         fetches = False
+        lists: tuple[str, ...] = ()
         if step.type in HOST_TYPES and step.command:
             # `ubuntu@ip:~/kubecon-eu-2019$ go run client.go`: its prompt says it is typed in a folder of the reader's home
             run_in = step.folder if step.folder and not cwd and step.folder.startswith("~/") else cwd
             io = command_io(step.command, run_in)
             fetches = io.fetches
+            lists = tuple(io.env_patterns)
             if cwd and step.type is StepType.COMMAND and io.uses_cwd:
                 needs.append(Need(CWD, cwd, step.line))  # its files are in the folder an earlier `cd` entered
             needs += [Need(VAR, v, step.line) for v in io.uses]
@@ -489,7 +490,7 @@ class Effects:
         # archive it unpacks, `*`, is not what it reads)
         own = [m for m in makes if m.kind == FILE and not m.name.endswith("*")]
         needs = [n for n in needs if not (n.kind == FILE and any(m.provides(n) for m in own))]
-        return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd, fetches), cwd
+        return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd, fetches, lists), cwd
 
     def made_after(self, step: Step) -> dict[str, int]:
         """Names of the objects later steps make (a name -> the line of the first), for what a pod may wait for."""

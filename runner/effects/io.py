@@ -101,6 +101,7 @@ class StepIO:
     makes: tuple[Made, ...] = ()
     cwd: str = ""  # the working directory the step runs in (relative to the run's)
     fetches: bool = False  # it brings files the text does not show (a clone, a download, an archive, a remote copy)
+    lists: tuple[str, ...] = ()  # `printenv | grep POST`: name patterns of the variables it shows
 
 
 def references(body: Mapping[str, Any]) -> list[tuple[str, str, bool]]:

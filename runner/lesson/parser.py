@@ -625,27 +625,16 @@ def _shell_block(
             continue
         if cmd.line in said.other_shell:
             at, shell_name = said.other_shell[cmd.line]
-            b.add(
-                StepType.OTHER,
-                cmd.line,
-                ctx.section,
-                "elsewhere",
-                ann,
-                text=cmd.text,
-                content_line=cmd.line,
-                reason=f"typed in {shell_name} (the comment at line {at}), not in this shell",
-            )
+            _not_run(b, ctx, cmd, ann, "elsewhere", f"typed in {shell_name} (the comment at line {at}), not in this shell")
             continue
         if cmd.line in said.output:
-            b.add(
-                StepType.OTHER,
-                cmd.line,
-                ctx.section,
-                "output",
+            _not_run(
+                b,
+                ctx,
+                cmd,
                 ann,
-                text=cmd.text,
-                content_line=cmd.line,
-                reason=f"output of a command, as the comment at line {said.output[cmd.line]} says; not a command",
+                "output",
+                f"output of a command, as the comment at line {said.output[cmd.line]} says; not a command",
             )
             continue
         if (
@@ -655,16 +644,7 @@ def _shell_block(
         ):
             # `NAME  READY  STATUS` and the rows under it, `deployment.apps/web created`: what a command printed
             in_table = in_table or classify.table_header(cmd.text)
-            b.add(
-                StepType.OTHER,
-                cmd.line,
-                ctx.section,
-                "output",
-                ann,
-                text=cmd.text,
-                content_line=cmd.line,
-                reason="output of a command, shown in a shell block; not a command",
-            )
+            _not_run(b, ctx, cmd, ann, "output", "output of a command, shown in a shell block; not a command")
             continue
         yaml_line, option, note = classify.is_yaml_line(cmd.text), classify.is_option_only(cmd.text), classify.note_line(cmd.text)
         odd = classify.not_a_program(cmd.text) if cmd.prompt is None else None
@@ -680,44 +660,17 @@ def _shell_block(
                 if odd
                 else "an option of some other command"
             )
-            b.add(
-                StepType.OTHER,
-                cmd.line,
-                ctx.section,
-                "not a command",
-                ann,
-                text=cmd.text,
-                content_line=cmd.line,
-                reason=f"{what}, shown in a shell block; not a command",
-            )
+            _not_run(b, ctx, cmd, ann, "not a command", f"{what}, shown in a shell block; not a command")
             continue
         if forced is None and not ann.get("pod") and ctx.program is not None:
             typed = _typed_into_program(cmd, ctx)
             if typed is not None:
-                b.add(
-                    StepType.OTHER,
-                    cmd.line,
-                    ctx.section,
-                    "typed in a program",
-                    ann,
-                    text=cmd.text,
-                    content_line=cmd.line,
-                    reason=typed,
-                )
+                _not_run(b, ctx, cmd, ann, "typed in a program", typed)
                 continue
         if forced is None and not ann.get("pod"):
             place = ctx.machines.place(cmd, ctx.pod, ctx.entered_at, ctx.remote)
             if place.where in ("program", "elsewhere", "leave"):
-                b.add(
-                    StepType.OTHER,
-                    cmd.line,
-                    ctx.section,
-                    "elsewhere",
-                    ann,
-                    text=cmd.text,
-                    content_line=cmd.line,
-                    reason=place.reason,
-                )
+                _not_run(b, ctx, cmd, ann, "elsewhere", place.reason)
                 if place.where == "leave":
                     ctx.pod = ctx.pod_kind = ctx.entered_at = ctx.remote = None
                     pod = pod_kind = None
@@ -770,6 +723,11 @@ def _shell_block(
             if call and call.creates and call.creates[0] in ("Pod", "Job"):
                 ctx.last_workload = call.creates
         ctx.after_printing = classify.printed_objects(cmd.text)
+
+
+def _not_run(b: _Builder, ctx: _Context, cmd: Command, ann: dict[str, str], slug: str, reason: str | None) -> None:
+    """A line of a shell block that is not run here (output, a note, another shell's, typed elsewhere), and why."""
+    b.add(StepType.OTHER, cmd.line, ctx.section, slug, ann, text=cmd.text, content_line=cmd.line, reason=reason)
 
 
 def _typed_into_program(cmd: Command, ctx: _Context) -> str | None:
