@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.registry import Evidence, check, error, failed, passed
+from checks import spec as P
+from checks.registry import Evidence, check, failed, passed
 from runner.kube.errors import ClusterError, NotFound
 from runner.syntax.k8s import containers, get_path, mapping
 
@@ -135,14 +136,12 @@ def resolve_job(
 # ----------------------------------------------------------------------------- the basics lesson's checks
 
 
-@check("pod-running")
-def pod_running(*, probe, args: dict[str, str], **_: Any):
+@check("pod-running", params=(P.pod("the pod"), P.timeout(60, "the pod to be ready")), reads=("Pod",))
+def pod_running(*, probe, args, **_: Any):
     """The pod runs and is ready, with resource requests and limits set on every container."""
-    name = args.get("pod")
-    if not name:
-        return error("pod-running needs pod=NAME")
+    name = args["pod"]
     try:
-        pod = probe.wait("Pod", name, "ready", float(args.get("timeout", 60)))
+        pod = probe.wait("Pod", name, "ready", args["timeout"])
     except ClusterError as exc:
         if exc.exit_code == 3:
             raise  # the cluster is unreachable or refuses us: not the learner's failure
@@ -179,12 +178,20 @@ def pod_running(*, probe, args: dict[str, str], **_: Any):
     return passed(f"pod {name} is running on {(pod.get('spec') or {}).get('nodeName')} with requests and limits set", ev)
 
 
-@check("pod-logs-contain")
-def pod_logs_contain(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "pod-logs-contain",
+    params=(
+        P.pod("the pod", required=False),
+        P.job("a Job: its newest pod's log is read", required=False),
+        P.Param("text", "text", "the text a line of the log contains", required=True),
+        P.container("the container whose log is read (default: the pod's only one)"),
+    ),
+    one_of=(("pod", "job"),),
+    reads=("Pod", "Job"),
+)
+def pod_logs_contain(*, probe, args, **_: Any):
     """The log of a pod (or of the newest pod of a Job) contains the text."""
-    name, text = args.get("pod") or args.get("job"), args.get("text")
-    if not name or not text:
-        return error("pod-logs-contain needs pod=NAME (or job=NAME) and text=TEXT")
+    name, text = args["pod"] or args["job"], args["text"]
     pod = name
     if args.get("job"):
         pods = pods_by_age(probe, name)
@@ -209,14 +216,22 @@ def pod_logs_contain(*, probe, args: dict[str, str], **_: Any):
     return passed(f"the log of pod {pod} says: {hits[-1].strip()[:120]}", Evidence(f"kubectl logs {pod}", tuple(hits[-3:])))
 
 
-@check("pod-exec-output")
-def pod_exec_output(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "pod-exec-output",
+    params=(
+        P.pod(),
+        P.Param("command", "text", "the command run in the pod with kubectl exec", required=True),
+        P.Param("expect", "text", "text its output contains", required=True),
+        P.container(),
+        P.timeout(60, "the pod to run"),
+    ),
+    reads=("Pod", "Job"),
+)
+def pod_exec_output(*, probe, args, **_: Any):
     """A command run inside the pod with `kubectl exec` prints the expected text."""
-    name, command, expect = args.get("pod"), args.get("command"), args.get("expect")
-    if not name or not command or expect is None:
-        return error("pod-exec-output needs pod=NAME command=COMMAND expect=TEXT")
+    name, command, expect = args["pod"], args["command"], args["expect"]
     try:
-        target = probe.running_pod(name, float(args.get("timeout", 60)))
+        target = probe.running_pod(name, args["timeout"])
     except (NotFound, ClusterError) as exc:
         if exc.exit_code == 3:
             raise  # the cluster is unreachable or refuses us: not the learner's failure

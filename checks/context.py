@@ -24,6 +24,7 @@ from runner.kube.errors import ClusterError, Conflict, Gone, NotFound, Timeout, 
 from runner.kube.probe import Probe
 from runner.kube.wait import WaitFailed
 from runner.lesson.model import Lesson, Step
+from runner.lesson.placeholders import near_miss
 from runner.plan.profile import Profile
 
 # errors that say "the participant's objects are not (or no longer) in that state", not "the tool could not look":
@@ -86,7 +87,9 @@ def evaluate(step: Step, ctx: CheckContext, registry: Registry, redact: Redactor
     t0 = time.monotonic()
     fn = registry.get(step.check or "")
     if fn is None:
-        result = CheckResult(ERROR, f"unknown check '{step.check}' (known: {', '.join(registry.names())})")
+        close = near_miss(step.check or "", registry.names())
+        hint = f"did you mean '{close}'? " if close else ""
+        result = CheckResult(ERROR, f"unknown check '{step.check}' ({hint}known: {', '.join(registry.names())})")
     else:
         try:
             result = fn(**ctx.kwargs(step))

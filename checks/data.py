@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from checks import spec as P
 from checks.basics import (
     container_statuses,
     job_evidence,
@@ -20,7 +21,7 @@ from checks.basics import (
     wait_job,
 )
 from checks.parsing import numbers_in, parse_git_output, read_only_error
-from checks.registry import Evidence, check, error, failed, passed
+from checks.registry import Evidence, check, failed, passed
 from runner.kube.errors import ClusterError
 
 _MARK = "@@tutorial-runner"
@@ -116,13 +117,26 @@ def _read_only_verdict(write: str | None, path: str, pod: str) -> tuple[bool, st
     return True, ""
 
 
-@check("configmap-file")
-def configmap_file(*, probe, args: dict[str, str], **_: Any):
+_CM = P.Param("configmap", "object", "the ConfigMap", required=True, kind="ConfigMap")
+
+
+@check(
+    "configmap-file",
+    params=(
+        P.pod(),
+        P.Param("path", "path", "the file the key is mounted as", required=True),
+        _CM,
+        P.Param("key", "text", "the ConfigMap's key (default: the file's name)"),
+        P.container(),
+        P.timeout(60, "the pod to run"),
+    ),
+    reads=("ConfigMap", "Pod"),
+    points=2,
+)
+def configmap_file(*, probe, args, **_: Any):
     """One key of a ConfigMap, mounted as a single file with subPath: same content, and read-only."""
-    pod, path, name = args.get("pod"), args.get("path"), args.get("configmap")
-    key = args.get("key") or (path or "").rsplit("/", 1)[-1]
-    if not pod or not path or not name:
-        return error("configmap-file needs pod=NAME path=FILE configmap=NAME [key=KEY]")
+    pod, path, name = args["pod"], args["path"], args["configmap"]
+    key = args["key"] or path.rsplit("/", 1)[-1]
     cm, bad = _configmap(probe, name)
     if bad:
         return bad
@@ -174,17 +188,27 @@ def configmap_file(*, probe, args: dict[str, str], **_: Any):
     )
 
 
-@check("configmap-dir")
-def configmap_dir(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "configmap-dir",
+    params=(
+        P.pod(),
+        P.Param("path", "path", "the directory the ConfigMap is mounted at", required=True),
+        _CM,
+        P.Param("keys", "names", "the keys to compare (default: all of the ConfigMap's)"),
+        P.container(),
+        P.timeout(60, "the pod to run"),
+    ),
+    reads=("ConfigMap", "Pod"),
+    points=2,
+)
+def configmap_dir(*, probe, args, **_: Any):
     """A whole ConfigMap mounted as a directory: one file per key with the same content, and read-only."""
-    pod, path, name = args.get("pod"), args.get("path"), args.get("configmap")
-    if not pod or not path or not name:
-        return error("configmap-dir needs pod=NAME path=DIR configmap=NAME")
+    pod, path, name = args["pod"], args["path"], args["configmap"]
     cm, bad = _configmap(probe, name)
     if bad:
         return bad
     data = cm.get("data") or {}
-    keys = [k for k in (args.get("keys") or ",".join(data)).split(",") if k]
+    keys = list(args["keys"] or data)
     missing_keys = [k for k in keys if k not in data]
     cm_ev = Evidence(
         f"kubectl get configmap {name} -o yaml", tuple(f"data.{k}: {len(v)} characters" for k, v in data.items()) or ("no data",)
@@ -233,10 +257,10 @@ def configmap_dir(*, probe, args: dict[str, str], **_: Any):
     )
 
 
-def _running(probe, pod: str, args: dict[str, str], *evidence: Evidence):
+def _running(probe, pod: str, args, *evidence: Evidence):
     """(the running pod, None), or (None, a failed result a learner understands)."""
     try:
-        return probe.running_pod(pod, float(args.get("timeout", 60))), None
+        return probe.running_pod(pod, args["timeout"]), None
     except ClusterError as exc:
         if exc.exit_code == 3:
             raise  # the cluster is unreachable or refuses us: not the learner's failure
@@ -264,16 +288,25 @@ def _last_change(cm: dict[str, Any]) -> tuple[datetime | None, str]:
     return best, who
 
 
-@check("configmap-live-update")
-def configmap_live_update(*, probe, args: dict[str, str], mode: str = "run", **_: Any):
+@check(
+    "configmap-live-update",
+    params=(
+        P.pod(),
+        P.Param("path", "path", "the directory the ConfigMap is mounted at", required=True),
+        _CM,
+        P.container(),
+        P.timeout(90, "the kubelet to update the files"),
+    ),
+    reads=("ConfigMap", "Pod"),
+    points=3,
+)
+def configmap_live_update(*, probe, args, mode: str = "run", **_: Any):
     """The ConfigMap was changed while the pod ran, and the pod sees the new content within the deadline.
 
     In grade mode nothing waits: one look at the files as they are now.
     """
-    pod, path, name = args.get("pod"), args.get("path"), args.get("configmap")
-    if not pod or not path or not name:
-        return error("configmap-live-update needs pod=NAME path=DIR configmap=NAME [timeout=SECONDS]")
-    timeout = 0.0 if mode == "grade" else float(args.get("timeout", 90))
+    pod, path, name = args["pod"], args["path"], args["configmap"]
+    timeout = 0.0 if mode == "grade" else args["timeout"]
     cm, bad = _configmap(probe, name)
     if bad:
         return bad
@@ -387,19 +420,31 @@ def _job_failure(probe, name: str, line: str) -> tuple[str, Evidence]:
     return f"read the log (`kubectl logs job/{name}`) to see why it failed: {(tail(log, 1) or ('',))[0][:160]}", ev
 
 
-@check("job-result")
-def job_result(*, probe, args: dict[str, str], **_: Any):
+_EXPECT = P.Param("expect", "number", "the number the log should show")
+_TOLERANCE = P.Param("tolerance", "number", "how far from expect it may be", default=0.01)
+
+
+@check(
+    "job-result",
+    params=(
+        P.job(),
+        _EXPECT,
+        _TOLERANCE,
+        P.Param("text", "text", "instead of a number: a line of the log contains this"),
+        P.timeout(180, "the Job to finish"),
+    ),
+    reads=("Job", "Pod"),
+)
+def job_result(*, probe, args, **_: Any):
     """The Job succeeded and its log shows the result (a number near `expect`, or a line with `text`)."""
-    name = args.get("job")
-    if not name:
-        return error("job-result needs job=NAME [expect=NUMBER tolerance=NUMBER | text=TEXT]")
-    _job, state, line = wait_job(probe, name, float(args.get("timeout", 180)))
+    name = args["job"]
+    _job, state, line = wait_job(probe, name, args["timeout"])
     if state == "missing":
         return failed(f"no Job {name}", f"create the Job `{name}` (kubectl create -f ...).", job_evidence(name, line))
     if state != "complete":
         hint, log_ev = _job_failure(probe, name, line)
         return failed(f"Job {name} did not succeed: {line}", hint, job_evidence(name, line), log_ev)
-    if args.get("text"):
+    if args["text"]:
         pods = pods_by_age(probe, name)
         pod = pods[-1]["metadata"]["name"] if pods else name
         log, why = logs_of(probe, pod)
@@ -410,7 +455,7 @@ def job_result(*, probe, args: dict[str, str], **_: Any):
                 f"Job {name} succeeded but its log does not say {args['text']!r}", "look at `kubectl logs job/" + name + "`.", ev
             )
         return passed(f"Job {name} succeeded; its log says {hits[-1].strip()[:100]}", job_evidence(name, line), ev)
-    expect = float(args["expect"]) if args.get("expect") else None
+    expect = args["expect"]
     value, value_line, pod, why = _result(probe, name, expect)
     ev = Evidence(f"kubectl logs {pod or name}", (value_line,) if value_line else ((why,) if why else ()))
     if value is None:
@@ -420,7 +465,7 @@ def job_result(*, probe, args: dict[str, str], **_: Any):
             job_evidence(name, line),
             ev,
         )
-    tol = float(args.get("tolerance", "0.01"))
+    tol = args["tolerance"]
     if expect is not None and abs(value - expect) > tol:
         return failed(
             f"Job {name} printed {value}, not within {tol} of {expect}",
@@ -439,17 +484,26 @@ def _env_value(job: dict[str, Any], env: str) -> tuple[bool, str | None]:
     return False, None
 
 
-@check("env-changes-result")
-def env_changes_result(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "env-changes-result",
+    params=(
+        P.Param("base", "object", "the Job run without the variable", required=True, kind="Job"),
+        P.job("the Job run with the variable set"),
+        P.Param("env", "text", "the environment variable that changes the result", required=True),
+        _EXPECT,
+        P.Param("closer", "bool", "the second result must be closer to expect than the first", default=True),
+        P.timeout(180, "each Job to finish"),
+    ),
+    reads=("Job", "Pod"),
+)
+def env_changes_result(*, probe, args, **_: Any):
     """The same code run with a parameter set through an environment variable gives a different (better) result."""
-    base, job_name, env = args.get("base"), args.get("job"), args.get("env")
-    if not base or not job_name or not env:
-        return error("env-changes-result needs base=JOB job=JOB env=NAME [expect=NUMBER]")
-    expect = float(args["expect"]) if args.get("expect") else None
+    base, job_name, env = args["base"], args["job"], args["env"]
+    expect = args["expect"]
     results = {}
     evidence: list[Evidence] = []
     for name in (base, job_name):
-        job, state, line = wait_job(probe, name, float(args.get("timeout", 180)))
+        job, state, line = wait_job(probe, name, args["timeout"])
         evidence.append(job_evidence(name, line))
         if state != "complete":
             hint, log_ev = (
@@ -489,7 +543,7 @@ def env_changes_result(*, probe, args: dict[str, str], **_: Any):
             env_ev,
             ev,
         )
-    if expect is not None and abs(b - expect) > abs(a - expect) and args.get("closer", "true") == "true":
+    if expect is not None and abs(b - expect) > abs(a - expect) and args["closer"]:
         return failed(
             f"{env}={value} gave {b}, further from {expect} than {a}",
             f"more steps should give a more precise result: did you set {env} larger than the default?",

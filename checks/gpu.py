@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checks import spec as P
 from checks.basics import (
     container_line,
     container_statuses,
@@ -22,7 +23,7 @@ from checks.basics import (
     wait_job,
 )
 from checks.parsing import key_values, parse_nvidia_smi
-from checks.registry import Evidence, check, error, failed, passed
+from checks.registry import Evidence, check, failed, need, passed
 from runner.kube.errors import ClusterError
 
 RESOURCE = "nvidia.com/gpu"
@@ -64,20 +65,21 @@ def _describe(smi) -> str:
     return f"{g.name}{mem}, driver {smi.driver or '?'}, CUDA {smi.cuda or '?'}"
 
 
-@check("gpu-visible")
-def gpu_visible(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "gpu-visible",
+    params=(
+        P.pod("the pod that asked for GPUs"),
+        P.Param("gpus", "int", "how many GPUs it asks for and sees", default=1),
+        P.container("the container nvidia-smi runs in"),
+        P.timeout(120, "the pod to run"),
+    ),
+    reads=("Pod",),
+    points=3,
+)
+def gpu_visible(*, probe, args, **_: Any):
     """The pod asked for GPUs and sees exactly that many: nvidia-smi's GPU name, memory, driver and CUDA version."""
-    name = args.get("pod")
-    want = int(args.get("gpus", "1"))
-    if not name:
-        return error("gpu-visible needs pod=NAME [gpus=N]")
-    pod = probe.get("Pod", name)
-    if pod is None:
-        return failed(
-            f"no pod {name}",
-            f"create the pod `{name}` that requests `{RESOURCE}: {want}`.",
-            Evidence(f"kubectl get pod {name}", ("NotFound",)),
-        )
+    name, want = args["pod"], args["gpus"]
+    pod = need(probe, "Pod", name, f"create the pod `{name}` that requests `{RESOURCE}: {want}`.")
     sim = _simulated(probe, pod)
     asked = _requested(pod_spec_containers(pod))
     spec_ev = Evidence(f"kubectl get pod {name} -o yaml (resources)", (f"limits {RESOURCE}: {asked}",))
@@ -97,7 +99,7 @@ def gpu_visible(*, probe, args: dict[str, str], **_: Any):
             simulated=sim,
         )
     try:
-        target = probe.running_pod(name, float(args.get("timeout", 120)))
+        target = probe.running_pod(name, args["timeout"])
     except ClusterError as exc:
         if exc.exit_code == 3:
             raise  # the cluster is unreachable or refuses us: not the learner's failure
@@ -160,17 +162,21 @@ def _index_of(pod: dict[str, Any]) -> int | None:
         return None
 
 
-@check("indexed-sweep")
-def indexed_sweep(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "indexed-sweep",
+    params=(
+        P.job("the Indexed Job"),
+        P.Param("completions", "int", "how many parameters the sweep has (one index each)", required=True),
+        P.Param("param", "text", "the name of the parameter each index prints", required=True),
+        P.Param("gpus", "int", "GPUs each index sees (0: no GPU check)", default=0),
+        P.timeout(180, "the Job to finish"),
+    ),
+    reads=("Job", "Pod"),
+)
+def indexed_sweep(*, probe, args, **_: Any):
     """Every index of an Indexed Job ran to success with its own parameter (and saw its GPU when gpus=N)."""
-    name, param = args.get("job"), args.get("param")
-    if not name or not param or not args.get("completions"):
-        return error("indexed-sweep needs job=NAME completions=N param=NAME [gpus=N]")
-    want = int(args["completions"])
-    gpus = int(args.get("gpus", "0"))
-    job = probe.get("Job", name)
-    if job is None:
-        return failed(f"no Job {name}", f"create the Indexed Job `{name}`.", Evidence(f"kubectl get job {name}", ("NotFound",)))
+    name, param, want, gpus = args["job"], args["param"], args["completions"], args["gpus"]
+    job = need(probe, "Job", name, f"create the Indexed Job `{name}`.")
     spec = job.get("spec") or {}
     spec_ev = Evidence(
         f"kubectl get job {name} -o yaml (spec)",
@@ -198,7 +204,7 @@ def indexed_sweep(*, probe, args: dict[str, str], **_: Any):
             ),
             spec_ev,
         )
-    job, state, line = wait_job(probe, name, float(args.get("timeout", 180)))
+    job, state, line = wait_job(probe, name, args["timeout"])
     evidence = [spec_ev, job_evidence(name, line)]
     pods = pods_by_age(probe, name)
     sim = _simulated(probe, pods[-1] if pods else None) if gpus else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from checks import spec as P
 from checks.basics import (
     container_line,
     container_statuses,
@@ -22,7 +23,7 @@ from checks.basics import (
     wait_job,
 )
 from checks.parsing import numbers_in, parse_git_output
-from checks.registry import Evidence, check, error, failed, passed
+from checks.registry import Evidence, check, error, failed, need, passed
 
 _AUTH = ("auth-missing", "auth-failed")
 
@@ -53,13 +54,22 @@ def _pod_log(probe, job: str, container: str | None = None) -> tuple[str, str, s
     return log, name, why
 
 
-@check("secret-has-keys")
-def secret_has_keys(*, probe, args: dict[str, str], **_: Any):
+_SECRET = P.Param("secret", "object", "the Secret", required=True, kind="Secret")
+
+
+@check(
+    "secret-has-keys",
+    params=(
+        _SECRET,
+        P.Param("keys", "names", "the keys it must hold, none empty", default=("username", "token")),
+        P.Param("username", "text", "the value its username key must hold"),
+    ),
+    reads=("Secret",),
+    points=2,
+)
+def secret_has_keys(*, probe, args, **_: Any):
     """The Secret exists and holds every key asked for, none of them empty (values are never shown)."""
-    name = args.get("secret")
-    keys = [k for k in (args.get("keys") or "username,token").split(",") if k]
-    if not name:
-        return error("secret-has-keys needs secret=NAME [keys=a,b] [username=VALUE]")
+    name, keys = args["secret"], list(args["keys"])
     secret = probe.get("Secret", name)
     if secret is None:
         return failed(
@@ -87,7 +97,7 @@ def secret_has_keys(*, probe, args: dict[str, str], **_: Any):
             f"give {', '.join(empty)} a value: was the shell variable in --from-literal set?",
             ev,
         )
-    if args.get("username") and data.get("username", "").strip() != args["username"]:
+    if args["username"] and data.get("username", "").strip() != args["username"]:
         return failed(
             f"Secret {name} holds username {data.get('username')!r}, not {args['username']!r}",
             f"recreate it with --from-literal=username={args['username']}",
@@ -102,13 +112,15 @@ def secret_has_keys(*, probe, args: dict[str, str], **_: Any):
     return passed(f"Secret {name} holds {', '.join(keys)}", ev)
 
 
-@check("clone-denied")
-def clone_denied(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "clone-denied",
+    params=(P.job("the Job that clones without credentials"), P.timeout(120, "the Job to finish")),
+    reads=("Job", "Pod"),
+)
+def clone_denied(*, probe, args, **_: Any):
     """A Job cloning the private repository without credentials fails, and its log says why: authentication."""
-    name = args.get("job")
-    if not name:
-        return error("clone-denied needs job=NAME")
-    _job, state, line = wait_job(probe, name, float(args.get("timeout", 120)))
+    name = args["job"]
+    _job, state, line = wait_job(probe, name, args["timeout"])
     if state == "missing":
         return failed(
             f"no Job {name}",
@@ -160,19 +172,15 @@ def _result_line(log: str) -> str | None:
     return nums[-1][1] if nums else None
 
 
-@check("clone-with-secret")
-def clone_with_secret(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "clone-with-secret",
+    params=(P.job("the Job that clones with the Secret's credentials"), _SECRET, P.timeout(180, "the Job to finish")),
+    reads=("Job", "Pod", "Secret"),
+)
+def clone_with_secret(*, probe, args, **_: Any):
     """A Job that takes git credentials from the Secret clones the private repository and runs its code."""
-    name, secret = args.get("job"), args.get("secret")
-    if not name or not secret:
-        return error("clone-with-secret needs job=NAME secret=NAME")
-    job = probe.get("Job", name)
-    if job is None:
-        return failed(
-            f"no Job {name}",
-            f"create the Job `{name}` that reads the credentials from Secret `{secret}`.",
-            Evidence(f"kubectl get job {name}", ("NotFound",)),
-        )
+    name, secret = args["job"], args["secret"]
+    job = need(probe, "Job", name, f"create the Job `{name}` that reads the credentials from Secret `{secret}`.")
     refs = _secret_refs(job)
     ref_ev = Evidence(
         f"kubectl get job {name} -o yaml (env)",
@@ -184,7 +192,7 @@ def clone_with_secret(*, probe, args: dict[str, str], **_: Any):
             f"pass the credentials as env: valueFrom.secretKeyRef with name: {secret} and key: username / token.",
             ref_ev,
         )
-    job, state, line = wait_job(probe, name, float(args.get("timeout", 180)))
+    job, state, line = wait_job(probe, name, args["timeout"])
     log, pod, why = _pod_log(probe, name)
     git = parse_git_output(log)
     log_ev = Evidence(
@@ -233,25 +241,38 @@ def clone_with_secret(*, probe, args: dict[str, str], **_: Any):
     )
 
 
-@check("init-clone")
-def init_clone(*, probe, args: dict[str, str], mode: str = "run", labels: dict[str, str] | None = None, **_: Any):
+@check(
+    "init-clone",
+    params=(
+        P.job("the Job with the init container", required=False),
+        P.generate_name(),
+        P.Param("init", "container", "the init container that clones (default: the first)"),
+        P.container("the main container that runs the code (default: the first)"),
+        P.Param("path", "path", "where the init container clones to"),
+        P.Param("expect", "number", "the number the main container should print"),
+        P.Param("tolerance", "number", "how far from expect it may be", default=0.01),
+        P.timeout(180, "the Job to finish"),
+    ),
+    one_of=(("job", "generate-name"),),
+    reads=("Job", "Pod"),
+    points=3,
+)
+def init_clone(*, probe, args, mode: str = "run", labels: dict[str, str] | None = None, **_: Any):
     """An init container cloned the code into a shared volume, and the main container ran it (both logs checked)."""
-    name, shown = args.get("job"), args.get("job", "")
+    name, shown = args["job"], args["job"] or ""
     evidence: list[Evidence] = []
-    if not name and args.get("generate-name"):
+    if not name:
         name, found_ev, shown = resolve_job(probe, args, mode=mode, labels=labels)
         if found_ev is not None:  # always, with generate-name
             evidence.append(found_ev)
     if not name:
-        if args.get("generate-name"):
-            return failed(
-                f"no Job made from generateName {args['generate-name']}",
-                f"create the Job with `kubectl create -f` (generateName: {args['generate-name']}).",
-                *evidence,
-            )
-        return error("init-clone needs job=NAME (or generate-name=PREFIX) [init=CONTAINER path=DIR expect=NUMBER]")
-    path = args.get("path")
-    job, state, line = wait_job(probe, name, float(args.get("timeout", 180)))
+        return failed(
+            f"no Job made from generateName {args['generate-name']}",
+            f"create the Job with `kubectl create -f` (generateName: {args['generate-name']}).",
+            *evidence,
+        )
+    path = args["path"]
+    job, state, line = wait_job(probe, name, args["timeout"])
     evidence.append(job_evidence(name, line))
     if state == "missing":
         return failed(f"no Job {name}", f"create the Job `{name}`.", *evidence)
@@ -263,8 +284,8 @@ def init_clone(*, probe, args: dict[str, str], mode: str = "run", labels: dict[s
             "add `initContainers:` with a container that clones the repository into the shared volume.",
             *evidence,
         )
-    init_name = args.get("init") or inits[0].get("name")
-    main_name = args.get("container") or (job_spec_containers(job) or [{}])[0].get("name")
+    init_name = args["init"] or inits[0].get("name")
+    main_name = args["container"] or (job_spec_containers(job) or [{}])[0].get("name")
     pods = pods_by_age(probe, name)
     if not pods:
         return failed(f"Job {name} has no pods: {line}", "look at `kubectl describe job " + name + "`.", *evidence)
@@ -316,7 +337,7 @@ def init_clone(*, probe, args: dict[str, str], mode: str = "run", labels: dict[s
         return failed(
             f"the main container {main_name} of {shown} printed no result", "it should run the cloned pi.py.", *evidence
         )
-    if args.get("expect") and abs(nums[-1][0] - float(args["expect"])) > float(args.get("tolerance", "0.01")):
+    if args["expect"] is not None and abs(nums[-1][0] - args["expect"]) > args["tolerance"]:
         return failed(
             f"the main container printed {nums[-1][0]}, not about {args['expect']}", "is it running the cloned pi.py?", *evidence
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from checks import spec as P
 from checks.parsing import parse_df, parse_mounts
-from checks.registry import Evidence, check, error, failed, passed
+from checks.registry import Evidence, check, failed, need, passed
 from runner.effects import Effects
 from runner.kube.errors import NotFound, Timeout
 from runner.kube.wait import WaitFailed
@@ -46,13 +47,20 @@ def _fstype(row, mounts) -> str:
     return row.fstype or mounts.get(row.mounted_on, ("", "?"))[1]
 
 
-@check("scratch-on-disk")
-def scratch_on_disk(*, probe, args: dict[str, str], lesson=None, **_: Any):
+@check(
+    "scratch-on-disk",
+    params=(
+        P.pod("the pod with the scratch volume"),
+        P.Param("path", "path", "where the scratch volume is mounted", default=_FS_CHECKS["scratch-on-disk"]),
+        P.container(),
+    ),
+    reads=("Pod",),
+    points=2,
+)
+def scratch_on_disk(*, probe, args, lesson=None, **_: Any):
     """The scratch emptyDir is a filesystem of its own, on disk (not the container's `/`, not tmpfs)."""
-    pod, path = args.get("pod"), args.get("path", "/mnt/myscratch")
-    if not pod:
-        return error("scratch-on-disk needs pod=NAME")
-    rows, mounts, ev, result = _filesystems(probe, pod, path, args.get("container"), lesson)
+    pod, path = args["pod"], args["path"]
+    rows, mounts, ev, result = _filesystems(probe, pod, path, args["container"], lesson)
     if not result.ok or path not in rows or "/" not in rows:
         return failed(
             f"could not read the filesystems of {path} in pod {pod}",
@@ -83,13 +91,20 @@ def scratch_on_disk(*, probe, args: dict[str, str], lesson=None, **_: Any):
     )
 
 
-@check("ramdisk-is-tmpfs")
-def ramdisk_is_tmpfs(*, probe, args: dict[str, str], lesson=None, **_: Any):
+@check(
+    "ramdisk-is-tmpfs",
+    params=(
+        P.pod("the pod with the RAM disk"),
+        P.Param("path", "path", "where the RAM disk is mounted", default=_FS_CHECKS["ramdisk-is-tmpfs"]),
+        P.container(),
+    ),
+    reads=("Pod",),
+    points=2,
+)
+def ramdisk_is_tmpfs(*, probe, args, lesson=None, **_: Any):
     """The RAM disk is a tmpfs, and larger than the container's tiny /dev/shm."""
-    pod, path = args.get("pod"), args.get("path", "/mytmp")
-    if not pod:
-        return error("ramdisk-is-tmpfs needs pod=NAME")
-    rows, mounts, ev, result = _filesystems(probe, pod, path, args.get("container"), lesson)
+    pod, path = args["pod"], args["path"]
+    rows, mounts, ev, result = _filesystems(probe, pod, path, args["container"], lesson)
     if not result.ok or path not in rows:
         return failed(
             f"could not read the filesystem of {path} in pod {pod}",
@@ -116,14 +131,22 @@ def ramdisk_is_tmpfs(*, probe, args: dict[str, str], lesson=None, **_: Any):
     return passed(f"{path} is tmpfs of {size}, larger than /dev/shm ({shm_size})", ev)
 
 
-@check("pvc-bound")
-def pvc_bound(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "pvc-bound",
+    params=(
+        P.claim(),
+        P.Param("class", "text", "the StorageClass it must use"),
+        P.Param("mode", "text", "an access mode it must have (ReadWriteOnce, ReadWriteMany, ...)"),
+        P.timeout(60, "the claim to bind"),
+    ),
+    reads=("PersistentVolumeClaim",),
+    points=2,
+)
+def pvc_bound(*, probe, args, **_: Any):
     """The claim is Bound, with the requested StorageClass and access mode."""
-    claim = args.get("claim")
-    if not claim:
-        return error("pvc-bound needs claim=NAME")
+    claim = args["claim"]
     try:
-        pvc = probe.wait("PersistentVolumeClaim", claim, "bound", float(args.get("timeout", 60)))
+        pvc = probe.wait("PersistentVolumeClaim", claim, "bound", args["timeout"])
     except (NotFound, Timeout, WaitFailed) as exc:  # the participant's claim: missing, never bound, or lost
         # anything else keeps its meaning: unreachable or forbidden stops the caller, another API error is this check's
         pvc = probe.get("PersistentVolumeClaim", claim)
@@ -148,7 +171,7 @@ def pvc_bound(*, probe, args: dict[str, str], **_: Any):
         f"capacity: {(status.get('capacity') or {}).get('storage')}",
     )
     ev = Evidence(f"kubectl get pvc {claim} -o yaml", lines)
-    want_class, want_mode = args.get("class"), args.get("mode")
+    want_class, want_mode = args["class"], args["mode"]
     if want_class and spec.get("storageClassName") != want_class:
         return failed(
             f"claim {claim} uses StorageClass {spec.get('storageClassName')}, not {want_class}",
@@ -170,29 +193,29 @@ def pvc_bound(*, probe, args: dict[str, str], **_: Any):
 _INDEX = re.compile(r"[.-](\d+)(?:\.[A-Za-z]\w*)?$")
 
 
-@check("pvc-data-survives")
-def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "pvc-data-survives",
+    params=(
+        P.claim("the claim the Job writes into"),
+        P.job("the Job whose runs wrote the files", required=False),
+        P.Param("completions", "int", "the Job's completions (one file per index and run)", default=1),
+        P.Param("runs", "int", "how many times the Job ran", default=2),
+        P.Param("dir", "text", "the directory on the claim the files are in", default=""),
+    ),
+    reads=("PersistentVolumeClaim", "Job", "Event"),
+    points=4,
+)
+def pvc_data_survives(*, probe, args, **_: Any):
     """Files written by every index of every run of a Job are on the claim (data survived the Job's deletion)."""
-    claim = args.get("claim")
-    if not claim:
-        return error("pvc-data-survives needs claim=NAME")
-    completions = int(args.get("completions", "1"))
-    runs = int(args.get("runs", "2"))
-    subdir = args.get("dir", "").strip("/")
-    pvc = probe.get("PersistentVolumeClaim", claim)
-    if pvc is None:
-        return failed(
-            f"no PersistentVolumeClaim {claim}",
-            f"create the claim `{claim}` first; the Job writes into it.",
-            Evidence(f"kubectl get pvc {claim}", ("NotFound",)),
-        )
+    claim, completions, runs, subdir = args["claim"], args["completions"], args["runs"], args["dir"].strip("/")
+    pvc = need(probe, "PersistentVolumeClaim", claim, f"create the claim `{claim}` first; the Job writes into it.")
     if (pvc.get("status") or {}).get("phase") != "Bound":
         return failed(
             f"claim {claim} is {(pvc.get('status') or {}).get('phase')}, not Bound",
             "is its StorageClass right?",
             Evidence(f"kubectl get pvc {claim}", (f"phase: {(pvc.get('status') or {}).get('phase')}",)),
         )
-    job = args.get("job")
+    job = args["job"]
     if job and not probe.existed("Job", job):
         # the files can only come from the Job's runs: with no trace of it (now, in the session's record, or in the
         # cluster's events, kept about an hour) the claim is not read, which spares mounting it for nothing
@@ -226,7 +249,7 @@ def pvc_data_survives(*, probe, args: dict[str, str], **_: Any):
     return passed(f"{len(names)} files on {claim}: every one of {completions} indexes wrote in each of {runs} runs", ev)
 
 
-@check("no-running-pods", final=True)
+@check("no-running-pods", final=True, reads=("Pod", "Job"))
 def no_running_pods(*, probe, user: str, lesson=None, mode: str = "run", labels: dict[str, str] | None = None, **_: Any):
     """The participant left no running (or pending) pods behind; completed Job pods are fine.
 

@@ -5,16 +5,26 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from checks import spec as P
 from checks.basics import job_evidence, logs_of, pods_by_age, resolve_job, status_of, tail, wait_job
-from checks.registry import Evidence, check, error, failed, passed
+from checks.registry import Evidence, check, failed, passed
 
 
-@check("generated-job-complete")
-def generated_job_complete(*, probe, args: dict[str, str], mode: str = "run", labels: dict[str, str] | None = None, **_: Any):
+@check(
+    "generated-job-complete",
+    params=(
+        P.generate_name("the generateName prefix of the Jobs; the newest one is checked"),
+        P.job("instead of generate-name: the Job", required=False),
+        P.Param("text", "text", "a line of its log contains this"),
+        P.timeout(180, "the Job to finish"),
+    ),
+    one_of=(("generate-name", "job"),),
+    reads=("Job", "Pod"),
+    points=2,
+)
+def generated_job_complete(*, probe, args, mode: str = "run", labels: dict[str, str] | None = None, **_: Any):
     """The newest Job made from a generateName prefix completed, and its log says `text` (when given)."""
-    prefix = args.get("generate-name")
-    if not prefix and not args.get("job"):
-        return error("generated-job-complete needs generate-name=PREFIX (or job=NAME) [text=TEXT]")
+    prefix = args["generate-name"]
     name, found_ev, shown = resolve_job(probe, args, mode=mode, labels=labels)
     evidence = [e for e in (found_ev,) if e]
     if not name:
@@ -23,7 +33,7 @@ def generated_job_complete(*, probe, args: dict[str, str], mode: str = "run", la
             f"create the Job with `kubectl create -f` (`apply` refuses generateName); its name then starts with {prefix}.",
             *evidence,
         )
-    _job, state, line = wait_job(probe, name, float(args.get("timeout", 180)))
+    _job, state, line = wait_job(probe, name, args["timeout"])
     evidence.append(job_evidence(name, line))
     pods = pods_by_age(probe, name)
     pod = next((p for p in reversed(pods) if status_of(p).get("phase") == "Succeeded"), pods[-1] if pods else None)
@@ -38,7 +48,7 @@ def generated_job_complete(*, probe, args: dict[str, str], mode: str = "run", la
             f"read its log: kubectl logs job/{name}" + (f" — it says: {(tail(log, 1) or ('',))[0][:140]}" if log else ""),
             *evidence,
         )
-    text = args.get("text")
+    text = args["text"]
     if text and text not in log:
         return failed(
             f"Job {name} completed but its log does not say {text!r}",
@@ -49,13 +59,17 @@ def generated_job_complete(*, probe, args: dict[str, str], mode: str = "run", la
     return passed(f"Job {name} (generated from {shown}) completed{said}", *evidence)
 
 
-@check("claim-has-files")
-def claim_has_files(*, probe, args: dict[str, str], **_: Any):
+@check(
+    "claim-has-files",
+    params=(
+        P.claim(),
+        P.Param("files", "paths", "the files (relative to the claim's root) that must be there, not empty", required=True),
+    ),
+    reads=("PersistentVolumeClaim",),
+)
+def claim_has_files(*, probe, args, **_: Any):
     """Files the Jobs wrote are on the PersistentVolumeClaim, not empty (so they outlive the pods)."""
-    claim = args.get("claim")
-    files = [f.strip().strip("/") for f in (args.get("files") or "").split(",") if f.strip()]
-    if not claim or not files:
-        return error("claim-has-files needs claim=NAME files=PATH[,PATH...]")
+    claim, files = args["claim"], list(args["files"])
     if probe.get("PersistentVolumeClaim", claim) is None:
         return failed(
             f"no PersistentVolumeClaim {claim}",

@@ -8,7 +8,7 @@
 | a Job writing to a claim, deleted and made again   | pvc-data-survives                       |
 | a ConfigMap volume of a Pod                        | configmap-file (subPath) / configmap-dir |
 | a ConfigMap replaced in place while a Pod mounts it | configmap-live-update                  |
-| `secretKeyRef`                                     | secret-has-keys                         |
+| `secretKeyRef` to a Secret the tutorial creates    | secret-has-keys                         |
 | an init container that clones                      | init-clone                              |
 | `nvidia.com/gpu` in a Pod                          | gpu-visible                             |
 | a Job (named, or made from generateName)           | generated-job-complete (its completion) |
@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from checks.registry import load_all
 from runner.author.layout import Layout
 from runner.author.timeline import Life, Timeline
 from runner.effects import Effect, Effects, Manifest
@@ -37,21 +38,6 @@ from runner.lesson.prose import heading_file
 from runner.syntax.k8s import containers, get_path, mapping, mappings, pod_spec, pod_spec_path, scalar, strings
 from runner.syntax.shell import segments
 
-# what a suggested check is worth when grading (an instructor changes them in the front matter)
-POINTS = {
-    "scratch-on-disk": 2,
-    "ramdisk-is-tmpfs": 2,
-    "pvc-bound": 2,
-    "pvc-data-survives": 4,
-    "configmap-file": 2,
-    "configmap-dir": 2,
-    "configmap-live-update": 3,
-    "secret-has-keys": 2,
-    "init-clone": 3,
-    "gpu-visible": 3,
-    "generated-job-complete": 2,
-    "no-running-pods": 1,
-}
 SHM_BYTES = 64 * 2**20  # the /dev/shm a container gets: a RAM disk must be larger to be worth it
 _GIT = re.compile(r"(^|/)git$")
 # the prose says a Job fails on purpose ("a bad job, one that will always fail", "you'll see GitHub complaining")
@@ -78,7 +64,8 @@ class Suggestion:
 
     @property
     def points(self) -> int:
-        return POINTS.get(self.check, 1)
+        spec = load_all().get(self.check)
+        return spec.points if spec is not None else 1
 
 
 class Suggester:
@@ -324,19 +311,15 @@ class Suggester:
         for name, wanted in keys.items():
             secret_lives = self.timeline.of("Secret", name)
             user, line = first[name]
-            notes: tuple[str, ...] = ()
-            if secret_lives:
-                life = next((l for l in secret_lives if l.alive_at(user.start)), secret_lives[0])
-                at = self._life_anchor(life)
-                why = f"{user.kind} {user.name} reads keys {', '.join(wanted)} of Secret {name} (secretKeyRef)"
-            else:
-                at = self._life_anchor(user)
-                why = (
-                    f"{user.kind} {user.name} reads keys {', '.join(wanted)} of Secret {name}, which the tutorial does not create"
-                )
-                notes = (f"Secret {name} must exist before the lesson (requires: object:secret/{name})",)
+            if not secret_lives:
+                # the cluster's Secret, not the participant's work: a check of it would grade the environment (and
+                # lint refuses a check of an object no step creates)
+                continue
+            life = next((l for l in secret_lives if l.alive_at(user.start)), secret_lives[0])
+            at = self._life_anchor(life)
+            why = f"{user.kind} {user.name} reads keys {', '.join(wanted)} of Secret {name} (secretKeyRef)"
             if at is not None:
-                yield Suggestion("secret-has-keys", _args(secret=name, keys=",".join(wanted)), at, why, line, notes)
+                yield Suggestion("secret-has-keys", _args(secret=name, keys=",".join(wanted)), at, why, line)
 
     def _init_clones(self) -> Iterator[Suggestion]:
         for e in self._job_creations():

@@ -76,6 +76,7 @@ class LazyGroup(click.Group):
         "grade": "runner.cli.grade:grade",
         "clean": "runner.cli.clean:clean",
         "new": "runner.cli.new:new",
+        "checks": "runner.cli.checks:checks",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -147,6 +148,7 @@ class LazyGroup(click.Group):
 
 
 SHORT_HELP = {
+    "checks": "List the checks annotations can name, with what they take.",
     "show": "Show the rendered plan of a lesson (steps with their lines).",
     "list": "List the lessons with their steps, checks and requirements.",
     "lint": "Find what would break a live session, with no cluster.",

@@ -83,7 +83,7 @@ def parse_front_matter(text: str, path: str, first_line: int, default_id: str, d
     for key in data:
         if str(key) not in FRONT_MATTER_KEYS and str(key) not in SITE_KEYS:
             raise LessonError(_unknown(str(key), FRONT_MATTER_KEYS), path, line_of(str(key)))
-    return _ours(data, lambda key: line_of(key), path, default_id, default_title, "")
+    return _ours(data, lambda *keys: line_of(*keys), path, default_id, default_title, "")
 
 
 def _nested(data: Mapping[Any, Any], path: str, line_of: Callable[..., int], default_id: str, default_title: str) -> LessonMeta:
@@ -99,7 +99,7 @@ def _nested(data: Mapping[Any, Any], path: str, line_of: Callable[..., int], def
         if str(key) not in FRONT_MATTER_KEYS:
             raise LessonError(_unknown(str(key), FRONT_MATTER_KEYS, NAMESPACE), path, line_of(NAMESPACE, str(key)))
     site = _site_meta(data, default_id, default_title)
-    return _ours(ours, lambda key: line_of(NAMESPACE, key), path, default_id, site.title, site.description, NAMESPACE)
+    return _ours(ours, lambda *keys: line_of(NAMESPACE, *keys), path, default_id, site.title, site.description, NAMESPACE)
 
 
 def _unknown(key: str, known: set[str], under: str = "") -> str:
@@ -112,7 +112,7 @@ def _unknown(key: str, known: set[str], under: str = "") -> str:
 
 def _ours(
     data: Mapping[Any, Any],
-    line_of: Callable[[str], int],
+    line_of: Callable[..., int],
     path: str,
     default_id: str,
     default_title: str,
@@ -179,7 +179,7 @@ def _ours(
             "rubric",
             f"points for '{name}' must be a number from 0 to {MAX_POINTS:,}",
         )
-        rubric.append(RubricItem(str(name), float(points)))
+        rubric.append(RubricItem(str(name), float(points), line_of("rubric", name)))
     shared = data.get("shared_namespace", True)
     need(isinstance(shared, bool), "shared_namespace", "must be true or false")
     quota = data.get("quota", False)

@@ -135,6 +135,7 @@ class RubricItem:
 
     check: str
     points: float = 1.0
+    line: int = 0  # its line in the front matter (0: not from a file)
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,8 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             elif ann.kind == "run":  # a command the prose asks for without showing it
                 b.add(StepType.COMMAND, block.line, ctx.section, ann.command or "run", {}, command=ann.command, text=ann.command)
             else:
+                if ann.get("id") in b.ids:  # said at the annotation that repeats the id, not at its block
+                    raise LessonError(f"duplicate step id '{ann.get('id')}'", b.path, ann.line)
                 ctx.pending.append(ann)
             continue
         if block.kind == "prose":

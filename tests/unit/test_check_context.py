@@ -6,6 +6,7 @@ import pytest
 
 from checks.context import CheckContext, evaluate
 from checks.registry import Registry
+from checks.spec import pod
 from runner.core.redact import Redactor
 from runner.core.results import ERROR, FAILED, PASSED, Evidence, passed
 from runner.kube import errors as E
@@ -39,8 +40,8 @@ def _ctx(lesson):
 
 def _registry(fn) -> Registry:
     reg = Registry()
-    reg.register("first")(fn)
-    reg.register("second")(fn)
+    reg.register("first", params=(pod(),))(fn)
+    reg.register("second", params=(pod(),))(fn)
     return reg
 
 

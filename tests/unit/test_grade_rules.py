@@ -245,7 +245,7 @@ def test_gone_is_not_yet_for_the_check():
         raise Gone("exec in pod/s1-ann: 500 container not found")
 
     lesson = load("basics")
-    step = lesson.checks[0].__class__(**{**lesson.checks[0].__dict__, "check": "x"})
+    step = lesson.checks[0].__class__(**{**lesson.checks[0].__dict__, "check": "x", "check_args": ()})
     probe = SimpleNamespace(cluster=None, namespace="ws")
     ev = evaluate(step, CheckContext(probe, "ann", lesson, "grade"), reg, Redactor())  # type: ignore[arg-type]
     assert isinstance(ev.result, CheckResult) and ev.result.status == "failed" and "container not found" in ev.result.summary

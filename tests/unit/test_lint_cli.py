@@ -145,6 +145,7 @@ def test_lint_does_not_import_the_kubernetes_client(storage_wild):
 
 def test_every_rule_is_registered_with_a_summary():
     assert set(all_rules()) == {
+        "checks",
         "placeholders",
         "yaml",
         "schema",

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from test_checks_basics import FakeProbe as _RecordedProbe
 
 from checks.registry import Registry
+from checks.spec import Param
 from runner.cli.main import main
 from runner.core.redact import MASK, Redactor, looks_secret, redact
 from runner.core.results import Evidence, failed, passed
@@ -176,14 +177,14 @@ def _leaky_registry() -> Registry:
     """A careless check that prints all it sees: its arguments, the participant's objects and the pod's logs."""
     reg = Registry()
 
-    @reg.register("leaky")
+    @reg.register("leaky", params=(Param("token", "text", "a token"), Param("url", "text", "a repository")))
     def leaky(*, probe, args, **_):
         dumped = [
             line for kind in ("Secret", "Pod", "ConfigMap") for o in probe.list(kind) for line in yaml.safe_dump(o).splitlines()
         ]
         logs = probe.logs("p21-ann").splitlines()
         ev = (Evidence(f"kubectl get all -o yaml (args {args})", tuple(dumped)), Evidence("logs of pod/p21-ann", tuple(logs)))
-        if "token" in args:
+        if args.get("token"):
             return passed(f"token {args['token']} works", *ev)
         return failed(f"cannot clone {args.get('url')}", f"try {args.get('url')} with {args}", *ev)
 
