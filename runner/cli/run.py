@@ -23,6 +23,7 @@ from runner.cli.options import (
     write_output,
 )
 from runner.core.errors import UsageError
+from runner.report.run import RENDERERS
 
 
 @click.command("run")
@@ -63,8 +64,15 @@ from runner.core.errors import UsageError
 @click.option("--keep-on-failure", is_flag=True, help="Keep the objects only when something failed.")
 @click.option("--keep-going", is_flag=True, help="Go on after a failed step instead of stopping.")
 @click.option("--strict", is_flag=True, help="A skipped step (missing requirement, interactive) counts as a failure.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@output_option("--report", "report_file", help="Also write the report: .json or .xml (JUnit).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="How the report is printed: text (terminal, CI log), json (scripts), junit or markdown.",
+)
+@output_option("--report", "report_file", help="Also write the report: .json, .xml (JUnit) or .md (Markdown).")
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False),
@@ -128,7 +136,7 @@ def _run_one(request: Any, options: dict[str, Any]) -> int:
     from runner.cli.progress import Progress
     from runner.lesson.catalog import load
     from runner.lesson.render import unused_sets
-    from runner.report.run import summary_text, to_json, to_junit
+    from runner.report.run import file_format, render
     from runner.run.flow import run_lesson
 
     lesson = load(request.lesson)
@@ -139,17 +147,14 @@ def _run_one(request: Any, options: dict[str, Any]) -> int:
         report = run_lesson(request, progress=bar)
     finally:
         bar.close()
-    click.echo(to_json(report) if options["fmt"] == "json" else summary_text(report, options["verbose"]))
+    click.echo(render(options["fmt"], [report], options["verbose"]))
     if options["report_file"]:
-        text = to_junit([report]) if options["report_file"].endswith(".xml") else to_json(report)
-        write_output(options["report_file"], text)
+        write_output(options["report_file"], render(file_format(options["report_file"]), [report]))
     return 0 if report.status == "passed" else 130 if report.status == "interrupted" else 1
 
 
 def _run_all(request: Any, options: dict[str, Any], catalog: Any) -> int:
-    import json
-
-    from runner.report.run import summary_text, to_junit, to_markdown
+    from runner.report.run import file_format, render, summary_text
     from runner.run.all import run_all
 
     files = [e.path for e in catalog.first_with_lessons().require_some()]
@@ -168,19 +173,14 @@ def _run_all(request: Any, options: dict[str, Any], catalog: Any) -> int:
             f"{r.lesson}: {r.status} ({sum(s.status == 'passed' for s in r.steps)}/{len(r.steps)} steps, "
             f"{sum(c.status == 'passed' for c in r.checks)}/{len(r.checks)} checks, {r.seconds:.0f}s)"
         )
-    if options["fmt"] == "json":
-        click.echo(json.dumps([r.to_dict() for r in reports], indent=2, allow_nan=False))
+    if options["fmt"] != "text":
+        click.echo(render(options["fmt"], reports, many=True))
     if options["report_file"]:
-        text = (
-            to_junit(reports)
-            if options["report_file"].endswith(".xml")
-            else json.dumps([r.to_dict() for r in reports], indent=2, allow_nan=False)
-        )
-        write_output(options["report_file"], text)
+        write_output(options["report_file"], render(file_format(options["report_file"]), reports, many=True))
     target = options["summary_file"] or os.environ.get("GITHUB_STEP_SUMMARY")
     if target:
         with open(target, "a", encoding="utf-8") as fh:
-            fh.write(to_markdown(reports))
+            fh.write(render("markdown", reports))
     if any(r.status == "interrupted" for r in reports):
         return 130
     if any(r.extra.get("exit_code") == 3 for r in reports):

@@ -1,10 +1,15 @@
-"""Renderers of run reports: a summary table, JSON, JUnit XML (data lives in runner/report.py)."""
+"""Renderers of run reports: text, JSON, JUnit XML, Markdown (the data is `runner.run.result.RunReport`).
+
+Every format is one entry of `RENDERERS`: the CLI's `--format` choices, the
+report file (`--report x.xml`, `.md`, `.json`) and `--all` all come from that
+table, so a new format is one function here and its test.
+"""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from runner.run.result import RunReport
 
@@ -102,3 +107,34 @@ def to_markdown(reports: Iterable[RunReport]) -> str:
         for s in bad:
             lines.append(f"\n**{r.lesson}** `{s.path}:{s.line}`: {s.message}")
     return "\n".join(lines) + "\n"
+
+
+def to_json_all(reports: Sequence[RunReport], many: bool = False) -> str:
+    """One run's report as an object; the reports of `--all` (`many`) as a list."""
+    if len(reports) == 1 and not many:
+        return to_json(reports[0])
+    return json.dumps([r.to_dict() for r in reports], indent=2, allow_nan=False)
+
+
+def to_text(reports: Sequence[RunReport], verbose: bool = False) -> str:
+    return "\n\n".join(summary_text(r, verbose) for r in reports)
+
+
+# format -> renderer of the reports of one run (`tutorial run`) or of several (`--all`, `many=True`)
+RENDERERS: dict[str, Callable[..., str]] = {
+    "text": lambda reports, verbose=False, many=False: to_text(reports, verbose),
+    "json": lambda reports, verbose=False, many=False: to_json_all(reports, many),
+    "junit": lambda reports, verbose=False, many=False: to_junit(reports),
+    "markdown": lambda reports, verbose=False, many=False: to_markdown(reports),
+}
+# a report file's format by its name (`--report run.xml`); any other name is JSON
+FILE_FORMATS = {".xml": "junit", ".md": "markdown", ".json": "json"}
+
+
+def render(fmt: str, reports: Sequence[RunReport], verbose: bool = False, many: bool = False) -> str:
+    return RENDERERS[fmt](list(reports), verbose=verbose, many=many)
+
+
+def file_format(path: str) -> str:
+    """The format of a report file, from its suffix (JSON unless `.xml` or `.md`)."""
+    return next((f for suffix, f in FILE_FORMATS.items() if path.lower().endswith(suffix)), "json")

@@ -42,7 +42,7 @@ def test_no_secret_in_any_run_report(kube_api, namespace, tmp_path, monkeypatch)
     from runner.cli.progress import Progress
     from runner.cluster import paths
     from runner.kube.client import ClusterTarget
-    from runner.report.run import summary_text, to_json, to_junit, to_markdown
+    from runner.report.run import RENDERERS, render
     from runner.run.flow import run_lesson
     from runner.run.request import RunRequest
 
@@ -78,13 +78,8 @@ def test_no_secret_in_any_run_report(kube_api, namespace, tmp_path, monkeypatch)
     shown = [s for s in report.steps if s.command and "-o yaml" in s.command]
     assert shown and shown[0].status == "passed", by_id  # the Secrets exist: their data was printed
     assert any(s.status == "passed" and s.type == "manifest" for s in report.steps)
-    outputs = {
-        "text": summary_text(report, verbose=True),
-        "json": to_json(report),
-        "junit": to_junit([report]),
-        "markdown": to_markdown([report]),
-        "progress": terminal.getvalue() + "\n".join(status_lines),
-    }
+    outputs = {fmt: render(fmt, [report], verbose=True) for fmt in RENDERERS}  # every format, a new one too
+    outputs["progress"] = terminal.getvalue() + "\n".join(status_lines)
     assert "ok line" in outputs["progress"] and len(status_lines) > 20  # the progress printed the steps
     for name, text in outputs.items():
         assert S.leaks(text) == [], (name, S.leaking_lines(text)[:5])
