@@ -37,7 +37,7 @@ import base64
 import itertools
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 MASK = "***"
@@ -143,10 +143,54 @@ def looks_secret(name: str) -> bool:
     return any(w in _SECRET_WORDS or w.endswith(_SECRET_ENDINGS) for w in words)
 
 
+_STAND_INS = frozenset({"...", "…", "changeme", "redacted", "xxx", "<redacted>"})
+
+
 def is_reference(value: str) -> bool:
-    """`$GH_TOKEN`, `${X}`, `$(cat f)`, `<token>`, `...`: stands for a value, is not one."""
+    """`$GH_TOKEN`, `${X}`, `$(cat f)`, a backquoted command, `<token>`, `...`, `***`, `changeme`: stands for a value, is not one.
+
+    The one answer for lint (which reports only values written in the text)
+    and the Redactor (which masks only values).
+    """
     v = value.strip().strip("'\"")
-    return not v or v.startswith("$") or bool(re.fullmatch(r"<[A-Za-z][\w.-]*>", v)) or v in ("...", MASK, "…")
+    return (
+        not v
+        or v.startswith(("$", "`"))
+        or "$(" in v
+        or "${" in v
+        or bool(re.fullmatch(r"<[^<>\n]{1,80}>", v))
+        or set(v) <= set("*.x…")
+        or v.lower() in _STAND_INS
+    )
+
+
+# ----------------------------------------------------------------------------- what a secret's value looks like
+
+# shapes of real credentials: a value of one of these is a secret wherever it is written
+TOKEN_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), "a GitHub token"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"), "a GitHub token"),
+    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), "a GitLab token"),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "a Slack token"),
+    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key"),
+    (re.compile(r"\bhf_[A-Za-z0-9]{30,}"), "a Hugging Face token"),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{32,}"), "an API key"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----)?", re.S), "a private key"),
+)
+
+
+def token_kind(value: str) -> str | None:
+    """`a GitHub token`, `a private key` …: what kind of real credential the value is shaped like, if any."""
+    for pattern, what in TOKEN_SHAPES:
+        if pattern.search(value):
+            return what
+    return None
+
+
+def looks_random(value: str) -> bool:
+    """A long mixed string of letters and digits with no space (and not an address): probably a real credential."""
+    v = value.strip().strip("'\"")
+    return len(v) >= 20 and bool(re.search(r"[A-Za-z]", v)) and bool(re.search(r"\d", v)) and not re.search(r"\s|://", v)
 
 
 # ----------------------------------------------------------------------------- reading values out of text
@@ -253,10 +297,22 @@ def _segments_after(text: str, finder: re.Pattern[str]) -> Iterator[Span]:
 
 
 _FROM_LITERAL = re.compile(r"--from-literal(?:=|[ \t]+)")
+_CREATE_SECRET = re.compile(r"\bcreate[ \t]+secret\b")
+_COMMAND_END = re.compile(r"(?<!\\)\n|[;|&]")
+
+
+def _in_secret_command(text: str, i: int) -> bool:
+    """Whether the command `text[i]` belongs to makes a Secret (`kubectl create secret generic … \\` over lines)."""
+    start = max((m.end() for m in _COMMAND_END.finditer(text, 0, i)), default=0)
+    return bool(_CREATE_SECRET.search(text, start, i))
 
 
 def _from_literal(text: str) -> Iterator[Span]:
-    """`--from-literal=key=value`, `='key=two words'`, `=key="a b"`, `=key=a\\ b`, `--from-literal key=v`."""
+    """`--from-literal=key=value`, `='key=two words'`, `=key="a b"`, `=key=a\\ b`, `--from-literal key=v`.
+
+    Every value given to a Secret is one; in a ConfigMap only a value under a
+    secret's name (`--from-literal=api-token=…`) or in a credential's shape.
+    """
     read_to = -1  # a match inside a value already read is part of it (see `_values_at`)
     for m in _FROM_LITERAL.finditer(text):
         if m.start() < read_to:
@@ -276,7 +332,9 @@ def _from_literal(text: str) -> Iterator[Span]:
             e -= 1  # '--from-literal="key=value"': keep the closing quote
         s2, e2 = _inside(text, s, e)
         if e2 > s2 and not is_reference(text[s2:e2]):
-            yield s2, e2
+            key = text[start:eq].strip("'\"")
+            if _in_secret_command(text, m.start()) or looks_secret(key) or token_kind(text[s2:e2]):
+                yield s2, e2
 
 
 _FLAG = re.compile(
@@ -532,12 +590,47 @@ def _secret_manifests(text: str) -> Iterator[Span]:
                 read_to = e
                 entry = _ENTRY.match(text, s, e)
                 if entry and entry.end() < e:
-                    yield entry.end(), e  # `token: abc`, `"token": "abc",`: the value
+                    if not is_reference(text[entry.end() : e]):
+                        yield entry.end(), e  # `token: abc`, `"token": "abc",`: the value
                 elif not entry:
                     yield s, e  # a line of a block scalar (or anything else under data): all of it
 
 
-PATTERNS = (_from_literal, _flags, _urls, _headers, _assignments, _key_values, _secret_manifests)
+def _token_shapes(text: str) -> Iterator[Span]:
+    """A credential's own shape (`ghp_…`, `-----BEGIN PRIVATE KEY-----` … `-----END …`), wherever it is written."""
+    for pattern, _what in TOKEN_SHAPES:
+        for m in pattern.finditer(text):
+            yield m.span()
+
+
+# each way a secret value is written, with the words lint uses for it (the Redactor masks them all)
+PLACES: tuple[tuple[Callable[[str], Iterator[Span]], str], ...] = (
+    (_from_literal, "a `--from-literal` value"),
+    (_flags, "a password or token flag"),
+    (_urls, "the credentials of a URL"),
+    (_headers, "an HTTP credential header"),
+    (_assignments, "a variable or setting with a secret's name"),
+    (_key_values, "a key with a secret's name"),
+    (_secret_manifests, "the data of a Secret"),
+    (_token_shapes, "a value shaped like a credential"),
+)
+PATTERNS = tuple(finder for finder, _what in PLACES)
+
+
+@dataclass(frozen=True)
+class SecretPlace:
+    """A secret value written in text: where, and which of the `PLACES` saw it (lint reports these, never the value)."""
+
+    start: int
+    end: int
+    place: str
+
+
+def secret_places(text: str) -> list[SecretPlace]:
+    """Every secret value the patterns see in `text`, each with how it is written (overlaps kept, sorted)."""
+    return sorted(
+        (SecretPlace(s, e, what) for finder, what in PLACES for s, e in finder(text) if e > s), key=lambda p: (p.start, -p.end)
+    )
 
 
 def secret_spans(text: str) -> list[Span]:

@@ -40,7 +40,9 @@ def test_values_inside_values_are_read_once_and_still_masked():
     """A flag, header or login inside the value of another is masked with it (each part of the text is read once)."""
     cases = {
         "x --token=--token=tk1234 y": "x --token=*** y",
-        "kubectl --from-literal=a--from-literal=b=pw1234 z": "kubectl --from-literal=a--from-literal=*** z",
+        "kubectl create secret generic s --from-literal=a--from-literal=b=pw1234 z": (
+            "kubectl create secret generic s --from-literal=a--from-literal=*** z"
+        ),
         "docker login docker login -u u -p pw1234; ls -p x": "docker login docker login -u u -p ***; ls -p x",
         "curl curl -u me:pw1234 https://h": "curl curl -u me:*** https://h",
         "mysql mysql -ppw1234": "mysql mysql -p***",
