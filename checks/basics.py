@@ -12,7 +12,7 @@ from typing import Any
 from checks import spec as P
 from checks.registry import Evidence, check, failed, passed
 from runner.kube.errors import ClusterError, NotFound
-from runner.syntax.k8s import containers, get_path, mapping
+from runner.syntax.k8s import containers, mapping, pod_spec
 
 # ----------------------------------------------------------------------------- helpers (shared by the lesson checks)
 
@@ -47,7 +47,8 @@ def pod_spec_containers(pod: dict[str, Any], init: bool = False) -> list[Mapping
 
 
 def job_spec_containers(job: dict[str, Any], init: bool = False) -> list[Mapping[str, Any]]:
-    return containers(mapping(get_path(job, ("spec", "template", "spec"))), init)
+    """The containers of a Job's (or CronJob's) pod template; an object read from a list has no `kind`: a Job."""
+    return containers(pod_spec(job if job.get("kind") else {**job, "kind": "Job"}), init)
 
 
 def job_state(job: dict[str, Any] | None) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from checks.basics import (
 from checks.parsing import numbers_in, parse_git_output, read_only_error
 from checks.registry import Evidence, check, failed, passed
 from runner.kube.errors import ClusterError
+from runner.syntax.k8s import timestamp
 
 _MARK = "@@tutorial-runner"
 _PROBE_FILE = ".tutorial-runner-write-test"
@@ -270,12 +271,7 @@ def _running(probe, pod: str, args, *evidence: Evidence):
 
 
 def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return timestamp(value)
 
 
 def _last_change(cm: dict[str, Any]) -> tuple[datetime | None, str]:

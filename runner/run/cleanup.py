@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from runner.kube.client import Cluster
@@ -31,6 +30,7 @@ from runner.kube.labels import RUN_LABEL, selector
 from runner.kube.objects import SWEEP_KINDS, ObjectRef, delete, get, list_labeled
 from runner.kube.wait import Outcome, gone, wait_for
 from runner.run.result import CleanupRecord
+from runner.syntax.k8s import epoch
 
 ROUNDS = 4  # listings after the first: objects made while we deleted (a Job's next pod) are deleted too
 
@@ -214,14 +214,7 @@ class Cleaner:
 
 
 def _timestamp(value: Any) -> float | None:
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return None
-    return None
+    return epoch(value)
 
 
 def _ordered(refs: Any) -> list[ObjectRef]:

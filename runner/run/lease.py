@@ -56,7 +56,7 @@ from runner.kube.leases import create_lease, delete_lease, list_leases, read_lea
 from runner.kube.objects import ObjectRef
 from runner.kube.wait import Outcome, wait_for
 from runner.run.signals import Cancel
-from runner.syntax.k8s import API_VERSIONS
+from runner.syntax.k8s import API_VERSIONS, epoch
 
 DURATION = 15  # seconds a lease outlives its last renewal: how long a rerun after SIGKILL waits at most
 RENEW = 2.0  # seconds between renewals
@@ -149,14 +149,7 @@ def lease_name(lesson: str, user: str) -> str:
 
 
 def _time(value: Any) -> float | None:
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return None
-    return None
+    return epoch(value)
 
 
 def _micro(ts: float) -> str:

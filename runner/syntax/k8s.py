@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 API_VERSIONS: dict[str, str] = {
@@ -366,3 +367,26 @@ def unknown_kind(api_version: str, kind: str) -> str | None:
     near = difflib.get_close_matches(kind, sorted(kinds), n=1, cutoff=0.6)
     hint = f": did you mean {near[0]}?" if near else f" (it has {', '.join(sorted(kinds))})"
     return f"unknown kind '{kind}' in apiVersion {api_version}{hint}"
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A Kubernetes timestamp (`2026-12-07T09:30:00Z`, or the client's datetime) as an aware datetime, else None.
+
+    The one reader of `creationTimestamp`, `renewTime`, `lastTimestamp` …: a
+    time without a zone is UTC (the API server's), never the machine's local time.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def epoch(value: Any) -> float | None:
+    """`timestamp(value)` in seconds since the epoch, else None."""
+    t = timestamp(value)
+    return t.timestamp() if t is not None else None

@@ -204,3 +204,17 @@ def test_checks_command_formats_and_bad_names():
     assert res.exit_code == 0 and '"name": "pvc-bound"' in res.output and '"kind": "PersistentVolumeClaim"' in res.output
     res = CliRunner().invoke(main, ["checks", "pvc-bund"])
     assert res.exit_code == 2 and "did you mean 'pvc-bound'?" in res.output
+
+
+def test_the_shared_fake_probe_goes_through_evaluate():
+    """The one fake of the check tests has what `CheckContext` hands on (`cluster`, `existed`)."""
+    from check_support import FakeProbe, pod
+
+    lesson = parse_lesson(
+        "# T\n\n<!-- check: pod-running pod=p-bob -->\n\n<!-- check: pvc-data-survives claim=v job=j -->\n", "t.md"
+    )
+    running = pod("p-bob", statuses=[{"name": "main", "state": {"running": {}}, "restartCount": 0}])
+    probe = FakeProbe(objects={("Pod", "p-bob"): running})
+    ctx = CheckContext(probe, "bob", lesson, "grade")  # type: ignore[arg-type]
+    first, second = (evaluate(s, ctx, REGISTRY, Redactor()).result for s in lesson.checks)
+    assert first.status == "passed" and second.status == "failed" and "no PersistentVolumeClaim v" in second.summary

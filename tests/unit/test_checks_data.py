@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_checks_basics import FakeProbe, job, pod
+from check_support import FakeProbe, job, pod
 
 from checks import data as data_checks
 from checks.data import configmap_dir, configmap_file, configmap_live_update, env_changes_result, job_result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_checks_basics import FakeProbe, job, pod
+from check_support import FakeProbe, job, pod
 
 from checks.gpu import SIMULATED, gpu_visible, indexed_sweep
 from checks.parsing import parse_nvidia_smi

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from test_checks_basics import FakeProbe, job, pod, terminated
+from check_support import FakeProbe, job, pod, terminated
 
 from checks.parsing import parse_git_output
 from checks.secrets import clone_denied, clone_with_secret, init_clone, secret_has_keys

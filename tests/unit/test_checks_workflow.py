@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_checks_basics import FakeProbe, job, pod
+from check_support import FakeProbe, job, pod
 
 from checks.workflow import claim_has_files, generated_job_complete
 

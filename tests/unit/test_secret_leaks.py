@@ -16,10 +16,10 @@ from types import SimpleNamespace
 import pytest
 import secret_shapes as S
 import yaml
+from check_support import FakeProbe as _RecordedProbe
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_checks_basics import FakeProbe as _RecordedProbe
 
 from checks.registry import Registry
 from checks.spec import Param

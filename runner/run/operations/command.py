@@ -24,6 +24,7 @@ from runner.run.operations.shell import run_shell
 from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
 from runner.syntax import kubectl
+from runner.syntax.k8s import timestamp
 from runner.syntax.shell import heredoc, segments
 
 
@@ -115,4 +116,4 @@ class HostCommand:
 
 
 def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return timestamp(value) or datetime.min.replace(tzinfo=UTC)
