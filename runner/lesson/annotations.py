@@ -14,23 +14,8 @@ import shlex
 from dataclasses import dataclass
 
 from runner.core.errors import LessonError
+from runner.lesson.schema import STEP_KEYS, WAIT_VALUES, step_annotation_problem  # noqa: F401  (re-exported)
 
-STEP_KEYS = {
-    "id": "a stable id for the step (pytest item name, rubric key)",
-    "file": "the file name the block is saved under in the run's working directory",
-    "apply": "true/false: whether the runner applies this manifest itself",
-    "skip": "never run this step; the value is the reason",
-    "wait": "what to wait for after the step: ready, running, succeeded, complete, bound, deleted, none",
-    "timeout": "how long the wait may take (e.g. 90s, 2m)",
-    "pod": "run the block's commands inside this pod (or a pod of this Job)",
-    "container": "the container for in-pod commands",
-    "expect": "fail: the command must fail; success (default)",
-    "requires": "comma-separated requirements (gpu, network, storage-class:NAME, object:KIND/NAME)",
-    "instead": "for an interactive step: the command to run instead",
-    "noqa": "comma-separated lint rules silenced on this step",
-    "type": "force the step type: manifest, fragment, command, in-pod, interactive, file, other",
-}
-WAIT_VALUES = {"ready", "running", "succeeded", "complete", "bound", "deleted", "none", "exists"}
 MAX_DURATION = 7 * 24 * 3600  # seconds: a wait or a timeout longer than a week is a typo
 
 
@@ -93,19 +78,17 @@ def parse_fence_info(info: str, path: str, line: int) -> tuple[str, tuple[tuple[
 
 
 def _pairs(words: list[str], path: str, line: int, known: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """`key=value` words; a step's (`known`) are checked against the declared schema (`runner.lesson.schema`)."""
     out = []
     for word in words:
         key, sep, value = word.partition("=")
-        key = key.strip()
-        if known is not None and key not in known:
-            raise LessonError(f"unknown annotation key '{key}' (known: {', '.join(sorted(known))})", path, line)
-        if known is not None and key == "wait" and value and value not in WAIT_VALUES:
-            raise LessonError(f"unknown wait condition '{value}' (one of: {', '.join(sorted(WAIT_VALUES))})", path, line)
-        if known is not None and key == "timeout":
-            parse_duration(value, path, line)
-        if known is not None and key == "expect" and value not in ("fail", "failure", "success"):
-            raise LessonError(f"expect must be 'fail' or 'success', not '{value}'", path, line)
-        out.append((key, value if sep else "true"))
+        out.append((key.strip(), value if sep else "true"))
+    if known is not None:
+        problem = step_annotation_problem(dict(out))
+        if problem:
+            raise LessonError(problem, path, line)
+        if "timeout" in dict(out):
+            parse_duration(dict(out)["timeout"], path, line)  # its bound: a finite, sane number of seconds
     return tuple(out)
 
 

@@ -23,18 +23,18 @@ as a page.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from runner.core.errors import LessonError
 from runner.lesson.model import LessonMeta, Placeholder, RubricItem
 from runner.lesson.placeholders import distance, near_miss
+from runner.lesson.schema import FRONT_MATTER_KEYS as SCHEMA_KEYS
+from runner.lesson.schema import MAX_POINTS, front_matter_problem  # noqa: F401  (MAX_POINTS: re-exported)
 from runner.syntax.yaml import read_yaml
 
 NAMESPACE = "tutorial-runner"  # the key our keys are nested under, beside a site's keys
-MAX_POINTS = 1_000_000  # points of one check: so that totals stay finite numbers
-FRONT_MATTER_KEYS = {"id", "title", "description", "placeholders", "requires", "rubric", "shared_namespace", "quota"}
+FRONT_MATTER_KEYS = set(SCHEMA_KEYS)
 # keys only our lessons use: top-level front matter without any of them belongs to the site generator
 OUR_KEYS = FRONT_MATTER_KEYS - {"title", "description"}
 # keys of Hugo, Jekyll, MkDocs, Docusaurus, Sphinx/MyST front matter allowed beside our keys at the top level (the
@@ -53,7 +53,6 @@ SITE_KEYS = {
 }  # fmt: skip
 # a site's keys that order a page among others (Hugo `weight`, Jekyll `nav_order`, Docusaurus `sidebar_position`, …)
 SERIES_KEYS = {"weight", "nav_order", "sidebar_position", "pagination_prev", "pagination_next", "series", "parent"}
-PLACEHOLDER_KEYS = {"default", "required", "description"}
 USERNAME = Placeholder("username", required=True, description="the participant's username (--user)")
 
 
@@ -119,40 +118,22 @@ def _ours(
     default_description: str,
     under: str = "",
 ) -> LessonMeta:
-    """Our keys, each checked: an error names the key (under its namespace) at its line."""
-
-    def need(cond: bool, key: str, message: str) -> None:
-        if not cond:
-            raise LessonError(f"front matter '{under + '.' if under else ''}{key}': {message}", path, line_of(key))
-
+    """Our keys, checked against the declared schema (`runner.lesson.schema`): an error names the key (under its
+    namespace) at its line."""
+    problem = front_matter_problem(data)
+    if problem is not None:
+        where, message = problem
+        key = where[0] if where else ""
+        raise LessonError(f"front matter '{under + '.' if under else ''}{key}': {message}", path, line_of(*where))
     lesson_id = data.get("id", default_id)
-    need(
-        isinstance(lesson_id, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", lesson_id or "") is not None,
-        "id",
-        "must be lower-case letters, digits, - or _",
-    )
     title = data.get("title", default_title)
-    need(isinstance(title, str), "title", "must be text")
     placeholders = [USERNAME]
-    raw_ph = data.get("placeholders") or {}
-    need(isinstance(raw_ph, dict), "placeholders", "must map a name to its default or to {default, required, description}")
-    for name, spec in raw_ph.items():
-        need(
-            isinstance(name, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", name) is not None,
-            "placeholders",
-            f"bad placeholder name {name!r}",
-        )
+    for name, spec in (data.get("placeholders") or {}).items():
         if name == "username":  # always declared (from --user); the lesson may say how its prose names it
             if isinstance(spec, dict) and spec.get("description"):
                 placeholders[0] = Placeholder("username", required=True, description=str(spec["description"]))
             continue
         if isinstance(spec, dict):
-            extra = set(spec) - PLACEHOLDER_KEYS
-            need(
-                not extra,
-                "placeholders",
-                f"unknown key(s) {', '.join(sorted(map(str, extra)))} for '{name}' (known: {', '.join(sorted(PLACEHOLDER_KEYS))})",
-            )
             default = spec.get("default")
             placeholders.append(
                 Placeholder(
@@ -165,25 +146,11 @@ def _ours(
         else:
             placeholders.append(Placeholder(name, None if spec is None else str(spec), spec is None))
     requires = data.get("requires") or []
-    need(
-        isinstance(requires, list) and all(isinstance(r, str) for r in requires),
-        "requires",
-        "must be a list of requirement names",
-    )
-    rubric_raw = data.get("rubric") or {}
-    need(isinstance(rubric_raw, dict), "rubric", "must map a check name to its points")
-    rubric = []
-    for name, points in rubric_raw.items():
-        need(
-            isinstance(points, (int, float)) and not isinstance(points, bool) and 0 <= points <= MAX_POINTS,
-            "rubric",
-            f"points for '{name}' must be a number from 0 to {MAX_POINTS:,}",
-        )
-        rubric.append(RubricItem(str(name), float(points), line_of("rubric", name)))
+    rubric = [
+        RubricItem(str(name), float(points), line_of("rubric", name)) for name, points in (data.get("rubric") or {}).items()
+    ]
     shared = data.get("shared_namespace", True)
-    need(isinstance(shared, bool), "shared_namespace", "must be true or false")
     quota = data.get("quota", False)
-    need(isinstance(quota, bool), "quota", "must be true or false")
     description = data.get("description", default_description)
     return LessonMeta(
         id=lesson_id,

@@ -17,7 +17,7 @@ from typing import Any
 from runner.core.errors import LessonError
 from runner.core.limits import MAX_LESSON_BYTES, read_bounded
 from runner.core.redact import redact
-from runner.lesson import captions, classify, placeholders, prose
+from runner.lesson import captions, classify, placeholders, prose, schema
 from runner.lesson.annotations import Annotation, parse_comment, parse_duration, parse_fence_info
 from runner.lesson.frontmatter import parse_front_matter
 from runner.lesson.machines import CLUSTER_CLIENTS, Machines
@@ -28,7 +28,7 @@ from runner.syntax.k8s import unknown_kind
 from runner.syntax.shell import Command, has_prompts, plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
 
-FORCEABLE_TYPES = {"manifest", "fragment", "command", "in-pod", "interactive", "file", "other"}
+FORCEABLE_TYPES = set(schema.FORCEABLE_TYPES)
 
 
 def read_text(path: str | Path) -> str:
