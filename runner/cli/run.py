@@ -70,7 +70,8 @@ from runner.report.run import RENDERERS
     type=click.Choice(list(RENDERERS)),
     default="text",
     show_default=True,
-    help="How the report is printed: text (terminal, CI log), json (scripts), junit or markdown.",
+    help="How the report is printed: text reads well in a terminal and a CI log, json is stable for scripts; "
+    "the others are for CI systems.",
 )
 @output_option("--report", "report_file", help="Also write the report: .json, .xml (JUnit) or .md (Markdown).")
 @click.option(
