@@ -1,4 +1,4 @@
-"""Renderers of run reports: text, JSON, JUnit XML, Markdown (the data is `runner.run.result.RunReport`).
+"""Renderers of run reports: text, JSON, JUnit XML, Markdown, GitHub annotations (the data is `runner.run.result.RunReport`).
 
 Every format is one entry of `RENDERERS`: the CLI's `--format` choices, the
 report file (`--report x.xml`, `.md`, `.json`) and `--all` all come from that
@@ -120,12 +120,40 @@ def to_text(reports: Sequence[RunReport], verbose: bool = False) -> str:
     return "\n\n".join(summary_text(r, verbose) for r in reports)
 
 
+def to_github(reports: Iterable[RunReport]) -> str:
+    """GitHub Actions workflow commands: each failed step and check is an annotation at its file and line of the PR diff."""
+
+    def clean(text: str) -> str:  # the command's own escaping: %, CR and LF in the message
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return clean(text).replace(":", "%3A").replace(",", "%2C")
+
+    lines = []
+    for r in reports:
+        for s in r.steps:
+            if s.status in ("failed", "error"):
+                level = "error"
+                lines.append(
+                    f"::{level} file={prop(s.path)},line={s.line},title={prop(r.lesson + ': ' + s.id)}::{clean(s.message)}"
+                )
+        for c in r.checks:
+            if c.status in ("failed", "error"):
+                hint = f" (hint: {c.hint})" if c.hint else ""
+                lines.append(
+                    f"::warning file={prop(r.path)},line={c.line},title={prop(r.lesson + ': ' + c.name)}::{clean(c.summary + hint)}"
+                )
+        lines.append(f"::notice title={prop(r.lesson)}::{r.lesson} for {r.user}: {r.status} in {r.seconds:.0f}s")
+    return "\n".join(lines) + "\n"
+
+
 # format -> renderer of the reports of one run (`tutorial run`) or of several (`--all`, `many=True`)
 RENDERERS: dict[str, Callable[..., str]] = {
     "text": lambda reports, verbose=False, many=False: to_text(reports, verbose),
     "json": lambda reports, verbose=False, many=False: to_json_all(reports, many),
     "junit": lambda reports, verbose=False, many=False: to_junit(reports),
     "markdown": lambda reports, verbose=False, many=False: to_markdown(reports),
+    "github": lambda reports, verbose=False, many=False: to_github(reports),
 }
 # a report file's format by its name (`--report run.xml`); any other name is JSON
 FILE_FORMATS = {".xml": "junit", ".md": "markdown", ".json": "json"}

@@ -34,7 +34,7 @@ def _report(user: str = "bob", status: str = "failed") -> RunReport:
 
 
 def test_the_table_has_every_format_and_each_renders():
-    assert set(RENDERERS) == {"text", "json", "junit", "markdown"}
+    assert set(RENDERERS) == {"text", "json", "junit", "markdown", "github"}
     one = _report()
     assert "storage for bob" in render("text", [one]) and "hint: mount it" in render("text", [one])
     assert json.loads(render("json", [one]))["user"] == "bob"
@@ -56,4 +56,25 @@ def test_run_format_choices_come_from_the_table():
     from runner.cli.main import main
 
     res = CliRunner().invoke(main, ["run", "--help"])
-    assert res.exit_code == 0 and "[text|json|junit|markdown]" in res.output
+    assert res.exit_code == 0 and "[text|json|junit|markdown|github]" in res.output
+
+
+def test_github_annotations_point_at_the_failing_lines_and_escape_the_message():
+    one = _report()
+    out = render("github", [one]).splitlines()
+    assert out[0] == "::error file=storage.md,line=73,title=storage%3A wait-L73::pod s1-bob not ready"
+    assert out[1].startswith("::warning file=storage.md,line=93,title=storage%3A scratch-on-disk::not on disk (hint: mount it)")
+    assert out[2] == "::notice title=storage::storage for bob: failed in 4s"
+    bad = RunReport(
+        "x",
+        "",
+        "x.md",
+        "u",
+        "ns",
+        "r",
+        "failed",
+        1.0,
+        (StepResult(0, 5, "x.md", "s", "command", "failed", 0.1, "a\nb 100%"),),
+        (),
+    )
+    assert render("github", [bad]).splitlines()[0].endswith("::a%0Ab 100%25")
