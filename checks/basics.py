@@ -257,3 +257,55 @@ def pod_exec_output(*, probe, args, **_: Any):
             ev,
         )
     return passed(f"`{command}` in pod {target} printed {expect!r}", ev)
+
+
+@check(
+    "deployment-ready",
+    params=(
+        P.Param("deployment", "object", "the Deployment", required=True, kind="Deployment"),
+        P.Param("replicas", "int", "how many replicas must be available (default: its spec.replicas)"),
+        P.Param("image", "text", "the image its pods must run (after a rollout: the new one)"),
+        P.timeout(120, "the rollout to finish"),
+    ),
+    reads=("Deployment",),
+    points=2,
+)
+def deployment_ready(*, probe, args, **_: Any):
+    """The Deployment rolled out: its replicas are available and up to date (with the image asked for)."""
+    name = args["deployment"]
+    try:
+        dep = probe.wait("Deployment", name, "ready", args["timeout"])
+    except ClusterError as exc:
+        if exc.exit_code == 3:
+            raise  # the cluster is unreachable or refuses us: not the learner's failure
+        dep = probe.get("Deployment", name)
+    if dep is None:
+        return failed(
+            f"no Deployment {name}",
+            f"create the Deployment `{name}` (kubectl apply -f ...).",
+            Evidence(f"kubectl get deployment {name}", ("NotFound",)),
+        )
+    spec, st = dep.get("spec") or {}, status_of(dep)
+    want = args["replicas"] if args["replicas"] is not None else spec.get("replicas", 1)
+    images = [str(c.get("image")) for c in containers(pod_spec({**dep, "kind": "Deployment"}))]
+    lines = (
+        f"replicas: {spec.get('replicas', 1)}",
+        f"available: {st.get('availableReplicas') or 0}, updated: {st.get('updatedReplicas') or 0}, ready: {st.get('readyReplicas') or 0}",
+        f"images: {', '.join(images) or 'none'}",
+    )
+    ev = Evidence(f"kubectl get deployment {name} -o yaml", lines)
+    if (st.get("availableReplicas") or 0) < want or (st.get("updatedReplicas") or 0) < want:
+        return failed(
+            f"Deployment {name} has {st.get('availableReplicas') or 0} of {want} replicas available",
+            f"`kubectl rollout status deployment/{name}` waits for it; `kubectl describe deployment {name}` and its pods' events say why not.",
+            ev,
+        )
+    if args["image"] and args["image"] not in images:
+        return failed(
+            f"Deployment {name} runs {', '.join(images)}, not {args['image']}",
+            f"`kubectl set image deployment/{name} CONTAINER={args['image']}` (or edit the manifest and apply it).",
+            ev,
+        )
+    return passed(
+        f"Deployment {name}: {st.get('availableReplicas')} of {want} replicas available, running {', '.join(images)}", ev
+    )

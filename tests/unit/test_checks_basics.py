@@ -64,3 +64,32 @@ def test_resolve_job_finds_the_newest_generated_job_in_grade_mode():
     name, ev, shown = resolve_job(p, {"generate-name": "wf-load-bob-"}, mode="grade")
     assert name == "wf-load-bob-bbbbb" and shown == "wf-load-bob-*"
     assert "wf-load-alice-ccccc" not in ev.lines
+
+
+def _deployment(available: int, image: str = "nginx:1.27", replicas: int = 3) -> dict:
+    """As `kubectl get deployment -o yaml` shows one (recorded on the local cluster, trimmed)."""
+    return {
+        "kind": "Deployment",
+        "metadata": {"name": "web-bob"},
+        "spec": {"replicas": replicas, "template": {"spec": {"containers": [{"name": "nginx", "image": image}]}}},
+        "status": {
+            "replicas": replicas,
+            "availableReplicas": available,
+            "updatedReplicas": available,
+            "readyReplicas": available,
+        },
+    }
+
+
+def test_deployment_ready_counts_available_replicas_and_the_image():
+    from checks.basics import deployment_ready
+
+    ok = deployment_ready(probe=FakeProbe(objects={("Deployment", "web-bob"): _deployment(3)}), args={"deployment": "web-bob"})
+    assert ok.status == "passed" and "3 of 3" in ok.summary
+    short = deployment_ready(probe=FakeProbe(objects={("Deployment", "web-bob"): _deployment(1)}), args={"deployment": "web-bob"})
+    assert short.status == "failed" and "1 of 3" in short.summary and "rollout status" in short.hint
+    old = FakeProbe(objects={("Deployment", "web-bob"): _deployment(3, "nginx:1.26")})
+    stale = deployment_ready(probe=old, args={"deployment": "web-bob", "image": "nginx:1.27"})
+    assert stale.status == "failed" and "not nginx:1.27" in stale.summary
+    assert deployment_ready(probe=FakeProbe(), args={"deployment": "web-bob"}).status == "failed"
+    assert deployment_ready(probe=FakeProbe(), args={"deployment": "web-bob", "replicas": "three"}).status == "error"
