@@ -154,6 +154,7 @@ def test_every_rule_is_registered_with_a_summary():
         "paths",
         "kubectl",
         "secrets",
+        "waits",
         "shared-namespace",
         "interactive",
         "network",

@@ -706,3 +706,18 @@ def test_network_kubectl_apply_of_a_url_and_git_ssh():
 def test_interactive_is_silent_for_unattended_commands():
     src = pod() + "\n```bash\nkubectl exec p-<username> -- ls /\nkubectl logs p-<username> --tail=5\n```\n"
     assert hits(src, "interactive") == []
+
+
+# ---- waits ------------------------------------------------------------------------------------
+
+
+def test_a_wait_no_object_of_the_step_can_meet_is_an_error():
+    bound_pod = "<!-- step: wait=bound -->\n" + pod()
+    assert hits(bound_pod, "waits") == [(line(bound_pod, "```yaml"), "error")]
+    assert "only PersistentVolumeClaim can be bound" in messages(bound_pod, "waits")[0]
+    assert hits("<!-- step: wait=ready -->\n" + pod(), "waits") == []
+    assert hits("<!-- step: wait=complete -->\n" + job(), "waits") == []
+    deleted = "<!-- step: wait=deleted -->\n```bash\nkubectl get pods\n```\n"
+    assert hits(deleted, "waits") == [(line(deleted, "kubectl get pods"), "error")]
+    assert hits("<!-- step: wait=deleted -->\n```bash\nkubectl delete pod p-<username>\n```\n", "waits") == []
+    assert hits("<!-- step: wait=complete -->\n```bash\n./make-things.sh\n```\n", "waits") == []  # makes nothing we can see

@@ -1,3 +1,7 @@
-"""The lint rules, one module per family; importing this package registers them all."""
+"""The lint rules, one module per family; importing this package registers them all (every module in it)."""
 
-from runner.lint.rules import checks, paths, placeholders, references, schema, secrets, session, shared, state, syntax, yamlblocks  # noqa: F401
+import importlib
+import pkgutil
+
+for _info in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_info.name}")
