@@ -219,6 +219,8 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
             add(io.reads, archive)
         io.fetches = True
         add(io.writes, posixpath.join(into, "*") if into else "*")
+    elif prog == "rm" and not any(a == "--force" or (a.startswith("-") and not a.startswith("--") and "f" in a) for a in args):
+        add(io.reads, *plain)  # without -f, rm fails on a file that is not there: it needs each one
     elif prog in ("chmod", "chown") and len(plain) >= 2:
         add(io.reads, *plain[1:])
     elif prog in READERS:
@@ -231,7 +233,8 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
     elif prog == "go" and len(plain) >= 2 and plain[0] == "run" and plain[1].endswith(".go"):
         io.manifests.append((_path(plain[1], here), "go run"))
     elif prog.startswith(("./", "../")) or words[0].startswith(("./", "../")):
-        add(io.reads, words[0])
+        io.manifests.append((_path(words[0], here), "runs"))  # a program of the tutorial's: judged when nothing makes it
+        io.uses_cwd = True
     elif prog in ("kubectl", "oc"):
         _kubectl(words, io, here)
     elif prog in ("helm",) and len(plain) >= 3 and plain[0] in ("install", "upgrade", "template"):
@@ -276,6 +279,15 @@ def remote_kustomization(target: str) -> bool:
     return "://" not in target and bool(_REMOTE_KUSTOMIZATION.match(target))
 
 
+# kubectl's own usage notation (`kubectl apply -f FILE`, `kubectl logs POD [-c CONTAINER]`): words that stand for a
+# value; a Kubernetes name is never upper-case, so such a word as an argument is a synopsis, not a command to run
+METAVARIABLES = frozenset(
+    {"FILE", "FILENAME", "NAME", "TYPE", "POD", "PODNAME", "POD_NAME", "CONTAINER", "COMMAND", "RESOURCE", "NAMESPACE",
+     "NODE", "NODE_NAME", "IMAGE", "KEY", "VALUE", "SELECTOR", "DIRECTORY", "LOCAL_PORT", "REMOTE_PORT", "PORT", "URL",
+     "DEPLOYMENT", "SERVICE", "LABEL", "ARGS", "ARG", "CMD", "TYPE/NAME", "NAME_PREFIX", "SOURCE", "DEST"}
+)  # fmt: skip
+
+
 KUBECONFIG_VIA = "kubectl --kubeconfig"  # how a step uses the reader's kubeconfig file
 
 
@@ -291,6 +303,8 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
     if config and "$" not in config:  # the reader's own credentials file: theirs, never the tutorial's
         io.manifests.append((_path(config, here), KUBECONFIG_VIA))
     for f in call.files:
+        if f in METAVARIABLES:  # `kubectl apply -f FILE`: kubectl's usage notation, no file
+            continue
         if f != "-" and "://" not in f:
             io.manifests.append((_path(f, here), how))
             io.uses_cwd = io.uses_cwd or not f.startswith(("/", "~", "$"))
@@ -430,3 +444,24 @@ def outside(path: str) -> bool:
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
+
+
+# programs whose exit status 1 is an answer, not an error: "no" (`kubectl auth can-i`), "they differ" (`diff`, `cmp`),
+# "false" (`test`, `[`)
+_ANSWERS = {("kubectl", "auth", "can-i"): "not allowed", ("diff",): "they differ", ("cmp",): "they differ",
+            ("test",): "false", ("[",): "false", ("[[",): "false"}  # fmt: skip
+
+
+def answers_no(text: str) -> str | None:
+    """What exit status 1 of this command means when its last command asks a question (`kubectl auth can-i …`:
+    "not allowed"); None when 1 is a failure like any other."""
+    script = bash.parse(text)
+    last = next((c for c in reversed(script.commands) if c.runs and c.words and not c.context), None)
+    if last is None:
+        return None
+    words = tuple(posixpath.basename(w) if i == 0 else w for i, w in enumerate(last.words))
+    plain = (words[0], *(w for w in words[1:] if not w.startswith("-")))
+    for prefix, meaning in _ANSWERS.items():
+        if plain[: len(prefix)] == prefix:
+            return meaning
+    return None

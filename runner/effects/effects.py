@@ -535,6 +535,32 @@ class Effects:
             io.fetches or any(elsewhere(n) for n in io.needs) for io in self._io.values()
         )
 
+    @cached_property
+    def entered_folders(self) -> tuple[str, ...]:
+        """Folders a `cd` enters that no step makes, inside the run's folder (`cd repo/lab3`: the author's checkout).
+
+        The folder is a place, not an input: a run makes it empty so the steps
+        after the `cd` run where the text runs them, and what they read from it
+        that nothing makes is judged file by file.
+        """
+        made = {m.name for io in self._io.values() for m in io.makes if m.kind == FILE}
+        out: list[str] = []
+        for io in self._io.values():
+            for n in io.needs:
+                entered = n.kind == FILE and n.via == "cd" and not outside(n.name) and not set("$<") & set(n.name)
+                if entered and not any(provides_file(m, n.name) for m in made) and n.name not in out:
+                    out.append(n.name)
+        if self.brings_files:  # `cat > manifests/x.yaml` in the author's checkout: `manifests/` is there for the reader
+            folders = {m.rstrip("/") for m in made if m.endswith("/")}
+            for io in self._io.values():
+                for w in (m.name for m in io.makes if m.kind == FILE):
+                    parent = posixpath.dirname(w.rstrip("/"))
+                    ancestors = {parent, *(parent.rsplit("/", i)[0] for i in range(1, parent.count("/") + 1))}
+                    place = parent and not outside(parent) and not set("$<*~") & set(parent) and not ancestors & folders
+                    if place and parent + "/" not in out:
+                        out.append(parent + "/")
+        return tuple(out)
+
     def requirements(self, step: Step) -> list[str]:
         """What a step needs of the world (images, hosts, programs, GPUs, values), also for the objects its command applies.
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from runner.effects.commands import command_io, remote_kustomization
+from runner.effects.commands import METAVARIABLES, command_io, remote_kustomization
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.syntax import bash, kubectl
@@ -37,11 +37,26 @@ def step_requirements(step: Step, created: Iterable[tuple[str, str]]) -> list[st
         reqs.extend(host_requirements(step.command))
     if step.type in (StepType.COMMAND, StepType.IN_POD) and step.command:
         reqs.extend(f"elided:{w}" for w in elided(step.command))
+    if step.type is StepType.COMMAND and step.command:
+        reqs.extend(f"synopsis:{w}" for w in metavariables(step.command))
     if step.type is StepType.IN_POD and step.pod and _ELIDED.search(step.pod):
         reqs.append(f"elided:{step.pod}")
     if step.runnable or step.type is StepType.INTERACTIVE:
         reqs.extend(f"value:{name}" for name in unfilled(step))
     return list(dict.fromkeys(reqs))
+
+
+def metavariables(command: str) -> list[str]:
+    """`kubectl apply -f FILE`, `kubectl exec POD -- COMMAND`: the words of kubectl's usage notation a command holds."""
+    out: list[str] = []
+    for words in (c.words for c in bash.parse(command).commands if c.runs and c.words):
+        if words[0] not in ("kubectl", "oc", "k"):
+            continue
+        for w in words[1:]:
+            value = w.split("=", 1)[1] if w.startswith("-") and "=" in w else w
+            if value in METAVARIABLES or value.strip("[]") in METAVARIABLES:
+                out.append(value)
+    return list(dict.fromkeys(out))
 
 
 _ELIDED = re.compile(r"\w(?:\.\.\.|…)\w|…|(?:^|[-_./])[xX]{4,}(?:[-_./]|$)")

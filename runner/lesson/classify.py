@@ -459,6 +459,16 @@ def exec_container(segments: list[list[str]]) -> str | None:
     return None
 
 
+def exec_namespace(segments: list[list[str]]) -> str | None:
+    """The namespace `kubectl exec -it POD -n NS -- sh` opens a shell in, if it names one (`default`: the run's own)."""
+    for words in segments:
+        call = kubectl.parse(words) if words else None
+        if call is not None and call.verb == "exec":
+            ns = call.flag("-n", "--namespace")
+            return ns if ns and ns != "default" and "$" not in ns and "<" not in ns else None
+    return None
+
+
 def run_pod(segments: list[list[str]]) -> str | None:
     """The pod an interactive `kubectl run -it NAME …` starts and opens a shell in (no program, or a shell, after `--`)."""
     for words in segments:
@@ -611,14 +621,18 @@ def output_prose(text: str) -> bool:
 
 
 def output_fields(documents: tuple[Any, ...]) -> list[str]:
-    """Fields only the API server writes (metadata.uid, creationTimestamp, resourceVersion, status): signs of output."""
+    """Fields only the API server writes (metadata.uid, creationTimestamp, resourceVersion, status): signs of output.
+
+    An empty one (`creationTimestamp: null`, `status: {}`) is what `kubectl … --dry-run=client -o yaml` prints, the
+    usual way to draft a manifest: not a sign of output."""
     found: list[str] = []
     for doc in documents:
         if not isinstance(doc, dict):
             continue
         meta = doc.get("metadata")
         if isinstance(meta, dict):
-            found += [f"metadata.{f}" for f in _OUTPUT_FIELDS if f in meta]
+            # `creationTimestamp: null` is what `--dry-run=client -o yaml` writes: a manifest to save, not a live object
+            found += [f"metadata.{f}" for f in _OUTPUT_FIELDS if f in meta and meta[f] is not None]
         if isinstance(doc.get("status"), dict) and doc["status"]:
             found.append("status")
         if doc.get("kind") == "List" or (isinstance(doc.get("items"), list) and "metadata" in doc and "kind" not in doc):

@@ -54,6 +54,7 @@ class Step:
     pod: str | None = None  # in-pod: the pod (or Job) the command runs in
     pod_kind: str | None = None  # "Pod" or "Job" (a Job's pod is resolved at run time)
     container: str | None = None
+    pod_namespace: str | None = None  # in-pod: the namespace `kubectl exec -it POD -n NS -- sh` entered (None: the run's)
     reason: str | None = None  # why it is interactive / other / skipped
     apply: bool = True  # manifest: the runner applies it (False when a command does)
     expect_failure: bool = False

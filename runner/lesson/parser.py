@@ -56,6 +56,7 @@ class _Context:
     pod: str | None = None
     pod_kind: str | None = None
     entered_at: str | None = None  # the prompt at which the reader entered `pod` (`kubectl exec -it` in a transcript)
+    pod_namespace: str | None = None  # the namespace of the pod `kubectl exec -it … -n NS` entered
     remote: str | None = None  # a host the reader is logged into with `ssh`: what they type runs there
     program: tuple[str, int] | None = None  # a program with its own prompt (redis-cli, python3) the reader started, and where
     machines: Machines = field(default_factory=lambda: Machines(()))
@@ -706,6 +707,7 @@ def _shell_block(
             elif target or started:
                 ctx.pod, ctx.pod_kind = target or started, "Pod"
                 ctx.container = (target, classify.exec_container(segs)) if target else None
+                ctx.pod_namespace = classify.exec_namespace(segs) if target else None
                 ctx.entered_at = cmd.prompt.machine if cmd.prompt else None
             elif (host_name := classify.ssh_host(segs)) is not None:
                 ctx.remote = host_name
@@ -714,6 +716,8 @@ def _shell_block(
             entered = ctx.container[1] if ctx.container and ctx.container[0] == pod and "container" not in ann else None
             if entered:  # `kubectl exec -it web -c sidecar -- sh`: typed in that container
                 extra["container"] = entered
+            if ctx.container and ctx.container[0] == pod and ctx.pod_namespace and "pod" not in ann:
+                extra["pod_namespace"] = ctx.pod_namespace  # `kubectl exec -it web -n lab -- sh`: that namespace's pod
             b.add(
                 StepType.IN_POD, cmd.line, ctx.section, f"in pod {first_word}", ann, pod=pod, pod_kind=pod_kind or "Pod", **extra
             )
@@ -783,6 +787,27 @@ def _link_files(steps: list[Step]) -> list[Step]:
     shown = {plain_file(s.file) for s in steps if s.file and s.type in (StepType.MANIFEST, StepType.FILE, StepType.INVALID)}
     named: dict[int, str] = {}
     applied_by_command: set[str] = set()
+
+    def applied(step: Step) -> list[str]:
+        calls = (kubectl.parse(seg) for seg in segments(step.command or "")) if step.type is StepType.COMMAND else ()
+        return [
+            plain_file(f)
+            for call in calls
+            if call and call.verb in ("create", "apply", "replace")
+            for f in call.files
+            if f != "-" and "://" not in f
+        ]
+
+    # first what is plainest: an unnamed manifest, then a command that applies one file nobody shows (and that no other
+    # block's objects describe better)
+    for i in range(len(steps)):
+        before = _previous_block(steps, i)
+        if before is None or before.type is not StepType.MANIFEST or before.file or before.index in named:
+            continue
+        unshown = [f for f in dict.fromkeys(applied(steps[i])) if f not in shown]
+        if len(unshown) == 1 and _shown_as(steps, i, unshown[0], named) in (None, before):
+            named[before.index] = unshown[0]
+            shown.add(unshown[0])
     for i, step in enumerate(steps):
         if step.type is not StepType.COMMAND or not step.command:
             continue

@@ -196,6 +196,8 @@ def _render_step(
     for obj in objects:
         why = _bad_name(obj.kind, obj.name, obj.generate_name)
         shown = obj.name if obj.name is not None else obj.generate_name or ""
+        if why and "$" in shown:  # `${PIPELINE_NAME}-${TIMESTAMP}`: a template the shell (envsubst) fills, not a name yet
+            continue
         if why and ph.asks_to_change(shown):  # `ChangeNameHere`, `PodName  <---- change here`: a fill-in, not a typo
             changes["requires"] = tuple(dict.fromkeys((*step.requires, f"fill:{shown}")))
             continue

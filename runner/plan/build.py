@@ -77,6 +77,7 @@ class Plan:
     actions: tuple[Action, ...]
     files: Mapping[str, str] = field(default_factory=dict)  # file name -> content (manifests and files)
     effects: Effects | None = field(default=None, compare=False, repr=False)  # of the rendered lesson
+    folders: tuple[str, ...] = ()  # folders a `cd` enters that no step makes: made empty before the run
 
 
 __all__ = [
@@ -180,7 +181,7 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
                 elif e.action == "delete" and e.kind:
                     alive = {k: v for k, v in alive.items() if not (k[0] == e.kind and e.name in ("*", k[1]))}
         actions.append(action)
-    return Plan(lesson, tuple(actions), files, effects)
+    return Plan(lesson, tuple(actions), files, effects, effects.entered_folders)
 
 
 def _superseded(lesson: Lesson, effects: Effects) -> dict[int, Action]:

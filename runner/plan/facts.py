@@ -108,6 +108,10 @@ class ClusterFacts:
             return f"needs an account on a container registry (`{value}`), which a run does not use"
         if key == "fill":
             return f"needs the reader's own value where the text says `{value}` (it asks the reader to change it)"
+        if key == "synopsis":
+            return (
+                f"a usage synopsis: `{value}` stands for what the reader gives (kubectl's own notation), not runnable as written"
+            )
         if key == "elided":
             return f"needs the reader's own value where the text elides it (`{value}`): not runnable as written"
         if key == "cloud":

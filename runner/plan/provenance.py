@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from runner.effects import Effects, Made, Need, owners
 from runner.effects.commands import ENVIRONMENT, outside
-from runner.effects.io import API, COMMAND, CWD, FILE, NAMESPACE, NODE, OBJECT, PORT, RESOURCE, VAR, api_kind
+from runner.effects.io import API, COMMAND, CWD, FILE, LABELS, NAMESPACE, NODE, OBJECT, PORT, RESOURCE, VAR, api_kind
 from runner.lesson import placeholders as ph
 from runner.lesson.machines import CLUSTER_CLIENTS
 from runner.lesson.model import Step, StepType
@@ -137,6 +137,8 @@ class Ledger:
             found = [i for m, i in self.made if m.kind == PORT and m.provides(need)]
         else:
             found = [i for m, i in self.made if m.provides(need)]
+            if not found and need.kind == LABELS:  # `-l app=postgres`: the pods of a file the text does not show
+                found = [i for m, i in self.made if m.kind == OBJECT and m.name == "*"]
         return tuple(dict.fromkeys(found))
 
     def defines(self, program: str) -> bool:
@@ -149,7 +151,10 @@ class Ledger:
             entries = [self.entries[i] for i in dep.producers if i in self.entries]
             if entries and (not any(e.runs for e in entries) or (dep.last_decides and not entries[-1].runs)):
                 last = entries[-1]
-                if dep.need.kind == OBJECT and self._by_wildcard(dep.need):
+                if (dep.need.kind == OBJECT and self._by_wildcard(dep.need)) or (
+                    dep.need.kind == LABELS
+                    and all(m.name == "*" for m, i in self.made if i in dep.producers and m.kind == OBJECT)
+                ):
                     lines = ", ".join(str(e.step.line) for e in entries)
                     return Verdict(
                         Operation.SKIP,
@@ -317,9 +322,15 @@ class Ledger:
         if step.type is not StepType.COMMAND:
             return None
         if not need.judged:  # `cat x`, `diff a b`: read only; in the run's fresh folder it is there only if a step makes it
+            if name.startswith(("~", "$HOME", "${HOME}")):  # `cat ~/.kube/config`: the reader's own machine, not the run's
+                return Verdict(
+                    Operation.SKIP, f"needs {need.name}, a file in the reader's home that no step makes: a prerequisite"
+                )
             if outside(name) or self._scripts_before(step):
                 return None
             return Verdict(Operation.SKIP, f"needs {need.name}, which no step of the tutorial shows or makes: a prerequisite")
+        if need.via == "cd" and need.name in self.effects.entered_folders:
+            return None  # a place the run makes empty (`Plan.folders`); what is read there is judged file by file
         what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
         if outside(name) or "/" in name.rstrip("/"):
             where = "outside the tutorial's folder" if outside(name) else "in a folder the tutorial never makes"

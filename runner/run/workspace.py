@@ -37,6 +37,8 @@ class Workspace:
         """Every file the tutorial names; manifests with our labels and the cluster's image names."""
         lesson = plan.lesson
         effects = plan.effects or Effects(lesson)
+        for folder in plan.folders:  # entered by a `cd`, never made by the text: the place its steps run in
+            self.path(folder.rstrip("/") + "/.").mkdir(parents=True, exist_ok=True)
         for name, content in plan.files.items():
             path = self.path(name)
             step = next((s for s in lesson.steps if s.type is StepType.MANIFEST and effects.placed(s) == name), None)

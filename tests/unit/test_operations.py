@@ -283,3 +283,13 @@ def test_what_depends_on_a_blocked_step_is_blocked_too_but_a_defect_is_always_re
     blocked.skipped(logs.step, why)
     assert blocked.why(cat) == f"depends on p1.log, which the step at line {logs.step.line} did not make ({why})"
     assert typo.do is Operation.FAIL and blocked.why(typo) is None  # a placeholder typo is its line's defect in every case
+
+
+def test_an_exit_status_that_answers_a_question_is_not_a_failure():
+    from runner.effects.commands import answers_no
+
+    assert answers_no("kubectl auth can-i get configmaps --as=system:serviceaccount:default:web") == "not allowed"
+    assert answers_no("diff a.yaml b.yaml") == "they differ" and answers_no("[ -f x ]") == "false"
+    assert answers_no("kubectl get pods | grep web") is None  # grep finding nothing is a finding
+    assert answers_no("kubectl auth can-i list pods && echo ok") is None  # the last command decides
+    assert answers_no("kubectl apply -f x.yaml") is None

@@ -283,3 +283,38 @@ def test_thematic_breaks_around_the_opening_are_not_front_matter_and_one_command
     assert [(s.line, s.type.value) for s in lesson.steps] == [(10, "interactive"), (14, "command")]  # not in db-0
     with pytest.raises(LessonError, match="front matter is not valid YAML"):
         parse("---\nid: x\n- a\n---\n# T\n")  # keys first: front matter, and an error at its line
+
+
+def test_commands_typed_in_a_pod_of_another_namespace_keep_it():
+    from runner.lesson.parser import parse_lesson
+
+    lesson = parse_lesson(
+        "# T\n\n```bash\nkubectl exec -it web -n lab -- bash\n```\n\n```bash\necho $MODE\n```\n\n"
+        "```bash\nkubectl exec -it api -- sh\n```\n\n```bash\nls /\n```\n",
+        "t.md",
+    )
+    in_pod = [(s.pod, s.pod_namespace) for s in lesson.steps if s.type.value == "in-pod"]
+    assert in_pod == [("web", "lab"), ("api", None)]
+
+
+def test_a_dry_run_draft_is_a_manifest_and_the_command_right_after_it_applies_it():
+    """`creationTimestamp: null`, `status: {}` are what `--dry-run=client -o yaml` writes (a draft to save, not a live
+    object); shown, then `kubectl create -f F` in the next block: that draft is F, even when an earlier command's file
+    name (`pod-command.yml`) would also describe a Pod."""
+    from runner.lesson.model import StepType
+    from runner.lesson.parser import parse_lesson
+
+    draft = (
+        "```yml\napiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  name: busybox\nspec:\n"
+        "  containers:\n  - name: busybox\n    image: busybox\n  restartPolicy: Never\nstatus: {}\n```\n"
+    )
+    md = (
+        "# Part 2\n\n```\nkubectl create -f pod-command.yml\n```\n\n"
+        "# Part 3\n\nWrite a pod:\n\n" + draft + "\nThen:\n\n```\nkubectl create -f pod-no-restart.yml --save-config=true\n```\n"
+    )
+    manifests = [(s.file, s.apply) for s in parse_lesson(md, "t.md").steps if s.type is StepType.MANIFEST]
+    assert manifests == [("pod-no-restart.yml", False)]
+    live = draft.replace("creationTimestamp: null", "creationTimestamp: '2024-01-01T00:00:00Z'").replace(
+        "status: {}", "status: {phase: Running}"
+    )
+    assert [s.type for s in parse_lesson("# T\n\n" + live, "t.md").steps] == [StepType.OTHER]

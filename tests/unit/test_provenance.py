@@ -775,3 +775,86 @@ def test_kubectl_top_needs_the_metrics_api():
     p = plan("```bash\nkubectl top pods\nkubectl top node\n```\n", facts)
     assert p[2][0] is Operation.SKIP and "PodMetrics (metrics.k8s.io/v1beta1)" in p[2][1]
     assert p[3][0] is Operation.SKIP and "NodeMetrics" in p[3][1]
+
+
+def test_a_folder_the_text_enters_but_never_makes_is_a_place_and_what_is_read_there_is_judged():
+    """`cd lab/configmaps` in the author's checkout: the run makes the folder; files written there (into its own
+    `manifests/` too) are the text's, files only read or run there are prerequisites, one by one."""
+    md = """\
+        ```bash
+        cd lab/configmaps
+        cat > manifests/cm.yaml <<'EOF'
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+        EOF
+        kubectl apply -f manifests/cm.yaml
+        kubectl apply -f manifests/other.yaml
+        ./scripts/check.sh
+        rm manifests/cm.yaml
+        ```
+        """
+    p = plan(md)
+    assert [p[n][0] for n in (2, 3, 9)] == [Operation.COMMAND] * 3, p
+    assert p[10][0] is Operation.SKIP and "other.yaml" in p[10][1] and "prerequisite" in p[10][1]
+    assert p[11][0] is Operation.SKIP and "scripts/check.sh" in p[11][1]
+    assert p[12][0] is Operation.COMMAND
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+    assert build_plan(lesson, LOCAL).folders == ("lab/configmaps/", "lab/configmaps/manifests/")
+
+
+def test_rm_needs_its_files_and_a_program_nobody_makes_is_a_defect_without_a_checkout():
+    p = plan(
+        """\
+        ```bash
+        openssl req -x509 -nodes -newkey rsa:2048 -keyout tls.key -out tls.crt -subj "/CN=x"
+        rm tls.key tls.crt
+        rm -f never-made.txt
+        ./deploy.sh
+        ```
+        """,
+        ClusterFacts(network=False, namespace="ws", objects_known=True, missing_programs=frozenset({"openssl"})),
+    )
+    assert p[3][0] is Operation.SKIP and p[3][1].startswith("depends on tls.key, which the step at line 2")
+    assert p[4][0] is Operation.COMMAND  # -f: nothing is needed
+    assert p[5][0] is Operation.FAIL and "deploy.sh, which the tutorial never shows" in p[5][1]
+
+
+def test_a_file_of_the_readers_home_is_a_prerequisite_but_the_systems_files_are_read():
+    p = plan("""\
+        ```bash
+        cat ~/.kube/config | grep server
+        cat /etc/os-release
+        ```
+        """)
+    assert p[2][0] is Operation.SKIP and "~/.kube/config, a file in the reader's home" in p[2][1]
+    assert p[3][0] is Operation.COMMAND
+
+
+def test_a_label_selector_over_objects_of_a_file_the_text_does_not_show_depends_on_that_step():
+    p = plan("""\
+        ```bash
+        kubectl apply -f manifests/postgres.yaml
+        POD=$(kubectl get pod -l app=postgres -o jsonpath='{.items[0].metadata.name}')
+        ```
+        """)
+    assert p[2][0] is Operation.SKIP
+    assert p[3][0] is Operation.SKIP and p[3][1].startswith("depends on ") and "line 2" in p[3][1]
+
+
+def test_kubectl_usage_notation_is_a_synopsis_not_a_command():
+    p = plan("""\
+        ```
+        kubectl apply --help
+        kubectl apply -f FILE
+        kubectl logs POD -c CONTAINER
+        kubectl get pods
+        ```
+        """)
+    assert p[2][0] is Operation.COMMAND and p[5][0] is Operation.COMMAND
+    assert p[3] == (
+        Operation.SKIP,
+        "a usage synopsis: `FILE` stands for what the reader gives (kubectl's own notation), not runnable as written",
+    )
+    assert p[4][0] is Operation.SKIP and "`POD`" in p[4][1]

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from runner.core.errors import TutorialError
 from runner.core.redact import Redactor
 from runner.core.results import PASSED, Evidence
+from runner.effects.commands import answers_no
 from runner.kube.client import Cluster
 from runner.kube.labels import RUN_LABEL
 from runner.kube.probe import ClusterProbe
@@ -101,6 +102,8 @@ def judge_exit(step: Step, redact: Redactor, command: str, code: int, stdout: st
         if code == 0:
             raise StepFailed("the lesson expects this command to fail, but it succeeded", evidence)
         return Done(f"failed as expected (exit {code})", evidence)
+    if code == 1 and (meaning := answers_no(command)):  # `kubectl auth can-i …` printing "no": an answer, not an error
+        return Done(f"answered: {meaning} (exit 1){where}", evidence)
     if code != 0:
         last = (stderr.strip().splitlines() or stdout.strip().splitlines() or [""])[-1]
         raise StepFailed(f"command failed{where} (exit {code}): {redact.text(last)}", evidence)

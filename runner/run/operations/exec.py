@@ -7,6 +7,8 @@ that succeeded and every later command there runs after them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from runner.plan.build import Action
 from runner.run.operations.base import Done, OperationContext, judge_exit, refuse_unresolved
 
@@ -22,10 +24,13 @@ class ExecInPod:
         step, command = action.step, action.command or ""
         refuse_unresolved(command)
         target = step.pod or ""
-        pod = self.ctx.probe.running_pod(target, step.timeout or 180)
-        session = self.sessions.setdefault(target, [])
+        probe = self.ctx.probe
+        if step.pod_namespace and step.pod_namespace != probe.namespace:  # `kubectl exec -it web -n lab -- sh`
+            probe = replace(probe, cluster=replace(probe.cluster, namespace=step.pod_namespace))
+        pod = probe.running_pod(target, step.timeout or 180)
+        session = self.sessions.setdefault(f"{step.pod_namespace or ''}/{target}", [])
         script = " && ".join(session + [command]) if session else command
-        result = self.ctx.probe.exec(pod, script, step.container, timeout=step.timeout or self.ctx.request.command_timeout)
+        result = probe.exec(pod, script, step.container, timeout=step.timeout or self.ctx.request.command_timeout)
         words = command.split()
         if words and words[0] in _SESSION and result.ok:
             session.append(command)
