@@ -545,8 +545,9 @@ class Effects:
         """
         made = {m.name for io in self._io.values() for m in io.makes if m.kind == FILE}
         out: list[str] = []
-        for io in self._io.values():
-            for n in io.needs:
+        host = {s.index for s in self.lesson.steps if s.type is StepType.COMMAND}  # a `cd` typed in a pod is the pod's
+        for i, io in self._io.items():
+            for n in io.needs if i in host else ():
                 entered = n.kind == FILE and n.via == "cd" and not outside(n.name) and not set("$<") & set(n.name)
                 if entered and not any(provides_file(m, n.name) for m in made) and n.name not in out:
                     out.append(n.name)

@@ -329,7 +329,7 @@ class Ledger:
             if outside(name) or self._scripts_before(step):
                 return None
             return Verdict(Operation.SKIP, f"needs {need.name}, which no step of the tutorial shows or makes: a prerequisite")
-        if need.via == "cd" and need.name in self.effects.entered_folders:
+        if need.via == "cd" and need.name in self.effects.entered_folders and step.type is StepType.COMMAND:
             return None  # a place the run makes empty (`Plan.folders`); what is read there is judged file by file
         what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
         if outside(name) or "/" in name.rstrip("/"):

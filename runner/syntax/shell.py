@@ -55,6 +55,7 @@ def _transcript(lines: list[str], found: list[Prompt | None], first_line: int) -
     """Each prompted line and what continues it; the rest is output."""
     out: list[Command] = []
     starts = [i for i, p in enumerate(found) if p is not None]
+    out += _before_first_prompt(lines[: starts[0]], first_line) if starts else []
     for n, i in enumerate(starts):
         prompt = found[i]
         assert prompt is not None
@@ -77,6 +78,25 @@ def _transcript(lines: list[str], found: list[Prompt | None], first_line: int) -
             text, row, _ = first[0]
             out.append(Command(text, first_line + i + row, prompt))
     return out
+
+
+# programs a reader types at their own prompt: lines of these before a transcript's first prompt are commands the author
+# showed without it (`kubectl exec -it web sh`, then `/ # ls` in the pod), not output (nothing ran before them)
+_HOST_PROGRAMS = frozenset(
+    {"kubectl", "oc", "helm", "kind", "minikube", "k3d", "docker", "podman", "git", "cd", "ls", "cat", "echo", "export",
+     "mkdir", "curl", "wget", "ssh", "sudo", "source", "python", "python3", "bash", "sh"}
+)  # fmt: skip
+
+
+def _before_first_prompt(lines: list[str], first_line: int) -> list[Command]:
+    """Lines before a transcript's first prompt that bash reads as commands of known programs: typed, without a prompt."""
+    text = "\n".join(lines)
+    if not text.strip() or bash.tree(text).has_error:
+        return []
+    pieces = _complete_commands(text)
+    if not all(p[0].split()[0] in _HOST_PROGRAMS for p in pieces):
+        return []
+    return [Command(piece, first_line + row) for piece, row, _ in pieces]
 
 
 def _complete_commands(text: str, first_only: bool = False) -> list[tuple[str, int, int]]:

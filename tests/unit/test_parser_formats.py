@@ -318,3 +318,20 @@ def test_a_dry_run_draft_is_a_manifest_and_the_command_right_after_it_applies_it
         "status: {}", "status: {phase: Running}"
     )
     assert [s.type for s in parse_lesson("# T\n\n" + live, "t.md").steps] == [StepType.OTHER]
+
+
+def test_commands_before_a_transcripts_first_prompt_are_typed_at_the_readers_own():
+    """`kubectl exec -it web sh` shown without a prompt, then `/ # ls` in the pod: nothing ran before the first
+    prompt, so the lines above it that bash reads as commands of known programs are typed, not output."""
+    from runner.syntax.shell import split_commands
+
+    block = "kubectl get po\nkubectl exec -it web -- sh\n/ # cd mydata\n/mydata # ls\nhello\n/mydata # exit\n"
+    assert [(c.text, c.line, c.prompt is not None) for c in split_commands(block, 10)] == [
+        ("kubectl get po", 10, False),
+        ("kubectl exec -it web -- sh", 11, False),
+        ("cd mydata", 12, True),
+        ("ls", 13, True),
+        ("exit", 15, True),
+    ]
+    # a table or prose above the first prompt stays output
+    assert [c.text for c in split_commands("NAME   READY\nweb    1/1\n$ kubectl get pods\n", 1)] == ["kubectl get pods"]
