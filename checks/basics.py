@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks import spec as P
-from checks.registry import Evidence, check, failed, passed
+from checks.registry import Evidence, Missing, check, failed, passed
 from runner.kube.errors import ClusterError, NotFound
 from runner.syntax.k8s import containers, mapping, pod_spec
 
@@ -80,6 +80,17 @@ def wait_job(probe, name: str, timeout: float = 120) -> tuple[dict[str, Any] | N
     job = probe.get("Job", name)
     state, line = job_state(job)
     return job, state, line
+
+
+def waited(probe, kind: str, name: str, condition: str, timeout: float) -> dict[str, Any] | None:
+    """The object once `condition` holds, else as it is at the deadline (None: it does not exist); an unreachable
+    cluster stops the caller."""
+    try:
+        return probe.wait(kind, name, condition, timeout)
+    except ClusterError as exc:
+        if exc.exit_code == 3:
+            raise  # the cluster is unreachable or refuses us: not the learner's failure
+        return probe.get(kind, name)
 
 
 def pods_by_age(probe, job: str) -> list[dict[str, Any]]:
@@ -273,18 +284,9 @@ def pod_exec_output(*, probe, args, **_: Any):
 def deployment_ready(*, probe, args, **_: Any):
     """The Deployment rolled out: its replicas are available and up to date (with the image asked for)."""
     name = args["deployment"]
-    try:
-        dep = probe.wait("Deployment", name, "ready", args["timeout"])
-    except ClusterError as exc:
-        if exc.exit_code == 3:
-            raise  # the cluster is unreachable or refuses us: not the learner's failure
-        dep = probe.get("Deployment", name)
+    dep = waited(probe, "Deployment", name, "ready", args["timeout"])
     if dep is None:
-        return failed(
-            f"no Deployment {name}",
-            f"create the Deployment `{name}` (kubectl apply -f ...).",
-            Evidence(f"kubectl get deployment {name}", ("NotFound",)),
-        )
+        raise Missing("Deployment", name, f"create the Deployment `{name}` (kubectl apply -f ...).")
     spec, st = dep.get("spec") or {}, status_of(dep)
     want = args["replicas"] if args["replicas"] is not None else spec.get("replicas", 1)
     images = [str(c.get("image")) for c in containers(pod_spec({**dep, "kind": "Deployment"}))]

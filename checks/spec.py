@@ -133,10 +133,6 @@ class CheckArgs(Mapping[str, Any]):
     def __repr__(self) -> str:
         return repr(self._values)
 
-    def raw(self) -> dict[str, str]:
-        """The given arguments as strings (what the annotation said), e.g. for a hint."""
-        return {k: v if isinstance(v, str) else str(v) for k, v in self._values.items() if k in self.given}
-
 
 @dataclass(frozen=True)
 class CheckSpec:

@@ -16,6 +16,8 @@ from typing import Any
 
 import jsonschema
 
+from runner.lesson.placeholders import near_miss
+
 MAX_POINTS = 1_000_000  # points of one check: so that totals stay finite numbers
 _ID = "^[a-z0-9][a-z0-9_-]*$"
 _PLACEHOLDER_NAME = "^[A-Za-z][A-Za-z0-9_.-]*$"
@@ -87,14 +89,23 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(FRONT_MATTER)
 
 
+def _first_error(validator: Any, data: Mapping[str, Any]) -> Any:
+    """The schema error an author reads first: of the key written first, and the shallowest there; None when valid."""
+    order = {k: i for i, k in enumerate(data)}
+    errors = validator.iter_errors(dict(data))
+    return min(
+        errors,
+        key=lambda e: (order.get(str(e.absolute_path[0]), 99) if e.absolute_path else 99, len(e.absolute_path)),
+        default=None,
+    )
+
+
 def front_matter_problem(data: Mapping[str, Any]) -> tuple[tuple[str, ...], str] | None:
     """The first problem of our front matter keys, as (the path of the key or entry, message), in the order the keys
     are written; None when valid."""
-    errors = list(_validator().iter_errors(dict(data)))
-    if not errors:
+    error = _first_error(_validator(), data)
+    if error is None:
         return None
-    order = {k: i for i, k in enumerate(data)}
-    error = min(errors, key=lambda e: (order.get(str(e.absolute_path[0]), 99) if e.absolute_path else 99, len(e.absolute_path)))
     if not error.absolute_path:
         return (), "must be a mapping of keys"
     key = str(error.absolute_path[0])
@@ -199,18 +210,14 @@ def _step_validator() -> Any:
 
 def step_annotation_problem(values: Mapping[str, str]) -> str | None:
     """The first problem of a step annotation's keys and values (in the order written), or None."""
-    errors = list(_step_validator().iter_errors(dict(values)))
-    if not errors:
+    error = _first_error(_step_validator(), values)
+    if error is None:
         return None
-    order = {k: i for i, k in enumerate(values)}
     unknown = [k for k in values if k not in STEP_KEYS]
     if unknown:
-        from runner.lesson.placeholders import near_miss
-
         close = near_miss(unknown[0], sorted(STEP_KEYS))
         hint = f"did you mean '{close}'? " if close else ""
         return f"unknown annotation key '{unknown[0]}' ({hint}known: {', '.join(sorted(STEP_KEYS))})"
-    error = min(errors, key=lambda e: order.get(str(e.absolute_path[0]), 99) if e.absolute_path else 99)
     key = str(error.absolute_path[0]) if error.absolute_path else ""
     prop = STEP_ANNOTATION["properties"].get(key, {})
     value = str(values.get(key, ""))
