@@ -9,13 +9,18 @@ stops the boards, saves the progress file and deletes the inspector pods.
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from runner.grade.live import BoardState, LiveBoard
 from runner.grade.session import Session
+
+if TYPE_CHECKING:
+    from runner.web.server import ServeOptions, WebBoard
 
 
 def _clock() -> str:
@@ -26,7 +31,7 @@ def _interrupt(signum, frame):  # SIGTERM stops the boards as Ctrl-C does: progr
     raise KeyboardInterrupt
 
 
-def board(session: Session, terminal: bool = True, address: tuple[str, int] | None = None) -> None:
+def board(session: Session, terminal: bool = True, web: ServeOptions | None = None) -> None:
     """Run the boards until interrupted; never because of what participants do."""
     live = LiveBoard(session)
     server = None
@@ -34,12 +39,8 @@ def board(session: Session, terminal: bool = True, address: tuple[str, int] | No
     progress_file = session.request.progress_file
     try:
         state = live.start()
-        if address:
-            from runner.web.server import WebBoard
-
-            server = WebBoard(live, session.grader.redact, *address)
-            server.start()
-            click.echo(f"web board: {server.url} (read-only; Ctrl-C to stop)", err=True)
+        if web is not None and web.address:
+            server = _serve(live, session, web)
         if terminal and sys.stdout.isatty():
             _terminal(live, state)
         else:
@@ -52,6 +53,34 @@ def board(session: Session, terminal: bool = True, address: tuple[str, int] | No
             server.stop()
         live.stop()
         session.close()
+
+
+def _serve(live: LiveBoard, session: Session, web: ServeOptions) -> WebBoard:
+    """Start the web board and say where it is: the instructor's URL (with its key) once, the TLS fingerprint, the links file."""
+    from runner.cli.grade import write_links
+    from runner.web.server import WebBoard, outward_host
+
+    assert web.address is not None
+    host, port = web.address
+    tls = web.tls([outward_host(host), socket.gethostname(), "localhost", "127.0.0.1"])
+    server = WebBoard(live, session.grader.redact, host, port, keys=web.keys, tls=tls, base_url=web.base_url)
+    server.start()
+    if server.keys is None:
+        click.echo(f"web board: {server.url} (read-only, this machine only; Ctrl-C to stop)", err=True)
+    else:
+        click.echo(f"web board: {server.url}", err=True)
+        click.echo(
+            "  that is the instructor's URL: its key opens every page, keep it to yourself"
+            + ("" if web.keys else " (printed only now; --key-file keeps one across restarts)"),
+            err=True,
+        )
+    if tls is not None:
+        click.echo(f"  TLS certificate SHA-256 {tls.fingerprint}" + (" (self-signed)" if tls.made_in else ""), err=True)
+    elif server.keys is not None:
+        click.echo("  plain HTTP: keys cross the network in clear (--tls self-signed to encrypt)", err=True)
+    if web.links_file:
+        write_links(server.links, session.people, web.links_file)
+    return server
 
 
 def _view(state: BoardState, width: int, progress_file: str | None, redact) -> str:

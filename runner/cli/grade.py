@@ -43,7 +43,32 @@ FORMATS = ["table", "json", "csv", "junit", "markdown", "html", "canvas", "grade
 )
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), help="Also write DIR/<user>.html and .md.")
 @click.option("--watch", is_flag=True, help="A live board in the terminal, updated as participants progress (Ctrl-C to stop).")
-@click.option("--serve", metavar="[HOST:]PORT", help="A live web board on HOST:PORT (127.0.0.1 unless HOST is given).")
+@click.option(
+    "--serve",
+    metavar="[HOST:]PORT",
+    help="A live web board on HOST:PORT (127.0.0.1 unless HOST is given; on any other address every page needs a key).",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False),
+    help="The board's instructor key, read from FILE, or a random one written there (mode 600) if it does not exist: "
+    "the instructor URL and participants' links then stay the same across restarts.",
+)
+@output_option(
+    "--links",
+    "links_file",
+    help="Write each participant's own board link to FILE (CSV kind,user,name,url; mode 600), "
+    "and the room's view (no names) as its first row.",
+)
+@click.option("--url", "base_url", metavar="URL", help="The board's address as participants reach it (default: from --serve).")
+@click.option(
+    "--tls",
+    "tls_mode",
+    type=click.Choice(["self-signed"]),
+    help="Serve HTTPS with a certificate made at start; its fingerprint is printed.",
+)
+@click.option("--tls-cert", type=click.Path(dir_okay=False), help="Serve HTTPS with this PEM certificate (with --tls-key).")
+@click.option("--tls-key", type=click.Path(dir_okay=False), help="The PEM private key of --tls-cert.")
 @output_option(
     "--progress",
     "progress_file",
@@ -52,7 +77,26 @@ FORMATS = ["table", "json", "csv", "junit", "markdown", "html", "canvas", "grade
 @click.option("--concurrency", default=8, show_default=True, help="Checks that exec into pods at once.")
 @click.option("--qps", default=20.0, show_default=True, help="Client request rate limit (requests/second).")
 def grade(
-    lesson, roster, users, discover_flag, sets, fmt, output, feedback_dir, watch, serve, progress_file, concurrency, qps, **target
+    lesson,
+    roster,
+    users,
+    discover_flag,
+    sets,
+    fmt,
+    output,
+    feedback_dir,
+    watch,
+    serve,
+    key_file,
+    links_file,
+    base_url,
+    tls_mode,
+    tls_cert,
+    tls_key,
+    progress_file,
+    concurrency,
+    qps,
+    **target,
 ):
     """Grade LESSON for every participant against their own objects.
 
@@ -67,6 +111,8 @@ def grade(
       tutorial grade storage --users ann,bob --format html -o grades.html
       tutorial grade storage --roster roster.csv --watch --progress progress.json
       tutorial grade storage --roster roster.csv --serve 8080 --progress progress.json
+      tutorial grade storage --roster roster.csv --serve 0.0.0.0:8443 --tls self-signed \\
+          --key-file board.key --links links.csv --progress progress.json
       tutorial grade storage --roster roster.csv --progress progress.json --format canvas -o canvas.csv
       tutorial grade storage --users ann --format gradescope -o results.json
       tutorial grade storage --roster roster.csv --progress progress.json --feedback feedback/
@@ -77,6 +123,7 @@ def grade(
 
     lesson = catalog_of(target.pop("lesson_dirs", ())).resolve(lesson)
     address = parse_address(serve) if serve else None
+    web = serve_options(address, key_file, links_file, base_url, tls_mode, tls_cert, tls_key)
     request = GradeRequest(
         lesson, target_of(target, qps), roster, users, discover_flag, parse_sets(sets), concurrency, progress_file
     )
@@ -84,8 +131,13 @@ def grade(
     if watch or address:
         from runner.cli.board import board
 
-        board(session, terminal=watch, address=address)
+        board(session, terminal=watch, web=web)
         return
+    if web is not None and web.links_file:  # links for a board started later with the same --key-file
+        from runner.web.links import BoardLinks
+
+        assert web.base_url is not None and web.keys is not None
+        write_links(BoardLinks(web.base_url, web.keys), session.people, web.links_file)
     bar = _bar(len(session.people))
     try:
         report = grade_once(session, progress=bar)
@@ -122,6 +174,46 @@ def write_report(report, fmt: str, output: str | None) -> None:
         click.echo(f"wrote {output} ({len(report.participants)} participants)", err=True)
     else:
         click.echo(text)
+
+
+def serve_options(address, key_file, links_file, base_url, tls_mode, tls_cert, tls_key):
+    """The web board's options checked together, before anything connects: one clear line for each wrong combination."""
+    from runner.web.server import ServeOptions
+
+    if (tls_cert is None) != (tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together: give both (or --tls self-signed)")
+    if tls_mode and tls_cert:
+        raise UsageError("--tls self-signed or --tls-cert/--tls-key, not both")
+    if address is None:
+        for flag, value in (("--tls", tls_mode), ("--tls-cert", tls_cert)):
+            if value:
+                raise UsageError(f"{flag} is for the web board: add --serve [HOST:]PORT")
+        if links_file and not (key_file and base_url):
+            raise UsageError(
+                "--links without --serve writes links to a board started later: give --key-file (the same key then) "
+                "and --url (where that board will be)"
+            )
+        if base_url and not links_file:
+            raise UsageError("--url is the web board's address: add --serve [HOST:]PORT or --links FILE")
+        if key_file and not links_file:
+            raise UsageError("--key-file is the web board's key: add --serve [HOST:]PORT or --links FILE")
+        if not links_file:
+            return None
+    from runner.web.access import BoardKeys
+
+    keys = BoardKeys.from_file(key_file) if key_file else None
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--url {base_url}: give the board's address as participants reach it, e.g. https://board.example:8443/")
+    return ServeOptions(address, keys, tls_mode, tls_cert, tls_key, base_url, links_file)
+
+
+def write_links(links, people, path: str) -> None:
+    from runner.cli.options import write_private
+
+    write_private(path, links.csv((p.user, p.extra.get("name", "")) for p in people))
+    click.echo(
+        f"wrote {path}: {len(people)} participants' own links and the room's (keep it private; hand out one row each)", err=True
+    )
 
 
 def parse_address(text: str) -> tuple[str, int]:

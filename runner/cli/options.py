@@ -127,6 +127,18 @@ def output_option(*decls: str, help: str, folder_ok: bool = False) -> Callable[[
     return click.option(*decls, type=kind, callback=output_file, help=help)
 
 
+def write_private(value: str, text: str) -> None:
+    """Write a file only its owner may read (mode 0600, also when it existed): it holds keys."""
+    import os
+
+    path = Path(value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def write_output(value: str, text: str) -> None:
     """Write an output file `output_file` accepted, making the folders it needs."""
     path = Path(value)

@@ -6,6 +6,11 @@ the grade's `Redactor` (and every page and event once more on the way out).
 The initial page is rendered in full; an update sends only the rows of the
 participants graded again since the version the page has, so 200
 participants cost one row's HTML per change, not the whole table.
+
+Who sees what is decided at the door (`runner.web.guard`): the class board
+and /api/board for the instructor, /p/<user> for that participant, /room
+(counts per check, no names) for the room. Each page has its own event
+stream, which sends only what that page shows.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from runner.grade.live import BoardState, LiveBoard
 from runner.grade.result import GradeReport, ParticipantGrade
 from runner.report.grades import LEGEND, info_keys, summary_lines
 from runner.report.templating import environment
+from runner.web.access import LOCAL, BoardKeys, Viewer
+from runner.web.guard import KeyGuard
 
 HERE = Path(__file__).resolve().parent
 HEADERS = {
@@ -75,10 +82,12 @@ class Pages:
     def _render(self, template: str, **context: Any) -> str:
         return self.redact.text(self.env.get_template(template).render(**context))
 
-    def context(self, state: BoardState) -> dict[str, Any]:
+    def context(self, state: BoardState, viewer: Viewer = LOCAL) -> dict[str, Any]:
         r = state.report
         return {
             "r": r,
+            "viewer": viewer,
+            "events": "/events",
             "state": state,
             "keys": [k for k in info_keys(r) if k in ("name", "section")],
             "summary": summary_lines(r),
@@ -88,22 +97,29 @@ class Pages:
             "highlight": False,  # rows sent in an update are marked as just changed; a page's first view is not
         }
 
-    def board(self, state: BoardState) -> str:
-        return self._render("board.html", **self.context(state))
+    def board(self, state: BoardState, viewer: Viewer = LOCAL) -> str:
+        return self._render("board.html", **self.context(state, viewer))
 
-    def participant(self, state: BoardState, p: ParticipantGrade) -> str:
-        return self._render("participant.html", p=p, **self.context(state))
+    def participant(self, state: BoardState, p: ParticipantGrade, viewer: Viewer = LOCAL) -> str:
+        return self._render("participant.html", p=p, **{**self.context(state, viewer), "events": _events_of(p.user)})
 
-    def update(self, state: BoardState, since: int, user: str | None) -> dict[str, Any]:
-        """What changed since the page's version: status, summary, totals and the rows (or one participant's detail)."""
+    def room(self, state: BoardState, viewer: Viewer = LOCAL) -> str:
+        return self._render("room.html", **{**self.context(state, viewer), "events": "/room/events"})
+
+    def update(self, state: BoardState, since: int, view: str, user: str | None = None) -> dict[str, Any]:
+        """What changed since the page's version, for one view: "class" (status, summary, totals, the changed rows),
+        "participant" (one participant's detail), "room" (the counts, no names)."""
         ctx = {**self.context(state), "highlight": True}
         out: dict[str, Any] = {
             "version": state.version,
             "clock": ctx["clock"],
             "status_html": self._render("_status.html", **ctx),
         }
+        if view == "room":
+            out["room_html"] = self._render("_room.html", **ctx)
+            return out
         by_user = {p.user: p for p in state.report.participants}
-        if user:
+        if view == "participant":
             if user in by_user and state.versions.get(user, 0) > since:
                 out["detail_html"] = self._render("_detail.html", p=by_user[user], **ctx)
             return out
@@ -113,17 +129,30 @@ class Pages:
         return out
 
 
+def _events_of(user: str) -> str:
+    from urllib.parse import quote
+
+    return f"/p/{quote(user, safe='')}/events"
+
+
 def api_state(report: GradeReport, state: BoardState) -> dict[str, Any]:
     data = report.to_dict()
     data["board"] = {"version": state.version, "status": state.status, "changed_at": state.changed_at}
     return data
 
 
-def create_app(live: LiveBoard, redact: Redactor, allowed_hosts: list[str] | None = None) -> Starlette:
+def _viewer(request: Request) -> Viewer:
+    return getattr(request.state, "viewer", None) or LOCAL
+
+
+def create_app(
+    live: LiveBoard, redact: Redactor, allowed_hosts: list[str] | None = None, keys: BoardKeys | None = None, secure: bool = False
+) -> Starlette:
+    """The board's application; with `keys` (a board on a non-loopback address) nothing of the class is shown without one."""
     pages = Pages(redact)
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(pages.board(live.state()))
+        return HTMLResponse(pages.board(live.state(), _viewer(request)))
 
     async def participant(request: Request) -> Response:
         state = live.state()
@@ -131,16 +160,18 @@ def create_app(live: LiveBoard, redact: Redactor, allowed_hosts: list[str] | Non
         found = next((p for p in state.report.participants if p.user == user), None)
         if found is None:
             return HTMLResponse(redact.text(f"<!doctype html><title>not found</title><p>no participant {user!s:.40}</p>"), 404)
-        return HTMLResponse(pages.participant(state, found))
+        return HTMLResponse(pages.participant(state, found, _viewer(request)))
+
+    async def room(request: Request) -> Response:
+        return HTMLResponse(pages.room(live.state(), _viewer(request)))
 
     async def board_json(request: Request) -> Response:
         state = live.state()
         return Response(redact.text(json.dumps(api_state(state.report, state))), media_type="application/json")
 
-    async def events(request: Request) -> Response:
+    def stream_of(request: Request, view: str, user: str | None = None) -> Response:
         last = request.headers.get("last-event-id") or request.query_params.get("since") or "0"
         since = int(last) if last.isdigit() else 0
-        user = request.query_params.get("user") or None
 
         async def stream() -> AsyncIterator[str]:
             version = since
@@ -148,7 +179,7 @@ def create_app(live: LiveBoard, redact: Redactor, allowed_hosts: list[str] | Non
             while True:
                 state = await anyio.to_thread.run_sync(live.wait, version, 1.0)
                 if state.version > version:
-                    payload = pages.update(state, version, user)
+                    payload = pages.update(state, version, view, user)
                     version = state.version
                     yield f"event: update\nid: {version}\ndata: {json.dumps(payload)}\n\n"
                 else:
@@ -156,15 +187,27 @@ def create_app(live: LiveBoard, redact: Redactor, allowed_hosts: list[str] | Non
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
 
+    async def events(request: Request) -> Response:
+        return stream_of(request, "class")
+
+    async def participant_events(request: Request) -> Response:
+        return stream_of(request, "participant", request.path_params["user"])
+
+    async def room_events(request: Request) -> Response:
+        return stream_of(request, "room")
+
     async def favicon(request: Request) -> Response:
         return Response(status_code=204)
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True, "version": live.state().version})
+        return JSONResponse({"ok": True})  # public: says that the board is up, and nothing of the class
 
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/p/{user}", participant, methods=["GET"]),
+        Route("/p/{user}/events", participant_events, methods=["GET"]),
+        Route("/room", room, methods=["GET"]),
+        Route("/room/events", room_events, methods=["GET"]),
         Route("/events", events, methods=["GET"]),
         Route("/api/board", board_json, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
@@ -174,4 +217,5 @@ def create_app(live: LiveBoard, redact: Redactor, allowed_hosts: list[str] | Non
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
+    middleware.append(Middleware(KeyGuard, keys=keys, secure=secure))
     return Starlette(routes=routes, middleware=middleware)

@@ -21,6 +21,7 @@ import sys
 import termios
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -144,13 +145,14 @@ class TerminalBoard:
 
 
 class WebBoard:
-    """`tutorial grade ... --serve PORT` as a subprocess; its JSON state read over HTTP."""
+    """`tutorial grade ... --serve [HOST:]PORT` as a subprocess; its JSON state read over HTTP (with the instructor's key
+    when the board has keys: bound to a non-loopback address, it printed its instructor URL on stderr)."""
 
-    def __init__(self, args: list[str], port: int) -> None:
+    def __init__(self, args: list[str], port: int, host: str | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}/"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "runner.cli", *args, "--serve", str(port)],
+            [sys.executable, "-m", "runner.cli", *args, "--serve", f"{host}:{port}" if host else str(port)],
             cwd=REPO,
             env=kube_env(),
             stdout=subprocess.PIPE,
@@ -158,13 +160,49 @@ class WebBoard:
             text=True,
             stdin=subprocess.DEVNULL,
         )
+        self.out_lines: list[str] = []
+        self.err_lines: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.out_lines), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.err_lines), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _read(stream, into: list[str]) -> None:
+        for line in stream:
+            into.append(line)
+
+    @property
+    def instructor_url(self) -> str | None:
+        """The URL the board printed at start (with its key on a non-loopback bind)."""
+        for line in self.err_lines:
+            if line.startswith("web board: "):
+                return line.split()[2]
+        return None
+
+    @property
+    def key(self) -> str | None:
+        url = self.instructor_url or ""
+        return url.split("?key=", 1)[1] if "?key=" in url else None
+
+    def get(self, path: str, key: str | None = None, scheme: str = "http", context=None) -> tuple[int, str]:
+        """(status, body) of one GET, with `key` as a bearer token if given; an HTTP error is an answer, not an exception."""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        req = urllib.request.Request(f"{scheme}://127.0.0.1:{self.port}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=5, context=context) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
 
     def state(self) -> dict | None:
         try:
-            with urllib.request.urlopen(self.url + "api/board", timeout=5) as resp:
-                return json.loads(resp.read())
+            status, body = self.get("/api/board", self.key)
         except OSError:
             return None
+        return json.loads(body) if status == 200 else None
 
     def scores(self) -> dict[str, float]:
         data = self.state() or {"participants": []}
@@ -173,8 +211,14 @@ class WebBoard:
     def stop(self) -> tuple[int, str, str]:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
-        out, err = self.proc.communicate(timeout=60)
-        return self.proc.returncode, out, err
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for reader in self._readers:
+            reader.join(timeout=10)
+        return self.proc.returncode, "".join(self.out_lines), "".join(self.err_lines)
 
 
 def chromium_args(profile_dir: Path) -> list[str]:

@@ -2,14 +2,13 @@
 (function () {
   "use strict";
   const body = document.body;
-  const user = body.dataset.user || "";
   function replace(id, html) {
     const el = document.getElementById(id);
     if (el && typeof html === "string") { el.outerHTML = html; }
   }
   function connect() {
-    const query = "since=" + encodeURIComponent(body.dataset.version) + (user ? "&user=" + encodeURIComponent(user) : "");
-    const source = new EventSource("/events?" + query);
+    // each page has its own stream (the class, one participant, the room), sending only what that page shows
+    const source = new EventSource(body.dataset.events + "?since=" + encodeURIComponent(body.dataset.version));
     const live = document.getElementById("live");
     source.addEventListener("open", function () { if (live) { live.textContent = "live"; live.className = ""; } });
     source.addEventListener("error", function () { if (live) { live.textContent = "reconnecting…"; live.className = "lost"; } });
@@ -26,6 +25,7 @@
       replace("summary", d.summary_html);
       replace("totals", d.totals_html);
       replace("detail", d.detail_html);
+      replace("room", d.room_html);
       for (const u of Object.keys(d.rows || {})) { replace("row-" + u, d.rows[u]); }
       body.dataset.version = String(d.version);
     });
