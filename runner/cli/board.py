@@ -4,6 +4,8 @@ On a terminal the table is redrawn on every change and at least every
 second (its clock moves); elsewhere (a pipe, CI) one line is printed per
 first pass and per change of the cluster's status. Ctrl-C (or SIGTERM)
 stops the boards, saves the progress file and deletes the inspector pods.
+An API server away for longer than --outage-timeout ends them the same way,
+with exit 3.
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ def _terminal(live: LiveBoard, state: BoardState) -> None:
         while True:
             state = live.wait(state.version, 1.0)  # a new version, or a second later (the clock moves)
             display.update(Text(_view(state, console.width, progress_file, redact)), refresh=True)
+            if live.failed is not None:
+                raise live.failed
 
 
 def _log(live: LiveBoard, state: BoardState, session: Session) -> None:
@@ -130,3 +134,5 @@ def _log(live: LiveBoard, state: BoardState, session: Session) -> None:
     live.listeners.append(on_state)
     while True:
         state = live.wait(state.version, 5.0)
+        if live.failed is not None:
+            raise live.failed

@@ -49,6 +49,7 @@ def clean(lesson, users_opt, roster, all_users, dry_run, yes, **target):
         raise UsageError("name whose leftovers to delete with exactly one of --user U, --roster FILE or --all")
     lesson_obj = load(lesson, catalog_of(target.pop("lesson_dirs", ()))) if lesson else None
     cluster = connect_target(target_of(target))
+    cluster.outage.listeners.append(lambda line: click.echo(line, err=True))  # a control-plane restart: waited for, said
     check_access(cluster)
     cache = ClusterCache(cluster, SWEEP_KINDS)
     cache.load()

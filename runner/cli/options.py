@@ -10,12 +10,22 @@ from typing import Any, TypeVar
 import click
 
 from runner.kube.client import ClusterTarget
+from runner.kube.outage import DEFAULT_TIMEOUT as DEFAULT_OUTAGE_TIMEOUT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def cluster_options(f: F) -> F:
-    """--kubeconfig, --context, -n/--namespace and --profile, as `run`, `grade` and `clean` take them."""
+    """--kubeconfig, --context, -n/--namespace, --profile and --outage-timeout, as `run`, `grade` and `clean` take them."""
+    f = click.option(
+        "--outage-timeout",
+        type=click.FloatRange(min=0),
+        default=DEFAULT_OUTAGE_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help="Wait this long for an unreachable API server (a control-plane restart) before giving up with exit 3; "
+        "0 gives up at once.",
+    )(f)
     f = click.option(
         "--profile",
         "profile_name",
@@ -36,7 +46,12 @@ def cluster_options(f: F) -> F:
 def target_of(options: dict[str, Any], qps: float | None = None) -> ClusterTarget:
     """The cluster target the options of `cluster_options` name."""
     return ClusterTarget(
-        options.get("kubeconfig"), options.get("context"), options.get("namespace"), options.get("profile_name"), qps
+        options.get("kubeconfig"),
+        options.get("context"),
+        options.get("namespace"),
+        options.get("profile_name"),
+        qps,
+        options.get("outage_timeout", DEFAULT_OUTAGE_TIMEOUT),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from runner.grade.engine import PENDING, now
 from runner.grade.result import GradeReport, ParticipantGrade
 from runner.grade.session import Session
-from runner.kube.errors import ClusterError
+from runner.kube.errors import ClusterError, Unreachable
 from runner.kube.labels import USER_LABEL
 
 JOB_LABELS = ("batch.kubernetes.io/job-name", "job-name")
@@ -72,6 +72,7 @@ class LiveBoard:
         self._backoff = backoff
         self._status: str | None = None
         self.listeners: list[Callable[[BoardState], None]] = []
+        self.failed: ClusterError | None = None  # the API server stayed away longer than --outage-timeout: the boards end
 
     # ---- who owns an object
     def _name_index(self) -> dict[str, str]:
@@ -125,6 +126,7 @@ class LiveBoard:
     def start(self) -> BoardState:
         """Grade everyone once (the record is saved at once), then follow watch events on a worker thread."""
         self.session.cache.on_relist = self.on_relist
+        self.session.cluster.outage.listeners.append(self._on_outage)
         self._publish(self._grade(list(self.users.values())), set(self.users), save=True)
         self.session.cache.watch(self.on_change)
         self._thread = threading.Thread(target=self._run, daemon=True, name="board-worker")
@@ -172,6 +174,10 @@ class LiveBoard:
             except Exception as exc:  # nothing stops the board: say what happened, try again after a growing pause
                 with self._cond:
                     self._dirty |= todo
+                if isinstance(exc, Unreachable) and self._given_up():
+                    self.failed = exc
+                    self._set_status(f"cluster unreachable for longer than --outage-timeout: {exc}")
+                    return
                 if isinstance(exc, ClusterError) and exc.exit_code == 3:
                     since = (self.session.cache.health() or (exc, time.time()))[1]
                     self._set_status(f"cluster unreachable since {_clock(since)} ({exc}); retrying in {pause:.0f} s")
@@ -186,6 +192,14 @@ class LiveBoard:
             self._status = None
             self._publish(report, todo)
 
+    def _given_up(self) -> bool:
+        outage = self.session.cluster.outage
+        return outage.timeout <= 0 or outage.expired
+
+    def _on_outage(self, line: str) -> None:
+        """The cluster's outage lines: shown on the boards while it lasts, gone once the server is back."""
+        self._set_status(None if line.startswith("cluster reachable again") else line)
+
     def _grade(self, people: list[Any]) -> GradeReport:
         return self.session.grader.grade_round(people, self.session.record, at=now(), partial=self._partial)
 
@@ -198,8 +212,8 @@ class LiveBoard:
             merged.append(replace(p, checks=checks))
         self._publish(replace(report, participants=tuple(merged)), {p.user for p in report.participants})
 
-    def _set_status(self, status: str) -> None:
-        status = self.session.grader.redact.text(status)
+    def _set_status(self, status: str | None) -> None:
+        status = self.session.grader.redact.text(status) if status else None
         with self._cond:
             self._status = status
             if self._state is not None:

@@ -18,6 +18,7 @@ import yaml
 
 from runner.core.files import write_atomically
 from runner.kube.errors import Forbidden, NamespaceMissing, NotFound, Unreachable, translate
+from runner.kube.outage import DEFAULT_TIMEOUT, Outage
 from runner.plan.profile import Profile, load_profile
 from runner.syntax.yaml import dump
 
@@ -31,6 +32,7 @@ class Cluster:
     _dynamic: Any = field(default=None, repr=False)
     _leases: Any = field(default=None, repr=False)  # ApiClient for leases (see `coordination`)
     requests: list[int] = field(default_factory=lambda: [0], repr=False)  # API requests made (a box: shared with wrappers)
+    outage: Outage = field(default_factory=lambda: Outage(0.0), repr=False)  # every request rides out an outage through it
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -114,6 +116,7 @@ class ClusterTarget:
     namespace: str | None = None
     profile: str | None = None  # a profile's name or path (its kubeconfig and namespace are defaults)
     qps: float | None = None  # client-side rate limit
+    outage_timeout: float = DEFAULT_TIMEOUT  # seconds an unreachable API server is waited for (runner.kube.outage)
 
     def load_profile(self) -> Profile | None:
         return load_profile(self.profile) if self.profile else None
@@ -130,6 +133,7 @@ def connect_target(target: ClusterTarget, workdir: Path | None = None, profile: 
         target.context,
         target.namespace,
         qps=target.qps,
+        outage_timeout=target.outage_timeout,
         workdir=workdir,
         default_namespace=(profile.namespace if profile and profile.namespace else "default"),
     )
@@ -142,6 +146,7 @@ def connect(
     qps: float | None = None,
     workdir: Path | None = None,
     default_namespace: str = "default",
+    outage_timeout: float = DEFAULT_TIMEOUT,
 ) -> Cluster:
     """Load configuration like kubectl; write a run kubeconfig pinned to the context and namespace.
 
@@ -175,9 +180,10 @@ def connect(
     cfg.retries = 2
     api = client.ApiClient(cfg)
     counter = [0]
-    _count_and_limit(api, counter, qps)
+    outage = Outage(outage_timeout)
+    _count_and_limit(api, counter, qps, outage)
     run_config = _pinned_kubeconfig(kubeconfig_file, ctx_name, ns, workdir) if kubeconfig_file and workdir else kubeconfig_file
-    return Cluster(api=api, namespace=ns, kubeconfig=run_config, context=ctx_name, requests=counter)
+    return Cluster(api=api, namespace=ns, kubeconfig=run_config, context=ctx_name, requests=counter, outage=outage)
 
 
 def _pinned_kubeconfig(path: str, context: str | None, namespace: str, workdir: Path) -> str:
@@ -194,14 +200,15 @@ def _pinned_kubeconfig(path: str, context: str | None, namespace: str, workdir: 
     return str(out)
 
 
-def _count_and_limit(api: Any, counter: list[int], qps: float | None) -> None:
-    """Count every request, and with `qps` space them (a client-side token bucket) so a shared API server is not hammered."""
+def _count_and_limit(api: Any, counter: list[int], qps: float | None, outage: Outage | None = None) -> None:
+    """Count every request, and with `qps` space them (a client-side token bucket) so a shared API server is not hammered;
+    with `outage`, a request that finds the server away is tried again while the outage is young enough."""
     lock = threading.Lock()
     interval = 1.0 / qps if qps else 0.0
     state = {"next": time.monotonic()}
     original = api.call_api
 
-    def counted(*args, **kwargs):
+    def limited(*args, **kwargs):
         with lock:
             counter[0] += 1
             now = time.monotonic()
@@ -210,6 +217,12 @@ def _count_and_limit(api: Any, counter: list[int], qps: float | None) -> None:
         if wait > 0:
             time.sleep(wait)  # rate limiting, not waiting for a condition
         return original(*args, **kwargs)
+
+    def counted(*args, **kwargs):
+        if outage is None:
+            return limited(*args, **kwargs)
+        method = args[1] if len(args) > 1 else kwargs.get("method", "GET")
+        return outage.call(limited, str(method), *args, **kwargs)
 
     api.call_api = counted
 

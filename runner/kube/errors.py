@@ -8,6 +8,7 @@ with `from`, with the message cut to a readable length.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from runner.core.errors import TutorialError
@@ -76,6 +77,20 @@ class Gone(ClusterError):
 
 class ExecLost(ClusterError):
     """An exec whose exit status never arrived (the stream closed without one): neither a pass nor a failure."""
+
+
+# what kubectl prints when it could not reach the API server at all (so it did nothing): a restart of the control plane
+KUBECTL_UNREACHABLE = re.compile(
+    r"The connection to the server \S+ was refused"
+    r"|Unable to connect to the server"
+    r"|dial tcp \S+: connect: connection refused"
+    r"|the server is currently unable to handle the request"
+)
+
+
+def kubectl_unreachable(stderr: str) -> bool:
+    """kubectl's own words for "the API server is not there": the command did nothing and may be run again."""
+    return bool(KUBECTL_UNREACHABLE.search(stderr or ""))
 
 
 def _status(exc: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.kube.client import Cluster
-from runner.kube.errors import ClusterError, Timeout, translate
+from runner.kube.errors import ClusterError, Timeout, Unreachable, translate
 from runner.kube.objects import ObjectRef, resource
 
 BAD_WAITING = {
@@ -227,7 +227,12 @@ def wait_for(
     slice_seconds = 5 if checkpoint else 60
     res = resource(cluster, ref.kind, ref.version)
     ns = ref.namespace if res.namespaced else None
-    deadline = time.monotonic() + timeout
+    start_deadline = time.monotonic() + timeout
+    waited_before = cluster.outage.waited
+
+    def deadline() -> float:
+        """The wait's own deadline, moved by any outage of the API server ridden out meanwhile (not the object's fault)."""
+        return start_deadline + (cluster.outage.waited - waited_before)
 
     def judge(obj: dict[str, Any] | None) -> Outcome:
         """The predicate's verdict on one state of the object; a failure ends the wait."""
@@ -250,7 +255,7 @@ def wait_for(
         outcome = judge(obj)
         if outcome.done:
             return obj, outcome
-        remaining = deadline - time.monotonic()
+        remaining = deadline() - time.monotonic()
         if remaining <= 0:
             raise Timeout(f"{ref} not {_what(predicate)} after {timeout:.0f}s (last state: {outcome.state})")
         try:
@@ -269,15 +274,15 @@ def wait_for(
                     return obj, outcome
                 if checkpoint:
                     checkpoint()
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline():
                     break
         except ClusterError:
             raise
         except Exception as exc:
             err = translate(exc, f"watching {ref}")
-            if err.exit_code == 3:
+            if err.exit_code == 3 and not (isinstance(err, Unreachable) and cluster.outage.timeout > 0):
                 raise err from exc
-            # a dropped watch is re-established after a fresh read
+            # a dropped watch is re-established after a fresh read (which rides out an outage of the API server)
 
 
 def _what(predicate: Predicate) -> str:

@@ -50,6 +50,11 @@ def summary_text(report: RunReport, verbose: bool = False) -> str:
         lines.extend(f"  simulated: {s}" for s in report.simulated)
     if report.swept:
         lines.append(f"  swept {len(report.swept)} leftover object(s) of earlier runs first")
+    if report.outages:
+        lines.append(
+            f"  waited {report.outage_seconds:.1f} s for the API server ({report.outages} outage(s), ridden out: "
+            "see --outage-timeout)"
+        )
     failed_cleanup = [c for c in report.cleanup if c.outcome == "failed"]
     deleted = [c for c in report.cleanup if c.outcome in ("deleted", "gone")]
     kept = [c for c in report.cleanup if c.outcome == "kept"]

@@ -115,6 +115,8 @@ class RunReport:
     kept_hint: str | None = None
     workdir: str | None = None
     cpu_seconds: float = 0.0
+    outages: int = 0  # times the API server was unreachable during the run and came back (waited for, not failed)
+    outage_seconds: float = 0.0  # how long, in all
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -144,4 +146,5 @@ class RunReport:
             "swept": [c.to_dict() for c in self.swept],
             "simulated": list(self.simulated),
             "cpu_seconds": round(self.cpu_seconds, 3),
+            "outages": {"count": self.outages, "seconds": round(self.outage_seconds, 1)},
         }

@@ -94,6 +94,8 @@ class Runner:
             cancel=self.cancel,
         )
         self.cleaner = Cleaner(cluster)
+        # a control-plane restart is waited for (runner.kube.outage), and said on one line when it starts and ends
+        cluster.outage.listeners.append(lambda line: self.progress("notice", {"message": line}))
         self.workdir = workdir
         self.workspace = Workspace(workdir, self.labels, request.user, profile)
         self.probe = ClusterProbe(
@@ -227,6 +229,8 @@ class Runner:
             kept_hint=kept,
             workdir=str(self.workdir),
             cpu_seconds=_cpu() - cpu0,
+            outages=self.cluster.outage.outages,
+            outage_seconds=self.cluster.outage.waited,
         )
 
     def _left_empty(self, action: Action) -> str | None:

@@ -286,11 +286,10 @@ class FlakyCluster:
         return GradeReport("l", "L", "ws", at or T0, grades, checks=("c",))
 
 
-def test_board_says_the_cluster_is_unreachable_and_retries(tmp_path):
+def _flaky_board(flaky: FlakyCluster, outage):
     from runner.grade.engine import Plan
     from runner.grade.live import LiveBoard
 
-    flaky = FlakyCluster()
     grader = SimpleNamespace(
         live=False,
         redact=Redactor(),
@@ -315,8 +314,16 @@ def test_board_says_the_cluster_is_unreachable_and_retries(tmp_path):
         request=SimpleNamespace(progress_file=None),
         save=lambda: None,
         remember=lambda report, at, save=False: False,
+        cluster=SimpleNamespace(outage=outage),
     )
-    board = LiveBoard(session, backoff=(0.05, 0.2))  # type: ignore[arg-type]
+    return LiveBoard(session, backoff=(0.05, 0.2))  # type: ignore[arg-type]
+
+
+def test_board_says_the_cluster_is_unreachable_and_retries(tmp_path):
+    from runner.kube.outage import Outage
+
+    flaky = FlakyCluster()
+    board = _flaky_board(flaky, Outage(120))
     first = board.start()
     assert first.version == 1 and flaky.graded == [["ann", "bob"]]
     flaky.down = True
@@ -330,4 +337,22 @@ def test_board_says_the_cluster_is_unreachable_and_retries(tmp_path):
         if state.status is None:
             break
     assert state.status is None and flaky.graded[-1] == ["ann"]  # ann's change, graded once the server answers
+    assert board.failed is None
+    board.stop()
+
+
+def test_board_ends_once_the_outage_outlasted_its_timeout():
+    from runner.kube.outage import Outage
+
+    flaky, outage = FlakyCluster(), Outage(120)
+    board = _flaky_board(flaky, outage)
+    first = board.start()
+    outage._say("cluster unreachable since 09:40:01 (refused); waiting up to 120 s (--outage-timeout)")
+    assert board.state().status == "cluster unreachable since 09:40:01 (refused); waiting up to 120 s (--outage-timeout)"
+    flaky.down, outage.expired = True, True  # the client's requests waited 120 s and gave up
+    board.on_change("Pod", "MODIFIED", {"metadata": {"name": "s1-ann"}})
+    assert board._thread is not None
+    board._thread.join(timeout=5)
+    assert not board._thread.is_alive() and board.failed is not None and board.failed.exit_code == 3
+    assert "longer than --outage-timeout" in (board.state().status or "") and board.state().version > first.version
     board.stop()

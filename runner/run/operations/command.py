@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime
 
 from runner.effects import Effects
+from runner.kube.errors import kubectl_unreachable
 from runner.kube.labels import RUN_LABEL
 from runner.kube.objects import ObjectRef, get, patch_labels
 from runner.lesson.model import Step
@@ -50,15 +51,34 @@ class HostCommand:
         if self.kubectl_dir:
             env["PATH"] = f"{self.kubectl_dir}{os.pathsep}{env.get('PATH', '')}"
         try:
-            code, stdout, stderr = run_shell(
-                self.session.script(command), self.ctx.workspace.root, env, self.ctx.request.command_timeout, self.ctx.cancel
-            )
+            code, stdout, stderr = self._run(command, env)
+            if code != 0 and kubectl_unreachable(stderr) and self._api_came_back():
+                # kubectl found no API server (a control-plane restart) and did nothing: the same command once more
+                code, stdout, stderr = self._run(command, env)
         except (Interrupted, StepFailed):
             with interrupts_ignored():  # interrupted or timed out: what it made so far is ours to clean up
                 self._label_created(step, started)
             raise
         self._label_created(step, started)
         return judge_exit(step, self.ctx.redact, command, code, stdout, stderr)
+
+    def _run(self, command: str, env: dict[str, str]) -> tuple[int, str, str]:
+        return run_shell(
+            self.session.script(command), self.ctx.workspace.root, env, self.ctx.request.command_timeout, self.ctx.cancel
+        )
+
+    def _api_came_back(self) -> bool:
+        """Ride out the outage kubectl ran into (runner.kube.outage); False if it outlasted --outage-timeout."""
+        cluster = self.ctx.cluster
+        if cluster.outage.timeout <= 0:
+            return False
+        from kubernetes import client
+
+        try:  # a cheap read, through the cluster's client: it waits while the server is away (up to --outage-timeout)
+            client.VersionApi(cluster.api).get_code(_request_timeout=10)
+        except Exception:
+            return False
+        return True
 
     def _mapped_images(self, command: str) -> str:
         """`kubectl run web --image=nginx:1.18`, `kubectl create deployment … --image …`: the image this cluster uses
