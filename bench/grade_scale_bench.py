@@ -250,21 +250,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def page_load(port: int) -> tuple[float, int]:
-    """Seconds and bytes of the web board's class page (the whole table, rendered by the server)."""
+def page_load(port: int) -> tuple[float, int, int]:
+    """Seconds, bytes sent and bytes of HTML of the web board's class page (the whole table), asked for as a browser does."""
+    import gzip
     import urllib.request
 
     t0 = time.monotonic()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as resp:
-        size = len(resp.read())
-    return time.monotonic() - t0, size
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        sent = resp.read()
+        html = gzip.decompress(sent) if resp.headers.get("Content-Encoding") == "gzip" else sent
+    return time.monotonic() - t0, len(sent), len(html)
 
 
 def latency(
     roster: Path, ns: str, template: dict[str, str], late: list[str]
-) -> tuple[list[float], list[float], tuple[float, int]]:
+) -> tuple[list[float], list[float], tuple[float, int, int]]:
     port = free_port()
     progress = Path(f"/tmp/{ns}-progress.json")
+    progress.unlink(missing_ok=True)  # a fresh board: a class reused with --namespace keeps no earlier passes
     board = TerminalBoard(roster, ns, port, progress)
     try:
         deadline = time.monotonic() + 180
@@ -295,23 +299,27 @@ def latency(
         board.close()
 
 
-def bench(n: int, with_pods: int, with_jobs: float, loop_sample: int, n_late: int, keep: bool) -> None:
-    ns = f"bench-{uuid.uuid4().hex[:5]}"
+def bench(n: int, with_pods: int, with_jobs: float, loop_sample: int, n_late: int, keep: bool, reuse: str | None = None) -> None:
+    ns = reuse or f"bench-{uuid.uuid4().hex[:5]}"
     users = [f"p{i:04d}" for i in range(n)]
     late = [f"late{i:02d}" for i in range(n_late)]
-    k("create", "namespace", ns)
+    if reuse:  # a class set up by an earlier `--keep` run: only the late participants' claims are made again
+        k("-n", ns, "delete", "pvc", *(f"vol-{u}" for u in late), "--ignore-not-found", "--wait=true", check=False)
+    else:
+        k("create", "namespace", ns)
     try:
         template = manifests("userx")
         t0 = time.monotonic()
-        create_many(ns, [template["pvc.yaml"].replace("userx", u) for u in users])
-        if with_pods:
-            create_many(ns, [template["s1.yaml"].replace("userx", u) for u in users[:with_pods]])
-            k("-n", ns, "wait", "--for=condition=Ready", "pod", "--all", "--timeout=600s")
         jobs = users[: int(n * with_jobs)]
-        if jobs:
-            job = template["s3.yaml"].replace("spec:\n  completionMode", "spec:\n  suspend: true\n  completionMode", 1)
-            create_many(ns, [job.replace("userx", u) for u in jobs])
-        k("-n", ns, "wait", "--for=jsonpath={.status.phase}=Bound", "pvc", "--all", "--timeout=900s")
+        if not reuse:
+            create_many(ns, [template["pvc.yaml"].replace("userx", u) for u in users])
+            if with_pods:
+                create_many(ns, [template["s1.yaml"].replace("userx", u) for u in users[:with_pods]])
+                k("-n", ns, "wait", "--for=condition=Ready", "pod", "--all", "--timeout=600s")
+            if jobs:
+                job = template["s3.yaml"].replace("spec:\n  completionMode", "spec:\n  suspend: true\n  completionMode", 1)
+                create_many(ns, [job.replace("userx", u) for u in jobs])
+            k("-n", ns, "wait", "--for=jsonpath={.status.phase}=Bound", "pvc", "--all", "--timeout=900s")
         setup = time.monotonic() - t0
         roster = Path(f"/tmp/{ns}-roster.txt")
         roster.write_text("\n".join(users) + "\n")
@@ -319,14 +327,14 @@ def bench(n: int, with_pods: int, with_jobs: float, loop_sample: int, n_late: in
         roster_live.write_text("\n".join(late + users) + "\n")  # the late ones first: their rows are on screen
 
         ours, ours_req, ours_server, data = one_shot(roster, ns)
-        sample = users[: min(loop_sample, n)]
+        sample = users[: min(max(loop_sample, 1), n)]
         before = requests_total()
         t1 = time.monotonic()
         loop_req = naive(sample, ns)
         loop_wall = time.monotonic() - t1
         loop_server = requests_total() - before - 1
         scale = n / len(sample)
-        term, web, page = latency(roster_live, ns, template, late) if n_late else ([], [], (0.0, 0))
+        term, web, page = latency(roster_live, ns, template, late) if n_late else ([], [], (0.0, 0, 0))
 
         print(
             f"\n== {n} participants ({with_pods} with a running pod, {len(jobs)} whose Job exists: their claims are read), "
@@ -341,9 +349,12 @@ def bench(n: int, with_pods: int, with_jobs: float, loop_sample: int, n_late: in
             fmt = lambda xs: f"median {statistics.median(xs):.2f} s, max {max(xs):.2f} s ({len(xs)} changes)"
             print(f"board latency, claim Bound -> terminal board shows pvc-bound ✓: {fmt(term)}")
             print(f"board latency, claim Bound -> web board's event carries the row: {fmt(web)}")
-            print(f"web board's class page: {page[0]:.2f} s, {page[1] / 1024:.0f} KiB for {n + len(late)} participants")
+            print(
+                f"web board's class page: {page[0]:.2f} s, {page[1] / 1024:.0f} KiB sent "
+                f"({page[2] / 1024:.0f} KiB of HTML) for {n + len(late)} participants"
+            )
     finally:
-        if not keep:
+        if not keep and not reuse:
             k("delete", "namespace", ns, "--wait=true", "--timeout=900s", check=False)
 
 
@@ -355,9 +366,12 @@ def main() -> None:
     ap.add_argument("--loop-sample", type=int, default=200, help="participants the kubectl loop runs on (scaled to the class)")
     ap.add_argument("--latency", type=int, default=5, help="participants whose change the boards' latency is taken on")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument(
+        "--namespace", metavar="NS", help="reuse the class an earlier --keep run left in NS (no setup; one class size)"
+    )
     args = ap.parse_args()
     for n in args.participants:
-        bench(n, args.with_pods, args.with_jobs, args.loop_sample, args.latency, args.keep)
+        bench(n, args.with_pods, args.with_jobs, args.loop_sample, args.latency, args.keep, args.namespace)
 
 
 if __name__ == "__main__":

@@ -85,10 +85,14 @@ def _serve(live: LiveBoard, session: Session, web: ServeOptions) -> WebBoard:
     return server
 
 
-def _view(state: BoardState, width: int, progress_file: str | None, redact) -> str:
+ROOM_AROUND_ROWS = 16  # the lines a terminal board draws besides participants' rows (status, summary, borders, totals, legend)
+
+
+def _view(state: BoardState, width: int, progress_file: str | None, redact, height: int | None = None) -> str:
     from runner.report.grades import render_table
 
-    text = render_table(state.report, width=width, live=True, status=state.status, clock=_clock())
+    rows = max(5, height - ROOM_AROUND_ROWS) if height else None
+    text = render_table(state.report, width=width, live=True, status=state.status, clock=_clock(), max_rows=rows)
     return redact.text(text + f"\n(live: {progress_file or 'no progress file'}; Ctrl-C to stop)")
 
 
@@ -101,14 +105,14 @@ def _terminal(live: LiveBoard, state: BoardState) -> None:
     progress_file = live.session.request.progress_file
     redact = live.session.grader.redact
     with Live(
-        Text(_view(state, console.width, progress_file, redact)),
+        Text(_view(state, console.width, progress_file, redact, console.height)),
         console=console,
         auto_refresh=False,
         vertical_overflow="crop",
     ) as display:
         while True:
             state = live.wait(state.version, 1.0)  # a new version, or a second later (the clock moves)
-            display.update(Text(_view(state, console.width, progress_file, redact)), refresh=True)
+            display.update(Text(_view(state, console.width, progress_file, redact, console.height)), refresh=True)
             if live.failed is not None:
                 raise live.failed
 

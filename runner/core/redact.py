@@ -678,11 +678,14 @@ class Redactor:
     """Masks secrets in text: by pattern, and the values `remember`ed or `learn`t for this run, grade or lesson."""
 
     MIN_LENGTH = 4  # shorter values are masked where a pattern sees them, never everywhere
+    MEMO_TEXT = 512  # short texts (names, times, one summary) repeat across a board's redraws and saves: remembered
+    MEMO_SIZE = 200_000
 
     def __init__(self, known: Iterable[str] = ()) -> None:
         self._known: set[str] = set()
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
+        self._memo: dict[str, str] = {}  # text -> masked, for the values known now (emptied when one is learnt)
         for value in known:
             self.remember(value)
 
@@ -695,6 +698,7 @@ class Redactor:
                 if form not in self._known:
                     self._known.add(form)
                     self._pattern = None
+                    self._memo = {}
 
     def learn(self, text: str | None) -> None:
         """Remember the secret values the patterns find in `text` (a lesson's step), so that they are masked anywhere."""
@@ -710,10 +714,24 @@ class Redactor:
         return self.text(text) if text else text
 
     def text(self, text: str) -> str:
-        """Known values first (a pattern may see only part of one: `--password a b` printed without quotes), then patterns."""
+        """Known values first (a pattern may see only part of one: `--password a b` printed without quotes), then patterns.
+
+        A short text's answer is remembered until a new value is learnt: a progress file of 1000 participants holds
+        about 50,000 strings, nearly all the same from one save to the next (0.86 s a save before, measured)."""
+        short = len(text) <= self.MEMO_TEXT
+        memo = self._memo
+        if short:
+            done = memo.get(text)
+            if done is not None:
+                return done
         pattern = self._known_pattern()
         out = pattern.sub(MASK, text) if pattern is not None and text else text
-        return mask_spans(out, secret_spans(out)) if out else out
+        out = mask_spans(out, secret_spans(out)) if out else out
+        if short:
+            if len(memo) >= self.MEMO_SIZE:
+                memo.clear()
+            memo[text] = out
+        return out
 
     def lines(self, lines: Iterable[str]) -> tuple[str, ...]:
         return tuple(self.text(line) for line in lines)

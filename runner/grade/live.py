@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runner.grade.engine import PENDING, now
+from runner.grade.progressfile import BackgroundSaver
 from runner.grade.result import GradeReport, ParticipantGrade
 from runner.grade.session import Session
 from runner.kube.errors import ClusterError, Unreachable
@@ -73,6 +74,8 @@ class LiveBoard:
         self._status: str | None = None
         self.listeners: list[Callable[[BoardState], None]] = []
         self.failed: ClusterError | None = None  # the API server stayed away longer than --outage-timeout: the boards end
+        # the progress file is written beside the worker, never in an update's way (2 MB at 1000 participants)
+        self._saver = BackgroundSaver(session.save, on_error=lambda exc: self._set_status(f"progress file not saved: {exc}"))
 
     # ---- who owns an object
     def _name_index(self) -> dict[str, str]:
@@ -138,6 +141,7 @@ class LiveBoard:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
+        self._saver.close()
         self.session.save()
 
     def state(self) -> BoardState:
@@ -231,7 +235,7 @@ class LiveBoard:
             for c in p.checks
             if c.status == "passed" and c.name not in before.get(p.user, set()) and c.first_passed_at == partial.graded_at
         )
-        self.session.remember(partial, partial.graded_at, save=save)
+        changed = self.session.remember(partial, partial.graded_at, save=save, defer=not save)
         with self._cond:
             version = (self._state.version if self._state else 0) + 1
             for p in partial.participants:
@@ -244,6 +248,8 @@ class LiveBoard:
             self._cond.notify_all()
             state = self._state
         self._notify(state)
+        if changed and not save:
+            self._saver.request()
 
     def _notify(self, state: BoardState) -> None:
         for listener in list(self.listeners):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,3 +154,54 @@ def _redacted(value: Any, redact: Redactor) -> Any:
     if isinstance(value, list):
         return [_redacted(v, redact) for v in value]
     return value
+
+
+class BackgroundSaver:
+    """Saves the progress file on a thread of its own, the latest record, one save at a time, requests in between merged.
+
+    A live board's update must not wait for the file: with 1000 participants it is 2 MB, every string of it redacted.
+    `close` stops the thread; the caller's last save is its own (synchronous). A save that fails is kept in `error`
+    and told to `on_error`, and the next request tries again.
+    """
+
+    def __init__(self, save: Callable[[], None], on_error: Callable[[Exception], None] | None = None) -> None:
+        self._save = save
+        self._on_error = on_error
+        self._wanted = threading.Event()
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.error: Exception | None = None
+        self.saves = 0
+
+    def request(self) -> None:
+        with self._lock:
+            if self._closed.is_set():
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name="progress-saver")
+                self._thread.start()
+        self._wanted.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            if self._closed.is_set():
+                return
+            self._wanted.clear()
+            try:
+                self._save()
+                self.saves += 1
+                self.error = None
+            except Exception as exc:  # a full disk must not stop the board: it says so, and the next change tries again
+                self.error = exc
+                if self._on_error is not None:
+                    self._on_error(exc)
+
+    def close(self, timeout: float = 30) -> None:
+        with self._lock:
+            self._closed.set()
+            thread = self._thread
+        self._wanted.set()
+        if thread is not None:
+            thread.join(timeout)

@@ -45,13 +45,14 @@ class Session:
                 self.request.progress_file, self.lesson.meta.id, self.probe.namespace, self.record, self.grader.redact
             )
 
-    def remember(self, report: GradeReport, at: str, save: bool = False) -> bool:
-        """Add first passes and the objects that exist now to the record; save it when something is new (or `save`)."""
+    def remember(self, report: GradeReport, at: str, save: bool = False, defer: bool = False) -> bool:
+        """Add first passes and the objects that exist now to the record; save it when something is new (or `save`),
+        unless `defer`: then the caller saves it later (a live board, on a thread of its own)."""
         changed = self.record.add_passes(report, at, self.grader.redact)
         changed |= self.record.add_failures(report, at, self.grader.redact)
         for p in report.participants:
             changed |= self.record.saw(p.user, self.grader.objects_now(p.user), at)
-        if changed or save:
+        if (changed or save) and not defer:
             self.save()
         return changed
 

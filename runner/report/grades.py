@@ -82,9 +82,17 @@ def summary_lines(r: GradeReport) -> list[str]:
 
 
 def render_table(
-    r: GradeReport, width: int | None = None, live: bool = False, status: str | None = None, clock: str | None = None
+    r: GradeReport,
+    width: int | None = None,
+    live: bool = False,
+    status: str | None = None,
+    clock: str | None = None,
+    max_rows: int | None = None,
 ) -> str:
-    """Participants × checks with totals; the class summary (where the class is stuck) first, so a tall class keeps it in view."""
+    """Participants × checks with totals; the class summary (where the class is stuck) first, so a tall class keeps it in view.
+
+    `max_rows` (a terminal's height): only the first rows are drawn, then "… N more" and the totals of everyone. A
+    terminal shows no more anyway, and drawing 1000 rows to crop them took the live board 2 s a redraw."""
     from rich.console import Console
     from rich.table import Table
 
@@ -98,7 +106,8 @@ def render_table(
     for name in r.checks:
         table.add_column(name, justify="center")
     table.add_column("score", justify="right")
-    for p in r.participants:
+    shown = r.participants if max_rows is None else r.participants[: max(1, max_rows)]
+    for p in shown:
         by = {c.name: c for c in p.checks}
         table.add_row(
             p.user,
@@ -106,6 +115,8 @@ def render_table(
             *(cell(by[n], r.graded_at, live) if n in by else "" for n in r.checks),
             f"{p.score:g}/{p.max_score:g}",
         )
+    if len(shown) < len(r.participants):
+        table.add_row(f"… {len(r.participants) - len(shown)} more", *("" for _ in keys), *("" for _ in r.checks), "")
     counts = r.passed_counts()
     table.add_section()
     table.add_row("passed", *("" for _ in keys), *(f"{counts[c]}/{len(r.participants)}" for c in r.checks), "")

@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -218,4 +219,6 @@ def create_app(
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     middleware.append(Middleware(KeyGuard, keys=keys, secure=secure))
+    # the class page of 1000 participants is about 1 MiB of HTML: compressed, about 40 KiB (event streams never are)
+    middleware.append(Middleware(GZipMiddleware, minimum_size=4096))
     return Starlette(routes=routes, middleware=middleware)

@@ -1,4 +1,4 @@
-"""When the API server really is out of reach, the board says so and retries; it never exits.
+"""When the API server really is out of reach, the board says so and waits (up to --outage-timeout); it does not exit.
 
 The board talks to the local cluster's API server through a TCP relay in
 this test (the same TLS bytes, forwarded); closing the relay is a real
@@ -140,4 +140,4 @@ def test_board_survives_an_unreachable_api_server(kube_api, namespace, tmp_path)
         kubectl("-n", namespace, "delete", "pvc", "vol-net1", "--ignore-not-found", "--wait=true", check=False)
     assert proc.returncode == 0 and not crashed(err), err
     retry = next(l for l in lines if "cluster unreachable since" in l)
-    assert "retrying in" in retry
+    assert "waiting up to 120 s (--outage-timeout)" in retry, retry

@@ -198,3 +198,44 @@ def test_serve_address():
     for bad in ("nope", "70000", "host:", ":"):
         with pytest.raises(UsageError):
             parse_address(bad)
+
+
+def test_a_terminal_draws_the_rows_it_can_show_and_the_totals_of_everyone():
+    from runner.report.grades import render_table
+
+    r = report()
+    text = render_table(r, width=200, max_rows=1)
+    assert "│ ann" in text and "│ bob" not in text and "… 1 more" in text
+    assert "1/2" in text  # the totals count bob too
+    assert "│ bob" in render_table(r, width=200)  # no limit: every row
+
+
+def test_progress_saves_happen_beside_the_board_merged_and_errors_told():
+    import threading
+    import time
+
+    from runner.grade.progressfile import BackgroundSaver
+
+    gate, started, saved, errors = threading.Event(), threading.Event(), [], []
+
+    def save():
+        started.set()
+        gate.wait(5)
+        saved.append(time.monotonic())
+        if len(saved) == 2:
+            raise OSError(28, "No space left on device")
+
+    saver = BackgroundSaver(save, on_error=errors.append)
+    saver.request()
+    assert started.wait(5)
+    for _ in range(4):
+        saver.request()  # while a save runs: one more save after it, not four
+    gate.set()
+    deadline = time.monotonic() + 5
+    while len(saved) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    saver.close()
+    assert len(saved) == 2 and saver.saves == 1
+    assert isinstance(saver.error, OSError) and errors and "No space" in str(errors[0])
+    saver.request()  # closed: nothing more
+    assert len(saved) == 2

@@ -313,7 +313,7 @@ def _flaky_board(flaky: FlakyCluster, outage):
         probe=SimpleNamespace(release_claim=lambda c: None),
         request=SimpleNamespace(progress_file=None),
         save=lambda: None,
-        remember=lambda report, at, save=False: False,
+        remember=lambda report, at, save=False, defer=False: False,
         cluster=SimpleNamespace(outage=outage),
     )
     return LiveBoard(session, backoff=(0.05, 0.2))  # type: ignore[arg-type]

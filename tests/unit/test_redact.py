@@ -55,3 +55,15 @@ def test_values_inside_values_are_read_once_and_still_masked():
     nested = "kind: Secret\ndata:\n  token: |\n    data:\n      k: v1\n    token: |\n      v2\n"
     out = r.redact(nested)
     assert "v1" not in out and "v2" not in out and out.startswith("kind: Secret\ndata:\n")
+
+
+def test_a_remembered_answer_is_forgotten_when_a_value_is_learnt():
+    from runner.core.redact import Redactor
+
+    r = Redactor()
+    text = "clone with hunter2hunter2 failed"
+    assert r.text(text) == text  # nothing known yet: remembered as it is
+    r.remember("hunter2hunter2")
+    assert "hunter2hunter2" not in r.text(text)  # the value learnt later is masked in the same text
+    long = "x " * 400 + "hunter2hunter2"  # longer than the memo's texts: masked, not remembered
+    assert "hunter2hunter2" not in r.text(long) and long not in r._memo
