@@ -77,6 +77,7 @@ class LazyGroup(click.Group):
         "clean": "runner.cli.clean:clean",
         "new": "runner.cli.new:new",
         "checks": "runner.cli.checks:checks",
+        "preflight": "runner.cli.preflight:preflight",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -157,6 +158,7 @@ SHORT_HELP = {
     "grade": "Grade a roster: every check for every participant; reports, live board.",
     "clean": "Delete participants' leftovers (ours or the lesson's names), nothing else.",
     "new": "Turn a published tutorial into an annotated lesson (front matter, checks, step notes).",
+    "preflight": "Predict whether a lesson holds for N participants in a namespace (creates nothing).",
 }
 
 

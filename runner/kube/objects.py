@@ -6,6 +6,7 @@ apiVersion, name, namespace, uid): the cleaner keeps a list of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -70,12 +71,14 @@ def create(cluster: Cluster, body: dict[str, Any]) -> ObjectRef:
     return ObjectRef(kind, out.metadata.name, ns, version, out.metadata.uid)
 
 
-def validate(cluster: Cluster, body: dict[str, Any]) -> None:
+def validate(cluster: Cluster, body: dict[str, Any]) -> list[str]:
     """Ask the API server whether it would create the object as written, storing nothing (`kubectl apply --dry-run=server`).
 
     Fields are checked strictly, as kubectl does (`fieldValidation=Strict`):
     a field in the wrong place is an error, not a warning. Raises the
-    translated error (`Invalid`, or a 400 `ClusterError`) when it would not.
+    translated error (`Invalid`, or a 400 `ClusterError`) when it would not;
+    returns the API server's warnings when it would (a Job whose pods Pod
+    Security would reject is created, with a warning saying so).
     """
     kind, version = body.get("kind", ""), body.get("apiVersion", "")
     res = resource(cluster, kind, version)
@@ -83,7 +86,7 @@ def validate(cluster: Cluster, body: dict[str, Any]) -> None:
     ns = None if not res.namespaced else (meta.get("namespace") or cluster.namespace)
     what = f"checking {kind.lower()}/{meta.get('name') or str(meta.get('generateName') or '') + '*'}"
     try:
-        cluster.api.call_api(
+        _data, _status, headers = cluster.api.call_api(
             res.path(namespace=ns),
             "POST",
             query_params=[("dryRun", "All"), ("fieldValidation", "Strict")],
@@ -92,9 +95,21 @@ def validate(cluster: Cluster, body: dict[str, Any]) -> None:
             auth_settings=["BearerToken"],
             response_type="object",
             _preload_content=True,
+            _return_http_data_only=False,
         )
     except Exception as exc:
         raise translate(exc, what) from exc
+    return warnings_of(headers.get("Warning") if headers else None)
+
+
+def warnings_of(header: str | None) -> list[str]:
+    """The texts of an HTTP Warning header (`299 - "text", 299 - "text"`), unquoted."""
+    if not header:
+        return []
+    out = []
+    for m in re.finditer(r'\d{3} \S+ "((?:[^"\\]|\\.)*)"', header):
+        out.append(m.group(1).replace('\\"', '"'))
+    return out
 
 
 def get(cluster: Cluster, ref: ObjectRef) -> dict[str, Any] | None:

@@ -1,0 +1,117 @@
+"""`tutorial preflight` on a namespace set up like a production one: a quota, limit-range defaults, Pod Security, a Role.
+
+The local cluster's own admission answers (the dry runs are real); the
+participant is a ServiceAccount bound to the documented Role
+(docs/ci/runner-role.yaml), impersonated with --as. Nothing is created.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from boards import REPO, kubectl, tutorial
+
+pytestmark = pytest.mark.e2e
+K = 2  # participants the quota is sized for: the storage lesson holds one claim per participant at its peak
+
+
+def _setup(namespace: str, role_rules: list | None = None, sa: str = "student") -> str:
+    role = yaml.safe_load((REPO / "docs" / "ci" / "runner-role.yaml").read_text())
+    role["metadata"] = {"name": f"{sa}-role", "namespace": namespace}
+    if role_rules is not None:
+        role["rules"] = role_rules
+    docs = [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": namespace}},
+        role,
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": f"{sa}-binding", "namespace": namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": f"{sa}-role"},
+            "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": namespace}],
+        },
+    ]
+    kubectl("apply", "-f", "-", input=yaml.safe_dump_all(docs))
+    return f"system:serviceaccount:{namespace}:{sa}"
+
+
+def _objects(namespace: str) -> str:
+    return kubectl("-n", namespace, "get", "pods,pvc,jobs,configmaps", "-o", "name").stdout
+
+
+def _preflight(namespace: str, n: int, *extra: str) -> tuple[int, dict]:
+    res = tutorial(
+        "preflight", "storage", "-n", namespace, "--profile", "local", "--participants", str(n), "--format", "json", *extra
+    )
+    assert res.returncode in (0, 1), res.stdout + res.stderr
+    return res.returncode, json.loads(res.stdout)
+
+
+def _failing(data: dict, area: str) -> list[dict]:
+    return [i for i in data["items"] if i["area"] == area and i["status"] == "fail"]
+
+
+def test_preflight_on_a_production_like_namespace(kube_api, namespace):
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "workshop"},
+        "spec": {"hard": {"persistentvolumeclaims": str(K), "requests.storage": f"{K}Gi", "pods": "40"}},
+    }
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "defaults"},
+        "spec": {
+            "limits": [
+                {
+                    "type": "Container",
+                    "defaultRequest": {"cpu": "50m", "memory": "64Mi"},
+                    "default": {"cpu": "200m", "memory": "128Mi"},
+                }
+            ]
+        },
+    }
+    kubectl("-n", namespace, "apply", "-f", "-", input=yaml.safe_dump_all([quota, limits]))
+    student = _setup(namespace)
+    before = _objects(namespace)
+
+    # room for K: K + 2 participants do not fit, and the quota's line says why
+    code, data = _preflight(namespace, K + 2, "--as", student)
+    assert code == 1 and data["at_most"] == K and "quota workshop" in data["limit"], data
+    claims = next(i for i in data["items"] if i["what"] == "persistentvolumeclaims")
+    assert claims["status"] == "fail" and f"at most {K} participants at once" in claims["evidence"] and claims["line"] == 125
+    assert _failing(data, "rights") == [] and _failing(data, "admission") == []  # the documented Role is enough
+    code, data = _preflight(namespace, K, "--as", student)
+    assert code == 0 and data["holds"], data
+    assert _objects(namespace) == before  # dry runs only: nothing was made
+
+    # Pod Security `restricted`: every manifest whose pods admission would reject, at its line, in the server's words
+    kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=restricted", "--overwrite")
+    code, data = _preflight(namespace, 1, "--as", student)
+    rejected = {i["line"]: i["evidence"] for i in _failing(data, "admission")}
+    assert code == 1 and set(rejected) == {39, 140}, rejected  # the pod s1 and the Job s3's pods
+    assert all('PodSecurity "restricted:latest"' in e for e in rejected.values()), rejected
+    kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=baseline", "--overwrite")
+    code, data = _preflight(namespace, 1, "--as", student)
+    assert code == 0 and _failing(data, "admission") == [], data
+    assert _objects(namespace) == before
+
+
+def test_preflight_names_the_rights_a_role_lacks(kube_api, namespace):
+    role = yaml.safe_load((REPO / "docs" / "ci" / "runner-role.yaml").read_text())
+    rules = [
+        r
+        for r in role["rules"]
+        if r["resources"] != ["pods/exec"] and "leases" not in r["resources"]  # the two a hand-made Role forgets
+    ]
+    limited = _setup(namespace, rules, sa="limited")
+    code, data = _preflight(namespace, 1, "--as", limited)
+    lacking = {i["what"] for i in _failing(data, "rights")}
+    assert code == 1
+    assert "create pods/exec" in lacking and "create leases.coordination.k8s.io" in lacking, lacking
+    assert not any(w.startswith(("create pods ", "create persistentvolumeclaims")) for w in lacking)
+    res = tutorial("preflight", "storage", "-n", namespace, "--profile", "local", "--participants", "1", "--as", limited)
+    assert "✗ create pods/exec (line 90): not allowed" in res.stdout, res.stdout
