@@ -53,7 +53,7 @@ from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import bash, kubectl
 from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, K8sObject, get_path, pod_spec
 from runner.syntax.kubectl import KubectlCall
-from runner.syntax.shell import plain_file, segments
+from runner.syntax.shell import given_files, piped, plain_file
 from runner.syntax.yaml import Positions, read_yaml
 
 HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
@@ -87,6 +87,12 @@ class Call:
     line: int
     words: tuple[str, ...]
     call: KubectlCall
+    stdin: str | None = None  # the file piped into it: `envsubst < app.yaml | kubectl apply -f -` applies app.yaml
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Its `-f` files, `-` read as the file piped into it when one is (else `-`: a here-document, or unknown)."""
+        return given_files(self.call.files, self.stdin)
 
     @property
     def dry_run(self) -> bool:
@@ -132,7 +138,7 @@ class Effects:
     def __init__(self, lesson: Lesson, norm: Callable[[str], str] = _same) -> None:
         self.lesson = lesson
         self.norm = norm
-        self._segments: dict[str, list[list[str]]] = {}
+        self._segments: dict[str, list[tuple[list[str], str | None]]] = {}
         self._step_calls: dict[int, list[Call]] = {}
 
     # ---- manifests ---------------------------------------------------------------------------
@@ -219,8 +225,12 @@ class Effects:
 
     def segments(self, text: str) -> list[list[str]]:
         """`shell.segments`, computed once per command text."""
+        return [words for words, _ in self.piped(text)]
+
+    def piped(self, text: str) -> list[tuple[list[str], str | None]]:
+        """`shell.piped` (the simple commands, each with the file piped into it), computed once per command text."""
         if text not in self._segments:
-            self._segments[text] = segments(text)
+            self._segments[text] = piped(text)
         return self._segments[text]
 
     def step_calls(self, step: Step) -> list[Call]:
@@ -229,7 +239,7 @@ class Effects:
             out = []
             text = step.command or ""
             pos = 0
-            for seg in self.segments(text):
+            for seg, stdin in self.piped(text):
                 call = kubectl.parse(seg)
                 if call is None:
                     continue
@@ -237,7 +247,7 @@ class Effects:
                 if at >= 0:
                     pos = at + len(seg[0])
                 line = step.line + text.count("\n", 0, max(at, 0))
-                out.append(Call(step, line, tuple(seg), call))
+                out.append(Call(step, line, tuple(seg), call, stdin))
             self._step_calls[step.index] = out
         return self._step_calls[step.index]
 
@@ -285,7 +295,7 @@ class Effects:
         if verb in ("create", "apply", "replace"):
             if c.dry_run:
                 return
-            for f in call.files:
+            for f in c.files:
                 if f == "-":
                     objects: list[Manifest] | tuple[Manifest, ...] = self.heredocs.get(step.index, ())
                     via = f"kubectl {verb} -f - (here-document)"
@@ -328,7 +338,7 @@ class Effects:
             return
         if verb == "delete":
             ignore = call.has("--ignore-not-found")
-            for f in call.files:
+            for f in c.files:
                 for m in self.file_manifests(f, step.index) or []:
                     yield Effect(
                         order,
@@ -598,7 +608,7 @@ class Effects:
         out = list(self.heredocs.get(step.index, ()))
         for c in self.step_calls(step):
             if c.call.verb in ("create", "apply", "replace") and not c.dry_run:
-                for f in c.call.files:
+                for f in c.files:
                     if f != "-":
                         out.extend(self.file_manifests(f, step.index) or [])
         return out

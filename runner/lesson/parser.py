@@ -25,7 +25,7 @@ from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
 from runner.syntax import kubectl, prompts
 from runner.syntax.k8s import unknown_kind
-from runner.syntax.shell import Command, has_prompts, plain_file, segments, split_commands
+from runner.syntax.shell import Command, given_files, has_prompts, piped, plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
 
 FORCEABLE_TYPES = set(schema.FORCEABLE_TYPES)
@@ -375,6 +375,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
             reason="output of a command, shown in the text",
         )
     elif forced in ("manifest", "fragment") or (forced is None and is_yaml):
+        file_hint = file_hint or prose.comment_file(content)  # `# nextflow-pipeline.yaml` on the block's first line
         _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing, alternative)
     elif forced == "file" or (forced is None and file_content_cue and lang not in classify.SHELL_LANGS):
         name = file_hint or ann.get("file") or "file"
@@ -789,12 +790,12 @@ def _link_files(steps: list[Step]) -> list[Step]:
     applied_by_command: set[str] = set()
 
     def applied(step: Step) -> list[str]:
-        calls = (kubectl.parse(seg) for seg in segments(step.command or "")) if step.type is StepType.COMMAND else ()
+        calls = ((kubectl.parse(seg), stdin) for seg, stdin in piped(step.command or "") if step.type is StepType.COMMAND)
         return [
             plain_file(f)
-            for call in calls
+            for call, stdin in calls
             if call and call.verb in ("create", "apply", "replace")
-            for f in call.files
+            for f in given_files(call.files, stdin)  # `envsubst < app.yaml | kubectl apply -f -` applies app.yaml
             if f != "-" and "://" not in f
         ]
 
@@ -811,11 +812,11 @@ def _link_files(steps: list[Step]) -> list[Step]:
     for i, step in enumerate(steps):
         if step.type is not StepType.COMMAND or not step.command:
             continue
-        for seg in segments(step.command):
+        for seg, stdin in piped(step.command):
             call = kubectl.parse(seg)
             if not (call and call.verb in ("create", "apply", "replace") and call.files):
                 continue
-            for f in (plain_file(f) for f in call.files if f != "-" and "://" not in f):
+            for f in (plain_file(f) for f in given_files(call.files, stdin) if f != "-" and "://" not in f):
                 applied_by_command.add(f)
                 if f in shown:
                     continue

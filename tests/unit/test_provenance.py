@@ -858,3 +858,62 @@ def test_kubectl_usage_notation_is_a_synopsis_not_a_command():
         "a usage synopsis: `FILE` stands for what the reader gives (kubectl's own notation), not runnable as written",
     )
     assert p[4][0] is Operation.SKIP and "`POD`" in p[4][1]
+
+
+def test_a_file_piped_into_kubectl_apply_is_the_file_it_applies():
+    """`envsubst < f | kubectl apply -f -`, `cat f | …`, `sed … f | …`: the pipeline applies f. The block shown as f
+    is written for it (not applied on its own), its image decides the command, and a later consumer of f names the
+    block as its producer."""
+    md = """\
+        ```yaml
+        # web.yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+          - name: c
+            image: example.org/big:1
+        ```
+
+        ```bash
+        envsubst < web.yaml | kubectl apply -f -
+        kubectl get pod web
+        sed 's/a/b/' web.yaml | kubectl delete -f -
+        ```
+        """
+    p = plan(md)
+    assert p[1][0] is Operation.WRITE and "applied by the tutorial's own command" in p[1][1]
+    assert p[14][0] is Operation.COMMAND
+    no_image = ClusterFacts(network=False, namespace="ws", objects_known=True, image_for=lambda i: None)
+    p = plan(md, no_image)
+    assert p[1][0] is Operation.SKIP and p[1][1].startswith("needs image example.org/big:1")
+    assert p[14][0] is Operation.SKIP and p[14][1].startswith("needs image example.org/big:1")
+    assert p[15][1].startswith("depends on pod/web, which the step at line 14 would have made")
+    assert p[16][1].startswith("depends on web.yaml, which the step at line 1 would have written")
+
+
+def test_what_reaches_kubectl_through_a_pipeline():
+    from runner.syntax.shell import piped
+
+    def stdin(text: str) -> str | None:
+        return piped(text)[-1][1]
+
+    assert stdin("envsubst < app.yaml | kubectl apply -f -") == "app.yaml"
+    assert stdin("cat ./app.yaml | kubectl create -f -") == "./app.yaml"
+    assert stdin("sed -e 's/a/b/' -e 's/c/d/' app.yaml | envsubst | kubectl apply -f -") == "app.yaml"
+    assert stdin("sed 's/a/b/' app.yaml | kubectl apply -f -") == "app.yaml"
+    assert stdin("cat <<EOF | kubectl apply -f -\nkind: Pod\nEOF") is None  # a here-document: its own model
+    assert stdin("python gen.py < app.yaml | kubectl apply -f -") is None  # a program's own output
+    assert stdin("cat a.yaml b.yaml | kubectl apply -f -") is None  # not one file
+    assert stdin("helm template x ./chart | kubectl apply -f -") is None
+
+
+def test_a_yaml_block_names_its_file_in_a_comment_on_its_first_line():
+    from runner.lesson import prose
+
+    assert prose.comment_file("# web.yaml\napiVersion: v1\n") == "web.yaml"
+    assert prose.comment_file("# File: deploy/web.yml\nkind: Pod\n") == "deploy/web.yml"
+    assert prose.comment_file("# a web.yaml for the demo\nkind: Pod\n") is None
+    assert prose.comment_file("apiVersion: v1\n# web.yaml\n") is None
