@@ -137,6 +137,10 @@ def command_io(text: str, cwd: str = "") -> CommandIO:
                 io.uses_cwd = True
         if c.words:
             _program(c, io, script.input_file(i))
+    if bash.starts_background(text):  # `kubectl port-forward … &`: `$!` is its process id from here on
+        io.sets.append(bash.LAST_JOB)
+    elif bash.last_job_expansions(text):  # `PF_PID=$!`: the process an earlier step started in the background
+        io.uses.append(bash.LAST_JOB)
     io.env_patterns = _listed_variables(script)
     io.uses += [w for c in script.commands if c.runs and c.name == "printenv" for w in c.words[1:] if _NAME.fullmatch(w)]
     io.reads = _unique(io.reads)

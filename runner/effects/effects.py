@@ -88,6 +88,7 @@ class Call:
     words: tuple[str, ...]
     call: KubectlCall
     stdin: str | None = None  # the file piped into it: `envsubst < app.yaml | kubectl apply -f -` applies app.yaml
+    fed_by: tuple[str, ...] = ()  # the words of the command whose output is its input (`kubectl create … -o yaml |`)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -239,7 +240,11 @@ class Effects:
             out = []
             text = step.command or ""
             pos = 0
-            for seg, stdin in self.piped(text):
+            script = bash.parse(text)
+            for i, command in enumerate(script.commands):
+                if not (command.words and command.runs):
+                    continue
+                seg = list(command.words)
                 call = kubectl.parse(seg)
                 if call is None:
                     continue
@@ -247,7 +252,8 @@ class Effects:
                 if at >= 0:
                     pos = at + len(seg[0])
                 line = step.line + text.count("\n", 0, max(at, 0))
-                out.append(Call(step, line, tuple(seg), call, stdin))
+                source = script.input_of(i)
+                out.append(Call(step, line, tuple(seg), call, script.input_file(i), source.words if source else ()))
             self._step_calls[step.index] = out
         return self._step_calls[step.index]
 
@@ -296,6 +302,12 @@ class Effects:
             if c.dry_run:
                 return
             for f in c.files:
+                if f == "-" and step.index not in self.heredocs and (printed := _printed_object(c.fed_by)) is not None:
+                    # `kubectl create namespace x --dry-run=client -o yaml | kubectl apply -f -`: the object it prints
+                    yield Effect(
+                        order, step, c.line, verb, printed[0], self.norm(printed[1]), f"kubectl {verb} -f - ({printed[2]})", c
+                    )
+                    continue
                 if f == "-":
                     objects: list[Manifest] | tuple[Manifest, ...] = self.heredocs.get(step.index, ())
                     via = f"kubectl {verb} -f - (here-document)"
@@ -667,6 +679,19 @@ def _lists(pattern: str, name: str) -> bool:
         return re.search(pattern, name) is not None
     except re.error:
         return pattern in name
+
+
+def _printed_object(words: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """(kind, name, how) of the object a `kubectl create <type> NAME --dry-run=client -o yaml` prints (for a pipe into
+    `kubectl apply -f -`, the idiom that creates it or leaves it as it is), else None."""
+    call = kubectl.parse(list(words)) if words else None
+    if call is None or call.verb != "create" or call.flag("-o", "--output") not in ("yaml", "json"):
+        return None
+    dry = call.flag("--dry-run")
+    created = call.creates
+    if dry in (None, "none", "false") or created is None:
+        return None
+    return created[0], created[1], f"kubectl create {call.args[0]} --dry-run"
 
 
 def _applied_heredoc(command: str) -> bash.HereDoc | None:

@@ -274,6 +274,45 @@ def _parse(text: str) -> Script:
     return Script(tuple(reader.out), tuple(sorted(set(reader.errors))), tuple(dict.fromkeys(reader.functions)))
 
 
+LAST_JOB = "!"  # `$!`: the process id of the last command the shell started in the background (`cmd &`)
+
+
+def last_job_expansions(text: str) -> list[tuple[int, int]]:
+    """Where `text` expands `$!` or `${!}` (not inside single quotes): (start, end) character offsets."""
+    if "$!" not in text and "${!}" not in text:
+        return []
+    hidden = hide_placeholders(text)
+    data = hidden.encode("utf-8")
+    out: list[tuple[int, int]] = []
+    stack = [tree(text)]
+    while stack:
+        node = stack.pop()
+        if node.type in ("simple_expansion", "expansion"):
+            named = [c for c in node.children if c.is_named]
+            plain = len(named) == 1 and named[0].type == "special_variable_name" and named[0].text == b"!"
+            if plain or (node.type == "expansion" and node.text == b"${!}"):
+                start = len(data[: node.start_byte].decode("utf-8", "replace"))
+                end = len(data[: node.end_byte].decode("utf-8", "replace"))
+                out.append((start, end))
+                continue
+        stack.extend(node.children)
+    return sorted(out)
+
+
+def starts_background(text: str) -> bool:
+    """Does `text` start a command in the background (`kubectl port-forward … &`)?"""
+    if "&" not in text:
+        return False
+    stack = [tree(text)]
+    while stack:
+        node = stack.pop()
+        if node.type == "&":  # the operator, not `&&`, `2>&1` or a `&` inside a word or a string
+            return True
+        if node.type not in ("string", "raw_string", "heredoc_body", "comment"):
+            stack.extend(node.children)
+    return False
+
+
 def node_text(node: Node) -> str:
     return give_back(node.text.decode("utf-8", "replace")) if node.text is not None else ""
 

@@ -917,3 +917,47 @@ def test_a_yaml_block_names_its_file_in_a_comment_on_its_first_line():
     assert prose.comment_file("# File: deploy/web.yml\nkind: Pod\n") == "deploy/web.yml"
     assert prose.comment_file("# a web.yaml for the demo\nkind: Pod\n") is None
     assert prose.comment_file("apiVersion: v1\n# web.yaml\n") is None
+
+
+def test_the_pid_of_a_background_job_is_made_by_the_step_that_starts_it():
+    p = plan("""\
+        ```bash
+        helm install web ./chart
+        kubectl port-forward svc/web 8080:80 >/dev/null 2>&1 &
+        PF_PID=$!
+        kill $PF_PID
+        ```
+
+        ```bash
+        echo $!
+        ```
+        """)
+    assert p[4][1].startswith("depends on $!, which the step at line 3 would have set")
+    assert p[5][1].startswith("depends on $PF_PID, which the step at line 4 would have set")
+    p = plan("""\
+        ```bash
+        kill $!
+        ```
+        """)
+    assert p[2] == (
+        Operation.SKIP,
+        "needs $!, the process id of a command started in the background (`&`), and no step before it starts one",
+    )
+
+
+def test_an_object_printed_by_a_dry_run_and_piped_into_apply_is_created():
+    """`kubectl create namespace x --dry-run=client -o yaml | kubectl apply -f -`: the idiom creates x (or keeps it)."""
+    p = plan(
+        """\
+        ```bash
+        kubectl create namespace training --dry-run=client -o yaml | kubectl apply -f -
+        kubectl create secret generic db --from-literal=a=b --dry-run=client -o yaml | kubectl apply -f -
+        kubectl get pods -n training
+        kubectl get secret db
+        kubectl delete namespace training
+        kubectl create namespace training
+        ```
+        """,
+        ClusterFacts(network=False, namespace="ws", objects_known=True, namespaces=frozenset()),
+    )
+    assert [p[line][0] for line in (2, 3, 4, 5, 6, 7)] == [Operation.COMMAND] * 6
