@@ -460,6 +460,7 @@ class Effects:
                 Need(LABELS, sel, step.line, of=kind, optional=optional)
                 for sel, optional, kind in _selected(self.step_calls(step))
             ]
+            needs += self._searched(step)
             for c in self.step_calls(step):  # `kubectl top pod`: the metrics API, which metrics-server serves
                 if c.call.verb == "top":
                     kind = "NodeMetrics" if c.call.args[:1] and c.call.args[0].startswith(("no", "node")) else "PodMetrics"
@@ -513,6 +514,26 @@ class Effects:
         own = [m for m in makes if m.kind == FILE and not m.name.endswith("*")]
         needs = [n for n in needs if not (n.kind == FILE and any(m.provides(n) for m in own))]
         return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd, fetches, lists), cwd
+
+    def _searched(self, step: Step) -> list[Need]:
+        """`kubectl get events | grep s2-bob`: a search of what kubectl lists for the name of an object the tutorial
+        makes finds it only once that object exists (grep's exit status 1 is "not found"), so the step needs it."""
+        out = []
+        script = bash.parse(step.command or "")
+        for i, c in enumerate(script.commands):
+            if c.context != "" or c.name not in ("grep", "egrep", "fgrep") or any(w in _GREP_NOT_FOUND_OK for w in c.words[1:]):
+                continue
+            pattern = next((w for w in c.words[1:] if not w.startswith("-")), None)
+            source, listed = script.input_of(i), False
+            while source is not None and not listed:
+                listed = source.name in ("kubectl", "oc")
+                source = script.commands[source.piped_from] if source.piped_from is not None else None
+            name = self.norm(pattern) if pattern else ""
+            kinds = self.kinds_named(name) if listed and name else set()
+            if kinds:
+                kind = next(iter(kinds)) if len(kinds) == 1 else None
+                out.append(Need(OBJECT, name, step.line + c.line, of=kind, via="grep"))
+        return out
 
     def made_after(self, step: Step) -> dict[str, int]:
         """Names of the objects later steps make (a name -> the line of the first), for what a pod may wait for."""
@@ -679,6 +700,10 @@ def _lists(pattern: str, name: str) -> bool:
         return re.search(pattern, name) is not None
     except re.error:
         return pattern in name
+
+
+# grep options after which no match is no failure (an inverted search, a count in a condition is still exit 1: kept)
+_GREP_NOT_FOUND_OK = frozenset({"-v", "--invert-match", "-L", "--files-without-match"})
 
 
 def _printed_object(words: tuple[str, ...]) -> tuple[str, str, str] | None:

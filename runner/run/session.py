@@ -28,8 +28,14 @@ from pathlib import Path
 from runner.effects import Effects
 from runner.effects.io import COMMAND, VAR
 from runner.syntax import bash
+from runner.syntax.shell import segments
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NOTHING_SELECTED = "tutorial-runner: xargs got no input"  # on stderr: the command xargs runs had nothing to act on
+_XARGS = (
+    'xargs() { local __in; __in=$(cat; printf .); __in=${__in%.}; if [ -z "${__in//[[:space:]]/}" ]; then '
+    f'printf "%s\\n" "{NOTHING_SELECTED}" >&2; fi; printf "%s" "$__in" | command xargs "$@"; }}'
+)
 _JOB = "__tutorial_job"  # `$!` of the terminal: the last job an earlier command started in the background (`cmd &`)
 
 
@@ -74,11 +80,15 @@ class ShellSession:
         if not bash.starts_background(command):  # `PF_PID=$!`: the job an earlier command started in the background
             for start, end in reversed(bash.last_job_expansions(command)):
                 command = command[:start] + f"${{{_JOB}-}}" + command[end:]
+        # `kubectl get pods | grep Error | awk '{print $1}' | xargs kubectl delete pod`: says so when what the commands
+        # before xargs select is nothing (xargs without -r then runs its command once, with no arguments, and fails)
+        selects = any(words[:1] == ["xargs"] for words in segments(command))
         return "\n".join(
             [
                 "shopt -s expand_aliases",
                 f"if [ -f {state} ]; then . {state} || true; fi",
                 'whoami() { printf "%s\\n" "$USER"; }',
+                _XARGS if selects else "",
                 f"__tutorial_save() {{ {''.join(save)}; }}",
                 "trap __tutorial_save EXIT",
                 command,

@@ -18,6 +18,7 @@ import pytest
 
 from runner.core.errors import TutorialError
 from runner.core.redact import MASK, Redactor
+from runner.core.results import PASSED, SKIPPED
 from runner.effects import Effects
 from runner.kube.exec import ExecResult
 from runner.kube.labels import run_labels
@@ -29,7 +30,7 @@ from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
 from runner.run.blocked import Blocked
 from runner.run.operations import OperationContext, StepFailed, operations_for
-from runner.run.operations.base import judge_exit, refuse_unresolved
+from runner.run.operations.base import Done, judge_exit, refuse_unresolved
 from runner.run.operations.exec import ExecInPod
 from runner.run.operations.file import WriteFile
 from runner.run.operations.shell import run_shell
@@ -105,6 +106,27 @@ def test_a_command_passes_on_exit_0_and_fails_naming_its_last_line():
     with pytest.raises(StepFailed, match=r"^command failed \(exit 2\): no such file$") as failed:
         judge_exit(step(), redact, "ls x", 2, "", "warning\nno such file\n")
     assert failed.value.evidence[0].lines == ("stderr: warning", "stderr: no such file")
+
+
+def test_xargs_with_nothing_selected_has_nothing_to_act_on(tmp_path):
+    """`kubectl get pods | grep Error | awk '{print $1}' | xargs kubectl delete pod` where no pod failed: xargs runs
+    its command once with no arguments; the line cannot be judged here, it is no defect."""
+    work = tmp_path / "work"
+    work.mkdir()
+    session = ShellSession(work, tmp_path / "state", "bob")
+
+    def judged(command: str) -> Done:
+        code, out, err = run_shell(session.script(command), work, dict(os.environ), 30, Cancel())
+        return judge_exit(step(), Redactor(), command, code, out, err)
+
+    done = judged("printf 'web Running\\n' | grep Error | awk '{print $1}' | xargs ls")
+    assert done.status == SKIPPED and done.message.startswith("nothing to act on: the commands before `xargs` selected")
+    assert judged("printf 'web Error\\n' | grep Error | awk '{print $1}' | xargs echo delete").evidence[0].lines == (
+        "delete web",
+    )
+    assert judged("true | xargs -r ls").status == PASSED
+    with pytest.raises(StepFailed):
+        judged("echo nope | xargs ls")  # xargs had input: its command's failure is the step's
 
 
 def test_a_command_in_a_pod_says_which_pod():

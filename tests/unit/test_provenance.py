@@ -961,3 +961,30 @@ def test_an_object_printed_by_a_dry_run_and_piped_into_apply_is_created():
         ClusterFacts(network=False, namespace="ws", objects_known=True, namespaces=frozenset()),
     )
     assert [p[line][0] for line in (2, 3, 4, 5, 6, 7)] == [Operation.COMMAND] * 6
+
+
+def test_searching_kubectls_listing_for_an_object_needs_that_object():
+    """`kubectl get events | grep s2-bob`: grep finds the name only once the pod exists (exit 1: nothing found)."""
+    p = plan(
+        """\
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: s2-<username>
+        spec:
+          containers:
+          - name: c
+            image: example.org/big:1
+        ```
+
+        ```bash
+        kubectl get events --sort-by=.metadata.creationTimestamp | grep s2-<username>
+        kubectl get pods | grep -v s2-<username>
+        kubectl get pods | grep unrelated
+        ```
+        """,
+        ClusterFacts(network=False, namespace="ws", objects_known=True, image_for=lambda i: None),
+    )
+    assert p[13][1].startswith("depends on pod/s2-bob, which the step at line 1 would have made (needs image example.org/big:1")
+    assert p[14][0] is Operation.COMMAND and p[15][0] is Operation.COMMAND
