@@ -66,6 +66,7 @@ class _Context:
     output_cue: bool = False  # the prose just before says the next block is a command's output
     alternative_cue: bool = False  # the prose just before offers the next block as another way ("Or like this:")
     after_block: bool = False  # the paragraph being read comes right after a code block
+    block_start: int = 0  # the index of the first step of the last code block
     after_printing: tuple[tuple[str, str], ...] = ()  # what the last command printed (`kubectl get secret s -o yaml`)
     bare_username: bool = False  # the prose tells the reader to replace the word "username"
     mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
@@ -189,6 +190,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             ctx.after_block = False
             continue
         if block.kind == "code":
+            ctx.block_start = len(b.steps)
             _code_block(block, ctx, b, seen_blocks)
             ctx.after_block = True
         else:
@@ -240,6 +242,12 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     if last is not None and last.type in (StepType.COMMAND, StepType.IN_POD) and ctx.after_block and classify.failure_prose(text):
         # "It should error out and complain about the file being read only.": the text expects the command to fail
         b.steps[-1] = replace(last, expect_failure=True)
+    if ctx.after_block and classify.crash_prose(text):
+        # "you may see the pod in CrashLoopBackOff state. Try debugging the issue": the block's pods are meant to exist,
+        # not to be ready (the text shows a failure to debug)
+        for i in range(ctx.block_start, len(b.steps)):
+            if b.steps[i].wait is None and b.steps[i].type in (StepType.COMMAND, StepType.MANIFEST):
+                b.steps[i] = replace(b.steps[i], wait="exists")
     ctx.after_block = False
     ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
     ctx.file_content = None

@@ -6,6 +6,7 @@ waits, evidence of a failure) is run on the real cluster by tests/e2e.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -315,3 +316,39 @@ def test_an_exit_status_that_answers_a_question_is_not_a_failure():
     assert answers_no("kubectl get pods | grep web") is None  # grep finding nothing is a finding
     assert answers_no("kubectl auth can-i list pods && echo ok") is None  # the last command decides
     assert answers_no("kubectl apply -f x.yaml") is None
+
+
+def test_a_file_a_here_document_writes_names_the_images_this_cluster_uses(tmp_path):
+    """`cat > deploy.yaml <<'EOF' … image: nginx:1.25-alpine … EOF`: written with the image the cluster's registry
+    stands in for it, as a manifest block's file is; the rest of the text stays as written."""
+    from runner.plan.profile import profile_from_dict
+    from runner.run.operations.command import HostCommand
+
+    lesson = lesson_of("""\
+        ```bash
+        cat > deploy.yaml << 'EOF'
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.25-alpine  # small
+              - name: side
+                image: "example.org/other:1"
+        EOF
+        ```
+        """)
+    ctx = context(tmp_path)
+    profile = profile_from_dict("p", {"images": {"nginx:*": "docker.io/library/nginx:latest"}})
+    ctx = dataclasses.replace(ctx, workspace=Workspace(tmp_path, run_labels("t", "bob", "r1234567"), "bob", profile))
+    host = HostCommand(ctx, Effects(lesson), ShellSession(tmp_path, tmp_path / "state", "bob"))
+    step = lesson.steps[0]
+    text = host._written_images(step, step.command or "")
+    assert "image: docker.io/library/nginx:latest  # small" in text and 'image: "example.org/other:1"' in text
+    assert text.replace("docker.io/library/nginx:latest", "nginx:1.25-alpine") == step.command

@@ -988,3 +988,54 @@ def test_searching_kubectls_listing_for_an_object_needs_that_object():
     )
     assert p[13][1].startswith("depends on pod/s2-bob, which the step at line 1 would have made (needs image example.org/big:1")
     assert p[14][0] is Operation.COMMAND and p[15][0] is Operation.COMMAND
+
+
+def test_a_statefulsets_claim_templates_need_their_storage_class():
+    p = plan(
+        """\
+        ```yaml
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: web
+        spec:
+          serviceName: web
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: web
+                image: nginx
+          volumeClaimTemplates:
+          - metadata: {name: www}
+            spec:
+              storageClassName: standard
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 1Gi}}
+        ```
+        """,
+        ClusterFacts(network=False, namespace="ws", objects_known=True, storage_classes=frozenset({"local-path"})),
+    )
+    assert p[1] == (Operation.SKIP, "needs StorageClass standard, which this cluster does not have")
+
+
+def test_a_pod_the_text_says_will_crash_is_awaited_to_exist_not_to_be_ready():
+    """ "At this time, you may see the pod in `CrashLoopBackOff` state. Try debugging …": the text shows a failure to
+    debug; the pod must exist, and nobody waits for it to be ready."""
+    md = """\
+        ```bash
+        kubectl apply -f db.yaml
+        kubectl get pods
+        ```
+
+        At this time, you may see the pod in ```CrashLoopBackOff``` state. Try debugging the issue.
+
+        ```bash
+        kubectl apply -f web.yaml
+        ```
+
+        The pod should be running now.
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+    assert [s.wait for s in lesson.steps] == ["exists", "exists", None]
