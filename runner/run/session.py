@@ -33,7 +33,8 @@ from runner.syntax.shell import segments
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 NOTHING_SELECTED = "tutorial-runner: xargs got no input"  # on stderr: the command xargs runs had nothing to act on
 _XARGS = (
-    'xargs() { local __in; __in=$(cat; printf .); __in=${__in%.}; if [ -z "${__in//[[:space:]]/}" ]; then '
+    'xargs() { case " $* " in *" -a "*|*" --arg-file"*) command xargs "$@"; return;; esac; '
+    'local __in; __in=$(cat; printf .); __in=${__in%.}; if [ -z "${__in//[[:space:]]/}" ]; then '
     f'printf "%s\\n" "{NOTHING_SELECTED}" >&2; fi; printf "%s" "$__in" | command xargs "$@"; }}'
 )
 _JOB = "__tutorial_job"  # `$!` of the terminal: the last job an earlier command started in the background (`cmd &`)

@@ -352,3 +352,12 @@ def test_a_file_a_here_document_writes_names_the_images_this_cluster_uses(tmp_pa
     text = host._written_images(step, step.command or "")
     assert "image: docker.io/library/nginx:latest  # small" in text and 'image: "example.org/other:1"' in text
     assert text.replace("docker.io/library/nginx:latest", "nginx:1.25-alpine") == step.command
+
+
+def test_xargs_reading_its_own_file_is_left_as_it_is(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "names").write_text("a\n")
+    session = ShellSession(work, tmp_path / "state", "bob")
+    code, out, err = run_shell(session.script("xargs -a names echo got"), work, dict(os.environ), 30, Cancel())
+    assert (code, out, err) == (0, "got a\n", "")
