@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from runner.syntax import bash, kubectl
+from runner.syntax.shell import given_files
 
 # the standard environment of a shell: never a step's input
 ENVIRONMENT = frozenset(
@@ -122,7 +123,7 @@ def command_io(text: str, cwd: str = "") -> CommandIO:
     io.uses = [v for v in script.reads if v not in ENVIRONMENT]
     io.sets = list(script.assigned)
     io.defines = list(script.functions)
-    for c in script.commands:
+    for i, c in enumerate(script.commands):
         if not c.runs:
             continue
         for r in c.redirects:
@@ -135,7 +136,11 @@ def command_io(text: str, cwd: str = "") -> CommandIO:
             if (r.writes or r.reads) and r.target != "/dev/null" and not r.target.startswith(("/", "~", "$")):
                 io.uses_cwd = True
         if c.words:
-            _program(c, io)
+            _program(c, io, script.input_file(i))
+    if bash.starts_background(text):  # `kubectl port-forward … &`: `$!` is its process id from here on
+        io.sets.append(bash.LAST_JOB)
+    elif bash.last_job_expansions(text):  # `PF_PID=$!`: the process an earlier step started in the background
+        io.uses.append(bash.LAST_JOB)
     io.env_patterns = _listed_variables(script)
     io.uses += [w for c in script.commands if c.runs and c.name == "printenv" for w in c.words[1:] if _NAME.fullmatch(w)]
     io.reads = _unique(io.reads)
@@ -160,7 +165,8 @@ def _listed_variables(script: bash.Script) -> list[str]:
     return out
 
 
-def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
+def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> None:
+    """What one simple command reads and writes; `stdin` is the file piped into it (`envsubst < f.yaml | kubectl …`)."""
     words = list(c.words)
     prog, args = posixpath.basename(words[0]), words[1:]
     plain = [w for w in args if not w.startswith("-")]
@@ -236,7 +242,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO) -> None:
         io.manifests.append((_path(words[0], here), "runs"))  # a program of the tutorial's: judged when nothing makes it
         io.uses_cwd = True
     elif prog in ("kubectl", "oc"):
-        _kubectl(words, io, here)
+        _kubectl(words, io, here, stdin)
     elif prog in ("helm",) and len(plain) >= 3 and plain[0] in ("install", "upgrade", "template"):
         io.unknown_objects = io.unknown_objects or plain[0] != "template"
         chart = plain[2]
@@ -291,7 +297,7 @@ METAVARIABLES = frozenset(
 KUBECONFIG_VIA = "kubectl --kubeconfig"  # how a step uses the reader's kubeconfig file
 
 
-def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
+def _kubectl(words: list[str], io: CommandIO, here: str, stdin: str | None = None) -> None:
     call = kubectl.parse(words)
     if call is None:
         return
@@ -302,7 +308,7 @@ def _kubectl(words: list[str], io: CommandIO, here: str) -> None:
     config = call.flag("--kubeconfig")
     if config and "$" not in config:  # the reader's own credentials file: theirs, never the tutorial's
         io.manifests.append((_path(config, here), KUBECONFIG_VIA))
-    for f in call.files:
+    for f in given_files(call.files, stdin):  # `envsubst < f.yaml | kubectl apply -f -` gives kubectl f.yaml
         if f in METAVARIABLES:  # `kubectl apply -f FILE`: kubectl's usage notation, no file
             continue
         if f != "-" and "://" not in f:

@@ -53,7 +53,7 @@ from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import bash, kubectl
 from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, K8sObject, get_path, pod_spec
 from runner.syntax.kubectl import KubectlCall
-from runner.syntax.shell import plain_file, segments
+from runner.syntax.shell import given_files, piped, plain_file
 from runner.syntax.yaml import Positions, read_yaml
 
 HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
@@ -87,6 +87,13 @@ class Call:
     line: int
     words: tuple[str, ...]
     call: KubectlCall
+    stdin: str | None = None  # the file piped into it: `envsubst < app.yaml | kubectl apply -f -` applies app.yaml
+    fed_by: tuple[str, ...] = ()  # the words of the command whose output is its input (`kubectl create … -o yaml |`)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Its `-f` files, `-` read as the file piped into it when one is (else `-`: a here-document, or unknown)."""
+        return given_files(self.call.files, self.stdin)
 
     @property
     def dry_run(self) -> bool:
@@ -132,7 +139,7 @@ class Effects:
     def __init__(self, lesson: Lesson, norm: Callable[[str], str] = _same) -> None:
         self.lesson = lesson
         self.norm = norm
-        self._segments: dict[str, list[list[str]]] = {}
+        self._segments: dict[str, list[tuple[list[str], str | None]]] = {}
         self._step_calls: dict[int, list[Call]] = {}
 
     # ---- manifests ---------------------------------------------------------------------------
@@ -219,8 +226,12 @@ class Effects:
 
     def segments(self, text: str) -> list[list[str]]:
         """`shell.segments`, computed once per command text."""
+        return [words for words, _ in self.piped(text)]
+
+    def piped(self, text: str) -> list[tuple[list[str], str | None]]:
+        """`shell.piped` (the simple commands, each with the file piped into it), computed once per command text."""
         if text not in self._segments:
-            self._segments[text] = segments(text)
+            self._segments[text] = piped(text)
         return self._segments[text]
 
     def step_calls(self, step: Step) -> list[Call]:
@@ -229,7 +240,11 @@ class Effects:
             out = []
             text = step.command or ""
             pos = 0
-            for seg in self.segments(text):
+            script = bash.parse(text)
+            for i, command in enumerate(script.commands):
+                if not (command.words and command.runs):
+                    continue
+                seg = list(command.words)
                 call = kubectl.parse(seg)
                 if call is None:
                     continue
@@ -237,7 +252,8 @@ class Effects:
                 if at >= 0:
                     pos = at + len(seg[0])
                 line = step.line + text.count("\n", 0, max(at, 0))
-                out.append(Call(step, line, tuple(seg), call))
+                source = script.input_of(i)
+                out.append(Call(step, line, tuple(seg), call, script.input_file(i), source.words if source else ()))
             self._step_calls[step.index] = out
         return self._step_calls[step.index]
 
@@ -285,7 +301,13 @@ class Effects:
         if verb in ("create", "apply", "replace"):
             if c.dry_run:
                 return
-            for f in call.files:
+            for f in c.files:
+                if f == "-" and step.index not in self.heredocs and (printed := _printed_object(c.fed_by)) is not None:
+                    # `kubectl create namespace x --dry-run=client -o yaml | kubectl apply -f -`: the object it prints
+                    yield Effect(
+                        order, step, c.line, verb, printed[0], self.norm(printed[1]), f"kubectl {verb} -f - ({printed[2]})", c
+                    )
+                    continue
                 if f == "-":
                     objects: list[Manifest] | tuple[Manifest, ...] = self.heredocs.get(step.index, ())
                     via = f"kubectl {verb} -f - (here-document)"
@@ -328,7 +350,7 @@ class Effects:
             return
         if verb == "delete":
             ignore = call.has("--ignore-not-found")
-            for f in call.files:
+            for f in c.files:
                 for m in self.file_manifests(f, step.index) or []:
                     yield Effect(
                         order,
@@ -438,6 +460,7 @@ class Effects:
                 Need(LABELS, sel, step.line, of=kind, optional=optional)
                 for sel, optional, kind in _selected(self.step_calls(step))
             ]
+            needs += self._searched(step)
             for c in self.step_calls(step):  # `kubectl top pod`: the metrics API, which metrics-server serves
                 if c.call.verb == "top":
                     kind = "NodeMetrics" if c.call.args[:1] and c.call.args[0].startswith(("no", "node")) else "PodMetrics"
@@ -491,6 +514,26 @@ class Effects:
         own = [m for m in makes if m.kind == FILE and not m.name.endswith("*")]
         needs = [n for n in needs if not (n.kind == FILE and any(m.provides(n) for m in own))]
         return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd, fetches, lists), cwd
+
+    def _searched(self, step: Step) -> list[Need]:
+        """`kubectl get events | grep s2-bob`: a search of what kubectl lists for the name of an object the tutorial
+        makes finds it only once that object exists (grep's exit status 1 is "not found"), so the step needs it."""
+        out = []
+        script = bash.parse(step.command or "")
+        for i, c in enumerate(script.commands):
+            if c.context != "" or c.name not in ("grep", "egrep", "fgrep") or any(w in _GREP_NOT_FOUND_OK for w in c.words[1:]):
+                continue
+            pattern = next((w for w in c.words[1:] if not w.startswith("-")), None)
+            source, listed = script.input_of(i), False
+            while source is not None and not listed:
+                listed = source.name in ("kubectl", "oc")
+                source = script.commands[source.piped_from] if source.piped_from is not None else None
+            name = self.norm(pattern) if pattern else ""
+            kinds = self.kinds_named(name) if listed and name else set()
+            if kinds:
+                kind = next(iter(kinds)) if len(kinds) == 1 else None
+                out.append(Need(OBJECT, name, step.line + c.line, of=kind, via="grep"))
+        return out
 
     def made_after(self, step: Step) -> dict[str, int]:
         """Names of the objects later steps make (a name -> the line of the first), for what a pod may wait for."""
@@ -598,7 +641,7 @@ class Effects:
         out = list(self.heredocs.get(step.index, ()))
         for c in self.step_calls(step):
             if c.call.verb in ("create", "apply", "replace") and not c.dry_run:
-                for f in c.call.files:
+                for f in c.files:
                     if f != "-":
                         out.extend(self.file_manifests(f, step.index) or [])
         return out
@@ -657,6 +700,23 @@ def _lists(pattern: str, name: str) -> bool:
         return re.search(pattern, name) is not None
     except re.error:
         return pattern in name
+
+
+# grep options after which no match is no failure (an inverted search, a count in a condition is still exit 1: kept)
+_GREP_NOT_FOUND_OK = frozenset({"-v", "--invert-match", "-L", "--files-without-match"})
+
+
+def _printed_object(words: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """(kind, name, how) of the object a `kubectl create <type> NAME --dry-run=client -o yaml` prints (for a pipe into
+    `kubectl apply -f -`, the idiom that creates it or leaves it as it is), else None."""
+    call = kubectl.parse(list(words)) if words else None
+    if call is None or call.verb != "create" or call.flag("-o", "--output") not in ("yaml", "json"):
+        return None
+    dry = call.flag("--dry-run")
+    created = call.creates
+    if dry in (None, "none", "false") or created is None:
+        return None
+    return created[0], created[1], f"kubectl create {call.args[0]} --dry-run"
 
 
 def _applied_heredoc(command: str) -> bash.HereDoc | None:

@@ -83,8 +83,11 @@ def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[s
     """What an object needs of the cluster: its StorageClass, GPUs, images, hosts, nodes, claims made elsewhere."""
     body = obj.body or {}
     reqs: list[str] = []
-    if obj.kind == "PersistentVolumeClaim":
-        sc = scalar(get_path(body, ("spec", "storageClassName")))
+    claims = [body] if obj.kind == "PersistentVolumeClaim" else []
+    if obj.kind == "StatefulSet":  # the claims its pods get, one per replica, from its templates
+        claims = mappings(get_path(body, ("spec", "volumeClaimTemplates")))
+    for template in claims:
+        sc = scalar(get_path(template, ("spec", "storageClassName")))
         if sc and ("StorageClass", sc) not in created:  # a class the lesson makes itself is there when needed
             reqs.append(f"storage-class:{sc}")
     spec = pod_spec(body)

@@ -594,6 +594,19 @@ def failure_prose(text: str) -> bool:
     return bool(_FAILURE_PROSE.search(first))
 
 
+_CRASH_PROSE = re.compile(
+    r"\b(?:may|will|should|would|might)\s+(?:\w+\s+){0,6}?(?:CrashLoopBackOff|Error\s+state|ErrImagePull|"
+    r"ImagePullBackOff|crash(?:es|ing)?|(?:keep|start)s?\s+(?:crashing|restarting)|fail(?:s)?\s+to\s+start)\b",
+    re.I,
+)
+
+
+def crash_prose(text: str) -> bool:
+    """The paragraph just after a block says the pod it makes does not come up ("At this time, you may see the pod in
+    `CrashLoopBackOff` state. Try debugging the issue…"): the text expects the pod to exist, not to be ready."""
+    return bool(_CRASH_PROSE.search(text.replace("`", "")))
+
+
 _EDIT_MARK = re.compile(r"<-{3,}|<={3,}|←")
 
 

@@ -25,7 +25,7 @@ from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
 from runner.syntax import kubectl, prompts
 from runner.syntax.k8s import unknown_kind
-from runner.syntax.shell import Command, has_prompts, plain_file, segments, split_commands
+from runner.syntax.shell import Command, given_files, has_prompts, piped, plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
 
 FORCEABLE_TYPES = set(schema.FORCEABLE_TYPES)
@@ -66,6 +66,7 @@ class _Context:
     output_cue: bool = False  # the prose just before says the next block is a command's output
     alternative_cue: bool = False  # the prose just before offers the next block as another way ("Or like this:")
     after_block: bool = False  # the paragraph being read comes right after a code block
+    block_start: int = 0  # the index of the first step of the last code block
     after_printing: tuple[tuple[str, str], ...] = ()  # what the last command printed (`kubectl get secret s -o yaml`)
     bare_username: bool = False  # the prose tells the reader to replace the word "username"
     mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
@@ -189,6 +190,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             ctx.after_block = False
             continue
         if block.kind == "code":
+            ctx.block_start = len(b.steps)
             _code_block(block, ctx, b, seen_blocks)
             ctx.after_block = True
         else:
@@ -240,6 +242,12 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     if last is not None and last.type in (StepType.COMMAND, StepType.IN_POD) and ctx.after_block and classify.failure_prose(text):
         # "It should error out and complain about the file being read only.": the text expects the command to fail
         b.steps[-1] = replace(last, expect_failure=True)
+    if ctx.after_block and classify.crash_prose(text):
+        # "you may see the pod in CrashLoopBackOff state. Try debugging the issue": the block's pods are meant to exist,
+        # not to be ready (the text shows a failure to debug)
+        for i in range(ctx.block_start, len(b.steps)):
+            if b.steps[i].wait is None and b.steps[i].type in (StepType.COMMAND, StepType.MANIFEST):
+                b.steps[i] = replace(b.steps[i], wait="exists")
     ctx.after_block = False
     ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
     ctx.file_content = None
@@ -375,6 +383,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
             reason="output of a command, shown in the text",
         )
     elif forced in ("manifest", "fragment") or (forced is None and is_yaml):
+        file_hint = file_hint or prose.comment_file(content)  # `# nextflow-pipeline.yaml` on the block's first line
         _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing, alternative)
     elif forced == "file" or (forced is None and file_content_cue and lang not in classify.SHELL_LANGS):
         name = file_hint or ann.get("file") or "file"
@@ -789,12 +798,12 @@ def _link_files(steps: list[Step]) -> list[Step]:
     applied_by_command: set[str] = set()
 
     def applied(step: Step) -> list[str]:
-        calls = (kubectl.parse(seg) for seg in segments(step.command or "")) if step.type is StepType.COMMAND else ()
+        calls = ((kubectl.parse(seg), stdin) for seg, stdin in piped(step.command or "") if step.type is StepType.COMMAND)
         return [
             plain_file(f)
-            for call in calls
+            for call, stdin in calls
             if call and call.verb in ("create", "apply", "replace")
-            for f in call.files
+            for f in given_files(call.files, stdin)  # `envsubst < app.yaml | kubectl apply -f -` applies app.yaml
             if f != "-" and "://" not in f
         ]
 
@@ -811,11 +820,11 @@ def _link_files(steps: list[Step]) -> list[Step]:
     for i, step in enumerate(steps):
         if step.type is not StepType.COMMAND or not step.command:
             continue
-        for seg in segments(step.command):
+        for seg, stdin in piped(step.command):
             call = kubectl.parse(seg)
             if not (call and call.verb in ("create", "apply", "replace") and call.files):
                 continue
-            for f in (plain_file(f) for f in call.files if f != "-" and "://" not in f):
+            for f in (plain_file(f) for f in given_files(call.files, stdin) if f != "-" and "://" not in f):
                 applied_by_command.add(f)
                 if f in shown:
                     continue

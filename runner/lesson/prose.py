@@ -72,6 +72,19 @@ def heading_file(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+# a YAML block's first line naming its file: `# nextflow-pipeline.yaml`, `# File: deploy/app.yaml`, `# filename: pod.yml`
+_COMMENT_FILE = re.compile(
+    rf"^#\s*(?:(?:file|filename|file name|save as|saved as)\s*:?\s*)?((?:[\w.-]+/)*{_FILE})\s*:?\s*$", re.I
+)
+
+
+def comment_file(content: str) -> str | None:
+    """The file a YAML block names in a comment on its first line (the block is that file's content)."""
+    first = next((line.strip() for line in content.splitlines() if line.strip()), "")
+    m = _COMMENT_FILE.match(first)
+    return m.group(1) if m else None
+
+
 def prose_file(text: str) -> str | None:
     """A file name the paragraph just before a block gives it ("Create the file `pvc.yaml`:").
 

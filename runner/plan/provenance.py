@@ -32,6 +32,7 @@ from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
 from runner.syntax import kubectl
+from runner.syntax.bash import LAST_JOB
 from runner.syntax.k8s import API_VERSIONS
 from runner.syntax.shell import plain_file, segments
 
@@ -246,6 +247,11 @@ class Ledger:
         if need.kind == VAR:
             if need.name in ENVIRONMENT or need.name in facts.variables:
                 return None
+            if need.name == LAST_JOB:
+                return Verdict(
+                    Operation.SKIP,
+                    "needs $!, the process id of a command started in the background (`&`), and no step before it starts one",
+                )
             return Verdict(
                 Operation.SKIP, f"needs ${need.name}, which no step of the tutorial sets: give it with --set {need.name}=…"
             )

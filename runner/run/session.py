@@ -7,7 +7,8 @@ process (a timeout or Ctrl-C must stop everything it started), so what the
 terminal would remember is written to a state file when a command ends and
 read back before the next one starts: the variables and functions the
 tutorial defines (known beforehand from the grammar, `effects`), its aliases,
-and the folder, as long as it is inside the run's working directory (a `cd`
+the last job started in the background (`$!`: `kubectl port-forward … &`,
+then `PF_PID=$!` in the next command), and the folder, as long as it is inside the run's working directory (a `cd`
 out of it does not carry over: the run never works outside its folder).
 
 The reader's own id is the run's user: `$USER`, `$LOGNAME` and `whoami`
@@ -26,8 +27,17 @@ from pathlib import Path
 
 from runner.effects import Effects
 from runner.effects.io import COMMAND, VAR
+from runner.syntax import bash
+from runner.syntax.shell import segments
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NOTHING_SELECTED = "tutorial-runner: xargs got no input"  # on stderr: the command xargs runs had nothing to act on
+_XARGS = (
+    'xargs() { case " $* " in *" -a "*|*" --arg-file"*) command xargs "$@"; return;; esac; '
+    'local __in; __in=$(cat; printf .); __in=${__in%.}; if [ -z "${__in//[[:space:]]/}" ]; then '
+    f'printf "%s\\n" "{NOTHING_SELECTED}" >&2; fi; printf "%s" "$__in" | command xargs "$@"; }}'
+)
+_JOB = "__tutorial_job"  # `$!` of the terminal: the last job an earlier command started in the background (`cmd &`)
 
 
 class ShellSession:
@@ -63,15 +73,23 @@ class ShellSession:
         save = [
             f"{{ declare -p {keep} 2>/dev/null; " if keep else "{ ",
             "alias -p; ",
+            f"printf '{_JOB}=%q\\n' \"${{!:-${{{_JOB}-}}}}\"; ",
             f"declare -f {functions} 2>/dev/null; " if functions else "",
             f'case "$PWD/" in {workdir}/*) printf "cd -- %q\\n" "$PWD";; *) printf "cd -- %q\\n" {workdir};; esac; ',
             f"}} > {state}.tmp && mv -f {state}.tmp {state}",
         ]
+        if not bash.starts_background(command):  # `PF_PID=$!`: the job an earlier command started in the background
+            for start, end in reversed(bash.last_job_expansions(command)):
+                command = command[:start] + f"${{{_JOB}-}}" + command[end:]
+        # `kubectl get pods | grep Error | awk '{print $1}' | xargs kubectl delete pod`: says so when what the commands
+        # before xargs select is nothing (xargs without -r then runs its command once, with no arguments, and fails)
+        selects = any(words[:1] == ["xargs"] for words in segments(command))
         return "\n".join(
             [
                 "shopt -s expand_aliases",
                 f"if [ -f {state} ]; then . {state} || true; fi",
                 'whoami() { printf "%s\\n" "$USER"; }',
+                _XARGS if selects else "",
                 f"__tutorial_save() {{ {''.join(save)}; }}",
                 "trap __tutorial_save EXIT",
                 command,

@@ -169,8 +169,51 @@ class Script:
         src = self.commands[index].piped_from
         return self.commands[src] if src is not None else None
 
+    def input_file(self, index: int) -> str | None:
+        """The file whose content reaches command `index`'s input through its pipeline, passed on as it is or changed
+        on the way: `envsubst < app.yaml | kubectl apply -f -`, `cat app.yaml | …`, `sed 's/a/b/' app.yaml | envsubst |
+        …`. None when its input is a here-document, another program's own output, or not one file."""
+        src = self.commands[index].piped_from
+        while src is not None:
+            source = self.commands[src]
+            if source.heredoc is not None:
+                return None
+            named = _file_read(source)
+            if named is not None:
+                return named
+            if source.piped_from is None or source.name not in _FILTERS or _operands(source):
+                return None
+            src = source.piped_from
+        return None
+
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# programs that pass what they read on, changed or not: a file's content goes through them on its way down a pipeline
+_FILTERS = frozenset({"cat", "envsubst", "sed"})
+
+
+def _operands(c: SimpleCommand) -> list[str]:
+    """A filter's file operands: `cat f`, `sed 's/a/b/' f` (its script is the first word unless given with -e/-f)."""
+    words = list(c.words[1:])
+    if c.name == "sed":
+        scripts = [i + 1 for i, w in enumerate(words) if w in ("-e", "-f", "--expression", "--file")]
+        plain = [w for i, w in enumerate(words) if not w.startswith("-") and i not in scripts]
+        return plain if scripts or any(w.startswith(("--expression=", "--file=")) for w in words) else plain[1:]
+    if c.name == "cat":
+        return [w for w in words if not w.startswith("-") or w == "-"]
+    return []
+
+
+def _file_read(c: SimpleCommand) -> str | None:
+    """The one file a filter reads: `envsubst < f`, `cat f`, `sed … f` (not `sed -i`, which writes it back)."""
+    if c.name not in _FILTERS or (c.name == "sed" and any(w.startswith(("-i", "--in-place")) for w in c.words[1:])):
+        return None  # a program's own output (`python gen.py < in`), or nothing (`sed -i`)
+    redirected = [r.target for r in c.redirects if r.reads]
+    files = [f for f in _operands(c) if f != "-"]
+    if files:
+        return files[0] if len(files) == 1 else None
+    return redirected[-1] if redirected else None
 
 
 def _after_option(words: tuple[str, ...], word: str) -> bool:
@@ -229,6 +272,45 @@ def _parse(text: str) -> Script:
     reader = _Reader(hide_placeholders(text))
     reader.statement(tree(text), "")
     return Script(tuple(reader.out), tuple(sorted(set(reader.errors))), tuple(dict.fromkeys(reader.functions)))
+
+
+LAST_JOB = "!"  # `$!`: the process id of the last command the shell started in the background (`cmd &`)
+
+
+def last_job_expansions(text: str) -> list[tuple[int, int]]:
+    """Where `text` expands `$!` or `${!}` (not inside single quotes): (start, end) character offsets."""
+    if "$!" not in text and "${!}" not in text:
+        return []
+    hidden = hide_placeholders(text)
+    data = hidden.encode("utf-8")
+    out: list[tuple[int, int]] = []
+    stack = [tree(text)]
+    while stack:
+        node = stack.pop()
+        if node.type in ("simple_expansion", "expansion"):
+            named = [c for c in node.children if c.is_named]
+            plain = len(named) == 1 and named[0].type == "special_variable_name" and named[0].text == b"!"
+            if plain or (node.type == "expansion" and node.text == b"${!}"):
+                start = len(data[: node.start_byte].decode("utf-8", "replace"))
+                end = len(data[: node.end_byte].decode("utf-8", "replace"))
+                out.append((start, end))
+                continue
+        stack.extend(node.children)
+    return sorted(out)
+
+
+def starts_background(text: str) -> bool:
+    """Does `text` start a command in the background (`kubectl port-forward … &`)?"""
+    if "&" not in text:
+        return False
+    stack = [tree(text)]
+    while stack:
+        node = stack.pop()
+        if node.type == "&":  # the operator, not `&&`, `2>&1` or a `&` inside a word or a string
+            return True
+        if node.type not in ("string", "raw_string", "heredoc_body", "comment"):
+            stack.extend(node.children)
+    return False
 
 
 def node_text(node: Node) -> str:

@@ -24,7 +24,18 @@ from runner.syntax import bash, prompts
 from runner.syntax.bash import HereDoc
 from runner.syntax.prompts import Prompt
 
-__all__ = ["Command", "HereDoc", "comments", "has_prompts", "heredoc", "plain_file", "segments", "split_commands"]
+__all__ = [
+    "Command",
+    "HereDoc",
+    "comments",
+    "given_files",
+    "has_prompts",
+    "heredoc",
+    "piped",
+    "plain_file",
+    "segments",
+    "split_commands",
+]
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,18 @@ def segments(command: str) -> list[list[str]]:
     a function's body runs only when called, so it is not listed.
     """
     return [list(c.words) for c in bash.parse(command).commands if c.words and c.runs]
+
+
+def piped(command: str) -> list[tuple[list[str], str | None]]:
+    """`segments`, each with the file that reaches its input through a pipeline (`bash.Script.input_file`): in
+    `envsubst < app.yaml | kubectl apply -f -`, kubectl's `-` is app.yaml."""
+    script = bash.parse(command)
+    return [(list(c.words), script.input_file(i)) for i, c in enumerate(script.commands) if c.words and c.runs]
+
+
+def given_files(files: tuple[str, ...], stdin: str | None) -> tuple[str, ...]:
+    """kubectl's `-f` files with `-` read as the file piped into it, when one is (`piped`)."""
+    return tuple(stdin if f == "-" and stdin else f for f in files)
 
 
 def plain_file(name: str) -> str:

@@ -6,6 +6,7 @@ waits, evidence of a failure) is run on the real cluster by tests/e2e.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 
 from runner.core.errors import TutorialError
 from runner.core.redact import MASK, Redactor
+from runner.core.results import PASSED, SKIPPED
 from runner.effects import Effects
 from runner.kube.exec import ExecResult
 from runner.kube.labels import run_labels
@@ -29,7 +31,7 @@ from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
 from runner.run.blocked import Blocked
 from runner.run.operations import OperationContext, StepFailed, operations_for
-from runner.run.operations.base import judge_exit, refuse_unresolved
+from runner.run.operations.base import Done, judge_exit, refuse_unresolved
 from runner.run.operations.exec import ExecInPod
 from runner.run.operations.file import WriteFile
 from runner.run.operations.shell import run_shell
@@ -105,6 +107,27 @@ def test_a_command_passes_on_exit_0_and_fails_naming_its_last_line():
     with pytest.raises(StepFailed, match=r"^command failed \(exit 2\): no such file$") as failed:
         judge_exit(step(), redact, "ls x", 2, "", "warning\nno such file\n")
     assert failed.value.evidence[0].lines == ("stderr: warning", "stderr: no such file")
+
+
+def test_xargs_with_nothing_selected_has_nothing_to_act_on(tmp_path):
+    """`kubectl get pods | grep Error | awk '{print $1}' | xargs kubectl delete pod` where no pod failed: xargs runs
+    its command once with no arguments; the line cannot be judged here, it is no defect."""
+    work = tmp_path / "work"
+    work.mkdir()
+    session = ShellSession(work, tmp_path / "state", "bob")
+
+    def judged(command: str) -> Done:
+        code, out, err = run_shell(session.script(command), work, dict(os.environ), 30, Cancel())
+        return judge_exit(step(), Redactor(), command, code, out, err)
+
+    done = judged("printf 'web Running\\n' | grep Error | awk '{print $1}' | xargs ls")
+    assert done.status == SKIPPED and done.message.startswith("nothing to act on: the commands before `xargs` selected")
+    assert judged("printf 'web Error\\n' | grep Error | awk '{print $1}' | xargs echo delete").evidence[0].lines == (
+        "delete web",
+    )
+    assert judged("true | xargs -r ls").status == PASSED
+    with pytest.raises(StepFailed):
+        judged("echo nope | xargs ls")  # xargs had input: its command's failure is the step's
 
 
 def test_a_command_in_a_pod_says_which_pod():
@@ -293,3 +316,48 @@ def test_an_exit_status_that_answers_a_question_is_not_a_failure():
     assert answers_no("kubectl get pods | grep web") is None  # grep finding nothing is a finding
     assert answers_no("kubectl auth can-i list pods && echo ok") is None  # the last command decides
     assert answers_no("kubectl apply -f x.yaml") is None
+
+
+def test_a_file_a_here_document_writes_names_the_images_this_cluster_uses(tmp_path):
+    """`cat > deploy.yaml <<'EOF' … image: nginx:1.25-alpine … EOF`: written with the image the cluster's registry
+    stands in for it, as a manifest block's file is; the rest of the text stays as written."""
+    from runner.plan.profile import profile_from_dict
+    from runner.run.operations.command import HostCommand
+
+    lesson = lesson_of("""\
+        ```bash
+        cat > deploy.yaml << 'EOF'
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.25-alpine  # small
+              - name: side
+                image: "example.org/other:1"
+        EOF
+        ```
+        """)
+    ctx = context(tmp_path)
+    profile = profile_from_dict("p", {"images": {"nginx:*": "docker.io/library/nginx:latest"}})
+    ctx = dataclasses.replace(ctx, workspace=Workspace(tmp_path, run_labels("t", "bob", "r1234567"), "bob", profile))
+    host = HostCommand(ctx, Effects(lesson), ShellSession(tmp_path, tmp_path / "state", "bob"))
+    step = lesson.steps[0]
+    text = host._written_images(step, step.command or "")
+    assert "image: docker.io/library/nginx:latest  # small" in text and 'image: "example.org/other:1"' in text
+    assert text.replace("docker.io/library/nginx:latest", "nginx:1.25-alpine") == step.command
+
+
+def test_xargs_reading_its_own_file_is_left_as_it_is(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "names").write_text("a\n")
+    session = ShellSession(work, tmp_path / "state", "bob")
+    code, out, err = run_shell(session.script("xargs -a names echo got"), work, dict(os.environ), 30, Cancel())
+    assert (code, out, err) == (0, "got a\n", "")

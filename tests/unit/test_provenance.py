@@ -858,3 +858,184 @@ def test_kubectl_usage_notation_is_a_synopsis_not_a_command():
         "a usage synopsis: `FILE` stands for what the reader gives (kubectl's own notation), not runnable as written",
     )
     assert p[4][0] is Operation.SKIP and "`POD`" in p[4][1]
+
+
+def test_a_file_piped_into_kubectl_apply_is_the_file_it_applies():
+    """`envsubst < f | kubectl apply -f -`, `cat f | …`, `sed … f | …`: the pipeline applies f. The block shown as f
+    is written for it (not applied on its own), its image decides the command, and a later consumer of f names the
+    block as its producer."""
+    md = """\
+        ```yaml
+        # web.yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+          - name: c
+            image: example.org/big:1
+        ```
+
+        ```bash
+        envsubst < web.yaml | kubectl apply -f -
+        kubectl get pod web
+        sed 's/a/b/' web.yaml | kubectl delete -f -
+        ```
+        """
+    p = plan(md)
+    assert p[1][0] is Operation.WRITE and "applied by the tutorial's own command" in p[1][1]
+    assert p[14][0] is Operation.COMMAND
+    no_image = ClusterFacts(network=False, namespace="ws", objects_known=True, image_for=lambda i: None)
+    p = plan(md, no_image)
+    assert p[1][0] is Operation.SKIP and p[1][1].startswith("needs image example.org/big:1")
+    assert p[14][0] is Operation.SKIP and p[14][1].startswith("needs image example.org/big:1")
+    assert p[15][1].startswith("depends on pod/web, which the step at line 14 would have made")
+    assert p[16][1].startswith("depends on web.yaml, which the step at line 1 would have written")
+
+
+def test_what_reaches_kubectl_through_a_pipeline():
+    from runner.syntax.shell import piped
+
+    def stdin(text: str) -> str | None:
+        return piped(text)[-1][1]
+
+    assert stdin("envsubst < app.yaml | kubectl apply -f -") == "app.yaml"
+    assert stdin("cat ./app.yaml | kubectl create -f -") == "./app.yaml"
+    assert stdin("sed -e 's/a/b/' -e 's/c/d/' app.yaml | envsubst | kubectl apply -f -") == "app.yaml"
+    assert stdin("sed 's/a/b/' app.yaml | kubectl apply -f -") == "app.yaml"
+    assert stdin("cat <<EOF | kubectl apply -f -\nkind: Pod\nEOF") is None  # a here-document: its own model
+    assert stdin("python gen.py < app.yaml | kubectl apply -f -") is None  # a program's own output
+    assert stdin("cat a.yaml b.yaml | kubectl apply -f -") is None  # not one file
+    assert stdin("helm template x ./chart | kubectl apply -f -") is None
+
+
+def test_a_yaml_block_names_its_file_in_a_comment_on_its_first_line():
+    from runner.lesson import prose
+
+    assert prose.comment_file("# web.yaml\napiVersion: v1\n") == "web.yaml"
+    assert prose.comment_file("# File: deploy/web.yml\nkind: Pod\n") == "deploy/web.yml"
+    assert prose.comment_file("# a web.yaml for the demo\nkind: Pod\n") is None
+    assert prose.comment_file("apiVersion: v1\n# web.yaml\n") is None
+
+
+def test_the_pid_of_a_background_job_is_made_by_the_step_that_starts_it():
+    p = plan("""\
+        ```bash
+        helm install web ./chart
+        kubectl port-forward svc/web 8080:80 >/dev/null 2>&1 &
+        PF_PID=$!
+        kill $PF_PID
+        ```
+
+        ```bash
+        echo $!
+        ```
+        """)
+    assert p[4][1].startswith("depends on $!, which the step at line 3 would have set")
+    assert p[5][1].startswith("depends on $PF_PID, which the step at line 4 would have set")
+    p = plan("""\
+        ```bash
+        kill $!
+        ```
+        """)
+    assert p[2] == (
+        Operation.SKIP,
+        "needs $!, the process id of a command started in the background (`&`), and no step before it starts one",
+    )
+
+
+def test_an_object_printed_by_a_dry_run_and_piped_into_apply_is_created():
+    """`kubectl create namespace x --dry-run=client -o yaml | kubectl apply -f -`: the idiom creates x (or keeps it)."""
+    p = plan(
+        """\
+        ```bash
+        kubectl create namespace training --dry-run=client -o yaml | kubectl apply -f -
+        kubectl create secret generic db --from-literal=a=b --dry-run=client -o yaml | kubectl apply -f -
+        kubectl get pods -n training
+        kubectl get secret db
+        kubectl delete namespace training
+        kubectl create namespace training
+        ```
+        """,
+        ClusterFacts(network=False, namespace="ws", objects_known=True, namespaces=frozenset()),
+    )
+    assert [p[line][0] for line in (2, 3, 4, 5, 6, 7)] == [Operation.COMMAND] * 6
+
+
+def test_searching_kubectls_listing_for_an_object_needs_that_object():
+    """`kubectl get events | grep s2-bob`: grep finds the name only once the pod exists (exit 1: nothing found)."""
+    p = plan(
+        """\
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: s2-<username>
+        spec:
+          containers:
+          - name: c
+            image: example.org/big:1
+        ```
+
+        ```bash
+        kubectl get events --sort-by=.metadata.creationTimestamp | grep s2-<username>
+        kubectl get pods | grep -v s2-<username>
+        kubectl get pods | grep unrelated
+        ```
+        """,
+        ClusterFacts(network=False, namespace="ws", objects_known=True, image_for=lambda i: None),
+    )
+    assert p[13][1].startswith("depends on pod/s2-bob, which the step at line 1 would have made (needs image example.org/big:1")
+    assert p[14][0] is Operation.COMMAND and p[15][0] is Operation.COMMAND
+
+
+def test_a_statefulsets_claim_templates_need_their_storage_class():
+    p = plan(
+        """\
+        ```yaml
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: web
+        spec:
+          serviceName: web
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: web
+                image: nginx
+          volumeClaimTemplates:
+          - metadata: {name: www}
+            spec:
+              storageClassName: standard
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 1Gi}}
+        ```
+        """,
+        ClusterFacts(network=False, namespace="ws", objects_known=True, storage_classes=frozenset({"local-path"})),
+    )
+    assert p[1] == (Operation.SKIP, "needs StorageClass standard, which this cluster does not have")
+
+
+def test_a_pod_the_text_says_will_crash_is_awaited_to_exist_not_to_be_ready():
+    """ "At this time, you may see the pod in `CrashLoopBackOff` state. Try debugging …": the text shows a failure to
+    debug; the pod must exist, and nobody waits for it to be ready."""
+    md = """\
+        ```bash
+        kubectl apply -f db.yaml
+        kubectl get pods
+        ```
+
+        At this time, you may see the pod in ```CrashLoopBackOff``` state. Try debugging the issue.
+
+        ```bash
+        kubectl apply -f web.yaml
+        ```
+
+        The pod should be running now.
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+    assert [s.wait for s in lesson.steps] == ["exists", "exists", None]

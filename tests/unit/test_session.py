@@ -49,3 +49,14 @@ def test_which_variables_are_empty_now(tmp_path):
     assert s.empty(["NFS_IP", "EMPTY", "X"]) == {"EMPTY", "X"}
     s.close()
     assert not s.state.exists()
+
+
+def test_the_last_background_job_is_kept_for_the_next_commands(tmp_path):
+    """`cmd &` in one command, `PID=$!` in the next and `kill $PID` after: `$!` is the terminal's last job."""
+    s = session(tmp_path)
+    started = run(s, "sleep 30 >/dev/null 2>&1 &\necho $!")
+    pid = started.stdout.strip()
+    assert pid.isdigit()
+    assert run(s, "X=$!; echo \"${!}|$X\"; echo '$!'").stdout.split("\n")[:2] == [f"{pid}|{pid}", "$!"]
+    assert run(s, "kill $X").returncode == 0
+    assert run(s, "true").returncode == 0 and run(s, "echo $!").stdout.strip() == pid  # kept until another job starts

@@ -25,7 +25,7 @@ from runner.run.operations.shell import run_shell
 from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
 from runner.syntax import kubectl
-from runner.syntax.k8s import timestamp
+from runner.syntax.k8s import pod_containers, timestamp
 from runner.syntax.shell import heredoc, segments
 
 
@@ -41,7 +41,8 @@ class HostCommand:
     def perform(self, action: Action) -> Done:
         step, command = action.step, action.command or ""
         refuse_unresolved(command)
-        command = resolve_hashes(self._mapped_images(self._prepared_heredoc(step, command)), step, self.ctx)
+        command = self._mapped_images(self._written_images(step, self._prepared_heredoc(step, command)))
+        command = resolve_hashes(command, step, self.ctx)
         await_logged_jobs(command, step, self.ctx, self.session.expand)
         created = self._created_names(step)
         if created:
@@ -91,6 +92,21 @@ class HostCommand:
             mapped = self.ctx.workspace.image(image)
             if mapped != image:
                 command = re.sub(rf"(--image[= ])(['\"]?){re.escape(image)}\2(?=\s|$)", rf"\g<1>{mapped}", command, count=1)
+        return command
+
+    def _written_images(self, step: Step, command: str) -> str:
+        """`cat > deploy.yaml <<'EOF' … image: nginx:1.25-alpine … EOF`: the file a here-document writes names the images
+        this cluster uses for them, as a manifest block's file does (the rest of the body stays as written)."""
+        written = self.effects.written.get(step.index)
+        if written is None or command != step.command:
+            return command
+        for m in written[1]:
+            for container in pod_containers(m.obj.body or {}):
+                image = container.image
+                mapped = self.ctx.workspace.image(image) if image and "$" not in image and "<" not in image else image
+                if image and mapped != image:
+                    pattern = rf"(\bimage:[ \t]*)(['\"]?){re.escape(image)}\2(?=[ \t]*(?:#.*)?$)"
+                    command = re.sub(pattern, rf"\g<1>{mapped}", command, flags=re.M)
         return command
 
     def _prepared_heredoc(self, step: Step, command: str) -> str:
