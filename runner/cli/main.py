@@ -78,6 +78,7 @@ class LazyGroup(click.Group):
         "new": "runner.cli.new:new",
         "checks": "runner.cli.checks:checks",
         "preflight": "runner.cli.preflight:preflight",
+        "rehearse": "runner.cli.rehearse:rehearse",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -159,6 +160,7 @@ SHORT_HELP = {
     "clean": "Delete participants' leftovers (ours or the lesson's names), nothing else.",
     "new": "Turn a published tutorial into an annotated lesson (front matter, checks, step notes).",
     "preflight": "Predict whether a lesson holds for N participants in a namespace (creates nothing).",
+    "rehearse": "Run a lesson for N synthetic participants at once, measure, clean up.",
 }
 
 

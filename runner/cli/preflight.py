@@ -26,15 +26,17 @@ from runner.core.errors import UsageError
     type=click.Path(dir_okay=False, exists=True),
     help="Ask admission and rights with a participant's own kubeconfig (instead of --as).",
 )
+@click.option("--probe", is_flag=True, help="Also pull each image on a node and bind a claim per storage class (deleted after).")
 @cluster_options
 @lessons_option
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Value for a lesson placeholder (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @output_option("-o", "--output", help="Write the answer to FILE (Markdown: paste it into the workshop's checklist).")
-def preflight(lesson, participants, as_user, as_group, participant_kubeconfig, sets, fmt, output, **target):
+def preflight(lesson, participants, as_user, as_group, participant_kubeconfig, probe, sets, fmt, output, **target):
     """Predict whether LESSON holds for --participants people at once in this namespace.
 
-    Nothing is created. Every manifest the lesson applies is sent to the API
+    Nothing is created (with --probe: a short pod per image and a claim per
+    storage class, deleted before the answer). Every manifest the lesson applies is sent to the API
     server as a dry run (Pod Security, LimitRange, ResourceQuota, webhooks
     and validation answer with their own message, at the manifest's line);
     every right the participant needs is asked with an access review; what
@@ -48,7 +50,7 @@ def preflight(lesson, participants, as_user, as_group, participant_kubeconfig, s
     Examples:
       tutorial preflight storage -n workshop --participants 40
       tutorial preflight storage -n workshop --participants 40 --as system:serviceaccount:workshop:student
-      tutorial preflight storage -n workshop --participants 40 --format markdown -o checklist.md
+      tutorial preflight storage -n workshop --participants 40 --probe --format markdown -o checklist.md
     """
     from runner.kube.client import check_access, connect_target
     from runner.lesson.render import parse_sets
@@ -79,7 +81,7 @@ def preflight(lesson, participants, as_user, as_group, participant_kubeconfig, s
 
         own = connect_target(replace(cluster_target, kubeconfig=participant_kubeconfig), profile=profile)
         subject = Subject(own, f"the participant of {participant_kubeconfig}")
-    answer = run_preflight(rendered, path, cluster, subject, participants, profile)
+    answer = run_preflight(rendered, path, cluster, subject, participants, profile, probe=probe)
     text = RENDERERS[fmt](answer)
     if output:
         write_output(output, text)

@@ -161,6 +161,7 @@ def _ours(
         rubric=tuple(rubric),
         shared_namespace=shared,
         quota=quota,
+        pod_security=data.get("pod_security"),
         annotated=True,
     )
 

@@ -149,6 +149,7 @@ class LessonMeta:
     rubric: tuple[RubricItem, ...] = ()
     shared_namespace: bool = True
     quota: bool = False
+    pod_security: str | None = None  # the strictest Pod Security level its pods pass (front matter); None: not said
     annotated: bool = False  # the lesson has our front matter (written for this tool)
     bare_username: bool = False  # the prose says to replace the word "username": `pod-username` is rendered with the user
     files_named: tuple[str, ...] = ()  # file names the prose mentions ("change the username in the pod-awscli.yaml file")

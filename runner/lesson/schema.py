@@ -79,6 +79,12 @@ FRONT_MATTER: dict[str, Any] = {
             "description": "the namespace has a ResourceQuota: every container needs requests and limits",
             "x-message": "must be true or false",
         },
+        "pod_security": {
+            "enum": ["restricted", "baseline", "privileged"],
+            "description": "the strictest Pod Security level the lesson's pods pass (`tutorial preflight` holds it against "
+            "the namespace's); not said: preflight's dry runs tell",
+            "x-message": "must be restricted, baseline or privileged",
+        },
     },
 }
 FRONT_MATTER_KEYS = frozenset(FRONT_MATTER["properties"])

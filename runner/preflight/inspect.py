@@ -85,6 +85,29 @@ def _admission(lesson: Lesson, effects: Effects, subject: Subject, profile: Prof
     return items
 
 
+LEVELS = ("restricted", "baseline", "privileged")  # strictest first
+ENFORCE = "pod-security.kubernetes.io/enforce"
+
+
+def _pod_security(cluster: Cluster, lesson: Lesson) -> list[Item]:
+    """The namespace's enforced Pod Security level against the one the lesson says its pods pass (front matter)."""
+    try:
+        labels = cluster.core.read_namespace(cluster.namespace).metadata.labels or {}
+    except Exception as exc:
+        err = translate(exc, f"reading namespace {cluster.namespace}")
+        if err.exit_code == 3 and not isinstance(err, Forbidden):
+            raise err from exc
+        return [Item("admission", UNKNOWN, "Pod Security", f"you may not read namespace {cluster.namespace}'s labels")]
+    level = labels.get(ENFORCE) or "privileged"
+    needs = lesson.meta.pod_security
+    said = f"namespace {cluster.namespace} enforces {level}" + ("" if ENFORCE in labels else " (no label: nothing enforced)")
+    if needs is None:
+        return [Item("admission", OK, "Pod Security", f"{said}; the lesson does not say its level: the dry runs tell")]
+    if level in LEVELS and LEVELS.index(level) < LEVELS.index(needs):
+        return [Item("admission", FAIL, "Pod Security", f"{said}; the lesson's pods need {needs} (its front matter)")]
+    return [Item("admission", OK, "Pod Security", f"{said}; the lesson's pods pass {needs} (its front matter)")]
+
+
 def _resource_of(cluster: Cluster, kind: str) -> tuple[str, str] | None:
     """(group, plural) of a kind as this API server serves it, or None when it does not."""
     try:
@@ -216,7 +239,8 @@ def _camel(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {"spec": {"limits": limits}}
 
 
-def _storage(cluster: Cluster, effects: Effects) -> list[Item]:
+def _storage(cluster: Cluster, effects: Effects) -> tuple[list[Item], dict[str, tuple[str, int]]]:
+    """Each storage class the lesson's claims name: there, and how it binds; (items, class -> (binding mode, line))."""
     classes: dict[str, int] = {}
     for e in effects.events:
         body = e.manifest.obj.body if e.creates and e.manifest is not None else None
@@ -232,9 +256,10 @@ def _storage(cluster: Cluster, effects: Effects) -> list[Item]:
             key = cls if cls is not None else ""
             classes.setdefault(key, e.line)
     if not classes:
-        return []
+        return [], {}
     listed = _list(lambda: cluster.storage.list_storage_class())
     items = []
+    found: dict[str, tuple[str, int]] = {}
     by_name = {c["metadata"]["name"]: c for c in listed or []}
     default = next(
         (
@@ -257,7 +282,8 @@ def _storage(cluster: Cluster, effects: Effects) -> list[Item]:
             mode = by_name[name].get("volume_binding_mode") or "Immediate"
             how = "binds when a pod uses the claim" if mode == "WaitForFirstConsumer" else "binds at once"
             items.append(Item("storage", OK, f"StorageClass {name}", f"{mode}: {how}", line))
-    return items
+            found[name] = (mode, line)
+    return items, found
 
 
 def _environment(lesson: Lesson, cluster: Cluster, profile: Profile | None, effects: Effects) -> list[Item]:
@@ -277,16 +303,26 @@ def preflight(
     subject: Subject,
     participants: int,
     profile: Profile | None = None,
+    probe: bool = False,
 ) -> Preflight:
-    """Every item for `participants` at once in `cluster.namespace`, creating nothing."""
+    """Every item for `participants` at once in `cluster.namespace`, creating nothing (with `probe`: a pod per image and
+    a claim per storage class, deleted before the answer)."""
     t0 = time.monotonic()
     effects = Effects(lesson)
-    items = _admission(lesson, effects, subject, profile)
+    items = _pod_security(cluster, lesson) + _admission(lesson, effects, subject, profile)
     items += _rights(subject, effects)
     capacity, at_most, limit = _capacity(cluster, effects, participants)
     items += capacity
-    items += _storage(cluster, effects)
+    storage, classes = _storage(cluster, effects)
+    items += storage
     items += _environment(lesson, cluster, profile, effects)
+    if probe:
+        from runner.preflight.probe import probe as try_out
+
+        labels = run_labels(lesson.meta.id, "preflight", "probe")
+        items += try_out(cluster, effects, profile, classes, labels)
+    else:
+        items.append(Item("images", UNKNOWN, "images and claims", "not tried (--probe pulls each image and binds a claim)"))
     return Preflight(
         lesson.meta.id,
         path,
@@ -297,6 +333,7 @@ def preflight(
         at_most,
         limit,
         time.monotonic() - t0,
+        probed=probe,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 MARKS = {OK: "✓", FAIL: "✗", UNKNOWN: "?"}
-AREAS = ("admission", "rights", "capacity", "storage", "environment")
+AREAS = ("admission", "rights", "capacity", "storage", "images", "environment")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Preflight:
     limit_reason: str | None = None  # the item that sets `at_most`
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    probed: bool = False  # --probe made a pod per image and a claim per class, and deleted them
 
     @property
     def holds(self) -> bool:
@@ -53,6 +54,7 @@ class Preflight:
             "at_most": self.at_most,
             "limit": self.limit_reason,
             "seconds": round(self.seconds, 2),
+            "probed": self.probed,
             "items": [i.to_dict() for i in self.items],
             "notes": list(self.notes),
         }

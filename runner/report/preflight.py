@@ -29,7 +29,8 @@ def to_text(p: Preflight, verbose: bool = False) -> str:
         for i in shown:
             at = f" (line {i.line})" if i.line else ""
             lines.append(f"    {MARKS[i.status]} {i.what}{at}: {i.evidence}")
-    lines.append(f"{p.lesson}: {_verdict(p)} ({p.seconds:.1f} s, nothing created)")
+    made = "the probe's pods and claims deleted" if p.probed else "nothing created"
+    lines.append(f"{p.lesson}: {_verdict(p)} ({p.seconds:.1f} s, {made})")
     return "\n".join(lines)
 
 

@@ -17,6 +17,17 @@ pytestmark = pytest.mark.e2e
 K = 2  # participants the quota is sized for: the storage lesson holds one claim per participant at its peak
 
 
+@pytest.fixture
+def own_namespace(kube_api):
+    """A namespace of its own: its quota, limit range and Pod Security label must not reach the other tests' one."""
+    import uuid
+
+    name = f"pf-{uuid.uuid4().hex[:6]}"
+    kubectl("create", "namespace", name)
+    yield name
+    kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
 def _setup(namespace: str, role_rules: list | None = None, sa: str = "student") -> str:
     role = yaml.safe_load((REPO / "docs" / "ci" / "runner-role.yaml").read_text())
     role["metadata"] = {"name": f"{sa}-role", "namespace": namespace}
@@ -53,7 +64,8 @@ def _failing(data: dict, area: str) -> list[dict]:
     return [i for i in data["items"] if i["area"] == area and i["status"] == "fail"]
 
 
-def test_preflight_on_a_production_like_namespace(kube_api, namespace):
+def test_preflight_on_a_production_like_namespace(own_namespace):
+    namespace = own_namespace
     quota = {
         "apiVersion": "v1",
         "kind": "ResourceQuota",
@@ -91,8 +103,10 @@ def test_preflight_on_a_production_like_namespace(kube_api, namespace):
     # Pod Security `restricted`: every manifest whose pods admission would reject, at its line, in the server's words
     kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=restricted", "--overwrite")
     code, data = _preflight(namespace, 1, "--as", student)
-    rejected = {i["line"]: i["evidence"] for i in _failing(data, "admission")}
+    rejected = {i["line"]: i["evidence"] for i in _failing(data, "admission") if i["line"]}
     assert code == 1 and set(rejected) == {39, 140}, rejected  # the pod s1 and the Job s3's pods
+    level = next(i for i in data["items"] if i["what"] == "Pod Security")
+    assert level["status"] == "fail" and "enforces restricted; the lesson's pods need baseline" in level["evidence"]
     assert all('PodSecurity "restricted:latest"' in e for e in rejected.values()), rejected
     kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=baseline", "--overwrite")
     code, data = _preflight(namespace, 1, "--as", student)
@@ -100,7 +114,8 @@ def test_preflight_on_a_production_like_namespace(kube_api, namespace):
     assert _objects(namespace) == before
 
 
-def test_preflight_names_the_rights_a_role_lacks(kube_api, namespace):
+def test_preflight_names_the_rights_a_role_lacks(own_namespace):
+    namespace = own_namespace
     role = yaml.safe_load((REPO / "docs" / "ci" / "runner-role.yaml").read_text())
     rules = [
         r
@@ -115,3 +130,29 @@ def test_preflight_names_the_rights_a_role_lacks(kube_api, namespace):
     assert not any(w.startswith(("create pods ", "create persistentvolumeclaims")) for w in lacking)
     res = tutorial("preflight", "storage", "-n", namespace, "--profile", "local", "--participants", "1", "--as", limited)
     assert "✗ create pods/exec (line 90): not allowed" in res.stdout, res.stdout
+
+
+def test_rehearse_fills_the_quota_and_says_who_did_not_fit(own_namespace, tmp_path):
+    namespace = own_namespace
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "workshop"},
+        "spec": {"hard": {"persistentvolumeclaims": str(K)}},
+    }
+    kubectl("-n", namespace, "apply", "-f", "-", input=yaml.safe_dump(quota))
+    out = tmp_path / "rehearsal.json"
+    res = tutorial(
+        "rehearse", "storage", "-n", namespace, "--profile", "local", "--participants", str(K + 2), "-o", str(out), timeout=1200
+    )
+    assert res.returncode == 1, res.stdout + res.stderr  # not everyone passed
+    data = json.loads(out.read_text())
+    assert data["passed"] == K and data["causes"] == {"quota exceeded": data["causes"]["quota exceeded"]}, data
+    assert len(data["causes"]["quota exceeded"]) == 2
+    assert data["predicted_at_most"] == K and data["peaks"]["claims"] == K
+    failed = [p for p in data["participants_detail"] if p["status"] != "passed"]
+    assert all(p["first_failure"]["line"] == 125 and "exceeded quota" in p["first_failure"]["message"] for p in failed)
+    assert "failed for quota exceeded: 2" in res.stdout and "the prediction held" in res.stdout
+    assert data["checks"]["pvc-bound"]["n"] == K
+    left = kubectl("-n", namespace, "get", "pods,pvc,jobs,leases", "-l", "tutorial-runner.io/lesson=storage", "-o", "name")
+    assert left.stdout.strip() == "", left.stdout  # every participant cleaned up

@@ -23,6 +23,7 @@ from runner.lesson.schema import FRONT_MATTER, FRONT_MATTER_KEYS, STEP_ANNOTATIO
         ("placeholders:\n  9lives: x\n", 2, "front matter 'placeholders': bad placeholder name '9lives'"),
         ("placeholders:\n  sc:\n    defualt: x\n", 3, "unknown key(s) defualt for 'sc' (known: default, description, required)"),
         ("title: T\nquota: maybe\nid: Bad Id\n", 3, "'quota'"),  # the first problem in the order written
+        ("pod_security: root\n", 2, "front matter 'pod_security': must be restricted, baseline or privileged"),
     ],
 )
 def test_front_matter_errors_come_from_the_schema_at_the_key_line(front, line, message):
@@ -34,10 +35,11 @@ def test_front_matter_errors_come_from_the_schema_at_the_key_line(front, line, m
 def test_valid_front_matter_reads_as_before():
     lesson = parse_lesson(
         "---\nid: s\ntitle: S\nplaceholders:\n  sc: rook\n  size:\n    default: 1Gi\n    description: how big\n"
-        "rubric:\n  pvc-bound: 2.5\nquota: true\n---\n# T\n",
+        "rubric:\n  pvc-bound: 2.5\nquota: true\npod_security: baseline\n---\n# T\n",
         "t.md",
     )
     m = lesson.meta
+    assert m.pod_security == "baseline" and parse_lesson("---\nid: s\n---\n# T\n", "t.md").meta.pod_security is None
     assert (m.id, m.title, m.quota, [(r.check, r.points, r.line) for r in m.rubric]) == ("s", "S", True, [("pvc-bound", 2.5, 10)])
     assert [(p.name, p.default, p.required) for p in m.placeholders] == [
         ("username", None, True),

@@ -75,3 +75,17 @@ def test_text_shows_what_fails_and_sums_up_what_holds():
     assert "✓ 1 rights hold: create pods" in text and "✗ create pods/exec (line 90): not allowed" in text
     assert text.splitlines()[-1].startswith("storage: does not hold for 4 participants; the namespace holds at most 2")
     assert "| ✗ | capacity | persistentvolumeclaims | 125 |" in to_markdown(p) and not p.holds
+
+
+def test_an_image_counts_as_pulled_once_the_container_got_past_it():
+    from runner.preflight.probe import pulled
+
+    def pod(state: dict) -> dict:
+        return {"status": {"phase": "Pending", "containerStatuses": [{"name": "probe", "state": state}]}}
+
+    assert not pulled(None).done and not pulled({"status": {"phase": "Pending"}}).done
+    assert not pulled(pod({"waiting": {"reason": "ContainerCreating"}})).done
+    assert pulled(pod({"terminated": {"exitCode": 0, "reason": "Completed"}})).done
+    assert pulled(pod({"waiting": {"reason": "CreateContainerConfigError", "message": "runAsNonRoot"}})).done
+    refused = pulled(pod({"waiting": {"reason": "ErrImagePull", "message": "pull access denied for nvcr.io/x"}}))
+    assert not refused.done and refused.failure and refused.failure.startswith("ErrImagePull: pull access denied")

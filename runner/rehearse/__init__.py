@@ -1,0 +1,1 @@
+"""`tutorial rehearse`: a class of synthetic participants runs a lesson at once, measured, then cleaned up."""
