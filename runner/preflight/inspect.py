@@ -239,9 +239,11 @@ def _camel(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {"spec": {"limits": limits}}
 
 
-def _storage(cluster: Cluster, effects: Effects) -> tuple[list[Item], dict[str, tuple[str, int]]]:
-    """Each storage class the lesson's claims name: there, and how it binds; (items, class -> (binding mode, line))."""
+def _storage(cluster: Cluster, effects: Effects) -> tuple[list[Item], dict[str, tuple[str, int, tuple[str, ...]]]]:
+    """Each storage class the lesson's claims name: there, and how it binds; (items, class -> (binding mode, line,
+    access modes the lesson's claims ask of it))."""
     classes: dict[str, int] = {}
+    modes: dict[str, list[str]] = {}
     for e in effects.events:
         body = e.manifest.obj.body if e.creates and e.manifest is not None else None
         if not body:
@@ -255,11 +257,12 @@ def _storage(cluster: Cluster, effects: Effects) -> tuple[list[Item], dict[str, 
             cls = spec.get("storageClassName")
             key = cls if cls is not None else ""
             classes.setdefault(key, e.line)
+            modes.setdefault(key, []).extend(m for m in spec.get("accessModes") or [] if m not in modes.get(key, []))
     if not classes:
         return [], {}
     listed = _list(lambda: cluster.storage.list_storage_class())
     items = []
-    found: dict[str, tuple[str, int]] = {}
+    found: dict[str, tuple[str, int, tuple[str, ...]]] = {}
     by_name = {c["metadata"]["name"]: c for c in listed or []}
     default = next(
         (
@@ -282,7 +285,7 @@ def _storage(cluster: Cluster, effects: Effects) -> tuple[list[Item], dict[str, 
             mode = by_name[name].get("volume_binding_mode") or "Immediate"
             how = "binds when a pod uses the claim" if mode == "WaitForFirstConsumer" else "binds at once"
             items.append(Item("storage", OK, f"StorageClass {name}", f"{mode}: {how}", line))
-            found[name] = (mode, line)
+            found[name] = (mode, line, tuple(modes.get(cls, ())) or ("ReadWriteOnce",))
     return items, found
 
 

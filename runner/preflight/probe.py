@@ -90,10 +90,11 @@ def probe(
     cluster: Cluster,
     effects: Effects,
     profile: Profile | None,
-    classes: dict[str, tuple[str, int]],
+    classes: dict[str, tuple[str, int, tuple[str, ...]]],
     labels: dict[str, str],
 ) -> list[Item]:
-    """Try each image and each storage class (`classes`: name -> (binding mode, line)); delete what was made."""
+    """Try each image, and each storage class with the access modes the lesson asks of it (`classes`: name -> (binding
+    mode, line, access modes)); delete what was made."""
     items: list[Item] = []
     made: list[ObjectRef] = []
     helper = (profile.image_for("busybox") if profile else None) or "busybox"
@@ -109,7 +110,7 @@ def probe(
                 if exc.exit_code == 3 and isinstance(exc, ClusterError) and "forbidden" not in str(exc):
                     raise
                 items.append(Item("images", FAIL, image, str(exc), line))
-        for cls, (mode, line) in classes.items():
+        for cls, (mode, line, access) in classes.items():
             t0 = time.monotonic()
             claim = {
                 "apiVersion": "v1",
@@ -117,7 +118,7 @@ def probe(
                 "metadata": {"name": _name("preflight-claim", cls), "labels": labels},
                 "spec": {
                     "storageClassName": cls,
-                    "accessModes": ["ReadWriteOnce"],
+                    "accessModes": list(access),
                     "resources": {"requests": {"storage": "1Mi"}},
                 },
             }
@@ -127,7 +128,8 @@ def probe(
                 if mode == "WaitForFirstConsumer":
                     made.append(create(cluster, _pod(_name("preflight-mount", cls), helper, labels, ref.name)))
                 wait_for(cluster, ref, pvc_bound, BIND_TIMEOUT)
-                items.append(Item("storage", OK, f"a claim of {cls}", f"bound in {time.monotonic() - t0:.1f} s", line))
+                took = time.monotonic() - t0
+                items.append(Item("storage", OK, f"a claim of {cls}", f"{', '.join(access)}: bound in {took:.1f} s", line))
             except (WaitFailed, ClusterError) as exc:
                 if exc.exit_code == 3 and isinstance(exc, ClusterError) and "forbidden" not in str(exc):
                     raise

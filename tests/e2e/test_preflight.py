@@ -156,3 +156,26 @@ def test_rehearse_fills_the_quota_and_says_who_did_not_fit(own_namespace, tmp_pa
     assert data["checks"]["pvc-bound"]["n"] == K
     left = kubectl("-n", namespace, "get", "pods,pvc,jobs,leases", "-l", "tutorial-runner.io/lesson=storage", "-o", "name")
     assert left.stdout.strip() == "", left.stdout  # every participant cleaned up
+
+
+def test_probe_pulls_each_image_binds_a_claim_and_leaves_nothing(own_namespace, tmp_path):
+    namespace = own_namespace
+    code, data = _preflight(namespace, 1, "--probe")
+    assert code == 0 and data["probed"], data
+    image = next(i for i in data["items"] if i["area"] == "images")
+    claim = next(i for i in data["items"] if i["what"] == "a claim of rook-cephfs")
+    assert image["status"] == "ok" and "pulled on a node in" in image["evidence"] and image["line"] == 39
+    assert claim["status"] == "ok" and claim["evidence"].startswith("ReadWriteMany: bound in")
+    # an image nobody serves here: the probe says so at the manifest's line
+    lesson = tmp_path / "far.md"
+    lesson.write_text(
+        "---\nid: far\n---\n# Far\n\n```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: far-<username>\nspec:\n"
+        "  containers:\n  - name: main\n    image: registry.invalid/nothing/here:1\n```\n"
+    )
+    res = tutorial("preflight", str(lesson), "-n", namespace, "--participants", "1", "--probe", "--format", "json")
+    far = json.loads(res.stdout)
+    pull = next(i for i in far["items"] if i["area"] == "images")
+    assert res.returncode == 1 and pull["status"] == "fail" and pull["line"] == 7, far  # the manifest, line 7
+    assert "ErrImagePull" in pull["evidence"] or "ImagePullBackOff" in pull["evidence"], pull
+    left = kubectl("-n", namespace, "get", "pods,pvc", "-o", "name").stdout.strip()
+    assert left == "", left
