@@ -29,7 +29,7 @@ from runner.plan.build import build_plan
 from runner.plan.operation import Operation
 from runner.plan.profile import Profile
 from runner.preflight.items import FAIL, OK, UNKNOWN, Item, Preflight
-from runner.preflight.rights import Right, needed
+from runner.preflight.rights import Right, for_grading, needed
 from runner.preflight.usage import ContainerDefaults, Peak, peaks
 from runner.run.facts import gather_facts
 from runner.run.workspace import Workspace
@@ -117,12 +117,12 @@ def _resource_of(cluster: Cluster, kind: str) -> tuple[str, str] | None:
     return res.group or "", res.name
 
 
-def _rights(subject: Subject, effects: Effects) -> list[Item]:
+def _rights(subject: Subject, effects: Effects, rights: list[Right] | None = None, area: str = "rights") -> list[Item]:
     from kubernetes import client
 
     api = client.AuthorizationV1Api(subject.cluster.api)
     items = []
-    for right in needed(effects):
+    for right in needed(effects) if rights is None else rights:
         sub = right.subresource
         if sub is not None:
             group, plural, subresource = "", sub[0], sub[1]
@@ -142,13 +142,13 @@ def _rights(subject: Subject, effects: Effects) -> list[Item]:
             err = translate(exc, f"asking whether {subject.name} may {name}")
             if err.exit_code == 3 and not isinstance(err, Forbidden):
                 raise err from exc
-            items.append(Item("rights", UNKNOWN, name, str(err), right.line))
+            items.append(Item(area, UNKNOWN, name, str(err), right.line))
             continue
         if status.allowed:
-            items.append(Item("rights", OK, name, right.why, right.line))
+            items.append(Item(area, OK, name, right.why, right.line))
         else:
             reason = f": {status.reason}" if status.reason else ""
-            items.append(Item("rights", FAIL, name, f"not allowed{reason}; needed: {right.why}", right.line))
+            items.append(Item(area, FAIL, name, f"not allowed{reason}; needed: {right.why}", right.line))
     return items
 
 
@@ -314,6 +314,8 @@ def preflight(
     effects = Effects(lesson)
     items = _pod_security(cluster, lesson) + _admission(lesson, effects, subject, profile)
     items += _rights(subject, effects)
+    if subject.cluster is not cluster:  # the participant's rights were asked: the instructor's, for grading, apart
+        items += _rights(Subject(cluster, "you"), effects, for_grading(effects), area="grading")
     capacity, at_most, limit = _capacity(cluster, effects, participants)
     items += capacity
     storage, classes = _storage(cluster, effects)

@@ -7,7 +7,7 @@ from typing import Any
 
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 MARKS = {OK: "✓", FAIL: "✗", UNKNOWN: "?"}
-AREAS = ("admission", "rights", "capacity", "storage", "images", "environment")
+AREAS = ("admission", "rights", "grading", "capacity", "storage", "images", "environment")
 
 
 @dataclass(frozen=True)

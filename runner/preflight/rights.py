@@ -72,10 +72,23 @@ def needed(effects: Effects) -> list[Right]:
         out.append(Right("get", "pods/log", "logs are read", line))
     out += RUNNER_OWN
     out += [Right("list", kind, "the runner sweeps leftovers of earlier runs before it starts") for kind in SWEEP_KINDS]
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for r in out:
-        if (r.verb, r.kind) not in seen:
-            seen.add((r.verb, r.kind))
-            unique.append(r)
-    return unique
+    return _unique(out)
+
+
+def _unique(rights: list[Right]) -> list[Right]:
+    """Each verb and kind once, the first (with its line) kept."""
+    first: dict[tuple[str, str], Right] = {}
+    for r in rights:
+        first.setdefault((r.verb, r.kind), r)
+    return list(first.values())
+
+
+def for_grading(effects: Effects) -> list[Right]:
+    """What the instructor's `tutorial grade` (and its boards) needs: read and watch every kind the lesson makes, the
+    cluster's events, and inspector pods that mount claims and are exec'd into."""
+    kinds = ["Pod", "Job", *(e.kind for e in effects.events if e.creates and e.kind)]
+    out = [Right(v, kind, "grading reads it", None) for kind in dict.fromkeys(kinds) for v in ("list", "watch")]
+    out += [Right("list", "Event", "grading reads the events of objects that existed", None)]
+    out += [Right(v, "Pod", "grading's inspector pods (they mount claims)", None) for v in ("create", "delete")]
+    out += [Right("create", "pods/exec", "grading execs into pods and its inspectors", None)]
+    return _unique(out)

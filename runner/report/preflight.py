@@ -22,7 +22,7 @@ def to_text(p: Preflight, verbose: bool = False) -> str:
         if not items:
             continue
         lines.append(f"  {area}:")
-        shown = items if verbose or area != "rights" else [i for i in items if i.status != OK]
+        shown = items if verbose or area not in ("rights", "grading") else [i for i in items if i.status != OK]
         if len(shown) < len(items):
             held = [i.what for i in items if i.status == OK]
             lines.append(f"    {MARKS[OK]} {len(held)} rights hold: {', '.join(held[:6])}{', …' if len(held) > 6 else ''}")

@@ -96,6 +96,9 @@ def test_preflight_on_a_production_like_namespace(own_namespace):
     claims = next(i for i in data["items"] if i["what"] == "persistentvolumeclaims")
     assert claims["status"] == "fail" and f"at most {K} participants at once" in claims["evidence"] and claims["line"] == 125
     assert _failing(data, "rights") == [] and _failing(data, "admission") == []  # the documented Role is enough
+    grading = [i for i in data["items"] if i["area"] == "grading"]  # the instructor's own rights, asked apart
+    assert {"create pods/exec", "list events", "create pods"} <= {i["what"] for i in grading}
+    assert all(i["status"] == "ok" for i in grading), grading
     code, data = _preflight(namespace, K, "--as", student)
     assert code == 0 and data["holds"], data
     assert _objects(namespace) == before  # dry runs only: nothing was made
@@ -140,7 +143,14 @@ def test_rehearse_fills_the_quota_and_says_who_did_not_fit(own_namespace, tmp_pa
         "metadata": {"name": "workshop"},
         "spec": {"hard": {"persistentvolumeclaims": str(K)}},
     }
-    kubectl("-n", namespace, "apply", "-f", "-", input=yaml.safe_dump(quota))
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "defaults"},
+        "spec": {"limits": [{"type": "Container", "defaultRequest": {"cpu": "50m", "memory": "64Mi"}}]},
+    }
+    kubectl("-n", namespace, "apply", "-f", "-", input=yaml.safe_dump_all([quota, limits]))
+    kubectl("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=baseline", "--overwrite")
     out = tmp_path / "rehearsal.json"
     res = tutorial(
         "rehearse", "storage", "-n", namespace, "--profile", "local", "--participants", str(K + 2), "-o", str(out), timeout=1200
