@@ -65,7 +65,21 @@ def _serve(live: LiveBoard, session: Session, web: ServeOptions) -> WebBoard:
     assert web.address is not None
     host, port = web.address
     tls = web.tls([outward_host(host), socket.gethostname(), "localhost", "127.0.0.1"])
-    server = WebBoard(live, session.grader.redact, host, port, keys=web.keys, tls=tls, base_url=web.base_url)
+    try:
+        server = WebBoard(
+            live,
+            session.grader.redact,
+            host,
+            port,
+            keys=web.keys,
+            tls=tls,
+            base_url=web.base_url,
+            want_keys=bool(web.links_file or web.base_url),
+        )
+    except BaseException:
+        if tls is not None:
+            tls.discard()
+        raise
     server.start()
     if server.keys is None:
         click.echo(f"web board: {server.url} (read-only, this machine only; Ctrl-C to stop)", err=True)

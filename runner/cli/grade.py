@@ -180,6 +180,8 @@ def serve_options(address, key_file, links_file, base_url, tls_mode, tls_cert, t
     """The web board's options checked together, before anything connects: one clear line for each wrong combination."""
     from runner.web.server import ServeOptions
 
+    if links_file == "-":
+        raise UsageError("--links writes a file (it holds every participant's key): give a file name, not -")
     if (tls_cert is None) != (tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together: give both (or --tls self-signed)")
     if tls_mode and tls_cert:

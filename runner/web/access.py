@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import stat
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from runner.core.errors import UsageError
 KEY_BYTES = 32  # the instructor's key: 256 random bits, base64url (43 characters)
 DERIVED_CHARS = 32  # participant and room keys: 192 bits of an HMAC-SHA256, base64url
 MIN_KEY_CHARS = 16
+KEY_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{MIN_KEY_CHARS},}}")  # base64url: safe in an address, a cookie, a CSV cell
 
 
 class Scope(Enum):
@@ -95,10 +97,10 @@ class BoardKeys:
             text = p.read_text().strip()
         except (OSError, UnicodeDecodeError) as e:
             raise UsageError(f"--key-file {path}: cannot read it ({getattr(e, 'strerror', None) or 'not text'})") from None
-        if len(text) < MIN_KEY_CHARS or any(c.isspace() for c in text):
+        if not KEY_SHAPE.fullmatch(text):
             raise UsageError(
-                f"--key-file {path}: a key is one word of at least {MIN_KEY_CHARS} characters "
-                "(delete the file to have a random one written there)"
+                f"--key-file {path}: a key is at least {MIN_KEY_CHARS} letters, digits, - or _ (it travels in addresses "
+                "and cookies; delete the file to have a random one written there)"
             )
         if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise UsageError(f"--key-file {path}: others can read it; chmod 600 {path}")

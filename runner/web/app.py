@@ -15,6 +15,7 @@ stream, which sends only what that page shows.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import AsyncIterator, MutableMapping
 from datetime import UTC, datetime
@@ -88,6 +89,7 @@ class Pages:
         return {
             "r": r,
             "viewer": viewer,
+            "status": status_for(state.status, viewer.instructor),
             "events": "/events",
             "state": state,
             "keys": [k for k in info_keys(r) if k in ("name", "section")],
@@ -107,10 +109,12 @@ class Pages:
     def room(self, state: BoardState, viewer: Viewer = LOCAL) -> str:
         return self._render("room.html", **{**self.context(state, viewer), "events": "/room/events"})
 
-    def update(self, state: BoardState, since: int, view: str, user: str | None = None) -> dict[str, Any]:
+    def update(
+        self, state: BoardState, since: int, view: str, user: str | None = None, viewer: Viewer = LOCAL
+    ) -> dict[str, Any]:
         """What changed since the page's version, for one view: "class" (status, summary, totals, the changed rows),
-        "participant" (one participant's detail), "room" (the counts, no names)."""
-        ctx = {**self.context(state), "highlight": True}
+        "participant" (one participant's detail), "room" (the counts, no names); the status as `viewer` may read it."""
+        ctx = {**self.context(state, viewer), "highlight": True}
         out: dict[str, Any] = {
             "version": state.version,
             "clock": ctx["clock"],
@@ -128,6 +132,16 @@ class Pages:
         out["totals_html"] = self._render("_totals.html", **ctx)
         out["rows"] = {u: self._render("_row.html", p=p, **ctx) for u, p in by_user.items() if state.versions.get(u, 0) > since}
         return out
+
+
+def status_for(status: str | None, instructor: bool) -> str | None:
+    """The board's status line as a viewer may read it: in full for the instructor; for a participant or the room only
+    what it means (an error's text may name another participant's objects)."""
+    if not status or instructor:
+        return status
+    if "unreachable" in status:
+        return "grading paused: the cluster is out of reach; it resumes by itself"
+    return "grading paused for a moment; it resumes by itself"
 
 
 def _events_of(user: str) -> str:
@@ -160,7 +174,8 @@ def create_app(
         user = request.path_params["user"]
         found = next((p for p in state.report.participants if p.user == user), None)
         if found is None:
-            return HTMLResponse(redact.text(f"<!doctype html><title>not found</title><p>no participant {user!s:.40}</p>"), 404)
+            page = f"<!doctype html><title>not found</title><p>no participant {html.escape(user[:40])}</p>"
+            return HTMLResponse(redact.text(page), 404)
         return HTMLResponse(pages.participant(state, found, _viewer(request)))
 
     async def room(request: Request) -> Response:
@@ -172,7 +187,8 @@ def create_app(
 
     def stream_of(request: Request, view: str, user: str | None = None) -> Response:
         last = request.headers.get("last-event-id") or request.query_params.get("since") or "0"
-        since = int(last) if last.isdigit() else 0
+        since = int(last) if last.isascii() and last.isdigit() and len(last) < 19 else 0
+        viewer = _viewer(request)
 
         async def stream() -> AsyncIterator[str]:
             version = since
@@ -180,7 +196,7 @@ def create_app(
             while True:
                 state = await anyio.to_thread.run_sync(live.wait, version, 1.0)
                 if state.version > version:
-                    payload = pages.update(state, version, view, user)
+                    payload = pages.update(state, version, view, user, viewer)
                     version = state.version
                     yield f"event: update\nid: {version}\ndata: {json.dumps(payload)}\n\n"
                 else:

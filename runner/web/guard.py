@@ -16,10 +16,10 @@ answer shows anything of the class, nor the key that was given.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runner.web.access import LOCAL, BoardKeys, Viewer
@@ -49,14 +49,13 @@ def route_scope(path: str) -> tuple[Access, str | None]:
     return Access.CLASS, None
 
 
-def _cookies(scope: Scope) -> SimpleCookie:
-    jar: SimpleCookie = SimpleCookie()
+def _cookies(scope: Scope) -> dict[str, str]:
+    """The request's cookies, read as browsers send them: another site's cookie on the same host (JSON, spaces) must
+    not hide ours (`SimpleCookie` gives up on the whole header then)."""
+    jar: dict[str, str] = {}
     for name, value in scope.get("headers", []):
         if name == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except CookieError:  # a malformed cookie header is no key at all
-                pass
+            jar.update(cookie_parser(value.decode("latin-1")))
     return jar
 
 
@@ -100,7 +99,7 @@ class KeyGuard:
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         given = [v for k, v in query if k == "key"]
         jar = _cookies(scope)
-        presented = [_bearer(scope), *(m.value for m in jar.values() if m.key in COOKIES.values())]
+        presented = [_bearer(scope), *(value for name, value in jar.items() if name in COOKIES.values())]
         if given:  # a key in the address decides alone: it opens this page, or the answer is 403
             viewer = self.keys.viewer(given[0], access, user)
             if viewer is None:

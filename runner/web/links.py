@@ -21,7 +21,7 @@ class BoardLinks:
     keys: BoardKeys | None  # None: a loopback board without keys, whose links carry none
 
     def _with_key(self, path: str, key: str | None) -> str:
-        return self.base + path + (f"?key={key}" if key else "")
+        return self.base + path + (f"?key={quote(key, safe='')}" if key else "")
 
     @property
     def instructor(self) -> str:

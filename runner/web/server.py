@@ -79,12 +79,15 @@ class WebBoard:
         keys: BoardKeys | None = None,
         tls: TLSFiles | None = None,
         base_url: str | None = None,
+        want_keys: bool = False,
     ) -> None:
         import uvicorn
 
-        # bound to loopback, only loopback names are accepted (a page elsewhere cannot reach it through DNS rebinding)
-        hosts = ["127.0.0.1", "localhost", "::1", host] if _loopback(host) else None
-        self.keys = keys if keys is not None or not needs_keys(host) else BoardKeys.generate()
+        # keys on any address but loopback, and on loopback when links or a public URL were asked for (a reverse proxy)
+        self.keys = keys if keys is not None or not (needs_keys(host) or want_keys) else BoardKeys.generate()
+        # a loopback board without keys accepts only loopback names (a page elsewhere cannot reach it through DNS
+        # rebinding); with keys the key decides, and a proxy may forward its own Host
+        hosts = ["127.0.0.1", "localhost", "::1", host] if _loopback(host) and self.keys is None else None
         app = create_app(live, redact, hosts, keys=self.keys, secure=tls is not None)
         self.config = uvicorn.Config(
             app,
@@ -108,6 +111,14 @@ class WebBoard:
         return self.links.instructor
 
     def start(self, timeout: float = 15) -> None:
+        try:
+            self._start(timeout)
+        except BaseException:
+            if self.tls:
+                self.tls.discard()  # a self-signed key made for a board that never served is not left behind
+            raise
+
+    def _start(self, timeout: float) -> None:
         from runner.core.errors import UsageError
 
         self.thread.start()

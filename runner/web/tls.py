@@ -49,6 +49,12 @@ def from_files(cert: str, key: str) -> TLSFiles:
         fingerprint = _fingerprint(Path(cert).read_bytes())
     except ValueError:
         raise UsageError(f"--tls-cert {cert}: not a PEM certificate") from None
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        serialization.load_pem_private_key(Path(key).read_bytes(), password=None)
+    except (ValueError, TypeError):
+        raise UsageError(f"--tls-key {key}: not a PEM private key without a passphrase") from None
     return TLSFiles(cert, key, fingerprint)
 
 

@@ -34,8 +34,9 @@ def _state() -> BoardState:
     return BoardState(report(), 7, None, frozenset({"ann"}), {"ann": 7, "bob": 3})
 
 
-def _client(secure: bool = False) -> TestClient:
-    app = create_app(StillBoard(_state()), Redactor(), None, keys=KEYS, secure=secure)
+def _client(secure: bool = False, status: str | None = None) -> TestClient:
+    state = BoardState(report(), 7, status, frozenset({"ann"}), {"ann": 7, "bob": 3})
+    app = create_app(StillBoard(state), Redactor(), None, keys=KEYS, secure=secure)
     return TestClient(app, follow_redirects=False)
 
 
@@ -162,8 +163,12 @@ def test_key_file(tmp_path):
     short = tmp_path / "short.key"
     short.write_text("abc\n")
     short.chmod(0o600)
-    with pytest.raises(UsageError, match="at least 16 characters"):
+    with pytest.raises(UsageError, match="at least 16 letters, digits, - or _"):
         BoardKeys.from_file(short)
+    for bad in ("plus+plus+plus+plus", "semi;semi;semi;semi", "pässwörd-pässwörd-x", "pct%41pct%41pct%41"):
+        short.write_text(bad)  # it travels in addresses and cookies: only base64url
+        with pytest.raises(UsageError, match="letters, digits, - or _"):
+            BoardKeys.from_file(short)
     with pytest.raises(UsageError, match="cannot create it"):
         BoardKeys.from_file(tmp_path / "no" / "such" / "dir" / "k")
 
@@ -223,3 +228,74 @@ def test_self_signed_certificate_names_and_fingerprint(tmp_path):
     bad.write_text("not a certificate")
     with pytest.raises(UsageError, match="not a PEM certificate"):
         from_files(str(bad), str(bad))
+
+
+def test_another_apps_cookies_on_the_same_host_do_not_hide_ours():
+    client = _client()
+    for other in ('other={"a":1}', "x=a b", 'q="x\\y"'):
+        client.cookies.clear()
+        resp = client.get("/api/board", headers={"cookie": f"{other}; board_key={KEYS.instructor}"})
+        assert resp.status_code == 200, other
+
+
+def test_the_status_line_tells_participants_and_the_room_only_what_it_means():
+    leaky = "board error (KeyError: 'bob'); retrying in 8 s"
+    client = _client(status=leaky)
+    room = client.get("/room", headers=_bearer(KEYS.room)).text
+    ann = client.get("/p/ann", headers=_bearer(KEYS.participant("ann"))).text
+    assert "bob" not in room and "bob" not in ann and "grading paused" in room and "grading paused" in ann
+    assert "bob" not in json.dumps(_first_event(client, "/room/events", headers=_bearer(KEYS.room)))
+    assert leaky.replace("'", "&#39;") in client.get("/", headers=_bearer(KEYS.instructor)).text  # the instructor: in full
+    unreachable = _client(status="cluster unreachable since 09:40 (s1-bob: refused)")
+    assert "the cluster is out of reach" in unreachable.get("/room", headers=_bearer(KEYS.room)).text
+
+
+def test_odd_requests_get_plain_answers():
+    client = _client()
+    page = client.get("/p/<i>x", headers=_bearer(KEYS.instructor))
+    assert page.status_code == 404 and "<i>x" not in page.text and "&lt;i&gt;x" in page.text
+    with client.stream("GET", "/events?since=%C2%B2", headers=_bearer(KEYS.instructor)) as resp:
+        assert resp.status_code == 200  # "²" is a digit to Python, not a version: read as 0, not a crash
+    assert client.head("/p/bob", headers=_bearer(KEYS.participant("ann"))).status_code == 403
+    for path in ("/p/ann/", "/p//ann", "/p/ann%2F..%2Fbob", "/p/ann/x"):
+        assert client.get(path, headers=_bearer(KEYS.participant("ann"))).status_code in (403, 404), path
+
+
+def test_a_loopback_board_with_links_has_keys_and_a_proxy_host_is_accepted():
+    from runner.web.server import WebBoard
+
+    board = WebBoard(StillBoard(_state()), Redactor(), "127.0.0.1", 1, base_url="https://board.example/", want_keys=True)
+    assert board.keys is not None and "?key=" in board.links.participant("ann")
+    assert WebBoard(StillBoard(_state()), Redactor(), "127.0.0.1", 1).keys is None  # the instructor's laptop: as before
+    proxied = TestClient(create_app(StillBoard(_state()), Redactor(), None, keys=KEYS), base_url="https://board.example")
+    assert proxied.get("/", headers=_bearer(KEYS.instructor)).status_code == 200
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # uvicorn's thread exits on the bind
+def test_a_self_signed_key_is_not_left_behind_when_the_board_cannot_listen():
+    import socket
+
+    from runner.core.errors import UsageError as Usage
+    from runner.web.server import WebBoard
+    from runner.web.tls import self_signed
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        tls = self_signed(["127.0.0.1"])
+        board = WebBoard(StillBoard(_state()), Redactor(), "127.0.0.1", taken.getsockname()[1], tls=tls)
+        with pytest.raises(Usage, match="could not listen there"):
+            board.start(timeout=10)
+    assert not os.path.exists(tls.cert) and not os.path.exists(tls.key)
+
+
+def test_a_tls_key_that_is_not_one_is_said():
+    from runner.web.tls import from_files, self_signed
+
+    tls = self_signed(["127.0.0.1"])
+    try:
+        with pytest.raises(UsageError, match=r"--tls-key .*: not a PEM private key"):
+            from_files(tls.cert, tls.cert)
+        assert from_files(tls.cert, tls.key).fingerprint == tls.fingerprint
+    finally:
+        tls.discard()
