@@ -109,9 +109,7 @@ class Pages:
     def room(self, state: BoardState, viewer: Viewer = LOCAL) -> str:
         return self._render("room.html", **{**self.context(state, viewer), "events": "/room/events"})
 
-    def update(
-        self, state: BoardState, since: int, view: str, user: str | None = None, viewer: Viewer = LOCAL
-    ) -> dict[str, Any]:
+    def update(self, state: BoardState, since: int, view: str, user: str | None = None, viewer: Viewer = LOCAL) -> dict[str, Any]:
         """What changed since the page's version, for one view: "class" (status, summary, totals, the changed rows),
         "participant" (one participant's detail), "room" (the counts, no names); the status as `viewer` may read it."""
         ctx = {**self.context(state, viewer), "highlight": True}
