@@ -35,9 +35,9 @@ def rehearse(lesson, participants, parallel, sets, no_preflight, fmt, output, **
     p90, max), failures grouped by cause (quota exceeded, admission denied,
     Unschedulable, image pull, timeout), the peak of pods and claims at
     once (the cluster's own watch), and how preflight's prediction held. A
-    live board (`tutorial grade LESSON --discover --serve 8080`) on the same
-    namespace shows the rehearsal like a class. Ctrl-C cleans up every
-    participant.
+    live board on the same namespace (`tutorial grade LESSON --users
+    rehearse-1,rehearse-2,… --serve 8080`) shows the rehearsal like a class.
+    Ctrl-C cleans up every participant.
 
     \b
     Examples:

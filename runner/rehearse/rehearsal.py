@@ -43,9 +43,12 @@ CAUSES = (  # first match wins: the most specific words first
 
 
 def cause_of(report: RunReport) -> str | None:
-    """Why a participant's run failed, in one of CAUSES' words ("other" when none fits); None when it passed."""
+    """Why a participant's run failed, in one of CAUSES' words ("interrupted", or "other" when none fits); None when
+    it passed."""
     if report.status == "passed":
         return None
+    if report.status == "interrupted":
+        return "interrupted"  # Ctrl-C: not the cluster's doing
     texts: list[str] = []
     for s in report.steps:
         if s.status in ("failed", "error"):

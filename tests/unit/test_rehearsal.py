@@ -37,6 +37,7 @@ def test_causes_in_the_words_the_cluster_uses():
     assert cause_of(run("d", "failed", "waiting for pod/s1-d to be ready: not ready after 180s", pending)) == "Unschedulable"
     assert cause_of(run("e", "failed", "pod/s1-e not ready after 180s (last state: Pending)")) == "timeout"
     assert cause_of(run("f", "failed", "command failed (exit 2): oops")) == "other"
+    assert cause_of(run("g", "interrupted", "interrupted")) == "interrupted"  # Ctrl-C, not the cluster
 
 
 def test_time_to_pass_each_check_and_the_spread():
