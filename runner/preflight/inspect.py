@@ -171,7 +171,9 @@ def _fmt(resource_name: str, amount: float) -> str:
     return f"{amount:g}"
 
 
-def _capacity(cluster: Cluster, effects: Effects, n: int) -> tuple[list[Item], int | None, str | None]:
+def _capacity(
+    cluster: Cluster, effects: Effects, n: int, simulated_gpu: bool = False
+) -> tuple[list[Item], int | None, str | None]:
     ns = cluster.namespace
     ranges = _list(lambda: cluster.core.list_namespaced_limit_range(ns)) or []
     defaults = ContainerDefaults.from_limit_ranges(_camel(r) for r in ranges)
@@ -203,10 +205,10 @@ def _capacity(cluster: Cluster, effects: Effects, n: int) -> tuple[list[Item], i
             if at_most is None or fits < at_most:
                 at_most, limit = fits, f"{res_name}: quota {qname} (line {p.line})"
     nodes = _list(lambda: cluster.core.list_node())
-    for res_name, key in (("requests.cpu", "cpu"), ("requests.memory", "memory")):
+    for res_name, key in (("requests.cpu", "cpu"), ("requests.memory", "memory"), ("requests.nvidia.com/gpu", "nvidia.com/gpu")):
         p = peak.get(res_name)
-        if p is None:
-            continue
+        if p is None or (key == "nvidia.com/gpu" and simulated_gpu):
+            continue  # a profile that simulates GPUs takes the lesson's GPU requests away
         if nodes is None:
             items.append(Item("capacity", UNKNOWN, f"nodes' {key}", "you may not list nodes", p.line))
             continue
@@ -316,7 +318,7 @@ def preflight(
     items += _rights(subject, effects)
     if subject.cluster is not cluster:  # the participant's rights were asked: the instructor's, for grading, apart
         items += _rights(Subject(cluster, "you"), effects, for_grading(effects), area="grading")
-    capacity, at_most, limit = _capacity(cluster, effects, participants)
+    capacity, at_most, limit = _capacity(cluster, effects, participants, bool(profile and profile.gpu_simulated))
     items += capacity
     storage, classes = _storage(cluster, effects)
     items += storage

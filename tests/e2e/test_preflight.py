@@ -189,3 +189,60 @@ def test_probe_pulls_each_image_binds_a_claim_and_leaves_nothing(own_namespace, 
     assert "ErrImagePull" in pull["evidence"] or "ImagePullBackOff" in pull["evidence"], pull
     left = kubectl("-n", namespace, "get", "pods,pvc", "-o", "name").stdout.strip()
     assert left == "", left
+
+
+def test_gpus_are_held_against_the_nodes(own_namespace):
+    from kubernetes import client
+
+    from runner.cluster import kube
+
+    nodes = client.CoreV1Api(kube.api()).list_node().items
+    gpus = sum(int((n.status.allocatable or {}).get("nvidia.com/gpu", 0)) for n in nodes)
+    if not gpus:
+        pytest.fail("the local cluster's node offers no nvidia.com/gpu (its device plugin stand-in)", pytrace=False)
+    # without the local profile, the gpu lesson's pods ask for the node's GPUs (the profile simulates them instead)
+    res = tutorial("preflight", "gpu", "-n", own_namespace, "--participants", str(gpus), "--format", "json")
+    data = json.loads(res.stdout)
+    item = next(i for i in data["items"] if i["what"] == "nodes' nvidia.com/gpu")
+    assert res.returncode == 1 and item["status"] == "fail", item  # each participant's sweep wants more than one GPU
+    assert f"the nodes can give {gpus} in all" in item["evidence"] and "at most" in item["evidence"], item
+    assert item["line"] == 130, item  # the Indexed Job's line: where one participant holds the most GPUs
+
+
+def test_a_rehearsal_is_seen_on_a_board_and_ctrl_c_cleans_up_every_participant(own_namespace, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from boards import WebBoard, free_port, kube_env, wait_until
+
+    namespace = own_namespace
+    board = WebBoard(["grade", "storage", "--users", "rehearse-1,rehearse-2", "-n", namespace, "--profile", "local"], free_port())
+    try:
+        wait_until(board.state, 120, "the board answers")
+        res = tutorial("rehearse", "storage", "-n", namespace, "--profile", "local", "--participants", "2", "--no-preflight")
+        assert res.returncode == 0, res.stdout + res.stderr
+        wait_until(lambda: board.scores() == {"rehearse-1": 11, "rehearse-2": 11}, 60, "the board shows the rehearsal")
+    finally:
+        board.stop()
+    # Ctrl-C in the middle: every participant stops and cleans up, exit 130
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runner.cli", "rehearse", "storage", "-n", namespace, "--profile", "local"]
+        + ["--participants", "2", "--no-preflight"],
+        cwd=REPO,
+        env=kube_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    labelled = ("-l", "tutorial-runner.io/lesson=storage", "-o", "name")
+    wait_until(lambda: kubectl("-n", namespace, "get", "pods", *labelled).stdout.strip(), 120, "the rehearsal made pods")
+    time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, out + err
+    assert "interrupted" in out and "Traceback" not in err, out + err
+    left = kubectl("-n", namespace, "get", "pods,pvc,jobs,leases", *labelled).stdout.strip()
+    assert left == "", left
