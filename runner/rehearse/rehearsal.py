@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.registry import load_all
-from runner.core.errors import TutorialError
 from runner.kube.client import Cluster
 from runner.kube.labels import LESSON_LABEL
-from runner.run.flow import run_lesson
+from runner.run.all import run_as_report
 from runner.run.request import RunRequest
 from runner.run.result import RunReport, StepResult
 from runner.run.signals import Cancel, interrupts_cancel
@@ -230,15 +229,6 @@ class Rehearsal:
         }
 
 
-def _failed(request: RunRequest, message: str, exit_code: int) -> RunReport:
-    step = StepResult(-1, 0, request.lesson, "run", "run", "error", 0.0, message)
-    report = RunReport(
-        request.lesson, "", request.lesson, request.user, request.target.namespace or "", "", "error", 0.0, (step,), ()
-    )
-    report.extra["exit_code"] = exit_code
-    return report
-
-
 def rehearse(
     request: RunRequest,
     participants: int,
@@ -255,13 +245,7 @@ def rehearse(
     t0 = time.monotonic()
 
     def one(i: int) -> RunReport:
-        req = request.for_lesson(request.lesson, f"{prefix}-{i}", None)
-        try:
-            report = run_lesson(req, registry=registry, cancel=cancel)
-        except TutorialError as exc:
-            report = _failed(req, str(exc), exc.exit_code)
-        except Exception as exc:  # one participant's crash is their report, not the rehearsal's end
-            report = _failed(req, f"{type(exc).__name__}: {exc}", 1)
+        report = run_as_report(request.for_lesson(request.lesson, f"{prefix}-{i}", None), registry, cancel)
         if on_done:
             on_done(report)
         return report

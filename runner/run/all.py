@@ -49,18 +49,13 @@ def run_all(
         jobs.append((path, request.for_lesson(str(path), user, workdir)))
 
     def one(job: tuple[Path, RunRequest]) -> RunReport:
-        path, req = job
+        _, req = job
 
         def progress(event: str, data: dict[str, Any]) -> None:
             if event == "notice" and on_notice:
                 on_notice(req.user, data["message"])
 
-        try:
-            report = run_lesson(req, progress=progress, registry=registry, cancel=cancel)
-        except TutorialError as exc:
-            report = _failed(path, req, str(exc), exc.exit_code)
-        except Exception as exc:  # one lesson's crash is its report (an error, exit 1), not the end of the others
-            report = _failed(path, req, f"{type(exc).__name__}: {exc}", 1)
+        report = run_as_report(req, registry, cancel, progress)
         if on_done:
             on_done(report)
         return report
@@ -69,7 +64,21 @@ def run_all(
         return list(pool.map(one, jobs))
 
 
-def _failed(path: Path, req: RunRequest, message: str, exit_code: int) -> RunReport:
+def run_as_report(
+    req: RunRequest, registry: Registry, cancel: Cancel, progress: Callable[[str, dict[str, Any]], None] | None = None
+) -> RunReport:
+    """One run of several at once (`run --all`, `rehearse`): whatever stopped it, even a crash, is its report (an error
+    whose `extra["exit_code"]` keeps what stopped it), never the end of the others."""
+    try:
+        return run_lesson(req, progress=progress or (lambda event, data: None), registry=registry, cancel=cancel)
+    except TutorialError as exc:
+        return _failed(req, str(exc), exc.exit_code)
+    except Exception as exc:
+        return _failed(req, f"{type(exc).__name__}: {exc}", 1)
+
+
+def _failed(req: RunRequest, message: str, exit_code: int) -> RunReport:
+    path = Path(req.lesson)
     step = StepResult(-1, 0, str(path), "run", "run", "error", 0.0, message)
     report = RunReport(path.stem, "", str(path), req.user, req.target.namespace or "", "", "error", 0.0, (step,), ())
     report.extra["exit_code"] = exit_code

@@ -62,6 +62,19 @@ def tutorial(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     )
 
 
+def start_tutorial(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`tutorial ARGS` started in the background (a board, a run to interrupt), its output captured as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner.cli", *args],
+        cwd=REPO,
+        env=env if env is not None else kube_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def manifests(user: str, lesson: str = "storage") -> dict[str, str]:
     res = tutorial("show", lesson, "--user", user, "--format", "json")
     return {s["file"]: s["text"] for s in json.loads(res.stdout)["steps"] if s["type"] == "manifest"}
@@ -151,15 +164,7 @@ class WebBoard:
     def __init__(self, args: list[str], port: int, host: str | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}/"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "runner.cli", *args, "--serve", f"{host}:{port}" if host else str(port)],
-            cwd=REPO,
-            env=kube_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
+        self.proc = start_tutorial(*args, "--serve", f"{host}:{port}" if host else str(port))
         self.out_lines: list[str] = []
         self.err_lines: list[str] = []
         self._readers = [

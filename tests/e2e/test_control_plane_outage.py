@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from boards import REPO, WebBoard, free_port, kube_env, kubectl, manifests, wait_until
+from boards import REPO, WebBoard, free_port, kube_env, kubectl, manifests, start_tutorial, wait_until
 from outage import SpareApiserver
 
 from runner.cli.main import crashed
@@ -31,15 +31,8 @@ def _leftovers(namespace: str, user: str) -> list[str]:
 
 def _start_run(spare: SpareApiserver, namespace: str, user: str, report, *extra: str) -> subprocess.Popen:
     args = ["run", "storage", "--user", user, "-n", namespace, "--profile", "local", "--kubeconfig", str(spare.kubeconfig)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "runner.cli", *args, "--report", str(report), *extra],
-        cwd=REPO,
-        env={k: v for k, v in kube_env().items() if k != "KUBECONFIG"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    env = {k: v for k, v in kube_env().items() if k != "KUBECONFIG"}
+    return start_tutorial(*args, "--report", str(report), *extra, env=env)
 
 
 def test_a_run_rides_out_an_api_server_restart(kube_api, namespace, tmp_path):

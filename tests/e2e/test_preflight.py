@@ -211,11 +211,9 @@ def test_gpus_are_held_against_the_nodes(own_namespace):
 
 def test_a_rehearsal_is_seen_on_a_board_and_ctrl_c_cleans_up_every_participant(own_namespace, tmp_path):
     import signal
-    import subprocess
-    import sys
     import time
 
-    from boards import WebBoard, free_port, kube_env, wait_until
+    from boards import WebBoard, free_port, start_tutorial, wait_until
 
     namespace = own_namespace
     board = WebBoard(["grade", "storage", "--users", "rehearse-1,rehearse-2", "-n", namespace, "--profile", "local"], free_port())
@@ -227,16 +225,7 @@ def test_a_rehearsal_is_seen_on_a_board_and_ctrl_c_cleans_up_every_participant(o
     finally:
         board.stop()
     # Ctrl-C in the middle: every participant stops and cleans up, exit 130
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "runner.cli", "rehearse", "storage", "-n", namespace, "--profile", "local"]
-        + ["--participants", "2", "--no-preflight"],
-        cwd=REPO,
-        env=kube_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = start_tutorial("rehearse", "storage", "-n", namespace, "--profile", "local", "--participants", "2", "--no-preflight")
     labelled = ("-l", "tutorial-runner.io/lesson=storage", "-o", "name")
     wait_until(lambda: kubectl("-n", namespace, "get", "pods", *labelled).stdout.strip(), 120, "the rehearsal made pods")
     time.sleep(1)
