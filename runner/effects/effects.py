@@ -57,6 +57,8 @@ from runner.syntax.shell import given_files, piped, plain_file
 from runner.syntax.yaml import Positions, read_yaml
 
 HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
+# programs that show a file to the reader: a file they are given is one the author takes to be there
+_LOOKING_AT = frozenset({"cat", "less", "more", "head", "tail", "diff", "bat", "view"})
 CREATING = frozenset({"manifest", "create", "apply", "replace", "run"})
 
 
@@ -557,25 +559,35 @@ class Effects:
 
     @cached_property
     def brings_files(self) -> bool:
-        """Does the reader get files from elsewhere: a clone, a download, an archive, a folder entered that the text
-        never makes (a checkout), the page's own site? Then a file the text never shows may well be one of those."""
+        """Does the reader get files from elsewhere? Then a file the text never shows may well be one of those.
+
+        The signs: a clone, a download or an archive; a folder entered that the text never makes (a checkout); a path
+        outside the folder (`../module-03/x.yaml`, `~/container.training/…`); a file the text has the reader look at
+        (`cat manifests/x.yaml`, `diff a.yaml b.yaml`) but never shows, which the author takes to be there; a
+        repository the prose links to, or a relative link to a file beside the page in its repository; the page's own
+        site. A file used in a subfolder the text never makes (`kubectl create -f volumes/pv.yaml`) is not a sign by
+        itself: a page that says nowhere where its files come from leaves the reader without them."""
         made = {m.name for io in self._io.values() for m in io.makes if m.kind == FILE}
+        readers = {
+            s.index
+            for s in self.lesson.steps
+            if s.type is StepType.COMMAND and any(w and w[0] in _LOOKING_AT for w in self.segments(s.command or ""))
+        }
 
-        def elsewhere(n: Need) -> bool:  # a folder entered, or a file used inside a folder or outside, that nothing makes
-            inside = n.via == "cd" or outside(n.name) or "/" in n.name.rstrip("/")
-            mine = n.via == KUBECONFIG_VIA  # the reader's own credentials, not one of the tutorial's files
-            shown = plain_file(n.name) in self.shown_files
-            return (
-                n.kind == FILE
-                and n.judged
-                and inside
-                and not mine
-                and not shown
-                and not any(provides_file(m, n.name) for m in made)
-            )
+        def elsewhere(i: int, n: Need) -> bool:  # a folder entered, a file used outside the folder, a file looked at
+            if n.kind != FILE or n.via == KUBECONFIG_VIA:  # (the reader's own credentials: not a tutorial's file)
+                return False
+            if plain_file(n.name) in self.shown_files or any(provides_file(m, n.name) for m in made):
+                return False
+            if set("$<*") & set(n.name):
+                return False
+            if n.judged:
+                return n.via == "cd" or outside(n.name)
+            return i in readers and not outside(n.name)
 
-        return bool(self.lesson.meta.site_files) or any(
-            io.fetches or any(elsewhere(n) for n in io.needs) for io in self._io.values()
+        meta = self.lesson.meta
+        return bool(meta.site_files or meta.repositories) or any(
+            io.fetches or any(elsewhere(i, n) for n in io.needs) for i, io in self._io.items()
         )
 
     @cached_property

@@ -687,10 +687,19 @@ def note_line(line: str) -> bool:
 
 
 def printed_objects(command: str) -> tuple[tuple[str, str], ...]:
-    """What `kubectl get KIND [NAME] -o yaml|json` prints, as (kind, name or "*"): the text may show it next."""
+    """What `kubectl get KIND [NAME] -o yaml|json` prints, as (kind, name or "*"): the text may show it next.
+
+    Output sent to a file (`> pod.yaml`) or into another command (`| kubectl apply -f -`) is not printed: a block
+    shown after `kubectl run … -o yaml > pod.yaml` is that file as the reader edits it, not output."""
     out: list[tuple[str, str]] = []
-    for words in segments(command):
-        call = kubectl.parse(words)
+    script = bash.parse(command)
+    piped_on = {c.piped_from for c in script.commands if c.piped_from is not None}
+    for i, c in enumerate(script.commands):
+        if not c.words or not c.runs or i in piped_on:
+            continue
+        if any(r.writes and r.fd in (None, "1") for r in c.redirects):
+            continue
+        call = kubectl.parse(list(c.words))
         if call is None or call.verb not in ("get", "create", "apply", "run"):
             continue
         if (call.flag("-o", "--output") or "") not in ("yaml", "json"):
@@ -699,6 +708,27 @@ def printed_objects(command: str) -> tuple[tuple[str, str], ...]:
             (kubectl.kind_of(call.args[0]) or "*", "*") if call.args else ("*", "*")
         ]
     return tuple(out)
+
+
+_EDITOR_NAMES = frozenset({"vi", "vim", "nvim", "nano", "emacs", "code", "gedit", "pico", "joe", "micro"})
+_MANIFEST_FILE = re.compile(r"^[\w./~-]+\.(?:ya?ml|json)$", re.I)
+
+
+def file_drafted(command: str) -> str | None:
+    """The manifest file a command leaves for the reader to read or edit next: `vi pod.yaml`, `kubectl run x
+    --dry-run=client -o yaml > pod.yaml`. A YAML block shown right after it is that file's content as the text means
+    it (with the reader's edits), not output."""
+    found = None
+    for c in bash.parse(command).commands:
+        if not c.words or not c.runs:
+            continue
+        files = [w for w in c.words[1:] if not w.startswith("-")]
+        if c.name in _EDITOR_NAMES and len(files) == 1 and _MANIFEST_FILE.match(files[0]):
+            found = files[0]
+        for r in c.redirects:
+            if r.writes and r.fd in (None, "1") and _MANIFEST_FILE.match(r.target):
+                found = r.target
+    return found
 
 
 def shows_printed(objects: tuple[Any, ...], printed: tuple[tuple[str, str], ...]) -> bool:

@@ -154,6 +154,7 @@ class LessonMeta:
     bare_username: bool = False  # the prose says to replace the word "username": `pod-username` is rendered with the user
     files_named: tuple[str, ...] = ()  # file names the prose mentions ("change the username in the pod-awscli.yaml file")
     site_files: tuple[str, ...] = ()  # files the page shows from its site, not in its Markdown (`{{< codenew file="…" >}}`)
+    repositories: tuple[str, ...] = ()  # repositories (or files beside the page) the prose links to: files' sources
     in_series: bool = (
         False  # one page of an ordered series (a site's `weight:`, "in the previous lab"): earlier pages made things
     )

@@ -52,6 +52,7 @@ class _Context:
     section: str = ""
     file_hint: str | None = None  # file name given by the heading/prose just before a block
     file_content: str | None = None  # "Create the file `x`:" -> the next block is x's content
+    drafted: str | None = None  # the manifest file the last command wrote or opened (`vi pod.yaml`): the next YAML block
     pending: list[Annotation] = field(default_factory=list)
     pod: str | None = None
     pod_kind: str | None = None
@@ -72,6 +73,7 @@ class _Context:
     mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
     files_named: list[str] = field(default_factory=list)  # file names the prose mentions
     site_files: list[str] = field(default_factory=list)  # files the page shows from its site's sources
+    repositories: list[str] = field(default_factory=list)  # repositories the prose links to
     in_series: bool = False  # the prose says it follows an earlier page ("in the previous lab")
     container: tuple[str, str | None] | None = None  # (pod, container) a `kubectl exec -it POD -c C -- sh` entered
 
@@ -160,6 +162,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
                 ctx.file_hint = prose.heading_file(block.text)
                 continue
             ctx.section, ctx.pod, ctx.pod_kind, ctx.file_hint, ctx.file_content = block.text, None, None, None, None
+            ctx.drafted = None
             ctx.entered_at = ctx.remote = ctx.program = None
             ctx.output_cue, ctx.after_printing = False, ()
             continue
@@ -201,6 +204,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
         bare_username=ctx.bare_username,
         files_named=tuple(dict.fromkeys(ctx.files_named)),
         site_files=tuple(dict.fromkeys(ctx.site_files)),
+        repositories=tuple(dict.fromkeys(ctx.repositories)),
         in_series=meta.in_series or ctx.in_series,
     )
     if not meta.annotated:
@@ -257,6 +261,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     ctx.files_named.extend(prose.files_named(text))
     ctx.in_series = ctx.in_series or prose.earlier_part(text)
     ctx.site_files.extend(prose.site_files(text))
+    ctx.repositories.extend(prose.repositories(text))
     for name, sentence in prose.placeholder_mentions(text).items():
         ctx.mentions.setdefault(name, sentence)
     created = prose.create_local_file(text)
@@ -328,8 +333,10 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
         forced = forced or "in-pod"
     content, first = block.text, block.content_line
     file_hint = ann.get("file") or ctx.file_content or ctx.file_hint
+    if file_hint is None and ctx.drafted and lang not in classify.SHELL_LANGS:
+        file_hint = ctx.drafted  # `vi pod.yaml`, then the YAML of the file as the reader leaves it
     file_content_cue = ctx.file_content
-    ctx.file_hint = ctx.file_content = None
+    ctx.file_hint = ctx.file_content = ctx.drafted = None
     key = (lang, content)
     duplicate_of = seen.get(key)
     start_index = len(b.steps)
@@ -616,6 +623,7 @@ def _shell_block(
     said = captions.read(content, first) if forced is None else captions.Captions({}, ())
     written: set[str] = set()
     for cmd in commands:
+        ctx.drafted = classify.file_drafted(cmd.text) if cmd.prompt is not None or forced is None else None
         shown = said.file_at(cmd.line)
         if shown is not None:
             # `# conf/game.properties` over `enemies.cheat=true` lines: that file's content, shown in the shell block
@@ -810,10 +818,12 @@ def _link_files(steps: list[Step]) -> list[Step]:
     # first what is plainest: an unnamed manifest, then a command that applies one file nobody shows (and that no other
     # block's objects describe better)
     for i in range(len(steps)):
-        before = _previous_block(steps, i)
+        before = _previous_block(steps, i, across_headings=True)
         if before is None or before.type is not StepType.MANIFEST or before.file or before.index in named:
             continue
         unshown = [f for f in dict.fromkeys(applied(steps[i])) if f not in shown]
+        if before.section != steps[i].section:  # under a new heading ("## Deploy the Pod"): only a file of its kinds
+            unshown = [f for f in unshown if _fits_kinds(f, before)]
         if len(unshown) == 1 and _shown_as(steps, i, unshown[0], named) in (None, before):
             named[before.index] = unshown[0]
             shown.add(unshown[0])
@@ -832,6 +842,17 @@ def _link_files(steps: list[Step]) -> list[Step]:
                 if before is not None and before.type is StepType.MANIFEST and not before.file and before.index not in named:
                     named[before.index] = f
                     shown.add(f)
+    # a block saved under a name no command uses, and a file applied that no block shows, with the same base name:
+    # one file (`**manifest/html-vol.yaml**` over the block, `kubectl create -f manifests/html-vol.yaml`; "save it as
+    # job_example.yml", `kubectl create -f ./path/to/job_example.yml`)
+    blocks = [s for s in steps if s.type in (StepType.MANIFEST, StepType.FILE, StepType.INVALID)]
+    names = {s.index: plain_file(named.get(s.index) or s.file or "") for s in blocks}
+    for f in sorted(applied_by_command - set(names.values())):
+        same = [
+            i for i, n in names.items() if n and posixpath.basename(n) == posixpath.basename(f) and n not in applied_by_command
+        ]
+        if len(same) == 1 and "<" not in f:
+            named[same[0]] = names[same[0]] = f
     out = []
     for step in steps:
         if step.index in named:
@@ -882,9 +903,19 @@ def _shown_as(steps: list[Step], i: int, name: str, named: dict[int, str]) -> St
     return None
 
 
-def _previous_block(steps: list[Step], i: int) -> Step | None:
-    """The step just before step `i` when it is of another block of the same section (only prose between)."""
+def _previous_block(steps: list[Step], i: int, across_headings: bool = False) -> Step | None:
+    """The step just before step `i` when it is of another block of the same section (only prose between), or with
+    `across_headings` of any section before (only prose and headings between)."""
     if i == 0:
         return None
     prev = steps[i - 1]
-    return prev if prev.section == steps[i].section and prev.line < steps[i].line else None
+    same = prev.section == steps[i].section or across_headings
+    return prev if same and prev.line < steps[i].line else None
+
+
+def _fits_kinds(name: str, block: Step) -> bool:
+    """Does a file name that names kinds (`service.yaml`, `nginx-pod.yml`) name one of the block's? A name that names
+    no kind (`interlink-pod.yaml` names Pod; `app.yaml` none) fits any block."""
+    stem = posixpath.splitext(posixpath.basename(name))[0].lower()
+    kinds = {k for k in (kubectl.kind_of(w) for w in re.split(r"[^a-z0-9]+", stem)) if k}
+    return not kinds or any(obj.kind in kinds for obj in block.objects)

@@ -8,6 +8,10 @@ every one is only a hint the parser combines with what the blocks contain.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
 
 FILE_EXT = (
     r"(?:ya?ml|json|txt|py|sh|cfg|conf|ini|toml|csv|dat|r|jl|ipynb|env|properties|jinja2?|j2|tpl|tmpl|template|go|js|xml|html)"
@@ -145,6 +149,47 @@ _EARLIER_PART = re.compile(
     r"workshop|session|episode)s?\b|\bin\s+(?:part|lab|module|chapter)\s+\d+\b",
     re.I,
 )
+
+
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "sr.ht")
+_BARE_URL = re.compile(r"https?://[^\s<>()\[\]`'\"]+")
+
+
+def repositories(text: str) -> list[str]:
+    """Repositories the paragraph links to (`[the lab's repo](https://github.com/o/r)`, a folder of one
+    (`…/tree/main/lab3`), a bare `https://x/y.git`), or a relative link to a file beside the page (`../docs/x.md`,
+    `./resources/deploy.yaml`: the page lives in a repository): a place the reader may have its files from, so a
+    file the text never shows can be one of them. A link to one file of a remote repository (`/blob/`, `/raw/`, an
+    image) is not, nor a site's own page (`/posts/next-part/`).
+
+    Markdown links are read by markdown-it's inline grammar; bare addresses (no link syntax) by a URL pattern."""
+    hrefs = [
+        str(child.attrGet("href") or "")
+        for token in _inline_parser().parseInline(text)
+        for child in token.children or ()
+        if child.type == "link_open"
+    ]
+    found = []
+    for href in hrefs:  # `[the cluster guide](../../docs/access.md)`, `[file](./resources/deploy.yaml)`: files beside it
+        parts = urlsplit(href)
+        if not parts.scheme and not parts.netloc and href.startswith(("./", "../")) and parts.path.strip("./"):
+            found.append(href)
+    for url in hrefs + _BARE_URL.findall(text):
+        parts = urlsplit(url)
+        host = (parts.hostname or "").removeprefix("www.")
+        segments = [p for p in parts.path.split("/") if p]
+        if parts.scheme not in ("http", "https"):
+            continue
+        if parts.path.endswith(".git"):
+            found.append(url)
+        elif host in _CODE_HOSTS and len(segments) >= 2 and (len(segments) == 2 or segments[2] in ("tree", "-")):
+            found.append(url)  # the repository or one of its folders, not a file in it (`/blob/`, `/raw/`: a link to read)
+    return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=1)
+def _inline_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark")
 
 
 def earlier_part(text: str) -> bool:

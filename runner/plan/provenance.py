@@ -25,7 +25,21 @@ from dataclasses import dataclass, field
 
 from runner.effects import Effects, Made, Need, owners
 from runner.effects.commands import ENVIRONMENT, outside
-from runner.effects.io import API, COMMAND, CWD, FILE, LABELS, NAMESPACE, NODE, OBJECT, PORT, RESOURCE, VAR, api_kind
+from runner.effects.io import (
+    API,
+    COMMAND,
+    CWD,
+    FILE,
+    LABELS,
+    NAMESPACE,
+    NODE,
+    OBJECT,
+    PORT,
+    RESOURCE,
+    VAR,
+    api_kind,
+    provides_file,
+)
 from runner.lesson import placeholders as ph
 from runner.lesson.machines import CLUSTER_CLIENTS
 from runner.lesson.model import Step, StepType
@@ -190,6 +204,13 @@ class Ledger:
                 if why is not None:
                     return Verdict(Operation.FAIL, f"kubectl refuses this as written: {why}")
         if step.type is StepType.COMMAND and step.command:
+            unnamed = self._applied_by_generate_name(step)
+            if unnamed is not None:
+                return Verdict(
+                    Operation.FAIL,
+                    f"kubectl apply refuses {unnamed}, which has only metadata.generateName (`cannot use generate name "
+                    "with apply`): it is made with kubectl create",
+                )
             typo = self._program_typo(step.command)
             if typo is not None:
                 return Verdict(Operation.FAIL, typo)
@@ -200,6 +221,18 @@ class Ledger:
                     return Verdict(Operation.FAIL, removed)
         verdict = self.judge(step)
         return verdict if verdict is not None and verdict.do is Operation.FAIL else None
+
+    def _applied_by_generate_name(self, step: Step) -> str | None:
+        """`kubectl apply -f job.yaml` of an object named only by `generateName`: kubectl refuses it before sending."""
+        for c in self.effects.step_calls(step):
+            if c.call.verb != "apply" or c.dry_run:
+                continue
+            for f in c.files:
+                manifests = self.effects.heredocs.get(step.index, ()) if f == "-" else self.effects.file_manifests(f, step.index)
+                for m in manifests or ():
+                    if m.obj.generate_name and not m.obj.name:
+                        return f"{m.obj.kind} {m.obj.generate_name}…"
+        return None
 
     def _program_typo(self, command: str) -> str | None:
         """`kubectget pods`: a program not installed here whose name is a near miss of kubectl (or of a program the
@@ -318,6 +351,14 @@ class Ledger:
                 Operation.SKIP,
                 f"depends on {need.name}, whose block at line {broken[-1].line} cannot be used ({broken[-1].error})",
             )
+        later = self._shown_only_later(step, name) if step.type is StepType.COMMAND and need.judged else None
+        if later is not None:  # `apply -f pod.yaml` in lab 32, when pod.yaml is first written in lab 39
+            near = self._near_file(step, name, before_only=True)
+            return Verdict(
+                Operation.FAIL,
+                f"{_VERBS.get(need.via, 'uses')} {need.name}, which the text first makes at line {later.line}, after "
+                f"this step{': ' + near if near else ''}",
+            )
         if self._shown(name) or base in self.shown or "://" in name or "$" in name or "<" in name:
             return None
         meta = self.effects.lesson.meta
@@ -338,7 +379,7 @@ class Ledger:
         if need.via == "cd" and need.name in self.effects.entered_folders and step.type is StepType.COMMAND:
             return None  # a place the run makes empty (`Plan.folders`); what is read there is judged file by file
         what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
-        if outside(name) or "/" in name.rstrip("/"):
+        if outside(name) or ("/" in name.rstrip("/") and self.effects.brings_files):
             where = "outside the tutorial's folder" if outside(name) else "in a folder the tutorial never makes"
             return Verdict(Operation.SKIP, f"needs {need.name}, a {what} {where}: a prerequisite the tutorial does not make here")
         if what == "folder":
@@ -395,12 +436,43 @@ class Ledger:
             n.kind == FILE and n.name.startswith(prefix) for s in self.effects.lesson.steps for n in self.effects.io(s).needs
         )
 
-    def _near_file(self, step: Step, name: str) -> str | None:
-        """The file the text shows that this name most likely means (the block just before, or a near spelling)."""
+    def _shown_only_later(self, step: Step, name: str) -> Step | None:
+        """The step that first writes `name`, when that is a command after this step (`kubectl run … -o yaml >
+        pod.yaml` in lab 39, used in lab 32): here the file is not there yet.
+
+        A file only shown later is not judged here: the text may show it after its use ("apply -f pod.yaml, where
+        pod.yaml is:"), or show a new version of a file the reader already has (the course's `vote-pod.yaml`)."""
+        if "<" in name or "$" in name:
+            return None
+        base = posixpath.basename(plain_file(name))
+        same_name = [s for f, steps in self.effects.shown_files.items() if posixpath.basename(f) == base for s in steps]
+        if any(s.index < step.index for s in same_name):
+            return None  # (`apply -f vote-pod.yaml` after the block captioned `k8s-code/pods/vote-pod.yaml`: that file)
+        makes = [
+            (s.index, m.edits)
+            for s in self.effects.lesson.steps
+            for m in self.effects.io(s).makes
+            if m.kind == FILE and provides_file(m.name, name)
+        ]
+        if any(i < step.index for i, _ in makes):  # written before (`>> pod.yml` makes it too)
+            return None
+        made_later = [i for i, edits in makes if not edits]
+        if not made_later:
+            return None
+        shown = self.effects.shown_files.get(plain_file(name), [])
+        if shown and min(s.index for s in shown) <= min(made_later):  # shown first (a here-document too): not judged
+            return None
+        return self.effects.lesson.steps[min(made_later)]
+
+    def _near_file(self, step: Step, name: str, before_only: bool = False) -> str | None:
+        """The file the text shows that this name most likely means (the block just before, or a near spelling; with
+        `before_only`, of the files shown before this step)."""
         before = [s for s in self.effects.lesson.steps if s.index < step.index and s.file and s.type in _FILE_STEPS]
         if before and before[-1].section == step.section and before[-1].index >= step.index - 3:
             prev = before[-1]
             return f"the manifest at line {prev.line} is {prev.file}"
+        if before_only:
+            return None
         shown = sorted(self.shown)
         close = ph.near_miss(name, shown)
         if close is not None:

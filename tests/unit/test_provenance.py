@@ -502,7 +502,7 @@ def test_a_remote_kustomization_needs_its_host_and_is_no_folder_here():
         ```
         """)
     assert p[2] == (Operation.SKIP, "needs github.com, which is not reachable from here (profile network)")
-    assert p[3][0] is Operation.SKIP and "overlays/dev/" in p[3][1]
+    assert p[3][0] is Operation.SKIP and "overlays/dev" in p[3][1] and "prerequisite" in p[3][1]
 
 
 def test_a_command_for_another_kubeconfig_context_is_skipped_naming_it():
@@ -834,13 +834,39 @@ def test_a_file_of_the_readers_home_is_a_prerequisite_but_the_systems_files_are_
 
 def test_a_label_selector_over_objects_of_a_file_the_text_does_not_show_depends_on_that_step():
     p = plan("""\
+        The files are in [the workshop's repository](https://github.com/example/workshop).
+
         ```bash
         kubectl apply -f manifests/postgres.yaml
         POD=$(kubectl get pod -l app=postgres -o jsonpath='{.items[0].metadata.name}')
         ```
         """)
-    assert p[2][0] is Operation.SKIP
-    assert p[3][0] is Operation.SKIP and p[3][1].startswith("depends on ") and "line 2" in p[3][1]
+    assert p[4][0] is Operation.SKIP and "prerequisite" in p[4][1]
+    assert p[5][0] is Operation.SKIP and p[5][1].startswith("depends on ") and "line 4" in p[5][1]
+
+
+def test_files_in_a_folder_the_page_never_shows_are_its_defect_unless_it_says_where_files_come_from():
+    """A page that applies `volumes/pv.yaml` and says nowhere where its files come from leaves every reader
+    without them; a link to a repository, a clone, or a path into another part of a series says where they are."""
+    body = """\
+        ```bash
+        kubectl create -f volumes/pv.yaml
+        ```
+        """
+    assert plan(body)[2] == (
+        Operation.FAIL,
+        "applies volumes/pv.yaml, which the tutorial never shows, and it gets no files from elsewhere (no clone, "
+        "download or archive)",
+    )
+    sources = [
+        "Everything is in https://gitlab.com/example/k8s-labs, get it first.\n\n",
+        "See <https://example.org/labs.git> for the files.\n\n",
+        "```bash\nkubectl apply -f ../module-03/manifests/svc.yaml\n```\n\n",
+    ]
+    for source in sources:
+        p = plan(source + textwrap.dedent(body))
+        verdict = next(v for v in p.values() if "volumes/pv.yaml" in (v[1] or ""))
+        assert verdict[0] is Operation.SKIP and "prerequisite" in verdict[1], source
 
 
 def test_kubectl_usage_notation_is_a_synopsis_not_a_command():
@@ -1039,3 +1065,103 @@ def test_a_pod_the_text_says_will_crash_is_awaited_to_exist_not_to_be_ready():
         """
     lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
     assert [s.wait for s in lesson.steps] == ["exists", "exists", None]
+
+
+def test_a_file_the_text_has_the_reader_look_at_but_never_shows_is_from_elsewhere():
+    """`cat manifests/pod.yaml` ("examine the manifest"): the author takes the file to be there, so the page's other
+    unshown files are the course's too (prerequisites), not its defects."""
+    p = plan("""\
+        ```bash
+        cat manifests/pod.yaml
+        kubectl apply -f manifests/pod.yaml
+        kubectl apply -f manifests/pvc.yaml
+        ```
+        """)
+    assert p[2][0] is Operation.SKIP and "prerequisite" in p[2][1]
+    assert p[4][0] is Operation.SKIP and "prerequisite" in p[4][1]
+
+
+def test_a_file_a_later_command_writes_is_not_there_before_it():
+    """Lab 32 applies pod.yaml; the text writes pod.yaml first in lab 39 (`kubectl run … -o yaml > pod.yaml`). The
+    YAML shown after `vi pod_liveness.yaml` is that file as the reader leaves it, not output."""
+    p = plan("""\
+        ## Lab 32
+
+        ```bash
+        kubectl run web --image=nginx --dry-run=client -o yaml > pod_liveness.yaml
+        vi pod_liveness.yaml
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+          - name: web
+            image: nginx
+        ```
+
+        ```bash
+        kubectl apply -f pod.yaml
+        ```
+
+        ## Lab 39
+
+        ```bash
+        kubectl run other --image=busybox --dry-run=client -o yaml > pod.yaml
+        ```
+
+        ```bash
+        kubectl apply -f pod.yaml
+        ```
+        """)
+    assert p[20] == (
+        Operation.FAIL,
+        "applies pod.yaml, which the text first makes at line 26, after this step: the manifest at line 8 is "
+        "pod_liveness.yaml",
+    )
+    assert p[8][0] is Operation.APPLY and p[30][0] is Operation.COMMAND
+
+
+def test_kubectl_apply_of_an_object_named_only_by_generate_name_is_the_tutorials_defect():
+    p = plan("""\
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          generateName: hello-
+        spec:
+          containers:
+          - name: c
+            image: busybox
+        ```
+
+        ## Deploy the Pod
+
+        ```bash
+        kubectl apply -f hello-pod.yaml
+        ```
+        """)
+    assert p[15][0] is Operation.FAIL and "generateName" in p[15][1] and "kubectl create" in p[15][1]
+
+
+def test_a_block_captioned_under_one_folder_and_applied_from_another_is_one_file():
+    p = plan("""\
+        Create the volume with `manifests/vol.yaml`.
+
+        **manifest/vol.yaml**
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: vol
+        ```
+
+        ```bash
+        kubectl create -f manifests/vol.yaml
+        ```
+        """)
+    assert p[12][0] is Operation.COMMAND
+    assert p[4][1].startswith("applied by the tutorial's own command")
