@@ -558,6 +558,31 @@ class Effects:
         )
 
     @cached_property
+    def unbindable_classes(self) -> dict[str, Manifest]:
+        """StorageClasses the lesson makes with no provisioner (`kubernetes.io/no-provisioner`) and no PersistentVolume
+        of theirs anywhere in it: a claim of such a class never binds, so its pods never start."""
+        static = {name for _, name in self.static_classes}
+        return {
+            m.obj.name: m
+            for m in self.manifests
+            if m.obj.kind == "StorageClass"
+            and m.obj.name
+            and m.obj.name not in static
+            and (m.obj.body or {}).get("provisioner") == "kubernetes.io/no-provisioner"
+        }
+
+    def claim_classes(self, step: Step) -> list[str]:
+        """The StorageClasses of the claims a step makes (a PersistentVolumeClaim, a StatefulSet's claim templates)."""
+        out = []
+        for m in self._manifests_of(step):
+            body = m.obj.body or {}
+            claims = [body] if m.obj.kind == "PersistentVolumeClaim" else []
+            if m.obj.kind == "StatefulSet":
+                claims = [c for c in get_path(body, ("spec", "volumeClaimTemplates")) or [] if isinstance(c, dict)]
+            out += [sc for c in claims if isinstance(sc := get_path(c, ("spec", "storageClassName")), str) and sc]
+        return out
+
+    @cached_property
     def brings_files(self) -> bool:
         """Does the reader get files from elsewhere? Then a file the text never shows may well be one of those.
 

@@ -80,7 +80,8 @@ def unfilled(step: Step) -> list[str]:
 
 
 def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[str]:
-    """What an object needs of the cluster: its StorageClass, GPUs, images, hosts, nodes, claims made elsewhere."""
+    """What an object needs of the cluster: its StorageClass, GPUs, images, hosts (an NFS server too), nodes, claims
+    made elsewhere."""
     body = obj.body or {}
     reqs: list[str] = []
     claims = [body] if obj.kind == "PersistentVolumeClaim" else []
@@ -90,8 +91,16 @@ def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[s
         sc = scalar(get_path(template, ("spec", "storageClassName")))
         if sc and ("StorageClass", sc) not in created:  # a class the lesson makes itself is there when needed
             reqs.append(f"storage-class:{sc}")
+    if obj.kind == "PersistentVolume":  # an NFS volume: its pods mount it from that server, which must be reachable
+        server = scalar(get_path(body, ("spec", "nfs", "server")))
+        if server and "<" not in server and "$" not in server:
+            reqs.append(f"network:{server}")
     spec = pod_spec(body)
     if spec:
+        for vol in mappings(spec.get("volumes")):
+            server = scalar(mapping(vol.get("nfs")).get("server"))
+            if server and "<" not in server and "$" not in server:
+                reqs.append(f"network:{server}")
         for container in containers(spec, init=None):
             res = mapping(container.get("resources"))
             if any("nvidia.com/gpu" in mapping(res.get(k)) for k in ("limits", "requests")):

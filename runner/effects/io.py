@@ -105,7 +105,11 @@ class StepIO:
 
 
 def references(body: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
-    """(kind, name, optional) of the objects a workload's pods need to start: claims, ConfigMaps, Secrets they mount or read."""
+    """(kind, name, optional) of the objects a workload's pods need to start: claims, ConfigMaps, Secrets they mount or
+    read; and the PersistentVolume a claim names (`volumeName: pv-nfs`: it binds to that one only)."""
+    volume = scalar(mapping(body.get("spec")).get("volumeName")) if body.get("kind") == "PersistentVolumeClaim" else None
+    if volume:
+        return [("PersistentVolume", volume, False)]
     spec = pod_spec(body)
     if not spec:
         return []

@@ -514,7 +514,8 @@ def exec_pod(segments: list[list[str]]) -> str | None:
 
 # ---- what is not a command, and what is output ----------------------------------------------------
 
-_YAML_LINE = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s+\S.*)?\s*$|^\s*-\s+\S")
+# `key: value`, also a prefixed key as in labels and annotations (`kubernetes.io/psp: restricted`)
+_YAML_LINE = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*(?:/[\w.-]+)?:(?:\s+\S.*)?\s*$|^\s*-\s+\S")
 _OUTPUT_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "selfLink", "managedFields")
 _OUTPUT_PROSE = re.compile(
     r"(?:\b(?:output|result)\b[^.:]{0,40}\b(?:similar\s+to|looks?\s+like|should\s+(?:look|be)|is\s+like|resembles)"
@@ -607,7 +608,18 @@ def crash_prose(text: str) -> bool:
     return bool(_CRASH_PROSE.search(text.replace("`", "")))
 
 
-_EDIT_MARK = re.compile(r"<-{3,}|<={3,}|←")
+# `<------ change here`, and a value written as `[capacity]Gi` or `[pvc-name]` ("set `[pvc-name]` to the name you want")
+_EDIT_MARK = re.compile(r"<-{3,}|<={3,}|←|:\s+\S*\[[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+\]\S*\s*$|:\s+\[[a-z]+\][A-Za-z]+\s*$")
+
+
+_CALLOUT = re.compile(r"\s(?:<-+\s*\d{1,2}|\(\d{1,2}\)|<\d{1,2}>|#\s*<\d{1,2}>)(?=\s|$)")
+
+
+def callout(text: str) -> str | None:
+    """The first of two or more numbered marks a block's lines end in (`kind: Pod <- 2`, `image: app  # <1>`), which a
+    list below explains, as in books; such a block is an annotated figure. One mark alone is not enough."""
+    marks = [m.group(0).strip() for line in text.splitlines() if (m := _CALLOUT.search(line))]
+    return marks[0] if len(marks) >= 2 else None
 
 
 def edit_mark(text: str) -> str | None:

@@ -8,8 +8,9 @@ which the tutorial types `kubectl` (or helm, oc …), or a bare `$ `. So:
 - a line after `kubectl exec -it POD -- sh`, at a prompt that is not the
   reader's, is typed in POD (an in-pod step);
 - a line after `ssh HOST`, or at a named prompt that never talks to the
-  cluster while another prompt does, is typed on another machine: it never
-  runs on this one, and its skip says where it was typed;
+  cluster while another prompt (or a line with no prompt) does, is typed on
+  another machine: it never runs on this one, and its skip says where it was
+  typed;
 - back at the reader's prompt, or after `exit`, the reader is home again.
 
 `Machines` learns the reader's prompts from the whole tutorial first (a
@@ -44,11 +45,11 @@ class Machines:
     def __init__(self, commands: Iterable[Command]) -> None:
         self.cluster: set[str | None] = set()  # prompt machines at which the tutorial talks to the cluster
         for cmd in commands:
-            if cmd.prompt is None or not cmd.prompt.shell:
+            if cmd.prompt is not None and not cmd.prompt.shell:
                 continue
             segs = segments(cmd.text)
-            if any(seg and seg[0] in CLUSTER_CLIENTS for seg in segs):
-                self.cluster.add(cmd.prompt.machine)
+            if any(seg and seg[0] in CLUSTER_CLIENTS for seg in segs):  # a bare line (no prompt): the reader's machine
+                self.cluster.add(cmd.prompt.machine if cmd.prompt is not None else None)
 
     def home(self, prompt: Prompt) -> bool:
         """Is this the reader's own prompt (one that talks to the cluster, or a bare `$ `)?"""

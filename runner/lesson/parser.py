@@ -213,12 +213,16 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
 
 
 def _transcripts(found: list[Block], ctx: _Context) -> list[Command]:
-    """Every command typed at a prompt, in any code block: which prompts talk to the cluster is known before parsing."""
+    """Every command typed at a prompt, in any code block, and those of shell blocks without prompts: which prompts talk
+    to the cluster (and whether bare lines do) is known before parsing."""
     out: list[Command] = []
     for block in found:
-        if block.kind == "code" and has_prompts(block.text):
+        if block.kind != "code":
+            continue
+        lang = (block.info.split() or [""])[0].lower()
+        if has_prompts(block.text) or lang in classify.SHELL_LANGS:
             commands = ctx.commands.setdefault((block.text, block.content_line), split_commands(block.text, block.content_line))
-            out.extend(c for c in commands if c.prompt is not None)
+            out.extend(commands)
     return out
 
 
@@ -448,6 +452,19 @@ def _yaml_block(
     alternative: bool = False,
 ) -> None:
     result = read_yaml(content, first)
+    callout = classify.callout(content) if forced is None else None
+    if callout is not None:  # `kind: Pod <- 2`, then a numbered list that explains each mark: a figure, not a file
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "annotated",
+            ann,
+            text=content,
+            content_line=first,
+            reason=f"an annotated manifest: marks such as `{callout}` point at lines the text explains, not part of a file",
+        )
+        return
     if result.error and forced is None and (classify.elided_yaml(content) or not classify.looks_like_yaml_object(content)):
         # `...` standing for what the text leaves out, or YAML-fenced text that is no object (`Events:` of describe)
         why = "an abbreviated manifest (`...` stands for what the text leaves out)" if classify.elided_yaml(content) else None

@@ -168,6 +168,9 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
     for step in lesson.steps:
         again = _again(step, alive, effects)
         action = again or superseded.get(step.index) or _overwrites_shown(step, file_lines, effects)
+        wrong = ledger.block_defect(step) if action is not None and action.do is Operation.SKIP else None
+        if wrong is not None:  # an alternative or superseded block is still wrong for whoever uses it
+            action, again = Action(step, Operation.FAIL, wrong.reason), None
         if action is None:
             action = _action(step, facts, lesson_unmet, created, ledger, lesson.declared)
         if action.do.acts:
@@ -270,7 +273,8 @@ def _action(
     if step.type in (StepType.OTHER, StepType.FRAGMENT):
         return Action(step, Operation.SKIP, f"not runnable: {step.reason or step.type.value}")
     if step.skip:
-        return Action(step, Operation.SKIP, step.skip)
+        block = ledger.block_defect(step)  # a block shown as an alternative is still wrong for whoever uses it
+        return Action(step, Operation.FAIL, block.reason) if block else Action(step, Operation.SKIP, step.skip)
     if step.type is StepType.INVALID:
         marked = classify.edit_mark(step.text)
         if marked is not None:  # a template the reader edits first: its arrows and notes are not the tutorial's defect
@@ -300,7 +304,15 @@ def _action(
     ]
     if unmet:
         return Action(step, Operation.SKIP, unmet[0], requirement_skip=True)
-    blocked = None if step.expect_failure else ledger.blocked(step) or ledger.judge(step) or ledger.deleted_again(step)
+    blocked = (
+        None
+        if step.expect_failure
+        else ledger.blocked(step)
+        or ledger.judge(step)
+        or ledger.deleted_again(step)
+        or ledger.made_again(step)
+        or ledger.never_bound(step)
+    )
     if blocked is not None:
         return Action(step, blocked.do, blocked.reason, requirement_skip=blocked.do is Operation.SKIP)
     if step.type is StepType.INTERACTIVE:

@@ -91,16 +91,41 @@ class Ledger:
     entries: dict[int, _Entry] = field(default_factory=dict)
     made: list[tuple[Made, int]] = field(default_factory=list)  # outputs in lesson order, with their step's index
     deleted: dict[str, int] = field(default_factory=dict)  # object name -> index of the step that deleted it last
+    undeleted: dict[str, int] = field(default_factory=dict)  # object name -> index of a skipped step that deletes it
 
     def record(self, step: Step, runs: bool, why: str = "") -> None:
         """Enter a step's outputs, after its action is decided."""
         self.entries[step.index] = _Entry(step, runs, why)
         for m in self.effects.io(step).makes:
             self.made.append((m, step.index))
-        if runs:
-            for e in self.effects.of_step(step):
-                if e.action == "delete" and e.name != "*":
+        for e in self.effects.of_step(step):
+            if e.action == "delete" and e.name != "*":
+                if runs:
                     self.deleted[e.name] = step.index
+                    self.undeleted.pop(e.name, None)
+                else:
+                    self.undeleted[e.name] = step.index
+
+    def made_again(self, step: Step) -> Verdict | None:
+        """`kubectl run busybox` in exercise 3, when the cleanup of exercise 2 that deletes busybox did not run: it
+        still exists, so making it again fails for a step that did not run, not for the tutorial."""
+        for e in self.effects.of_step(step):
+            if e.action not in ("create", "run") or e.name not in self.undeleted:
+                continue
+            by = self.undeleted[e.name]
+            earlier = [
+                i
+                for m, i in self.made
+                if m.kind == OBJECT and m.name == e.name and i < by and i in self.entries and self.entries[i].runs
+            ]
+            if earlier:
+                entry = self.entries[by]
+                return Verdict(
+                    Operation.SKIP,
+                    f"makes {(e.kind or 'object').lower()}/{e.name} again, which still exists: the step at line "
+                    f"{entry.step.line} that deletes it did not run ({entry.why})",
+                )
+        return None
 
     def dependencies(self, step: Step) -> tuple[Dependency, ...]:
         """Each input of `step` that an earlier step makes, with those producers.
@@ -111,7 +136,7 @@ class Ledger:
         """
         out = []
         for need in self.effects.io(step).needs:
-            producers = self._producers(need)
+            producers = self._producers(need, step)
             if not producers and need.kind == FILE and need.judged:
                 producers = self._blocks_of(plain_file(need.name), step)
             if producers:
@@ -131,9 +156,19 @@ class Ledger:
         ]
         return tuple(blocks[-1:])
 
-    def _producers(self, need: Need) -> tuple[int, ...]:
+    def _producers(self, need: Need, step: Step) -> tuple[int, ...]:
         if need.kind == FILE and self._shown(need.name):
-            return ()  # the runner writes what the text shows before the first step
+            # the runner writes what the text shows before the first step; an editor the reader opens on it after the
+            # text last showed it (`vim pod.yaml  # change the name to busybox2`) makes the version this step reads
+            name = plain_file(need.name)
+            shown = sorted(
+                s.index
+                for f, steps in self.effects.shown_files.items()
+                for s in steps
+                if s.index < step.index and name in (f, self.effects.placed(s))
+            )
+            since = shown[-1] if shown else -1
+            return tuple(dict.fromkeys(i for m, i in self.made if m.kind == FILE and m.edits and m.provides(need) and i > since))
         if need.kind == OBJECT:
             names = set(owners(need.name))
             found = [i for m, i in self.made if m.kind == OBJECT and m.name in names and _kind_fits(m, need)]
@@ -187,7 +222,7 @@ class Ledger:
     def judge(self, step: Step) -> Verdict | None:
         """An input nothing in the tutorial makes: a defect of the tutorial (fail) or a missing prerequisite (skip)."""
         for need in self.effects.io(step).needs:
-            if self._producers(need) or need.optional:
+            if self._producers(need, step) or need.optional:
                 continue
             verdict = self._judge(step, need)
             if verdict is not None:
@@ -214,13 +249,27 @@ class Ledger:
             typo = self._program_typo(step.command)
             if typo is not None:
                 return Verdict(Operation.FAIL, typo)
-        if step.type is StepType.MANIFEST and not step.apply:  # a file the text shows: refused at its own block
+        block = self.block_defect(step, skipped=False)
+        if block is not None:
+            return block
+        verdict = self.judge(step)
+        return verdict if verdict is not None and verdict.do is Operation.FAIL else None
+
+    def block_defect(self, step: Step, skipped: bool = True) -> Verdict | None:
+        """A manifest block that is wrong whoever applies it, and whether or not the run does (an alternative the text
+        shows, a file a command applies): a kind at a version no API server serves any more, a StorageClass whose
+        claims can never bind."""
+        if step.type is not StepType.MANIFEST:
+            return None
+        for obj in self.effects.block_objects(step):
+            if obj.kind == "StorageClass" and obj.name in self.effects.unbindable_classes:
+                return Verdict(Operation.FAIL, _unbindable(obj.name))
+        if not step.apply or step.skip or skipped:  # (a block the run applies is refused by the API server, in its words)
             for obj in self.effects.block_objects(step):
                 removed = self._removed_api(api_kind(obj.api_version, obj.kind))
                 if removed is not None:
                     return Verdict(Operation.FAIL, removed)
-        verdict = self.judge(step)
-        return verdict if verdict is not None and verdict.do is Operation.FAIL else None
+        return None
 
     def _applied_by_generate_name(self, step: Step) -> str | None:
         """`kubectl apply -f job.yaml` of an object named only by `generateName`: kubectl refuses it before sending."""
@@ -379,6 +428,10 @@ class Ledger:
         if need.via == "cd" and need.name in self.effects.entered_folders and step.type is StepType.COMMAND:
             return None  # a place the run makes empty (`Plan.folders`); what is read there is judged file by file
         what = "folder" if name.endswith("/") or self._a_folder(name) else "file"
+        verb = _VERBS.get(need.via, "uses")
+        near = self._near_file(step, name) if what == "file" and not outside(name) else None
+        if near is not None:  # `apply -f deploy.yaml` right after the block of deploy.yml: whatever else the page gets
+            return Verdict(Operation.FAIL, f"{verb} {need.name}, which the tutorial never shows: {near}")
         if outside(name) or ("/" in name.rstrip("/") and self.effects.brings_files):
             where = "outside the tutorial's folder" if outside(name) else "in a folder the tutorial never makes"
             return Verdict(Operation.SKIP, f"needs {need.name}, a {what} {where}: a prerequisite the tutorial does not make here")
@@ -386,10 +439,6 @@ class Ledger:
             return Verdict(
                 Operation.SKIP, f"needs the folder {need.name.rstrip('/')}, which the tutorial never makes: a prerequisite"
             )
-        verb = _VERBS.get(need.via, "uses")
-        near = self._near_file(step, name)
-        if near is not None:
-            return Verdict(Operation.FAIL, f"{verb} {need.name}, which the tutorial never shows: {near}")
         if base in meta.files_named:
             return Verdict(Operation.FAIL, f"{verb} {need.name}, which the text names but never shows or makes")
         if not self.effects.brings_files:
@@ -483,6 +532,15 @@ class Ledger:
             return f"did you mean {match}?"
         return None
 
+    def never_bound(self, step: Step) -> Verdict | None:
+        """A claim of a class the lesson makes with no provisioner and no volume: it never binds (reported at the
+        class's block), so the step that makes it is skipped, and with it what mounts it."""
+        for sc in self.effects.claim_classes(step):
+            made = self.effects.unbindable_classes.get(sc)
+            if made is not None:
+                return Verdict(Operation.SKIP, f"depends on the block at line {made.step.line}: {_unbindable(sc)}")
+        return None
+
     def deleted_again(self, step: Step) -> Verdict | None:
         """`kubectl delete pod p` right after `kubectl delete -f p.yaml` deleted it: an alternative the text shows."""
         for e in self.effects.of_step(step):
@@ -568,3 +626,10 @@ def _made_by(producer: Step, need: Need) -> str:
         need.kind, "would have made"
     )
     return f"the step at line {producer.line} {verb}"
+
+
+def _unbindable(name: str) -> str:
+    return (
+        f"StorageClass {name} has no provisioner (kubernetes.io/no-provisioner) and no step makes a PersistentVolume of "
+        "it: its claims never bind, so the pods that mount them never start"
+    )

@@ -532,7 +532,8 @@ def refusal(call: KubectlCall) -> str | None:
     """Why kubectl (v1.34) refuses this command as written, whatever the cluster holds; None when it does not.
 
     Only what the syntax decides: a flag the verb does not have (`run --generator`, removed in 1.18),
-    `exec POD COMMAND` without `--` (removed in 1.21), `delete TYPE` with neither a name nor a selector.
+    `exec POD COMMAND` without `--` (removed in 1.21), `delete TYPE` with neither a name nor a selector, names and a
+    selector together (`get pod/backend --selector=bar=foo`).
     """
     verb = call.verb
     if verb is None or verb_flags(verb, call.args[0] if call.args else None) is None:
@@ -544,7 +545,14 @@ def refusal(call: KubectlCall) -> str | None:
     selected = call.has("-l", "--selector", "--all", "-f", "--filename", "-k", "--kustomize", "--field-selector")
     if verb == "delete" and len(call.args) == 1 and "/" not in call.args[0] and not selected:
         return f"`kubectl delete {call.args[0]}` names a resource type but no object (kubectl: no name was specified)"
+    named = [name for _, name in call.targets if name]
+    if verb in _BY_NAME_OR_SELECTOR and named and call.has("-l", "--selector"):
+        return f"`kubectl {verb}` takes object names or a selector, not both (kubectl: name cannot be provided when a selector is specified)"
     return None
+
+
+# verbs whose objects are found by name or by label selector, never by both (kubectl's resource builder refuses)
+_BY_NAME_OR_SELECTOR = frozenset({"get", "describe", "delete", "label", "annotate"})
 
 
 def verb_flags(verb: str | None, subcommand: str | None = None) -> dict[str, bool] | None:

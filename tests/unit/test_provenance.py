@@ -1119,8 +1119,7 @@ def test_a_file_a_later_command_writes_is_not_there_before_it():
         """)
     assert p[20] == (
         Operation.FAIL,
-        "applies pod.yaml, which the text first makes at line 26, after this step: the manifest at line 8 is "
-        "pod_liveness.yaml",
+        "applies pod.yaml, which the text first makes at line 26, after this step: the manifest at line 8 is pod_liveness.yaml",
     )
     assert p[8][0] is Operation.APPLY and p[30][0] is Operation.COMMAND
 
@@ -1165,3 +1164,174 @@ def test_a_block_captioned_under_one_folder_and_applied_from_another_is_one_file
         """)
     assert p[12][0] is Operation.COMMAND
     assert p[4][1].startswith("applied by the tutorial's own command")
+
+
+def test_kubectl_refuses_object_names_and_a_selector_together():
+    p = plan("""\
+        ```shell
+        kubectl get pod/backend --selector=bar=foo
+        kubectl get pods --selector=bar=foo
+        ```
+        """)
+    assert p[2][0] is Operation.FAIL and "name cannot be provided when a selector is specified" in p[2][1]
+    assert p[3][0] is Operation.COMMAND
+
+
+def test_a_block_with_numbered_callouts_is_a_figure_not_a_file():
+    p = plan("""\
+        ```yaml
+        apiVersion: v1 <- 1
+        kind: Pod <- 2
+        metadata:
+          name: app <- 3
+        ```
+
+        1. `apiVersion`: the version.
+        """)
+    assert p[1][0] is Operation.SKIP and "annotated manifest" in p[1][1] and "`<- 1`" in p[1][1]
+
+
+def test_a_template_with_bracketed_names_to_set_is_the_readers_to_edit():
+    p = plan("""\
+        Create `pvc.yaml` and set `[pvc-name]` and `[capacity]`:
+
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: [pvc-name]
+        spec:
+          resources:
+            requests:
+              storage: [capacity]Gi
+        ```
+        """)
+    assert p[3][0] is Operation.SKIP and "reader's own edits" in p[3][1]
+
+
+def test_lines_at_a_named_prompt_that_never_runs_kubectl_are_typed_elsewhere_when_bare_lines_do():
+    p = plan("""\
+        ```bash
+        kubectl get pods
+        ```
+
+        From the notebook terminal:
+
+        ```bash
+        jovyan@jupyter-bob:~$ touch /share/test
+        jovyan@jupyter-bob:~$ mount | grep nfs
+        ```
+        """)
+    assert p[2][0] is Operation.COMMAND
+    assert p[8][0] is Operation.SKIP and "jovyan@jupyter-bob" in p[8][1] and "another machine" in p[8][1]
+    assert p[9][0] is Operation.SKIP
+
+
+def test_describe_output_with_prefixed_annotation_keys_is_not_run():
+    p = plan("""\
+        ```bash
+        kubectl describe pod web
+        Annotations:  cni.projectcalico.org/podIP: 10.42.2.25/32
+                      kubernetes.io/psp: global-restricted-psp
+        ```
+        """)
+    assert p[3][0] is Operation.SKIP and p[4][0] is Operation.SKIP
+
+
+def test_an_nfs_volume_needs_its_server_and_a_claim_of_that_volume_depends_on_it():
+    p = plan("""\
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata:
+          name: pv-nfs
+        spec:
+          capacity:
+            storage: 1Gi
+          accessModes: [ReadWriteMany]
+          nfs:
+            server: 10.135.0.7
+            path: /export
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: claim
+        spec:
+          storageClassName: ""
+          volumeName: pv-nfs
+          accessModes: [ReadWriteMany]
+          resources:
+            requests:
+              storage: 1Gi
+        ```
+        """)
+    assert p[1][0] is Operation.SKIP and "10.135.0.7" in p[1][1]
+    assert p[15][0] is Operation.SKIP and p[15][1].startswith("depends on persistentvolume/pv-nfs")
+
+
+def test_a_storage_class_without_provisioner_or_volume_is_the_defect_and_its_claims_wait_for_nothing():
+    p = plan("""\
+        ```yaml
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata:
+          name: hostpath
+        provisioner: kubernetes.io/no-provisioner
+        volumeBindingMode: WaitForFirstConsumer
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: data
+        spec:
+          storageClassName: hostpath
+          accessModes: [ReadWriteOnce]
+          resources:
+            requests:
+              storage: 1Gi
+        ```
+        """)
+    assert p[1][0] is Operation.FAIL and "no provisioner" in p[1][1]
+    assert p[10][0] is Operation.SKIP and p[10][1].startswith("depends on the block at line 1")
+
+
+def test_an_object_made_again_after_its_deletion_was_skipped_is_not_the_tutorials_failure():
+    p = plan("""\
+        ```bash
+        kubectl run busybox --image=busybox --restart=Never -- sleep 3600
+        kubectl delete po busybox busybox2
+        kubectl run busybox --image=busybox --restart=Never -- sleep 3600
+        ```
+        """)
+    assert p[3][0] is Operation.SKIP and "busybox2" in p[3][1]
+    assert p[4][0] is Operation.SKIP and p[4][1].startswith("makes pod/busybox again, which still exists")
+
+
+def test_a_shown_file_the_reader_then_edits_in_an_editor_is_the_readers_version():
+    p = plan("""\
+        **pod.yaml**
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: busybox
+        spec:
+          containers:
+          - name: c
+            image: busybox
+        ```
+
+        ```bash
+        kubectl create -f pod.yaml
+        vim pod.yaml
+        # change 'metadata.name: busybox' to 'metadata.name: busybox2'
+        kubectl create -f pod.yaml
+        ```
+        """)
+    assert p[14][0] is Operation.COMMAND
+    assert p[17][0] is Operation.SKIP and "line 15" in p[17][1] and "editor" in p[17][1]
