@@ -292,7 +292,7 @@ def _action(
         return Action(step, Operation.FAIL, typo)
     # an input the tutorial means but never makes: its defect, whatever else happens (unless the lesson says the step
     # is to fail: what it needs is missing on purpose)
-    defect = None if step.expect_failure else ledger.defect(step)
+    defect = ledger.refused(step) if step.expect_failure else ledger.defect(step)
     if defect is not None:
         return Action(step, Operation.FAIL, defect.reason)
     if lesson_unmet and step.type is not StepType.FILE:

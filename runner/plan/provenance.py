@@ -229,15 +229,23 @@ class Ledger:
                 return verdict
         return None
 
-    def defect(self, step: Step) -> Verdict | None:
-        """A command kubectl refuses as written, and the defects among `judge`'s verdicts: they are the tutorial's
-        whatever else happens to the run (a missing image, a skipped producer, an interactive step)."""
+    def refused(self, step: Step) -> Verdict | None:
+        """A command kubectl refuses as written (its syntax, not the cluster): the tutorial's defect even where the
+        text expects the command to fail, since it expects another failure ("access denied"), not this one."""
         if step.type in (StepType.COMMAND, StepType.INTERACTIVE) and step.command:
             for words in segments(step.command):
                 call = kubectl.parse(words)
                 why = kubectl.refusal(call) if call is not None else None
                 if why is not None:
                     return Verdict(Operation.FAIL, f"kubectl refuses this as written: {why}")
+        return None
+
+    def defect(self, step: Step) -> Verdict | None:
+        """A command kubectl refuses as written, and the defects among `judge`'s verdicts: they are the tutorial's
+        whatever else happens to the run (a missing image, a skipped producer, an interactive step)."""
+        refused = self.refused(step)
+        if refused is not None:
+            return refused
         if step.type is StepType.COMMAND and step.command:
             unnamed = self._applied_by_generate_name(step)
             if unnamed is not None:
