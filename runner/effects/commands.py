@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from runner.syntax import bash, kubectl
+from runner.syntax.k8s import READERS_NAMESPACE
 from runner.syntax.shell import given_files
 
 # the standard environment of a shell: never a step's input
@@ -196,7 +197,13 @@ def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> 
         dest = plain[-1]
         if ":" not in dest:
             add(io.writes, dest)
-            add(io.writes, *(posixpath.join(dest, posixpath.basename(p.rstrip("/"))) for p in plain[:-1]))
+            # into a folder (`cp a.yaml b.yaml manifests/`, `cp -r app backup`), unless the destination is plainly one
+            # file copied from one file (`cp 02-alpine.yaml 09-emptydir.yaml`: a name with the source's extension)
+            one_file = (
+                len(plain) == 2 and not dest.endswith("/") and _extension(dest) and _extension(dest) == _extension(plain[0])
+            )
+            if not one_file:
+                add(io.writes, *(posixpath.join(dest, posixpath.basename(p.rstrip("/"))) for p in plain[:-1]))
     elif prog in ("curl", "wget"):
         _download(prog, args, io, here)
     elif prog == "git" and len(plain) >= 2 and plain[0] == "clone":
@@ -302,7 +309,7 @@ def _kubectl(words: list[str], io: CommandIO, here: str, stdin: str | None = Non
     if call is None:
         return
     ns = call.flag("-n", "--namespace")
-    if ns:
+    if ns and ns != READERS_NAMESPACE:  # `-n default` is the reader's own namespace, the run's (as in manifests)
         io.namespaces.append((ns, f"kubectl {call.verb}"))
     how = f"kubectl {call.verb}"
     config = call.flag("--kubeconfig")
@@ -310,6 +317,11 @@ def _kubectl(words: list[str], io: CommandIO, here: str, stdin: str | None = Non
         io.manifests.append((_path(config, here), KUBECONFIG_VIA))
     for f in given_files(call.files, stdin):  # `envsubst < f.yaml | kubectl apply -f -` gives kubectl f.yaml
         if f in METAVARIABLES:  # `kubectl apply -f FILE`: kubectl's usage notation, no file
+            continue
+        if f in (".", "./") and not here:  # `kubectl apply -f .`: the working folder itself, which is always there
+            io.uses_cwd = True
+            if call.verb in ("create", "apply", "replace"):
+                io.unknown_objects = True  # (whatever files it holds: objects no one names here)
             continue
         if f != "-" and "://" not in f:
             io.manifests.append((_path(f, here), how))
@@ -471,3 +483,8 @@ def answers_no(text: str) -> str | None:
         if plain[: len(prefix)] == prefix:
             return meaning
     return None
+
+
+def _extension(name: str) -> str:
+    """`pod.yaml` -> `.yaml`; `backup`, `dir/` -> ``."""
+    return posixpath.splitext(posixpath.basename(name.rstrip("/")))[1].lower()

@@ -473,7 +473,7 @@ class Effects:
             unshown = any(
                 self.file_manifests(f, step.index) is None
                 for f, how in io.manifests
-                if how in _APPLY_VERBS and not f.endswith("/")
+                if how in _APPLY_VERBS  # (a folder too: `apply -f solution/` of files the text does not show)
             )
             if io.unknown_objects or unshown:
                 makes.append(Made(OBJECT, "*"))  # objects nobody can name: what later steps need and no step names, maybe
@@ -515,6 +515,9 @@ class Effects:
         # archive it unpacks, `*`, is not what it reads)
         own = [m for m in makes if m.kind == FILE and not m.name.endswith("*")]
         needs = [n for n in needs if not (n.kind == FILE and any(m.provides(n) for m in own))]
+        # a manifest's Pod that names the ServiceAccount (or claim, ConfigMap) the same manifest makes: made with it
+        made_here = {(m.of, m.name) for m in makes if m.kind == OBJECT}
+        needs = [n for n in needs if not (n.kind == OBJECT and n.of is not None and (n.of, n.name) in made_here)]
         return StepIO(tuple(dict.fromkeys(needs)), tuple(dict.fromkeys(makes)), cwd, fetches, lists), cwd
 
     def _searched(self, step: Step) -> list[Need]:

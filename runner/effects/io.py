@@ -120,6 +120,9 @@ def references(body: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
         if name:
             out.append((kind, name, ref.get("optional") is True))
 
+    account = scalar(spec.get("serviceAccountName")) or scalar(spec.get("serviceAccount"))
+    if account and account != "default":  # (every namespace has `default`) the pod is refused without its account
+        out.append(("ServiceAccount", account, False))
     for vol in mappings(spec.get("volumes")):
         add("PersistentVolumeClaim", mapping(vol.get("persistentVolumeClaim")), "claimName")
         add("ConfigMap", mapping(vol.get("configMap")), "name")

@@ -29,7 +29,7 @@ from runner.effects.environment import (
     step_requirements,
     unfilled,
 )
-from runner.effects.io import OBJECT
+from runner.effects.io import FILE, OBJECT
 from runner.lesson import classify
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Lesson, Step, StepType
@@ -78,6 +78,14 @@ class Plan:
     files: Mapping[str, str] = field(default_factory=dict)  # file name -> content (manifests and files)
     effects: Effects | None = field(default=None, compare=False, repr=False)  # of the rendered lesson
     folders: tuple[str, ...] = ()  # folders a `cd` enters that no step makes: made empty before the run
+    # step index -> files the text shows inside a folder that step makes (`mkdir kata4`): written once it has run, so
+    # that the step's `mkdir` finds no folder there yet
+    deferred: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def written_first(self) -> dict[str, str]:
+        """The files written before the first step: all the text shows but those `deferred`."""
+        later = {name for names in self.deferred.values() for name in names}
+        return {name: content for name, content in self.files.items() if name not in later}
 
 
 __all__ = [
@@ -184,7 +192,25 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
                 elif e.action == "delete" and e.kind:
                     alive = {k: v for k, v in alive.items() if not (k[0] == e.kind and e.name in ("*", k[1]))}
         actions.append(action)
-    return Plan(lesson, tuple(actions), files, effects, effects.entered_folders)
+    folders = tuple(f for f in effects.entered_folders if f.rstrip("/") not in files)  # a file the text shows wins
+    return Plan(lesson, tuple(actions), files, effects, folders, _deferred(lesson, effects, files))
+
+
+def _deferred(lesson: Lesson, effects: Effects, files: Mapping[str, str]) -> dict[int, tuple[str, ...]]:
+    """The shown files inside a folder a step makes (`mkdir kata4`, then `kata4/pv.yml` shown), by that step."""
+    makers: dict[str, int] = {}
+    for step in lesson.steps:
+        for m in effects.io(step).makes:
+            if m.kind == FILE and m.name.endswith("/") and not m.name.startswith(("/", "~", "$")):
+                makers.setdefault(m.name, step.index)
+    out: dict[int, list[str]] = {}
+    for name in files:
+        parts = name.split("/")[:-1]
+        ancestors = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+        by = [makers[a] for a in ancestors if a in makers]
+        if by:
+            out.setdefault(min(by), []).append(name)
+    return {i: tuple(names) for i, names in out.items()}
 
 
 def _superseded(lesson: Lesson, effects: Effects) -> dict[int, Action]:

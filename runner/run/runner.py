@@ -159,8 +159,12 @@ class Runner:
                 if dead is not None:
                     swept += self.cleaner.sweep_named(dead.objects, dead.since, dead.run_id)
                 self.workspace.write_files(self.plan)
+                deferred = dict(self.plan.deferred)  # step index -> files inside the folder that step makes
                 for action in self.plan.actions:
                     self.cancel.raise_if_set()
+                    for index in sorted(i for i in deferred if i < action.step.index):
+                        for name in deferred.pop(index):  # its folder's step (`mkdir kata4`) has had its turn
+                            self.workspace.write_file(self.plan, name)
                     if failed and not self.request.keep_going:
                         steps.append(self._skipped(action, "an earlier step failed"))
                         if action.step.type is StepType.CHECK:

@@ -105,7 +105,9 @@ class ShellSession:
             f'[ -n "${{{n}:-}}" ] || echo {n};' for n in wanted
         )
         try:
-            out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=10, cwd=self.workdir).stdout
+            out = subprocess.run(
+                ["bash", "-c", probe], capture_output=True, text=True, errors="backslashreplace", timeout=10, cwd=self.workdir
+            ).stdout
         except (OSError, subprocess.TimeoutExpired):
             return set()
         return set(out.split())
@@ -121,7 +123,13 @@ class ShellSession:
         probe = load + " ".join(f'printf "%s\\0" "{t}";' for t in wanted)
         try:
             out = subprocess.run(
-                ["bash", "-c", probe], capture_output=True, text=True, timeout=10, cwd=self.workdir, env=self.environment({})
+                ["bash", "-c", probe],
+                capture_output=True,
+                text=True,
+                errors="backslashreplace",
+                timeout=10,
+                cwd=self.workdir,
+                env=self.environment({}),
             ).stdout
         except (OSError, subprocess.TimeoutExpired):
             return {}

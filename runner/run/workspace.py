@@ -35,18 +35,27 @@ class Workspace:
 
     def write_files(self, plan: Plan) -> None:
         """Every file the tutorial names; manifests with our labels and the cluster's image names."""
-        lesson = plan.lesson
-        effects = plan.effects or Effects(lesson)
+        effects = plan.effects or Effects(plan.lesson)
         for folder in plan.folders:  # entered by a `cd`, never made by the text: the place its steps run in
             self.path(folder.rstrip("/") + "/.").mkdir(parents=True, exist_ok=True)
-        for name, content in plan.files.items():
-            path = self.path(name)
-            step = next((s for s in lesson.steps if s.type is StepType.MANIFEST and effects.placed(s) == name), None)
-            if step is not None and step.type is StepType.MANIFEST:
-                content = self.prepared_yaml_of(effects.block_objects(step))
-            elif not content:
-                content = f"Hello from {self.user}, written by tutorial-runner for {lesson.meta.id}.\n"
-            path.write_text(content)
+        for name in plan.written_first():
+            self.write_file(plan, name, effects)
+
+    def write_file(self, plan: Plan, name: str, effects: Effects | None = None) -> None:
+        """One file the text shows (a manifest prepared for this run); `write_files` and the runner, for a file
+        `Plan.deferred` keeps until its folder's step has run."""
+        lesson = plan.lesson
+        effects = effects or plan.effects or Effects(lesson)
+        content = plan.files[name]
+        path = self.path(name)
+        step = next((s for s in lesson.steps if s.type is StepType.MANIFEST and effects.placed(s) == name), None)
+        if step is not None and step.type is StepType.MANIFEST:
+            content = self.prepared_yaml_of(effects.block_objects(step))
+        elif not content:
+            content = f"Hello from {self.user}, written by tutorial-runner for {lesson.meta.id}.\n"
+        if path.is_dir():  # a folder of that name made by a step: the file cannot be there, as for the reader
+            return
+        path.write_text(content)
 
     def path(self, name: str) -> Path:
         """`name` inside the working directory (its folders made); a name that leaves it is an error."""

@@ -7,6 +7,7 @@ syntax; the runner to know which objects a command creates.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -536,6 +537,10 @@ def refusal(call: KubectlCall) -> str | None:
     selector together (`get pod/backend --selector=bar=foo`).
     """
     verb = call.verb
+    if verb is not None and not known_verb(verb) and verb.isalpha():
+        near = difflib.get_close_matches(verb, sorted(VERBS), n=1, cutoff=0.8)
+        if near:  # kubectl looks for a plugin `kubectl-decribe`, finds none, and suggests the verb
+            return f'unknown command "{verb}" for "kubectl": did you mean {near[0]}?'
     if verb is None or verb_flags(verb, call.args[0] if call.args else None) is None:
         return None
     if call.bad_flags:

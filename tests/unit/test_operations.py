@@ -168,6 +168,11 @@ def test_the_shell_fails_a_pipeline_and_stops_a_block_at_its_first_failing_line(
     assert run_shell("pwd", tmp_path, os.environ, 10, Cancel())[1].strip() == str(tmp_path)
 
 
+def test_output_that_is_no_utf8_is_kept_escaped_not_a_crash(tmp_path):
+    code, out, _ = run_shell("printf '\\262ok\\n'", tmp_path, os.environ, 10, Cancel())
+    assert code == 0 and out == "\\xb2ok\n"
+
+
 def test_a_command_that_outlives_its_timeout_is_stopped_with_what_it_started(tmp_path):
     t0 = time.monotonic()
     with pytest.raises(StepFailed, match=r"^command still running after 1s$"):

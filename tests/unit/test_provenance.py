@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from runner.effects import Effects
 from runner.lesson.parser import parse_lesson
 from runner.lesson.render import render
 from runner.plan.build import build_plan
@@ -1335,3 +1336,100 @@ def test_a_shown_file_the_reader_then_edits_in_an_editor_is_the_readers_version(
         """)
     assert p[14][0] is Operation.COMMAND
     assert p[17][0] is Operation.SKIP and "line 15" in p[17][1] and "editor" in p[17][1]
+
+
+def test_a_typo_in_a_kubectl_verb_is_refused_not_a_plugin_to_install():
+    p = plan("""\
+        ```
+        kubectl decribe pod web | grep -i serviceaccount
+        kubectl neat get pod web
+        ```
+        """)
+    assert p[2][0] is Operation.FAIL and 'unknown command "decribe"' in p[2][1] and "describe" in p[2][1]
+    assert p[3][0] is not Operation.FAIL  # a plugin's name, no near miss of a verb
+
+
+def test_one_file_copied_to_another_name_is_a_file_and_apply_dot_is_the_working_folder():
+    body = """\
+        ```shell
+        cp 02-alpine.yaml 09-emptydir.yaml
+        cp a.yaml b.yaml backup/
+        ```
+
+        ```shell
+        kubectl apply -f .
+        kubectl get pods -l app=web
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(body), "t.md"), {"username": "bob"}).lesson
+    effects = Effects(lesson)
+    made = [{m.name for m in effects.io(s).makes} for s in lesson.steps]
+    assert made[0] == {"09-emptydir.yaml"} and {"backup/a.yaml", "backup/b.yaml"} <= made[1]
+    assert not [n for n in effects.io(lesson.steps[2]).needs if n.kind == "file"]  # `.`: always there
+    assert ("object", "*") in {(m.kind, m.name) for m in effects.io(lesson.steps[2]).makes}
+
+
+def test_a_pod_needs_its_service_account_unless_the_same_manifest_makes_it():
+    p = plan("""\
+        ```yaml
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: reader
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: a
+        spec:
+          serviceAccountName: reader
+          containers:
+          - name: c
+            image: busybox
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: b
+        spec:
+          serviceAccountName: writer
+          containers:
+          - name: c
+            image: busybox
+        ```
+        """)
+    assert p[1][0] is Operation.APPLY
+    assert p[18][0] is Operation.SKIP and "serviceaccount/writer" in p[18][1]
+
+
+def test_files_shown_in_a_folder_a_step_makes_are_written_after_that_step():
+    lesson = render(
+        parse_lesson(
+            textwrap.dedent("""\
+            ```
+            mkdir kata4
+            cd kata4
+            ```
+
+            Create `pv.yml`:
+
+            ```yaml
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: c
+            ```
+
+            ```
+            kubectl apply -f pv.yml
+            ```
+            """),
+            "t.md",
+        ),
+        {"username": "bob"},
+    ).lesson
+    built = build_plan(lesson, LOCAL)
+    assert "kata4/pv.yml" in built.files and "kata4/pv.yml" not in built.written_first()
+    assert built.deferred == {0: ("kata4/pv.yml",)}

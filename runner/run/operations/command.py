@@ -24,9 +24,12 @@ from runner.run.operations.jobpods import await_logged_jobs, resolve_hashes
 from runner.run.operations.shell import run_shell
 from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
-from runner.syntax import kubectl
-from runner.syntax.k8s import pod_containers, timestamp
+from runner.syntax import bash, kubectl
+from runner.syntax.k8s import READERS_NAMESPACE, pod_containers, timestamp
 from runner.syntax.shell import heredoc, segments
+
+# `-n default`, `--namespace=default`, `--namespace default` as words of a command line
+_DEFAULT_NAMESPACE = re.compile(r"(?<![^\s;|&(])((?:-n|--namespace)(?:[ \t]+|=))['\"]?default['\"]?(?=[\s;|&)]|$)")
 
 
 class HostCommand:
@@ -42,6 +45,7 @@ class HostCommand:
         step, command = action.step, action.command or ""
         refuse_unresolved(command)
         command = self._mapped_images(self._written_images(step, self._prepared_heredoc(step, command)))
+        command = self._own_namespace(command)
         command = resolve_hashes(command, step, self.ctx)
         await_logged_jobs(command, step, self.ctx, self.session.expand)
         created = self._created_names(step)
@@ -80,6 +84,18 @@ class HostCommand:
         except Exception:
             return False
         return True
+
+    def _own_namespace(self, command: str) -> str:
+        """`kubectl logs web -n default`: `default` is the reader's own namespace, which is the run's (a manifest's
+        `namespace: default` is created there too), so kubectl is given the run's."""
+        own = self.ctx.cluster.namespace
+        if not own or own == READERS_NAMESPACE:
+            return command
+        for c in bash.parse(command).commands:
+            call = kubectl.parse(list(c.words)) if c.words and c.words[0] in ("kubectl", "oc") else None
+            if call is not None and call.flag("-n", "--namespace") == READERS_NAMESPACE and c.text in command:
+                command = command.replace(c.text, _DEFAULT_NAMESPACE.sub(rf"\g<1>{own}", c.text), 1)
+        return command
 
     def _mapped_images(self, command: str) -> str:
         """`kubectl run web --image=nginx:1.18`, `kubectl create deployment … --image …`: the image this cluster uses

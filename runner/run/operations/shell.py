@@ -26,6 +26,8 @@ def run_shell(command: str, cwd: Path, env: Mapping[str, str], timeout: float, c
         cwd=cwd,
         env=dict(env),
         text=True,
+        encoding="utf-8",
+        errors="backslashreplace",  # a command may print bytes that are no UTF-8 (`head -c 10 /dev/urandom`)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
