@@ -565,6 +565,9 @@ class Effects:
         """StorageClasses the lesson makes with no provisioner (`kubernetes.io/no-provisioner`) and no PersistentVolume
         of theirs anywhere in it: a claim of such a class never binds, so its pods never start."""
         static = {name for _, name in self.static_classes}
+        unknown = any(m.kind == OBJECT and m.name == "*" for io in self._io.values() for m in io.makes)
+        if unknown or self.brings_files:  # volumes may come from what nobody can read here (a provisioner's manifest)
+            return {}
         return {
             m.obj.name: m
             for m in self.manifests
@@ -611,7 +614,7 @@ class Effects:
                 return False
             if n.judged:
                 return n.via == "cd" or outside(n.name)
-            return i in readers and not outside(n.name)
+            return i in readers and not outside(n.name) and "/" in n.name  # `cat manifests/pod.yaml`: a folder of them
 
         meta = self.lesson.meta
         return bool(meta.site_files or meta.repositories) or any(

@@ -257,10 +257,18 @@ def host_requirements(command: str) -> list[str]:
         if image and not (call is not None and call.flag("--dry-run") not in (None, "none")):
             reqs.append(f"image:{image}")  # `kubectl run web --image=nginx`, `kubectl create deployment web --image=…`
     reqs.extend(f"cloud:{cli}" for cli in command_io(command).clouds)
+    for c in script.commands:  # `echo -n someString | base64`, `--from-literal=key=someValue`: a sample word to replace
+        sample = next((m.group(0) for w in c.words for m in [_SAMPLE_WORD.search(w)] if m), None) if c.runs else None
+        if sample:
+            reqs.append(f"fill:{sample}")
     for c in script.commands:
         if c.runs and len(c.words) > 1 and c.words[0] in ("docker", "podman", "nerdctl") and c.words[1] in ("login", "push"):
             reqs.append(f"account:{c.words[0]} {c.words[1]}")
     return list(dict.fromkeys(reqs))
+
+
+# the usual stand-ins of documentation for what the reader types: `someString`, `someBase64EncodedString`, `SomeValue`
+_SAMPLE_WORD = re.compile(r"(?<![A-Za-z0-9])[Ss]ome(?:[A-Z][a-z0-9]+)+(?![A-Za-z0-9])")
 
 
 def programs_of(steps: Iterable[Step]) -> set[str]:

@@ -36,9 +36,10 @@ class Forbidden(ClusterError):
     exit_code = 3
 
 
-# how the API server's authorizer words a refusal of the caller (RBAC, webhook, node): `User "bob" cannot create
-# resource "pods" in API group "" in the namespace "x"`; any other 403 is an admission plugin refusing the object
-_AUTHORIZER_DENIED = re.compile(r"\bcannot [a-z]+ (?:resource|path)\b|\bforbidden: [A-Za-z]+ \"[^\"]*\" cannot\b")
+# 403s that refuse the object as written, whoever sends it (the ServiceAccount admission plugin: the Pod names an
+# account that does not exist); every other 403 (RBAC, quota, LimitRange, PodSecurity, a terminating namespace) says
+# something of the caller or the namespace
+_OBJECT_REFUSED = re.compile(r"error looking up service account")
 
 
 class NotFound(ClusterError):
@@ -147,9 +148,9 @@ def translate(exc: BaseException, doing: str = "") -> ClusterError:
         if code == 403:
             if "exceeded quota" in message:
                 return QuotaExceeded(f"{prefix}quota exceeded: {message}", status)
-            if not _AUTHORIZER_DENIED.search(message):
-                # an admission plugin's refusal of this object ("error looking up service account default/pod-reader",
-                # "violates PodSecurity"), not the authorizer's of the caller: the object's fault, as a 422 is
+            if _OBJECT_REFUSED.search(status.get("message") or exc.reason or str(exc)):
+                # an admission plugin's refusal of this object ("error looking up service account default/pod-reader"),
+                # not the authorizer's of the caller: the object's fault, as a 422 is
                 return Invalid(f"{prefix}refused by admission (403): {message}", status)
             return Forbidden(f"{prefix}forbidden (403): {message}", status)
         if code == 404:

@@ -608,8 +608,9 @@ def crash_prose(text: str) -> bool:
     return bool(_CRASH_PROSE.search(text.replace("`", "")))
 
 
-# `<------ change here`, and a value written as `[capacity]Gi` or `[pvc-name]` ("set `[pvc-name]` to the name you want")
-_EDIT_MARK = re.compile(r"<-{3,}|<={3,}|←|:\s+\S*\[[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+\]\S*\s*$|:\s+\[[a-z]+\][A-Za-z]+\s*$")
+# `<------ change here`, and a value that joins a bracketed name to other text (`[capacity]Gi`, `pvc-[name]`): a
+# fill-in, where a YAML flow list (`values: [us-east-1a]`) stands alone
+_EDIT_MARK = re.compile(r"<-{3,}|<={3,}|←|:\s+(?:\S+\[[a-z][\w-]*\]|\[[a-z][\w-]*\]\S+)\s*$")
 
 
 _CALLOUT = re.compile(r"\s(?:<-+\s*\d{1,2}|\(\d{1,2}\)|<\d{1,2}>|#\s*<\d{1,2}>)(?=\s|$)")

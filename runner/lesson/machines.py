@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from runner.syntax import bash
 from runner.syntax.prompts import Prompt
 from runner.syntax.shell import Command, segments
 
@@ -44,12 +45,21 @@ class Machines:
 
     def __init__(self, commands: Iterable[Command]) -> None:
         self.cluster: set[str | None] = set()  # prompt machines at which the tutorial talks to the cluster
+        written: dict[str | None, set[str]] = {}  # machine -> files its lines write (`cat > cm.yaml <<EOF`)
+        used: set[str] = set()  # words of the lines that talk to the cluster (`kubectl apply -f cm.yaml`)
         for cmd in commands:
             if cmd.prompt is not None and not cmd.prompt.shell:
                 continue
-            segs = segments(cmd.text)
+            machine = cmd.prompt.machine if cmd.prompt is not None else None
+            script = bash.parse(cmd.text)
+            written.setdefault(machine, set()).update(r.target for c in script.commands for r in c.redirects if r.writes)
+            segs = [list(c.words) for c in script.commands if c.words and c.runs]
             if any(seg and seg[0] in CLUSTER_CLIENTS for seg in segs):  # a bare line (no prompt): the reader's machine
-                self.cluster.add(cmd.prompt.machine if cmd.prompt is not None else None)
+                self.cluster.add(machine)
+                used.update(w.removeprefix("./") for seg in segs for w in seg)
+        for machine, files in written.items():  # it writes what kubectl then reads: the same machine
+            if {f.removeprefix("./") for f in files} & used:
+                self.cluster.add(machine)
 
     def home(self, prompt: Prompt) -> bool:
         """Is this the reader's own prompt (one that talks to the cluster, or a bare `$ `)?"""

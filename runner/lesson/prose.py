@@ -152,6 +152,10 @@ _EARLIER_PART = re.compile(
 
 
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "sr.ht")
+# a paragraph that offers a repository as the place of the tutorial's files, not a link to a tool's project page
+_FILES_CUE = re.compile(
+    r"\b(?:clone|cloned|checkout|check out|download|repo|repository|repositories|source code|files|manifests)\b", re.I
+)
 _BARE_URL = re.compile(r"https?://[^\s<>()\[\]`'\"]+")
 
 
@@ -159,8 +163,10 @@ def repositories(text: str) -> list[str]:
     """Repositories the paragraph links to (`[the lab's repo](https://github.com/o/r)`, a folder of one
     (`…/tree/main/lab3`), a bare `https://x/y.git`), or a relative link to a file beside the page (`../docs/x.md`,
     `./resources/deploy.yaml`: the page lives in a repository): a place the reader may have its files from, so a
-    file the text never shows can be one of them. A link to one file of a remote repository (`/blob/`, `/raw/`, an
-    image) is not, nor a site's own page (`/posts/next-part/`).
+    file the text never shows can be one of them. A remote repository counts only where the paragraph speaks of
+    getting files ("clone", "repository", "download", "files"): `[kind](https://github.com/kubernetes-sigs/kind)` is
+    a tool's project page. A link to one file of a remote repository (`/blob/`, `/raw/`, an image) is not, nor a
+    site's own page (`/posts/next-part/`).
 
     Markdown links are read by markdown-it's inline grammar; bare addresses (no link syntax) by a URL pattern."""
     hrefs = [
@@ -170,6 +176,7 @@ def repositories(text: str) -> list[str]:
         if child.type == "link_open"
     ]
     found = []
+    remote = bool(_FILES_CUE.search(text))  # "clone the repository", "the files are in", "download the code"
     for href in hrefs:  # `[the cluster guide](../../docs/access.md)`, `[file](./resources/deploy.yaml)`: files beside it
         parts = urlsplit(href)
         if not parts.scheme and not parts.netloc and href.startswith(("./", "../")) and parts.path.strip("./"):
@@ -182,7 +189,7 @@ def repositories(text: str) -> list[str]:
             continue
         if parts.path.endswith(".git"):
             found.append(url)
-        elif host in _CODE_HOSTS and len(segments) >= 2 and (len(segments) == 2 or segments[2] in ("tree", "-")):
+        elif remote and host in _CODE_HOSTS and len(segments) >= 2 and (len(segments) == 2 or segments[2] in ("tree", "-")):
             found.append(url)  # the repository or one of its folders, not a file in it (`/blob/`, `/raw/`: a link to read)
     return list(dict.fromkeys(found))
 

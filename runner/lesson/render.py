@@ -181,6 +181,13 @@ def _render_step(
     blocked = {u.line for u in left}
     objects: tuple[K8sObject, ...] = ()
     if step.type is StepType.MANIFEST:
+        # `host: $username.example.org` ("replace $username with your username"): nothing expands a variable in a file
+        # kubectl reads, so it is the reader's to fill, as `<username>` is (--user, or --set NAME); a whole value no one
+        # gives (`metadata: $podMetadata`) leaves a blueprint, not a file to apply
+        changes["text"] = _DOLLAR.sub(lambda m: value_of(m.group(1), values, declared) or m.group(0), changes["text"])
+        blanks = [a or b for a, b in _DOLLAR_VALUE.findall(changes["text"])] if step.apply else []
+        if blanks:
+            changes["requires"] = tuple(dict.fromkeys((*step.requires, *(f"fill:${b}" for b in blanks))))
         result = read_yaml(changes["text"], first)
         if result.error:
             return _invalid(
@@ -204,6 +211,15 @@ def _render_step(
         if why and obj.name_line not in blocked:  # an unresolved placeholder is reported on its own
             return _invalid(step, changes, why, obj.name_line), left
     return replace(step, **changes), left
+
+
+# `$name`, `${name}` in a file's text (not `$$`, not `$(…)`)
+_DOLLAR = re.compile(r"(?<![$\w\\])\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+# a YAML value, or a list item, that is only a variable: `metadata: $podMetadata`, `- ${ARGS}`
+_DOLLAR_VALUE = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?[\w.\-/]+:[ \t]+\$\{?([A-Za-z_]\w*)\}?[ \t]*(?:#.*)?$|^[ \t]*-[ \t]+\$\{?([A-Za-z_]\w*)\}?[ \t]*$",
+    re.M,
+)
 
 
 def _invalid(step: Step, changes: dict[str, Any], error: str, line: int) -> Step:

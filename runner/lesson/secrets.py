@@ -210,7 +210,8 @@ def _learn_data(r: Redactor, data: Any) -> None:
                 _remember_lines(r, str(value))
             for value in (node.get("data") or {}).values() if isinstance(node.get("data"), dict) else ():
                 _remember_lines(r, str(value))
-                _remember_lines(r, _decoded(str(value)))
+                for decoded in _decoded(str(value)):
+                    _remember_lines(r, decoded)
         name, value = node.get("name"), node.get("value")
         if isinstance(name, str) and isinstance(value, str) and looks_secret(name):
             _remember_lines(r, value)
@@ -221,8 +222,14 @@ def _learn_data(r: Redactor, data: Any) -> None:
                 stack.append(child)
 
 
-def _decoded(value: str) -> str:
+def _decoded(value: str) -> tuple[str, ...]:
+    """A Secret's `data` value as text: UTF-8, and as a command's output shows bytes that are no UTF-8 (`\\xe9`)."""
     try:
-        return base64.b64decode(value, validate=True).decode("utf-8")
+        raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        return ""
+        return ()
+    shown = raw.decode("utf-8", "backslashreplace")
+    try:
+        return (raw.decode("utf-8"),)
+    except UnicodeDecodeError:
+        return (shown, raw.decode("latin-1"))

@@ -200,8 +200,15 @@ def _deferred(lesson: Lesson, effects: Effects, files: Mapping[str, str]) -> dic
     """The shown files inside a folder a step makes (`mkdir kata4`, then `kata4/pv.yml` shown), by that step."""
     makers: dict[str, int] = {}
     for step in lesson.steps:
-        for m in effects.io(step).makes:
-            if m.kind == FILE and m.name.endswith("/") and not m.name.startswith(("/", "~", "$")):
+        plain_mkdir = any(  # `mkdir kata4` fails on a folder that is there; `mkdir -p` does not
+            w[0] == "mkdir" and not any(a.startswith("-p") or a == "--parents" for a in w[1:])
+            for w in effects.segments(step.command or "")
+            if w
+        )
+        reads = {n.name for n in effects.io(step).needs if n.kind == FILE}
+        for m in effects.io(step).makes if plain_mkdir else ():
+            folder = m.kind == FILE and m.name.endswith("/") and not m.name.startswith(("/", "~", "$"))
+            if folder and not any(r.startswith(m.name) for r in reads):  # (`mkdir k && kubectl apply -f k/p.yml`)
                 makers.setdefault(m.name, step.index)
     out: dict[int, list[str]] = {}
     for name in files:

@@ -91,7 +91,7 @@ class Ledger:
     entries: dict[int, _Entry] = field(default_factory=dict)
     made: list[tuple[Made, int]] = field(default_factory=list)  # outputs in lesson order, with their step's index
     deleted: dict[str, int] = field(default_factory=dict)  # object name -> index of the step that deleted it last
-    undeleted: dict[str, int] = field(default_factory=dict)  # object name -> index of a skipped step that deletes it
+    undeleted: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, name) -> a skipped step deleting it
 
     def record(self, step: Step, runs: bool, why: str = "") -> None:
         """Enter a step's outputs, after its action is decided."""
@@ -100,23 +100,30 @@ class Ledger:
             self.made.append((m, step.index))
         for e in self.effects.of_step(step):
             if e.action == "delete" and e.name != "*":
+                key = (e.kind or "Pod", e.name)
                 if runs:
                     self.deleted[e.name] = step.index
-                    self.undeleted.pop(e.name, None)
+                    self.undeleted.pop(key, None)
                 else:
-                    self.undeleted[e.name] = step.index
+                    self.undeleted[key] = step.index
 
     def made_again(self, step: Step) -> Verdict | None:
         """`kubectl run busybox` in exercise 3, when the cleanup of exercise 2 that deletes busybox did not run: it
         still exists, so making it again fails for a step that did not run, not for the tutorial."""
         for e in self.effects.of_step(step):
-            if e.action not in ("create", "run") or e.name not in self.undeleted:
+            key = (e.kind or "Pod", e.name)
+            if e.action not in ("create", "run") or key not in self.undeleted:
                 continue
-            by = self.undeleted[e.name]
+            by = self.undeleted[key]
             earlier = [
                 i
                 for m, i in self.made
-                if m.kind == OBJECT and m.name == e.name and i < by and i in self.entries and self.entries[i].runs
+                if m.kind == OBJECT
+                and m.name == e.name
+                and m.of in (None, key[0])
+                and i < by
+                and i in self.entries
+                and self.entries[i].runs
             ]
             if earlier:
                 entry = self.entries[by]
@@ -168,7 +175,15 @@ class Ledger:
                 if s.index < step.index and name in (f, self.effects.placed(s))
             )
             since = shown[-1] if shown else -1
-            return tuple(dict.fromkeys(i for m, i in self.made if m.kind == FILE and m.edits and m.provides(need) and i > since))
+            steps = self.effects.lesson.steps
+            section = steps[since].section if since >= 0 else None  # an editor under the block's own heading opens it
+            return tuple(  # to paste what the block shows; under a later one (the next exercise), to change it
+                dict.fromkeys(
+                    i
+                    for m, i in self.made
+                    if m.kind == FILE and m.edits and m.provides(need) and i > since and steps[i].section != section
+                )
+            )
         if need.kind == OBJECT:
             names = set(owners(need.name))
             found = [i for m, i in self.made if m.kind == OBJECT and m.name in names and _kind_fits(m, need)]
@@ -499,7 +514,7 @@ class Ledger:
 
         A file only shown later is not judged here: the text may show it after its use ("apply -f pod.yaml, where
         pod.yaml is:"), or show a new version of a file the reader already has (the course's `vote-pod.yaml`)."""
-        if "<" in name or "$" in name:
+        if "<" in name or "$" in name or self.effects.brings_files:  # (the reader may have it from elsewhere)
             return None
         base = posixpath.basename(plain_file(name))
         same_name = [s for f, steps in self.effects.shown_files.items() if posixpath.basename(f) == base for s in steps]

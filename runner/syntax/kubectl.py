@@ -538,7 +538,7 @@ def refusal(call: KubectlCall) -> str | None:
     """
     verb = call.verb
     if verb is not None and not known_verb(verb) and verb.isalpha():
-        near = difflib.get_close_matches(verb, sorted(VERBS), n=1, cutoff=0.8)
+        near = difflib.get_close_matches(verb, sorted(VERBS), n=1, cutoff=0.85)  # not `konfig`, a plugin
         if near:  # kubectl looks for a plugin `kubectl-decribe`, finds none, and suggests the verb
             return f'unknown command "{verb}" for "kubectl": did you mean {near[0]}?'
     if verb is None or verb_flags(verb, call.args[0] if call.args else None) is None:

@@ -366,3 +366,15 @@ def test_xargs_reading_its_own_file_is_left_as_it_is(tmp_path):
     session = ShellSession(work, tmp_path / "state", "bob")
     code, out, err = run_shell(session.script("xargs -a names echo got"), work, dict(os.environ), 30, Cancel())
     assert (code, out, err) == (0, "got a\n", "")
+
+
+def test_only_kubectls_own_namespace_flag_is_made_the_runs():
+    from runner.run.operations.command import in_namespace
+
+    def own(text: str) -> str:
+        return in_namespace(text, "ws-bob")
+
+    assert own("kubectl apply -ndefault -f p.yaml") == "kubectl apply -nws-bob -f p.yaml"
+    assert own("kubectl get po --namespace=default -o wide") == "kubectl get po --namespace=ws-bob -o wide"
+    assert own("kubectl exec -n default web -- grep -n default f") == "kubectl exec -n ws-bob web -- grep -n default f"
+    assert own("kubectl get po -n defaults") == "kubectl get po -n defaults"

@@ -860,7 +860,7 @@ def test_files_in_a_folder_the_page_never_shows_are_its_defect_unless_it_says_wh
         "download or archive)",
     )
     sources = [
-        "Everything is in https://gitlab.com/example/k8s-labs, get it first.\n\n",
+        "The files are in https://gitlab.com/example/k8s-labs, clone it first.\n\n",
         "See <https://example.org/labs.git> for the files.\n\n",
         "```bash\nkubectl apply -f ../module-03/manifests/svc.yaml\n```\n\n",
     ]
@@ -868,6 +868,8 @@ def test_files_in_a_folder_the_page_never_shows_are_its_defect_unless_it_says_wh
         p = plan(source + textwrap.dedent(body))
         verdict = next(v for v in p.values() if "volumes/pv.yaml" in (v[1] or ""))
         assert verdict[0] is Operation.SKIP and "prerequisite" in verdict[1], source
+    tool = plan("We use [kind](https://github.com/kubernetes-sigs/kind) as the cluster.\n\n" + textwrap.dedent(body))
+    assert tool[4][0] is Operation.FAIL  # a tool's project page is not where the tutorial's files are
 
 
 def test_kubectl_usage_notation_is_a_synopsis_not_a_command():
@@ -1314,6 +1316,27 @@ def test_an_object_made_again_after_its_deletion_was_skipped_is_not_the_tutorial
 
 
 def test_a_shown_file_the_reader_then_edits_in_an_editor_is_the_readers_version():
+    """Under a later heading (the next exercise) the editor changes the file; under the block's own, it opens it to
+    paste what the block shows."""
+    pasted = plan("""\
+        **pod.yaml**
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: busybox
+        spec:
+          containers:
+          - name: c
+            image: busybox
+        ```
+
+        ```bash
+        nano pod.yaml
+        kubectl create -f pod.yaml
+        ```
+        """)
+    assert pasted[15][0] is Operation.COMMAND
     p = plan("""\
         **pod.yaml**
         ```yaml
@@ -1329,13 +1352,18 @@ def test_a_shown_file_the_reader_then_edits_in_an_editor_is_the_readers_version(
 
         ```bash
         kubectl create -f pod.yaml
+        ```
+
+        ## A second pod
+
+        ```bash
         vim pod.yaml
         # change 'metadata.name: busybox' to 'metadata.name: busybox2'
         kubectl create -f pod.yaml
         ```
         """)
     assert p[14][0] is Operation.COMMAND
-    assert p[17][0] is Operation.SKIP and "line 15" in p[17][1] and "editor" in p[17][1]
+    assert p[22][0] is Operation.SKIP and "line 20" in p[22][1] and "editor" in p[22][1]
 
 
 def test_a_typo_in_a_kubectl_verb_is_refused_not_a_plugin_to_install():
@@ -1433,3 +1461,122 @@ def test_files_shown_in_a_folder_a_step_makes_are_written_after_that_step():
     built = build_plan(lesson, LOCAL)
     assert "kata4/pv.yml" in built.files and "kata4/pv.yml" not in built.written_first()
     assert built.deferred == {0: ("kata4/pv.yml",)}
+
+
+def test_a_variable_in_a_file_kubectl_reads_is_the_readers_to_fill():
+    """Nothing expands `$username` in a manifest: --user fills it as it fills `<username>`; a whole value nobody gives
+    (`metadata: $podMetadata`) leaves a blueprint; `someString` in a command is a sample word to replace."""
+    p = plan("""\
+        ```yaml
+        # replace $username with your username
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: web-$username
+        ```
+
+        ```yaml
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            metadata: $podMetadata
+            spec: $podSpec
+        ```
+
+        ```sh
+        echo someBase64EncodedString | base64 -d
+        ```
+        """)
+    assert p[1][0] is Operation.APPLY
+    assert p[9][0] is Operation.SKIP and "$podMetadata" in p[9][1]
+    assert p[21][0] is Operation.SKIP and "someBase64EncodedString" in p[21][1]
+    lesson = render(
+        parse_lesson(
+            textwrap.dedent("""\
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: web-$username
+        ```
+        """),
+            "t.md",
+        ),
+        {"username": "bob"},
+    ).lesson
+    assert lesson.steps[0].objects[0].name == "web-bob"
+
+
+def test_a_named_prompt_that_writes_what_kubectl_reads_is_the_readers_machine():
+    p = plan("""\
+        ```console
+        user@laptop:~$ cat > cm.yaml <<EOF
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+        EOF
+        ```
+
+        ```bash
+        kubectl apply -f cm.yaml
+        ```
+        """)
+    assert p[2][0] is Operation.COMMAND and p[11][0] is Operation.COMMAND
+
+
+def test_a_yaml_flow_list_in_a_broken_block_is_no_edit_mark_and_a_plugin_name_no_typo():
+    p = plan("""\
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+          labels: [a-b]
+         bad: indentation
+        ```
+
+        ```bash
+        kubectl konfig merge a b
+        ```
+        """)
+    assert p[1][0] is Operation.FAIL
+    assert p[11][0] is not Operation.FAIL
+
+
+def test_deleting_a_service_is_no_deletion_of_the_deployment_of_that_name():
+    p = plan("""\
+        ```bash
+        kubectl create deployment web --image=nginx
+        kubectl expose deployment web --port 80
+        kubectl delete deployment web
+        kubectl delete svc web --context other
+        kubectl create deployment web --image=nginx
+        ```
+        """)
+    assert p[6][0] is Operation.COMMAND
+
+
+def test_a_secret_value_that_is_no_utf8_is_masked_as_a_command_prints_it():
+    import base64
+
+    from runner.lesson.secrets import redactor_for
+
+    value = base64.b64encode("S3crétPassw0rd".encode("latin-1")).decode()
+    lesson = parse_lesson(
+        textwrap.dedent(f"""\
+        ```yaml
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: s
+        data:
+          password: {value}
+        ```
+        """),
+        "t.md",
+    )
+    assert "S3cr" not in redactor_for(lesson).text("the password is S3cr\\xe9tPassw0rd")

@@ -53,8 +53,8 @@ def api_error(status: int, message: str, reason: str = "") -> ApiException:
         (
             403,
             'pods "p" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false',
-            E.Invalid,
-            1,
+            E.Forbidden,
+            3,
             "violates PodSecurity",
         ),
         (404, 'pods "s1-bob" not found', E.NotFound, 1, "not found"),

@@ -28,8 +28,15 @@ from runner.syntax import bash, kubectl
 from runner.syntax.k8s import READERS_NAMESPACE, pod_containers, timestamp
 from runner.syntax.shell import heredoc, segments
 
-# `-n default`, `--namespace=default`, `--namespace default` as words of a command line
-_DEFAULT_NAMESPACE = re.compile(r"(?<![^\s;|&(])((?:-n|--namespace)(?:[ \t]+|=))['\"]?default['\"]?(?=[\s;|&)]|$)")
+# `-n default`, `-ndefault`, `--namespace=default`, `--namespace default` as words of a command line
+_DEFAULT_NAMESPACE = re.compile(r"(?<![^\s;|&(])((?:-n|--namespace)(?:[ \t]+|=)?)['\"]?default['\"]?(?=[\s;|&)]|$)")
+
+
+def in_namespace(kubectl_line: str, namespace: str) -> str:
+    """One kubectl command with its `-n default` made `-n NAMESPACE`: kubectl's own flags, not the words after `--`
+    (`kubectl exec -n default web -- grep -n default f`)."""
+    head, dash, tail = kubectl_line.partition(" -- ")
+    return _DEFAULT_NAMESPACE.sub(rf"\g<1>{namespace}", head) + dash + tail
 
 
 class HostCommand:
@@ -94,7 +101,7 @@ class HostCommand:
         for c in bash.parse(command).commands:
             call = kubectl.parse(list(c.words)) if c.words and c.words[0] in ("kubectl", "oc") else None
             if call is not None and call.flag("-n", "--namespace") == READERS_NAMESPACE and c.text in command:
-                command = command.replace(c.text, _DEFAULT_NAMESPACE.sub(rf"\g<1>{own}", c.text), 1)
+                command = command.replace(c.text, in_namespace(c.text, own), 1)
         return command
 
     def _mapped_images(self, command: str) -> str:
