@@ -181,10 +181,11 @@ def _render_step(
     blocked = {u.line for u in left}
     objects: tuple[K8sObject, ...] = ()
     if step.type is StepType.MANIFEST:
-        # `host: $username.example.org` ("replace $username with your username"): nothing expands a variable in a file
-        # kubectl reads, so it is the reader's to fill, as `<username>` is (--user, or --set NAME); a whole value no one
-        # gives (`metadata: $podMetadata`) leaves a blueprint, not a file to apply
-        changes["text"] = _DOLLAR.sub(lambda m: value_of(m.group(1), values, declared) or m.group(0), changes["text"])
+        # `host: $username.example.org` ("replace $username with your username") in a block the run applies itself:
+        # nothing expands a variable there, so it is the reader's to fill, as `<username>` is (--user, or --set NAME);
+        # a whole value no one gives (`metadata: $podMetadata`) leaves a blueprint, not a file to apply
+        if step.apply:  # (a file a command applies may go through `envsubst`, which fills it from the shell's variables)
+            changes["text"] = _DOLLAR.sub(lambda m: value_of(m.group(1), values, declared) or m.group(0), changes["text"])
         blanks = [a or b for a, b in _DOLLAR_VALUE.findall(changes["text"])] if step.apply else []
         if blanks:
             changes["requires"] = tuple(dict.fromkeys((*step.requires, *(f"fill:${b}" for b in blanks))))
