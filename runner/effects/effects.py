@@ -57,6 +57,8 @@ from runner.syntax.shell import given_files, piped, plain_file
 from runner.syntax.yaml import Positions, read_yaml
 
 HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
+# `name: mydb` on a line of YAML that does not parse as a whole (what it means to name)
+_NAMED = re.compile(r"^[ \t]*name:[ \t]*['\"]?([a-z0-9][a-z0-9.-]*)['\"]?[ \t]*$", re.M)
 # programs that show a file to the reader: a file they are given is one the author takes to be there
 _LOOKING_AT = frozenset({"cat", "less", "more", "head", "tail", "diff", "bat", "view"})
 CREATING = frozenset({"manifest", "create", "apply", "replace", "run"})
@@ -546,6 +548,10 @@ class Effects:
         for e in self.events:
             if e.creates and e.kind and not e.generated and e.step.index > step.index:
                 out.setdefault(e.name, e.line)
+        for later in self.lesson.steps[step.index + 1 :]:  # a block the text shows but nobody can use still names them
+            if later.type in (StepType.INVALID, StepType.OTHER, StepType.FRAGMENT) and "kind:" in later.text:
+                for m in _NAMED.finditer(later.text):
+                    out.setdefault(m.group(1), later.line)
         return out
 
     @cached_property

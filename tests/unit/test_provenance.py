@@ -1580,3 +1580,42 @@ def test_a_secret_value_that_is_no_utf8_is_masked_as_a_command_prints_it():
         "t.md",
     )
     assert "S3cr" not in redactor_for(lesson).text("the password is S3cr\\xe9tPassw0rd")
+
+
+def test_a_pod_whose_init_containers_wait_for_a_service_shown_later_is_not_waited_ready():
+    """kubernetes.io's init-container pattern: the pod stays Init:0/1 until the Service the text shows further down;
+    that block may even be unusable (its `name:` fell out of `metadata:`), it still names what the pod waits for."""
+    lesson = render(
+        parse_lesson(
+            textwrap.dedent("""\
+            ```yaml
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+            spec:
+              containers:
+              - name: web
+                image: nginx
+              initContainers:
+              - name: init
+                image: busybox
+                command: ["sh", "-c", "until nslookup mydb; do sleep 2; done"]
+            ```
+
+            ```yaml
+            apiVersion: v1
+            kind: Service
+            metadata:
+            name: mydb
+            spec:
+            ports:
+            - port: 80
+            ```
+            """),
+            "t.md",
+        ),
+        {"username": "bob"},
+    ).lesson
+    waits = next(a.waits for a in build_plan(lesson, LOCAL).actions if a.step.line == 1)
+    assert [w.condition for w in waits] == ["exists"]
