@@ -51,7 +51,7 @@ from runner.effects.io import (
 )
 from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import bash, kubectl
-from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, K8sObject, get_path, pod_spec
+from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, K8sObject, claim_specs, get_path, pod_spec
 from runner.syntax.kubectl import KubectlCall
 from runner.syntax.shell import given_files, piped, plain_file
 from runner.syntax.yaml import Positions, read_yaml
@@ -585,14 +585,12 @@ class Effects:
 
     def claim_classes(self, step: Step) -> list[str]:
         """The StorageClasses of the claims a step makes (a PersistentVolumeClaim, a StatefulSet's claim templates)."""
-        out = []
-        for m in self._manifests_of(step):
-            body = m.obj.body or {}
-            claims = [body] if m.obj.kind == "PersistentVolumeClaim" else []
-            if m.obj.kind == "StatefulSet":
-                claims = [c for c in get_path(body, ("spec", "volumeClaimTemplates")) or [] if isinstance(c, dict)]
-            out += [sc for c in claims if isinstance(sc := get_path(c, ("spec", "storageClassName")), str) and sc]
-        return out
+        return [
+            sc
+            for m in self._manifests_of(step)
+            for claim in claim_specs(m.obj.kind, m.obj.body or {})
+            if isinstance(sc := claim.get("storageClassName"), str) and sc
+        ]
 
     @cached_property
     def brings_files(self) -> bool:

@@ -19,7 +19,7 @@ from runner.effects.commands import METAVARIABLES, command_io, remote_kustomizat
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.syntax import bash, kubectl
-from runner.syntax.k8s import K8sObject, containers, get_path, mapping, mappings, pod_spec, scalar, strings
+from runner.syntax.k8s import K8sObject, claim_specs, containers, get_path, mapping, mappings, pod_spec, scalar, strings
 
 _URL = re.compile(r"\b(?:https?|git|ftp|s3)://(?:[^/\s@'\"]*@)?([^/\s:'\"@)]+)", re.I)
 
@@ -84,11 +84,8 @@ def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[s
     made elsewhere."""
     body = obj.body or {}
     reqs: list[str] = []
-    claims = [body] if obj.kind == "PersistentVolumeClaim" else []
-    if obj.kind == "StatefulSet":  # the claims its pods get, one per replica, from its templates
-        claims = mappings(get_path(body, ("spec", "volumeClaimTemplates")))
-    for template in claims:
-        sc = scalar(get_path(template, ("spec", "storageClassName")))
+    for claim_spec in claim_specs(obj.kind, body):  # a StatefulSet's pods get theirs from its templates
+        sc = scalar(claim_spec.get("storageClassName"))
         if sc and ("StorageClass", sc) not in created:  # a class the lesson makes itself is there when needed
             reqs.append(f"storage-class:{sc}")
     if obj.kind == "PersistentVolume":  # an NFS volume: its pods mount it from that server, which must be reachable

@@ -423,7 +423,7 @@ class Ledger:
                 Operation.SKIP,
                 f"depends on {need.name}, whose block at line {broken[-1].line} cannot be used ({broken[-1].error})",
             )
-        later = self._shown_only_later(step, name) if step.type is StepType.COMMAND and need.judged else None
+        later = self._written_later(step, name) if step.type is StepType.COMMAND and need.judged else None
         if later is not None:  # `apply -f pod.yaml` in lab 32, when pod.yaml is first written in lab 39
             near = self._near_file(step, name, before_only=True)
             return Verdict(
@@ -508,7 +508,7 @@ class Ledger:
             n.kind == FILE and n.name.startswith(prefix) for s in self.effects.lesson.steps for n in self.effects.io(s).needs
         )
 
-    def _shown_only_later(self, step: Step, name: str) -> Step | None:
+    def _written_later(self, step: Step, name: str) -> Step | None:
         """The step that first writes `name`, when that is a command after this step (`kubectl run … -o yaml >
         pod.yaml` in lab 39, used in lab 32): here the file is not there yet.
 

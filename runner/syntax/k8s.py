@@ -227,6 +227,16 @@ def pod_spec(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return spec if isinstance(spec, Mapping) else None
 
 
+def claim_specs(kind: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The specs of the claims an object makes: a PersistentVolumeClaim's own, a StatefulSet's claim templates' (one
+    claim per replica each)."""
+    if kind == "PersistentVolumeClaim":
+        return [mapping(body.get("spec"))]
+    if kind == "StatefulSet":
+        return [mapping(t.get("spec")) for t in mappings(get_path(body, ("spec", "volumeClaimTemplates")))]
+    return []
+
+
 def pod_template(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The pod template (metadata and spec) of a workload, None for a Pod or a kind without pods."""
     path = pod_spec_path(str(body.get("kind", "")))

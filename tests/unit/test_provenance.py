@@ -14,8 +14,13 @@ from runner.plan.operation import Operation
 LOCAL = ClusterFacts(network=False, namespace="ws", objects_known=True, missing_programs=frozenset({"helm"}))
 
 
+def lesson_of(md: str):
+    """A tutorial written in the test, parsed and rendered for user bob."""
+    return render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+
+
 def plan(md: str, facts: ClusterFacts = LOCAL) -> dict[int, tuple[Operation, str]]:
-    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+    lesson = lesson_of(md)
     return {a.step.line: (a.do, a.reason or "") for a in build_plan(lesson, facts).actions}
 
 
@@ -604,7 +609,7 @@ def test_a_manifest_in_the_namespace_default_goes_where_the_reader_works():
           namespace: prod
         ```
         """
-    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+    lesson = lesson_of(md)
     actions = {a.step.line: a for a in build_plan(lesson, LOCAL).actions}
     assert actions[1].do is Operation.APPLY and [(w.name, w.namespace) for w in actions[1].waits] == [("web", None)]
     assert actions[13].do is Operation.SKIP and "namespace prod" in (actions[13].reason or "")
@@ -801,7 +806,7 @@ def test_a_folder_the_text_enters_but_never_makes_is_a_place_and_what_is_read_th
     assert p[10][0] is Operation.SKIP and "other.yaml" in p[10][1] and "prerequisite" in p[10][1]
     assert p[11][0] is Operation.SKIP and "scripts/check.sh" in p[11][1]
     assert p[12][0] is Operation.COMMAND
-    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+    lesson = lesson_of(md)
     assert build_plan(lesson, LOCAL).folders == ("lab/configmaps/", "lab/configmaps/manifests/")
 
 
@@ -1066,7 +1071,7 @@ def test_a_pod_the_text_says_will_crash_is_awaited_to_exist_not_to_be_ready():
 
         The pod should be running now.
         """
-    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {"username": "bob"}).lesson
+    lesson = lesson_of(md)
     assert [s.wait for s in lesson.steps] == ["exists", "exists", None]
 
 
@@ -1389,7 +1394,7 @@ def test_one_file_copied_to_another_name_is_a_file_and_apply_dot_is_the_working_
         kubectl get pods -l app=web
         ```
         """
-    lesson = render(parse_lesson(textwrap.dedent(body), "t.md"), {"username": "bob"}).lesson
+    lesson = lesson_of(body)
     effects = Effects(lesson)
     made = [{m.name for m in effects.io(s).makes} for s in lesson.steps]
     assert made[0] == {"09-emptydir.yaml"} and {"backup/a.yaml", "backup/b.yaml"} <= made[1]
@@ -1433,9 +1438,7 @@ def test_a_pod_needs_its_service_account_unless_the_same_manifest_makes_it():
 
 
 def test_files_shown_in_a_folder_a_step_makes_are_written_after_that_step():
-    lesson = render(
-        parse_lesson(
-            textwrap.dedent("""\
+    lesson = lesson_of("""\
             ```
             mkdir kata4
             cd kata4
@@ -1453,11 +1456,7 @@ def test_files_shown_in_a_folder_a_step_makes_are_written_after_that_step():
             ```
             kubectl apply -f pv.yml
             ```
-            """),
-            "t.md",
-        ),
-        {"username": "bob"},
-    ).lesson
+            """)
     built = build_plan(lesson, LOCAL)
     assert "kata4/pv.yml" in built.files and "kata4/pv.yml" not in built.written_first()
     assert built.deferred == {0: ("kata4/pv.yml",)}
@@ -1493,20 +1492,14 @@ def test_a_variable_in_a_file_kubectl_reads_is_the_readers_to_fill():
     assert p[1][0] is Operation.APPLY
     assert p[9][0] is Operation.SKIP and "$podMetadata" in p[9][1]
     assert p[21][0] is Operation.SKIP and "someBase64EncodedString" in p[21][1]
-    lesson = render(
-        parse_lesson(
-            textwrap.dedent("""\
+    lesson = lesson_of("""\
         ```yaml
         apiVersion: v1
         kind: ConfigMap
         metadata:
           name: web-$username
         ```
-        """),
-            "t.md",
-        ),
-        {"username": "bob"},
-    ).lesson
+        """)
     assert lesson.steps[0].objects[0].name == "web-bob"
 
 
@@ -1585,9 +1578,7 @@ def test_a_secret_value_that_is_no_utf8_is_masked_as_a_command_prints_it():
 def test_a_pod_whose_init_containers_wait_for_a_service_shown_later_is_not_waited_ready():
     """kubernetes.io's init-container pattern: the pod stays Init:0/1 until the Service the text shows further down;
     that block may even be unusable (its `name:` fell out of `metadata:`), it still names what the pod waits for."""
-    lesson = render(
-        parse_lesson(
-            textwrap.dedent("""\
+    lesson = lesson_of("""\
             ```yaml
             apiVersion: v1
             kind: Pod
@@ -1612,10 +1603,6 @@ def test_a_pod_whose_init_containers_wait_for_a_service_shown_later_is_not_waite
             ports:
             - port: 80
             ```
-            """),
-            "t.md",
-        ),
-        {"username": "bob"},
-    ).lesson
+            """)
     waits = next(a.waits for a in build_plan(lesson, LOCAL).actions if a.step.line == 1)
     assert [w.condition for w in waits] == ["exists"]
