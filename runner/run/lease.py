@@ -428,8 +428,9 @@ class RunLease:
     # ----------------------------------------------------------------- hold
     def keep_renewed(self, on_lost: Callable[[str], None]) -> None:
         """Renew the lease every `renew` seconds on a thread; `on_lost(reason)` once when it is lost."""
-        self._thread = threading.Thread(target=self._renew_loop, args=(on_lost,), daemon=True, name=f"lease-{self.run_id}")
-        self._thread.start()
+        thread = threading.Thread(target=self._renew_loop, args=(on_lost,), daemon=True, name=f"lease-{self.run_id}")
+        thread.start()  # then kept: a Ctrl-C between the two leaves `release` nothing it cannot join (it stops via _stop)
+        self._thread = thread
 
     def _renew_loop(self, on_lost: Callable[[str], None]) -> None:
         while not self._stop.wait(self.renew):
@@ -484,7 +485,7 @@ class RunLease:
         Read, not remembered: a run interrupted while its create was under way has a lease it never heard of.
         """
         self._stop.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread.ident is not None:  # (started)
             self._thread.join(timeout=30)
         if self.lost:
             return

@@ -196,3 +196,18 @@ def test_run_all_runs_the_first_place_that_has_lessons(tmp_path, monkeypatch):
     assert [e.path.name for e in chosen.entries()] == ["one.md"]
     builtin = Catalog(default_sources([], env={})).first_with_lessons()
     assert {e.id for e in builtin.entries()} >= {"storage", "basics"}
+
+
+def test_a_lease_released_before_its_renewer_started_does_not_crash():
+    """Ctrl-C right as the renewer thread is made (e2e test_interrupt_leaves_nothing[lease] once met it: `cannot join
+    thread before it is started`, exit 70)."""
+    import threading
+    from types import SimpleNamespace
+
+    from runner.run.lease import RunLease
+
+    lease = RunLease(SimpleNamespace(namespace="ws"), "storage", "bob", "r1")
+    lease._thread = threading.Thread(target=lambda: None)  # made, not started
+    lease.lost = "stopped"  # nothing to delete on the server
+    lease.release()
+    assert lease._stop.is_set()
