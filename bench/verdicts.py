@@ -69,6 +69,7 @@ CAUSES = [
     ("defines ", "alternative shown"),
     ("writes ", "alternative shown"),
     ("an earlier step failed", "after a failure"),
+    ("written for another platform", "platform"),
 ]
 _HOST_SKIP = re.compile(r"^needs \S+, which is not reachable")
 _FILE_SKIP = re.compile(r"^needs \S+, (?:a file|a folder|which the tutorial never shows|which the page shows)")

@@ -241,6 +241,9 @@ def host_requirements(command: str) -> list[str]:
         for r in c.redirects:
             if r.writes and _outside(r.target):
                 reqs.append(f"host:writes {r.target}")
+        mac = macos_form(seg)
+        if mac:
+            reqs.append(f"platform:{mac}")
         call = kubectl.parse(seg) if prog in ("kubectl", "oc") else None
         context = call.flag("--context") if call is not None else None
         if context and "$" not in context and "<" not in context:
@@ -408,3 +411,52 @@ def _writes_outside(seg: list[str]) -> str | None:
     elif seg[0] == "unzip":
         targets = [w for i, w in enumerate(seg) if i and seg[i - 1] == "-d"]
     return next((t for t in targets if _outside(t)), None)
+
+
+def macos_form(words: list[str]) -> str | None:
+    """A command in the form of macOS's BSD tools, which GNU's refuse or read otherwise: `base64 -D` (GNU decodes with
+    -d), `sed -i ''` (GNU takes the empty word for the script), `date -v-1d` (GNU has no -v). The author's platform,
+    not the tutorial's defect, and not one this machine has."""
+    prog, flags = words[0], words[1:]
+    if prog == "base64" and any(f == "-D" or (f.startswith("-") and not f.startswith("--") and "D" in f) for f in flags):
+        return "macOS base64 -D (GNU base64 decodes with -d)"
+    if prog == "sed" and any(f == "-i" and i + 1 < len(flags) and flags[i + 1] == "" for i, f in enumerate(flags)):
+        return "macOS sed -i '' (GNU sed takes the empty word for its script)"
+    if prog == "date" and any(f.startswith("-v") and len(f) > 2 for f in flags):
+        return "macOS date -v (GNU date has no -v)"
+    return None
+
+
+def prebind_refusal(claim: Mapping[str, Any], volume: Mapping[str, Any], default_class: str | None) -> str | None:
+    """Why a claim pre-bound to a volume (`spec.volumeName`) never binds to it, or None.
+
+    The PersistentVolume controller binds a pre-bound claim only to a volume of its own StorageClass that offers its
+    access modes and capacity. A claim that leaves `storageClassName` out gets the cluster's default class on
+    admission, while a volume without one has none (""): on a cluster with a default class the two never match.
+    `default_class` None: the cluster has none (or it is unknown), and an unset class stays ""."""
+    claim_spec, volume_spec = mapping(claim.get("spec")), mapping(volume.get("spec"))
+    volume_class = volume_spec.get("storageClassName") or ""
+    if "storageClassName" in claim_spec and claim_spec.get("storageClassName") is not None:
+        claim_class, defaulted = str(claim_spec.get("storageClassName") or ""), False
+    else:
+        claim_class, defaulted = default_class or "", default_class is not None
+    if not isinstance(volume_class, str) or claim_class != volume_class:
+        if defaulted:
+            return (
+                f"leaves storageClassName out, so it gets this cluster's default StorageClass {claim_class}, while the "
+                f"volume has {('StorageClass ' + volume_class) if volume_class else 'none'}: the classes differ, so it "
+                f'never binds (give the claim storageClassName: "{volume_class}")'
+            )
+        return f"asks for StorageClass {claim_class or _NONE}, the volume has {volume_class or _NONE}: it never binds"
+    wanted = set(strings(claim_spec.get("accessModes")))
+    offered = set(strings(volume_spec.get("accessModes")))
+    if wanted and offered and not wanted <= offered:
+        return f"asks for {', '.join(sorted(wanted - offered))}, which the volume does not offer: it never binds"
+    asked = quantity(get_path(claim_spec, ("resources", "requests", "storage")))
+    has = quantity(get_path(volume_spec, ("capacity", "storage")))
+    if asked and has and asked > has:
+        return "asks for more storage than the volume has: it never binds"
+    return None
+
+
+_NONE = '""'  # an unset class, as a manifest writes it

@@ -14,6 +14,9 @@ comments change what the lines after them are:
 
 - `# PowerShell`, `# On Windows:` — the lines under it (to a blank line or the
   next comment) are for that shell, not for bash: not run.
+- `# Denied operations`, `# This should fail` — the commands under it (to the
+  next comment or the block's end) are expected to fail: the text shows a
+  refusal, as a paragraph after a block saying "This will fail" does.
 
 Comments are found with the bash grammar (`shell.comments`), the settings
 too (`bash.parse`: an assignment, or a command whose name is a `key=value`
@@ -45,12 +48,18 @@ class Captions:
     output: dict[int, int]  # 1-based line → the line of the comment that says it is output
     files: tuple[ShownFile, ...]
     other_shell: dict[int, tuple[int, str]] = field(default_factory=dict)  # line → (comment's line, shell) it is for
+    failing: dict[int, int] = field(default_factory=dict)  # 1-based line → the comment that says it is to fail
 
     def file_at(self, line: int) -> ShownFile | None:
         return next((f for f in self.files if f.line <= line <= f.last), None)
 
 
 _OTHER_SHELL = re.compile(r"\b(PowerShell|pwsh|Windows|cmd\.exe|Command Prompt)\b", re.I)
+_FAILING = re.compile(
+    r"\b(?:denied|forbidden|refused|rejected|not\s+allowed|(?:should|will|must|is\s+expected\s+to|expected\s+to)\s+"
+    r"(?:\w+\s+)?(?:fail|error)|(?:should|will|would)\s+not\s+work|won't\s+work|(?:expect|should\s+see|will\s+see)\s+an?\s+error)",
+    re.I,
+)
 _FILE_NAME = re.compile(r"^(?:file(?:name)?\s*:?\s*)?((?:[\w.-]+/)*[\w-][\w.-]*\.[A-Za-z0-9]{1,12})$", re.I)
 
 
@@ -64,9 +73,13 @@ def read(content: str, first_line: int) -> Captions:
     output: dict[int, int] = {}
     files: list[ShownFile] = []
     other: dict[int, tuple[int, str]] = {}
+    failing: dict[int, int] = {}
     for n, (row, text) in enumerate(found):
         said = text.lstrip("#").strip()
         end = rows[n + 1] if n + 1 < len(rows) else len(lines)
+        if _FAILING.search(said) and len(said.split()) <= 8:  # `# Denied operations`: the commands to the next comment
+            failing.update((first_line + k, first_line + row) for k in range(row + 1, end))
+            continue
         if classify.output_comment(said):
             k = row + 1
             while k < end and not lines[k].strip():
@@ -93,7 +106,7 @@ def read(content: str, first_line: int) -> Captions:
             files.append(
                 ShownFile(named.group(1), "\n".join(body) + "\n", first_line + row + 1, first_line + k - 1, first_line + row)
             )
-    return Captions(output, tuple(files), other)
+    return Captions(output, tuple(files), other, failing)
 
 
 def settings(body: list[str]) -> bool:

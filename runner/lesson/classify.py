@@ -623,6 +623,23 @@ def callout(text: str) -> str | None:
     return marks[0] if len(marks) >= 2 else None
 
 
+# `name: my-config - name of the ConfigMap`, `data: - contains key-value pairs`: a key, perhaps a value, a dash, then
+# words that explain the field; a YAML list item (`- name: x`) or a flag (`- --verbose`) is not one
+_EXPLAINED_FIELD = re.compile(
+    r"^\s*[A-Za-z][\w./-]*:(?:\s+[^\s\"'#&*!|>{\[-][^\s\"']*)?\s+[-\u2013\u2014]{1,2}\s+[A-Za-z][\w'-]*(?:\s+[\w'(),.-]+)+\s*$"
+)
+
+
+def explained_fields(text: str, parses: bool) -> str | None:
+    """The first line of a block that explains a field after a dash (`name: my-namespace - the name of the Namespace`):
+    a figure of what the fields mean, not a manifest. Two such lines decide; one does when the block does not parse as
+    YAML or the line is a name (which can hold no spaces), since a plain value may hold a dash (`msg: a - b c`)."""
+    found = [line.strip() for line in text.splitlines() if _EXPLAINED_FIELD.match(line)]
+    if len(found) >= 2 or (found and (not parses or found[0].startswith("name:"))):
+        return found[0]
+    return None
+
+
 def edit_mark(text: str) -> str | None:
     """The first line of a block that marks what the reader is to change (`name: PodName  <------ change here`): a
     template for the reader to edit, not a file to use as it is."""

@@ -53,6 +53,7 @@ class _Context:
     file_hint: str | None = None  # file name given by the heading/prose just before a block
     file_content: str | None = None  # "Create the file `x`:" -> the next block is x's content
     drafted: str | None = None  # the manifest file the last command wrote or opened (`vi pod.yaml`): the next YAML block
+    edited: str | None = None  # "Edit `env.yaml`": the next block, when it is whole objects, is that file as edited
     pending: list[Annotation] = field(default_factory=list)
     pod: str | None = None
     pod_kind: str | None = None
@@ -258,6 +259,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
                 b.steps[i] = replace(b.steps[i], wait="exists")
     ctx.after_block = False
     ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
+    ctx.edited = prose.edited_file(text)
     ctx.file_content = None
     ctx.output_cue = classify.output_prose(text)
     ctx.alternative_cue = classify.alternative_prose(text)
@@ -339,8 +341,10 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
     file_hint = ann.get("file") or ctx.file_content or ctx.file_hint
     if file_hint is None and ctx.drafted and lang not in classify.SHELL_LANGS:
         file_hint = ctx.drafted  # `vi pod.yaml`, then the YAML of the file as the reader leaves it
+    if file_hint is None and ctx.edited and lang not in classify.SHELL_LANGS and classify.holds_k8s_yaml(block.text):
+        file_hint = ctx.edited  # "Edit `env.yaml`", then the whole file as edited (a piece of it stays a piece)
     file_content_cue = ctx.file_content
-    ctx.file_hint = ctx.file_content = ctx.drafted = None
+    ctx.file_hint = ctx.file_content = ctx.drafted = ctx.edited = None
     key = (lang, content)
     duplicate_of = seen.get(key)
     start_index = len(b.steps)
@@ -453,6 +457,19 @@ def _yaml_block(
 ) -> None:
     result = read_yaml(content, first)
     callout = classify.callout(content) if forced is None else None
+    explained = classify.explained_fields(content, not result.error) if forced is None and callout is None else None
+    if explained is not None:  # `name: my-config - name of the ConfigMap`: what each field means, not a file
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "annotated",
+            ann,
+            text=content,
+            content_line=first,
+            reason=f"an annotated manifest: `{explained}` explains a field after a dash, not part of a file",
+        )
+        return
     if callout is not None:  # `kind: Pod <- 2`, then a numbered list that explains each mark: a figure, not a file
         b.add(
             StepType.OTHER,
@@ -757,7 +774,10 @@ def _shell_block(
             )
             continue
         folder = cmd.prompt.folder if cmd.prompt and cmd.prompt.folder not in (None, "~", "") else None
-        b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, ann, folder=folder, **extra)
+        # `# Denied operations` over it: the text expects a refusal
+        said_fails = cmd.line in said.failing and "expect" not in ann
+        own = {**ann, "expect": "fail"} if said_fails else ann
+        b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, own, folder=folder, **extra)
         for seg in segs:
             call = kubectl.parse(seg)
             if call and call.creates and call.creates[0] in ("Pod", "Job"):

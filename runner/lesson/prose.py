@@ -104,6 +104,19 @@ def prose_file(text: str) -> str | None:
     return None
 
 
+_EDIT_FILE = re.compile(
+    rf"^\W*(?:now\s+)?(?:edit|modify|update|change|open)\s+(?:the\s+(?:file\s+)?)?`?({_FILE})`?(?:\s+(?:file|again|as\s+follows|like\s+this))?\s*:?\s*$",
+    re.I,
+)
+
+
+def edited_file(text: str) -> str | None:
+    """ "Edit `env.yaml`", a paragraph that only says which file the reader changes: the block under it is that file as
+    edited (when it holds whole objects; a piece of one stays a piece)."""
+    m = _EDIT_FILE.match(text.strip())
+    return m.group(1) if m else None
+
+
 def create_local_file(text: str) -> tuple[str, bool] | None:
     """("hello.txt", any_content) for "Create a local file named `hello.txt` with any content you like"."""
     m = _CREATE_LOCAL_FILE.search(text)

@@ -33,6 +33,7 @@ class ClusterFacts:
 
     storage_classes: frozenset[str] | None = None  # None: unknown, assume present
     wait_for_first_consumer: frozenset[str] = frozenset()
+    default_storage_class: str | None = None  # the class a claim without storageClassName gets (None: none, or unknown)
     gpu: bool = False
     gpu_simulated: bool = False
     network: bool = True  # False: pods and commands reach no host outside this machine (profile `network: none`)
@@ -100,6 +101,8 @@ class ClusterFacts:
             return self._node_unmet(value)
         if key == "fits":
             return self._fits_unmet(value)
+        if key == "platform":
+            return f"written for another platform: {value}"
         if key == "context":
             return f"needs kubeconfig context {value}: a run talks to its own cluster, through its own context"
         if key == "kubeconfig":

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from runner.effects import Effects, Made, Need, owners
 from runner.effects.commands import ENVIRONMENT, outside
+from runner.effects.environment import prebind_refusal
 from runner.effects.io import (
     API,
     COMMAND,
@@ -47,7 +48,7 @@ from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
 from runner.syntax import kubectl
 from runner.syntax.bash import LAST_JOB
-from runner.syntax.k8s import API_VERSIONS
+from runner.syntax.k8s import API_VERSIONS, K8sObject, get_path, scalar
 from runner.syntax.shell import plain_file, segments
 
 
@@ -287,12 +288,27 @@ class Ledger:
         for obj in self.effects.block_objects(step):
             if obj.kind == "StorageClass" and obj.name in self.effects.unbindable_classes:
                 return Verdict(Operation.FAIL, _unbindable(obj.name))
+            unbound = self._prebound_elsewhere(obj)
+            if unbound is not None:
+                return Verdict(Operation.FAIL, unbound)
         if not step.apply or step.skip or skipped:  # (a block the run applies is refused by the API server, in its words)
             for obj in self.effects.block_objects(step):
                 removed = self._removed_api(api_kind(obj.api_version, obj.kind))
                 if removed is not None:
                     return Verdict(Operation.FAIL, removed)
         return None
+
+    def _prebound_elsewhere(self, obj: K8sObject) -> str | None:
+        """A claim pre-bound (`volumeName`) to a PersistentVolume the lesson makes, that the volume can never satisfy:
+        another StorageClass (the cluster's default, when the claim leaves it out), access modes, or capacity."""
+        if obj.kind != "PersistentVolumeClaim" or self.facts.storage_classes is None:  # classes unknown: cannot tell
+            return None
+        volume_name = scalar(get_path(obj.body or {}, ("spec", "volumeName")))
+        volumes = [m.obj for m in self.effects.manifests if m.obj.kind == "PersistentVolume" and m.obj.name == volume_name]
+        if volume_name is None or len(volumes) != 1:
+            return None
+        why = prebind_refusal(obj.body or {}, volumes[0].body or {}, self.facts.default_storage_class)
+        return f"claim {obj.name} is pre-bound to PersistentVolume {volume_name} but {why}" if why else None
 
     def _applied_by_generate_name(self, step: Step) -> str | None:
         """`kubectl apply -f job.yaml` of an object named only by `generateName`: kubectl refuses it before sending."""

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable
+from typing import Any
 
 from runner.core.errors import TutorialError
 from runner.effects import Effects, owners
@@ -34,13 +35,15 @@ def gather_facts(
         classes = cluster.storage.list_storage_class().items
         names: frozenset[str] | None = frozenset(c.metadata.name for c in classes)
         wffc = frozenset(c.metadata.name for c in classes if c.volume_binding_mode == "WaitForFirstConsumer")
+        default = next((c.metadata.name for c in classes if _is_default(c)), None)
     except Exception as exc:
         err = translate(exc, "listing storage classes")
         if err.exit_code == 3 and not _forbidden(err):
             raise err from exc
-        names, wffc = (
+        names, wffc, default = (
             (frozenset(profile.storage_classes) if profile else None),
             frozenset(),
+            None,
         )  # not allowed to list: trust the profile
     gpu = bool(profile and profile.gpu)
     nodes: tuple[NodeShape, ...] | None = None
@@ -90,6 +93,7 @@ def gather_facts(
     return ClusterFacts(
         storage_classes=names,
         wait_for_first_consumer=wffc,
+        default_storage_class=default,
         gpu=gpu,
         gpu_simulated=bool(profile and profile.gpu_simulated),
         network=profile.network if profile else True,
@@ -208,3 +212,12 @@ def _served(cluster: Cluster, api_kinds: set[str]) -> frozenset[str] | None:
 
 def _forbidden(err: ClusterError) -> bool:
     return isinstance(err, Forbidden)
+
+
+_DEFAULT_CLASS = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
+
+
+def _is_default(storage_class: Any) -> bool:
+    """The class a claim without storageClassName gets (the DefaultStorageClass admission plugin's choice)."""
+    annotations = storage_class.metadata.annotations or {}
+    return any(str(annotations.get(key, "")).lower() == "true" for key in _DEFAULT_CLASS)

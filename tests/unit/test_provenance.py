@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 
 from runner.effects import Effects
@@ -1606,3 +1607,149 @@ def test_a_pod_whose_init_containers_wait_for_a_service_shown_later_is_not_waite
             """)
     waits = next(a.waits for a in build_plan(lesson, LOCAL).actions if a.step.line == 1)
     assert [w.condition for w in waits] == ["exists"]
+
+
+def test_a_block_under_edit_file_is_that_file_and_is_not_applied_by_the_runner():
+    p = plan("""\
+        Edit `env.yaml`
+
+        ```
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: busybox
+        spec:
+          containers:
+          - name: b
+            image: busybox:1.28
+        ```
+
+        ```
+        kubectl create -f env.yaml
+        ```
+        """)
+    assert p[3] == (Operation.WRITE, "applied by the tutorial's own command (kubectl ... -f env.yaml)")
+    assert p[15][0] is Operation.COMMAND
+
+
+def test_a_manifest_that_explains_its_fields_after_a_dash_is_a_figure():
+    p = plan("""\
+        Necessary fields:
+
+        ```
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: my-namespace -  the name of the Namespace
+        ```
+
+        ```
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+        data:
+          message: hello - welcome to the lab
+        ```
+        """)
+    assert p[3][0] is Operation.SKIP and "explains a field after a dash" in p[3][1]
+    assert p[10][0] is Operation.APPLY  # one plain value with a dash in it is a value
+
+
+def test_a_macos_form_is_the_authors_platform_not_a_defect():
+    p = plan("""\
+        ```
+        echo -n "YmFy" | base64 -D
+        sed -i '' 's/a/b/' f.txt
+        echo -n "YmFy" | base64 -d
+        ```
+        """)
+    assert p[2] == (Operation.SKIP, "written for another platform: macOS base64 -D (GNU base64 decodes with -d)")
+    assert p[3][0] is Operation.SKIP and "macOS sed -i ''" in p[3][1]
+    assert p[4][0] is Operation.COMMAND
+
+
+def test_commands_under_a_comment_that_says_they_are_denied_are_expected_to_fail():
+    lesson = lesson_of("""\
+        ```bash
+        # Allowed operations
+        kubectl get deploy --as system:serviceaccount:lab:viewer
+
+        # Denied operations
+        kubectl delete deploy demo --as system:serviceaccount:lab:viewer
+
+        kubectl apply -f role.yaml --as system:serviceaccount:lab:viewer
+        # Back to the admin
+        kubectl get pods
+        ```
+        """)
+    expected = {s.line: s.expect_failure for s in lesson.steps}
+    assert expected == {3: False, 6: True, 8: True, 10: False}
+
+
+_PREBOUND = """\
+    ```yaml
+    apiVersion: v1
+    kind: PersistentVolume
+    metadata:
+      name: pv-rwx
+    spec:
+      capacity:
+        storage: 1Gi
+      accessModes:
+        - ReadWriteMany
+      hostPath:
+        path: /data/rwx
+    ---
+    apiVersion: v1
+    kind: PersistentVolumeClaim
+    metadata:
+      name: pvc-rwx
+    spec:
+      CLASS
+      accessModes:
+        - ReadWriteMany
+      resources:
+        requests:
+          storage: 1Gi
+      volumeName: pv-rwx
+    ```
+
+    ```yaml
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: p
+    spec:
+      containers:
+      - name: c
+        image: busybox
+      volumes:
+      - name: v
+        persistentVolumeClaim:
+          claimName: pvc-rwx
+    ```
+    """
+
+
+def test_a_claim_prebound_to_a_volume_of_another_class_never_binds():
+    with_default = ClusterFacts(
+        network=False,
+        namespace="ws",
+        objects_known=True,
+        storage_classes=frozenset({"local-path"}),
+        default_storage_class="local-path",
+    )
+    p = plan(_PREBOUND.replace("CLASS", "volumeMode: Filesystem"), with_default)
+    assert p[1][0] is Operation.FAIL
+    assert "gets this cluster's default StorageClass local-path, while the volume has none" in p[1][1]
+    assert p[28][0] is Operation.SKIP and "depends on persistentvolumeclaim/pvc-rwx" in p[28][1]
+    # an explicit empty class binds it; so does a cluster with no default class; unknown classes are not judged
+    assert plan(_PREBOUND.replace("CLASS", 'storageClassName: ""'), with_default)[1][0] is Operation.APPLY
+    no_default = dataclasses.replace(with_default, default_storage_class=None)
+    assert plan(_PREBOUND.replace("CLASS", "volumeMode: Filesystem"), no_default)[1][0] is Operation.APPLY
+    unknown = dataclasses.replace(with_default, storage_classes=None)
+    assert plan(_PREBOUND.replace("CLASS", "volumeMode: Filesystem"), unknown)[1][0] is Operation.APPLY
+    head, _, tail = _PREBOUND.replace("CLASS", 'storageClassName: ""').rpartition("- ReadWriteMany")
+    modes = head + "- ReadWriteOncePod" + tail  # the claim's mode
+    assert "asks for ReadWriteOncePod, which the volume does not offer" in plan(modes, with_default)[1][1]
