@@ -166,11 +166,40 @@ def _listed_variables(script: bash.Script) -> list[str]:
     return out
 
 
+# options that take the next word as their value, by program: `grep -A 10 pattern`, `head -n 5 f`, `jq --arg k v`
+_VALUED = {
+    "grep": frozenset({"-A", "-B", "-C", "-m", "-e", "-f", "-d", "-D", "--max-count", "--regexp", "--file", "--context"}),
+    "head": frozenset({"-n", "-c", "--lines", "--bytes"}),
+    "tail": frozenset({"-n", "-c", "--lines", "--bytes", "-s", "--sleep-interval", "--pid"}),
+    "sort": frozenset({"-k", "-t", "-o", "-S", "-T", "--key", "--field-separator", "--output"}),
+    "uniq": frozenset({"-f", "-s", "-w"}),
+    "base64": frozenset({"-w", "--wrap"}),
+    "jq": frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile", "--indent", "-L"}),
+    "diff": frozenset({"-U", "-C", "--label"}),
+}
+_TWO_VALUES = frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile"})  # jq's name and value
+
+
+def _operands(prog: str, args: list[str]) -> list[str]:
+    """The words of a command that are not options nor option values: its files (and a pattern, for grep)."""
+    valued = _VALUED.get(prog, frozenset())
+    out: list[str] = []
+    skip = 0
+    for a in args:
+        if skip:
+            skip -= 1
+        elif a.startswith("-"):
+            skip = (2 if a in _TWO_VALUES else 1) if a in valued else 0
+        else:
+            out.append(a)
+    return out
+
+
 def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> None:
     """What one simple command reads and writes; `stdin` is the file piped into it (`envsubst < f.yaml | kubectl …`)."""
     words = list(c.words)
     prog, args = posixpath.basename(words[0]), words[1:]
-    plain = [w for w in args if not w.startswith("-")]
+    plain = _operands(prog, args)
     here = io.cwd
 
     def add(target: list[str], *names: str) -> None:
@@ -238,8 +267,10 @@ def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> 
         add(io.reads, *plain[1:])
     elif prog in READERS:
         add(io.reads, *(p for p in plain if prog not in ("jq", "yq") or p is not plain[0]))
-    elif prog == "grep" and len(plain) >= 2:
-        add(io.reads, *plain[1:])
+    elif prog == "grep" and plain:
+        given = any(a in ("-e", "-f", "--regexp", "--file") or a.startswith(("--regexp=", "--file=")) for a in args)
+        add(io.reads, *(plain if given else plain[1:]))  # the first operand is the pattern, unless -e or -f gave it
+        add(io.reads, *_flag_values(args, ("-f", "--file")))
     elif prog in INTERPRETERS and plain and "-c" not in args and "-m" not in args:
         if prog not in ("python", "python3") or plain[0].endswith(".py"):
             io.manifests.append((_path(plain[0], here), prog))

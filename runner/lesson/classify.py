@@ -12,6 +12,7 @@ import posixpath
 import re
 from typing import Any
 
+from runner.lesson.machines import CLUSTER_CLIENTS
 from runner.syntax import bash, kubectl
 from runner.syntax.shell import has_prompts, segments
 from runner.syntax.yaml import YamlResult, read_yaml
@@ -787,3 +788,30 @@ def holds_k8s_yaml(content: str) -> bool:
         return True
     result = read_yaml(content, 1)
     return not result.error and any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in result.documents)
+
+
+_QUOTE_RUNNERS = frozenset({"watch", "sudo", "time"})
+
+
+def quoted_commands(text: str) -> bool:
+    """Is a quoted paragraph (`> kubectl scale rs web --replicas 3`) only commands of a cluster client, one a line,
+    as some pages set their commands? Each line is read with the bash grammar; its program must be a cluster client
+    (perhaps under `watch` or `sudo`), and kubectl's verb one kubectl knows. A quote in words ("kubectl is the
+    tool…") is prose."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return False
+    for line in lines:
+        script = bash.parse(line)
+        if script.errors or not script.commands:
+            return False
+        words = list(script.commands[0].words)
+        if not words or words[0] != line.split()[0]:  # the first command bash reads is one inside `…` or $(…)
+            return False
+        while words and words[0] in _QUOTE_RUNNERS:
+            words = [w for w in words[1:] if not w.startswith("-")] if words[0] == "watch" else words[1:]
+        if not words or words[0] not in CLUSTER_CLIENTS:
+            return False
+        if words[0] in ("kubectl", "oc") and (len(words) < 2 or not kubectl.known_verb(words[1])):
+            return False
+    return True

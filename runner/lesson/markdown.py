@@ -34,6 +34,7 @@ class Block:
     info: str = ""  # code: the fence info string ("" for indented code)
     level: int = 0  # heading level
     fenced: bool = False
+    quoted: bool = False  # prose: a paragraph inside a blockquote (`> kubectl apply -f demo.yaml`)
 
     @property
     def content_line(self) -> int:
@@ -78,9 +79,11 @@ def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True, dept
     i = 0
     last_prose: Block | None = None
     source_lines: list[str] = []
+    quotes = 0  # blockquotes open around the token
     while i < len(tokens):
         tok = tokens[i]
         m = tok.map
+        quotes += {"blockquote_open": 1, "blockquote_close": -1}.get(tok.type, 0)
         if tok.type == "front_matter" and m is not None:
             if front_matter:
                 out.append(Block("front_matter", m[0] + 1 + line_offset, m[1] + line_offset, tok.content))
@@ -91,7 +94,7 @@ def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True, dept
             )
             last_prose = None
         elif tok.type == "inline" and m is not None and i > 0 and tokens[i - 1].type == "paragraph_open":
-            last_prose = Block("prose", m[0] + 1 + line_offset, m[1] + line_offset, tok.content)
+            last_prose = Block("prose", m[0] + 1 + line_offset, m[1] + line_offset, tok.content, quoted=quotes > 0)
             out.append(last_prose)
         elif tok.type == "fence" and m is not None:
             out.append(Block("code", m[0] + 1 + line_offset, m[1] + line_offset, tok.content, info=tok.info.strip(), fenced=True))

@@ -54,6 +54,7 @@ class _Context:
     file_content: str | None = None  # "Create the file `x`:" -> the next block is x's content
     drafted: str | None = None  # the manifest file the last command wrote or opened (`vi pod.yaml`): the next YAML block
     edited: str | None = None  # "Edit `env.yaml`": the next block, when it is whole objects, is that file as edited
+    captioned: bool = False  # file_hint is a caption that is only the file's name (`###### pi.py:`)
     pending: list[Annotation] = field(default_factory=list)
     pod: str | None = None
     pod_kind: str | None = None
@@ -156,11 +157,14 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
     for block in found:
         if block.kind == "front_matter":
             continue
+        if block.kind == "prose" and block.quoted and classify.quoted_commands(block.text):
+            # `>    kubectl apply -f demo.yaml`: a page that sets its commands as quotes; the quote is the command
+            block = replace(block, kind="code", text=block.text.rstrip("\n") + "\n")
         if block.kind != "code":
             ctx.after_block = ctx.after_block and block.kind == "prose"
         if block.kind == "heading":
             if prose.heading_file(block.text):
-                ctx.file_hint = prose.heading_file(block.text)
+                ctx.file_hint, ctx.captioned = prose.heading_file(block.text), True
                 continue
             ctx.section, ctx.pod, ctx.pod_kind, ctx.file_hint, ctx.file_content = block.text, None, None, None, None
             ctx.drafted = None
@@ -259,6 +263,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
                 b.steps[i] = replace(b.steps[i], wait="exists")
     ctx.after_block = False
     ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
+    ctx.captioned = prose.heading_file(text) is not None
     ctx.edited = prose.edited_file(text)
     ctx.file_content = None
     ctx.output_cue = classify.output_prose(text)
@@ -344,6 +349,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
     if file_hint is None and ctx.edited and lang not in classify.SHELL_LANGS and classify.holds_k8s_yaml(block.text):
         file_hint = ctx.edited  # "Edit `env.yaml`", then the whole file as edited (a piece of it stays a piece)
     file_content_cue = ctx.file_content
+    captioned, ctx.captioned = ctx.captioned and file_hint == ctx.file_hint, False
     ctx.file_hint = ctx.file_content = ctx.drafted = ctx.edited = None
     key = (lang, content)
     duplicate_of = seen.get(key)
@@ -400,7 +406,11 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
     elif forced in ("manifest", "fragment") or (forced is None and is_yaml):
         file_hint = file_hint or prose.comment_file(content)  # `# nextflow-pipeline.yaml` on the block's first line
         _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing, alternative)
-    elif forced == "file" or (forced is None and file_content_cue and lang not in classify.SHELL_LANGS):
+    elif forced == "file" or (
+        forced is None and ((file_content_cue and lang not in classify.SHELL_LANGS) or (captioned and not block.info))
+    ):
+        # "Create the file `x`:", or a bare fence under a caption that is only the file's name (`###### hello.c:`),
+        # whatever its content looks like (`int main() {` is no shell function)
         name = file_hint or ann.get("file") or "file"
         _file_step(b, ctx, block, name, ann, content, content_line=first, duplicate_of=duplicate_of)
     elif forced == "other" or (forced is None and (lang in classify.DOCKER_LANGS or classify.looks_like_dockerfile(content))):

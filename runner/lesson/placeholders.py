@@ -65,6 +65,9 @@ class Occurrence:
     column: int
 
 
+_INCLUDE = re.compile(r"[ \t]*#[ \t]*(?:include|import)[ \t]*$")
+
+
 def find(text: str, first_line: int, fill_ins: bool = False) -> list[Occurrence]:
     """Every `<name>` in `text` (whose first line is `first_line`), in linear time (lines counted as the search goes);
     with `fill_ins`, `<words like these>` too."""
@@ -73,6 +76,8 @@ def find(text: str, first_line: int, fill_ins: bool = False) -> list[Occurrence]
     for m in (FILL_IN if fill_ins else PLACEHOLDER).finditer(text):
         name = m.group(1)
         if name.lower().removesuffix("/").rstrip() in _HTML_TAGS:  # `<br>`, `<br />`
+            continue
+        if _INCLUDE.match(text, text.rfind("\n", 0, m.start()) + 1, m.start()):  # `#include <stdio.h>`: a C header
             continue
         newlines = text.count("\n", counted, m.start())
         if newlines:

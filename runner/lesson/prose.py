@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 
 FILE_EXT = (
-    r"(?:ya?ml|json|txt|py|sh|cfg|conf|ini|toml|csv|dat|r|jl|ipynb|env|properties|jinja2?|j2|tpl|tmpl|template|go|js|xml|html)"
+    r"(?:ya?ml|json|txt|py|sh|cfg|conf|ini|toml|csv|dat|r|jl|ipynb|env|properties|jinja2?|j2|tpl|tmpl|template|go|js|ts|xml|html"
+    r"|c|h|cc|cpp|hpp|java|rb|pl|rs|sql|lua|php)"
 )
 _FILE = rf"[\w][\w.+-]*\.{FILE_EXT}"
 _FILE_RE = re.compile(rf"(?<![\w/.-])({_FILE})(?![\w/-])", re.I)
@@ -204,7 +205,16 @@ def repositories(text: str) -> list[str]:
             found.append(url)
         elif remote and host in _CODE_HOSTS and len(segments) >= 2 and (len(segments) == 2 or segments[2] in ("tree", "-")):
             found.append(url)  # the repository or one of its folders, not a file in it (`/blob/`, `/raw/`: a link to read)
+    if _OWN_REPOSITORY.search(text):  # "Clone this repository to your working station": the page's own, unnamed
+        found.append("this repository")
     return list(dict.fromkeys(found))
+
+
+# "Clone this repository", "check out the workshop repo", "download this repository": the page's own repository
+_OWN_REPOSITORY = re.compile(
+    r"\b(?:clone|check\s*out|download|fork)\s+(?:this|the|our)\s+(?:\w+\s+){0,2}?(?:repo|repository|git\s+repository)\b",
+    re.I,
+)
 
 
 @lru_cache(maxsize=1)

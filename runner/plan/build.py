@@ -295,6 +295,20 @@ def _overwrites_shown(step: Step, file_lines: dict[str, int], effects: Effects) 
     return None
 
 
+def _makes_own_namespace(step: Step, effects: Effects, facts: ClusterFacts) -> str | None:
+    """`kubectl create namespace <YOURNAME>` where the reader's name for it is the run's namespace: the reader's own
+    namespace, which the run is given and never makes (or deletes)."""
+    if not facts.namespace or step.type not in (StepType.COMMAND, StepType.MANIFEST):
+        return None
+    events = [e for e in effects.of_step(step) if e.action != "ref"]
+    if events and all(
+        e.kind == "Namespace" and e.name == facts.namespace and (e.creates or e.action == "delete") for e in events
+    ):
+        verb = "makes" if events[0].creates else "deletes"
+        return f"{verb} namespace {facts.namespace}, the run's own namespace, which the run is given and keeps"
+    return None
+
+
 def _action(
     step: Step,
     facts: ClusterFacts,
@@ -323,6 +337,9 @@ def _action(
     )
     if typo:  # a defect of the text, not a value to ask for
         return Action(step, Operation.FAIL, typo)
+    own = _makes_own_namespace(step, ledger.effects, facts)
+    if own is not None:
+        return Action(step, Operation.SKIP, own)
     # an input the tutorial means but never makes: its defect, whatever else happens (unless the lesson says the step
     # is to fail: what it needs is missing on purpose)
     defect = ledger.refused(step) if step.expect_failure else ledger.defect(step)

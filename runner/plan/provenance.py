@@ -21,6 +21,7 @@ fails, what depends on it is skipped with its line.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from runner.effects import Effects, Made, Need, owners
@@ -463,6 +464,14 @@ class Ledger:
                 )
             if outside(name) or self._scripts_before(step):
                 return None
+            placeholder = f"<{base}" in (step.command or "")  # `curl host:300<youID>`: a fill-in, not a redirection
+            if not (self.effects.brings_files or placeholder or base in meta.files_named or "/" in name.rstrip("/")):
+                # `TOKEN=$(cat pod-reader-token.txt)` on a page that gets no files from anywhere and never names it
+                return Verdict(
+                    Operation.FAIL,
+                    f"reads {need.name}, which no step writes and the tutorial never shows or names, and it gets no "
+                    "files from elsewhere (no clone, download or archive)",
+                )
             return Verdict(Operation.SKIP, f"needs {need.name}, which no step of the tutorial shows or makes: a prerequisite")
         if need.via == "cd" and need.name in self.effects.entered_folders and step.type is StepType.COMMAND:
             return None  # a place the run makes empty (`Plan.folders`); what is read there is judged file by file
@@ -563,10 +572,10 @@ class Ledger:
             return None
         shown = sorted(self.shown)
         close = ph.near_miss(name, shown)
-        if close is not None:
+        if close is not None and _a_slip(name, close):
             return f"did you mean {close}?"
         close = ph.near_miss(posixpath.splitext(name)[0], [posixpath.splitext(s)[0] for s in shown])
-        if close is not None:
+        if close is not None and _a_slip(posixpath.splitext(name)[0], close):
             match = next(s for s in shown if posixpath.splitext(s)[0] == close)
             return f"did you mean {match}?"
         return None
@@ -658,6 +667,23 @@ def _kind_fits(made: Made, need: Need) -> bool:
         return True
     # `kubectl describe pod web` names the pods of Deployment web by prefix; a Job's pods are `<job>-<hash>`
     return need.of == "Pod" and made.of in ("Job", "CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
+
+def _a_slip(name: str, shown: str) -> bool:
+    """Is `name` a slip of the pen for `shown`, not another file of the same family? Each differing word must be a
+    small change of its counterpart: `deplyment.yaml` for `deployment.yaml`, `pod.yml` for `pod.yaml` are slips;
+    `php-apache-pdb.yaml` beside `php-apache-hpa.yaml`, or `pod2.yaml` beside `pod1.yaml`, are other files."""
+    mine, theirs = re.split(r"[-_./]", name.lower()), re.split(r"[-_./]", shown.lower())
+    if len(mine) != len(theirs):
+        return True  # a word joined or split (`configmap.yaml`, `config-map.yaml`): the spelling decides
+    for a, b in zip(mine, theirs, strict=True):
+        if a == b:
+            continue
+        if re.sub(r"\d", "", a) == re.sub(r"\d", "", b):
+            return False  # `pod1` and `pod2`: numbered siblings
+        if ph.distance(a, b) > max(1, min(len(a), len(b)) // 4) and sorted(a) != sorted(b):  # (letters swapped: a slip)
+            return False
+    return True
 
 
 def _made_by(producer: Step, need: Need) -> str:

@@ -1753,3 +1753,109 @@ def test_a_claim_prebound_to_a_volume_of_another_class_never_binds():
     head, _, tail = _PREBOUND.replace("CLASS", 'storageClassName: ""').rpartition("- ReadWriteMany")
     modes = head + "- ReadWriteOncePod" + tail  # the claim's mode
     assert "asks for ReadWriteOncePod, which the volume does not offer" in plan(modes, with_default)[1][1]
+
+
+def test_a_page_that_sets_its_commands_as_quotes_runs_them():
+    lesson = lesson_of("""\
+        A replicaSet can be scaled with an easy command:
+
+        > kubectl scale rs web --replicas 3
+
+        >    watch kubectl get po -l app=demo
+
+        > Open a separate terminal and run `kubectl get pod -w` to watch.
+
+        > kubectl is the tool you will use most.
+        """)
+    assert [(s.line, s.type.value) for s in lesson.steps] == [(3, "command"), (5, "interactive")]
+
+
+def test_a_page_that_says_to_clone_its_own_repository_brings_its_files():
+    md = """\
+        * Clone this repository to your working station and change into the directory for this exercise
+
+        ```shell
+        kubectl apply -f php-apache-service.yaml
+        ```
+        """
+    p = plan(md)
+    assert p[4][0] is Operation.SKIP and "a prerequisite" in p[4][1]
+    assert plan(md.replace("Clone this repository", "Open a terminal"))[4][0] is Operation.FAIL
+
+
+def test_making_the_runs_own_namespace_is_skipped_and_kept():
+    p = plan("""\
+        ```shell
+        kubectl create namespace ws
+        kubectl create namespace other
+        ```
+        """)
+    assert p[2] == (Operation.SKIP, "makes namespace ws, the run's own namespace, which the run is given and keeps")
+    assert p[3][0] is Operation.COMMAND
+
+
+def test_a_sibling_file_is_no_slip_of_the_pen():
+    md = """\
+        ```yaml
+        # php-apache-hpa.yaml
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata:
+          name: h
+        spec:
+          maxReplicas: 2
+          scaleTargetRef:
+            apiVersion: apps/v1
+            kind: Deployment
+            name: d
+        ```
+
+        Some text.
+
+        ## Later
+
+        ```shell
+        kubectl apply -f NAME
+        ```
+        """
+    sibling = plan(md.replace("NAME", "php-apache-pdb.yaml"))[20]
+    assert sibling[0] is Operation.FAIL and "did you mean" not in sibling[1]
+    slip = plan(md.replace("NAME", "php-apache-hap.yaml"))[20]
+    assert slip == (
+        Operation.FAIL,
+        "applies php-apache-hap.yaml, which the tutorial never shows: did you mean php-apache-hpa.yaml?",
+    )
+
+
+def test_option_values_are_no_files_and_an_unwritten_read_is_a_defect_where_no_files_come():
+    p = plan("""\
+        ```bash
+        kubectl get all -o yaml | grep -A 10 -B 10 "kind: Role"
+        kubectl run --help | head -n 30
+        TOKEN=$(cat pod-reader-token.txt)
+        curl 10.2.201.117:300<youID>
+        ```
+        """)
+    assert p[2][0] is Operation.COMMAND and p[3][0] is Operation.COMMAND
+    assert p[4][0] is Operation.FAIL and p[4][1].startswith("reads pod-reader-token.txt, which no step writes")
+    assert p[5][0] is Operation.SKIP and "youID" in p[5][1]
+
+
+def test_a_bare_fence_under_a_caption_that_is_only_a_file_name_is_that_file():
+    p = plan("""\
+        ###### hello.c:
+
+        ```
+        #include <stdio.h>
+
+        int main() {
+          return 0;
+        }
+        ```
+
+        ```
+        kubectl create configmap code --from-file=hello.c
+        ```
+        """)
+    assert p[3][0] is Operation.FILE
+    assert p[12][0] is Operation.COMMAND
