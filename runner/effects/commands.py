@@ -392,10 +392,13 @@ def _kubectl(words: list[str], io: CommandIO, here: str, stdin: str | None = Non
     io.nodes.extend(_nodes(call))
     if call.verb in _TYPED_VERBS and call.args:
         for word in call.args[0].split("/", 1)[0].split(","):
+            if word and word.lower() in _CATEGORIES:
+                continue  # `kubectl get all`: a category of types, not a type the cluster must serve
             if word and kubectl.kind_of(word) is None and word.isascii() and word.replace("-", "").replace(".", "").isalnum():
                 io.resources.append(word.lower())
 
 
+_CATEGORIES = frozenset({"all", "api-extensions"})  # built-in resource categories kubectl expands
 _TYPED_VERBS = frozenset({"get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale", "explain"})
 
 

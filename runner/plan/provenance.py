@@ -263,6 +263,12 @@ class Ledger:
         refused = self.refused(step)
         if refused is not None:
             return refused
+        if step.type in (StepType.COMMAND, StepType.INTERACTIVE) and step.command:
+            for words in segments(step.command):
+                call = kubectl.parse(words)
+                empty = kubectl.prints_nothing_now(call) if call is not None else None
+                if empty is not None:
+                    return Verdict(Operation.FAIL, empty)
         if step.type is StepType.COMMAND and step.command:
             unnamed = self._applied_by_generate_name(step)
             if unnamed is not None:

@@ -529,6 +529,22 @@ UNCHECKED_VERBS = {
 }
 
 
+def prints_nothing_now(call: KubectlCall) -> str | None:
+    """Why this command reads a field current Kubernetes leaves empty, or None: a ServiceAccount's `.secrets` (no
+    token Secret is made for it since 1.24), so `-o jsonpath='{.secrets[0].name}'` prints nothing and whatever uses
+    it gets an empty name."""
+    if call.verb != "get" or not call.args:
+        return None
+    output = call.flag("-o", "--output") or ""
+    kinds = {kind_of(word) for word in call.args[0].split("/", 1)[0].split(",")}
+    if "ServiceAccount" in kinds and "jsonpath" in output and ".secrets" in output:
+        return (
+            "a ServiceAccount has no token Secret since Kubernetes 1.24, so its `.secrets` is empty and this prints "
+            "nothing (a token is made with `kubectl create token NAME`)"
+        )
+    return None
+
+
 def refusal(call: KubectlCall) -> str | None:
     """Why kubectl (v1.34) refuses this command as written, whatever the cluster holds; None when it does not.
 

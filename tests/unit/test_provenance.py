@@ -1859,3 +1859,36 @@ def test_a_bare_fence_under_a_caption_that_is_only_a_file_name_is_that_file():
         """)
     assert p[3][0] is Operation.FILE
     assert p[12][0] is Operation.COMMAND
+
+
+def test_a_command_expected_to_fail_waits_for_nothing():
+    lesson = lesson_of("""\
+        ```bash
+        # Denied operations
+        kubectl delete deploy demo --as system:serviceaccount:lab:viewer
+        ```
+        """)
+    (action,) = build_plan(lesson, LOCAL).actions
+    assert action.step.expect_failure and action.do is Operation.COMMAND and action.waits == ()
+
+
+def test_get_all_is_a_category_not_a_kind_to_discover():
+    lesson = lesson_of("""\
+        ```bash
+        kubectl get all -o yaml | grep -A 10 "kind: ServiceAccount"
+        kubectl get mpijob
+        ```
+        """)
+    needs = {s.line: {n.name for n in Effects(lesson).io(s).needs if n.kind == "resource"} for s in lesson.steps}
+    assert needs == {2: set(), 3: {"mpijob"}}
+
+
+def test_a_service_accounts_token_secret_is_read_where_none_is_made_any_more():
+    p = plan("""\
+        ```bash
+        kubectl get secret $(kubectl get serviceaccount pod-reader -o jsonpath='{.secrets[0].name}') -o jsonpath='{.data.token}'
+        kubectl get serviceaccount pod-reader -o jsonpath='{.metadata.name}'
+        ```
+        """)
+    assert p[2][0] is Operation.FAIL and "no token Secret since Kubernetes 1.24" in p[2][1]
+    assert p[3][0] is not Operation.FAIL
