@@ -53,7 +53,7 @@ from runner.lesson.model import Lesson, Step, StepType
 from runner.syntax import bash, kubectl
 from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, K8sObject, claim_specs, get_path, pod_spec
 from runner.syntax.kubectl import KubectlCall
-from runner.syntax.shell import given_files, piped, plain_file
+from runner.syntax.shell import given_files, heredoc, piped, plain_file
 from runner.syntax.yaml import Positions, read_yaml
 
 HOST_TYPES = (StepType.COMMAND, StepType.INTERACTIVE)
@@ -145,6 +145,7 @@ class Effects:
         self.norm = norm
         self._segments: dict[str, list[tuple[list[str], str | None]]] = {}
         self._step_calls: dict[int, list[Call]] = {}
+        self._scripts: dict[int, tuple[str, ...]] = {}  # scripts of the tutorial's each step runs (filled with `_io`)
 
     # ---- manifests ---------------------------------------------------------------------------
 
@@ -424,13 +425,33 @@ class Effects:
         """What `step` needs from earlier steps and makes for later ones (files, variables, objects, namespaces, kinds)."""
         return self._io.get(step.index, StepIO())
 
+    def scripts_run(self, step: Step) -> list[tuple[str, str | None]]:
+        """The scripts an earlier step of the tutorial wrote that this step runs (`./add-user.sh alice`), each with its
+        text when a here-document wrote it (`cat > add-user.sh <<'SCRIPT'`)."""
+        names = self._io and self._scripts.get(step.index, ())
+        out: list[tuple[str, str | None]] = []
+        for name in names:
+            text = None
+            for s in self.lesson.steps[: step.index]:
+                doc = heredoc(s.command) if s.type is StepType.COMMAND and s.command else None
+                if doc is not None and name in command_io(s.command or "").writes:
+                    text = doc.text
+            out.append((name, text))
+        return out
+
     @cached_property
     def _io(self) -> dict[int, StepIO]:
         out: dict[int, StepIO] = {}
         cwd = ""
         set_so_far: list[str] = []
+        written: set[str] = set()  # files earlier steps write
         for step in self.lesson.steps:
             io, cwd = self._step_io(step, cwd)
+            scripts = [n.name for n in io.needs if n.kind == FILE and n.via in _SCRIPT_RUNS and n.name in written]
+            self._scripts[step.index] = tuple(scripts)
+            if scripts:  # `./add-user.sh alice`, a script the tutorial wrote: what it writes (`${USER}-kubeconfig.yaml`)
+                io = replace(io, makes=io.makes + (Made(FILE, "*"),))  # is not read here; any file, maybe
+            written.update(m.name for m in io.makes if m.kind == FILE)
             listed = [v for v in set_so_far if any(_lists(p, v) for p in io.lists)]
             if listed:  # `printenv | grep POST*`: it shows what earlier steps set under those names
                 io = replace(io, needs=io.needs + tuple(Need(VAR, v, step.line) for v in listed))
@@ -699,6 +720,7 @@ class Effects:
 
 
 _APPLY_VERBS = frozenset({"kubectl create", "kubectl apply", "kubectl replace"})
+_SCRIPT_RUNS = frozenset({"runs", "bash", "sh", "zsh", "source", "."})  # how a command runs a shell script of the text
 
 
 _SELECTING_VERBS = frozenset({"get", "describe", "logs", "delete", "wait", "exec", "label", "annotate", "rollout", "top"})

@@ -76,7 +76,8 @@ def elided(command: str) -> list[str]:
 def unfilled(step: Step) -> list[str]:
     """Placeholders still in a rendered step (`<project-namespace>`, `<YOUR NAMESPACE>`): it cannot run as written."""
     first = step.content_line or step.line
-    return list(dict.fromkeys(o.name for o in ph.find(step.text, first, fill_ins=True) if o.name not in ph.RUNTIME))
+    shell = step.type in (StepType.COMMAND, StepType.IN_POD, StepType.INTERACTIVE)
+    return list(dict.fromkeys(o.name for o in ph.to_fill(step.text, first, shell=shell)))
 
 
 def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[str]:

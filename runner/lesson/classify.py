@@ -815,3 +815,14 @@ def quoted_commands(text: str) -> bool:
         if words[0] in ("kubectl", "oc") and (len(words) < 2 or not kubectl.known_verb(words[1])):
             return False
     return True
+
+
+def heredoc_script(text: str) -> bool:
+    """Is the block a shell command that carries a here-document, from its first line to the delimiter that ends the
+    block (`cat << EOF > demo-sa.yaml` … `EOF`), whatever its fence says? Read with the bash grammar."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or "<<" not in lines[0]:
+        return False
+    script = bash.parse(text)
+    docs = script.heredocs
+    return not script.errors and bool(docs) and lines[-1].strip() == docs[-1].heredoc.delimiter

@@ -23,7 +23,7 @@ from runner.lesson.frontmatter import parse_front_matter
 from runner.lesson.machines import CLUSTER_CLIENTS, Machines
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
-from runner.syntax import kubectl, prompts
+from runner.syntax import bash, kubectl, prompts
 from runner.syntax.k8s import unknown_kind
 from runner.syntax.shell import Command, given_files, has_prompts, piped, plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
@@ -369,6 +369,8 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
     # content first, the fence's language second: a Kubernetes object is a manifest in any fence
     # (```python of a notebook, ```bash, ```console, none), and the text just said to be output is output
     k8s = lang not in classify.DOCKER_LANGS | classify.DIFF_LANGS and classify.holds_k8s_yaml(content)
+    if forced is None and lang in classify.YAML_LANGS and not k8s and classify.heredoc_script(content):
+        lang = "bash"  # ```yaml around `cat << EOF > demo-sa.yaml … EOF`: a command that writes the YAML, not the YAML
     is_yaml = lang in classify.YAML_LANGS or k8s
     if forced is None and lang in classify.DIFF_LANGS:
         b.add(
@@ -785,7 +787,7 @@ def _shell_block(
             continue
         folder = cmd.prompt.folder if cmd.prompt and cmd.prompt.folder not in (None, "~", "") else None
         # `# Denied operations` over it: the text expects a refusal
-        said_fails = cmd.line in said.failing and "expect" not in ann
+        said_fails = cmd.line in said.failing and "expect" not in ann and not bash.handles_failure(cmd.text)
         own = {**ann, "expect": "fail"} if said_fails else ann
         b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, own, folder=folder, **extra)
         for seg in segs:

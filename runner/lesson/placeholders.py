@@ -88,6 +88,22 @@ def find(text: str, first_line: int, fill_ins: bool = False) -> list[Occurrence]
     return out
 
 
+_USAGE = re.compile(r"\busage\b", re.I)
+
+
+def to_fill(text: str, first_line: int, *, shell: bool, fill_ins: bool = True) -> list[Occurrence]:
+    """The placeholders of a step's text that the reader fills in before it runs: not runtime ones (`<hash>`), and in
+    a shell text not those of a syntax note, `# Usage: ./add-user.sh <username> <role>` or `echo "Usage: … <role>"`
+    in a script (what the script's own arguments are called)."""
+    lines = text.split("\n")
+
+    def syntax_note(o: Occurrence) -> bool:
+        before = lines[o.line - first_line][: o.column - 1] if 0 <= o.line - first_line < len(lines) else ""
+        return before.lstrip().startswith("#") or bool(_USAGE.search(before))
+
+    return [o for o in find(text, first_line, fill_ins) if o.name not in RUNTIME and not (shell and syntax_note(o))]
+
+
 def distance(a: str, b: str) -> int:
     """Levenshtein edit distance (small strings only)."""
     if a == b:

@@ -32,6 +32,7 @@ from runner.effects.environment import (
 from runner.effects.io import FILE, OBJECT
 from runner.lesson import classify
 from runner.lesson import placeholders as ph
+from runner.lesson.machines import CLUSTER_CLIENTS
 from runner.lesson.model import Lesson, Step, StepType
 from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
@@ -311,6 +312,21 @@ def _makes_own_namespace(step: Step, effects: Effects, facts: ClusterFacts) -> s
     return None
 
 
+def _runs_cluster_script(step: Step, effects: Effects) -> str | None:
+    """`./add-user.sh alice admin`, a script the tutorial wrote that talks to the cluster itself: what it makes (in any
+    namespace, `default` or cluster-wide too) is out of the run's sight, so it could be neither kept in the run's
+    namespace nor cleaned up. Not run."""
+    for name, text in effects.scripts_run(step):
+        clients = {c.name for c in bash.parse(text).commands} & CLUSTER_CLIENTS if text is not None else set()
+        if text is None or clients:
+            return (
+                f"runs {name}, a script of the tutorial's that calls {', '.join(sorted(clients)) or 'programs'} itself: "
+                "what it makes, in any namespace or cluster-wide, is out of the run's sight (neither kept in its "
+                "namespace nor cleaned up)"
+            )
+    return None
+
+
 def _action(
     step: Step,
     facts: ClusterFacts,
@@ -339,7 +355,7 @@ def _action(
     )
     if typo:  # a defect of the text, not a value to ask for
         return Action(step, Operation.FAIL, typo)
-    own = _makes_own_namespace(step, ledger.effects, facts)
+    own = _makes_own_namespace(step, ledger.effects, facts) or _runs_cluster_script(step, ledger.effects)
     if own is not None:
         return Action(step, Operation.SKIP, own)
     # an input the tutorial means but never makes: its defect, whatever else happens (unless the lesson says the step

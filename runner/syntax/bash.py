@@ -313,6 +313,19 @@ def starts_background(text: str) -> bool:
     return False
 
 
+def handles_failure(text: str) -> bool:
+    """Does the command end in `|| …` at its top level (`kubectl get pods -n kube-system || echo "denied"`)? Then it
+    exits 0 whether its first part fails or not: it handles its own failure."""
+    if "||" not in text:
+        return False
+    root = tree(text)
+    statements = [n for n in root.children if n.type not in ("comment", ";", "\n")]
+    if len(statements) != 1 or statements[0].type != "list":
+        return False
+    operators = [c.type for c in statements[0].children if c.type in ("&&", "||")]
+    return bool(operators) and operators[-1] == "||"
+
+
 def node_text(node: Node) -> str:
     return give_back(node.text.decode("utf-8", "replace")) if node.text is not None else ""
 

@@ -1892,3 +1892,43 @@ def test_a_service_accounts_token_secret_is_read_where_none_is_made_any_more():
         """)
     assert p[2][0] is Operation.FAIL and "no token Secret since Kubernetes 1.24" in p[2][1]
     assert p[3][0] is not Operation.FAIL
+
+
+def test_a_script_of_the_tutorials_that_calls_kubectl_is_not_run_and_its_usage_is_no_fill_in():
+    p = plan("""\
+        ```bash
+        cat > add-user.sh <<'SCRIPT'
+        #!/bin/bash
+        # Usage: ./add-user.sh <username> <role> [namespace]
+        USERNAME=$1
+        echo "Usage: ./add-user.sh <username> <role>"
+        kubectl create serviceaccount $USERNAME -n ${3:-default}
+        cat > ${USERNAME}-kubeconfig.yaml <<EOF
+        kind: Config
+        EOF
+        SCRIPT
+        chmod +x add-user.sh
+        ./add-user.sh alice view
+        kubectl --kubeconfig=alice-kubeconfig.yaml get pods
+        ```
+        """)
+    assert p[2][0] is Operation.COMMAND  # the script is written: its usage lines hold no value to fill in
+    assert p[13][0] is Operation.SKIP and p[13][1].startswith("runs add-user.sh, a script of the tutorial's that calls kubectl")
+    assert p[14][0] is Operation.SKIP and p[14][1].startswith("depends on alice-kubeconfig.yaml, which the step at line 13")
+
+
+def test_a_service_account_and_a_kubeconfig_context_of_default_are_the_runs_namespace():
+    from runner.run.operations.command import in_namespace
+    from runner.syntax.k8s import context_namespace_lines
+
+    assert in_namespace("kubectl create rolebinding d --clusterrole=edit --serviceaccount=default:dev", "ws").endswith(
+        "--serviceaccount=ws:dev"
+    )
+    assert "system:serviceaccount:ws:dev" in in_namespace(
+        "kubectl auth can-i get pods --as=system:serviceaccount:default:dev", "ws"
+    )
+    assert "serviceaccount:other:dev" in in_namespace("kubectl get pods --as=system:serviceaccount:other:dev", "ws")
+    config = "apiVersion: v1\nkind: Config\ncontexts:\n- context:\n    cluster: c\n    namespace: default\n  name: x\n"
+    assert context_namespace_lines(config, "default") == [5]
+    assert context_namespace_lines(config.replace("kind: Config", "kind: Pod"), "default") == []
+    assert context_namespace_lines("key: [unclosed", "default") == []

@@ -22,7 +22,7 @@ from runner.kube.client import Cluster
 from runner.kube.labels import RUN_LABEL
 from runner.kube.probe import ClusterProbe
 from runner.lesson.model import Step
-from runner.lesson.placeholders import PLACEHOLDER, RUNTIME
+from runner.lesson.placeholders import to_fill
 from runner.plan.build import Action
 from runner.run.cleanup import Cleaner
 from runner.run.lease import RunLease
@@ -82,9 +82,9 @@ class StepFailed(TutorialError):
 
 def refuse_unresolved(command: str) -> None:
     """A command with a placeholder nobody declared cannot run as written (a runtime one, `<hash>`, is resolved later)."""
-    left = [m.group(1) for m in PLACEHOLDER.finditer(command) if m.group(1) not in RUNTIME]
+    left = to_fill(command, 1, shell=True, fill_ins=False)
     if left:
-        raise TutorialError(f"placeholder <{left[0]}> is not declared, so the command cannot run as written")
+        raise TutorialError(f"placeholder <{left[0].name}> is not declared, so the command cannot run as written")
 
 
 def judge_exit(step: Step, redact: Redactor, command: str, code: int, stdout: str, stderr: str, pod: str | None = None) -> Done:

@@ -25,18 +25,25 @@ from runner.run.operations.shell import run_shell
 from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
 from runner.syntax import bash, kubectl
-from runner.syntax.k8s import READERS_NAMESPACE, pod_containers, timestamp
+from runner.syntax.k8s import READERS_NAMESPACE, context_namespace_lines, pod_containers, timestamp
 from runner.syntax.shell import heredoc, segments
 
 # `-n default`, `-ndefault`, `--namespace=default`, `--namespace default` as words of a command line
 _DEFAULT_NAMESPACE = re.compile(r"(?<![^\s;|&(])((?:-n|--namespace)(?:[ \t]+|=)?)['\"]?default['\"]?(?=[\s;|&)]|$)")
 
 
+# a ServiceAccount of `default` named in kubectl's flags: `--serviceaccount=default:developer`,
+# `--as=system:serviceaccount:default:developer`
+_DEFAULT_ACCOUNT = re.compile(r"(?<![\w-])((?:--serviceaccount[= ]['\"]?)|system:serviceaccount:)default:(?=[a-z0-9])")
+
+
 def in_namespace(kubectl_line: str, namespace: str) -> str:
-    """One kubectl command with its `-n default` made `-n NAMESPACE`: kubectl's own flags, not the words after `--`
+    """One kubectl command with its `-n default` made `-n NAMESPACE`, and a ServiceAccount of `default` named in its
+    flags made one of NAMESPACE: kubectl's own flags, not the words after `--`
     (`kubectl exec -n default web -- grep -n default f`)."""
     head, dash, tail = kubectl_line.partition(" -- ")
-    return _DEFAULT_NAMESPACE.sub(rf"\g<1>{namespace}", head) + dash + tail
+    head = _DEFAULT_ACCOUNT.sub(rf"\g<1>{namespace}:", _DEFAULT_NAMESPACE.sub(rf"\g<1>{namespace}", head))
+    return head + dash + tail
 
 
 class HostCommand:
@@ -53,6 +60,7 @@ class HostCommand:
         refuse_unresolved(command)
         command = self._mapped_images(self._written_images(step, self._prepared_heredoc(step, command)))
         command = self._own_namespace(command)
+        command = self._own_kubeconfig(command)
         command = resolve_hashes(command, step, self.ctx)
         await_logged_jobs(command, step, self.ctx, self.session.expand)
         created = self._created_names(step)
@@ -100,9 +108,27 @@ class HostCommand:
             return command
         for c in bash.parse(command).commands:
             call = kubectl.parse(list(c.words)) if c.words and c.words[0] in ("kubectl", "oc") else None
-            if call is not None and call.flag("-n", "--namespace") == READERS_NAMESPACE and c.text in command:
+            if (
+                call is not None
+                and c.text in command
+                and (call.flag("-n", "--namespace") == READERS_NAMESPACE or _DEFAULT_ACCOUNT.search(c.text))
+            ):
                 command = command.replace(c.text, in_namespace(c.text, own), 1)
         return command
+
+    def _own_kubeconfig(self, command: str) -> str:
+        """`cat > developer-kubeconfig.yaml <<EOF` of a kubeconfig whose context has `namespace: default`: the reader's
+        own namespace, which is the run's (as in a manifest or `-n default`)."""
+        own = self.ctx.cluster.namespace
+        doc = heredoc(command) if "kind: Config" in command else None
+        if not own or own == READERS_NAMESPACE or doc is None:
+            return command
+        lines = command.split("\n")
+        for line in context_namespace_lines(doc.text, READERS_NAMESPACE):
+            at = doc.first_line + line
+            if 0 <= at < len(lines):
+                lines[at] = re.sub(rf"(:\s*)['\"]?{READERS_NAMESPACE}['\"]?(\s*)$", rf"\g<1>{own}\g<2>", lines[at])
+        return "\n".join(lines)
 
     def _mapped_images(self, command: str) -> str:
         """`kubectl run web --image=nginx:1.18`, `kubectl create deployment … --image …`: the image this cluster uses
