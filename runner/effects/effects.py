@@ -428,7 +428,8 @@ class Effects:
     def scripts_run(self, step: Step) -> list[tuple[str, str | None]]:
         """The scripts an earlier step of the tutorial wrote that this step runs (`./add-user.sh alice`), each with its
         text when a here-document wrote it (`cat > add-user.sh <<'SCRIPT'`)."""
-        names = self._io and self._scripts.get(step.index, ())
+        assert self._io is not None  # (computing the steps' io fills `_scripts`)
+        names = self._scripts.get(step.index, ())
         out: list[tuple[str, str | None]] = []
         for name in names:
             text = None

@@ -824,5 +824,15 @@ def heredoc_script(text: str) -> bool:
     if len(lines) < 2 or "<<" not in lines[0]:
         return False
     script = bash.parse(text)
-    docs = script.heredocs
-    return not script.errors and bool(docs) and lines[-1].strip() == docs[-1].heredoc.delimiter
+    last = script.heredocs[-1].heredoc if script.heredocs else None
+    return not script.errors and last is not None and lines[-1].strip() == last.delimiter
+
+
+def opens_editor_on_manifest(line: str) -> bool:
+    """`vim myjob.yml`, `nano pod.yaml`: a line that opens an editor on one manifest file."""
+    script = bash.parse(line)
+    if script.errors or len(script.commands) != 1:
+        return False
+    words = script.commands[0].words
+    files = [w for w in words[1:] if not w.startswith("-")]
+    return bool(words) and words[0] in _EDITOR_NAMES and len(files) == 1 and bool(_MANIFEST_FILE.match(files[0]))

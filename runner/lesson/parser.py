@@ -199,7 +199,8 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             continue
         if block.kind == "code":
             ctx.block_start = len(b.steps)
-            _code_block(block, ctx, b, seen_blocks)
+            for part in _editor_parts(block, path):
+                _code_block(part, ctx, b, seen_blocks)
             ctx.after_block = True
         else:
             ctx.after_block = False
@@ -315,6 +316,36 @@ def _take_annotation(ctx: _Context) -> dict[str, str]:
     return merged
 
 
+def _editor_parts(block: Block, path: str) -> list[Block]:
+    """A shell block that opens an editor on a manifest and then shows the file as edited, inline, before more
+    commands (`vim myjob.yml`, the Job's YAML, `kubectl apply -f myjob.yml`), as exercise answers do: three blocks,
+    the commands, the file's content (which the editor line names), the commands after. Other blocks stay whole."""
+    lang = parse_fence_info(block.info, path, block.line)[0] if block.fenced else ""
+    if lang not in classify.SHELL_LANGS | classify.TEXT_LANGS or "\n" not in block.text.strip():
+        return [block]
+    lines = block.text.split("\n")
+    for i, line in enumerate(lines[:-1]):
+        if not classify.opens_editor_on_manifest(line):
+            continue
+        j = i + 1
+        while j < len(lines) and not (lines[j].strip() and classify.quoted_commands(lines[j])):
+            j += 1
+        shown = "\n".join(lines[i + 1 : j]).strip("\n")
+        if not shown or not classify.holds_k8s_yaml(shown + "\n"):
+            return [block]
+        top = block.content_line
+        parts = [
+            Block("code", top, top + i, "\n".join(lines[: i + 1]) + "\n", info="bash", fenced=False),
+            Block("code", top + i + 1, top + j - 1, "\n".join(lines[i + 1 : j]) + "\n", info="yaml", fenced=False),
+        ]
+        rest = "\n".join(lines[j:])
+        if rest.strip():
+            after = Block("code", top + j, block.end_line, rest if rest.endswith("\n") else rest + "\n", fenced=False)
+            parts += _editor_parts(after, path)
+        return parts
+    return [block]
+
+
 def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, str], int]) -> None:
     path = b.path
     lang, attrs = parse_fence_info(block.info, path, block.line) if block.fenced else ("", ())
@@ -407,7 +438,7 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
         )
     elif forced in ("manifest", "fragment") or (forced is None and is_yaml):
         file_hint = file_hint or prose.comment_file(content)  # `# nextflow-pipeline.yaml` on the block's first line
-        _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing, alternative)
+        _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing, alternative, captioned)
     elif forced == "file" or (
         forced is None and ((file_content_cue and lang not in classify.SHELL_LANGS) or (captioned and not block.info))
     ):
@@ -466,6 +497,7 @@ def _yaml_block(
     duplicate_of: int | None,
     after_printing: tuple[tuple[str, str], ...] = (),
     alternative: bool = False,
+    captioned: bool = False,
 ) -> None:
     result = read_yaml(content, first)
     callout = classify.callout(content) if forced is None else None
@@ -530,6 +562,10 @@ def _yaml_block(
     if forced == "fragment":
         kind, reason = "fragment", "marked as a fragment"
     shown = classify.output_fields(result.documents) if forced is None else []
+    if captioned and file_hint:
+        # `### amd-device-plugin-daemon.yaml` over what `kubectl get -o yaml` printed: the page gives that dump as the
+        # file (the API server takes it: it ignores status and a resourceVersion on create, as measured)
+        shown = []
     if shown or (forced is None and not file_hint and classify.shows_printed(result.objects, after_printing)):
         why = f"it carries {', '.join(shown)}" if shown else "it follows a command that prints objects"
         b.add(

@@ -1932,3 +1932,61 @@ def test_a_service_account_and_a_kubeconfig_context_of_default_are_the_runs_name
     assert context_namespace_lines(config, "default") == [5]
     assert context_namespace_lines(config.replace("kind: Config", "kind: Pod"), "default") == []
     assert context_namespace_lines("key: [unclosed", "default") == []
+
+
+def test_a_live_object_under_a_caption_that_names_its_file_is_that_file():
+    p = plan("""\
+        ### cm.yaml
+        ```
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: cm
+          resourceVersion: "847"
+          uid: 0b6c2b1e-0000-0000-0000-000000000000
+        data:
+          a: b
+        ```
+
+        ```
+        kubectl apply -f cm.yaml
+        ```
+        """)
+    assert p[2] == (Operation.WRITE, "applied by the tutorial's own command (kubectl ... -f cm.yaml)")
+    uncaptioned = plan("""\
+        ```
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: cm
+          resourceVersion: "847"
+        ```
+        """)
+    assert uncaptioned[1][0] is Operation.SKIP and "output of a command" in uncaptioned[1][1]
+
+
+def test_an_editor_line_then_the_file_as_edited_then_commands_in_one_block():
+    lesson = lesson_of("""\
+        ```
+        kubectl create job myjob --image busybox --dry-run=client -o yaml > myjob.yml -- /bin/sh -c "sleep 1"
+        vim myjob.yml
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+          name: myjob
+        spec:
+          template:
+            spec:
+              containers:
+              - name: myjob
+                image: busybox
+              restartPolicy: Never
+        kubectl apply -f myjob.yml
+        ```
+        """)
+    assert [(s.line, s.type.value, s.file) for s in lesson.steps] == [
+        (2, "command", None),
+        (3, "interactive", None),
+        (4, "manifest", "myjob.yml"),
+        (15, "command", None),
+    ]
