@@ -346,12 +346,12 @@ class Effects:
                         ignore_missing=True,
                     )
             return
-        if verb == "expose":
+        if verb in ("expose", "autoscale"):  # a Service, a HorizontalPodAutoscaler, for the workload it names
             for kind, name in call.targets[:1]:
-                yield Effect(order, step, c.line, "ref", kind, self.norm(name), "kubectl expose", c)
+                yield Effect(order, step, c.line, "ref", kind, self.norm(name), f"kubectl {verb}", c)
             created = call.creates
             if created and not c.dry_run:
-                yield Effect(order, step, c.line, "create", "Service", self.norm(created[1]), "kubectl expose", c)
+                yield Effect(order, step, c.line, "create", created[0], self.norm(created[1]), f"kubectl {verb}", c)
             return
         if verb == "delete":
             ignore = call.has("--ignore-not-found")

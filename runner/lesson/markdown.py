@@ -52,6 +52,10 @@ def _plain_parser() -> MarkdownIt:
     return MarkdownIt("commonmark")
 
 
+# Killercoda's closing fence with an action (```{{exec}}, ```{{copy}}): CommonMark takes it for an opening fence with an
+# info string, merging the blocks around it; its dialect closes the block there (same line, so lines stay true)
+_KILLERCODA_FENCE = re.compile(r"^([ \t]{0,3}(?:`{3,}|~{3,}))[ \t]*\{\{\s*(?:exec|copy|execute)\b[^}\n]*\}\}[ \t]*$", re.M)
+
 _KEY_LINE = re.compile(r"^(?:[^\s#:-][^:]*:(?:\s|$)|\{)")  # `key:`, `{flow: map}`
 
 
@@ -71,6 +75,7 @@ def blocks(source: str, line_offset: int = 0, *, front_matter: bool = True, dept
 
     `line_offset` shifts every line (used for re-parsed admonition bodies).
     """
+    source = _KILLERCODA_FENCE.sub(r"\1", source)
     tokens = _parser().parse(source)
     if tokens and tokens[0].type == "front_matter" and not _keys_first(tokens[0].content):
         # `---`, Markdown, `---` at the top: two thematic breaks around the page's opening, not YAML front matter

@@ -259,7 +259,7 @@ class KubectlCall:
 
     @property
     def creates(self) -> tuple[str, str] | None:
-        """(kind, name) of an object `kubectl create <type> NAME` / `kubectl run NAME` creates."""
+        """(kind, name) of an object `kubectl create <type> NAME` / `kubectl run NAME` / `expose` / `autoscale` creates."""
         if self.verb == "create" and self.args:
             kind = CREATE_SUBCOMMANDS.get(self.args[0])
             if kind:
@@ -274,6 +274,8 @@ class KubectlCall:
             return "Pod", self.args[0]
         if self.verb == "expose" and self.targets:
             return "Service", self.flag("--name") or self.targets[0][1]
+        if self.verb == "autoscale" and self.targets:  # `kubectl autoscale deployment web --max=5`: HPA `web`
+            return "HorizontalPodAutoscaler", self.flag("--name") or self.targets[0][1]
         return None
 
 

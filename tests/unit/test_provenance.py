@@ -1990,3 +1990,30 @@ def test_an_editor_line_then_the_file_as_edited_then_commands_in_one_block():
         (4, "manifest", "myjob.yml"),
         (15, "command", None),
     ]
+
+
+def test_a_killercoda_closing_fence_with_an_action_closes_the_block():
+    lesson = lesson_of("""\
+        ```bash
+        kubectl create namespace lab
+        ```{{exec}}
+
+        - Create a runtime class
+
+        ```bash
+        kubectl get runtimeclass
+        ```{{copy}}
+        """)
+    assert [(s.line, s.command) for s in lesson.steps] == [(2, "kubectl create namespace lab"), (8, "kubectl get runtimeclass")]
+
+
+def test_kubectl_autoscale_makes_a_horizontal_pod_autoscaler():
+    lesson = lesson_of("""\
+        ```
+        kubectl autoscale deployment hpa-app --cpu-percent=50 --min=1 --max=5
+        kubectl autoscale deployment web --name web-hpa --max=3 --dry-run=client -o yaml
+        ```
+        """)
+    effects = Effects(lesson)
+    made = [(e.step.line, e.kind, e.name) for e in effects.events if e.creates]
+    assert made == [(2, "HorizontalPodAutoscaler", "hpa-app")]
