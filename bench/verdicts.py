@@ -79,6 +79,8 @@ _OBJECT_SKIP = re.compile(r"^needs \S+/\S+, which no step makes")
 def cause(message: str) -> str:
     if _HOST_SKIP.match(message):
         return "host"
+    if re.match(r"^needs \d+ nodes", message):
+        return "node"
     if _FILE_SKIP.match(message):
         return "prerequisite file"
     if _OBJECT_SKIP.match(message):

@@ -391,7 +391,10 @@ def _kubectl(words: list[str], io: CommandIO, here: str, stdin: str | None = Non
             io.reads.append(_path(src, here))
     io.nodes.extend(_nodes(call))
     if call.verb in _TYPED_VERBS and call.args:
-        for word in call.args[0].split("/", 1)[0].split(","):
+        typed = call.args[0].split("/", 1)[0]
+        if call.verb == "explain":  # `kubectl explain pod.spec.containers.livenessProbe`: a field path of a type
+            typed = typed.split(".", 1)[0]
+        for word in typed.split(","):
             if word and word.lower() in _CATEGORIES:
                 continue  # `kubectl get all`: a category of types, not a type the cluster must serve
             if word and kubectl.kind_of(word) is None and word.isascii() and word.replace("-", "").replace(".", "").isalnum():

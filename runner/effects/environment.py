@@ -113,6 +113,9 @@ def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[s
             if claim and ("PersistentVolumeClaim", claim) not in created:
                 reqs.append(f"object:pvc/{claim}")
         reqs.extend(f"node:{label}" for label in required_node_labels(spec))
+        spread = _spread_replicas(body, spec)
+        if spread > 1:
+            reqs.append(f"nodes:{spread}")
         cpu, memory = pod_requests(spec)
         if cpu or memory:
             reqs.append(f"fits:{cpu:g},{memory:g}")
@@ -461,3 +464,24 @@ def prebind_refusal(claim: Mapping[str, Any], volume: Mapping[str, Any], default
 
 
 _NONE = '""'  # an unset class, as a manifest writes it
+
+
+def _spread_replicas(body: Mapping[str, Any], spec: Mapping[str, Any]) -> int:
+    """How many nodes a workload needs when its pods must each run on a node of their own: a required pod
+    anti-affinity on `kubernetes.io/hostname` against its own pods' labels, and `replicas` pods (one node each)."""
+    replicas = get_path(body, ("spec", "replicas"))
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 2:
+        return 0
+    own = mapping(get_path(body, ("spec", "template", "metadata", "labels")))
+    terms = get_path(spec, ("affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"))
+    for term in mappings(terms):
+        if term.get("topologyKey") != "kubernetes.io/hostname":
+            continue
+        selector = mapping(term.get("labelSelector"))
+        labels = mapping(selector.get("matchLabels"))
+        exprs = mappings(selector.get("matchExpressions"))
+        if any(own.get(k) == v for k, v in labels.items()) or any(
+            e.get("operator") == "In" and own.get(str(e.get("key"))) in strings(e.get("values")) for e in exprs
+        ):
+            return replicas
+    return 0

@@ -155,6 +155,37 @@ def patch_labels(cluster: Cluster, ref: ObjectRef, labels: dict[str, str]) -> No
         raise translate(exc, f"labelling {ref}") from exc
 
 
+# finalizers a controller of Kubernetes itself serves (the garbage collector's); every other one is domain-qualified
+# (`kubernetes.io/pvc-protection`, `example.com/cleanup`) when a controller serves it
+_SERVED_PLAIN_FINALIZERS = frozenset({"foregroundDeletion", "orphan"})
+
+
+def release_unserved_finalizers(cluster: Cluster, ref: ObjectRef) -> list[str]:
+    """Drop the finalizers of an object being deleted that nothing serves: plain names a tutorial sets to show what a
+    finalizer does (`finalizers: [kubernetes]` on a ConfigMap). Left, they hold the object, and its namespace,
+    forever. Domain-qualified ones (a controller's) and the garbage collector's stay. Returns what was dropped."""
+    obj = get(cluster, ref)
+    meta = (obj or {}).get("metadata") or {}
+    if not meta.get("deletionTimestamp") or (ref.uid and meta.get("uid") != ref.uid):
+        return []
+    finalizers = list(meta.get("finalizers") or [])
+    unserved = [f for f in finalizers if "/" not in f and f not in _SERVED_PLAIN_FINALIZERS]
+    if not unserved:
+        return []
+    kept = [f for f in finalizers if f not in unserved]
+    res = resource(cluster, ref.kind, ref.version)
+    try:
+        res.patch(
+            name=ref.name,
+            namespace=ref.namespace,
+            body={"metadata": {"finalizers": kept or None, "resourceVersion": meta.get("resourceVersion")}},
+            content_type="application/merge-patch+json",
+        )
+    except Exception as exc:
+        raise translate(exc, f"releasing the finalizers of {ref}") from exc
+    return unserved
+
+
 def list_labeled(cluster: Cluster, selector: str, kinds: Iterable[str] = SWEEP_KINDS) -> list[ObjectRef]:
     """Objects of these kinds in the namespace that match a label selector."""
     found: list[ObjectRef] = []

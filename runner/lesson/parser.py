@@ -907,6 +907,12 @@ def _link_files(steps: list[Step]) -> list[Step]:
         if before is None or before.type is not StepType.MANIFEST or before.file or before.index in named:
             continue
         unshown = [f for f in dict.fromkeys(applied(steps[i])) if f not in shown]
+        if not unshown and before.section == steps[i].section:
+            # "Modify the pod.yaml file so that…", the Pod again, then `kubectl create -f pod.yaml`: its new version
+            again = [f for f in dict.fromkeys(applied(steps[i])) if _same_objects(steps, f, before)]
+            if len(again) == 1:
+                named[before.index] = again[0]
+                continue
         if before.section != steps[i].section:  # under a new heading ("## Deploy the Pod"): only a file of its kinds
             unshown = [f for f in unshown if _fits_kinds(f, before)]
         if len(unshown) == 1 and _shown_as(steps, i, unshown[0], named) in (None, before):
@@ -946,6 +952,13 @@ def _link_files(steps: list[Step]) -> list[Step]:
             step = replace(step, apply=False, reason=f"applied by the tutorial's own command (kubectl ... -f {step.file})")
         out.append(step)
     return out
+
+
+def _same_objects(steps: list[Step], name: str, block: Step) -> bool:
+    """Does the file `name`, as last shown before `block`, hold the same objects (kind and name) as `block`?"""
+    shown = [s for s in steps[: block.index] if s.type is StepType.MANIFEST and s.file and plain_file(s.file) == name]
+    mine = {(o.kind, o.name) for o in block.objects if o.name}
+    return bool(shown) and bool(mine) and mine == {(o.kind, o.name) for o in shown[-1].objects if o.name}
 
 
 def _shown_as(steps: list[Step], i: int, name: str, named: dict[int, str]) -> Step | None:

@@ -38,7 +38,7 @@ from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
 from runner.plan.provenance import Dependency, Ledger
 from runner.syntax import bash
-from runner.syntax.k8s import READERS_NAMESPACE, K8sObject, containers, get_path, pod_spec, scalar, strings
+from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, K8sObject, containers, get_path, pod_spec, scalar, strings
 from runner.syntax.shell import plain_file
 
 DEFAULT_TIMEOUTS = {
@@ -312,6 +312,18 @@ def _makes_own_namespace(step: Step, effects: Effects, facts: ClusterFacts) -> s
     return None
 
 
+def _deletes_others_cluster_wide(step: Step, effects: Effects, created: set[tuple[str, str]]) -> str | None:
+    """`kubectl delete service,deployment,pvc,pv,pod --all`: a cluster-scoped kind (PersistentVolumes, namespaces,
+    nodes, ClusterRoles…) deleted by `--all` or by a name the tutorial never makes reaches every namespace's objects,
+    others' too. A run deletes only what it made."""
+    for e in effects.of_step(step):
+        if e.action != "delete" or e.kind not in CLUSTER_SCOPED or (e.kind, e.name) in created:
+            continue
+        what = f"every {e.kind} of the cluster" if e.name == "*" else f"{e.kind.lower()}/{e.name}, which no step makes"
+        return f"deletes {what} ({e.kind} is cluster-wide): a run deletes only what it made"
+    return None
+
+
 def _runs_cluster_script(step: Step, effects: Effects) -> str | None:
     """`./add-user.sh alice admin`, a script the tutorial wrote that talks to the cluster itself: what it makes (in any
     namespace, `default` or cluster-wide too) is out of the run's sight, so it could be neither kept in the run's
@@ -383,6 +395,9 @@ def _action(
     )
     if blocked is not None:
         return Action(step, blocked.do, blocked.reason, requirement_skip=blocked.do is Operation.SKIP)
+    others = _deletes_others_cluster_wide(step, ledger.effects, created)
+    if others is not None:  # (after the verdicts above: what it depends on, or its defect, is said first)
+        return Action(step, Operation.SKIP, others)
     if step.type is StepType.INTERACTIVE:
         if step.instead:
             return Action(step, Operation.COMMAND, command=step.instead)

@@ -101,6 +101,13 @@ class ClusterFacts:
             return self._node_unmet(value)
         if key == "fits":
             return self._fits_unmet(value)
+        if key == "nodes":
+            if self.nodes is None or len(self.nodes) >= int(value):
+                return None
+            return (
+                f"needs {value} nodes (its pods must each run on a node of their own: a required pod anti-affinity on "
+                f"kubernetes.io/hostname), and this cluster has {len(self.nodes)}"
+            )
         if key == "platform":
             return f"written for another platform: {value}"
         if key == "context":

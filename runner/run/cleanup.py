@@ -27,7 +27,7 @@ from typing import Any
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError
 from runner.kube.labels import RUN_LABEL, selector
-from runner.kube.objects import SWEEP_KINDS, ObjectRef, delete, get, list_labeled
+from runner.kube.objects import SWEEP_KINDS, ObjectRef, delete, get, list_labeled, release_unserved_finalizers
 from runner.kube.wait import Outcome, gone, wait_for
 from runner.run.result import CleanupRecord
 from runner.syntax.k8s import epoch
@@ -192,6 +192,8 @@ class Cleaner:
             t0 = time.monotonic()
             try:
                 existed = delete(self.cluster, ref, propagation="Foreground")
+                if existed:  # a demo's `finalizers: [kubernetes]` would hold it, and the namespace, forever
+                    release_unserved_finalizers(self.cluster, ref)
             except ClusterError as exc:
                 self._remember(exc, raise_fatal)
                 records.append(CleanupRecord(str(ref), "failed", time.monotonic() - t0, str(exc)))

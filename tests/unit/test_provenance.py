@@ -2017,3 +2017,117 @@ def test_kubectl_autoscale_makes_a_horizontal_pod_autoscaler():
     effects = Effects(lesson)
     made = [(e.step.line, e.kind, e.name) for e in effects.events if e.creates]
     assert made == [(2, "HorizontalPodAutoscaler", "hpa-app")]
+
+
+def test_a_file_shown_again_changed_before_its_command_is_its_new_version():
+    lesson = lesson_of("""\
+        ```bash
+        kubectl run nginx --image=nginx --dry-run=client -o yaml > pod.yaml
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: nginx
+        spec:
+          containers:
+          - name: nginx
+            image: nginx
+        ```
+
+        ```bash
+        kubectl create -f pod.yaml
+        kubectl delete -f pod.yaml
+        ```
+
+        ## 2. Modify the pod.yaml file so that the probe starts after 5 seconds
+
+        ```bash
+        kubectl explain pod.spec.containers.livenessProbe
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: nginx
+        spec:
+          containers:
+          - name: nginx
+            image: nginx
+            livenessProbe:
+              initialDelaySeconds: 5
+              exec:
+                command: [ls]
+        ```
+
+        ```bash
+        kubectl create -f pod.yaml
+        ```
+        """)
+    manifests = [(s.line, s.file, s.apply) for s in lesson.steps if s.type.value == "manifest"]
+    assert manifests == [(5, "pod.yaml", False), (27, "pod.yaml", False)]  # both written, the second at its step
+    explain = next(s for s in lesson.steps if (s.command or "").startswith("kubectl explain"))
+    assert not [n for n in Effects(lesson).io(explain).needs if n.kind == "resource"]
+
+
+def test_pods_that_must_each_have_a_node_need_that_many_nodes():
+    from runner.plan.facts import NodeShape
+
+    md = """\
+        ```yaml
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: {app: web}
+          template:
+            metadata:
+              labels: {app: web}
+            spec:
+              affinity:
+                podAntiAffinity:
+                  requiredDuringSchedulingIgnoredDuringExecution:
+                  - labelSelector:
+                      matchExpressions:
+                      - {key: app, operator: In, values: [web]}
+                    topologyKey: kubernetes.io/hostname
+              containers:
+              - name: web
+                image: nginx
+        ```
+        """
+    one = dataclasses.replace(LOCAL, nodes=(NodeShape("n1", 2, 4e9),))
+    two = dataclasses.replace(LOCAL, nodes=(NodeShape("n1", 2, 4e9), NodeShape("n2", 2, 4e9)))
+    assert plan(md, one)[1] == (
+        Operation.SKIP,
+        "needs 2 nodes (its pods must each run on a node of their own: a required pod anti-affinity on "
+        "kubernetes.io/hostname), and this cluster has 1",
+    )
+    assert plan(md, two)[1][0] is Operation.APPLY
+
+
+def test_a_cluster_wide_delete_of_what_the_run_did_not_make_is_not_run():
+    facts = dataclasses.replace(LOCAL, objects_known=False)
+    p = plan(
+        """\
+        ```sh
+        kubectl delete service,deployment,pvc,pv,pod --all
+        kubectl delete namespace workshop
+        kubectl create namespace mine
+        kubectl delete namespace mine
+        kubectl delete pod --all
+        ```
+        """,
+        facts,
+    )
+    assert p[2] == (
+        Operation.SKIP,
+        "deletes every PersistentVolume of the cluster (PersistentVolume is cluster-wide): a run deletes only what it made",
+    )
+    assert p[3][0] is Operation.SKIP and p[3][1].startswith("deletes namespace/workshop, which no step makes")
+    assert p[5][0] is Operation.COMMAND and p[6][0] is Operation.COMMAND
