@@ -130,9 +130,16 @@ def run_one(
         row.missed = sorted(judged)
         return row
     row.crashed = res.returncode == 70
-    # a reader may put a manifest's defect at its first line, the tool at its fence just above: the same block
+    # a reader may put a manifest's defect at a line inside it (its first line, its `apiVersion:`), the tool at its
+    # fence just above: the same block
     text = path.read_text(encoding="utf-8", errors="replace").split("\n")
-    fence_of = {n - 1: n for n in judged if 2 <= n <= len(text) and text[n - 2].lstrip().startswith(("```", "~~~"))}
+    fence_of = {}
+    opened: int | None = None
+    for number, line in enumerate(text, 1):
+        if line.lstrip().startswith(("```", "~~~")):
+            opened = number if opened is None else None
+        elif opened is not None and number in judged:
+            fence_of.setdefault(opened, number)
     failed_lines: set[int] = set()
     skipped: Counter[str] = Counter()
     for s in report["steps"]:

@@ -559,6 +559,16 @@ class Effects:
                 source = script.commands[source.piped_from] if source.piped_from is not None else None
             name = self.norm(pattern) if pattern else ""
             kinds = self.kinds_named(name) if listed and name else set()
+            if listed and not kinds and _OBJECT_NAME.fullmatch(name):
+                # `kubectl get pods | grep pizza-emoji-job` for Job `hs-pizza-log-out-pizza-emoji-job`: part of one name
+                within = {
+                    n
+                    for n, made in self.creations.items()
+                    if name in n and self.kinds_named(n) and any(e.step.index < step.index for e in made)
+                }
+                if len(within) == 1:
+                    name = within.pop()
+                    kinds = self.kinds_named(name)
             if kinds:
                 kind = next(iter(kinds)) if len(kinds) == 1 else None
                 out.append(Need(OBJECT, name, step.line + c.line, of=kind, via="grep"))
@@ -622,7 +632,7 @@ class Effects:
         outside the folder (`../module-03/x.yaml`, `~/container.training/…`); a file the text has the reader look at
         (`cat manifests/x.yaml`, `diff a.yaml b.yaml`) but never shows, which the author takes to be there; a
         repository the prose links to, or a relative link to a file beside the page in its repository; the page's own
-        site. A file used in a subfolder the text never makes (`kubectl create -f volumes/pv.yaml`) is not a sign by
+        site; a file the prose has the reader open ("Ouvrez le fichier `starter/x.yaml`") that it never shows. A file used in a subfolder the text never makes (`kubectl create -f volumes/pv.yaml`) is not a sign by
         itself: a page that says nowhere where its files come from leaves the reader without them."""
         made = {m.name for io in self._io.values() for m in io.makes if m.kind == FILE}
         readers = {
@@ -643,7 +653,8 @@ class Effects:
             return i in readers and not outside(n.name) and "/" in n.name  # `cat manifests/pod.yaml`: a folder of them
 
         meta = self.lesson.meta
-        return bool(meta.site_files or meta.repositories) or any(
+        opened = [f for f in meta.files_opened if plain_file(f) not in self.shown_files and plain_file(f) not in made]
+        return bool(meta.site_files or meta.repositories or opened) or any(
             io.fetches or any(elsewhere(i, n) for n in io.needs) for i, io in self._io.items()
         )
 
@@ -773,6 +784,7 @@ def _lists(pattern: str, name: str) -> bool:
 
 
 # grep options after which no match is no failure (an inverted search, a count in a condition is still exit 1: kept)
+_OBJECT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{3,}")  # `pizza-emoji-job`, `parall`: (part of) a name as objects have
 _GREP_NOT_FOUND_OK = frozenset({"-v", "--invert-match", "-L", "--files-without-match"})
 
 

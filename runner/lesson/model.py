@@ -153,6 +153,7 @@ class LessonMeta:
     annotated: bool = False  # the lesson has our front matter (written for this tool)
     bare_username: bool = False  # the prose says to replace the word "username": `pod-username` is rendered with the user
     files_named: tuple[str, ...] = ()  # file names the prose mentions ("change the username in the pod-awscli.yaml file")
+    files_opened: tuple[str, ...] = ()  # files the prose has the reader open ("Open the file `starter/app.yaml`")
     site_files: tuple[str, ...] = ()  # files the page shows from its site, not in its Markdown (`{{< codenew file="…" >}}`)
     repositories: tuple[str, ...] = ()  # repositories (or files beside the page) the prose links to: files' sources
     in_series: bool = (

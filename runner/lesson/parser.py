@@ -74,6 +74,7 @@ class _Context:
     bare_username: bool = False  # the prose tells the reader to replace the word "username"
     mentions: dict[str, str] = field(default_factory=dict)  # placeholder -> the sentence of the prose that explains it
     files_named: list[str] = field(default_factory=list)  # file names the prose mentions
+    files_opened: list[str] = field(default_factory=list)  # files the prose has the reader open
     site_files: list[str] = field(default_factory=list)  # files the page shows from its site's sources
     repositories: list[str] = field(default_factory=list)  # repositories the prose links to
     in_series: bool = False  # the prose says it follows an earlier page ("in the previous lab")
@@ -209,6 +210,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
         meta,
         bare_username=ctx.bare_username,
         files_named=tuple(dict.fromkeys(ctx.files_named)),
+        files_opened=tuple(dict.fromkeys(ctx.files_opened)),
         site_files=tuple(dict.fromkeys(ctx.site_files)),
         repositories=tuple(dict.fromkeys(ctx.repositories)),
         in_series=meta.in_series or ctx.in_series,
@@ -271,6 +273,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     ctx.alternative_cue = classify.alternative_prose(text)
     ctx.bare_username = ctx.bare_username or prose.replace_username_cue(text)
     ctx.files_named.extend(prose.files_named(text))
+    ctx.files_opened.extend(prose.opened_files(text))
     ctx.in_series = ctx.in_series or prose.earlier_part(text)
     ctx.site_files.extend(prose.site_files(text))
     ctx.repositories.extend(prose.repositories(text))
@@ -897,7 +900,7 @@ def _link_files(steps: list[Step]) -> list[Step]:
             for call, stdin in calls
             if call and call.verb in ("create", "apply", "replace")
             for f in given_files(call.files, stdin)  # `envsubst < app.yaml | kubectl apply -f -` applies app.yaml
-            if f != "-" and "://" not in f
+            if f != "-" and "://" not in f and not f.endswith("/")  # (`apply -f kubernetes/`: a folder, no block's name)
         ]
 
     # first what is plainest: an unnamed manifest, then a command that applies one file nobody shows (and that no other
@@ -927,6 +930,8 @@ def _link_files(steps: list[Step]) -> list[Step]:
                 continue
             for f in (plain_file(f) for f in given_files(call.files, stdin) if f != "-" and "://" not in f):
                 applied_by_command.add(f)
+                if f.endswith("/") or f in (".", ".."):
+                    continue  # a folder the command applies: its files are named elsewhere
                 if f in shown:
                     continue
                 before = _shown_as(steps, i, f, named) or _previous_block(steps, i)

@@ -35,7 +35,8 @@ _UPDATE_FILE = re.compile(
 )
 
 _ENTER_POD = re.compile(
-    r"\b(log(?:ged)?\s*(?:back\s+)?in(?:to)?\b|login\b|exec\s+into|shell\s+into|inside\s+the\s+(?:pod|container)|in\s+the\s+(?:pod|container)\s*,|attach\s+to\s+the\s+pod|kubectl\s+exec\b)",
+    r"\b(log(?:ged)?\s*(?:back\s+)?in(?:to)?\b|login\b|exec\s+into|shell\s+into|inside\s+the\s+(?:pod|container)|in\s+the\s+(?:pod|container)\s*,|attach\s+to\s+the\s+pod|kubectl\s+exec\b"
+    r"|enter\s+(?:the|your|our)\s+(?:[\w-]+\s+)?(?:pod|container)\b|from\s+(?:the|your|our)\s+[\w-]+\s+pod\b)",
     re.I,
 )
 _LEAVE_POD = re.compile(
@@ -63,6 +64,19 @@ def applied_file(text: str) -> str | None:
 def files_named(text: str) -> list[str]:
     """Every file name the paragraph mentions (`pod-awscli.yaml`, [job.yaml](…))."""
     return list(dict.fromkeys(_FILE_RE.findall(text)))
+
+
+_OPEN_FILE = re.compile(
+    r"\b(?:open|ouvr\w*|öffne\w*|abr[ae]\w*|apri\w*)\s+(?:(?:the|le|la|die|den|das|el|il|your|votre)\s+)?"
+    rf"(?:(?:file|fichier|datei|archivo)\s+)?`?((?:[\w.-]+/)*{_FILE})`?",
+    re.I,
+)
+
+
+def opened_files(text: str) -> list[str]:
+    """Files the prose has the reader open, to read or complete ("Ouvrez le fichier `starter/x.yaml` et completez le
+    TODO", "Open the file `app.yaml`"): files the author takes to be there."""
+    return list(dict.fromkeys(_OPEN_FILE.findall(text)))
 
 
 def site_files(text: str) -> list[str]:
@@ -142,12 +156,17 @@ def pod_cue(text: str) -> str | None:
 
 
 def named_pod(text: str) -> str | None:
-    """A pod name given in backticks in the prose, if any."""
+    """A pod name given in backticks in the prose, or in the words that move the reader into it ("enter the bastion
+    pod", "from our bastion pod"), if any."""
     for m in _POD_IN_TEXT.finditer(text):
         word = m.group(1)
         if "-" in word and not _FILE_RE.fullmatch(word):
             return word
-    return None
+    by_name = _POD_BY_NAME.search(text)
+    return by_name.group(1).lower() if by_name else None
+
+
+_POD_BY_NAME = re.compile(r"\b(?:enter|from)\s+(?:the|your|our)\s+([A-Za-z0-9][\w-]*)\s+pod\b", re.I)
 
 
 _REPLACE_USERNAME = re.compile(

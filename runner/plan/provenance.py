@@ -331,11 +331,12 @@ class Ledger:
 
     def _program_typo(self, command: str) -> str | None:
         """`kubectget pods`: a program not installed here whose name is a near miss of kubectl (or of a program the
-        tutorial runs elsewhere that is installed): a typo, the tutorial's defect."""
+        tutorial runs elsewhere that is installed): a typo, the tutorial's defect. Names under four letters are not
+        judged."""
         for words in segments(command):
             program = words[0] if words else ""
-            if program not in self.facts.missing_programs or self.defines(program):
-                continue
+            if program not in self.facts.missing_programs or self.defines(program) or len(program) < 4:
+                continue  # (a name of two or three letters is near too many others: `nc` is netcat, not `oc`)
             known = sorted(CLUSTER_CLIENTS | (self._programs_used() - self.facts.missing_programs))
             near = ph.near_miss(program, [k for k in known if k != program])
             if near is None and len(words) > 1 and program.startswith("kub"):  # `kubectget pods`: `kubectl get`, a space

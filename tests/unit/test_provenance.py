@@ -2131,3 +2131,81 @@ def test_a_cluster_wide_delete_of_what_the_run_did_not_make_is_not_run():
     )
     assert p[3][0] is Operation.SKIP and p[3][1].startswith("deletes namespace/workshop, which no step makes")
     assert p[5][0] is Operation.COMMAND and p[6][0] is Operation.COMMAND
+
+
+def test_lines_typed_in_a_pod_the_prose_names_and_short_programs_are_no_typos():
+    lesson = lesson_of("""\
+        After successful deployment you can enter the bastion pod and bid:
+
+        ```bash
+        curl auction
+        ```
+        """)
+    assert [(s.line, s.type.value, s.pod) for s in lesson.steps] == [(4, "in-pod", "bastion")]
+    facts = dataclasses.replace(LOCAL, missing_programs=frozenset({"nc", "kubctl"}))
+    p = plan(
+        """\
+        ```bash
+        nc redis 6379
+        kubctl get pods
+        ```
+        """,
+        facts,
+    )
+    assert p[2] == (Operation.SKIP, "needs `nc`, which is not installed here")
+    assert p[3] == (Operation.FAIL, "`kubctl` is not a command: did you mean `kubectl`?")
+
+
+def test_a_grep_for_part_of_a_name_the_tutorial_made_needs_that_object():
+    lesson = lesson_of("""\
+        ```yaml
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+          name: hs-pizza-log-out-pizza-emoji-job
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+              - name: c
+                image: busybox
+        ```
+
+        ```
+        kubectl get pods | grep pizza-emoji-job
+        kubectl get pods | grep -v pizza
+        ```
+        """)
+    needs = {s.line: [n.name for n in Effects(lesson).io(s).needs if n.kind == "object"] for s in lesson.steps}
+    assert needs[16] == ["hs-pizza-log-out-pizza-emoji-job"] and needs[17] == []
+
+
+def test_a_file_the_prose_has_the_reader_open_comes_from_elsewhere():
+    md = """\
+        Ouvrez le fichier `starter/postgres-statefulset.yaml` et completez le `TODO` :
+
+        ```bash
+        kubectl apply -f starter/postgres-statefulset.yaml
+        ```
+        """
+    p = plan(md)
+    assert p[4][0] is Operation.SKIP and "a prerequisite" in p[4][1]
+    assert plan(md.replace("Ouvrez le fichier", "Regardez"))[4][0] is Operation.FAIL
+
+
+def test_a_block_applied_with_its_folder_is_not_named_after_the_folder():
+    lesson = lesson_of("""\
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+        ```
+
+        ```console
+        $ kubectl apply -f kubernetes/
+        ```
+        """)
+    (block,) = [s for s in lesson.steps if s.type.value == "manifest"]
+    assert block.file is None and block.apply
