@@ -212,6 +212,8 @@ def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> 
         io.cwd = _cd(plain[0] if plain else "~", here)
         if plain and plain[0] not in ("-", "..", "~", "$HOME", "${HOME}") and "$" not in plain[0]:
             io.folders.append(_path(plain[0].rstrip("/") + "/", here))
+            # `cd integration-tests`: relative to where the reader is (a folder an earlier `cd` entered)
+            io.uses_cwd = io.uses_cwd or not plain[0].startswith(("/", "~"))
     elif prog == "alias":
         io.defines.extend(w.split("=", 1)[0] for w in args if "=" in w)
     elif prog in ("mkdir",):

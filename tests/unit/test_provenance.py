@@ -2209,3 +2209,14 @@ def test_a_block_applied_with_its_folder_is_not_named_after_the_folder():
         """)
     (block,) = [s for s in lesson.steps if s.type.value == "manifest"]
     assert block.file is None and block.apply
+
+
+def test_a_cd_relative_to_a_folder_a_skipped_step_entered_is_skipped_too():
+    p = plan("""\
+        ```bash
+        cd patient-service && helm install x ./chart
+        cd integration-tests && mvn clean verify
+        ```
+        """)
+    assert p[2][0] is Operation.SKIP
+    assert p[3][0] is Operation.SKIP and p[3][1].startswith("depends on the folder patient-service, which the step at line 2")
