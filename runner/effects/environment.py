@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from runner.effects.commands import METAVARIABLES, command_io, remote_kustomization
+from runner.lesson import classify
 from runner.lesson import placeholders as ph
 from runner.lesson.model import Step, StepType
 from runner.syntax import bash, kubectl
@@ -37,6 +38,9 @@ def step_requirements(step: Step, created: Iterable[tuple[str, str]]) -> list[st
         reqs.extend(host_requirements(step.command))
     if step.type in (StepType.COMMAND, StepType.IN_POD) and step.command:
         reqs.extend(f"elided:{w}" for w in elided(step.command))
+        body = [d.heredoc.text.strip() for d in bash.parse(step.command).heredocs if d.heredoc is not None]
+        if any(b and classify.is_elision(b) for b in body):  # `cat <<EOF | kubectl apply -f -`, `.....`, `EOF`
+            reqs.append("elided:the here-document's whole body")
     if step.type is StepType.COMMAND and step.command:
         reqs.extend(f"synopsis:{w}" for w in metavariables(step.command))
     if step.type is StepType.IN_POD and step.pod and _ELIDED.search(step.pod):

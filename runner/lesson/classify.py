@@ -545,6 +545,14 @@ def setting_word(word: str) -> bool:
 _BUILTIN_MARKS = frozenset({".", ":", "[", "[[", "!"})
 
 
+_ELISION_LINE = re.compile(r"[\[(<{]?\s*(?:\.{2,}|…)\s*[\])>}]?")
+
+
+def is_elision(text: str) -> bool:
+    """`...`, `[...]`, `(…)`: a line or a body that only stands for what the text leaves out."""
+    return bool(_ELISION_LINE.fullmatch(text.strip()))
+
+
 def not_a_program(command: str) -> str | None:
     """Why a line the grammar reads as a command names no program anyone could mean, or None.
 
@@ -552,6 +560,8 @@ def not_a_program(command: str) -> str | None:
     - `...`, `✅  ingress was enabled`, `*/15 * * * *` (a cron schedule): an elision, a mark or a value, with no
       letter in its first word.
     """
+    if is_elision(command):  # `[...]`, `(...)`, `…`: what the text leaves out (bash reads `[ ... ]`)
+        return "an elision, a mark or a value (no letter in its first word)"
     script = bash.parse(command)
     first = next((c for c in script.commands if c.words), None)
     if first is None:

@@ -2220,3 +2220,24 @@ def test_a_cd_relative_to_a_folder_a_skipped_step_entered_is_skipped_too():
         """)
     assert p[2][0] is Operation.SKIP
     assert p[3][0] is Operation.SKIP and p[3][1].startswith("depends on the folder patient-service, which the step at line 2")
+
+
+def test_elisions_in_a_shell_block_and_an_elided_here_document_are_not_run():
+    p = plan("""\
+        ```bash
+        kubectl describe pod web
+
+        [...]
+        ```
+
+        ```
+        cat <<EOF | kubectl apply -f -
+        .....
+        EOF
+        ```
+        """)
+    assert p[4][0] is Operation.SKIP and "an elision" in p[4][1]
+    assert p[8] == (
+        Operation.SKIP,
+        "needs the reader's own value where the text elides it (`the here-document's whole body`): not runnable as written",
+    )
