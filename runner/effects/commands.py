@@ -180,7 +180,7 @@ _VALUED = {
 _TWO_VALUES = frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile"})  # jq's name and value
 
 
-def _operands(prog: str, args: list[str]) -> list[str]:
+def operands(prog: str, args: list[str]) -> list[str]:
     """The words of a command that are not options nor option values: its files (and a pattern, for grep)."""
     valued = _VALUED.get(prog, frozenset())
     out: list[str] = []
@@ -199,7 +199,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> 
     """What one simple command reads and writes; `stdin` is the file piped into it (`envsubst < f.yaml | kubectl …`)."""
     words = list(c.words)
     prog, args = posixpath.basename(words[0]), words[1:]
-    plain = _operands(prog, args)
+    plain = operands(prog, args)
     here = io.cwd
 
     def add(target: list[str], *names: str) -> None:
@@ -247,9 +247,9 @@ def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> 
             add(io.reads, p)
             add(io.writes, p.rsplit(".", 1)[0])
     elif prog == "tar":
-        archive = _flag_value(args, ("-f", "--file")) or next((a for a in args[1:] if not a.startswith("-")), None)
+        archive = flag_value(args, ("-f", "--file")) or next((a for a in args[1:] if not a.startswith("-")), None)
         flags = args[0] if args else ""
-        into = _flag_value(args, ("-C", "--directory")) or ""
+        into = flag_value(args, ("-C", "--directory")) or ""
         if archive and ("x" in flags.lstrip("-") or "--extract" in args or "-x" in args):
             io.fetches = True
             add(io.reads, archive)
@@ -257,7 +257,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> 
         elif archive and ("c" in flags.lstrip("-") or "--create" in args):
             add(io.writes, archive)
     elif prog == "unzip":
-        into = _flag_value(args, ("-d",)) or ""
+        into = flag_value(args, ("-d",)) or ""
         archive = next((a for a in plain if a != into), None)
         if archive:
             add(io.reads, archive)
@@ -300,7 +300,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> 
         add(io.writes, *plain[1:])
         io.edits.extend(_path(p, here) for p in plain[1:])
     elif prog == "ssh-keygen":
-        out = _flag_value(args, ("-f",))
+        out = flag_value(args, ("-f",))
         if out:
             add(io.writes, out, out + ".pub")
     elif prog == "openssl":
@@ -439,7 +439,7 @@ def _local_ports(words: list[str]) -> list[str]:
 
 def _download(prog: str, args: list[str], io: CommandIO, here: str) -> None:
     urls = [a for a in args if "://" in a]
-    out = _flag_value(args, ("-o", "--output")) if prog == "curl" else _flag_value(args, ("-O", "--output-document"))
+    out = flag_value(args, ("-o", "--output")) if prog == "curl" else flag_value(args, ("-O", "--output-document"))
     if out and out != "-":
         io.writes.append(_path(out, here))
         return
@@ -447,14 +447,14 @@ def _download(prog: str, args: list[str], io: CommandIO, here: str) -> None:
         prog == "wget" or "--remote-name" in args or any(a.startswith("-") and not a.startswith("--") and "O" in a for a in args)
     )
     if remote_name:
-        folder = _flag_value(args, ("-P", "--directory-prefix")) if prog == "wget" else None
+        folder = flag_value(args, ("-P", "--directory-prefix")) if prog == "wget" else None
         for url in urls:
             name = posixpath.basename(url.split("?")[0].split("#")[0].rstrip("/"))
             if name:
                 io.writes.append(_path(posixpath.join(folder, name) if folder else name, here))
 
 
-def _flag_value(args: list[str], names: tuple[str, ...]) -> str | None:
+def flag_value(args: list[str], names: tuple[str, ...]) -> str | None:
     values = _flag_values(args, names)
     return values[0] if values else None
 

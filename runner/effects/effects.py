@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from runner.effects.commands import KUBECONFIG_VIA, command_io, outside
+from runner.effects.commands import KUBECONFIG_VIA, command_io, flag_value, operands, outside
 from runner.effects.environment import object_requirements, step_requirements, unfilled
 from runner.effects.io import (
     API,
@@ -552,7 +552,8 @@ class Effects:
         for i, c in enumerate(script.commands):
             if c.context != "" or c.name not in ("grep", "egrep", "fgrep") or any(w in _GREP_NOT_FOUND_OK for w in c.words[1:]):
                 continue
-            pattern = next((w for w in c.words[1:] if not w.startswith("-")), None)
+            given = flag_value(list(c.words[1:]), ("-e", "--regexp"))
+            pattern = given or next(iter(operands("grep", list(c.words[1:]))), None)  # (`grep -A 3 web`: web)
             source, listed = script.input_of(i), False
             while source is not None and not listed:
                 listed = source.name in ("kubectl", "oc")

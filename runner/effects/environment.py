@@ -484,8 +484,10 @@ def _spread_replicas(body: Mapping[str, Any], spec: Mapping[str, Any]) -> int:
         selector = mapping(term.get("labelSelector"))
         labels = mapping(selector.get("matchLabels"))
         exprs = mappings(selector.get("matchExpressions"))
-        if any(own.get(k) == v for k, v in labels.items()) or any(
-            e.get("operator") == "In" and own.get(str(e.get("key"))) in strings(e.get("values")) for e in exprs
+        if (
+            (labels or exprs)
+            and all(own.get(k) == v for k, v in labels.items())
+            and all(e.get("operator") == "In" and own.get(str(e.get("key"))) in strings(e.get("values")) for e in exprs)
         ):
-            return replicas
+            return replicas  # (the selector picks its own pods: every term of it holds for them)
     return 0

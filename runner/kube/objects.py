@@ -169,7 +169,8 @@ def release_unserved_finalizers(cluster: Cluster, ref: ObjectRef) -> list[str]:
     if not meta.get("deletionTimestamp") or (ref.uid and meta.get("uid") != ref.uid):
         return []
     finalizers = list(meta.get("finalizers") or [])
-    unserved = [f for f in finalizers if "/" not in f and f not in _SERVED_PLAIN_FINALIZERS]
+    # a controller's finalizer is qualified by a domain, after a slash or in dots (`x.argoproj.io`)
+    unserved = [f for f in finalizers if "/" not in f and "." not in f and f not in _SERVED_PLAIN_FINALIZERS]
     if not unserved:
         return []
     kept = [f for f in finalizers if f not in unserved]
@@ -182,7 +183,10 @@ def release_unserved_finalizers(cluster: Cluster, ref: ObjectRef) -> list[str]:
             content_type="application/merge-patch+json",
         )
     except Exception as exc:
-        raise translate(exc, f"releasing the finalizers of {ref}") from exc
+        err = translate(exc, f"releasing the finalizers of {ref}")
+        if isinstance(err, (NotFound, Conflict)):
+            return []  # gone meanwhile, or changed (the garbage collector's own update): the wait that follows decides
+        raise err from exc
     return unserved
 
 

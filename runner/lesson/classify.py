@@ -643,11 +643,11 @@ _EXPLAINED_FIELD = re.compile(
 
 def explained_fields(text: str, parses: bool) -> str | None:
     """The first line of a block that explains a field after a dash (`name: my-namespace - the name of the Namespace`):
-    a figure of what the fields mean, not a manifest. Two such lines decide; one does when the block does not parse as
-    YAML or the line is a name (which can hold no spaces), since a plain value may hold a dash (`msg: a - b c`)."""
+    a figure of what the fields mean, not a manifest, when the block does not parse as YAML or such a line is a name
+    (which can hold no spaces): a plain value may hold a dash (`msg: a - b c`)."""
     found = [line.strip() for line in text.splitlines() if _EXPLAINED_FIELD.match(line)]
-    if len(found) >= 2 or (found and (not parses or found[0].startswith("name:"))):
-        return found[0]
+    if found and (not parses or any(f.startswith("name:") for f in found)):
+        return found[0]  # (values with a dash in them, `morning: Hello - have a great day`, may be any ConfigMap's)
     return None
 
 

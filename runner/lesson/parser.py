@@ -334,8 +334,8 @@ def _editor_parts(block: Block, path: str) -> list[Block]:
         while j < len(lines) and not (lines[j].strip() and classify.quoted_commands(lines[j])):
             j += 1
         shown = "\n".join(lines[i + 1 : j]).strip("\n")
-        if not shown or not classify.holds_k8s_yaml(shown + "\n"):
-            return [block]
+        if not shown or not classify.holds_k8s_yaml(shown + "\n") or read_yaml(shown + "\n", 1).error:
+            return [block]  # (`k get po` after the YAML is no line kubectl reads as a command: keep the block whole)
         top = block.content_line
         parts = [
             Block("code", top, top + i, "\n".join(lines[: i + 1]) + "\n", info="bash", fenced=False),

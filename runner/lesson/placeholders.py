@@ -88,7 +88,8 @@ def find(text: str, first_line: int, fill_ins: bool = False) -> list[Occurrence]
     return out
 
 
-_USAGE = re.compile(r"\busage\b", re.I)
+# `echo "Usage: ./add-user.sh <username> <role>"`: a message that starts with "Usage:"
+_USAGE = re.compile(r"\s*(?:echo|printf)\s+(?:-\w+\s+)*[\"']?\s*usage\s*:", re.I)
 
 
 def to_fill(text: str, first_line: int, *, shell: bool, fill_ins: bool = True) -> list[Occurrence]:
@@ -99,7 +100,7 @@ def to_fill(text: str, first_line: int, *, shell: bool, fill_ins: bool = True) -
 
     def syntax_note(o: Occurrence) -> bool:
         before = lines[o.line - first_line][: o.column - 1] if 0 <= o.line - first_line < len(lines) else ""
-        return before.lstrip().startswith("#") or bool(_USAGE.search(before))
+        return before.lstrip().startswith("#") or (bool(_USAGE.match(before)) and not re.search(r"[;|&]", before))
 
     return [o for o in find(text, first_line, fill_ins) if o.name not in RUNTIME and not (shell and syntax_note(o))]
 

@@ -36,7 +36,7 @@ _UPDATE_FILE = re.compile(
 
 _ENTER_POD = re.compile(
     r"\b(log(?:ged)?\s*(?:back\s+)?in(?:to)?\b|login\b|exec\s+into|shell\s+into|inside\s+the\s+(?:pod|container)|in\s+the\s+(?:pod|container)\s*,|attach\s+to\s+the\s+pod|kubectl\s+exec\b"
-    r"|enter\s+(?:the|your|our)\s+(?:[\w-]+\s+)?(?:pod|container)\b|from\s+(?:the|your|our)\s+[\w-]+\s+pod\b)",
+    r"|enter\s+(?:the|your|our)\s+(?:[\w-]+\s+)?(?:pod|container)\b)",
     re.I,
 )
 _LEAVE_POD = re.compile(
@@ -166,7 +166,9 @@ def named_pod(text: str) -> str | None:
     return by_name.group(1).lower() if by_name else None
 
 
-_POD_BY_NAME = re.compile(r"\b(?:enter|from)\s+(?:the|your|our)\s+([A-Za-z0-9][\w-]*)\s+pod\b", re.I)
+_POD_BY_NAME = re.compile(
+    r"\benter\s+(?:the|your|our)\s+(?!(?:same|first|new|other|next|last|right)\b)([A-Za-z0-9][\w-]*)\s+pod\b", re.I
+)
 
 
 _REPLACE_USERNAME = re.compile(

@@ -312,14 +312,28 @@ def _makes_own_namespace(step: Step, effects: Effects, facts: ClusterFacts) -> s
     return None
 
 
-def _deletes_others_cluster_wide(step: Step, effects: Effects, created: set[tuple[str, str]]) -> str | None:
+def _deletes_others_cluster_wide(step: Step, effects: Effects, created: set[tuple[str, str]], facts: ClusterFacts) -> str | None:
     """`kubectl delete service,deployment,pvc,pv,pod --all`: a cluster-scoped kind (PersistentVolumes, namespaces,
     nodes, ClusterRoles…) deleted by `--all` or by a name the tutorial never makes reaches every namespace's objects,
-    others' too. A run deletes only what it made."""
+    others' too; so does any delete across namespaces (`-A`). The run's own namespace is given to it, never made by
+    it, whatever a file applied says. A run deletes only what it made (and, at run time, only what it did make: the
+    runner checks that too)."""
+    for c in effects.step_calls(step):
+        if c.call.verb == "delete" and c.call.has("-A", "--all-namespaces"):
+            return "deletes across every namespace (`-A`): a run deletes only what it made, in its own namespace"
     for e in effects.of_step(step):
-        if e.action != "delete" or e.kind not in CLUSTER_SCOPED or (e.kind, e.name) in created:
+        if e.action != "delete" or e.kind not in CLUSTER_SCOPED:
             continue
-        what = f"every {e.kind} of the cluster" if e.name == "*" else f"{e.kind.lower()}/{e.name}, which no step makes"
+        own = e.kind == "Namespace" and e.name == facts.namespace
+        if (e.kind, e.name) in created and not own:
+            continue
+        what = (
+            f"every {e.kind} of the cluster"
+            if e.name == "*"
+            else f"namespace {e.name}, the run's own, which it is given and keeps"
+            if own
+            else f"{e.kind.lower()}/{e.name}, which no step makes"
+        )
         return f"deletes {what} ({e.kind} is cluster-wide): a run deletes only what it made"
     return None
 
@@ -395,7 +409,7 @@ def _action(
     )
     if blocked is not None:
         return Action(step, blocked.do, blocked.reason, requirement_skip=blocked.do is Operation.SKIP)
-    others = _deletes_others_cluster_wide(step, ledger.effects, created)
+    others = _deletes_others_cluster_wide(step, ledger.effects, created, facts)
     if others is not None:  # (after the verdicts above: what it depends on, or its defect, is said first)
         return Action(step, Operation.SKIP, others)
     if step.type is StepType.INTERACTIVE:

@@ -556,8 +556,8 @@ class Ledger:
             (s.index, m.edits)
             for s in self.effects.lesson.steps
             for m in self.effects.io(s).makes
-            if m.kind == FILE and provides_file(m.name, name)
-        ]
+            if m.kind == FILE and provides_file(m.name, name) and not m.name.endswith("*")
+        ]  # (a script run or an archive writes files nobody can name: not "this very file, later")
         if any(i < step.index for i, _ in makes):  # written before (`>> pod.yml` makes it too)
             return None
         made_later = [i for i, edits in makes if not edits]
@@ -680,14 +680,17 @@ def _a_slip(name: str, shown: str) -> bool:
     """Is `name` a slip of the pen for `shown`, not another file of the same family? Each differing word must be a
     small change of its counterpart: `deplyment.yaml` for `deployment.yaml`, `pod.yml` for `pod.yaml` are slips;
     `php-apache-pdb.yaml` beside `php-apache-hpa.yaml`, or `pod2.yaml` beside `pod1.yaml`, are other files."""
-    mine, theirs = re.split(r"[-_./]", name.lower()), re.split(r"[-_./]", shown.lower())
+    (stem, _), (their_stem, _) = posixpath.splitext(name.lower()), posixpath.splitext(shown.lower())
+    if stem == their_stem:
+        return True  # only the extension differs (`http2.yam`, `pod.yml`): a slip
+    mine, theirs = re.split(r"[-_./]", stem), re.split(r"[-_./]", their_stem)
     if len(mine) != len(theirs):
         return True  # a word joined or split (`configmap.yaml`, `config-map.yaml`): the spelling decides
     for a, b in zip(mine, theirs, strict=True):
         if a == b:
             continue
-        if re.sub(r"\d", "", a) == re.sub(r"\d", "", b):
-            return False  # `pod1` and `pod2`: numbered siblings
+        if re.sub(r"\d", "", a) == re.sub(r"\d", "", b) or min(len(a), len(b)) <= 3:
+            return False  # `pod1` and `pod2`, `pod-a` and `pod-b`, `pv` and `pvc`: siblings, not slips
         if ph.distance(a, b) > max(1, min(len(a), len(b)) // 4) and sorted(a) != sorted(b):  # (letters swapped: a slip)
             return False
     return True

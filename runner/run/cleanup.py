@@ -192,12 +192,15 @@ class Cleaner:
             t0 = time.monotonic()
             try:
                 existed = delete(self.cluster, ref, propagation="Foreground")
-                if existed:  # a demo's `finalizers: [kubernetes]` would hold it, and the namespace, forever
-                    release_unserved_finalizers(self.cluster, ref)
             except ClusterError as exc:
                 self._remember(exc, raise_fatal)
                 records.append(CleanupRecord(str(ref), "failed", time.monotonic() - t0, str(exc)))
                 continue
+            if existed:  # a demo's `finalizers: [kubernetes]` would hold it, and its namespace, for ever
+                try:
+                    release_unserved_finalizers(self.cluster, ref)
+                except ClusterError as exc:  # the wait below says what still holds it
+                    self._remember(exc, raise_fatal)
             started.append((ref, t0, existed))
         for ref, t0, existed in started:
             try:

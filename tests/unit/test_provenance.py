@@ -1820,10 +1820,10 @@ def test_a_sibling_file_is_no_slip_of_the_pen():
         """
     sibling = plan(md.replace("NAME", "php-apache-pdb.yaml"))[20]
     assert sibling[0] is Operation.FAIL and "did you mean" not in sibling[1]
-    slip = plan(md.replace("NAME", "php-apache-hap.yaml"))[20]
+    slip = plan(md.replace("NAME", "php-apahce-hpa.yaml"))[20]
     assert slip == (
         Operation.FAIL,
-        "applies php-apache-hap.yaml, which the tutorial never shows: did you mean php-apache-hpa.yaml?",
+        "applies php-apahce-hpa.yaml, which the tutorial never shows: did you mean php-apache-hpa.yaml?",
     )
 
 
@@ -2241,3 +2241,81 @@ def test_elisions_in_a_shell_block_and_an_elided_here_document_are_not_run():
         Operation.SKIP,
         "needs the reader's own value where the text elides it (`the here-document's whole body`): not runnable as written",
     )
+
+
+def test_after_review_the_runs_namespace_and_other_namespaces_are_never_deleted():
+    facts = dataclasses.replace(LOCAL, namespace="bob", objects_known=False)
+    p = plan(
+        """\
+        ```yaml
+        # app.yaml
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: <username>
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+          namespace: <username>
+        ```
+
+        ```bash
+        kubectl apply -f app.yaml
+        kubectl delete -f app.yaml
+        kubectl delete pods --all -A
+        ```
+        """,
+        facts,
+    )
+    assert p[17][0] is Operation.SKIP and "the run's own" in p[17][1]
+    assert p[18][0] is Operation.SKIP and "across every namespace" in p[18][1]
+
+
+def test_after_review_heuristics_that_misfired():
+    from runner.effects.environment import _spread_replicas
+    from runner.lesson import captions, classify
+    from runner.lesson.placeholders import to_fill
+    from runner.plan.provenance import _a_slip
+
+    said = captions.read("# This should not fail now\nkubectl apply -f d.yaml\n# Denied operations\nkubectl get x\n", 1)
+    assert 4 in said.failing and 2 not in said.failing
+    assert lesson_of("Copy the file from the nginx pod:\n\n```bash\ncat nginx.conf\n```\n").steps[0].type.value == "command"
+    assert [o.name for o in to_fill("kubectl create deployment usage-app --image=<image-name>", 1, shell=True)] == ["image-name"]
+    assert not _a_slip("pvc.yaml", "pv.yaml") and not _a_slip("pod-a.yaml", "pod-b.yaml")
+    assert (
+        classify.explained_fields(
+            "kind: ConfigMap\ndata:\n  morning: Hello - have a great day\n  evening: Goodbye - see you\n", True
+        )
+        is None
+    )
+    spec = {
+        "affinity": {
+            "podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"labelSelector": {"matchLabels": {"app": "web", "role": "db"}}, "topologyKey": "kubernetes.io/hostname"}
+                ]
+            }
+        }
+    }
+    body = {"spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "web", "role": "frontend"}}, "spec": spec}}}
+    assert _spread_replicas(body, spec) == 0
+    lesson = lesson_of("""\
+        ```yaml
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web-app
+        spec:
+          containers:
+          - name: c
+            image: nginx
+        ```
+
+        ```bash
+        kubectl get pods | grep -A 3 web-app
+        ```
+        """)
+    needs = [n.name for s in lesson.steps for n in Effects(lesson).io(s).needs if n.kind == "object"]
+    assert needs == ["web-app"]

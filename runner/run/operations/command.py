@@ -13,6 +13,7 @@ import os
 import re
 from datetime import UTC, datetime
 
+from runner.core.results import SKIPPED
 from runner.effects import Effects
 from runner.kube.errors import kubectl_unreachable
 from runner.kube.labels import RUN_LABEL
@@ -25,7 +26,7 @@ from runner.run.operations.shell import run_shell
 from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
 from runner.syntax import bash, kubectl
-from runner.syntax.k8s import READERS_NAMESPACE, context_namespace_lines, pod_containers, timestamp
+from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, context_namespace_lines, pod_containers, timestamp
 from runner.syntax.shell import heredoc, segments
 
 # `-n default`, `-ndefault`, `--namespace=default`, `--namespace default` as words of a command line
@@ -58,6 +59,9 @@ class HostCommand:
     def perform(self, action: Action) -> Done:
         step, command = action.step, action.command or ""
         refuse_unresolved(command)
+        theirs = self._deletes_what_others_made(step)
+        if theirs is not None:
+            return Done(theirs, status=SKIPPED)
         command = self._mapped_images(self._written_images(step, self._prepared_heredoc(step, command)))
         command = self._own_namespace(command)
         command = self._own_kubeconfig(command)
@@ -99,6 +103,26 @@ class HostCommand:
         except Exception:
             return False
         return True
+
+    def _deletes_what_others_made(self, step: Step) -> str | None:
+        """A cluster-scoped object the step deletes that is there but was not made by this run (the tutorial's
+        `kubectl apply -f ns.yaml` found namespace `demo` already there: "unchanged"): someone else's. Not run."""
+        tracked = {r.uid for r in self.ctx.cleaner.tracked}
+        for e in self.effects.of_step(step):
+            if e.action != "delete" or e.kind not in CLUSTER_SCOPED or e.name == "*" or "$" in e.name:
+                continue
+            obj = get(self.ctx.cluster, ObjectRef(e.kind, e.name, None))
+            meta = (obj or {}).get("metadata") or {}
+            if (
+                obj is not None
+                and meta.get("uid") not in tracked
+                and (meta.get("labels") or {}).get(RUN_LABEL) != self.ctx.run_id
+            ):
+                return (
+                    f"deletes {e.kind.lower()}/{e.name}, which was there before this run ({e.kind} is cluster-wide): "
+                    "a run deletes only what it made"
+                )
+        return None
 
     def _own_namespace(self, command: str) -> str:
         """`kubectl logs web -n default`: `default` is the reader's own namespace, which is the run's (a manifest's
