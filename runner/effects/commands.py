@@ -195,9 +195,32 @@ def operands(prog: str, args: list[str]) -> list[str]:
     return out
 
 
+# programs that run the command after them (`nohup ./setup.sh &`, `env A=1 ./setup.sh`, `timeout 30 kubectl …`)
+_WRAPPERS = frozenset({"nohup", "time", "nice", "env", "sudo", "timeout", "stdbuf", "command", "exec"})
+
+
+def unwrapped(words: list[str]) -> list[str]:
+    """The command a wrapper runs, with the wrapper's own options, assignments and duration taken off."""
+    while words and posixpath.basename(words[0]) in _WRAPPERS:
+        wrapper, words = posixpath.basename(words[0]), words[1:]
+        while words and (words[0].startswith("-") or (wrapper == "env" and "=" in words[0])):
+            takes_value = words[0] in ("-u", "-n", "-g", "-k", "-s", "-o", "-e", "-i") and wrapper in (
+                "sudo",
+                "nice",
+                "timeout",
+                "stdbuf",
+            )
+            words = words[2:] if takes_value and words[0] != "-i" else words[1:]
+        if wrapper == "timeout" and words:
+            words = words[1:]  # the duration
+    return words
+
+
 def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> None:
     """What one simple command reads and writes; `stdin` is the file piped into it (`envsubst < f.yaml | kubectl …`)."""
-    words = list(c.words)
+    words = unwrapped(list(c.words))
+    if not words:
+        return
     prog, args = posixpath.basename(words[0]), words[1:]
     plain = operands(prog, args)
     here = io.cwd

@@ -12,6 +12,7 @@ without a cluster.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -343,8 +344,11 @@ def _runs_cluster_script(step: Step, effects: Effects) -> str | None:
     namespace, `default` or cluster-wide too) is out of the run's sight, so it could be neither kept in the run's
     namespace nor cleaned up. Not run."""
     for name, text in effects.scripts_run(step):
-        clients = {c.name for c in bash.parse(text).commands} & CLUSTER_CLIENTS if text is not None else set()
-        if text is None or clients:
+        commands = bash.parse(text).commands if text is not None else ()
+        words = {posixpath.basename(w) for c in commands for w in c.words}  # (`timeout 30 kubectl …`, `/usr/bin/kubectl`)
+        clients = words & CLUSTER_CLIENTS
+        unknown = any(c.name.startswith("$") for c in commands)  # `$KUBECTL delete …`: any program at all
+        if text is None or clients or unknown:
             return (
                 f"runs {name}, a script of the tutorial's that calls {', '.join(sorted(clients)) or 'programs'} itself: "
                 "what it makes, in any namespace or cluster-wide, is out of the run's sight (neither kept in its "

@@ -2319,3 +2319,25 @@ def test_after_review_heuristics_that_misfired():
         """)
     needs = [n.name for s in lesson.steps for n in Effects(lesson).io(s).needs if n.kind == "object"]
     assert needs == ["web-app"]
+
+
+def test_a_tutorials_script_is_known_under_a_wrapper_and_by_any_word_that_calls_the_cluster():
+    p = plan("""\
+        ```bash
+        cat > a.sh <<'EOF'
+        timeout 30 /usr/local/bin/kubectl delete namespace staging
+        EOF
+        cat > b.sh <<'EOF'
+        $KUBECTL delete clusterrole edit
+        EOF
+        cat > c.sh <<'EOF'
+        echo hello
+        EOF
+        nohup ./a.sh &
+        env A=1 bash b.sh
+        sh c.sh
+        ```
+        """)
+    assert p[11][0] is Operation.SKIP and p[11][1].startswith("runs a.sh, a script of the tutorial's that calls kubectl")
+    assert p[12][0] is Operation.SKIP and p[12][1].startswith("runs b.sh, a script of the tutorial's that calls programs")
+    assert p[13][0] is Operation.COMMAND
