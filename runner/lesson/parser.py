@@ -505,7 +505,14 @@ def _yaml_block(
     result = read_yaml(content, first)
     callout = classify.callout(content) if forced is None else None
     explained = classify.explained_fields(content, not result.error) if forced is None and callout is None else None
-    if explained is not None:  # `name: my-config - name of the ConfigMap`: what each field means, not a file
+    figure = (
+        f"marks such as `{callout}` point at lines the text explains"  # `kind: Pod <- 2`, then a numbered list
+        if callout is not None
+        else f"`{explained}` explains a field after a dash"  # `name: my-config - name of the ConfigMap`
+        if explained is not None
+        else None
+    )
+    if figure is not None:  # what each line or field means: a figure, not a file
         b.add(
             StepType.OTHER,
             block.line,
@@ -514,19 +521,7 @@ def _yaml_block(
             ann,
             text=content,
             content_line=first,
-            reason=f"an annotated manifest: `{explained}` explains a field after a dash, not part of a file",
-        )
-        return
-    if callout is not None:  # `kind: Pod <- 2`, then a numbered list that explains each mark: a figure, not a file
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "annotated",
-            ann,
-            text=content,
-            content_line=first,
-            reason=f"an annotated manifest: marks such as `{callout}` point at lines the text explains, not part of a file",
+            reason=f"an annotated manifest: {figure}, not part of a file",
         )
         return
     if result.error and forced is None and (classify.elided_yaml(content) or not classify.looks_like_yaml_object(content)):
