@@ -160,10 +160,21 @@ def patch_labels(cluster: Cluster, ref: ObjectRef, labels: dict[str, str]) -> No
 _SERVED_PLAIN_FINALIZERS = frozenset({"foregroundDeletion", "orphan"})
 
 
-def release_unserved_finalizers(cluster: Cluster, ref: ObjectRef) -> list[str]:
+def release_unserved_finalizers(cluster: Cluster, ref: ObjectRef, attempts: int = 5) -> list[str]:
     """Drop the finalizers of an object being deleted that nothing serves: plain names a tutorial sets to show what a
     finalizer does (`finalizers: [kubernetes]` on a ConfigMap). Left, they hold the object, and its namespace,
-    forever. Domain-qualified ones (a controller's) and the garbage collector's stay. Returns what was dropped."""
+    forever. Domain-qualified ones (a controller's) and the garbage collector's stay. Returns what was dropped.
+
+    The garbage collector updates the object meanwhile (foreground deletion): on a conflict it is read again."""
+    for _ in range(attempts):
+        dropped = _release_once(cluster, ref)
+        if dropped is not None:
+            return dropped
+    return []
+
+
+def _release_once(cluster: Cluster, ref: ObjectRef) -> list[str] | None:
+    """One read and patch; None when the object changed in between (a conflict: read it again)."""
     obj = get(cluster, ref)
     meta = (obj or {}).get("metadata") or {}
     if not meta.get("deletionTimestamp") or (ref.uid and meta.get("uid") != ref.uid):
@@ -184,8 +195,10 @@ def release_unserved_finalizers(cluster: Cluster, ref: ObjectRef) -> list[str]:
         )
     except Exception as exc:
         err = translate(exc, f"releasing the finalizers of {ref}")
-        if isinstance(err, (NotFound, Conflict)):
-            return []  # gone meanwhile, or changed (the garbage collector's own update): the wait that follows decides
+        if isinstance(err, Conflict):
+            return None
+        if isinstance(err, NotFound):
+            return []  # gone meanwhile
         raise err from exc
     return unserved
 
