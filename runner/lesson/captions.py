@@ -55,14 +55,6 @@ class Captions:
 
 
 _OTHER_SHELL = re.compile(r"\b(PowerShell|pwsh|Windows|cmd\.exe|Command Prompt)\b", re.I)
-_FAILING = re.compile(
-    r"^\W*(?:[\w']+\s+){0,2}?(?:denied|forbidden|refused|rejected|not\s+allowed|(?:should|will|must|is\s+expected\s+to|"
-    r"expected\s+to)\s+(?:be\s+)?(?:\w+\s+)?(?:fail|error|denied|forbidden|refused|rejected)|(?:should|will|would)\s+not\s+"
-    r"work|won't\s+work|(?:expect|should\s+see|will\s+see)\s+an?\s+error)\b",
-    re.I,
-)
-# "This should not fail now", "it won't be denied": the words deny what the cue would say
-_NEGATED = re.compile(r"\b(?:not|no\s+longer|never|n't)\b(?!\s+(?:work|allowed))|n't\b(?!\s+work)", re.I)
 _FILE_NAME = re.compile(r"^(?:file(?:name)?\s*:?\s*)?((?:[\w.-]+/)*[\w-][\w.-]*\.[A-Za-z0-9]{1,12})$", re.I)
 
 
@@ -80,9 +72,7 @@ def read(content: str, first_line: int) -> Captions:
     for n, (row, text) in enumerate(found):
         said = text.lstrip("#").strip()
         end = rows[n + 1] if n + 1 < len(rows) else len(lines)
-        if (
-            _FAILING.search(said) and len(said.split()) <= 8 and not _NEGATED.search(said)
-        ):  # `# Denied operations`: the commands to the next comment
+        if classify.failure_cue(said):  # `# Denied operations`: the commands to the next comment
             failing.update((first_line + k, first_line + row) for k in range(row + 1, end))
             continue
         if classify.output_comment(said):

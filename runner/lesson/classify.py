@@ -592,11 +592,27 @@ _ALTERNATIVE_PROSE = re.compile(
 )
 
 
-_FAILURE_PROSE = re.compile(
-    r"^\W*(?:(?:it|this|that|the\s+\w+(?:\s+\w+)?)\s+)?(?:should|will|would|must)\s+(?:\w+\s+)?(?:error\s+out|fail|be\s+(?:denied|"
-    r"refused|forbidden|rejected))\b|^\W*(?:you\s+(?:should|will)\s+(?:get|see|receive)\s+an?\s+error)\b",
+# The words a tutorial uses to say a command is meant to fail, in one place: a comment over commands ("# Denied
+# operations", "# This should fail") and the paragraph after a block ("It should error out …") both read them.
+_FAIL_WORD = r"(?:fail|error|denied|forbidden|refused|rejected)"
+_EXPECTS = r"(?:should|will|would|must|is\s+expected\s+to|expected\s+to)"
+_SEES_ERROR = r"(?:you\s+)?(?:expect|should\s+(?:get|see|receive)|will\s+(?:get|see|receive))\s+an?\s+error"
+_FAILURE_CUE = re.compile(
+    rf"^\W*(?:[\w']+\s+){{0,2}}?(?:denied|forbidden|refused|rejected|not\s+allowed|{_EXPECTS}\s+(?:be\s+)?(?:\w+\s+)?"
+    rf"{_FAIL_WORD}|(?:should|will|would)\s+not\s+work|won't\s+work|{_SEES_ERROR})\b",
     re.I,
 )
+_FAILURE_PROSE = re.compile(
+    rf"^\W*(?:(?:it|this|that|the\s+\w+(?:\s+\w+)?)\s+)?{_EXPECTS}\s+(?:be\s+)?(?:\w+\s+)?{_FAIL_WORD}\b|^\W*{_SEES_ERROR}\b",
+    re.I,
+)
+# "This should not fail now", "it won't be denied": the words deny what the cue would say
+_NEGATED = re.compile(r"\b(?:not|no\s+longer|never|n't)\b(?!\s+(?:work|allowed))|n't\b(?!\s+work)", re.I)
+
+
+def failure_cue(comment: str) -> bool:
+    """A short comment over commands says they are to fail (`# Denied operations`, `# This should be forbidden`)."""
+    return bool(_FAILURE_CUE.search(comment)) and len(comment.split()) <= 8 and not _NEGATED.search(comment)
 
 
 def failure_prose(text: str) -> bool:
