@@ -13,6 +13,7 @@ from pathlib import Path
 
 from runner.cluster import build, cluster, configs, gitserver, gpu, images, paths, storage
 from runner.cluster.processes import Proc
+from runner.kube import storage_class
 
 
 def _session_rss_kib(sid: int) -> int:
@@ -105,7 +106,7 @@ def collect() -> dict:
                     "name": sc.metadata.name,
                     "provisioner": sc.provisioner,
                     "binding": sc.volume_binding_mode,
-                    "default": (sc.metadata.annotations or {}).get("storageclass.kubernetes.io/is-default-class") == "true",
+                    "default": storage_class.is_default(sc.metadata.annotations),
                 }
                 for sc in client.StorageV1Api(a).list_storage_class(_request_timeout=5).items
             ]

@@ -18,6 +18,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from runner.cluster import paths
+from runner.kube import storage_class
 
 PROVISIONER = "tutorial-runner.local/hostpath"
 ANN_PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
@@ -39,7 +40,7 @@ def storage_class_manifests() -> list[client.V1StorageClass]:
     for name, (desc, default) in CLASSES.items():
         ann = {"tutorial-runner.local/description": desc}
         if default:
-            ann["storageclass.kubernetes.io/is-default-class"] = "true"
+            ann[storage_class.DEFAULT_CLASS_ANNOTATION] = "true"
         out.append(
             client.V1StorageClass(
                 metadata=client.V1ObjectMeta(name=name, annotations=ann),

@@ -20,6 +20,7 @@ from typing import Any
 
 from runner.effects import Effects
 from runner.effects.environment import quantity
+from runner.kube import storage_class
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, Conflict, Forbidden, NotFound, translate
 from runner.kube.labels import run_labels
@@ -267,11 +268,7 @@ def _storage(cluster: Cluster, effects: Effects) -> tuple[list[Item], dict[str, 
     found: dict[str, tuple[str, int, tuple[str, ...]]] = {}
     by_name = {c["metadata"]["name"]: c for c in listed or []}
     default = next(
-        (
-            name
-            for name, c in by_name.items()
-            if (c["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class") == "true"
-        ),
+        (name for name, c in by_name.items() if storage_class.is_default(c["metadata"].get("annotations"))),
         None,
     )
     for cls, line in classes.items():

@@ -6,11 +6,11 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable
-from typing import Any
 
 from runner.core.errors import TutorialError
 from runner.effects import Effects, owners
 from runner.effects.io import API, NAMESPACE, OBJECT, RESOURCE
+from runner.kube import storage_class
 from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, Forbidden, NotFound, translate
 from runner.kube.objects import ObjectRef, get
@@ -35,7 +35,7 @@ def gather_facts(
         classes = cluster.storage.list_storage_class().items
         names: frozenset[str] | None = frozenset(c.metadata.name for c in classes)
         wffc = frozenset(c.metadata.name for c in classes if c.volume_binding_mode == "WaitForFirstConsumer")
-        default = next((c.metadata.name for c in classes if _is_default(c)), None)
+        default = next((c.metadata.name for c in classes if storage_class.is_default(c.metadata.annotations)), None)
     except Exception as exc:
         err = translate(exc, "listing storage classes")
         if err.exit_code == 3 and not _forbidden(err):
@@ -212,12 +212,3 @@ def _served(cluster: Cluster, api_kinds: set[str]) -> frozenset[str] | None:
 
 def _forbidden(err: ClusterError) -> bool:
     return isinstance(err, Forbidden)
-
-
-_DEFAULT_CLASS = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
-
-
-def _is_default(storage_class: Any) -> bool:
-    """The class a claim without storageClassName gets (the DefaultStorageClass admission plugin's choice)."""
-    annotations = storage_class.metadata.annotations or {}
-    return any(str(annotations.get(key, "")).lower() == "true" for key in _DEFAULT_CLASS)
