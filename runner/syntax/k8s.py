@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
 API_VERSIONS: dict[str, str] = {
     "Pod": "v1",
     "ConfigMap": "v1",
@@ -402,27 +400,3 @@ def epoch(value: Any) -> float | None:
     """`timestamp(value)` in seconds since the epoch, else None."""
     t = timestamp(value)
     return t.timestamp() if t is not None else None
-
-
-def context_namespace_lines(text: str, namespace: str) -> list[int]:
-    """The 0-based lines of a kubeconfig (`kind: Config`) whose contexts set `namespace: NAMESPACE`, read with the
-    YAML grammar (node positions), so that a run can give those contexts its own namespace."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    top = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
-    kind, contexts = top.get("kind"), top.get("contexts")
-    if not isinstance(kind, yaml.ScalarNode) or kind.value != "Config" or not isinstance(contexts, yaml.SequenceNode):
-        return []
-    out = []
-    for item in contexts.value:
-        for key, value in item.value if isinstance(item, yaml.MappingNode) else []:
-            if key.value != "context" or not isinstance(value, yaml.MappingNode):
-                continue
-            for k, v in value.value:
-                if k.value == "namespace" and isinstance(v, yaml.ScalarNode) and v.value == namespace:
-                    out.append(v.start_mark.line)
-    return out

@@ -1919,7 +1919,7 @@ def test_a_script_of_the_tutorials_that_calls_kubectl_is_not_run_and_its_usage_i
 
 def test_a_service_account_and_a_kubeconfig_context_of_default_are_the_runs_namespace():
     from runner.run.operations.command import in_namespace
-    from runner.syntax.k8s import context_namespace_lines
+    from runner.syntax.kubeconfig import context_namespace_lines
 
     assert in_namespace("kubectl create rolebinding d --clusterrole=edit --serviceaccount=default:dev", "ws").endswith(
         "--serviceaccount=ws:dev"
@@ -1932,6 +1932,8 @@ def test_a_service_account_and_a_kubeconfig_context_of_default_are_the_runs_name
     assert context_namespace_lines(config, "default") == [5]
     assert context_namespace_lines(config.replace("kind: Config", "kind: Pod"), "default") == []
     assert context_namespace_lines("key: [unclosed", "default") == []
+    deep = "kind: Config\ncontexts:\n- context:\n    namespace: " + "[" * 5000 + "]" * 5000 + "\n"
+    assert context_namespace_lines(deep, "default") == []  # over the YAML limits: no RecursionError, nothing changed
 
 
 def test_a_live_object_under_a_caption_that_names_its_file_is_that_file():

@@ -26,7 +26,8 @@ from runner.run.operations.shell import run_shell
 from runner.run.session import ShellSession
 from runner.run.signals import Interrupted, interrupts_ignored
 from runner.syntax import bash, kubectl
-from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, context_namespace_lines, pod_containers, timestamp
+from runner.syntax.k8s import CLUSTER_SCOPED, READERS_NAMESPACE, pod_containers, timestamp
+from runner.syntax.kubeconfig import context_namespace_lines
 from runner.syntax.shell import heredoc, segments
 
 # `-n default`, `-ndefault`, `--namespace=default`, `--namespace default` as words of a command line
