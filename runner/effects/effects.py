@@ -701,7 +701,19 @@ class Effects:
                 if not m.heredoc:
                     reqs.extend(f"value:{name}" for name in unfilled(m.step))
                     reqs.extend(r for r in m.step.requires if r.startswith("fill:"))  # `ChangeNameHere` in that file
+        made = self.runtime_classes
+        reqs = [f"{r}={made[r[8:]]}" if r.startswith("runtime:") and r[8:] in made else r for r in reqs]
         return list(dict.fromkeys(reqs))
+
+    @cached_property
+    def runtime_classes(self) -> dict[str, str]:
+        """RuntimeClasses the lesson makes, name → handler: a pod of that class needs the handler on some node, which
+        no object of the lesson can give (the node's container runtime is configured outside Kubernetes)."""
+        return {
+            m.obj.name: handler
+            for m in self.manifests
+            if m.obj.kind == "RuntimeClass" and m.obj.name and isinstance(handler := (m.obj.body or {}).get("handler"), str)
+        }
 
     def placed(self, step: Step) -> str | None:
         """Where a block's file is, as the run's working directory sees it: in the folder the reader `cd`ed into before it."""

@@ -117,6 +117,9 @@ def object_requirements(obj: K8sObject, created: set[tuple[str, str]]) -> list[s
             if claim and ("PersistentVolumeClaim", claim) not in created:
                 reqs.append(f"object:pvc/{claim}")
         reqs.extend(f"node:{label}" for label in required_node_labels(spec))
+        runtime = scalar(spec.get("runtimeClassName"))
+        if runtime and "<" not in runtime and "$" not in runtime:
+            reqs.append(f"runtime:{runtime}")
         spread = _spread_replicas(body, spec)
         if spread > 1:
             reqs.append(f"nodes:{spread}")

@@ -54,6 +54,13 @@ class Cluster:
         return client.StorageV1Api(self.api)
 
     @property
+    def node(self):
+        """RuntimeClasses (`node.k8s.io`)."""
+        from kubernetes import client
+
+        return client.NodeV1Api(self.api)
+
+    @property
     def coordination(self):
         """Leases, on an ApiClient of their own: a run's renewals are never held back by its --qps limit."""
         from kubernetes import client

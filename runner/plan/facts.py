@@ -52,6 +52,8 @@ class ClusterFacts:
     resources: frozenset[str] | None = None  # resource names kubectl resolves here (plural, singular, short, kind); None: unknown
     objects_known: bool = False  # `existing` holds every object the lesson needs and does not make (looked up before)
     variables: frozenset[str] = frozenset()  # shell variables the run gives its commands (`--set NAME=…`)
+    runtime_handlers: frozenset[str] | None = None  # container runtime handlers some node offers; None: unknown
+    runtime_classes: Mapping[str, str] | None = None  # the cluster's RuntimeClasses, name → handler; None: unknown
     clouds: frozenset[str] = (
         frozenset()
     )  # cloud CLIs with an account on this machine (none by default: runs make no infrastructure)
@@ -108,6 +110,8 @@ class ClusterFacts:
                 f"needs {value} nodes (its pods must each run on a node of their own: a required pod anti-affinity on "
                 f"kubernetes.io/hostname), and this cluster has {len(self.nodes)}"
             )
+        if key == "runtime":
+            return self._runtime_unmet(value)
         if key == "platform":
             return f"written for another platform: {value}"
         if key == "context":
@@ -140,6 +144,25 @@ class ClusterFacts:
             return None
         want = f"{label} in {sorted(values)}" if values else label
         return f"needs a node with label {want}, which no node of this cluster has"
+
+    def _runtime_unmet(self, value: str) -> str | None:
+        """`runtime:CLASS=HANDLER` (a RuntimeClass the lesson makes) or `runtime:CLASS` (one the cluster must have):
+        a pod of that class starts only on a node whose container runtime has the handler (gVisor's `runsc`, Kata's
+        `kata`); without it the kubelet cannot create the pod's sandbox, and the pod stays Pending."""
+        name, _, handler = value.partition("=")
+        if not handler:
+            if self.runtime_classes is None:
+                return None
+            if name not in self.runtime_classes:
+                return f"needs RuntimeClass {name}, which this cluster does not have"
+            handler = self.runtime_classes[name]
+        if self.runtime_handlers is None or handler in self.runtime_handlers:
+            return None
+        offered = ", ".join(sorted(h for h in self.runtime_handlers if h)) or "none named"
+        return (
+            f"needs container runtime handler {handler} (RuntimeClass {name}), which no node of this cluster offers "
+            f"(its nodes offer: {offered})"
+        )
 
     def _fits_unmet(self, value: str) -> str | None:
         """`fits:CPU,MEMORY` (cores, bytes a pod requests): some node must be able to give that much, ever."""

@@ -42,6 +42,9 @@ class Profile:
     secrets: tuple[str, ...] = ()  # keys of `values` that are credentials (never printed)
     pull_policy: str | None = None  # e.g. IfNotPresent for clusters without a registry
     kubectl: str | None = None  # directory of the kubectl matching the cluster
+    # container runtime handlers the nodes offer (`runtime_handlers: [runc]`), for a runtime that does not report them
+    # in the node's status (containerd before 2.0); None: unknown
+    runtime_handlers: tuple[str, ...] | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def image_for(self, image: str) -> str | None:
@@ -188,8 +191,16 @@ def profile_from_dict(name: str, data: Mapping[str, Any]) -> Profile:
         secrets=tuple(secrets),
         pull_policy=data.get("pull_policy"),
         kubectl=data.get("kubectl"),
+        runtime_handlers=_names(data.get("runtime_handlers")),
         raw=dict(data),
     )
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    """A list of names in a profile (`[runc]`), or None when the profile does not say."""
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return (str(value),) if isinstance(value, str) and value else None
 
 
 def _network(value: Any) -> tuple[bool, tuple[str, ...] | None]:

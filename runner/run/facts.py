@@ -47,8 +47,12 @@ def gather_facts(
         )  # not allowed to list: trust the profile
     gpu = bool(profile and profile.gpu)
     nodes: tuple[NodeShape, ...] | None = None
+    handlers = frozenset(profile.runtime_handlers) if profile and profile.runtime_handlers is not None else None
     try:
         items = cluster.core.list_node().items
+        reported = {h.name or "" for n in items for h in (n.status.runtime_handlers or [])}
+        if reported:  # the kubelet reports its runtime's handlers (containerd 2.0 and later); "" is the default one
+            handlers = frozenset(reported)
         nodes = tuple(
             NodeShape(
                 n.metadata.name,
@@ -90,6 +94,11 @@ def gather_facts(
     namespaces = _namespaces(cluster, {n.name for n in needs if n.kind == NAMESPACE and n.name not in made})
     served = _served(cluster, {n.name for n in needs if n.kind == API and n.name not in made})
     resources = _resources(cluster) if any(n.kind == RESOURCE for n in needs) else None
+    runtime_classes = (
+        _runtime_classes(cluster)
+        if any(r.startswith("runtime:") for s in lesson.steps for r in effects.requirements(s))
+        else None
+    )
     return ClusterFacts(
         storage_classes=names,
         wait_for_first_consumer=wffc,
@@ -104,6 +113,8 @@ def gather_facts(
         namespaces=namespaces,
         served=served,
         resources=resources,
+        runtime_handlers=handlers,
+        runtime_classes=runtime_classes,
         variables=frozenset(v for v in variables if v.isidentifier()) | {"USER", "LOGNAME"},
         image_for=profile.image_for if profile else None,
         missing_programs=frozenset(p for p in programs if shutil.which(p, path=search_path) is None),
@@ -208,6 +219,18 @@ def _served(cluster: Cluster, api_kinds: set[str]) -> frozenset[str] | None:
                 raise err from exc
             return None
     return frozenset(served)
+
+
+def _runtime_classes(cluster: Cluster) -> dict[str, str] | None:
+    """The cluster's RuntimeClasses, name → handler; None when they may not be listed (then a pod's class is assumed)."""
+    try:
+        items = cluster.node.list_runtime_class().items
+    except Exception as exc:
+        err = translate(exc, "listing runtime classes")
+        if err.exit_code == 3 and not _forbidden(err):
+            raise err from exc
+        return None
+    return {rc.metadata.name: rc.handler for rc in items}
 
 
 def _forbidden(err: ClusterError) -> bool:
