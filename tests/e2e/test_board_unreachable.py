@@ -70,6 +70,10 @@ class Relay:
                 client.close()
                 continue
             with self._lock:
+                if self._listener is not lsock:  # cut while this one was connecting: it must not outlive `down()`
+                    for s in (client, server):
+                        s.close()
+                    return
                 self._socks += [client, server]
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
