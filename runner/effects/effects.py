@@ -448,6 +448,24 @@ class Effects:
         written: set[str] = set()  # files earlier steps write
         for step in self.lesson.steps:
             io, cwd = self._step_io(step, cwd)
+            own = {m.name for m in io.makes if m.kind == FILE}
+            places = {f for f in written | own if f.endswith("/")}  # folders a step makes (`mkdir -p deploy/manifests`)
+            inputs_known = all(
+                n.name in written or n.name in own or self.file_manifests(_within(n.name, io.cwd), step.index) is not None
+                for n in io.needs
+                if n.kind == FILE
+            )
+            # (a file written into a subfolder needs that subfolder: `touch kubernetes/x.yaml` in a clone's folder)
+            folders_known = all(
+                f.endswith("/") or posixpath.dirname(f) in ("", io.cwd) or posixpath.dirname(f) + "/" in places for f in own
+            )
+            if inputs_known and folders_known:
+                into = {posixpath.dirname(f) + "/" for f in own if not f.endswith("/")} & (written - own)
+                extra = tuple(Need(FILE, folder, step.line) for folder in sorted(into))  # the `mkdir` that makes it
+                # `mkdir -p deploy`, `kubectl apply -f deploy/pod.yaml` in the folder a `cd` entered, of a file the
+                # tutorial writes or shows there itself: nothing it reads is the folder's own (the run, kept out of a
+                # folder it cannot enter, writes and reads those files in its own)
+                io = replace(io, needs=tuple(n for n in io.needs if n.kind != CWD) + extra)
             scripts = [n.name for n in io.needs if n.kind == FILE and n.via in _SCRIPT_RUNS and n.name in written]
             self._scripts[step.index] = tuple(scripts)
             if scripts:  # `./add-user.sh alice`, a script the tutorial wrote: what it writes (`${USER}-kubeconfig.yaml`)
@@ -786,6 +804,12 @@ def _labels_made(e: Effect) -> list[tuple[str, str | None]]:
         for labels, kind in found
         if isinstance(labels, dict) and labels
     ]
+
+
+def _within(path: str, folder: str) -> str:
+    """`path` as written in `folder` (`$W/app/deploy/pod.yaml` in `$W/app` is `deploy/pod.yaml`)."""
+    inside = folder.rstrip("/") + "/"
+    return path[len(inside) :] if folder and path.startswith(inside) else path
 
 
 def _lists(pattern: str, name: str) -> bool:

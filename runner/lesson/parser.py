@@ -205,7 +205,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             ctx.after_block = True
         else:
             ctx.after_block = False
-    steps = _link_files(_solution_blocks(b.steps))
+    steps = _link_files(_expand_aliases(_solution_blocks(b.steps)))
     meta = replace(
         meta,
         bare_username=ctx.bare_username,
@@ -265,7 +265,10 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
             if b.steps[i].wait is None and b.steps[i].type in (StepType.COMMAND, StepType.MANIFEST):
                 b.steps[i] = replace(b.steps[i], wait="exists")
     ctx.after_block = False
-    ctx.file_hint = prose.prose_file(text) or prose.heading_file(text)  # a caption that is only a file name names it too
+    # a note set as a quote between a caption and its block ("Create deploy/pod.yaml as follows:", "> Note: change the
+    # image", the block) leaves the caption standing
+    keep = block.quoted and ctx.file_hint is not None and not prose.files_named(text)
+    ctx.file_hint = ctx.file_hint if keep else prose.prose_file(text) or prose.heading_file(text)  # (a file name alone too)
     ctx.captioned = prose.heading_file(text) is not None
     ctx.edited = prose.edited_file(text)
     ctx.file_content = None
@@ -873,6 +876,21 @@ def _solution_blocks(steps: list[Step]) -> list[Step]:
             out[k] = replace(block, file=step.file)
             why = f"names {step.file}, whose content the block at line {block.line} shows"
             out[i] = replace(step, type=StepType.OTHER, file=None, reason=why)
+    return out
+
+
+def _expand_aliases(steps: list[Step]) -> list[Step]:
+    """`alias k="kubectl -n ns"` then `k get pods`: every later command on the same machine is read, and run, as bash
+    runs it with the alias expanded, so that what `k` makes, applies and needs is known like kubectl's."""
+    aliases: dict[str, str] = {}
+    out = []
+    for step in steps:
+        if step.type is StepType.COMMAND and step.command:
+            expanded = bash.expand_aliases(step.command, aliases)
+            aliases.update(bash.alias_definitions(step.command))
+            if expanded != step.command:
+                step = replace(step, command=expanded)
+        out.append(step)
     return out
 
 

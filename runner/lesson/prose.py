@@ -18,12 +18,22 @@ FILE_EXT = (
     r"|c|h|cc|cpp|hpp|java|rb|pl|rs|sql|lua|php)"
 )
 _FILE = rf"[\w][\w.+-]*\.{FILE_EXT}"
-_FILE_RE = re.compile(rf"(?<![\w/.-])({_FILE})(?![\w/-])", re.I)
+# a file name in running text, maybe in a folder (`deploy/manifests/pod.yaml`); ASCII word characters only, so that a
+# name written against Chinese or Japanese text ("创建文件deploy/x.yaml,内容如下") is read without its neighbours
+_FILE_RE = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*{_FILE})(?![\w/-])", re.I | re.A)
 _BACKTICKED = re.compile(rf"`({_FILE})`", re.I)
+_BACKTICKED_PATH = re.compile(rf"`((?:[\w.-]+/)+{_FILE})`", re.I)
 _LINK_TEXT = re.compile(rf"\[`?({_FILE})`?\]\([^)]*\)", re.I)
 # a caption that is only a file name, maybe in a folder: `f.yaml`, **manifests/f.yaml**, `s1.yaml`:
 _HEADING_FILE = re.compile(rf"^\s*[*_]{{0,3}}`?((?:[\w.-]+/)*{_FILE})`?:?[*_]{{0,3}}\s*:?\s*$", re.I)
-_FILE_VERBS = re.compile(r"\b(file|save|saved|create|creating|named|called|following|put|write|content of)\b", re.I)
+# words that say a paragraph is about a file, in the languages tutorials are written in ("Create the file", "Créez le
+# fichier", "Erstellen Sie die Datei", "创建文件…，内容如下")
+_FILE_VERBS = re.compile(
+    r"\b(?:file|save|saved|create|creating|named|called|following|put|write|content of|fichier|cr[ée]\w*|enregistr\w*|"
+    r"suivant\w*|datei|erstell\w*|speicher\w*|folgend\w*|archivo|guard\w*|siguiente)\b|文件|创建|新建|保存|内容如下|以下内容"
+    r"|ファイル|作成|保存",
+    re.I,
+)
 
 _CREATE_LOCAL_FILE = re.compile(
     rf"\bcreate\s+(?:a|an|the)?\s*(?:new\s+|additional\s+|local\s+|small\s+|text\s+)*file\s+(?:named|called)\s+`?({_FILE})`?",
@@ -62,8 +72,9 @@ def applied_file(text: str) -> str | None:
 
 
 def files_named(text: str) -> list[str]:
-    """Every file name the paragraph mentions (`pod-awscli.yaml`, [job.yaml](…))."""
-    return list(dict.fromkeys(_FILE_RE.findall(text)))
+    """Every file name the paragraph mentions (`pod-awscli.yaml`, [job.yaml](…)); one in a folder, by its path and by
+    its own name (`deploy/pod.yaml` names pod.yaml too)."""
+    return list(dict.fromkeys(n for found in _FILE_RE.findall(text) for n in (found, found.rsplit("/", 1)[-1])))
 
 
 _OPEN_FILE = re.compile(
@@ -113,7 +124,9 @@ def prose_file(text: str) -> str | None:
     linked: list[str] = _LINK_TEXT.findall(text)
     if len(set(linked)) == 1:
         return linked[0]
-    names: set[str] = set(_BACKTICKED.findall(text)) or set(_FILE_RE.findall(text))
+    # a plain name in code first: a path beside it is more often another file the text points at ("Use
+    # `examples/service.yml` as an example to add the service to our `backend.yml`")
+    names: set[str] = set(_BACKTICKED.findall(text)) or set(_BACKTICKED_PATH.findall(text)) or set(_FILE_RE.findall(text))
     if len(names) == 1 and _FILE_VERBS.search(text):
         return names.pop()
     return None

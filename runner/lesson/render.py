@@ -24,6 +24,7 @@ from runner.syntax.yaml import read_yaml
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_KINDS = {"Service", "Namespace", "Job", "CronJob"}  # names used as label values / DNS labels
+PATH_SEGMENT_KINDS = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}  # named by path segments
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,39 @@ def unused_sets(lesson: Lesson, sets: Mapping[str, str]) -> list[str]:
 
     A spelling of the user name (`--set yourUsername=bob`) is the user name, which every lesson has.
     """
-    return [name for name in sets if not ph.fills_user_name(name, lesson.declared) and lesson.placeholder(name) is None]
+    used = bare_words(lesson, sets)
+    return [
+        name
+        for name in sets
+        if not ph.fills_user_name(name, lesson.declared) and lesson.placeholder(name) is None and name not in used
+    ]
+
+
+def bare_words(lesson: Lesson, values: Mapping[str, str]) -> dict[str, str]:
+    """`--set YOUR_NAME=team1` where the text writes the fill-in bare (`kubectl create namespace YOUR_NAME`): the
+    words to replace wherever a step has them, as whole words.
+
+    Only a name the lesson does not declare, and that reads as a fill-in rather than an ordinary word: it has a capital
+    letter, a digit or an underscore (`YOUR_NAME`, `schulungXXwork`, `PASTE_TOKEN_HERE`), or asks to be changed
+    (`yourname`). `$YOUR_NAME` stays a shell variable (a `--set` gives those to the run's shell).
+    """
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if name == ph.USER_NAME or lesson.placeholder(name) is not None or not _BARE_NAME.fullmatch(name):
+            continue
+        if not (re.search(r"[A-Z0-9_]", name) or ph.asks_to_change(name)):
+            continue
+        word = _bare_word(name)
+        if any(word.search(t) for s in lesson.steps for t in (s.text, s.command or "") if t):
+            out[name] = value
+    return out
+
+
+_BARE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]")
+
+
+def _bare_word(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w$<{{.-]){re.escape(name)}(?![\w>}}-])")
 
 
 def render(lesson: Lesson, values: Mapping[str, str]) -> Rendered:
@@ -114,12 +147,26 @@ def render(lesson: Lesson, values: Mapping[str, str]) -> Rendered:
     steps: list[Step] = []
     user = values.get(ph.USER_NAME) if lesson.meta.bare_username else None
     every = {p.name for p in lesson.meta.placeholders}
+    words = bare_words(lesson, values)
     for step in lesson.steps:
-        new, left = _render_step(step, values, declared, every, user)
+        new, left = _render_step(_fill_words(step, words) if words else step, values, declared, every, user)
         steps.append(new)
         unresolved.extend(left)
     meta = replace(lesson.meta, requires=tuple(substitute(r, values, declared=declared) for r in lesson.meta.requires))
     return Rendered(replace(lesson, meta=meta, steps=tuple(steps)), dict(values), tuple(unresolved))
+
+
+def _fill_words(step: Step, words: Mapping[str, str]) -> Step:
+    """A step with the bare fill-ins a `--set` names replaced (see `bare_words`)."""
+
+    def fill(text: str | None) -> str | None:
+        if not text:
+            return text
+        for name, value in words.items():
+            text = _bare_word(name).sub(value.replace("\\", "\\\\"), text)  # (the value as it is, no group references)
+        return text
+
+    return replace(step, text=fill(step.text) or "", command=fill(step.command), file=fill(step.file))
 
 
 def value_of(name: str, values: Mapping[str, str], declared: Collection[str]) -> str | None:
@@ -230,10 +277,23 @@ def _invalid(step: Step, changes: dict[str, Any], error: str, line: int) -> Step
 
 def _bad_name(kind: str, name: str | None, generate: str | None) -> str | None:
     """Why an object's name (after rendering) is not a valid Kubernetes name, or None."""
-    value = name if name is not None else (generate or "") + "x"
+    why = name_problem(kind, name if name is not None else (generate or "") + "x")
+    if why is None:
+        return None
+    return f"{kind} name '{name if name is not None else generate}' is not a valid Kubernetes name ({why})"
+
+
+def name_problem(kind: str, value: str) -> str | None:
+    """What the API server requires of a `kind`'s name that `value` lacks, or None: the one rule lint and render use.
+
+    Most kinds take a DNS subdomain; those whose names become label values or DNS names take a DNS label; RBAC
+    objects take a path segment (`system:aggregate-to-edit`, `cloud:service`: ValidateRBACName).
+    """
+    if kind in PATH_SEGMENT_KINDS:
+        bad = value in (".", "..") or "/" in value or "%" in value
+        return "a path segment: not '.' or '..', no '/' or '%'" if bad else None
     pattern, what = (DNS_LABEL, "a DNS label") if kind in LABEL_KINDS else (DNS_SUBDOMAIN, "a DNS subdomain")
     limit = 63 if kind in LABEL_KINDS else 253
     if not pattern.match(value) or len(value) > limit:
-        shown = name if name is not None else generate
-        return f"{kind} name '{shown}' is not a valid Kubernetes name ({what}: lower-case letters, digits, '-', at most {limit})"
+        return f"{what}: lower-case letters, digits, '-', at most {limit}"
     return None

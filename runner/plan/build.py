@@ -71,6 +71,7 @@ class Action:
     command: str | None = None  # what to run (an interactive step's `instead`)
     requirement_skip: bool = False  # skipped for a missing requirement or interactivity (counts under --strict)
     needs: tuple[Dependency, ...] = ()  # inputs earlier steps make: if all of one's producers fail, this step is skipped
+    there: bool = False  # skipped because what it makes is there already (the run's own namespace): its users go on
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def build_plan(lesson: Lesson, facts: ClusterFacts) -> Plan:
             action = _action(step, facts, lesson_unmet, created, ledger, lesson.declared)
         if action.do.acts:
             action = dataclasses.replace(action, needs=ledger.dependencies(step))
-        runs = action.do.acts or again is not None  # what `again` defines is there, made earlier
+        runs = action.do.acts or again is not None or action.there  # what `again` defines is there, made earlier
         ledger.record(step, runs, action.reason or "")
         if action.do.acts:
             for e in effects.of_step(step):
@@ -385,9 +386,12 @@ def _action(
     )
     if typo:  # a defect of the text, not a value to ask for
         return Action(step, Operation.FAIL, typo)
-    own = _makes_own_namespace(step, ledger.effects, facts) or _runs_cluster_script(step, ledger.effects)
+    own = _makes_own_namespace(step, ledger.effects, facts)
     if own is not None:
-        return Action(step, Operation.SKIP, own)
+        return Action(step, Operation.SKIP, own, there=True)
+    cluster_script = _runs_cluster_script(step, ledger.effects)
+    if cluster_script is not None:
+        return Action(step, Operation.SKIP, cluster_script)
     # an input the tutorial means but never makes: its defect, whatever else happens (unless the lesson says the step
     # is to fail: what it needs is missing on purpose)
     defect = ledger.refused(step) if step.expect_failure else ledger.defect(step)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -297,6 +298,40 @@ def last_job_expansions(text: str) -> list[tuple[int, int]]:
                 continue
         stack.extend(node.children)
     return sorted(out)
+
+
+def expand_aliases(text: str, aliases: Mapping[str, str]) -> str:
+    """`k get pods` after `alias k="kubectl -n ns"`: the text as bash runs it (with `expand_aliases`), each command
+    whose name is an alias given its value. Only a command's name is replaced, as bash does; a value that calls
+    its own name (`alias ls='ls --color'`) is replaced once."""
+    if not aliases or not any(name in text for name in aliases):
+        return text
+    data = hide_placeholders(text).encode("utf-8")
+    spans: list[tuple[int, int, str]] = []
+    stack = [tree(text)]
+    while stack:
+        node = stack.pop()
+        if node.type == "command_name":
+            word = node.text.decode("utf-8", "replace") if node.text else ""
+            if word in aliases:
+                spans.append((node.start_byte, node.end_byte, aliases[word]))
+            continue
+        stack.extend(node.children)
+    for start, end, value in sorted(spans, reverse=True):
+        data = data[:start] + value.encode("utf-8") + data[end:]
+    return give_back(data.decode("utf-8", "replace"))
+
+
+def alias_definitions(text: str) -> dict[str, str]:
+    """`alias k=kubectl`, `alias k="kubectl -n ns"`: the aliases a command defines, name → value (quotes removed)."""
+    out: dict[str, str] = {}
+    for c in parse(text).commands:
+        if c.runs and c.name == "alias":
+            for word in c.words[1:]:
+                name, eq, value = word.partition("=")
+                if eq and name and not name.startswith("-"):
+                    out[name] = value
+    return out
 
 
 def starts_background(text: str) -> bool:

@@ -337,7 +337,7 @@ def parse(words: list[str]) -> KubectlCall | None:
             args.append(w)
         i += 1
     targets = _targets(verb, args)
-    files = tuple(v for k, v in flags if k in ("-f", "--filename"))
+    files = tuple(v for k, v in flags if k in ("-f", "--filename") and v)  # (`logs -f`, `get -w -f`: a switch, no file)
     return KubectlCall(verb, tuple(words), tuple(args), tuple(flags), tuple(after), targets, files, tuple(bad))
 
 

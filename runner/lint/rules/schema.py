@@ -22,7 +22,7 @@ from typing import Any
 
 from runner.core.errors import UsageError
 from runner.lesson import placeholders as ph
-from runner.lesson.render import DNS_LABEL, DNS_SUBDOMAIN, LABEL_KINDS, value_of
+from runner.lesson.render import name_problem, value_of
 from runner.lint.base import rule
 from runner.lint.facts import get
 from runner.syntax.k8s import pod_containers, pod_spec, pod_spec_path
@@ -232,14 +232,14 @@ def _names(m, body, emit) -> None:
         if not isinstance(value, str) or ph.PLACEHOLDER.search(value):
             continue  # an undeclared placeholder is the placeholders rule's
         check = value + "x" if field == "generateName" else value
-        pattern, what, limit = (DNS_LABEL, "a DNS label", 63) if kind in LABEL_KINDS else (DNS_SUBDOMAIN, "a DNS subdomain", 253)
-        if not pattern.match(check) or len(check) > limit:
+        why = name_problem(kind, check)
+        if why is not None:
             shown = m.obj.name or m.obj.generate_name or value
             emit(
                 m.step,
                 m.pos.value_line(("metadata", field)),
                 "error",
-                f"{kind} name `{shown}` is not a valid Kubernetes name ({what}: lower-case letters, digits and '-', at most {limit})",
+                f"{kind} name `{shown}` is not a valid Kubernetes name ({why})",
             )
 
 

@@ -133,7 +133,7 @@ def _check(c, emit) -> None:
             )
     if (
         verb in ("create", "apply", "replace")
-        and not call.files
+        and not call.has("-f", "--filename")
         and not call.has("-k", "--kustomize")
         and not (verb == "create" and call.args)
         and not (verb == "apply" and call.args)

@@ -1,0 +1,122 @@
+"""How a workshop page sets up its reader's shell: aliases, a namespace of their own, a project folder, fill-ins a
+maintainer names with --set, and files named in prose of any language."""
+
+from __future__ import annotations
+
+import textwrap
+
+from runner.effects import Effects
+from runner.lesson import prose
+from runner.lesson.parser import parse_lesson
+from runner.lesson.render import render, unused_sets
+from runner.plan.build import build_plan
+from runner.plan.facts import ClusterFacts
+from runner.plan.operation import Operation
+from runner.syntax import bash, kubectl
+
+FACTS = ClusterFacts(network=False, namespace="ws", objects_known=True)
+
+WORKSHOP = """\
+    ```
+    $ kubectl create namespace YOUR_NAME
+    $ alias k="kubectl -n YOUR_NAME"
+    ```
+
+    Unpack the project into `$WORKSPACE/app`:
+
+    ```
+    $ cd $WORKSPACE/app
+    ```
+
+    ```
+    mkdir -p deploy/manifests
+    ```
+
+    Create the file deploy/manifests/app-pod.yaml as follows:
+
+    > Note: use your own image
+
+    ```
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: app
+    spec:
+      containers:
+      - name: app
+        image: busybox
+    ```
+
+    ```
+    $ k apply -f deploy/manifests/app-pod.yaml
+    $ k logs -f app
+    ```
+    """
+
+
+def plan(md: str, values: dict[str, str]) -> dict[int, tuple[Operation, str]]:
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), values).lesson
+    return {a.step.line: (a.do, a.reason or "") for a in build_plan(lesson, FACTS).actions}
+
+
+def test_an_alias_is_expanded_as_bash_expands_it():
+    aliases = bash.alias_definitions('alias k="kubectl -n team" # from now on')
+    assert aliases == {"k": "kubectl -n team"}
+    assert bash.expand_aliases("k get pods && k apply -f x.yaml | grep k\necho k", aliases) == (
+        "kubectl -n team get pods && kubectl -n team apply -f x.yaml | grep k\necho k"
+    )
+
+
+def test_what_an_aliased_kubectl_applies_is_known_like_kubectls():
+    lesson = render(parse_lesson(textwrap.dedent(WORKSHOP), "t.md"), {"YOUR_NAME": "ws"}).lesson
+    apply = next(s for s in lesson.steps if "apply" in (s.command or ""))
+    assert apply.command.startswith("kubectl -n ws apply")
+    assert any(m.name == "app" and m.of == "Pod" for m in Effects(lesson).io(apply).makes)
+
+
+def test_a_bare_fill_in_named_by_set_is_replaced_as_a_whole_word():
+    lesson = parse_lesson(textwrap.dedent(WORKSHOP), "t.md")
+    first = render(lesson, {"YOUR_NAME": "ws"}).lesson.steps[0]
+    assert first.command == "kubectl create namespace ws"
+    assert unused_sets(lesson, {"YOUR_NAME": "ws", "yunlong": "x"}) == ["yunlong"]  # an ordinary word: not replaced
+    assert render(lesson, {"app": "x"}).lesson.steps[-2].command.endswith("-f deploy/manifests/app-pod.yaml")
+
+
+def test_the_own_namespace_is_there_and_a_folder_of_files_the_tutorial_writes_is_the_runs_own():
+    p = plan(WORKSHOP, {"YOUR_NAME": "ws"})
+    assert p[2][0] is Operation.SKIP and "the run's own namespace" in p[2][1]
+    assert p[9][0] is Operation.SKIP and "WORKSPACE" in p[9][1]  # the project folder: a value nobody gives
+    assert p[13][0] is Operation.COMMAND  # `mkdir -p deploy/manifests` in the run's folder
+    assert p[32][0] is Operation.COMMAND, p[32]  # applies the file the text shows, with the namespace it was given
+    assert p[33][0] is Operation.COMMAND  # `logs -f`: follow, not a file
+
+
+def test_a_switch_is_not_a_file():
+    assert kubectl.parse(["kubectl", "logs", "-f", "p"]).files == ()
+    assert kubectl.parse(["kubectl", "-n", "x", "apply", "-f", "a.yaml"]).files == ("a.yaml",)
+
+
+def test_a_file_named_in_prose_in_a_folder_in_any_language():
+    assert prose.prose_file("创建文件deploy/manifests/kube-app-pod.yaml,内容如下：") == "deploy/manifests/kube-app-pod.yaml"
+    assert prose.prose_file("在项目根目录下创建`entrypoint.sh`，内容如下：") == "entrypoint.sh"
+    assert prose.prose_file("Créez le fichier `pod.yaml` :") == "pod.yaml"
+    assert prose.prose_file("Erstellen Sie die Datei `pod.yaml`:") == "pod.yaml"
+    # a plain name in code wins over a path the text points at for comparison
+    assert prose.prose_file("Use `examples/service.yml` as an example and add it to `backend.yml`. The file:") == "backend.yml"
+    assert prose.files_named("see deploy/x.yaml") == ["deploy/x.yaml", "x.yaml"]
+
+
+def test_rbac_objects_are_named_by_path_segments():
+    md = """\
+        ```yaml
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata:
+          name: cloud:service
+        rules: []
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
+    assert lesson.steps[0].type.value == "manifest"
+    bad = render(parse_lesson(textwrap.dedent(md.replace("cloud:service", "a/b")), "t.md"), {}).lesson
+    assert bad.steps[0].type.value == "invalid" and "path segment" in (bad.steps[0].error or "")
