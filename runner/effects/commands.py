@@ -358,6 +358,8 @@ METAVARIABLES = frozenset(
 
 
 KUBECONFIG_VIA = "kubectl --kubeconfig"  # how a step uses the reader's kubeconfig file
+# `kubectl config` verbs that write the kubeconfig they are given, making the file when it is not there
+_CONFIG_WRITES = frozenset({"set-cluster", "set-credentials", "set-context", "set", "unset", "use-context", "rename-context"})
 
 
 def _kubectl(words: list[str], io: CommandIO, here: str, stdin: str | None = None) -> None:
@@ -369,7 +371,10 @@ def _kubectl(words: list[str], io: CommandIO, here: str, stdin: str | None = Non
         io.namespaces.append((ns, f"kubectl {call.verb}"))
     how = f"kubectl {call.verb}"
     config = call.flag("--kubeconfig")
-    if config and "$" not in config:  # the reader's own credentials file: theirs, never the tutorial's
+    if config and "$" not in config and call.verb == "config" and call.args[:1] and call.args[0] in _CONFIG_WRITES:
+        # `kubectl config set-cluster x --kubeconfig=sa-config.yaml`: writes that file (kubectl makes it when missing)
+        io.writes.append(_path(config, here))
+    elif config and "$" not in config:  # the reader's own credentials file: theirs, never the tutorial's
         io.manifests.append((_path(config, here), KUBECONFIG_VIA))
     for f in given_files(call.files, stdin):  # `envsubst < f.yaml | kubectl apply -f -` gives kubectl f.yaml
         if f in METAVARIABLES:  # `kubectl apply -f FILE`: kubectl's usage notation, no file

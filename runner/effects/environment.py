@@ -259,7 +259,13 @@ def host_requirements(command: str) -> list[str]:
         context = call.flag("--context") if call is not None else None
         if context and "$" not in context and "<" not in context:
             reqs.append(f"context:{context}")  # `kubectl --context kind-kind …`: the author's cluster, by name
-        if call is not None and call.verb == "config" and call.args and call.args[0] in _KUBECONFIG_WRITES:
+        if (
+            call is not None
+            and call.verb == "config"
+            and call.args
+            and call.args[0] in _KUBECONFIG_WRITES
+            and not call.flag("--kubeconfig")  # (`--kubeconfig=sa-config.yaml`: a file of the tutorial's own)
+        ):
             reqs.append(f"kubeconfig:kubectl config {call.args[0]}")  # `kubectl config use-context minidev`: another cluster
         made = call.creates if call is not None else None
         if made and ph.asks_to_change(made[1]):

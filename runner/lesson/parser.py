@@ -276,7 +276,7 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     ctx.alternative_cue = classify.alternative_prose(text)
     ctx.bare_username = ctx.bare_username or prose.replace_username_cue(text)
     ctx.files_named.extend(prose.files_named(text))
-    ctx.files_opened.extend(prose.opened_files(text))
+    ctx.files_opened.extend(prose.opened_files(text) + prose.earlier_files(text))
     ctx.in_series = ctx.in_series or prose.earlier_part(text)
     ctx.site_files.extend(prose.site_files(text))
     ctx.repositories.extend(prose.repositories(text))

@@ -194,7 +194,10 @@ _PLACEHOLDER_WORD = re.compile(r"<([A-Za-z][\w.-]*(?: [\w.-]+)*)>")
 
 _EARLIER_PART = re.compile(
     r"\b(?:previous|preceding|earlier|prior|last|first)\s+(?:lab|chapter|module|part|lesson|exercise|tutorial|page|"
-    r"workshop|session|episode)s?\b|\bin\s+(?:part|lab|module|chapter)\s+\d+\b",
+    r"workshop|session|episode)s?\b|\bin\s+(?:part|lab|module|chapter)\s+\d+\b"
+    # "aus Übung 2", "from exercise 2", "de l'exercice 2", "dall'esercizio 2": a numbered part of the same course
+    r"|\b(?:aus|von|from|de|del|dell?['’]|dall['’]|depuis)\s*(?:der\s+|dem\s+|the\s+|la\s+|l['’])?(?:Übung|Aufgabe|Kapitel"
+    r"|Teil|exercise|exercice|ejercicio|esercizio|chapter|chapitre|cap[ií]tulo|part|partie|lab|module|lesson|le[cç]on)\s+\d+\b",
     re.I,
 )
 
@@ -254,6 +257,16 @@ _OWN_REPOSITORY = re.compile(
 @lru_cache(maxsize=1)
 def _inline_parser() -> MarkdownIt:
     return MarkdownIt("commonmark")
+
+
+def earlier_files(text: str) -> list[str]:
+    """Files a sentence says come from an earlier part ("wir nutzen die Datei `writer-deployment.yaml` aus Übung 2",
+    "the `pod.yaml` from the previous lab"): files the author takes to be there, as an opened file is."""
+    out: list[str] = []
+    for sentence in re.split(r"(?<=[.!?:;])\s+|\n", text):
+        if _EARLIER_PART.search(sentence):
+            out.extend(_FILE_RE.findall(sentence))
+    return list(dict.fromkeys(out))
 
 
 def earlier_part(text: str) -> bool:

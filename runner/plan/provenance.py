@@ -494,6 +494,12 @@ class Ledger:
             return Verdict(
                 Operation.SKIP, f"needs the folder {need.name.rstrip('/')}, which the tutorial never makes: a prerequisite"
             )
+        if base in {plain_file(f).rsplit("/", 1)[-1] for f in meta.files_opened}:
+            return Verdict(
+                Operation.SKIP,
+                f"needs {need.name}, which the text says the reader has (a file they open, or one from an earlier part): "
+                "a prerequisite",
+            )
         if base in meta.files_named:
             return Verdict(Operation.FAIL, f"{verb} {need.name}, which the text names but never shows or makes")
         if not self.effects.brings_files:

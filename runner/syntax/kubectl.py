@@ -232,7 +232,27 @@ CREATE_SUBCOMMANDS = {
 
 
 def kind_of(word: str) -> str | None:
-    return _ALIAS.get(word.lower())
+    """The kind a resource word names: `deploy`, `deployments.apps`, and kubectl's fully qualified forms
+    `deployment.v1.apps`, `horizontalpodautoscalers.autoscaling` (RESOURCE.VERSION.GROUP, RESOURCE.GROUP) when the
+    group is the kind's own."""
+    word = word.lower()
+    kind = _ALIAS.get(word)
+    if kind is not None or "." not in word:
+        return kind
+    from runner.syntax.k8s import API_VERSIONS  # (k8s reads kubectl's tables; this is the one way back)
+
+    resource, _, qualifier = word.partition(".")
+    kind = _ALIAS.get(resource)
+    if kind is None:
+        return None
+    version, _, group = qualifier.partition(".")
+    if not _VERSION.fullmatch(version):
+        version, group = "", qualifier
+    own_group = API_VERSIONS.get(kind, "").rpartition("/")[0]
+    return kind if own_group and group == own_group else None
+
+
+_VERSION = re.compile(r"v\d+(?:(?:alpha|beta)\d+)?")
 
 
 @dataclass(frozen=True)

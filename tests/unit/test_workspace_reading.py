@@ -120,3 +120,30 @@ def test_rbac_objects_are_named_by_path_segments():
     assert lesson.steps[0].type.value == "manifest"
     bad = render(parse_lesson(textwrap.dedent(md.replace("cloud:service", "a/b")), "t.md"), {}).lesson
     assert bad.steps[0].type.value == "invalid" and "path segment" in (bad.steps[0].error or "")
+
+
+def test_kubectls_fully_qualified_resource_names_name_their_kind():
+    assert kubectl.kind_of("deployment.v1.apps") == "Deployment"
+    assert kubectl.kind_of("cronjob.batch") == "CronJob"
+    assert kubectl.kind_of("deployment.v1.batch") is None  # not the kind's group: kubectl finds no such resource
+
+
+def test_a_kubeconfig_the_tutorial_builds_with_kubectl_config_is_its_file_not_the_readers():
+    md = """\
+        ```
+        kubectl config set-credentials sa --token=abc --kubeconfig=sa-config.yaml
+        kubectl config use-context ctx --kubeconfig=sa-config.yaml
+        kubectl get pods --kubeconfig=sa-config.yaml
+        kubectl config use-context other
+        ```
+
+        We use the file `writer.yaml` from exercise 2:
+
+        ```
+        kubectl apply -f writer.yaml
+        ```
+        """
+    p = plan(md, {})
+    assert [p[n][0] for n in (2, 3, 4)] == [Operation.COMMAND] * 3
+    assert p[5][0] is Operation.SKIP and "changes the kubeconfig" in p[5][1]
+    assert p[11][0] is Operation.SKIP and "from an earlier part" in p[11][1]
