@@ -61,9 +61,14 @@ BASE_PACKAGES = [
     "ca-certificates",
     "procps",
     "iproute2",
+    # what a busybox or alpine image has and tutorials call inside it: `ping`, `wget -qO-`, `nslookup`, `nc`
+    "iputils-ping",
+    "wget",
+    "bind9-dnsutils",
+    "netcat-openbsd",
 ]
 DEBIAN_MIRROR = os.environ.get("TUTORIAL_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-IMAGES_REVISION = "1"  # bump to force a rebuild of every image
+IMAGES_REVISION = "2"  # bump to force a rebuild of every image (2: ping, wget, nslookup, nc in the base)
 
 MT_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MT_CONFIG = "application/vnd.docker.container.image.v1+json"

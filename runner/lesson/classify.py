@@ -257,6 +257,10 @@ def yaml_kind(result: YamlResult) -> tuple[str, str | None]:
     if not docs:
         return "fragment", "empty YAML"
     if result.objects and len(result.objects) == len(docs):
+        if any(isinstance(d, dict) and "spec" in d and d["spec"] is None for d in docs):
+            # "Add these lines at the very top of the file": `kind`, `metadata`, then `spec:` with nothing under it,
+            # which the following blocks fill in; no API server takes an object whose spec is written empty
+            return "fragment", "the head of an object whose `spec:` is left empty (the text fills it in)"
         return "manifest", None
     first = docs[0]
     if isinstance(first, dict):

@@ -580,7 +580,7 @@ def _yaml_block(
             reason=f"output of a command, not a manifest ({why})",
         )
         return
-    unknown = [(o, reason) for o in result.objects if (reason := unknown_kind(o.api_version, o.kind))]
+    unknown = [(o, why) for o in result.objects if (why := unknown_kind(o.api_version, o.kind))]
     if kind == "manifest" and unknown:
         obj, bad_kind = unknown[0]
         b.add(

@@ -147,3 +147,20 @@ def test_a_kubeconfig_the_tutorial_builds_with_kubectl_config_is_its_file_not_th
     assert [p[n][0] for n in (2, 3, 4)] == [Operation.COMMAND] * 3
     assert p[5][0] is Operation.SKIP and "changes the kubeconfig" in p[5][1]
     assert p[11][0] is Operation.SKIP and "from an earlier part" in p[11][1]
+
+
+def test_the_head_of_an_object_whose_spec_is_left_empty_is_a_piece_to_fill_in():
+    md = """\
+        Add these lines at the very top of the file:
+
+        ```
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
+    assert lesson.steps[0].type.value == "fragment"
+    assert "spec:` is left empty" in (lesson.steps[0].reason or "")
