@@ -941,7 +941,15 @@ def _link_files(steps: list[Step]) -> list[Step]:
             call = kubectl.parse(seg)
             if not (call and call.verb in ("create", "apply", "replace") and call.files):
                 continue
-            for f in (plain_file(f) for f in given_files(call.files, stdin) if f != "-" and "://" not in f):
+            files = [plain_file(f) for f in given_files(call.files, stdin) if f != "-" and "://" not in f]
+            # `kubectl apply -f crd/person.yaml,crd/pet.yaml` right after two unnamed blocks: those files, in order
+            unshown = [f for f in files if f not in shown and not f.endswith("/") and f not in (".", "..")]
+            run = _unnamed_blocks_before(steps, i, named)
+            if len(unshown) > 1 and len(run) >= len(unshown):
+                for block, f in zip(run[-len(unshown) :], unshown, strict=True):
+                    named[block.index] = f
+                    shown.add(f)
+            for f in files:
                 applied_by_command.add(f)
                 if f.endswith("/") or f in (".", ".."):
                     continue  # a folder the command applies: its files are named elsewhere
@@ -1017,6 +1025,17 @@ def _shown_as(steps: list[Step], i: int, name: str, named: dict[int, str]) -> St
         if describes(step):
             return step
     return None
+
+
+def _unnamed_blocks_before(steps: list[Step], i: int, named: dict[int, str]) -> list[Step]:
+    """The unnamed manifest blocks just before step `i`, one after another (nothing but prose and headings between),
+    in the text's order."""
+    out: list[Step] = []
+    k = i - 1
+    while k >= 0 and steps[k].type is StepType.MANIFEST and not steps[k].file and steps[k].index not in named:
+        out.insert(0, steps[k])
+        k -= 1
+    return out
 
 
 def _previous_block(steps: list[Step], i: int, across_headings: bool = False) -> Step | None:

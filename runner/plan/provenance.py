@@ -578,7 +578,14 @@ class Ledger:
         """The file the text shows that this name most likely means (the block just before, or a near spelling; with
         `before_only`, of the files shown before this step)."""
         before = [s for s in self.effects.lesson.steps if s.index < step.index and s.file and s.type in _FILE_STEPS]
-        if before and before[-1].section == step.section and before[-1].index >= step.index - 3:
+        # (a block that a command between it and this step applied under its own name is accounted for: not the one
+        # meant; `apply -f crd/person.yaml,crd/pet.yaml`, then `apply -f example/alice.yaml`)
+        spoken_for = bool(before) and any(
+            n.kind == FILE and plain_file(n.name).endswith(plain_file(before[-1].file or ""))
+            for s in self.effects.lesson.steps[before[-1].index + 1 : step.index]
+            for n in self.effects.io(s).needs
+        )
+        if before and not spoken_for and before[-1].section == step.section and before[-1].index >= step.index - 3:
             prev = before[-1]
             return f"the manifest at line {prev.line} is {prev.file}"
         if before_only:

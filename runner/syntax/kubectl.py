@@ -357,7 +357,8 @@ def parse(words: list[str]) -> KubectlCall | None:
             args.append(w)
         i += 1
     targets = _targets(verb, args)
-    files = tuple(v for k, v in flags if k in ("-f", "--filename") and v)  # (`logs -f`, `get -w -f`: a switch, no file)
+    # `-f a.yaml,b.yaml` is two files (a string slice, as kubectl reads it); `logs -f` is a switch, no file
+    files = tuple(part for k, v in flags if k in ("-f", "--filename") and v for part in v.split(",") if part)
     return KubectlCall(verb, tuple(words), tuple(args), tuple(flags), tuple(after), targets, files, tuple(bad))
 
 

@@ -164,3 +164,33 @@ def test_the_head_of_an_object_whose_spec_is_left_empty_is_a_piece_to_fill_in():
     lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
     assert lesson.steps[0].type.value == "fragment"
     assert "spec:` is left empty" in (lesson.steps[0].reason or "")
+
+
+def test_files_applied_together_after_their_unnamed_blocks_are_those_blocks_in_order():
+    md = """\
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: person
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: pet
+        ```
+
+        ```
+        kubectl apply -f crd/person.yaml,crd/pet.yaml
+        kubectl apply -f example/alice.yaml
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
+    assert [s.file for s in lesson.steps[:2]] == ["crd/person.yaml", "crd/pet.yaml"]
+    assert kubectl.parse(["kubectl", "apply", "-f", "a.yaml,b.yaml"]).files == ("a.yaml", "b.yaml")
+    p = plan(md, {})
+    assert sorted(p) == [1, 8, 16, 17], p
+    assert p[16][0] is Operation.COMMAND
+    assert p[17][0] is Operation.FAIL and "crd/pet.yaml" not in p[17][1]  # not a slip for a block already applied
