@@ -270,9 +270,9 @@ def host_requirements(command: str) -> list[str]:
         made = call.creates if call is not None else None
         if made and ph.asks_to_change(made[1]):
             reqs.append(f"fill:{made[1]}")  # `kubectl create clusterrolebinding YOURNAME-admin …`
-        image = call.flag("--image") if call is not None and call.verb in ("run", "create") else None
-        if image and not (call is not None and call.flag("--dry-run") not in (None, "none")):
-            reqs.append(f"image:{image}")  # `kubectl run web --image=nginx`, `kubectl create deployment web --image=…`
+        dry = call is not None and call.flag("--dry-run") not in (None, "none")
+        for image in call.images if call is not None and not dry else ():
+            reqs.append(f"image:{image}")  # `kubectl run web --image=nginx`, `set image deploy/web nginx=nginx:1.9.1`
     reqs.extend(f"cloud:{cli}" for cli in command_io(command).clouds)
     for c in script.commands:  # `echo -n someString | base64`, `--from-literal=key=someValue`: a sample word to replace
         sample = next((m.group(0) for w in c.words for m in [_SAMPLE_WORD.search(w)] if m), None) if c.runs else None

@@ -278,6 +278,17 @@ class KubectlCall:
         return any(key in names for key, _ in self.flags)
 
     @property
+    def images(self) -> tuple[str, ...]:
+        """The images this call puts into a pod template: `run`/`create … --image=X`, `set image deploy/web c=X`
+        (each `container=image` pair; `*=X` for every container)."""
+        if self.verb in ("run", "create"):
+            image = self.flag("--image")
+            return (image,) if image else ()
+        if self.verb == "set" and self.args[:1] == ("image",):
+            return tuple(a.split("=", 1)[1] for a in self.args[2:] if "=" in a and a.split("=", 1)[1])
+        return ()
+
+    @property
     def creates(self) -> tuple[str, str] | None:
         """(kind, name) of an object `kubectl create <type> NAME` / `kubectl run NAME` / `expose` / `autoscale` creates."""
         if self.verb == "create" and self.args:

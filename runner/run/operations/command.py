@@ -160,12 +160,13 @@ class HostCommand:
         for it, as for the images of a manifest."""
         for words in segments(command):
             call = kubectl.parse(words) if words and words[0] in ("kubectl", "oc") else None
-            image = call.flag("--image") if call is not None and call.verb in ("run", "create") else None
-            if not image or "$" in image or "<" in image:
-                continue
-            mapped = self.ctx.workspace.image(image)
-            if mapped != image:
-                command = re.sub(rf"(--image[= ])(['\"]?){re.escape(image)}\2(?=\s|$)", rf"\g<1>{mapped}", command, count=1)
+            for image in call.images if call is not None else ():
+                if "$" in image or "<" in image:
+                    continue
+                mapped = self.ctx.workspace.image(image)
+                if mapped != image:  # `--image=nginx:1.18`, `--image nginx`, `set image deploy/web nginx=nginx:1.9.1`
+                    pattern = rf"((?:--image[= ]|[\w*.-]+=)(['\"]?)){re.escape(image)}\2(?=\s|$)"
+                    command = re.sub(pattern, rf"\g<1>{mapped}\g<2>", command, count=1)
         return command
 
     def _written_images(self, step: Step, command: str) -> str:
