@@ -199,8 +199,8 @@ def test_files_applied_together_after_their_unnamed_blocks_are_those_blocks_in_o
 def test_set_image_names_the_images_it_puts_into_a_template():
     from runner.effects.environment import host_requirements
 
-    call = kubectl.parse("kubectl set image deployment.v1.apps/web nginx=nginx:1.9.1 --record".split())
+    call = kubectl.parse(["kubectl", "set", "image", "deployment.v1.apps/web", "nginx=nginx:1.9.1", "--record"])
     assert call.images == ("nginx:1.9.1",)
-    assert kubectl.parse("kubectl run web --image nginx".split()).images == ("nginx",)
+    assert kubectl.parse(["kubectl", "run", "web", "--image", "nginx"]).images == ("nginx",)
     assert "image:nvcr.io/x:1" in host_requirements("kubectl set image deploy/web app=nvcr.io/x:1")
     assert not any(r.startswith("image:") for r in host_requirements("kubectl run web --image=nginx --dry-run=client"))
