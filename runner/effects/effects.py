@@ -719,6 +719,10 @@ class Effects:
                 if not m.heredoc:
                     reqs.extend(f"value:{name}" for name in unfilled(m.step))
                     reqs.extend(r for r in m.step.requires if r.startswith("fill:"))  # `ChangeNameHere` in that file
+        for f, _how in command_io(step.command or "", self.io(step).cwd).manifests if step.type in HOST_TYPES else ():
+            for shown in self.shown_files.get(plain_file(_within(f, self.io(step).cwd)), []):
+                if shown.type is StepType.FILE:  # a file whose YAML leaves a value to the reader (`name: ## Replace ##`)
+                    reqs.extend(r for r in shown.requires if r.startswith("fill:"))
         made = self.runtime_classes
         reqs = [f"{r}={made[r[8:]]}" if r.startswith("runtime:") and r[8:] in made else r for r in reqs]
         return list(dict.fromkeys(reqs))

@@ -232,7 +232,13 @@ def host_requirements(command: str) -> list[str]:
     script = bash.parse(command)
     defined = set(script.functions)
     for c in script.commands:
-        if c.runs and any(name == "KUBECONFIG" for name, _ in c.assignments):
+        config = next((value for name, value in c.assignments if name == "KUBECONFIG"), None)
+        # `KUBECONFIG=./viewer.kubeconfig kubectl get pods`: one command with a file in the tutorial's folder (one it
+        # writes, or judged as any file it reads), not the reader's kubeconfig changed for the session
+        own_file = (
+            bool(c.words) and c.name not in ("export", "declare", "typeset") and not (config or "").startswith(("/", "~", "$"))
+        )
+        if c.runs and config is not None and not own_file:
             reqs.append("kubeconfig:KUBECONFIG=…")  # `export KUBECONFIG=/path/to/the/kubeconfig.yaml`: the author's cluster
         if not c.runs or not c.words:
             continue

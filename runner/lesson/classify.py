@@ -395,6 +395,10 @@ def interactive_reason(segments: list[list[str]]) -> str | None:
             continue
         if prog in INTERACTIVE_PROGRAMS:
             return INTERACTIVE_PROGRAMS[prog]
+        if prog in ("ping", "ping6") and not any(w.startswith(("-c", "-w")) for w in words[1:]):
+            return "pings until stopped (no `-c` count)"  # the reader stops it with Ctrl-C after a few replies
+        if prog == "tail" and any(w in ("-f", "-F", "--follow") or w.startswith("--follow=") for w in words[1:]):
+            return "follows the file until stopped"
         if _asks_subject(words):
             return "asks for the certificate's subject at a prompt (no -subj, -batch or -config)"
         if prog in SHELLS and len(words) == 1:

@@ -446,7 +446,12 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
         file_hint = file_hint or prose.comment_file(content)  # `# nextflow-pipeline.yaml` on the block's first line
         _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing, alternative, captioned)
     elif forced == "file" or (
-        forced is None and ((file_content_cue and lang not in classify.SHELL_LANGS) or (captioned and not block.info))
+        forced is None
+        and (
+            (file_content_cue and lang not in classify.SHELL_LANGS)
+            or (captioned and not block.info)
+            or (file_hint and content.lstrip().startswith("#!"))  # "create `entrypoint.sh` as follows:", its shebang
+        )
     ):
         # "Create the file `x`:", or a bare fence under a caption that is only the file's name (`###### hello.c:`),
         # whatever its content looks like (`int main() {` is no shell function)
@@ -1024,7 +1029,22 @@ def _shown_as(steps: list[Step], i: int, name: str, named: dict[int, str]) -> St
             break  # another command applies files: blocks after it are its
         if describes(step):
             return step
-    return None
+    # anywhere before, in any section: the one unnamed block with an object of exactly that name (`mongodb-deployment`
+    # for `apply -f mongodb-deployment.yaml`), or that name and its kind (`mongo-express` for mongo-express-deployment)
+    if name.startswith(("~", "/", "$")):  # (a file of the reader's own checkout: the block only shows it)
+        return None
+    exact = [step for step in steps[:i] if _named_exactly(step, stem, named)]
+    return exact[0] if len(exact) == 1 else None
+
+
+def _named_exactly(step: Step, stem: str, named: dict[int, str]) -> bool:
+    if step.type is not StepType.MANIFEST or step.file or step.index in named:
+        return False
+    for obj in step.objects:
+        kind, obj_name = obj.kind.lower(), (obj.name or "").lower()
+        if obj_name and stem in (obj_name, f"{obj_name}-{kind}", f"{kind}-{obj_name}"):
+            return True
+    return False
 
 
 def _unnamed_blocks_before(steps: list[Step], i: int, named: dict[int, str]) -> list[Step]:

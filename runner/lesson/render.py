@@ -129,7 +129,11 @@ def bare_words(lesson: Lesson, values: Mapping[str, str]) -> dict[str, str]:
         if not (re.search(r"[A-Z0-9_]", name) or ph.asks_to_change(name)):
             continue
         word = _bare_word(name)
-        if any(word.search(t) for s in lesson.steps for t in (s.text, s.command or "") if t):
+        texts = [t for s in lesson.steps for t in (s.text, s.command or "") if t]
+        variable = re.compile(rf"\$\{{?{re.escape(name)}\b|(?<![\w-]){re.escape(name)}=")
+        if any(variable.search(t) for t in texts):
+            continue  # `export DOCKER_REPO=…`, `$DOCKER_REPO`: a shell variable, which --set gives the run's shell
+        if any(word.search(t) for t in texts):
             out[name] = value
     return out
 
@@ -226,6 +230,10 @@ def _render_step(
         "check_args": tuple((k, substitute(v, values, bare_user, declared)) for k, v in step.check_args),
     }
     blocked = {u.line for u in left}
+    if step.type in (StepType.MANIFEST, StepType.FILE) and changes["text"]:
+        asked = [c for c in _comment_values(changes["text"]) if ph.asks_to_change(c)]
+        if asked:  # `name: ## Replace here by a suitable pod name ##`: YAML reads null; the reader writes the value
+            changes["requires"] = tuple(dict.fromkeys((*step.requires, *(f"fill:{c}" for c in asked))))
     objects: tuple[K8sObject, ...] = ()
     if step.type is StepType.MANIFEST:
         # `host: $username.example.org` ("replace $username with your username") in a block the run applies itself:
@@ -235,7 +243,7 @@ def _render_step(
             changes["text"] = _DOLLAR.sub(lambda m: value_of(m.group(1), values, declared) or m.group(0), changes["text"])
         blanks = [a or b for a, b in _DOLLAR_VALUE.findall(changes["text"])] if step.apply else []
         if blanks:
-            changes["requires"] = tuple(dict.fromkeys((*step.requires, *(f"fill:${b}" for b in blanks))))
+            changes["requires"] = tuple(dict.fromkeys((*changes.get("requires", step.requires), *(f"fill:${b}" for b in blanks))))
         result = read_yaml(changes["text"], first)
         if result.error:
             return _invalid(
@@ -254,7 +262,7 @@ def _render_step(
         if why and "$" in shown:  # `${PIPELINE_NAME}-${TIMESTAMP}`: a template the shell (envsubst) fills, not a name yet
             continue
         if why and ph.asks_to_change(shown):  # `ChangeNameHere`, `PodName  <---- change here`: a fill-in, not a typo
-            changes["requires"] = tuple(dict.fromkeys((*step.requires, f"fill:{shown}")))
+            changes["requires"] = tuple(dict.fromkeys((*changes.get("requires", step.requires), f"fill:{shown}")))
             continue
         if why and obj.name_line not in blocked:  # an unresolved placeholder is reported on its own
             return _invalid(step, changes, why, obj.name_line), left
@@ -268,6 +276,26 @@ _DOLLAR_VALUE = re.compile(
     r"^[ \t]*(?:-[ \t]+)?[\w.\-/]+:[ \t]+\$\{?([A-Za-z_]\w*)\}?[ \t]*(?:#.*)?$|^[ \t]*-[ \t]+\$\{?([A-Za-z_]\w*)\}?[ \t]*$",
     re.M,
 )
+
+
+# a value that is only a comment asking for it: `name: ## Replace here by a suitable pod name ##`, `image: # your image`
+_COMMENT_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)?[\w.\-/]+:[ \t]+#+[ \t]*(.*?)[ \t#]*$", re.M)
+
+
+def _comment_values(text: str) -> list[str]:
+    """The comments that stand where a value should be: `name: ## Replace here ##` with nothing indented under it
+    (`data: # Change data` over a nested mapping is a remark, not a blank)."""
+    lines = text.split("\n")
+    out = []
+    for n, line in enumerate(lines):
+        m = _COMMENT_VALUE.match(line)
+        if not m:
+            continue
+        rest = next((x for x in lines[n + 1 :] if x.strip()), "")
+        indent = len(line) - len(line.lstrip(" -"))
+        if not rest or len(rest) - len(rest.lstrip(" -")) <= indent:
+            out.append(m.group(1).strip())
+    return out
 
 
 def _invalid(step: Step, changes: dict[str, Any], error: str, line: int) -> Step:

@@ -204,3 +204,80 @@ def test_set_image_names_the_images_it_puts_into_a_template():
     assert kubectl.parse(["kubectl", "run", "web", "--image", "nginx"]).images == ("nginx",)
     assert "image:nvcr.io/x:1" in host_requirements("kubectl set image deploy/web app=nvcr.io/x:1")
     assert not any(r.startswith("image:") for r in host_requirements("kubectl run web --image=nginx --dry-run=client"))
+
+
+def test_a_value_left_as_a_comment_asking_for_it_is_the_readers_to_fill():
+    md = """\
+        Create nginx-pod.yml with this content:
+
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: ## Replace here by a suitable name ##
+        data: # Change data
+          a: b
+        ```
+
+        ```
+        kubectl apply -f nginx-pod.yml
+        ```
+        """
+    p = plan(md, {})
+    assert p[13][0] is Operation.SKIP and "Replace here by a suitable name" in p[13][1]
+    assert "Change data" not in p[13][1]  # a remark over a nested mapping is no blank
+
+
+def test_a_file_named_after_the_one_object_of_an_unnamed_block_earlier_is_that_block():
+    md = """\
+        ## Deployment
+
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: mongodb-config
+        ```
+
+        ## Secret
+
+        ```yaml
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: mongodb-secret
+        ```
+
+        ## Apply
+
+        ```
+        kubectl apply -f mongodb-secret.yaml
+        kubectl apply -f mongodb-config.yaml
+        ```
+        """
+    p = plan(md, {})
+    assert p[22][0] is Operation.COMMAND and p[23][0] is Operation.COMMAND, p
+
+
+def test_commands_that_run_until_stopped_and_a_kubeconfig_for_one_command():
+    from runner.effects.environment import host_requirements
+    from runner.lesson import classify
+
+    assert "until stopped" in (classify.interactive_reason([["ping", "10.0.0.1"]]) or "")
+    assert classify.interactive_reason([["ping", "-c", "3", "10.0.0.1"]]) is None
+    assert "until stopped" in (classify.interactive_reason([["tail", "-f", "/var/log/x"]]) or "")
+    assert not any(r.startswith("kubeconfig") for r in host_requirements("KUBECONFIG=./viewer.kubeconfig kubectl get pods"))
+    assert "kubeconfig:KUBECONFIG=…" in host_requirements("export KUBECONFIG=./viewer.kubeconfig")
+
+
+def test_a_script_under_a_caption_that_names_its_file_is_that_file():
+    md = """\
+        创建`entrypoint.sh`，内容如下：
+
+        ```
+        #!/usr/bin/env bash
+        java -jar app.jar
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
+    assert lesson.steps[0].type.value == "file" and lesson.steps[0].file == "entrypoint.sh"
