@@ -24,7 +24,7 @@ from runner.lesson.machines import CLUSTER_CLIENTS, Machines
 from runner.lesson.markdown import Block, blocks
 from runner.lesson.model import Lesson, LessonMeta, Placeholder, Step, StepType
 from runner.syntax import bash, kubectl, prompts
-from runner.syntax.k8s import unknown_kind
+from runner.syntax.k8s import READERS_NAMESPACE, unknown_kind
 from runner.syntax.shell import Command, given_files, has_prompts, piped, plain_file, segments, split_commands
 from runner.syntax.yaml import read_yaml
 
@@ -205,7 +205,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             ctx.after_block = True
         else:
             ctx.after_block = False
-    steps = _link_files(_expand_aliases(_solution_blocks(b.steps)))
+    steps = _link_files(_own_namespace(_expand_aliases(_solution_blocks(b.steps))))
     meta = replace(
         meta,
         bare_username=ctx.bare_username,
@@ -881,6 +881,57 @@ def _solution_blocks(steps: list[Step]) -> list[Step]:
             out[k] = replace(block, file=step.file)
             why = f"names {step.file}, whose content the block at line {block.line} shows"
             out[i] = replace(step, type=StepType.OTHER, file=None, reason=why)
+    return out
+
+
+def _own_namespace(steps: list[Step]) -> list[Step]:
+    """`kubectl create namespace rbac-lab`, `kubectl config set-context --current --namespace=rbac-lab`: the namespace a
+    tutorial makes its current one is the reader's own, as `default` is when it names none. So it is written `default`
+    wherever a command or a manifest names it as a namespace (`-n rbac-lab`, `namespace: rbac-lab`, a RoleBinding's
+    subject, `--serviceaccount=rbac-lab:viewer`), and the run, which keeps its own namespace, reads the page as it does
+    one that never switches. Only one namespace switched to: a page that moves between several shows them apart."""
+    switched: set[str] = set()
+    for step in steps:
+        if step.type is StepType.COMMAND and step.command:
+            for words in segments(step.command):
+                call = kubectl.parse(words) if words and words[0] in ("kubectl", "oc") else None
+                if call is not None and call.verb == "config" and call.args[:1] == ("set-context",):
+                    switched.add(call.flag("--namespace") or "")
+                elif words and words[0] == "kubens" and len(words) == 2:
+                    switched.add(words[1])
+    switched.discard("")
+    switched.discard(READERS_NAMESPACE)
+    if len(switched) != 1:
+        return steps
+    name = switched.pop()
+    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name):
+        return steps  # `$NS`, `<your-namespace>`: a value the run fills, not a name to read
+    n = re.escape(name)
+    in_commands = [
+        (
+            re.compile(rf"((?:^|\s)(?:-n|--namespace)(?:[ \t]+|=)['\"]?){n}(?=['\"]?(?:[\s;|&)]|$))", re.M),
+            rf"\g<1>{READERS_NAMESPACE}",
+        ),
+        (re.compile(rf"((?:--serviceaccount[= ]['\"]?|system:serviceaccount:)){n}:"), rf"\g<1>{READERS_NAMESPACE}:"),
+        (
+            re.compile(rf"(\b(?:create|delete|get|describe)[ \t]+(?:namespace|namespaces|ns)[ \t]+){n}(?=[\s;|&)]|$)", re.M),
+            rf"\g<1>{READERS_NAMESPACE}",
+        ),
+    ]
+    in_yaml = re.compile(rf"^([ \t-]*namespace:[ \t]*['\"]?){n}(?=['\"]?[ \t]*(?:#.*)?$)", re.M)
+    out = []
+    for step in steps:
+        if step.type is StepType.COMMAND and step.command:
+            command = in_yaml.sub(rf"\g<1>{READERS_NAMESPACE}", step.command)
+            for pattern, repl in in_commands:
+                command = pattern.sub(repl, command)
+            if command != step.command:
+                step = replace(step, command=command)
+        elif step.type in (StepType.MANIFEST, StepType.FILE) and in_yaml.search(step.text):
+            step = replace(step, text=in_yaml.sub(rf"\g<1>{READERS_NAMESPACE}", step.text))
+            if step.type is StepType.MANIFEST:
+                step = replace(step, objects=read_yaml(step.text, step.content_line or step.line + 1).objects)
+        out.append(step)
     return out
 
 

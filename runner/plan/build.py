@@ -306,8 +306,9 @@ def _makes_own_namespace(step: Step, effects: Effects, facts: ClusterFacts) -> s
     if not facts.namespace or step.type not in (StepType.COMMAND, StepType.MANIFEST):
         return None
     events = [e for e in effects.of_step(step) if e.action != "ref"]
-    if events and all(
-        e.kind == "Namespace" and e.name == facts.namespace and (e.creates or e.action == "delete") for e in events
+    if events and all(  # (`default`: the reader's own namespace, as the text names it; see lesson.parser._own_namespace)
+        e.kind == "Namespace" and e.name in (facts.namespace, READERS_NAMESPACE) and (e.creates or e.action == "delete")
+        for e in events
     ):
         verb = "makes" if events[0].creates else "deletes"
         return f"{verb} namespace {facts.namespace}, the run's own namespace, which the run is given and keeps"

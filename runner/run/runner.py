@@ -97,7 +97,7 @@ class Runner:
         # a control-plane restart is waited for (runner.kube.outage), and said on one line when it starts and ends
         cluster.outage.listeners.append(lambda line: self.progress("notice", {"message": line}))
         self.workdir = workdir
-        self.workspace = Workspace(workdir, self.labels, request.user, profile)
+        self.workspace = Workspace(workdir, self.labels, request.user, profile, namespace=cluster.namespace)
         self.probe = ClusterProbe(
             cluster,
             labels=self.labels,

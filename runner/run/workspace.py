@@ -26,8 +26,11 @@ GPU_SIMULATED = "GPU: a stand-in node resource and nvidia-smi (local profile)"
 
 
 class Workspace:
-    def __init__(self, root: Path, labels: Mapping[str, str], user: str, profile: Profile | None = None) -> None:
+    def __init__(
+        self, root: Path, labels: Mapping[str, str], user: str, profile: Profile | None = None, namespace: str | None = None
+    ) -> None:
         self.root = root
+        self.namespace = namespace  # the run's own namespace, where the reader's `default` is
         self.labels = dict(labels)
         self.user = user
         self.profile = profile
@@ -77,6 +80,15 @@ class Workspace:
         if isinstance(meta, dict) and meta.get("namespace") == READERS_NAMESPACE:
             meta = out["metadata"] = dict(meta)
             del meta["namespace"]
+        subjects = out.get("subjects") if out.get("kind") in ("RoleBinding", "ClusterRoleBinding") else None
+        for subject in subjects if isinstance(subjects, list) and self.namespace else []:
+            # a ServiceAccount of the reader's own namespace is one of the run's (`--serviceaccount=default:x` too)
+            if (
+                isinstance(subject, dict)
+                and subject.get("kind") == "ServiceAccount"
+                and subject.get("namespace") == READERS_NAMESPACE
+            ):
+                subject["namespace"] = self.namespace
         add_labels(out, self.labels)
         for container in pod_containers(out):
             self._map_image(container)

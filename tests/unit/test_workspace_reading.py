@@ -4,6 +4,7 @@ maintainer names with --set, and files named in prose of any language."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from runner.effects import Effects
 from runner.lesson import prose
@@ -281,3 +282,58 @@ def test_a_script_under_a_caption_that_names_its_file_is_that_file():
         """
     lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
     assert lesson.steps[0].type.value == "file" and lesson.steps[0].file == "entrypoint.sh"
+
+
+def test_the_namespace_a_tutorial_switches_to_is_the_readers_own():
+    md = """\
+        ```
+        kubectl create namespace rbac-lab
+        kubectl config set-context --current --namespace=rbac-lab
+        kubectl get ns rbac-lab
+        kubectl create serviceaccount viewer -n rbac-lab
+        kubectl auth can-i get pods --as system:serviceaccount:rbac-lab:viewer -n rbac-lab
+        ```
+
+        ```yaml
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata:
+          name: viewer
+          namespace: rbac-lab
+        subjects:
+        - kind: ServiceAccount
+          name: viewer
+          namespace: rbac-lab
+        roleRef:
+          kind: ClusterRole
+          name: view
+          apiGroup: rbac.authorization.k8s.io
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
+    commands = [s.command for s in lesson.steps if s.command]
+    assert commands[2] == "kubectl get ns default"
+    assert commands[3] == "kubectl create serviceaccount viewer -n default"
+    assert "system:serviceaccount:default:viewer -n default" in commands[4]
+    binding = lesson.steps[-1].objects[0]
+    assert binding.namespace == "default" and binding.body["subjects"][0]["namespace"] == "default"
+    p = plan(md, {})
+    assert p[2][0] is Operation.SKIP and "the run's own namespace" in p[2][1]
+    assert p[5][0] is Operation.COMMAND  # the ServiceAccount is made where the run is
+    # the run gives the subject its own namespace, as it does the binding's
+    from runner.run.workspace import Workspace
+
+    prepared = Workspace(Path("/tmp"), {}, "bob", namespace="ws").prepared(binding.body)
+    assert prepared["subjects"][0]["namespace"] == "ws" and "namespace" not in prepared["metadata"]
+
+
+def test_a_page_that_moves_between_namespaces_keeps_them_apart():
+    md = """\
+        ```
+        kubectl config set-context --current --namespace=team-a
+        kubectl get pods -n team-a
+        kubectl config set-context --current --namespace=team-b
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
+    assert lesson.steps[1].command == "kubectl get pods -n team-a"
