@@ -130,7 +130,8 @@ class Effect:
         """Where the object is, when the step says (`metadata.namespace`, `kubectl … -n app-b`); None: the run's own."""
         if self.manifest is not None and self.manifest.obj.namespace:
             return None if self.manifest.obj.namespace == READERS_NAMESPACE else self.manifest.obj.namespace
-        return self.call.call.flag("-n", "--namespace") if self.call is not None else None
+        flag = self.call.call.flag("-n", "--namespace") if self.call is not None else None
+        return None if flag == READERS_NAMESPACE else flag  # `-n default`: the reader's own namespace, the run's
 
 
 def _same(text: str) -> str:

@@ -618,6 +618,19 @@ _FAILURE_PROSE = re.compile(
 _NEGATED = re.compile(r"\b(?:not|no\s+longer|never|n't)\b(?!\s+(?:work|allowed))|n't\b(?!\s+work)", re.I)
 
 
+# "(failure expected)", "(Fehlschlag erwartet)", "échec attendu", "expected to fail": a heading over commands that fail
+_FAILURE_HEADING = re.compile(
+    r"\b(?:fail\w*|error|denied|forbidden|fehlschlag|fehler|[ée]chec|erreur|fallo|errore)\s+(?:expected|erwartet|attendu|"
+    r"esperado|previsto|atteso)\b|\b(?:expected|erwartet)\s+(?:to\s+)?(?:fail|error|be\s+(?:denied|forbidden))\b",
+    re.I,
+)
+
+
+def failure_heading(heading: str) -> bool:
+    """A heading says the commands under it are to fail ("3.5 Test the config (failure expected)")."""
+    return bool(_FAILURE_HEADING.search(heading)) and not _NEGATED.search(heading)
+
+
 def failure_cue(comment: str) -> bool:
     """A short comment over commands says they are to fail (`# Denied operations`, `# This should be forbidden`)."""
     return bool(_FAILURE_CUE.search(comment)) and len(comment.split()) <= 8 and not _NEGATED.search(comment)

@@ -50,6 +50,7 @@ class _Context:
     """What the reader's situation is at this point of the text."""
 
     section: str = ""
+    section_fails: bool = False  # the heading says its commands are to fail ("Test (failure expected)")
     file_hint: str | None = None  # file name given by the heading/prose just before a block
     file_content: str | None = None  # "Create the file `x`:" -> the next block is x's content
     drafted: str | None = None  # the manifest file the last command wrote or opened (`vi pod.yaml`): the next YAML block
@@ -168,6 +169,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
                 ctx.file_hint, ctx.captioned = prose.heading_file(block.text), True
                 continue
             ctx.section, ctx.pod, ctx.pod_kind, ctx.file_hint, ctx.file_content = block.text, None, None, None, None
+            ctx.section_fails = classify.failure_heading(block.text)
             ctx.drafted = None
             ctx.entered_at = ctx.remote = ctx.program = None
             ctx.output_cue, ctx.after_printing = False, ()
@@ -829,7 +831,9 @@ def _shell_block(
             continue
         folder = cmd.prompt.folder if cmd.prompt and cmd.prompt.folder not in (None, "~", "") else None
         # `# Denied operations` over it: the text expects a refusal
-        said_fails = cmd.line in said.failing and "expect" not in ann and not bash.handles_failure(cmd.text)
+        said_fails = (
+            (cmd.line in said.failing or ctx.section_fails) and "expect" not in ann and not bash.handles_failure(cmd.text)
+        )
         own = {**ann, "expect": "fail"} if said_fails else ann
         b.add(StepType.COMMAND, cmd.line, ctx.section, " ".join(segs[0][:3]) if segs else first_word, own, folder=folder, **extra)
         for seg in segs:
@@ -907,6 +911,11 @@ def _own_namespace(steps: list[Step]) -> list[Step]:
     if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name):
         return steps  # `$NS`, `<your-namespace>`: a value the run fills, not a name to read
     n = re.escape(name)
+    says_default = re.compile(
+        r"(?:^|\s)(?:-n|--namespace)(?:[ \t]+|=)['\"]?default\b|^[ \t-]*namespace:[ \t]*['\"]?default\b", re.M
+    )
+    if any(says_default.search(s.command or s.text or "") for s in steps if s.type is not StepType.OTHER):
+        return steps  # the page names `default` too, as another namespace ("view pods in other namespaces: -n default")
     in_commands = [
         (
             re.compile(rf"((?:^|\s)(?:-n|--namespace)(?:[ \t]+|=)['\"]?){n}(?=['\"]?(?:[\s;|&)]|$))", re.M),

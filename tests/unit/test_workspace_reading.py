@@ -337,3 +337,38 @@ def test_a_page_that_moves_between_namespaces_keeps_them_apart():
         """
     lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
     assert lesson.steps[1].command == "kubectl get pods -n team-a"
+
+
+def test_a_page_that_also_names_default_as_another_namespace_keeps_its_own():
+    md = """\
+        ```
+        kubectl create namespace rbac-lab
+        kubectl config set-context --current --namespace=rbac-lab
+        # Denied: view pods in other namespaces
+        kubectl auth can-i get pods --as system:serviceaccount:rbac-lab:viewer -n default
+        ```
+        """
+    lesson = render(parse_lesson(textwrap.dedent(md), "t.md"), {}).lesson
+    assert lesson.steps[0].command == "kubectl create namespace rbac-lab"
+
+
+def test_a_heading_that_says_its_commands_fail_expects_the_failure():
+    from runner.lesson import classify
+
+    md = """\
+        ## 3.5 Konfig testen (Fehlschlag erwartet)
+
+        ```
+        kubectl get pods --kubeconfig=sa-config.yaml
+        ```
+
+        ## 3.8 Erneuter Test (Erfolg erwartet)
+
+        ```
+        kubectl get pods --kubeconfig=sa-config.yaml
+        ```
+        """
+    lesson = parse_lesson(textwrap.dedent(md), "t.md")
+    assert [s.expect_failure for s in lesson.steps] == [True, False]
+    assert classify.failure_heading("Access a secret (expected to fail)")
+    assert not classify.failure_heading("Why this should not fail")
