@@ -914,7 +914,8 @@ def _own_namespace(steps: list[Step]) -> list[Step]:
     says_default = re.compile(
         r"(?:^|\s)(?:-n|--namespace)(?:[ \t]+|=)['\"]?default\b|^[ \t-]*namespace:[ \t]*['\"]?default\b", re.M
     )
-    if any(says_default.search(s.command or s.text or "") for s in steps if s.type is not StepType.OTHER):
+    switching = re.compile(r"\bconfig[ \t]+set-context\b[^\n;|&]*")  # (switching back to default at the end names no other)
+    if any(says_default.search(switching.sub("", s.command or s.text or "")) for s in steps if s.type is not StepType.OTHER):
         return steps  # the page names `default` too, as another namespace ("view pods in other namespaces: -n default")
     in_commands = [
         (

@@ -292,6 +292,7 @@ def test_the_namespace_a_tutorial_switches_to_is_the_readers_own():
         kubectl get ns rbac-lab
         kubectl create serviceaccount viewer -n rbac-lab
         kubectl auth can-i get pods --as system:serviceaccount:rbac-lab:viewer -n rbac-lab
+        kubectl config set-context --current --namespace=default
         ```
 
         ```yaml
