@@ -58,7 +58,7 @@ def lesson_id_for(name: str) -> str:
 def draft(source: str, path: str, lesson_id: str, out_path: str | None = None) -> Draft:
     """The annotated lesson for the published tutorial `source` (read from `path`)."""
     first = parse_lesson(source, path)
-    if first.meta.annotated:
+    if first.meta.annotated and not frontmatter.only_page_keys(source):
         raise UsageError(f"{path}: already a lesson (its front matter has our keys): edit it instead")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", lesson_id):
         raise UsageError(f"--id {lesson_id!r}: must be lower-case letters, digits, - or _")

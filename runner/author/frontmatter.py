@@ -166,6 +166,22 @@ def site_front_matter(text: str) -> dict[Any, Any]:
     return data if isinstance(data, dict) else {}
 
 
+PAGE_KEYS = frozenset({"id", "title", "description"})  # Docusaurus's and ours: alone, a published page's
+
+
+def only_page_keys(source: str) -> bool:
+    """Front matter of only `id`, `title`, `description` (a Docusaurus page's): a published page to annotate, although
+    a lesson may start so too; `new` writes our keys under `tutorial-runner:` beside them."""
+    fm = Layout(source).front_matter
+    if fm is None:
+        return False
+    try:
+        data = yaml_load(fm.text)
+    except YamlInvalid:
+        return False
+    return isinstance(data, dict) and bool(data) and {str(k) for k in data} <= PAGE_KEYS
+
+
 def appendable(source: str) -> str:
     """`source` with front matter a key can be added to at its end: as it is, or re-written in block style.
 

@@ -431,6 +431,14 @@ def test_site_front_matter_is_kept_and_ours_added_beside_it():
     assert result.text.count("title:") == 1
 
 
+def test_a_docusaurus_page_of_only_id_and_title_is_annotated_not_refused():
+    page = "---\nid: jobs\ntitle: Jobs\n---\n\n## Jobs\n\n```bash\nkubectl get jobs\n```\n"
+    result = draft(page, "jobs.md", "jobs")
+    assert result.text.startswith("---\nid: jobs\ntitle: Jobs\n")
+    assert "tutorial-runner:" in result.text
+    assert parse_lesson(result.text, "jobs.md").meta.title == "Jobs"
+
+
 def test_an_annotated_lesson_is_refused_and_ids_are_checked():
     with pytest.raises(UsageError, match="already a lesson"):
         draft((REPO / "lessons" / "storage.md").read_text(), "storage.md", "storage")
