@@ -40,6 +40,12 @@ _XARGS = (
 _JOB = "__tutorial_job"  # `$!` of the terminal: the last job an earlier command started in the background (`cmd &`)
 
 
+# variables a `--set` never replaces in the commands' environment (it still fills a `<PATH>` placeholder)
+KEPT_VARIABLES = frozenset(
+    {"PATH", "HOME", "SHELL", "PWD", "OLDPWD", "IFS", "TERM", "LANG", "LC_ALL", "TMPDIR", "KUBECONFIG", "ENV", "PS4"}
+)
+
+
 class ShellSession:
     """The state one run's host commands share, in a file beside (not inside) the working directory."""
 
@@ -61,8 +67,11 @@ class ShellSession:
         self.values = {k: v for k, v in (values or {}).items() if _NAME.fullmatch(k)}
 
     def environment(self, base: Mapping[str, str]) -> dict[str, str]:
-        """The environment of every command: the reader is `--user`; `--set` values that are variable names are variables."""
-        return {**base, **self.values, "USER": self.user, "LOGNAME": self.user}
+        """The environment of every command: the reader is `--user`; `--set` values that are variable names are variables,
+        except those the shell and its programs live by (`--set PATH=…` fills a `<PATH>` placeholder, and must not take
+        bash off the PATH)."""
+        given = {k: v for k, v in self.values.items() if k not in KEPT_VARIABLES and not k.startswith(("LD_", "BASH"))}
+        return {**base, **given, "USER": self.user, "LOGNAME": self.user}
 
     def script(self, command: str) -> str:
         """`command` as bash runs it (after `set -eo pipefail`): the saved state first, saved again however it ends."""

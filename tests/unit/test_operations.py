@@ -378,3 +378,10 @@ def test_only_kubectls_own_namespace_flag_is_made_the_runs():
     assert own("kubectl get po --namespace=default -o wide") == "kubectl get po --namespace=ws-bob -o wide"
     assert own("kubectl exec -n default web -- grep -n default f") == "kubectl exec -n ws-bob web -- grep -n default f"
     assert own("kubectl get po -n defaults") == "kubectl get po -n defaults"
+
+
+def test_a_set_value_never_replaces_the_path_the_shell_lives_by(tmp_path):
+    """`--set PATH=/snapshots/x` fills a `<PATH>` placeholder; bash must still be found (a run exited 2 on it)."""
+    session = ShellSession(tmp_path, tmp_path / "state", "bob", values={"PATH": "/snapshots/x", "NODE": "n1"})
+    env = session.environment({"PATH": "/usr/bin:/bin"})
+    assert env["PATH"] == "/usr/bin:/bin" and env["NODE"] == "n1" and env["USER"] == "bob"
