@@ -720,9 +720,8 @@ class Effects:
                 if not m.heredoc:
                     reqs.extend(f"value:{name}" for name in unfilled(m.step))
                     reqs.extend(r for r in m.step.requires if r.startswith("fill:"))  # `ChangeNameHere` in that file
-        io = self.io(step)  # (the files it applies, as its io already read them: `Need(FILE, judged=True)`)
-        for f in (n.name for n in io.needs if n.kind == FILE and n.judged) if step.type in HOST_TYPES else ():
-            for shown in self.shown_files.get(plain_file(_within(f, io.cwd)), []):
+        for f, _how in command_io(step.command or "", self.io(step).cwd).manifests if step.type in HOST_TYPES else ():
+            for shown in self.shown_files.get(plain_file(_within(f, self.io(step).cwd)), []):
                 if shown.type is StepType.FILE:  # a file whose YAML leaves a value to the reader (`name: ## Replace ##`)
                     reqs.extend(r for r in shown.requires if r.startswith("fill:"))
         made = self.runtime_classes

@@ -19,7 +19,7 @@ from runner.plan.build import programs_of, quantity, step_requirements
 from runner.plan.facts import ClusterFacts, NodeShape
 from runner.plan.profile import Profile
 from runner.syntax import kubectl
-from runner.syntax.k8s import API_VERSIONS, pod_spec
+from runner.syntax.k8s import API_VERSIONS
 
 
 def gather_facts(
@@ -94,9 +94,11 @@ def gather_facts(
     namespaces = _namespaces(cluster, {n.name for n in needs if n.kind == NAMESPACE and n.name not in made})
     served = _served(cluster, {n.name for n in needs if n.kind == API and n.name not in made})
     resources = _resources(cluster) if any(n.kind == RESOURCE for n in needs) else None
-    # (listed only when a pod of the lesson names a RuntimeClass, without working out every step's requirements again)
-    named = any((pod_spec(m.obj.body or {}) or {}).get("runtimeClassName") for m in effects.manifests)
-    runtime_classes = _runtime_classes(cluster) if named else None
+    runtime_classes = (
+        _runtime_classes(cluster)
+        if any(r.startswith("runtime:") for s in lesson.steps for r in effects.requirements(s))
+        else None
+    )
     return ClusterFacts(
         storage_classes=names,
         wait_for_first_consumer=wffc,
