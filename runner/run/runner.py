@@ -147,7 +147,7 @@ class Runner:
         failed = False
         interrupted = False
         try:
-            with interrupts_raise():
+            with interrupts_raise(self.cancel):
                 self.progress("plan", {"steps": len(self.plan.actions)})
                 self.progress("lease", {})
                 self.lease.acquire(wait=self.request.wait, wait_timeout=self.request.wait_timeout)
@@ -193,6 +193,7 @@ class Runner:
                     if result.status in (FAILED, ERROR) and action.step.type is not StepType.CHECK:
                         failed = True  # a failed check is reported, but later steps can still run
                         self.blocked.failed(action.step, _short(result.message, action.step.location))
+                self.cancel.raise_if_set()  # a Ctrl-C whose raise a finalizer swallowed during the last step
         except Interrupted as exc:
             if self.lease.lost:  # not the user's Ctrl-C: another run may now sweep ours, so stop and say why
                 failed = True

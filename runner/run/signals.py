@@ -1,9 +1,12 @@
 """Ctrl-C and SIGTERM during runs: stop at once, then clean up; a second signal never stops the cleanup.
 
 A run on the main thread turns the signal into `Interrupted`, which unwinds
-out of whatever it waits for. Runs on other threads (`run --all`) cannot
-receive signals: the main thread sets their shared `Cancel`, and each run
-stops at its next step or wait.
+out of whatever it waits for, and also sets the run's `Cancel`: Python drops an
+exception raised while a finalizer (`__del__`, a generator closed by the garbage
+collector) happens to run, so the raise alone can be lost, and the run would go
+on to pass. The flag is not lost; the run's next step or wait raises again.
+Runs on other threads (`run --all`) cannot receive signals: the main thread
+sets their shared `Cancel`, and each run stops at its next step or wait.
 """
 
 from __future__ import annotations
@@ -60,10 +63,11 @@ def _restore(previous: dict[int, Any]) -> None:
 
 
 @contextmanager
-def interrupts_raise() -> Iterator[None]:
-    """Within: SIGINT/SIGTERM raise `Interrupted` (on the main thread)."""
+def interrupts_raise(cancel: Cancel) -> Iterator[None]:
+    """Within: SIGINT/SIGTERM set `cancel` and raise `Interrupted` (on the main thread)."""
 
     def handler(signum: int, frame: Any) -> None:
+        cancel.set(signal.Signals(signum).name)  # first: the raise may land in a finalizer, which swallows it
         raise Interrupted(signal.Signals(signum).name)
 
     previous = _install(handler)
