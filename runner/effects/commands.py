@@ -76,18 +76,22 @@ READERS = frozenset(
     }
 )
 INTERPRETERS = frozenset({"bash", "sh", "zsh", "source", ".", "python", "python3", "Rscript", "node", "perl", "ruby"})
-_CLOUD = {
-    "gcloud": "Google Cloud",
-    "aws": "AWS",
-    "az": "Azure",
-    "openstack": "OpenStack",
-    "eksctl": "AWS",
-    "doctl": "DigitalOcean",
-    "ibmcloud": "IBM Cloud",
-    "oci": "Oracle Cloud",
-    "gsutil": "Google Cloud",
+CLOUD_CLIS = {  # programs that make cloud infrastructure with the reader's account -> whose account
+    "gcloud": "a Google Cloud account",
+    "gsutil": "a Google Cloud account",
+    "aws": "an AWS account",
+    "eksctl": "an AWS account",
+    "az": "an Azure account",
+    "openstack": "an OpenStack account",
+    "doctl": "a DigitalOcean account",
+    "ibmcloud": "an IBM Cloud account",
+    "oci": "an Oracle Cloud account",
+    # infrastructure as code: its providers act with the reader's cloud account
+    "terraform": "a cloud account (Terraform's providers)",
+    "tofu": "a cloud account (OpenTofu's providers)",
+    "pulumi": "a cloud account (Pulumi's providers)",
 }
-_NO_CLOUD_VERBS = frozenset({"--version", "version", "--help", "help"})
+_NO_CLOUD_VERBS = frozenset({"--version", "version", "-version", "--help", "help", "-help", "fmt"})
 
 
 @dataclass
@@ -329,7 +333,7 @@ def _program(c: bash.SimpleCommand, io: CommandIO, stdin: str | None = None) -> 
     elif prog == "openssl":
         add(io.writes, *_flag_values(args, ("-out", "-keyout")))
         add(io.reads, *_flag_values(args, ("-in", "-key", "-CA", "-CAkey")))
-    if prog in _CLOUD and not (set(args[:1]) & _NO_CLOUD_VERBS):
+    if prog in CLOUD_CLIS and not (set(args[:1]) & _NO_CLOUD_VERBS):
         io.clouds.append(prog)
     if prog in ("curl", "wget", "http", "nc", "telnet"):
         io.ports_used.extend(_local_ports(words))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from runner.effects.commands import CLOUD_CLIS
 from runner.syntax import kubectl
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -131,7 +132,10 @@ class ClusterFacts:
         if key == "cloud":
             if value in self.clouds:
                 return None
-            return f"needs a {CLOUDS.get(value, value)} account (`{value}` makes cloud infrastructure), which a run does not use"
+            return (
+                f"needs {CLOUD_CLIS.get(value, 'a cloud account')} (`{value}` makes cloud infrastructure), "
+                "which a run does not use"
+            )
         return None  # unknown requirement words are the linter's business
 
     def _node_unmet(self, value: str) -> str | None:
@@ -191,19 +195,6 @@ class ClusterFacts:
 
     def has_node(self, name: str) -> bool:
         return self.nodes is None or any(n.name == name for n in self.nodes)
-
-
-CLOUDS = {
-    "gcloud": "Google Cloud",
-    "gsutil": "Google Cloud",
-    "aws": "AWS",
-    "eksctl": "AWS",
-    "az": "Azure",
-    "openstack": "OpenStack",
-    "doctl": "DigitalOcean",
-    "ibmcloud": "IBM Cloud",
-    "oci": "Oracle Cloud",
-}
 
 
 def image_registry(image: str) -> str:

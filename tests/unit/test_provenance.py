@@ -134,6 +134,8 @@ def test_what_this_cluster_lacks_is_a_skip_that_names_it():
         kubectl get pods -n kube-system
         kubectl taint node gpu-node-7 k=v:NoSchedule
         gcloud compute disks create d
+        terraform apply -auto-approve
+        terraform -version
         echo $PROJECT_ID
         curl -s http://localhost:8080/metrics
         ```
@@ -153,9 +155,11 @@ def test_what_this_cluster_lacks_is_a_skip_that_names_it():
     assert p[3][0] is Operation.COMMAND  # reading another namespace is fine
     assert p[4] == (Operation.SKIP, "needs node gpu-node-7, which this cluster does not have")
     assert p[5][1].startswith("needs a Google Cloud account (`gcloud` makes cloud infrastructure)")
-    assert p[6][1] == "needs $PROJECT_ID, which no step of the tutorial sets: give it with --set PROJECT_ID=…"
-    assert p[7][1] == "needs something listening on localhost:8080, which no step of the tutorial starts here"
-    assert p[11][1].startswith("needs kind Job (batch.volcano.sh/v1alpha1), which this cluster does not serve")
+    assert p[6][1].startswith("needs a cloud account (Terraform's providers)")  # infrastructure as code, the same
+    assert p[7][0] is not Operation.SKIP or "account" not in p[7][1]  # its version says nothing of an account
+    assert p[8][1] == "needs $PROJECT_ID, which no step of the tutorial sets: give it with --set PROJECT_ID=…"
+    assert p[9][1] == "needs something listening on localhost:8080, which no step of the tutorial starts here"
+    assert p[13][1].startswith("needs kind Job (batch.volcano.sh/v1alpha1), which this cluster does not serve")
 
 
 def test_a_folder_entered_an_alias_defined_and_a_port_forward_are_made_by_their_step():
