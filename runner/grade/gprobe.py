@@ -27,8 +27,9 @@ from runner.grade.inspector import Inspectors, read_many, unmountable
 from runner.kube.errors import ClusterError, ExecLost, Gone, NotFound, Timeout
 from runner.kube.exec import ExecResult, exec_in_pod
 from runner.kube.objects import ObjectRef, get
-from runner.kube.probe import ClusterProbe
+from runner.kube.probe import ClusterProbe, chosen_pod
 from runner.kube.wait import predicate_for
+from runner.syntax.shell import pod_choice
 
 
 class ReadDeferred(BaseException):
@@ -257,6 +258,12 @@ class CachedProbe(ClusterProbe):
         return obj
 
     def running_pod(self, name: str, timeout: float = 120) -> str:
+        choice = pod_choice(name)  # `$(kubectl get pods -l app=web -o name)`: the pod the lookup finds now
+        if choice is not None:
+            found = chosen_pod(self.list("Pod", label_selector=choice.selector or None), choice)
+            if found is None:
+                raise NotFound(f"no running pod with labels {choice.selector}")
+            return found
         pod = self.get("Pod", name)
         if pod is not None:
             if _terminating(pod):

@@ -18,7 +18,8 @@ from runner.kube.client import Cluster
 from runner.kube.errors import ClusterError, NotFound, translate
 from runner.kube.exec import ExecResult, exec_in_pod
 from runner.kube.objects import ObjectRef, create, delete, get, pods_of_job, resource
-from runner.kube.wait import gone, pod_condition, predicate_for, wait_for
+from runner.kube.wait import Outcome, gone, pod_condition, predicate_for, wait_for, wait_for_selected
+from runner.syntax.shell import PodChoice, pod_choice
 
 
 @runtime_checkable
@@ -91,7 +92,17 @@ class ClusterProbe:
         return obj
 
     def running_pod(self, name: str, timeout: float = 120) -> str:
-        """`name` if it is a pod, else a running pod of the Job `name` (waiting for one to run)."""
+        """`name` if it is a pod, else a running pod of the Job `name` (waiting for one to run), of the Deployment,
+        StatefulSet, ReplicaSet or DaemonSet `name` (`kubectl exec -it deploy/web`), or of the lookup `name` is
+        (`$(kubectl get pods -l app=web -o name)`, which the reader's shell would run)."""
+        choice = pod_choice(name)
+        if choice is not None:
+            return self._chosen_pod(choice, timeout)
+        if self.get("Pod", name) is None and self.get("Job", name) is None:
+            for kind in _WORKLOADS:
+                selector = _selector_of(self.get(kind, name))
+                if selector:
+                    return self._chosen_pod(PodChoice(selector), timeout)
         if self.get("Pod", name) is not None:
             self.wait("Pod", name, "running", timeout)
             return name
@@ -110,6 +121,11 @@ class ClusterProbe:
         if not pods:
             raise NotFound(f"job/{name} has no running pod")
         return pods[-1]["metadata"]["name"]
+
+    def _chosen_pod(self, choice: PodChoice, timeout: float) -> str:
+        """The newest running pod of `choice`, once there is one."""
+        pods = wait_for_selected(self.cluster, "Pod", choice.selector, lambda found: _running_of(found, choice), timeout)
+        return chosen_pod(pods, choice) or ""
 
     def exec(self, pod: str, command: str, container: str | None = None, timeout: float = 120) -> ExecResult:
         return exec_in_pod(self.cluster, pod, command, container, timeout)
@@ -180,3 +196,32 @@ def mentions(event: dict[str, Any], kind: str, name: str) -> bool:
     if inv.get("kind") == kind and inv.get("name") == name:
         return True
     return kind == "Job" and inv.get("kind") == "Pod" and str(inv.get("name", "")).startswith(f"{name}-")
+
+
+_WORKLOADS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet")  # kinds `kubectl exec KIND/NAME` picks a pod of
+
+
+def _selector_of(workload: dict[str, Any] | None) -> str:
+    """A workload's pod selector as kubectl's `-l` takes it (its `matchLabels`; "" when it has none)."""
+    labels = (((workload or {}).get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def chosen_pod(pods: builtins.list[dict[str, Any]], choice: PodChoice) -> str | None:
+    """Of the pods a reader's lookup lists, the one they mean: running, not on its way out (an old pod of a rollout),
+    named as the lookup's `grep` asks, the newest of them."""
+    fitting = [
+        p
+        for p in pods
+        if (p.get("status") or {}).get("phase") == "Running"
+        and not (p.get("metadata") or {}).get("deletionTimestamp")
+        and (choice.contains is None or choice.contains in (p.get("metadata") or {}).get("name", ""))
+    ]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda p: str((p.get("metadata") or {}).get("creationTimestamp") or ""))["metadata"]["name"]
+
+
+def _running_of(pods: builtins.list[dict[str, Any]], choice: PodChoice) -> Outcome:
+    found = chosen_pod(pods, choice)
+    return Outcome(found is not None, state=f"{len(pods)} pods, {'one running' if found else 'none running yet'}")

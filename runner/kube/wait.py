@@ -287,3 +287,62 @@ def wait_for(
 
 def _what(predicate: Predicate) -> str:
     return {gone: "deleted", exists: "created", job_complete: "complete", pvc_bound: "bound"}.get(predicate, "ready")
+
+
+def wait_for_selected(
+    cluster: Cluster,
+    kind: str,
+    label_selector: str,
+    predicate: Callable[[list[dict[str, Any]]], Outcome],
+    timeout: float,
+    checkpoint: Callable[[], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Watch the objects of `kind` a label selector picks (in the cluster's namespace) until `predicate` says done of
+    them all; the objects then. For a pod named only by its labels (`$(kubectl get pods -l app=web -o name)`), which no
+    watch by name can follow."""
+    res = resource(cluster, kind)
+    ns = cluster.namespace if res.namespaced else None
+    deadline = time.monotonic() + timeout
+    while True:
+        if checkpoint:
+            checkpoint()
+        try:
+            listing = res.get(namespace=ns, label_selector=label_selector)
+        except Exception as exc:
+            raise translate(exc, f"reading {kind.lower()}s with labels {label_selector}") from exc
+        seen = {i.metadata.name: i.to_dict() for i in listing.items}
+        outcome = predicate(list(seen.values()))
+        if outcome.done:
+            return list(seen.values())
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Timeout(f"no {kind.lower()} with labels {label_selector} after {timeout:.0f}s (last state: {outcome.state})")
+        try:
+            for event in cluster.dynamic.watch(
+                res,
+                namespace=ns,
+                label_selector=label_selector,
+                resource_version=listing.metadata.resourceVersion,
+                timeout=max(1, int(min(remaining, 5))),
+            ):
+                if event.get("type") == "ERROR":
+                    break  # resourceVersion too old: read again
+                obj = event.get("raw_object") or {}
+                name = (obj.get("metadata") or {}).get("name", "")
+                if event.get("type") == "DELETED":
+                    seen.pop(name, None)
+                else:
+                    seen[name] = obj
+                outcome = predicate(list(seen.values()))
+                if outcome.done:
+                    return list(seen.values())
+                if checkpoint:
+                    checkpoint()
+                if time.monotonic() >= deadline:
+                    break
+        except ClusterError:
+            raise
+        except Exception as exc:
+            err = translate(exc, f"watching {kind.lower()}s with labels {label_selector}")
+            if err.exit_code == 3 and not (isinstance(err, Unreachable) and cluster.outage.timeout > 0):
+                raise err from exc

@@ -813,6 +813,8 @@ def _shell_block(
                 ctx.program = (program, cmd.line)
             elif target or started:
                 ctx.pod, ctx.pod_kind = target or started, "Pod"
+                if not ann.get("pod"):  # the lines after it in this block are typed there, not in a pod entered before
+                    pod, pod_kind = ctx.pod, ctx.pod_kind
                 ctx.container = (target, classify.exec_container(segs)) if target else None
                 ctx.pod_namespace = classify.exec_namespace(segs) if target else None
                 ctx.entered_at = cmd.prompt.machine if cmd.prompt else None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner.syntax import bash, prompts
+from runner.syntax import bash, kubectl, prompts
 from runner.syntax.bash import HereDoc
 from runner.syntax.prompts import Prompt
 
@@ -170,6 +170,40 @@ def segments(command: str) -> list[list[str]]:
     a function's body runs only when called, so it is not listed.
     """
     return [list(c.words) for c in bash.parse(command).commands if c.words and c.runs]
+
+
+@dataclass(frozen=True)
+class PodChoice:
+    """A pod named by the command that finds it, as a reader writes it where a pod name goes (`kubectl exec -it
+    $(kubectl get pods -l app=web -o name) -- sh`): the pod is one of those the selector picks, whose name holds
+    `contains` (a `| grep web` in the pipeline), known only when the command runs."""
+
+    selector: str  # "" for every pod
+    contains: str | None = None
+
+
+def pod_choice(text: str) -> PodChoice | None:
+    """`$(kubectl get pods -l app=web -o jsonpath='{.items[0].metadata.name}')`, `` `kubectl get pod --selector
+    app=web -o name | head -1` ``, `$(kubectl get pods | grep web | awk '{print $1}')`: the pods they choose from.
+    None for a plain name or for a substitution that is not a pod lookup."""
+    text = text.strip()
+    if not ((text.startswith("$(") and text.endswith(")")) or (len(text) > 2 and text[0] == text[-1] == "`")):
+        return None
+    selector: str | None = None
+    contains: str | None = None
+    for words in segments(f"echo {text}")[:-1]:  # the commands inside, in order; the last is the `echo` itself
+        call = kubectl.parse(words) if words[0] == "kubectl" else None
+        if call is not None:
+            kinds = {kubectl.kind_of(a) for a in call.args[:1]}
+            if call.verb != "get" or kinds != {"Pod"} or call.targets:
+                return None
+            selector = call.flag("-l", "--selector") or ""
+        elif words[0] == "grep" and selector is not None and contains is None:
+            patterns = [w for w in words[1:] if not w.startswith("-")]
+            if "-v" in words or not patterns:
+                return None
+            contains = patterns[0]
+    return PodChoice(selector, contains) if selector is not None else None
 
 
 def piped(command: str) -> list[tuple[list[str], str | None]]:

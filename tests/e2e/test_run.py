@@ -488,6 +488,54 @@ def test_commands_in_a_pod_of_two_containers_run_in_the_default_one_or_the_one_n
     assert leftovers(kube_api, namespace, "e2e-two") == []
 
 
+LOOKED_UP_POD = """\
+# A pod found by a lookup
+
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: look-<username>
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: look-<username>
+  template:
+    metadata:
+      labels:
+        app: look-<username>
+    spec:
+      containers:
+      - name: main
+        image: busybox
+        command: ["sleep", "3600"]
+```
+
+```
+$ kubectl exec -it $(kubectl get pods -l app=look-<username> -o jsonpath='{.items[0].metadata.name}') -- sh
+/ # touch /tmp/found
+```
+
+```
+$ kubectl exec -it deploy/look-<username> -- sh
+/ # test -e /tmp/found
+```
+"""
+
+
+def test_commands_in_a_pod_named_by_a_lookup_or_by_its_deployment_run_there(kube_api, namespace, tmp_path):
+    """`$(kubectl get pods -l app=x -o jsonpath=…)` and `deploy/x` name the Deployment's pod: the lines typed there run
+    in it (the second finds the file the first made), not on the host, and not as a pod named by the lookup's text."""
+    lesson = tmp_path / "lookup.md"
+    lesson.write_text(LOOKED_UP_POD)
+    res = tutorial("run", str(lesson), "--user", "e2e-look", "-n", namespace, "--format", "json")
+    steps = {s["line"]: s for s in json.loads(res.stdout)["steps"]}
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert steps[26]["status"] == "passed" and steps[31]["status"] == "passed", res.stdout[-3000:]
+    assert leftovers(kube_api, namespace, "e2e-look") == []
+
+
 IMAGE_IN_A_COMMAND = """\
 # An image named in a command
 

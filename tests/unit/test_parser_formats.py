@@ -236,6 +236,17 @@ def test_commands_after_an_interactive_exec_in_the_same_block_go_to_that_pod():
     assert debug.type is StepType.INTERACTIVE
 
 
+def test_a_second_exec_moves_the_reader_into_its_pod_even_when_they_never_left_the_first():
+    """Block one enters pod a (and never types `exit`); block two enters pod b: its lines are typed in b."""
+    lesson = parse(
+        "```\n$ kubectl exec -it a -- sh\n/ # touch /tmp/x\n```\n\n```\n$ kubectl exec -it b -- sh\n/ # ls /tmp\n```\n"
+    )
+    assert [(s.type, s.pod) for s in lesson.steps if s.type is StepType.IN_POD] == [
+        (StepType.IN_POD, "a"),
+        (StepType.IN_POD, "b"),
+    ]
+
+
 def test_a_manifest_line_written_on_the_fence_is_an_invalid_block_at_its_line():
     """```apiVersion: v1 — Markdown takes the first line for a language: the reader's copy lacks it."""
     body = POD.split("\n", 1)[1]
