@@ -372,12 +372,12 @@ def interactive_reason(segments: list[list[str]]) -> str | None:
             if call.verb == "exec":
                 inner = list(call.after_dash) or list(call.args[1:])
                 target = call.targets[0][1] if call.targets else "a pod"
-                if tty and (not inner or (len(inner) == 1 and inner[0] in SHELLS)):
+                if tty and opens_shell(inner):
                     return f"opens an interactive shell in {target}"
                 if tty and inner and _repl(inner):
                     return f"opens `{_repl(inner)}` in {target}, which reads what is typed next"
-                if tty:
-                    return "runs a command with a terminal attached"
+                # `exec -it web -- cat /etc/hosts`: it prints and ends; without a terminal kubectl runs it all the same
+                continue
             if call.verb == "run" and (tty or call.has("-i", "--stdin")):
                 return "starts a pod with an interactive terminal"
             if call.verb == "debug" and tty:
@@ -516,9 +516,22 @@ def exec_pod(segments: list[list[str]]) -> str | None:
         call = kubectl.parse(words)
         if call is not None and call.verb == "exec" and call.targets:
             inner = list(call.after_dash) or list(call.args[1:])
-            if not inner or (len(inner) == 1 and posixpath.basename(inner[0]) in SHELLS):
+            if opens_shell(inner):
                 return call.targets[0][1]
     return None
+
+
+def opens_shell(inner: list[str]) -> bool:
+    """Is what `kubectl exec -it POD -- …` runs a shell that reads the lines typed next (`sh`, `/bin/bash -l`), not one
+    given its script (`sh -c 'ls'`)?"""
+    if not inner:
+        return True
+    options = inner[1:]
+    return (
+        posixpath.basename(inner[0]) in SHELLS
+        and all(w.startswith("-") for w in options)  # `bash script.sh` runs a script
+        and not any(not w.startswith("--") and "c" in w for w in options)  # `-c`, `-lc`: a command given
+    )
 
 
 # ---- what is not a command, and what is output ----------------------------------------------------

@@ -521,6 +521,10 @@ $ kubectl exec -it $(kubectl get pods -l app=look-<username> -o jsonpath='{.item
 $ kubectl exec -it deploy/look-<username> -- sh
 / # test -e /tmp/found
 ```
+
+```bash
+kubectl exec -it deploy/look-<username> -- ls /tmp/found
+```
 """
 
 
@@ -533,6 +537,7 @@ def test_commands_in_a_pod_named_by_a_lookup_or_by_its_deployment_run_there(kube
     steps = {s["line"]: s for s in json.loads(res.stdout)["steps"]}
     assert res.returncode == 0, res.stdout[-3000:]
     assert steps[26]["status"] == "passed" and steps[31]["status"] == "passed", res.stdout[-3000:]
+    assert steps[35]["status"] == "passed"  # `exec -it … -- ls`: it ends, so it runs (kubectl goes on without a terminal)
     assert leftovers(kube_api, namespace, "e2e-look") == []
 
 

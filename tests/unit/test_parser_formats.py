@@ -291,7 +291,7 @@ def test_thematic_breaks_around_the_opening_are_not_front_matter_and_one_command
     )
     lesson = parse(md)
     assert lesson.meta.title == "CronJobs"
-    assert [(s.line, s.type.value) for s in lesson.steps] == [(10, "interactive"), (14, "command")]  # not in db-0
+    assert [(s.line, s.type.value) for s in lesson.steps] == [(10, "command"), (14, "command")]  # it ends; not in db-0
     with pytest.raises(LessonError, match="front matter is not valid YAML"):
         parse("---\nid: x\n- a\n---\n# T\n")  # keys first: front matter, and an error at its line
 

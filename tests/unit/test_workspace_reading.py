@@ -271,6 +271,23 @@ def test_commands_that_run_until_stopped_and_a_kubeconfig_for_one_command():
     assert "kubeconfig:KUBECONFIG=…" in host_requirements("export KUBECONFIG=./viewer.kubeconfig")
 
 
+def test_exec_with_a_terminal_of_a_command_that_ends_runs_and_a_shell_is_entered():
+    """`kubectl exec -it web -- cat /opt/db-port` prints and ends (kubectl runs it without a terminal too, as a reader
+    sees it); `-- sh`, `-- /bin/bash -l` and `-- bash --login` open a shell the next lines are typed in."""
+    from runner.lesson import classify
+
+    def call(*inner):
+        return [["kubectl", "exec", "-it", "web", "--", *inner]]
+
+    for ends in (("cat", "/opt/db-port"), ("sh", "-c", "ls /"), ("bash", "-lc", "env"), ("bash", "script.sh")):
+        assert classify.interactive_reason(call(*ends)) is None, ends
+        assert classify.exec_pod(call(*ends)) is None, ends
+    for shell in (("sh",), ("/bin/bash", "-l"), ("bash", "--login"), ()):
+        assert classify.interactive_reason(call(*shell)) == "opens an interactive shell in web", shell
+        assert classify.exec_pod(call(*shell)) == "web", shell
+    assert "reads what is typed next" in (classify.interactive_reason(call("mysql", "-uroot")) or "")
+
+
 def test_a_script_under_a_caption_that_names_its_file_is_that_file():
     md = """\
         创建`entrypoint.sh`，内容如下：
