@@ -253,6 +253,10 @@ def _render_step(
                 result.error_line or step.line,
             ), left
         changes["objects"] = objects = result.objects
+        if result.braced:  # `request: {BASE64_csr}`: the reader writes their own value there
+            changes["requires"] = tuple(
+                dict.fromkeys((*changes.get("requires", step.requires), *(f"fill:{b}" for b in result.braced)))
+            )
     elif step.type is StepType.COMMAND and changes["command"] and (doc := heredoc(changes["command"])):
         result = read_yaml(doc.given, step.line + doc.first_line)
         objects = () if result.error else result.objects

@@ -141,6 +141,7 @@ class YamlResult:
     error: str | None = None
     error_line: int | None = None
     positions: tuple[Positions, ...] = ()  # of every document, when asked for (`with_positions`)
+    braced: tuple[str, ...] = ()  # fill-ins written in braces (`request: {BASE64_csr}`): see `_braced`
 
 
 def read_yaml(content: str, first_line: int, *, with_positions: bool = False) -> YamlResult:
@@ -155,6 +156,7 @@ def read_yaml(content: str, first_line: int, *, with_positions: bool = False) ->
     docs: list[Any] = []
     objects: list[K8sObject] = []
     positions: list[Positions] = []
+    braced: list[str] = []
     texts = _document_texts(content)
     try:
         index = 0
@@ -165,6 +167,7 @@ def read_yaml(content: str, first_line: int, *, with_positions: bool = False) ->
             if over is not None:
                 line = over.line if over.alias is None else _alias_line(content, index, over.alias)
                 return YamlResult((), tuple(docs), f"YAML over a limit: {over.message}", first_line + line)
+            braced.extend(_braced(node))
             data = loader.construct_document(node)
             docs.append(data)
             obj = _object(data, node, first_line, texts[index] if index < len(texts) else content)
@@ -190,7 +193,33 @@ def read_yaml(content: str, first_line: int, *, with_positions: bool = False) ->
         return YamlResult((), tuple(docs), f"YAML over a limit: nested more than {MAX_DEPTH} levels deep", first_line)
     finally:
         loader.dispose()
-    return YamlResult(tuple(objects), tuple(docs), positions=tuple(positions))
+    return YamlResult(tuple(objects), tuple(docs), positions=tuple(positions), braced=tuple(dict.fromkeys(braced)))
+
+
+def _braced(root: yaml.Node) -> list[str]:
+    """`request: {BASE64_csr}`, `- {YOUR_IP}`: a one-line mapping of one plain key with no value, which no Kubernetes
+    field takes; the reader is to write their own value there (a fill-in in braces, as `<…>` is in angle brackets)."""
+    found: list[str] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if (
+            isinstance(node, yaml.MappingNode)
+            and node.flow_style
+            and len(node.value) == 1
+            and isinstance(node.value[0][0], yaml.ScalarNode)
+            and isinstance(node.value[0][1], yaml.ScalarNode)
+            and not node.value[0][0].style  # plain: no quotes (None, or "" from libyaml)
+            and node.value[0][1].tag == "tag:yaml.org,2002:null"
+            and node.value[0][1].value == ""
+            and _IDENTIFIER.fullmatch(node.value[0][0].value)
+        ):
+            found.append("{" + node.value[0][0].value + "}")
+        stack.extend(_children(node))
+    return found
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][\w-]*")
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -229,6 +229,30 @@ def test_a_value_left_as_a_comment_asking_for_it_is_the_readers_to_fill():
     assert "Change data" not in p[13][1]  # a remark over a nested mapping is no blank
 
 
+def test_a_value_written_as_a_name_in_braces_is_the_readers_to_fill():
+    """`request: {BASE64_csr}` reads as a mapping of one key with no value, which no field takes: a fill-in; `{}` and
+    `{a: 1}` and a quoted `"{x}"` are values."""
+    from runner.syntax.yaml import read_yaml
+
+    md = """\
+        ```yaml
+        apiVersion: certificates.k8s.io/v1
+        kind: CertificateSigningRequest
+        metadata:
+          name: petya-csr
+        spec:
+          request: {BASE64_csr}
+          signerName: kubernetes.io/kube-apiserver-client
+          usages:
+          - client auth
+        ```
+        """
+    p = plan(md, {})
+    assert p[1][0] is Operation.SKIP and "`{BASE64_csr}`" in p[1][1]
+    text = 'a:\n  x: {}\n  y: {a: 1}\n  z: "{q}"\n  l:\n  - {YOUR_IP}\n  e: {"quoted": }\n'
+    assert read_yaml(text, 1).braced == ("{YOUR_IP}",)
+
+
 def test_a_file_named_after_the_one_object_of_an_unnamed_block_earlier_is_that_block():
     md = """\
         ## Deployment
