@@ -11,6 +11,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from runner.syntax.spelling import osa_distance
+
 KINDS = {
     "Pod": ("po", "pod", "pods"),
     "Job": ("job", "jobs", "job.batch", "jobs.batch"),
@@ -593,6 +595,11 @@ def refusal(call: KubectlCall) -> str | None:
             return f'unknown command "{verb}" for "kubectl": did you mean {near[0]}?'
     if verb is None or verb_flags(verb, call.args[0] if call.args else None) is None:
         return None
+    if verb in TYPE_FIRST_VERBS and call.args:
+        for word in call.args[0].split("/", 1)[0].split(","):
+            slip = misspelled_type(word)
+            if slip:
+                return f'the server doesn\'t have a resource type "{word}" (a slip for `{slip}`?)'
     if call.bad_flags:
         return f"`kubectl {verb}` has no flag {call.bad_flags[0]}"
     if verb == "exec" and len(call.args) >= 2 and not call.after_dash:
@@ -604,6 +611,24 @@ def refusal(call: KubectlCall) -> str | None:
     if verb in _BY_NAME_OR_SELECTOR and named and call.has("-l", "--selector"):
         return f"`kubectl {verb}` takes object names or a selector, not both (kubectl: name cannot be provided when a selector is specified)"
     return None
+
+
+# verbs whose first word names resource types (`get pods,svc`, `describe deploy/web`)
+TYPE_FIRST_VERBS = frozenset({"get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale", "explain"})
+
+
+def misspelled_type(word: str) -> str | None:
+    """The built-in resource type a word is a slip for (`deployemnt` -> deployment, `secert` -> secret: one edit, two in
+    a long word): no cluster serves that word (a CRD's resource is named on purpose: `ingressroutes` is no slip for
+    `ingresses`), so kubectl fails whatever the cluster holds."""
+    word = word.lower()
+    if not word.isalpha() or len(word) < 5 or kind_of(word) is not None:
+        return None
+    if (word.endswith("s") and kind_of(word[:-1]) is not None) or kind_of(word + "s") is not None:
+        return None  # a plural or singular kubectl's discovery also accepts
+    limit = 2 if len(word) >= 10 else 1
+    best = min(((osa_distance(word, a), a) for a in _ALIAS if "." not in a and len(a) >= 5), default=None)
+    return best[1] if best is not None and best[0] <= limit else None
 
 
 # verbs whose objects are found by name or by label selector, never by both (kubectl's resource builder refuses)

@@ -430,6 +430,8 @@ def test_paths_in_container_command():
         ("kubectl logs -c main", "needs a pod name"),
         ("kubectl create", "needs `-f FILE`"),
         ("kubectl apply -f", "needs a value"),
+        ("kubectl describe deployemnt p-<username>", "`deployemnt` is not a resource type"),
+        ("kubectl get pods,sercet", "`sercet` is not a resource type"),
     ],
 )
 def test_kubectl_syntax_rejected(command, fragment):

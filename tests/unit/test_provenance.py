@@ -373,6 +373,28 @@ def test_a_command_kubectl_refuses_as_written_is_a_defect_of_its_line_whatever_e
     assert p[10][0] is not Operation.FAIL  # its flags are all kubectl's
 
 
+def test_a_slip_in_a_built_in_resource_type_is_a_defect_whatever_the_cluster_serves():
+    """`kubectl describe deployemnt web`: the server has no such type, in any cluster; a CRD's own name (`ingressroutes`,
+    `rayservices`) is no slip for a built-in one, and a plural or short name kubectl accepts is none either."""
+    p = plan("""\
+        ```bash
+        kubectl describe deployemnt nginx-v1
+        kubectl get pods,sercet
+        kubectl delete statfulset/db
+        kubectl get ingressroutes
+        kubectl get rayservices
+        kubectl get deploy,svc
+        ```
+        """)
+    assert p[2] == (
+        Operation.FAIL,
+        'kubectl refuses this as written: the server doesn\'t have a resource type "deployemnt" (a slip for `deployment`?)',
+    )
+    assert p[3][0] is Operation.FAIL and "(a slip for `secret`?)" in p[3][1]
+    assert p[4][0] is Operation.FAIL and "(a slip for `statefulset`?)" in p[4][1]
+    assert all(p[n][0] is not Operation.FAIL for n in (5, 6, 7)), p
+
+
 def test_a_removed_version_in_a_shown_file_is_the_defect_of_its_block_and_what_applies_it_depends_on_it():
     served = frozenset({"apps/v1/Deployment", "v1/Pod", "v1/ConfigMap"})
     facts = ClusterFacts(network=False, namespace="ws", objects_known=True, served=served)

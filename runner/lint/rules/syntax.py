@@ -7,24 +7,9 @@ import re
 from runner.lesson.model import StepType
 from runner.lint.base import rule
 from runner.syntax import kubectl
+from runner.syntax.spelling import osa_distance
 
 TARGET_VERBS = ("get", "describe", "delete", "edit", "patch", "label", "annotate", "wait", "scale")
-
-
-def osa_distance(a: str, b: str) -> int:
-    """Edit distance where swapping two neighbouring letters (`gte` for `get`) counts as one edit."""
-    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        d[i][0] = i
-    for j in range(len(b) + 1):
-        d[0][j] = j
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-    return d[len(a)][len(b)]
 
 
 def _nearest(word: str, candidates) -> str | None:
@@ -121,6 +106,11 @@ def _check(c, emit) -> None:
         emit(step, line, "error", "`kubectl run` needs `--image`")
     if verb in ("logs",) and not call.args and not call.has("-l", "--selector"):
         emit(step, line, "error", "`kubectl logs` needs a pod name (or `-l SELECTOR`)")
+    if verb in kubectl.TYPE_FIRST_VERBS and call.args:
+        for word in call.args[0].split("/", 1)[0].split(","):
+            near = kubectl.misspelled_type(word)
+            if near:
+                emit(step, line, "error", f"`{word}` is not a resource type (the server has none by that name)", hint=f"`{near}`")
     if verb in TARGET_VERBS and len(call.args) == 1 and "/" not in call.args[0] and not kubectl.kind_of(call.args[0]):
         first = call.args[0]
         if "." not in first and ("<" in first or re.search(r"[-\d_A-Z]", first)):
