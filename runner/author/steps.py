@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from runner.author.layout import Insertion, Layout, steps_by_block
 from runner.author.timeline import Timeline
 from runner.effects import Call, Effects, pod_base
-from runner.lesson.classify import SHELLS
 from runner.lesson.markdown import Block
 from runner.lesson.model import Lesson, Step, StepType
 from runner.lint.facts import LessonFacts
+from runner.syntax.bash import SHELLS
 from runner.syntax.shell import heredoc
 from runner.syntax.yaml import read_yaml
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from runner.lesson.machines import CLUSTER_CLIENTS
 from runner.syntax import bash, kubectl
+from runner.syntax.bash import SHELLS
 from runner.syntax.shell import has_prompts, segments
 from runner.syntax.yaml import YamlResult, read_yaml
 
@@ -215,17 +216,6 @@ INTERACTIVE_PROGRAMS = {
     "watch": "repeats until stopped",
     "k9s": "opens a terminal UI",
     "jupyter": "starts a server that runs until stopped",
-}
-SHELLS = {
-    "bash",
-    "sh",
-    "/bin/bash",
-    "/bin/sh",
-    "zsh",
-    "/bin/zsh",
-    "ash",
-    "/bin/ash",
-    "/usr/bin/bash",
 }
 # programs with a prompt of their own: what is typed after starting one goes to it, not to a shell
 REPLS = {

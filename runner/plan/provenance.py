@@ -47,7 +47,7 @@ from runner.lesson.machines import CLUSTER_CLIENTS
 from runner.lesson.model import Step, StepType
 from runner.plan.facts import ClusterFacts
 from runner.plan.operation import Operation
-from runner.syntax import kubectl
+from runner.syntax import bash, kubectl
 from runner.syntax.bash import LAST_JOB
 from runner.syntax.k8s import API_VERSIONS, K8sObject, get_path, scalar
 from runner.syntax.shell import plain_file, segments
@@ -380,6 +380,13 @@ class Ledger:
                 return Verdict(
                     Operation.SKIP,
                     "needs $!, the process id of a command started in the background (`&`), and no step before it starts one",
+                )
+            if step.command and need.name in bash.expanded_too_early(step.command):
+                return Verdict(
+                    Operation.FAIL,
+                    f"`${need.name}` is expanded by the reader's shell before the command runs, so the script given to "
+                    f"`sh -c` in double quotes, which sets {need.name} for itself, gets it empty: single quotes keep it "
+                    "for that script",
                 )
             return Verdict(
                 Operation.SKIP, f"needs ${need.name}, which no step of the tutorial sets: give it with --set {need.name}=…"

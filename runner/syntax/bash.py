@@ -21,6 +21,7 @@ columns stay) and given back in every text this module returns.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import threading
 from collections.abc import Mapping
@@ -189,6 +190,26 @@ class Script:
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# programs that read a script: typed lines (`kubectl exec -it web -- sh`), or one given (`sh -c '…'`)
+SHELLS = frozenset({"bash", "sh", "zsh", "ash", "dash", "ksh", "/bin/bash", "/bin/sh", "/bin/zsh", "/bin/ash", "/usr/bin/bash"})
+
+
+def expanded_too_early(text: str) -> tuple[str, ...]:
+    """Variables the reader's shell expands in a script it hands to another shell in double quotes, which that script
+    sets for itself: `kubectl create job j --image=busybox -- sh -c "for i in $(seq 1 10); do echo $i; done"` reaches
+    the container as `echo ` (the loop's `$i` is the reader's, empty). Single quotes would have kept it."""
+    out: list[str] = []
+    for c in parse(text).commands:
+        if not c.reads:
+            continue
+        words = c.words
+        for n, word in enumerate(words[:-2]):
+            if posixpath.basename(word) in SHELLS and words[n + 1] == "-c":
+                inner = parse(words[n + 2]).assigned
+                out.extend(v for v in c.reads if v in inner)
+    return tuple(dict.fromkeys(out))
+
 
 # programs that pass what they read on, changed or not: a file's content goes through them on its way down a pipeline
 _FILTERS = frozenset({"cat", "envsubst", "sed"})

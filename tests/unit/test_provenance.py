@@ -395,6 +395,22 @@ def test_a_slip_in_a_built_in_resource_type_is_a_defect_whatever_the_cluster_ser
     assert all(p[n][0] is not Operation.FAIL for n in (5, 6, 7)), p
 
 
+def test_a_variable_the_readers_shell_expands_in_a_double_quoted_script_that_sets_it_is_a_defect():
+    """`sh -c "for i in …; do echo $i; done"`: the reader's shell fills `$i` (empty) before kubectl runs; in single
+    quotes, or set by the reader's own loop, it is fine; a variable the script does not set is only a missing value."""
+    p = plan("""\
+        ```bash
+        kubectl create job count --image=busybox -- sh -c "for i in $(seq 1 10); do echo $i; done"
+        kubectl create job count2 --image=busybox -- sh -c 'for i in $(seq 1 10); do echo $i; done'
+        for n in 1 2; do kubectl exec web -- sh -c "echo $n"; done
+        kubectl exec web -- bash -c "X=1; echo $X $HOME_DIR"
+        ```
+        """)
+    assert p[2][0] is Operation.FAIL and p[2][1].startswith("`$i` is expanded by the reader's shell before the command runs")
+    assert p[3][0] is not Operation.FAIL and p[4][0] is not Operation.FAIL
+    assert p[5][0] is Operation.FAIL and p[5][1].startswith("`$X` is expanded")  # HOME_DIR alone would be a --set
+
+
 def test_a_removed_version_in_a_shown_file_is_the_defect_of_its_block_and_what_applies_it_depends_on_it():
     served = frozenset({"apps/v1/Deployment", "v1/Pod", "v1/ConfigMap"})
     facts = ClusterFacts(network=False, namespace="ws", objects_known=True, served=served)
