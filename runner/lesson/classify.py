@@ -20,6 +20,7 @@ from runner.syntax.yaml import YamlResult, read_yaml
 
 YAML_LANGS = {"yaml", "yml", "k8s", "kubernetes"}
 SHELL_LANGS = {"bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "terminal", "cmd"}
+TRANSCRIPT_LANGS = {"console", "shell-session", "shellsession", "terminal"}  # a session as typed and printed, with prompts
 TEXT_LANGS = {"", "txt", "text", "plain", "plaintext", "none", "output", "log"}
 # fences that say their text is what a program printed: never commands, whatever they look like
 OUTPUT_LANGS = {"output", "log", "out", "stdout", "stderr", "result", "results", "console-output", "terminal-output"}
@@ -708,7 +709,7 @@ def output_prose(text: str) -> bool:
     The cue must run to the colon that ends the paragraph: "(you will see wget
     output in the logs), we can get interactive access:" introduces commands.
     """
-    stripped = text.rstrip()
+    stripped = text.strip().strip("*_").strip()  # `**Output:**`, `_Expected output:_`: the colon inside the emphasis
     if not stripped.endswith(":"):
         return False
     return any(not re.search(r"[.,;()!?]", stripped[m.end() : -1]) for m in _OUTPUT_PROSE.finditer(stripped))
@@ -742,7 +743,8 @@ _TABLE_HEADER = re.compile(
 _KUBECTL_SAID = re.compile(
     r"^(?:[a-z0-9.-]+/[a-z0-9.-]+|[a-z]+ \"[a-z0-9.-]+\") (?:created|configured|unchanged|deleted|labeled|annotated|patched|"
     r"exposed|scaled|replaced|edited|autoscaled|restarted|rolled back|paused|resumed|cordoned|uncordoned|drained|"
-    r"tainted|untainted|serverside-applied|image updated|env updated|condition met)(?: \((?:dry run|server dry run)\))?$"
+    r"tainted|untainted|serverside-applied|image updated|env updated|condition met)(?: \((?:dry run|server dry run)\))?"
+    r"(?:\s+[^\w\s$`|;&<>()'\"]+)?$"  # the page's own mark after it: `deployment.apps/web scaled ✅`
 )
 
 

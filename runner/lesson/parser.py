@@ -51,6 +51,7 @@ class _Context:
 
     section: str = ""
     section_fails: bool = False  # the heading says its commands are to fail ("Test (failure expected)")
+    prose_entry: int | None = None  # paragraphs read since prose moved the reader into a pod, until a block uses it
     file_hint: str | None = None  # file name given by the heading/prose just before a block
     file_content: str | None = None  # "Create the file `x`:" -> the next block is x's content
     drafted: str | None = None  # the manifest file the last command wrote or opened (`vi pod.yaml`): the next YAML block
@@ -202,6 +203,7 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             continue
         if block.kind == "code":
             ctx.block_start = len(b.steps)
+            ctx.prose_entry = None  # the pod prose entered is the one these commands are typed in
             for part in _editor_parts(block, path):
                 _code_block(part, ctx, b, seen_blocks)
             ctx.after_block = True
@@ -305,6 +307,10 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
             text=text,
             reason="the reader changes the file's content",
         )
+    if ctx.prose_entry is not None:
+        ctx.prose_entry += 1
+        if ctx.prose_entry > _PROSE_ENTRY_REACH:  # "Executes a command inside the container." far above: a description
+            ctx.pod = ctx.pod_kind = ctx.prose_entry = None
     cue = prose.pod_cue(text)
     if cue == "enter":
         named = prose.named_pod(text)
@@ -312,8 +318,14 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
             ctx.pod, ctx.pod_kind = named, "Pod"
         elif ctx.last_workload:
             ctx.pod_kind, ctx.pod = ctx.last_workload
+        ctx.prose_entry = 0 if ctx.pod else None
     elif cue == "leave":
         ctx.pod = ctx.pod_kind = ctx.entered_at = ctx.remote = ctx.program = None
+
+
+# prose that moves the reader into a pod ("Log into the pod", "Run this inside the container") speaks of the commands
+# shown just after it: this many more paragraphs before them, and it was a description, not a move
+_PROSE_ENTRY_REACH = 2
 
 
 def _take_annotation(ctx: _Context) -> dict[str, str]:
@@ -469,6 +481,19 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
             text=content,
             content_line=first,
             reason="Dockerfile" if forced is None else "marked as not runnable",
+        )
+    elif forced is None and lang in classify.TRANSCRIPT_LANGS and not classify.looks_like_shell(content):
+        # ```console with no prompt and no line a reader would type: what a command printed (`v1/Pod my-pod  💥`), or
+        # a note ("Note, this feature needs …"); a transcript's commands carry their prompts
+        b.add(
+            StepType.OTHER,
+            block.line,
+            ctx.section,
+            "output",
+            ann,
+            text=content,
+            content_line=first,
+            reason="output shown in a console block (no prompt, no command): not commands",
         )
     elif forced in ("command", "in-pod", "interactive") or (
         forced is None and (lang in classify.SHELL_LANGS or classify.looks_like_shell(content))

@@ -247,6 +247,27 @@ def test_a_second_exec_moves_the_reader_into_its_pod_even_when_they_never_left_t
     ]
 
 
+def test_output_in_a_console_block_without_prompts_and_under_a_bold_output_caption_is_not_run():
+    md = (
+        "```bash\nkube-score score pod.yml\n```\n```console\nv1/Pod my-pod                  \U0001f4a5\n"
+        "    [CRITICAL] Container Security Context\n```\n\n"
+        "```Console\nNote, this feature needs to be supported by the CNI.\n```\n\n"
+        "```console\nkubectl get pods\n```\n\n"  # a command a reader types: still one, prompt or not
+        "**Output:**\n```bash\ndeployment.apps/sample-deployment scaled \u2705\n```\n"
+    )
+    found = [(s.line, s.type.value) for s in parse(md).steps]
+    assert found == [(2, "command"), (4, "other"), (9, "other"), (14, "command"), (18, "other")], found
+
+
+def test_prose_that_speaks_of_a_container_far_above_the_commands_moves_no_one_into_it():
+    """ "Executes a specified command inside the container." in a list of probe kinds, paragraphs before the next
+    block: a description; "Log into the pod:" just before it: a move."""
+    far = "* Executes a specified command inside the container.\n\nOne.\n\nTwo.\n\nThree.\n\n```bash\nclear\n```\n"
+    near = "Now log into the pod `web-1`:\n\n```bash\nls /data\n```\n"
+    lesson = parse("```bash\nkubectl run web-1 --image=nginx\n```\n\n" + far + "\n" + near)
+    assert [(s.type.value, s.pod) for s in lesson.steps[1:]] == [("command", None), ("in-pod", "web-1")]
+
+
 def test_a_manifest_line_written_on_the_fence_is_an_invalid_block_at_its_line():
     """```apiVersion: v1 — Markdown takes the first line for a language: the reader's copy lacks it."""
     body = POD.split("\n", 1)[1]
