@@ -66,9 +66,10 @@ BASE_PACKAGES = [
     "wget",
     "bind9-dnsutils",
     "netcat-openbsd",
+    "psmisc",  # `killall`, `pstree`, `fuser`: busybox applets too
 ]
 DEBIAN_MIRROR = os.environ.get("TUTORIAL_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-IMAGES_REVISION = "2"  # bump to force a rebuild of every image (2: ping, wget, nslookup, nc in the base)
+IMAGES_REVISION = "3"  # bump to force a rebuild of every image (2: ping, wget, nslookup, nc; 3: killall in the base)
 
 MT_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MT_CONFIG = "application/vnd.docker.container.image.v1+json"

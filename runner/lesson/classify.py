@@ -871,13 +871,26 @@ def quoted_commands(text: str) -> bool:
 
 def heredoc_script(text: str) -> bool:
     """Is the block a shell command that carries a here-document, from its first line to the delimiter that ends the
-    block (`cat << EOF > demo-sa.yaml` … `EOF`), whatever its fence says? Read with the bash grammar."""
+    block (`cat << EOF > demo-sa.yaml` … `EOF`), or echoes it in quotes (`echo "` … `" > pod.yml`), whatever its fence
+    says? Read with the bash grammar."""
     lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 2 or "<<" not in lines[0]:
+    if len(lines) < 2:
         return False
+    if "<<" not in lines[0]:
+        return _echoed_file(text)
     script = bash.parse(text)
     last = script.heredocs[-1].heredoc if script.heredocs else None
     return not script.errors and last is not None and lines[-1].strip() == last.delimiter
+
+
+def _echoed_file(text: str) -> bool:
+    """`echo "` … the YAML … `" > pod.yml` (or `| kubectl apply -f -`): one command whose quoted word is the whole block,
+    read with the bash grammar."""
+    script = bash.parse(text)
+    if script.errors or not script.commands:
+        return False
+    first = script.commands[0]
+    return first.name in ("echo", "printf") and any("\n" in w and "kind:" in w for w in first.words[1:])
 
 
 def opens_editor_on_manifest(line: str) -> bool:

@@ -114,11 +114,23 @@ def _default_condition(
     if kind == "Pod":
         return "exists" if obj is not None and _awaits_later(obj, later or {}) else "ready"
     if kind in ("Deployment", "StatefulSet"):
+        if obj is not None and _overfills(obj, facts):
+            return "exists"  # "create several resource-intensive pods": not all of them can run here, nor were meant to
         return "ready"  # its pods, as a reader waits before `kubectl logs` or `exec`
     if kind == "PersistentVolumeClaim":
         sc = scalar(get_path(obj.body, ("spec", "storageClassName"))) if obj else None
         return "exists" if sc in facts.wait_for_first_consumer else "bound"
     return None
+
+
+def _overfills(obj: K8sObject, facts: ClusterFacts) -> bool:
+    """Do the workload's replicas ask for more CPU or memory than all of this cluster's nodes hold together? Then its
+    rollout never completes here (a tutorial that fills a cluster on purpose, or assumes a bigger one)."""
+    replicas = get_path(obj.body, ("spec", "replicas"))
+    if not facts.nodes or not isinstance(replicas, int) or replicas < 2:
+        return False
+    cpu, memory = pod_requests(pod_spec(obj.body or {}))
+    return replicas * cpu > sum(n.cpu for n in facts.nodes) or replicas * memory > sum(n.memory for n in facts.nodes)
 
 
 def _awaits_later(obj: K8sObject, later: Mapping[str, int]) -> bool:

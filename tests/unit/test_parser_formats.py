@@ -268,6 +268,12 @@ def test_prose_that_speaks_of_a_container_far_above_the_commands_moves_no_one_in
     assert [(s.type.value, s.pod) for s in lesson.steps[1:]] == [("command", None), ("in-pod", "web-1")]
 
 
+def test_a_yaml_fence_around_an_echo_that_writes_the_yaml_is_that_command():
+    md = '```yaml\necho "\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"  > ~/ckad/pod.yml\n```\n'
+    (step,) = parse(md).steps
+    assert step.type.value == "command" and step.command.startswith('echo "')
+
+
 def test_a_manifest_line_written_on_the_fence_is_an_invalid_block_at_its_line():
     """```apiVersion: v1 — Markdown takes the first line for a language: the reader's copy lacks it."""
     body = POD.split("\n", 1)[1]

@@ -89,3 +89,35 @@ def test_a_step_the_lesson_expects_to_fail_runs_whatever_it_misses():
     assert plan_of(md, facts).actions[0].do is Operation.SKIP  # nothing makes it, the cluster has none: a prerequisite
     expected = plan_of("<!-- step: expect=fail -->\n" + md, facts).actions[0]
     assert expected.do is Operation.COMMAND  # the lesson says it fails: it runs, and passes when it does
+
+
+def test_a_deployment_that_asks_more_than_the_cluster_holds_is_waited_for_only_until_made():
+    """ "Create several resource-intensive pods" (5 × 500m on 2 CPUs): the rollout never completes here, and the
+    tutorial does not mean it to; 3 × 500m does, and is waited for."""
+    from runner.plan.facts import NodeShape
+
+    md = """\
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hog
+spec:
+  replicas: REPLICAS
+  selector:
+    matchLabels: {app: hog}
+  template:
+    metadata:
+      labels: {app: hog}
+    spec:
+      containers:
+      - name: c
+        image: nginx
+        resources:
+          requests: {cpu: 500m, memory: 256Mi}
+```
+"""
+    facts = ClusterFacts(network=False, nodes=(NodeShape("n1", 2, 8e9),))
+    waits = {n: plan_of(md.replace("REPLICAS", str(n)), facts).actions[0].waits for n in (3, 5)}
+    assert [w.condition for w in waits[3]] == ["ready"]
+    assert [w.condition for w in waits[5]] == ["exists"]
