@@ -129,7 +129,7 @@ def _overfills(obj: K8sObject, facts: ClusterFacts) -> bool:
     replicas = get_path(obj.body, ("spec", "replicas"))
     if not facts.nodes or not isinstance(replicas, int) or replicas < 2:
         return False
-    cpu, memory = pod_requests(pod_spec(obj.body or {}))
+    cpu, memory = pod_requests(pod_spec(obj.body or {}) or {})
     return replicas * cpu > sum(n.cpu for n in facts.nodes) or replicas * memory > sum(n.memory for n in facts.nodes)
 
 
