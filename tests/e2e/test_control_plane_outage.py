@@ -83,6 +83,57 @@ def test_an_outage_longer_than_the_timeout_ends_the_run_with_exit_3_after_one_mo
     assert _leftovers(namespace, user) == []
 
 
+LONG_COMMAND = """\
+# A tutorial's own command that waits long
+
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: stay-<username>
+spec:
+  containers:
+  - name: c
+    image: busybox
+    command: ["sleep", "3600"]
+```
+
+```bash
+kubectl wait --for=delete pod/stay-<username> --timeout=250s
+```
+"""
+
+
+def test_an_outage_during_a_tutorials_own_long_command_ends_the_run_with_exit_3(kube_api, namespace, tmp_path):
+    """The API server goes away while the tutorial's kubectl waits (its own retries would go on to its --timeout): the
+    run gives up after --outage-timeout as it does in its own waits, stops the command, and exits 3."""
+    user = "outage3"
+    lesson = tmp_path / "long.md"
+    lesson.write_text(LONG_COMMAND)
+    with SpareApiserver(free_port(), tmp_path) as spare:
+        args = ["run", str(lesson), "--user", user, "-n", namespace, "--kubeconfig", str(spare.kubeconfig)]
+        env = {k: v for k, v in kube_env().items() if k != "KUBECONFIG"}
+        run = start_tutorial(*args, "--outage-timeout", "8", env=env)
+        wait_until(
+            lambda: (
+                "Running"
+                in kubectl("-n", namespace, "get", "pod", f"stay-{user}", "-o", "jsonpath={.status.phase}", check=False).stdout
+            ),
+            120,
+            "the pod runs, so the run is at the tutorial's `kubectl wait`",
+        )
+        time.sleep(3)
+        assert run.poll() is None, run.communicate(timeout=60)
+        spare.kill()
+        t0 = time.monotonic()
+        out, err = run.communicate(timeout=200)
+        gave_up_after = time.monotonic() - t0
+    assert run.returncode == 3, out + err
+    assert not crashed(err) and "Traceback" not in err, err
+    assert gave_up_after < 8 + 60, gave_up_after  # not the command's own 250 s
+    kubectl("-n", namespace, "delete", "pod", f"stay-{user}", "--wait=false", check=False)
+
+
 def test_a_board_recovers_from_an_api_server_restart_without_a_restart(kube_api, namespace, tmp_path):
     port = free_port()
     with SpareApiserver(free_port(), tmp_path) as spare:

@@ -194,6 +194,25 @@ def test_a_cancelled_run_stops_its_command(tmp_path):
     assert time.monotonic() - t0 < 10
 
 
+def test_a_command_whose_api_server_is_gone_for_good_is_stopped_by_the_liveness_probe(tmp_path):
+    """`alive` (the API server, through the outage rules) is asked while the command runs; what it raises stops the
+    command and everything it started, and a quick command never asks."""
+    from runner.kube.errors import Unreachable
+
+    asked = []
+
+    def gone() -> None:
+        asked.append(time.monotonic())
+        if len(asked) >= 2:
+            raise Unreachable("cluster unreachable for more than 8 s")
+
+    t0 = time.monotonic()
+    with pytest.raises(Unreachable):
+        run_shell("sleep 60", tmp_path, os.environ, 300, Cancel(), alive=gone, alive_every=0.2)
+    assert len(asked) == 2 and time.monotonic() - t0 < 10
+    assert run_shell("true", tmp_path, os.environ, 10, Cancel(), alive=gone, alive_every=5)[0] == 0 and len(asked) == 2
+
+
 # ---- files -----------------------------------------------------------------------------------
 
 

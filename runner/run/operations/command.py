@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from runner.core.results import SKIPPED
 from runner.effects import Effects
-from runner.kube.errors import kubectl_unreachable
+from runner.kube.errors import kubectl_unreachable, translate
 from runner.kube.labels import RUN_LABEL
 from runner.kube.objects import ObjectRef, get, patch_labels
 from runner.lesson.model import Step
@@ -89,8 +89,25 @@ class HostCommand:
 
     def _run(self, command: str, env: dict[str, str]) -> tuple[int, str, str]:
         return run_shell(
-            self.session.script(command), self.ctx.workspace.root, env, self.ctx.request.command_timeout, self.ctx.cancel
+            self.session.script(command),
+            self.ctx.workspace.root,
+            env,
+            self.ctx.request.command_timeout,
+            self.ctx.cancel,
+            alive=self._api_still_there,
         )
+
+    def _api_still_there(self) -> None:
+        """While a tutorial's command runs: the API server it talks to is still there, or comes back within
+        --outage-timeout (runner.kube.outage, as for the run's own requests); else `ClusterError` (exit 3) stops it."""
+        from kubernetes import client
+
+        try:
+            client.VersionApi(self.ctx.cluster.api).get_code(_request_timeout=5)
+        except Exception as exc:
+            err = translate(exc, "reaching the API server while the tutorial's command runs")
+            if err.exit_code == 3:
+                raise err from exc
 
     def _api_came_back(self) -> bool:
         """Ride out the outage kubectl ran into (runner.kube.outage); False if it outlasted --outage-timeout."""

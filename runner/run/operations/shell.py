@@ -12,15 +12,26 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from runner.run.operations.base import StepFailed
 from runner.run.signals import Cancel, Interrupted
 
 
-def run_shell(command: str, cwd: Path, env: Mapping[str, str], timeout: float, cancel: Cancel) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of `command`; `StepFailed` after `timeout`, `Interrupted` once `cancel` is set."""
+def run_shell(
+    command: str,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    cancel: Cancel,
+    alive: Callable[[], None] | None = None,
+    alive_every: float = 5.0,
+) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of `command`; `StepFailed` after `timeout`, `Interrupted` once `cancel` is set.
+
+    `alive`, called every `alive_every` seconds while the command runs, raises to stop it: the API server it talks to
+    is gone for good (a tutorial's `kubectl wait` would retry to its own --timeout)."""
     proc = subprocess.Popen(
         ["bash", "-c", "set -eo pipefail\n" + command],
         cwd=cwd,
@@ -34,6 +45,7 @@ def run_shell(command: str, cwd: Path, env: Mapping[str, str], timeout: float, c
         start_new_session=True,
     )
     deadline = time.monotonic() + timeout
+    next_alive = time.monotonic() + alive_every
     try:
         while True:
             try:
@@ -44,6 +56,9 @@ def run_shell(command: str, cwd: Path, env: Mapping[str, str], timeout: float, c
                     raise Interrupted(cancel.reason) from None
                 if time.monotonic() > deadline:
                     raise StepFailed(f"command still running after {timeout:.0f}s") from None
+                if alive is not None and time.monotonic() >= next_alive:
+                    alive()
+                    next_alive = time.monotonic() + alive_every
     finally:
         if proc.poll() is None:
             _kill_group(proc)
