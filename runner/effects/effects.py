@@ -546,6 +546,10 @@ class Effects:
                 needs.append(Need(NAMESPACE, self.norm(obj.namespace), obj.line, via="create"))
             for kind, name, optional in references(obj.body or {}):
                 needs.append(Need(OBJECT, self.norm(name), obj.line, of=kind, optional=optional))
+            for claim in claim_specs(obj.kind, obj.body or {}):
+                volume = self._static_volume(claim.get("storageClassName"), step)
+                if volume is not None:  # `storageClassName: manual`: it binds only to the volume of that class shown
+                    needs.append(Need(OBJECT, volume, obj.line, of="PersistentVolume"))
             node = (pod_spec(obj.body or {}) or {}).get("nodeName")
             if isinstance(node, str) and node:
                 needs.append(Need(NODE, node, obj.line))
@@ -617,6 +621,24 @@ class Effects:
             and isinstance(sc := get_path(m.obj.body or {}, ("spec", "storageClassName")), str)
             and sc
         )
+
+    def _static_volume(self, storage_class: Any, step: Step) -> str | None:
+        """The PersistentVolume of the lesson, shown before `step`, that a claim of this class binds to (static
+        provisioning: no StorageClass of that name is made); None when the class is provisioned or no such volume
+        comes before."""
+        if not isinstance(storage_class, str) or ("StorageClass", storage_class) not in self.static_classes:
+            return None
+        if ("StorageClass", storage_class) in self.created():
+            return None
+        volumes = [
+            m.obj.name
+            for m in self.manifests
+            if m.obj.kind == "PersistentVolume"
+            and m.obj.name
+            and m.step.index < step.index
+            and get_path(m.obj.body or {}, ("spec", "storageClassName")) == storage_class
+        ]
+        return self.norm(volumes[-1]) if volumes else None
 
     @cached_property
     def unbindable_classes(self) -> dict[str, Manifest]:

@@ -392,7 +392,7 @@ class Ledger:
                 Operation.SKIP, f"needs ${need.name}, which no step of the tutorial sets: give it with --set {need.name}=…"
             )
         if need.kind == OBJECT:
-            return self._object(need)
+            return self._object(need, step)
         if need.kind == NAMESPACE:
             if need.name == facts.namespace or "<" in need.name or "$" in need.name:
                 return None
@@ -631,7 +631,7 @@ class Ledger:
                 )
         return None
 
-    def _object(self, need: Need) -> Verdict | None:
+    def _object(self, need: Need, step: Step) -> Verdict | None:
         if "<" in need.name.replace("<hash>", "").replace("<index>", "") or "$" in need.name:
             return None
         names = set(owners(need.name))
@@ -645,8 +645,19 @@ class Ledger:
         prefix = self._generated_as(need)
         if prefix is not None:
             return Verdict(Operation.FAIL, prefix)
+        authored = self._authors_instance(need)
+        if authored is not None:
+            return Verdict(Operation.SKIP, authored)
         later = self._made_later(need)
         if later is not None:
+            deletes = any(e.action == "delete" and e.name in names for e in self.effects.of_step(step))
+            typed = step.type in (StepType.COMMAND, StepType.INTERACTIVE)  # (in a pod: entered as the prose says, maybe)
+            if typed and later.type is StepType.COMMAND and not deletes:  # following the text in order: "not found"
+                return Verdict(
+                    Operation.FAIL, f"{need} is used before it is made: only a later step makes it (line {later.line})"
+                )
+            # (a manifest shown further down may be one already there, "the original ConfigMap"; a delete may be a
+            # clean-up of an earlier try, "if the namespace already exists")
             return Verdict(
                 Operation.SKIP, f"needs {need}, which only a later step makes (line {later.line}): the text uses it first"
             )
@@ -656,6 +667,23 @@ class Ledger:
         if any((k, n) in self.facts.existing for k in kinds for n in names):
             return None
         return Verdict(Operation.SKIP, f"needs {need}, which no step makes and this cluster does not have")
+
+    def _authors_instance(self, need: Need) -> str | None:
+        """`kubectl get pods my-helloworld-rs-c8rrj`: a pod named with the random suffix its ReplicaSet, Deployment,
+        Job or DaemonSet gave it in the author's cluster (Kubernetes' suffix letters: no vowels, no 0, 1 or 3), of a
+        workload the tutorial names. The reader's pod has another suffix."""
+        if need.of not in (None, "Pod"):
+            return None
+        m = _GENERATED_POD.fullmatch(need.name)
+        if m is None:
+            return None
+        owner = m.group(1)
+        if not any(e.name in (owner, owner.rsplit("-", 1)[0]) and e.kind in _POD_OWNERS for e in self.effects.events):
+            return None
+        return (
+            f"needs the reader's own pod name: {need.name} is the name a pod of {owner} had in the author's cluster "
+            "(its random suffix), and the reader's has another"
+        )
 
     def _made_later(self, need: Need) -> Step | None:
         names = set(owners(need.name))
@@ -675,6 +703,13 @@ class Ledger:
                     f"from generateName `{e.name}` (a random suffix follows); find it by label or with `kubectl get`"
                 )
         return None
+
+
+# a pod named by its owner and the suffix Kubernetes made up for it: `web-7d9f8c6b5d-x2k4q`, `rs-c8rrj`, `job-9zq7p`
+# (the letters of apimachinery's rand.String: consonants and the digits 2 4 5 6 7 8 9)
+_SUFFIX = "[bcdfghjklmnpqrstvwxz2456789]"
+_GENERATED_POD = re.compile(rf"(.+?)(?:-{_SUFFIX}{{8,10}})?-{_SUFFIX}{{5}}")
+_POD_OWNERS = frozenset({"Deployment", "ReplicaSet", "Job", "DaemonSet", "ReplicationController", "CronJob"})
 
 
 _BUILTIN_GROUPS = frozenset({"", "apps", "batch", "extensions", "policy", "autoscaling"})

@@ -411,6 +411,77 @@ def test_a_variable_the_readers_shell_expands_in_a_double_quoted_script_that_set
     assert p[5][0] is Operation.FAIL and p[5][1].startswith("`$X` is expanded")  # HOME_DIR alone would be a --set
 
 
+def test_a_claim_of_a_class_only_a_shown_volume_carries_depends_on_that_volume():
+    """`storageClassName: manual`: the claim binds to the volume of that class the text made just before, and to
+    nothing else; when that volume's step does not run, the claim would wait forever."""
+    p = plan("""\
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata:
+          name: nfs-pv
+        spec:
+          storageClassName: manual
+          capacity: {storage: 1Gi}
+          accessModes: [ReadWriteMany]
+          nfs: {server: nfs.example.org, path: /export}
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: data
+        spec:
+          storageClassName: manual
+          accessModes: [ReadWriteMany]
+          resources: {requests: {storage: 1Gi}}
+        ```
+        """)
+    assert p[1][0] is Operation.SKIP and "nfs.example.org" in p[1][1]
+    assert p[13][0] is Operation.SKIP and p[13][1].startswith("depends on persistentvolume/nfs-pv"), p[13]
+
+
+def test_an_object_a_command_uses_before_the_command_that_makes_it_is_a_defect_of_that_line():
+    """`kubectl rollout history deployment/web` above `kubectl create deployment web`: "not found" for a reader who
+    follows the text. A delete first ("if it already exists"), and a manifest shown further down ("the original
+    ConfigMap", maybe there already), stay prerequisites."""
+    p = plan("""\
+        ```bash
+        kubectl rollout history deployment/web
+        kubectl delete namespace lab
+        kubectl describe configmap style
+        kubectl create deployment web --image=nginx
+        kubectl create namespace lab
+        ```
+
+        ```yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: style
+        ```
+        """)
+    assert p[2] == (Operation.FAIL, "deployment/web is used before it is made: only a later step makes it (line 5)")
+    assert p[3][0] is Operation.SKIP and "only a later step makes (line 6)" in p[3][1]
+    assert p[4][0] is Operation.SKIP and "only a later step makes (line 9)" in p[4][1]
+
+
+def test_a_pod_named_with_the_random_suffix_it_had_in_the_authors_cluster_needs_the_readers_own_name():
+    p = plan("""\
+        ```bash
+        kubectl create job counter --image=busybox -- echo hi
+        kubectl logs counter-z6kdj
+        kubectl create deployment mysql --image=mysql
+        kubectl logs mysql-774b959dc4-bcrqn
+        kubectl logs counter-alpha
+        ```
+        """)
+    assert p[3][0] is Operation.SKIP and p[3][1].startswith("needs the reader's own pod name: counter-z6kdj is the name")
+    assert p[5][0] is Operation.SKIP and "mysql-774b959dc4-bcrqn is the name a pod of mysql had" in p[5][1]
+    assert "reader's own pod name" not in p[6][1]  # vowels: no suffix Kubernetes makes
+
+
 def test_a_removed_version_in_a_shown_file_is_the_defect_of_its_block_and_what_applies_it_depends_on_it():
     served = frozenset({"apps/v1/Deployment", "v1/Pod", "v1/ConfigMap"})
     facts = ClusterFacts(network=False, namespace="ws", objects_known=True, served=served)
