@@ -142,7 +142,12 @@ _BARE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]")
 
 
 def _bare_word(name: str) -> re.Pattern[str]:
+    if _MASK.fullmatch(name):  # `stuXX`, `userNN`: a mask of one letter stands inside a word, next to no other capital
+        return re.compile(rf"(?<![A-Z$<{{]){re.escape(name)}(?![A-Z>}}])")
     return re.compile(rf"(?<![\w$<{{.-]){re.escape(name)}(?![\w>}}-])")
+
+
+_MASK = re.compile(r"([A-Z])\1+")  # XX, NNN: the student number written as a mask
 
 
 def render(lesson: Lesson, values: Mapping[str, str]) -> Rendered:

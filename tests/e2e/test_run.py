@@ -541,6 +541,27 @@ def test_commands_in_a_pod_named_by_a_lookup_or_by_its_deployment_run_there(kube
     assert leftovers(kube_api, namespace, "e2e-look") == []
 
 
+LOGS_OF_A_LOOKUP = """\
+# Logs of the pod a lookup finds
+
+```bash
+kubectl create job hello-<username> --image=busybox -- sh -c 'sleep 2; echo Hello CKAD; sleep 5'
+kubectl logs $(kubectl get pods -l job-name=hello-<username> -o jsonpath='{.items[0].metadata.name}')
+```
+"""
+
+
+def test_logs_of_a_pod_named_by_a_lookup_wait_for_the_pod_to_start(kube_api, namespace, tmp_path):
+    """Asked at once, the lookup finds no pod yet (or one being created) and kubectl refuses; a reader asks a moment
+    later, once the Job's pod runs."""
+    lesson = tmp_path / "lookup-logs.md"
+    lesson.write_text(LOGS_OF_A_LOOKUP)
+    res = tutorial("run", str(lesson), "--user", "e2e-lol", "-n", namespace, "--format", "json")
+    steps = {s["line"]: s for s in json.loads(res.stdout)["steps"]}
+    assert res.returncode == 0 and steps[5]["status"] == "passed", res.stdout[-3000:]
+    assert leftovers(kube_api, namespace, "e2e-lol") == []
+
+
 IMAGE_IN_A_COMMAND = """\
 # An image named in a command
 

@@ -75,6 +75,16 @@ def test_what_an_aliased_kubectl_applies_is_known_like_kubectls():
     assert any(m.name == "app" and m.of == "Pod" for m in Effects(lesson).io(apply).makes)
 
 
+def test_a_mask_of_one_capital_letter_is_filled_inside_a_word():
+    """`host: voteapp.app.stuXX.steven.asia # CHANGE THE XX to your student number`, `--set XX=07`: the mask stands
+    inside the host name; `XXL` and `XXX` are other words."""
+    md = "```bash\ncurl http://voteapp.stuXX.example.org\necho XXL XXX\n```\n"
+    lesson = parse_lesson(md, "t.md")
+    steps = render(lesson, {"XX": "07"}).lesson.steps
+    assert steps[0].command == "curl http://voteapp.stu07.example.org"
+    assert steps[1].command == "echo XXL XXX"
+
+
 def test_a_bare_fill_in_named_by_set_is_replaced_as_a_whole_word():
     lesson = parse_lesson(textwrap.dedent(WORKSHOP), "t.md")
     first = render(lesson, {"YOUR_NAME": "ws"}).lesson.steps[0]

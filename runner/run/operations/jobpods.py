@@ -13,11 +13,11 @@ from typing import Any
 
 from runner.kube.errors import Timeout
 from runner.kube.objects import ObjectRef, get, pods_of_job
-from runner.kube.wait import Outcome, WaitFailed, predicate_for, wait_for
+from runner.kube.wait import Outcome, WaitFailed, predicate_for, wait_for, wait_for_selected
 from runner.lesson.model import Step
 from runner.run.operations.base import OperationContext, StepFailed
 from runner.syntax import kubectl
-from runner.syntax.shell import segments
+from runner.syntax.shell import PodChoice, pod_choice, segments
 
 _HASH = re.compile(r"([a-z0-9][a-z0-9.-]*?)(?:-(<index>|\d+))?-<hash>")
 
@@ -41,6 +41,8 @@ def await_logged_jobs(
                 _await_job(name, step, ctx)
             elif kind in (None, "Pod") and "<" not in name and "$" not in name:
                 _await_started(name, call.flag("-c", "--container"), step, ctx)
+            elif kind in (None, "Pod") and (choice := pod_choice(name)) is not None:
+                _await_chosen(choice, call.flag("-c", "--container"), step, ctx)
 
 
 def _await_started(pod: str, container: str | None, step: Step, ctx: OperationContext) -> None:
@@ -50,13 +52,7 @@ def _await_started(pod: str, container: str | None, step: Step, ctx: OperationCo
     ref = ObjectRef("Pod", pod, cluster.namespace)
 
     def started(obj: dict[str, Any] | None) -> Outcome:
-        status = (obj or {}).get("status") or {}
-        found = [
-            cs
-            for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
-            if container in (None, cs.get("name"))
-        ]
-        begun = any({"running", "terminated"} & set((cs.get("state") or {}).keys()) for cs in found)
+        begun = obj is not None and _container_begun(obj, container)
         return Outcome(begun or obj is None, state="started" if begun else "waiting to start")
 
     try:
@@ -64,6 +60,34 @@ def _await_started(pod: str, container: str | None, step: Step, ctx: OperationCo
             wait_for(cluster, ref, started, min(step.timeout or 60, 60), checkpoint=ctx.cancel.raise_if_set)
     except (WaitFailed, Timeout):
         pass  # kubectl then says why
+
+
+def _await_chosen(choice: PodChoice, container: str | None, step: Step, ctx: OperationContext) -> None:
+    """`kubectl logs $(kubectl get pods -l job-name=hello -o jsonpath=…)` just after `kubectl create job hello`: a pod
+    the lookup finds, with its container started (asked at once, the lookup finds none, or one still being created)."""
+
+    def begun(pods: list[dict[str, Any]]) -> Outcome:
+        started = [p for p in pods if _container_begun(p, container) and (choice.contains or "") in _name(p)]
+        return Outcome(bool(started), state=f"{len(started)} of {len(pods)} pods started")
+
+    try:
+        wait_for_selected(ctx.cluster, "Pod", choice.selector, begun, min(step.timeout or 60, 60), ctx.cancel.raise_if_set)
+    except (WaitFailed, Timeout):
+        pass  # kubectl then says why
+
+
+def _container_begun(pod: dict[str, Any], container: str | None) -> bool:
+    status = pod.get("status") or {}
+    found = [
+        cs
+        for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
+        if container in (None, cs.get("name"))
+    ]
+    return any({"running", "terminated"} & set((cs.get("state") or {}).keys()) for cs in found)
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
 
 
 def _await_job(job: str, step: Step, ctx: OperationContext) -> None:
