@@ -174,6 +174,9 @@ def parse_lesson(source: str, path: str = "<string>") -> Lesson:
             ctx.drafted = None
             ctx.entered_at = ctx.remote = ctx.program = None
             ctx.output_cue, ctx.after_printing = False, ()
+            named = prose.prose_file(block.text) if _MAKES_A_FILE.search(block.text) else None
+            if named:  # "### 7. Create a deployment template. Save it as prod-deployment-template.yaml": its block
+                ctx.file_hint = named
             continue
         if block.kind == "comment":
             ann = parse_comment(block.text, path, block.line)
@@ -322,6 +325,9 @@ def _read_prose(block: Block, ctx: _Context, b: _Builder) -> None:
     elif cue == "leave":
         ctx.pod = ctx.pod_kind = ctx.entered_at = ctx.remote = ctx.program = None
 
+
+# a heading that has the reader make a file (not one that updates it with a piece): the block under it is that file
+_MAKES_A_FILE = re.compile(r"\b(?:save|create|write)\b", re.I)
 
 # prose that moves the reader into a pod ("Log into the pod", "Run this inside the container") speaks of the commands
 # shown just after it: this many more paragraphs before them, and it was a description, not a move
@@ -1063,12 +1069,24 @@ def _link_files(steps: list[Step]) -> list[Step]:
         ]
         if len(same) == 1 and "<" not in f:
             named[same[0]] = names[same[0]] = f
+    # `sed 's/x/y/' prod-deployment-template.yaml > prod-deployment.yaml`: a command that reads the file (a template)
+    read_by_command = {
+        plain_file(w)
+        for s in steps
+        if s.type is StepType.COMMAND and s.command
+        for words in segments(s.command)
+        if words[0] not in ("kubectl", "oc")  # (kubectl's files: applied above, or deleted, read, diffed as they are)
+        for w in words[1:]
+        if not w.startswith("-")
+    }
     out = []
     for step in steps:
         if step.index in named:
             step = replace(step, file=named[step.index])
         if step.type is StepType.MANIFEST and step.file and plain_file(step.file) in applied_by_command and step.apply:
             step = replace(step, apply=False, reason=f"applied by the tutorial's own command (kubectl ... -f {step.file})")
+        elif step.type is StepType.MANIFEST and step.file and plain_file(step.file) in read_by_command and step.apply:
+            step = replace(step, apply=False, reason=f"written as {step.file}, which a command of the tutorial reads")
         out.append(step)
     return out
 

@@ -18,6 +18,7 @@ same grammar.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from runner.syntax import bash, kubectl, prompts
@@ -54,7 +55,35 @@ def split_commands(content: str, first_line: int) -> list[Command]:
     found = [prompts.match(line) for line in lines]
     if any(found):
         return _transcript(lines, found, first_line)
+    printed = _json_rows(lines)  # `{ "auths": { … } }` a command printed: bash would read a `{ …; }` group
+    lines = ["" if row in printed else line for row, line in enumerate(lines)]
     return [Command(text, first_line + row) for text, row, _ in _complete_commands("\n".join(lines))]
+
+
+def _json_rows(lines: list[str]) -> set[int]:
+    """Rows holding a JSON object or array a command printed (`kubectl get secret x -o jsonpath=… | jq`), read with
+    the JSON grammar: from a line that opens one at its start to the line that closes it, over two lines or more."""
+    rows: set[int] = set()
+    text = "\n".join(lines)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    decoder = json.JSONDecoder()
+    row = 0
+    while row < len(lines):
+        if lines[row].lstrip().startswith(("{", "[")) and row not in rows:
+            at = starts[row] + len(lines[row]) - len(lines[row].lstrip())
+            try:
+                value, end = decoder.raw_decode(text, at)
+            except ValueError:
+                value, end = None, at
+            last = text.count("\n", 0, end)
+            if value and isinstance(value, (dict, list)) and last > row and not text[end:].split("\n", 1)[0].strip():
+                rows.update(range(row, last + 1))
+                row = last + 1
+                continue
+        row += 1
+    return rows
 
 
 def has_prompts(content: str) -> bool:

@@ -274,6 +274,32 @@ def test_a_yaml_fence_around_an_echo_that_writes_the_yaml_is_that_command():
     assert step.type.value == "command" and step.command.startswith('echo "')
 
 
+def test_json_a_command_printed_in_a_shell_block_is_no_bash_group():
+    md = (
+        "```shell\nkubectl get secret s -o jsonpath='{.data.*}' | base64 -d | jq\n\n"
+        '{\n  "auths": {\n    "reg:5000": {"username": "tiger"}\n  }\n}\n'
+        "kubectl get pods\n{\n  echo grouped\n}\n```\n"
+    )
+    found = [(s.line, s.type.value, (s.command or "").split("\n")[0]) for s in parse(md).steps]
+    assert found == [
+        (2, "command", "kubectl get secret s -o jsonpath='{.data.*}' | base64 -d | jq"),
+        (9, "command", "kubectl get pods"),
+        (10, "command", "{"),
+    ], found
+
+
+def test_a_heading_that_has_the_reader_save_a_file_names_the_block_and_a_template_is_only_written():
+    md = (
+        "### 7. **Create a deployment template. Save it as prod-template.yaml**\n```bash\n" + POD + "```\n"
+        "### 8. Deploy\n```bash\nsed 's/a/b/' prod-template.yaml > prod.yaml\nkubectl apply -f prod.yaml\n```\n"
+        "### 9. Update the `nginx.yaml` file\n```yaml\nspec:\n  replicas: 5\n```\n"
+    )
+    lesson = parse(md)
+    manifest = lesson.steps[0]
+    assert (manifest.type.value, manifest.file, manifest.apply) == ("manifest", "prod-template.yaml", False)
+    assert lesson.steps[-1].type.value == "fragment"  # "Update …": a piece, not the file
+
+
 def test_a_manifest_line_written_on_the_fence_is_an_invalid_block_at_its_line():
     """```apiVersion: v1 — Markdown takes the first line for a language: the reader's copy lacks it."""
     body = POD.split("\n", 1)[1]
