@@ -266,7 +266,7 @@ class Ledger:
         if step.type in (StepType.COMMAND, StepType.INTERACTIVE) and step.command:
             for words in segments(step.command):
                 call = kubectl.parse(words)
-                empty = kubectl.prints_nothing_now(call) if call is not None else None
+                empty = (kubectl.prints_nothing_now(call) or kubectl.ignored_words(call)) if call is not None else None
                 if empty is not None:
                     return Verdict(Operation.FAIL, empty)
         if step.type is StepType.COMMAND and step.command:

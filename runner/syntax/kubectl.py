@@ -631,6 +631,14 @@ def misspelled_type(word: str) -> str | None:
     return best[1] if best is not None and best[0] <= limit else None
 
 
+def ignored_words(call: KubectlCall) -> str | None:
+    """Words kubectl (v1.34) takes without a word and without using them: `kubectl exec -it web n production -- sh`
+    runs in `web` of the current namespace, and `n production` (a flag that lost its dash?) is dropped."""
+    if call.verb == "exec" and call.after_dash and len(call.args) >= 2:
+        return f"kubectl ignores `{' '.join(call.args[1:])}` between the pod and `--` (a flag without its dash?)"
+    return None
+
+
 # verbs whose objects are found by name or by label selector, never by both (kubectl's resource builder refuses)
 _BY_NAME_OR_SELECTOR = frozenset({"get", "describe", "delete", "label", "annotate"})
 

@@ -25,6 +25,7 @@ _PROMPT = re.compile(
       | \[(?P<userhost2>[\w.-]+@[\w.-]+)(?:[ \t]+[^\]\n]*)?\][ \t]?(?P<c2>[$#%])     # [user@host dir]$
       | (?P<shell>(?:ba|z|k|da|a)?sh-[0-9][0-9.]*)(?P<c3>[$#])                       # sh-4.2$  bash-5.1#
       | (?P<dir>~(?:/[\w-]+)*|/(?:[\w-]+(?:/[\w-]+){0,1})?)[ \t]?(?P<c4>[$#])       # / #  /app #  ~/work$
+      | (?P<home>~(?:/[\w-]+)*)>                                                     # ~>  ~/work>  (fish, zsh themes)
       | (?P<ps>PS[ \t]+[A-Za-z]:\\[^>\n]*)>                                         # PS C:\Users\me>
       | (?P<cmd>[A-Za-z]:\\[^>\n]*)>                                                # C:\Users\me>
       | (?P<python>>>>)                                                             # a Python interpreter
@@ -72,6 +73,8 @@ def match(line: str) -> Prompt | None:
         return Prompt(text, None, "cmd")
     if m.group("plain"):
         return Prompt(text, None)
+    if m.group("home"):  # the reader's own home, or a folder in it
+        return Prompt(text, None, folder=m.group("home"))
     machine = m.group("userhost") or m.group("userhost2") or m.group("shell") or m.group("dir")
     folder = m.group("dir1") or (m.group("dir") if m.group("dir") and m.group("dir").startswith("~") else None)
     if m.group("dir"):

@@ -121,6 +121,9 @@ def test_broken_input_keeps_going():
         ("/ # ls /data", "ls /data", "/"),
         ("root@mypod:/# df -h", "df -h", "root@mypod"),
         ("kubectl get pods", None, None),
+        ("~> kubectl apply -f configs/configmap.yaml", "kubectl apply -f configs/configmap.yaml", None),  # fish, zsh themes
+        ("~/labs> ls", "ls", None),
+        ("> still typing", None, None),  # the continuation prompt, not a new command
     ],
 )
 def test_prompt_shapes(line, typed, machine):

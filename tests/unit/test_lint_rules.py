@@ -432,6 +432,7 @@ def test_paths_in_container_command():
         ("kubectl apply -f", "needs a value"),
         ("kubectl describe deployemnt p-<username>", "`deployemnt` is not a resource type"),
         ("kubectl get pods,sercet", "`sercet` is not a resource type"),
+        ("kubectl exec -it p-<username> n production -- /bin/bash", "kubectl ignores `n production`"),
     ],
 )
 def test_kubectl_syntax_rejected(command, fragment):

@@ -371,6 +371,8 @@ def test_a_command_kubectl_refuses_as_written_is_a_defect_of_its_line_whatever_e
     assert p[8] == (Operation.FAIL, "kubectl refuses this as written: `kubectl autoscale` has no flag --mn")
     assert p[9] == (Operation.FAIL, "kubectl refuses this as written: `kubectl drain` has no flag --delete-local-data")
     assert p[10][0] is not Operation.FAIL  # its flags are all kubectl's
+    q = plan("```bash\nkubectl exec -it web n production -- /bin/bash\n```\n")
+    assert q[2][0] is Operation.FAIL and "kubectl ignores `n production` between the pod and `--`" in q[2][1]
 
 
 def test_a_slip_in_a_built_in_resource_type_is_a_defect_whatever_the_cluster_serves():

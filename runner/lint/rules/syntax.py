@@ -100,6 +100,9 @@ def _check(c, emit) -> None:
             "`kubectl exec POD COMMAND` is no longer accepted: the command must follow `--`",
             hint=f"`kubectl exec {(opts + ' ') if opts else ''}{pod} -- {rest}`",
         )
+    ignored = kubectl.ignored_words(call)
+    if ignored:
+        emit(step, line, "error", ignored)
     if verb == "exec" and not call.args and not call.has("-f", "--filename"):
         emit(step, line, "error", "`kubectl exec` needs a pod name")
     if verb == "run" and not call.has("--image"):
