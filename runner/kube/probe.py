@@ -98,20 +98,17 @@ class ClusterProbe:
         choice = pod_choice(name)
         if choice is not None:
             return self._chosen_pod(choice, timeout)
-        if self.get("Pod", name) is None and self.get("Job", name) is None:
-            for kind in _WORKLOADS:
-                selector = _selector_of(self.get(kind, name))
-                if selector:
-                    return self._chosen_pod(PodChoice(selector), timeout)
         if self.get("Pod", name) is not None:
             self.wait("Pod", name, "running", timeout)
             return name
         if self.get("Job", name) is None:
+            for kind in _WORKLOADS:
+                selector = _selector_of(self.get(kind, name))
+                if selector:
+                    return self._chosen_pod(PodChoice(selector), timeout)
             raise NotFound(f"no pod or job named {name}")
 
-        def any_running(job: dict[str, Any] | None):
-            from runner.kube.wait import Outcome
-
+        def any_running(job: dict[str, Any] | None) -> Outcome:
             pods = self.pods_of_job(name)
             running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
             return Outcome(bool(running), state=f"{len(running)} of {len(pods)} pods running")

@@ -279,10 +279,15 @@ def wait_for(
         except ClusterError:
             raise
         except Exception as exc:
-            err = translate(exc, f"watching {ref}")
-            if err.exit_code == 3 and not (isinstance(err, Unreachable) and cluster.outage.timeout > 0):
-                raise err from exc
-            # a dropped watch is re-established after a fresh read (which rides out an outage of the API server)
+            _dropped_watch(exc, cluster, str(ref))
+
+
+def _dropped_watch(exc: Exception, cluster: Cluster, what: str) -> None:
+    """A watch that broke: raise what ends the wait (no cluster, no rights); else return, and the wait reads again
+    and watches anew (the read rides out an outage of the API server)."""
+    err = translate(exc, f"watching {what}")
+    if err.exit_code == 3 and not (isinstance(err, Unreachable) and cluster.outage.timeout > 0):
+        raise err from exc
 
 
 def _what(predicate: Predicate) -> str:
@@ -343,6 +348,4 @@ def wait_for_selected(
         except ClusterError:
             raise
         except Exception as exc:
-            err = translate(exc, f"watching {kind.lower()}s with labels {label_selector}")
-            if err.exit_code == 3 and not (isinstance(err, Unreachable) and cluster.outage.timeout > 0):
-                raise err from exc
+            _dropped_watch(exc, cluster, f"{kind.lower()}s with labels {label_selector}")

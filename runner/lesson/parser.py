@@ -334,6 +334,11 @@ _MAKES_A_FILE = re.compile(r"\b(?:save|create|write)\b", re.I)
 _PROSE_ENTRY_REACH = 2
 
 
+def _shown(b: _Builder, ctx: _Context, block: Block, ann: dict[str, str], content: str, first: int, title: str, why: str) -> None:
+    """A whole block the run does not run (output, a diff, a Dockerfile, a path), as a step at its line that says why."""
+    b.add(StepType.OTHER, block.line, ctx.section, title, ann, text=content, content_line=first, reason=why)
+
+
 def _take_annotation(ctx: _Context) -> dict[str, str]:
     merged: dict[str, str] = {}
     for ann in ctx.pending:
@@ -430,38 +435,11 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
         lang = "bash"  # ```yaml around `cat << EOF > demo-sa.yaml … EOF`: a command that writes the YAML, not the YAML
     is_yaml = lang in classify.YAML_LANGS or k8s
     if forced is None and lang in classify.DIFF_LANGS:
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "diff",
-            ann,
-            text=content,
-            content_line=first,
-            reason="a diff shown in the text",
-        )
+        _shown(b, ctx, block, ann, content, first, "diff", "a diff shown in the text")
     elif forced is None and lang in classify.OUTPUT_LANGS:
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "output",
-            ann,
-            text=content,
-            content_line=first,
-            reason=f"output of a command (a `{lang}` block), shown in the text",
-        )
+        _shown(b, ctx, block, ann, content, first, "output", f"output of a command (a `{lang}` block), shown in the text")
     elif forced is None and output_cue:
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "output",
-            ann,
-            text=content,
-            content_line=first,
-            reason="output of a command, shown in the text",
-        )
+        _shown(b, ctx, block, ann, content, first, "output", "output of a command, shown in the text")
     elif forced in ("manifest", "fragment") or (forced is None and is_yaml):
         file_hint = file_hint or prose.comment_file(content)  # `# nextflow-pipeline.yaml` on the block's first line
         _yaml_block(block, content, first, file_hint, ann, ctx, b, forced, duplicate_of, after_printing, alternative, captioned)
@@ -478,44 +456,28 @@ def _code_block(block: Block, ctx: _Context, b: _Builder, seen: dict[tuple[str, 
         name = file_hint or ann.get("file") or "file"
         _file_step(b, ctx, block, name, ann, content, content_line=first, duplicate_of=duplicate_of)
     elif forced == "other" or (forced is None and (lang in classify.DOCKER_LANGS or classify.looks_like_dockerfile(content))):
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "dockerfile" if forced is None else "other",
+        _shown(
+            b,
+            ctx,
+            block,
             ann,
-            text=content,
-            content_line=first,
-            reason="Dockerfile" if forced is None else "marked as not runnable",
+            content,
+            first,
+            "dockerfile" if forced is None else "other",
+            "Dockerfile" if forced is None else "marked as not runnable",
         )
     elif forced is None and lang in classify.TRANSCRIPT_LANGS and not classify.looks_like_shell(content):
         # ```console with no prompt and no line a reader would type: what a command printed (`v1/Pod my-pod  💥`), or
         # a note ("Note, this feature needs …"); a transcript's commands carry their prompts
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "output",
-            ann,
-            text=content,
-            content_line=first,
-            reason="output shown in a console block (no prompt, no command): not commands",
+        _shown(
+            b, ctx, block, ann, content, first, "output", "output shown in a console block (no prompt, no command): not commands"
         )
     elif forced in ("command", "in-pod", "interactive") or (
         forced is None and (lang in classify.SHELL_LANGS or classify.looks_like_shell(content))
     ):
         _shell_block(block, content, first, ann, ctx, b, forced, duplicate_of)
     elif forced is None and lang in classify.TEXT_LANGS and classify.path_only(content):
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "path",
-            ann,
-            text=content,
-            content_line=first,
-            reason="a path mentioned in the text, not a command",
-        )
+        _shown(b, ctx, block, ann, content, first, "path", "a path mentioned in the text, not a command")
     elif forced is None and file_hint and lang not in classify.TEXT_LANGS:
         _file_step(b, ctx, block, file_hint, ann, content, content_line=first, duplicate_of=duplicate_of)
     else:
@@ -554,16 +516,7 @@ def _yaml_block(
         else None
     )
     if figure is not None:  # what each line or field means: a figure, not a file
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "annotated",
-            ann,
-            text=content,
-            content_line=first,
-            reason=f"an annotated manifest: {figure}, not part of a file",
-        )
+        _shown(b, ctx, block, ann, content, first, "annotated", f"an annotated manifest: {figure}, not part of a file")
         return
     if result.error and forced is None and (classify.elided_yaml(content) or not classify.looks_like_yaml_object(content)):
         # `...` standing for what the text leaves out, or YAML-fenced text that is no object (`Events:` of describe)
@@ -607,16 +560,7 @@ def _yaml_block(
         shown = []
     if shown or (forced is None and not file_hint and classify.shows_printed(result.objects, after_printing)):
         why = f"it carries {', '.join(shown)}" if shown else "it follows a command that prints objects"
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "output",
-            ann,
-            text=content,
-            content_line=first,
-            reason=f"output of a command, not a manifest ({why})",
-        )
+        _shown(b, ctx, block, ann, content, first, "output", f"output of a command, not a manifest ({why})")
         return
     unknown = [(o, why) for o in result.objects if (why := unknown_kind(o.api_version, o.kind))]
     if kind == "manifest" and unknown:
@@ -729,16 +673,7 @@ def _shell_block(
     pod_kind = ("Pod" if ann.get("pod") else ctx.pod_kind) if pod else None
     commands = ctx.commands.get((content, first)) or split_commands(content, first)
     if not commands and content.strip():
-        b.add(
-            StepType.OTHER,
-            block.line,
-            ctx.section,
-            "text",
-            ann,
-            text=content,
-            content_line=first,
-            reason="no command in the block",
-        )
+        _shown(b, ctx, block, ann, content, first, "text", "no command in the block")
         return
     in_table = False
     said = captions.read(content, first) if forced is None else captions.Captions({}, ())
